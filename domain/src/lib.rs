@@ -1,0 +1,19 @@
+//! Tessera's domain: aggregates, commands, events and policies.
+//!
+//! Pure by rule: no I/O, no SQL, no HTTP, no async runtime. Time and randomness come in
+//! as parameters ([`Timestamp`], [`Random`]) so every decision is deterministic under test.
+
+pub mod aggregate;
+pub mod event;
+pub mod identifier;
+pub mod ids;
+pub mod password;
+pub mod time;
+pub mod upcast;
+pub mod user;
+
+pub use aggregate::{Aggregate, CommandContext};
+pub use event::{Actor, DomainEvent, EventMetadata};
+pub use ids::{Random, StandardId};
+pub use time::Timestamp;
+pub use upcast::{Upcaster, UpcasterRegistry};

@@ -1,0 +1,265 @@
+use super::events::*;
+use crate::aggregate::{Aggregate, CommandContext};
+use crate::identifier::{Identifier, IdentifierError};
+use crate::password::PasswordDigest;
+use serde_json::{Map, Value};
+
+/// User details whose identifiers have been validated. Only this type reaches the
+/// aggregate, so a stored username, email or phone is always well-formed.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct UserDetails(UserDetailsFields);
+
+impl UserDetails {
+    pub fn new(fields: UserDetailsFields) -> Result<Self, IdentifierError> {
+        if let Some(username) = &fields.username {
+            Identifier::username(username)?;
+        }
+        if let Some(email) = &fields.primary_email {
+            Identifier::email(email)?;
+        }
+        if let Some(phone) = &fields.primary_phone {
+            Identifier::phone(phone)?;
+        }
+        Ok(Self(fields))
+    }
+
+    pub fn fields(&self) -> &UserDetailsFields {
+        &self.0
+    }
+
+    /// The sign-in identifiers these details hold, each of which must be unique.
+    pub fn identifiers(&self) -> Vec<Identifier> {
+        identifiers_of(&self.0)
+    }
+}
+
+/// The identifiers present in `fields`. Fields that reach the log were validated on the way
+/// in; one that no longer parses (an erased or legacy value) simply holds no claim.
+pub fn identifiers_of(fields: &UserDetailsFields) -> Vec<Identifier> {
+    let username = fields.username.as_deref().map(Identifier::username);
+    let email = fields.primary_email.as_deref().map(Identifier::email);
+    let phone = fields.primary_phone.as_deref().map(Identifier::phone);
+    [username, email, phone]
+        .into_iter()
+        .flatten()
+        .filter_map(Result::ok)
+        .collect()
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct UserState {
+    pub details: UserDetailsFields,
+    pub custom_data: Map<String, Value>,
+    pub password: Option<PasswordDigest>,
+    pub application_id: Option<String>,
+    pub is_suspended: bool,
+}
+
+/// The aggregate: nothing yet, a live user, or a deleted one (a deleted id is never reused).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub enum User {
+    #[default]
+    New,
+    Active(Box<UserState>),
+    Deleted,
+}
+
+pub enum UserCommand {
+    Create {
+        details: UserDetails,
+        custom_data: Map<String, Value>,
+        password: Option<PasswordDigest>,
+        application_id: Option<String>,
+    },
+    UpdateDetails(UserDetails),
+    UpdateCustomData(Map<String, Value>),
+    SetPassword(PasswordDigest),
+    SetSuspended(bool),
+    Delete,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum UserError {
+    #[error("user not found")]
+    NotFound,
+    #[error("user already exists")]
+    AlreadyExists,
+}
+
+impl User {
+    pub fn state(&self) -> Option<&UserState> {
+        match self {
+            Self::Active(state) => Some(state),
+            _ => None,
+        }
+    }
+
+    fn live(&self) -> Result<&UserState, UserError> {
+        self.state().ok_or(UserError::NotFound)
+    }
+}
+
+impl Aggregate for User {
+    const STREAM_TYPE: &'static str = "user";
+    type Event = UserEvent;
+    type Command = UserCommand;
+    type Error = UserError;
+
+    fn apply(&mut self, event: &UserEvent) {
+        match (event, &mut *self) {
+            (UserEvent::UserCreated(e), _) => {
+                *self = Self::Active(Box::new(UserState {
+                    details: e.details.clone(),
+                    custom_data: e.custom_data.clone().unwrap_or_default(),
+                    password: e.password.clone(),
+                    application_id: e.application_id.clone(),
+                    is_suspended: false,
+                }))
+            }
+            (UserEvent::UserDetailsUpdated(e), Self::Active(s)) => s.details = e.details.clone(),
+            (UserEvent::UserCustomDataUpdated(e), Self::Active(s)) => {
+                s.custom_data = e.custom_data.clone().unwrap_or_default()
+            }
+            (UserEvent::UserPasswordSet(e), Self::Active(s)) => s.password = e.password.clone(),
+            (UserEvent::UserSuspended(_), Self::Active(s)) => s.is_suspended = true,
+            (UserEvent::UserUnsuspended(_), Self::Active(s)) => s.is_suspended = false,
+            (UserEvent::UserDeleted(_), _) => *self = Self::Deleted,
+            // An event for a user that is not live changes nothing; the log decides order.
+            _ => {}
+        }
+    }
+
+    fn handle(&self, command: UserCommand, _ctx: &CommandContext) -> Result<Vec<UserEvent>, UserError> {
+        let event = match command {
+            UserCommand::Create {
+                details,
+                custom_data,
+                password,
+                application_id,
+            } => {
+                if !matches!(self, Self::New) {
+                    return Err(UserError::AlreadyExists);
+                }
+                UserEvent::UserCreated(UserCreated {
+                    details: details.0,
+                    custom_data: Some(custom_data),
+                    password,
+                    application_id,
+                })
+            }
+            UserCommand::UpdateDetails(details) => {
+                if self.live()?.details == details.0 {
+                    return Ok(vec![]);
+                }
+                UserEvent::UserDetailsUpdated(UserDetailsUpdated { details: details.0 })
+            }
+            UserCommand::UpdateCustomData(custom_data) => {
+                if self.live()?.custom_data == custom_data {
+                    return Ok(vec![]);
+                }
+                UserEvent::UserCustomDataUpdated(UserCustomDataUpdated {
+                    custom_data: Some(custom_data),
+                })
+            }
+            UserCommand::SetPassword(password) => {
+                self.live()?;
+                UserEvent::UserPasswordSet(UserPasswordSet {
+                    password: Some(password),
+                })
+            }
+            UserCommand::SetSuspended(suspend) => {
+                if self.live()?.is_suspended == suspend {
+                    return Ok(vec![]);
+                }
+                if suspend {
+                    UserEvent::UserSuspended(UserSuspended {})
+                } else {
+                    UserEvent::UserUnsuspended(UserUnsuspended {})
+                }
+            }
+            UserCommand::Delete => {
+                self.live()?;
+                UserEvent::UserDeleted(UserDeleted {})
+            }
+        };
+        Ok(vec![event])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::time::Timestamp;
+
+    const CTX: CommandContext = CommandContext {
+        now: Timestamp::from_millis(1_700_000_000_000),
+    };
+
+    fn run(user: &mut User, command: UserCommand) -> Result<Vec<UserEvent>, UserError> {
+        let events = user.handle(command, &CTX)?;
+        events.iter().for_each(|e| user.apply(e));
+        Ok(events)
+    }
+
+    fn create(username: &str) -> UserCommand {
+        UserCommand::Create {
+            details: UserDetails::new(UserDetailsFields {
+                username: Some(username.into()),
+                ..Default::default()
+            })
+            .unwrap(),
+            custom_data: Map::new(),
+            password: None,
+            application_id: None,
+        }
+    }
+
+    #[test]
+    fn a_user_is_created_once_and_then_refuses_a_second_creation() {
+        let mut user = User::default();
+        assert_eq!(run(&mut user, create("alice")).unwrap().len(), 1);
+        assert_eq!(run(&mut user, create("alice")), Err(UserError::AlreadyExists));
+        assert_eq!(
+            user.state().unwrap().details.username.as_deref(),
+            Some("alice")
+        );
+    }
+
+    #[test]
+    fn suspension_toggles_and_repeats_are_no_ops() {
+        let mut user = User::default();
+        run(&mut user, create("bob")).unwrap();
+        assert_eq!(run(&mut user, UserCommand::SetSuspended(true)).unwrap().len(), 1);
+        assert!(run(&mut user, UserCommand::SetSuspended(true)).unwrap().is_empty());
+        assert!(user.state().unwrap().is_suspended);
+        run(&mut user, UserCommand::SetSuspended(false)).unwrap();
+        assert!(!user.state().unwrap().is_suspended);
+    }
+
+    #[test]
+    fn a_deleted_user_accepts_no_commands_and_cannot_be_recreated() {
+        let mut user = User::default();
+        run(&mut user, create("carol")).unwrap();
+        run(&mut user, UserCommand::Delete).unwrap();
+        assert_eq!(run(&mut user, UserCommand::Delete), Err(UserError::NotFound));
+        assert_eq!(run(&mut user, create("carol")), Err(UserError::AlreadyExists));
+    }
+
+    #[test]
+    fn commands_on_a_missing_user_are_not_found() {
+        let user = User::default();
+        assert_eq!(
+            user.handle(UserCommand::SetSuspended(true), &CTX),
+            Err(UserError::NotFound)
+        );
+    }
+
+    #[test]
+    fn details_must_hold_well_formed_identifiers() {
+        let bad = UserDetailsFields {
+            primary_email: Some("not an email".into()),
+            ..Default::default()
+        };
+        assert!(UserDetails::new(bad).is_err());
+    }
+}
