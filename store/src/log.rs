@@ -1,0 +1,28 @@
+use crate::envelope::*;
+use crate::error::StoreError;
+use async_trait::async_trait;
+use tokio::sync::watch;
+
+/// The append-only event log. Both backends pass the same contract tests.
+#[async_trait]
+pub trait EventLog: Send + Sync + 'static {
+    /// Appends atomically with optimistic concurrency per stream. A version mismatch is
+    /// [`StoreError::Conflict`] and writes nothing.
+    async fn append(&self, batch: AppendBatch) -> Result<AppendOutcome, StoreError>;
+
+    /// All events of one stream in version order.
+    async fn read_stream(&self, stream: &StreamRef) -> Result<Vec<RecordedEvent>, StoreError>;
+
+    /// Up to `limit` events with position > `after`, in position order, such that no event
+    /// with a lower position can still commit later (invariant 2). May wait briefly for an
+    /// in-flight transaction that holds a lower position.
+    async fn read_all(&self, after: Position, limit: usize) -> Result<Vec<RecordedEvent>, StoreError>;
+
+    /// The highest committed position (0 when the log is empty).
+    async fn head(&self) -> Result<Position, StoreError>;
+
+    /// A hint that the log may have grown: the receiver changes after commits (from this
+    /// process, and on Postgres from any node through LISTEN/NOTIFY). Followers still poll
+    /// as a fallback; the hint only cuts latency.
+    fn changes(&self) -> watch::Receiver<Position>;
+}
