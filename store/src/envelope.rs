@@ -4,7 +4,9 @@ use uuid::Uuid;
 
 /// A position in the global log. Positions start at 1; `Position(0)` means "before
 /// everything" and is where a new follower starts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
+)]
 #[serde(transparent)]
 pub struct Position(pub u64);
 

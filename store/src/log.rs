@@ -16,7 +16,11 @@ pub trait EventLog: Send + Sync + 'static {
     /// Up to `limit` events with position > `after`, in position order, such that no event
     /// with a lower position can still commit later (invariant 2). May wait briefly for an
     /// in-flight transaction that holds a lower position.
-    async fn read_all(&self, after: Position, limit: usize) -> Result<Vec<RecordedEvent>, StoreError>;
+    async fn read_all(
+        &self,
+        after: Position,
+        limit: usize,
+    ) -> Result<Vec<RecordedEvent>, StoreError>;
 
     /// The highest committed position (0 when the log is empty).
     async fn head(&self) -> Result<Position, StoreError>;
@@ -25,4 +29,8 @@ pub trait EventLog: Send + Sync + 'static {
     /// process, and on Postgres from any node through LISTEN/NOTIFY). Followers still poll
     /// as a fallback; the hint only cuts latency.
     fn changes(&self) -> watch::Receiver<Position>;
+
+    /// Stops accepting appends, commits what is queued, and releases connections. Appends
+    /// after this fail with [`StoreError::Closed`].
+    async fn close(&self) {}
 }

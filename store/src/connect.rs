@@ -1,0 +1,208 @@
+//! Choosing the backend, opening pools, running migrations, loading the KEK.
+
+use crate::codec::Codec;
+use crate::error::StoreError;
+use crate::log::EventLog;
+use crate::postgres::PgLog;
+use crate::repository::Repository;
+use crate::sqlite::SqliteLog;
+use crate::vault::{load_kek, KeyState, Vault};
+use domain::identifier::Identifier;
+use domain::UpcasterRegistry;
+use sqlx::any::AnyPoolOptions;
+use sqlx::{AnyPool, Executor};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Debug, Clone)]
+pub struct StoreConfig {
+    /// Holds `tessera.db` (SQLite) and the generated `kek` file when no KEK is configured.
+    pub data_dir: PathBuf,
+    /// `postgres://…` selects the Postgres backend; `None` the embedded SQLite file.
+    pub database_url: Option<String>,
+    /// Base64 of 32 bytes (TESSERA_KEK). `None`: read or generate `<data_dir>/kek`.
+    pub kek: Option<String>,
+}
+
+enum Inner {
+    Sqlite(Arc<SqliteLog>),
+    Postgres(Arc<PgLog>),
+}
+
+/// The opened store: the log, a pool for read models on the same database, and the vault.
+#[derive(Clone)]
+pub struct Store {
+    pub log: Arc<dyn EventLog>,
+    /// Read models' pool (portable SQL), on the same database as the log.
+    pub read_pool: AnyPool,
+    pub backend: Backend,
+    inner: Arc<Inner>,
+    codec: Arc<Codec>,
+}
+
+impl Store {
+    pub async fn connect(cfg: &StoreConfig) -> Result<Store, StoreError> {
+        sqlx::any::install_default_drivers();
+        std::fs::create_dir_all(&cfg.data_dir).map_err(|e| {
+            StoreError::Config(format!(
+                "cannot create data directory {}: {e}",
+                cfg.data_dir.display()
+            ))
+        })?;
+        let postgres = cfg.database_url.is_some();
+        let kek = load_kek(cfg.kek.as_deref(), &cfg.data_dir, postgres)?;
+        let codec = Arc::new(Codec {
+            vault: Vault::new(kek),
+            upcasters: UpcasterRegistry::domain(),
+        });
+        match &cfg.database_url {
+            None => {
+                let dir = cfg.data_dir.canonicalize().map_err(|e| {
+                    StoreError::Config(format!("data directory {}: {e}", cfg.data_dir.display()))
+                })?;
+                let file = dir.join("tessera.db");
+                let log = Arc::new(SqliteLog::open(&file, codec.clone()).await?);
+                let store = Self::finish(
+                    Inner::Sqlite(log.clone()),
+                    log,
+                    Backend::Sqlite,
+                    &format!("sqlite://{}", file.display()),
+                    codec,
+                )
+                .await?;
+                Ok(store)
+            }
+            Some(url) => {
+                if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+                    return Err(StoreError::Config(format!(
+                        "TESSERA_DATABASE_URL must be a postgres:// URL, got {url:?}"
+                    )));
+                }
+                let log = Arc::new(PgLog::open(url, codec.clone()).await?);
+                Self::finish(
+                    Inner::Postgres(log.clone()),
+                    log,
+                    Backend::Postgres,
+                    url,
+                    codec,
+                )
+                .await
+            }
+        }
+    }
+
+    async fn finish(
+        inner: Inner,
+        log: Arc<dyn EventLog>,
+        backend: Backend,
+        url: &str,
+        codec: Arc<Codec>,
+    ) -> Result<Store, StoreError> {
+        let store = Store {
+            log,
+            read_pool: read_pool(url, backend).await?,
+            backend,
+            inner: Arc::new(inner),
+            codec,
+        };
+        if let Err(e) = store.check_kek().await {
+            store.close().await;
+            return Err(e);
+        }
+        Ok(store)
+    }
+
+    /// Seals a marker under the KEK the first time, verifies it on every later start.
+    async fn check_kek(&self) -> Result<(), StoreError> {
+        let value = self.codec.vault.kek_check_value()?;
+        let sealed: Vec<u8> = match &*self.inner {
+            Inner::Sqlite(log) => {
+                let pool = log.write_pool();
+                sqlx::query(
+                    "INSERT INTO kek_check (id, sealed) VALUES (1, ?) ON CONFLICT (id) DO NOTHING",
+                )
+                .bind(value)
+                .execute(pool)
+                .await?;
+                sqlx::query_scalar("SELECT sealed FROM kek_check WHERE id = 1")
+                    .fetch_one(pool)
+                    .await?
+            }
+            Inner::Postgres(log) => {
+                let pool = log.pool();
+                sqlx::query(
+                    "INSERT INTO kek_check (id, sealed) VALUES (1, $1) ON CONFLICT (id) DO NOTHING",
+                )
+                .bind(value)
+                .execute(pool)
+                .await?;
+                sqlx::query_scalar("SELECT sealed FROM kek_check WHERE id = 1")
+                    .fetch_one(pool)
+                    .await?
+            }
+        };
+        self.codec.vault.verify_kek_check(&sealed)
+    }
+
+    pub fn repository(&self) -> Repository {
+        Repository::new(self.log.clone())
+    }
+
+    /// The stream id of an identifier's uniqueness claim: hex HMAC-SHA256 of
+    /// `kind:normalised` under a key derived from the KEK, so stream ids hold no personal data.
+    pub fn identifier_stream_id(&self, id: &Identifier) -> String {
+        self.codec.vault.identifier_digest(&id.digest_input())
+    }
+
+    /// Erasure primitive (crypto-shredding): forgets the subject's data key, so every
+    /// personal field sealed under it reads as absent from now on, and refuses new personal
+    /// data for the subject. Events are not touched. Idempotent.
+    pub async fn destroy_data_key(&self, subject: &str) -> Result<(), StoreError> {
+        let now = crate::sqlite::now_ms();
+        match &*self.inner {
+            Inner::Sqlite(log) => {
+                sqlx::query(
+                    "INSERT INTO data_keys (subject_id, wrapped_key, created_at, destroyed_at) \
+                     VALUES (?, NULL, ?, ?) ON CONFLICT (subject_id) DO UPDATE \
+                     SET wrapped_key = NULL, destroyed_at = COALESCE(data_keys.destroyed_at, excluded.destroyed_at)",
+                )
+                .bind(subject)
+                .bind(now)
+                .bind(now)
+                .execute(log.write_pool())
+                .await?;
+            }
+            Inner::Postgres(log) => log.destroy_key(subject, now).await?,
+        }
+        self.codec.vault.remember(subject, KeyState::Destroyed);
+        Ok(())
+    }
+
+    /// Commits queued appends, stops the writer and listener tasks, closes the pools.
+    pub async fn close(&self) {
+        self.log.close().await;
+        self.read_pool.close().await;
+    }
+}
+
+async fn read_pool(url: &str, backend: Backend) -> Result<AnyPool, StoreError> {
+    let mut options = AnyPoolOptions::new().max_connections(8);
+    if backend == Backend::Sqlite {
+        // Read models write through this pool too: wait for the writer's lock instead of
+        // failing with SQLITE_BUSY, and keep durable commits (the file is already in WAL).
+        options = options.after_connect(|conn, _| {
+            Box::pin(async move {
+                conn.execute("PRAGMA busy_timeout = 30000; PRAGMA synchronous = FULL;")
+                    .await?;
+                Ok(())
+            })
+        });
+    }
+    Ok(options.connect(url).await?)
+}

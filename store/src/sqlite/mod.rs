@@ -1,0 +1,108 @@
+//! The embedded backend: one SQLite file in WAL mode, `synchronous=FULL` (a commit is on
+//! disk when `append` returns). One writer task orders all commits, so positions (the
+//! rowid) are assigned in commit order and followers cannot skip (invariant 2).
+
+mod read;
+mod writer;
+
+pub(crate) use writer::now_ms;
+
+use crate::codec::Codec;
+use crate::envelope::*;
+use crate::error::StoreError;
+use crate::group::Appender;
+use crate::log::EventLog;
+use async_trait::async_trait;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::SqlitePool;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::watch;
+
+pub(crate) fn options(file: &Path) -> SqliteConnectOptions {
+    SqliteConnectOptions::new()
+        .filename(file)
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Full)
+        // Read models write to the same file through the AnyPool; wait for the lock
+        // instead of failing.
+        .busy_timeout(Duration::from_secs(30))
+        // Overwrite erased data keys on disk rather than leaving them in free pages.
+        .pragma("secure_delete", "ON")
+}
+
+pub(crate) struct SqliteLog {
+    appender: Appender,
+    /// The writer's pool (one connection): migrations, appends and key erasure.
+    write: SqlitePool,
+    read: SqlitePool,
+    codec: Arc<Codec>,
+    head: watch::Receiver<Position>,
+}
+
+impl SqliteLog {
+    pub(crate) async fn open(file: &Path, codec: Arc<Codec>) -> Result<Self, StoreError> {
+        let write = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options(file))
+            .await?;
+        sqlx::migrate!("../migrations/sqlite").run(&write).await?;
+        let read = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(options(file).read_only(true))
+            .await?;
+        let head = read::head(&read).await?;
+        let (head_tx, head_rx) = watch::channel(head);
+        let committer = writer::SqliteCommitter {
+            pool: write.clone(),
+            codec: codec.clone(),
+        };
+        let appender = Appender::start(vec![committer], head_tx);
+        Ok(Self {
+            appender,
+            write,
+            read,
+            codec,
+            head: head_rx,
+        })
+    }
+
+    pub(crate) fn write_pool(&self) -> &SqlitePool {
+        &self.write
+    }
+}
+
+#[async_trait]
+impl EventLog for SqliteLog {
+    async fn append(&self, batch: AppendBatch) -> Result<AppendOutcome, StoreError> {
+        self.appender.append(batch).await
+    }
+
+    async fn read_stream(&self, stream: &StreamRef) -> Result<Vec<RecordedEvent>, StoreError> {
+        read::read_stream(&self.read, &self.codec, stream).await
+    }
+
+    async fn read_all(
+        &self,
+        after: Position,
+        limit: usize,
+    ) -> Result<Vec<RecordedEvent>, StoreError> {
+        read::read_all(&self.read, &self.codec, after, limit).await
+    }
+
+    async fn head(&self) -> Result<Position, StoreError> {
+        read::head(&self.read).await
+    }
+
+    fn changes(&self) -> watch::Receiver<Position> {
+        self.head.clone()
+    }
+
+    async fn close(&self) {
+        self.appender.close().await;
+        self.write.close().await;
+        self.read.close().await;
+    }
+}

@@ -1,0 +1,86 @@
+//! Helpers for tests and benchmarks: fresh Postgres databases and temporary configs.
+
+use crate::connect::StoreConfig;
+use sqlx::{Connection, Executor, PgConnection};
+use std::path::Path;
+
+/// A fixed KEK for tests (base64 of 32 bytes), never for production.
+pub const TEST_KEK: &str = "dGVzc2VyYS10ZXN0LWtlay0wMTIzNDU2Nzg5YWJjZGU=";
+
+const DEFAULT_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
+
+/// Creates a fresh database `tessera_test_<uuid>` on the server at
+/// `TESSERA_TEST_DATABASE_URL` and returns its URL. If the server is unreachable: panics
+/// when `CI` is set, otherwise prints a loud SKIPPED line and returns `None`.
+pub async fn fresh_postgres_url() -> Option<String> {
+    let base = std::env::var("TESSERA_TEST_DATABASE_URL").unwrap_or_else(|_| DEFAULT_URL.into());
+    let mut conn = match PgConnection::connect(&base).await {
+        Ok(c) => c,
+        Err(e) => {
+            if std::env::var_os("CI").is_some() {
+                panic!("Postgres unreachable at {base} (CI is set, so this is a failure): {e}");
+            }
+            eprintln!("\n*** SKIPPED: Postgres unreachable at {base}: {e} ***\n");
+            return None;
+        }
+    };
+    let name = format!("tessera_test_{}", uuid::Uuid::now_v7().simple());
+    if let Err(e) = conn
+        .execute(format!("CREATE DATABASE {name}").as_str())
+        .await
+    {
+        panic!("cannot create test database {name} at {base}: {e}");
+    }
+    let _ = conn.close().await;
+    Some(with_database(&base, &name))
+}
+
+/// Replaces the database name (the URL path) of a postgres URL, keeping any query string.
+fn with_database(url: &str, db: &str) -> String {
+    let (main, query) = match url.split_once('?') {
+        Some((m, q)) => (m, Some(q)),
+        None => (url, None),
+    };
+    let authority_start = main.find("://").map(|i| i + 3).unwrap_or(0);
+    let base = match main[authority_start..].find('/') {
+        Some(i) => &main[..authority_start + i],
+        None => main,
+    };
+    match query {
+        Some(q) => format!("{base}/{db}?{q}"),
+        None => format!("{base}/{db}"),
+    }
+}
+
+pub fn sqlite_config(dir: &Path) -> StoreConfig {
+    StoreConfig {
+        data_dir: dir.to_path_buf(),
+        database_url: None,
+        kek: Some(TEST_KEK.into()),
+    }
+}
+
+/// A config on a fresh Postgres database, or `None` when skipped (see [`fresh_postgres_url`]).
+pub async fn postgres_config(dir: &Path) -> Option<StoreConfig> {
+    Some(StoreConfig {
+        data_dir: dir.to_path_buf(),
+        database_url: Some(fresh_postgres_url().await?),
+        kek: Some(TEST_KEK.into()),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn database_name_is_replaced() {
+        assert_eq!(
+            super::with_database("postgres://u@h:5432/postgres", "x"),
+            "postgres://u@h:5432/x"
+        );
+        assert_eq!(super::with_database("postgres://h", "x"), "postgres://h/x");
+        assert_eq!(
+            super::with_database("postgres://h/db?sslmode=disable", "x"),
+            "postgres://h/x?sslmode=disable"
+        );
+    }
+}

@@ -1,0 +1,246 @@
+//! The personal-data vault (invariant 8): per-subject data keys wrapped under the KEK,
+//! field encryption inside event payloads, and the keyed digest that names identifier
+//! streams without putting personal data into stream ids.
+
+mod crypto;
+mod kek;
+
+pub(crate) use kek::load_kek;
+
+use crate::envelope::NewEvent;
+use crate::error::StoreError;
+use aws_lc_rs::hmac;
+use base64::engine::general_purpose::STANDARD as B64;
+use base64::Engine;
+use serde_json::{Map, Value};
+use std::collections::HashMap;
+use std::sync::RwLock;
+use uuid::Uuid;
+
+/// The payload key holding the sealed personal fields.
+pub(crate) const PII_KEY: &str = "$pii";
+/// Generation of the subject's data key, written as `"k"`. There is one key per subject
+/// today; the field lets a later rotation tell keys apart without rewriting events.
+const KEY_GENERATION: u64 = 1;
+/// Unwrapped keys kept in memory. Past this the cache is simply emptied: a replay over
+/// millions of users must not grow memory without bound, and a miss costs one batched query.
+const CACHE_LIMIT: usize = 200_000;
+
+/// A subject's data key as this process knows it.
+#[derive(Clone, Copy)]
+pub(crate) enum KeyState {
+    Live([u8; 32]),
+    /// Erased: fields sealed under it read as absent, and no new personal data is accepted.
+    Destroyed,
+}
+
+/// A data_keys row as stored: the wrapped key, or `None` once destroyed.
+pub(crate) type KeyRow = (String, Option<Vec<u8>>);
+
+pub(crate) struct Vault {
+    kek: [u8; 32],
+    identifier_key: hmac::Key,
+    cache: RwLock<HashMap<String, KeyState>>,
+}
+
+impl Vault {
+    pub(crate) fn new(kek: [u8; 32]) -> Self {
+        // Derive a separate key for stream-id digests so the KEK itself is only ever used
+        // for wrapping.
+        let kek_mac = hmac::Key::new(hmac::HMAC_SHA256, &kek);
+        let derived = hmac::sign(&kek_mac, b"tessera/identifier-stream-id/v1");
+        Self {
+            kek,
+            identifier_key: hmac::Key::new(hmac::HMAC_SHA256, derived.as_ref()),
+            cache: RwLock::new(HashMap::new()),
+        }
+    }
+
+    /// Hex HMAC-SHA256 of `input` under the identifier key.
+    pub(crate) fn identifier_digest(&self, input: &str) -> String {
+        let tag = hmac::sign(&self.identifier_key, input.as_bytes());
+        tag.as_ref().iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    /// A value sealed under the KEK, stored once per database to detect a wrong KEK.
+    pub(crate) fn kek_check_value(&self) -> Result<Vec<u8>, StoreError> {
+        crypto::seal(&self.kek, b"tessera/kek-check", b"tessera")
+    }
+
+    pub(crate) fn verify_kek_check(&self, sealed: &[u8]) -> Result<(), StoreError> {
+        match crypto::open(&self.kek, b"tessera/kek-check", sealed) {
+            Ok(plain) if plain == b"tessera" => Ok(()),
+            _ => Err(StoreError::Config(
+                "the key-encryption key does not match the one this database was created with \
+                 (check TESSERA_KEK or <data_dir>/kek)"
+                    .into(),
+            )),
+        }
+    }
+
+    fn wrap_aad(subject: &str) -> Vec<u8> {
+        format!("tessera/data-key/v1:{subject}").into_bytes()
+    }
+
+    /// A fresh random data key and its wrapped form for `data_keys`.
+    pub(crate) fn new_key(&self, subject: &str) -> Result<([u8; 32], Vec<u8>), StoreError> {
+        let key = crypto::random_key()?;
+        let wrapped = crypto::seal(&self.kek, &Self::wrap_aad(subject), &key)?;
+        Ok((key, wrapped))
+    }
+
+    pub(crate) fn cached(&self, subject: &str) -> Option<KeyState> {
+        self.cache.read().ok().and_then(|c| c.get(subject).copied())
+    }
+
+    pub(crate) fn remember(&self, subject: &str, state: KeyState) {
+        if let Ok(mut cache) = self.cache.write() {
+            if cache.len() >= CACHE_LIMIT {
+                cache.clear();
+            }
+            cache.insert(subject.to_owned(), state);
+        }
+    }
+
+    /// Drops a subject from the cache (another node changed its key).
+    #[allow(dead_code)] // used by the Postgres listener (step 2)
+    pub(crate) fn forget(&self, subject: &str) {
+        if let Ok(mut cache) = self.cache.write() {
+            cache.remove(subject);
+        }
+    }
+
+    /// Of `subjects`, those not in the cache (deduplicated), to fetch in one query.
+    pub(crate) fn unknown<'a>(&self, subjects: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+        let Ok(cache) = self.cache.read() else {
+            return Vec::new();
+        };
+        let mut out: Vec<String> = subjects
+            .into_iter()
+            .filter(|s| !cache.contains_key(*s))
+            .map(str::to_owned)
+            .collect();
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
+    /// Unwraps fetched `data_keys` rows into the cache.
+    pub(crate) fn absorb(&self, rows: Vec<KeyRow>) -> Result<(), StoreError> {
+        for (subject, wrapped) in rows {
+            let state = match wrapped {
+                None => KeyState::Destroyed,
+                Some(w) => {
+                    let plain = crypto::open(&self.kek, &Self::wrap_aad(&subject), &w)?;
+                    let key: [u8; 32] = plain.as_slice().try_into().map_err(|_| {
+                        StoreError::Crypto(format!("data key of {subject} has the wrong length"))
+                    })?;
+                    KeyState::Live(key)
+                }
+            };
+            self.remember(&subject, state);
+        }
+        Ok(())
+    }
+
+    /// The subject whose key `event` needs: only when it names a subject and its payload
+    /// actually holds one of its personal fields.
+    pub(crate) fn subject_needing_key(event: &NewEvent) -> Option<&str> {
+        let subject = event.pii_subject.as_deref()?;
+        let obj = event.payload.as_object()?;
+        event
+            .pii_fields
+            .iter()
+            .any(|f| obj.contains_key(*f))
+            .then_some(subject)
+    }
+
+    /// The payload to store: personal fields moved into one AES-256-GCM ciphertext under
+    /// the subject's key, bound to the event id (a ciphertext cannot be moved to another
+    /// event). `fresh` holds keys created in the current, uncommitted transaction.
+    pub(crate) fn seal_payload(
+        &self,
+        event: &NewEvent,
+        event_id: Uuid,
+        fresh: &HashMap<String, [u8; 32]>,
+    ) -> Result<Value, StoreError> {
+        let Some(subject) = Self::subject_needing_key(event) else {
+            return Ok(event.payload.clone());
+        };
+        let key = match fresh.get(subject).copied() {
+            Some(k) => k,
+            None => match self.cached(subject) {
+                Some(KeyState::Live(k)) => k,
+                Some(KeyState::Destroyed) => return Err(destroyed(subject)),
+                None => {
+                    return Err(StoreError::Crypto(format!(
+                        "no data key resolved for subject {subject}"
+                    )))
+                }
+            },
+        };
+        let mut payload = event.payload.as_object().cloned().unwrap_or_default();
+        let mut personal = Map::new();
+        for field in event.pii_fields {
+            if let Some(v) = payload.remove(*field) {
+                personal.insert((*field).to_owned(), v);
+            }
+        }
+        let plain = serde_json::to_vec(&Value::Object(personal))
+            .map_err(|e| StoreError::Crypto(e.to_string()))?;
+        let sealed = crypto::seal(&key, event_id.as_bytes(), &plain)?;
+        payload.insert(
+            PII_KEY.to_owned(),
+            serde_json::json!({"s": subject, "k": KEY_GENERATION, "c": B64.encode(sealed)}),
+        );
+        Ok(Value::Object(payload))
+    }
+
+    /// The subject a stored payload's sealed fields belong to, if any.
+    pub(crate) fn sealed_subject(payload: &Value) -> Option<&str> {
+        payload.get(PII_KEY)?.get("s")?.as_str()
+    }
+
+    /// Merges the sealed fields back into the payload; if the subject's key is destroyed
+    /// (or unknown) they are left out. Keys must have been fetched into the cache first.
+    pub(crate) fn open_payload(
+        &self,
+        payload: Value,
+        event_id: Uuid,
+        position: u64,
+    ) -> Result<Value, StoreError> {
+        let Value::Object(mut obj) = payload else {
+            return Ok(payload);
+        };
+        let Some(sealed) = obj.remove(PII_KEY) else {
+            return Ok(Value::Object(obj));
+        };
+        let corrupt = |reason: String| StoreError::Corrupt { position, reason };
+        let subject = sealed
+            .get("s")
+            .and_then(Value::as_str)
+            .ok_or_else(|| corrupt("sealed fields without a subject".into()))?;
+        let Some(KeyState::Live(key)) = self.cached(subject) else {
+            return Ok(Value::Object(obj));
+        };
+        let cipher = sealed
+            .get("c")
+            .and_then(Value::as_str)
+            .ok_or_else(|| corrupt("sealed fields without ciphertext".into()))?;
+        let bytes = B64
+            .decode(cipher)
+            .map_err(|e| corrupt(format!("sealed fields: {e}")))?;
+        let plain = crypto::open(&key, event_id.as_bytes(), &bytes)
+            .map_err(|_| corrupt("sealed fields do not decrypt under the subject's key".into()))?;
+        let fields: Map<String, Value> =
+            serde_json::from_slice(&plain).map_err(|e| corrupt(format!("sealed fields: {e}")))?;
+        obj.extend(fields);
+        Ok(Value::Object(obj))
+    }
+}
+
+pub(crate) fn destroyed(subject: &str) -> StoreError {
+    StoreError::Crypto(format!(
+        "the data key of subject {subject} was destroyed; personal data for it cannot be stored"
+    ))
+}
