@@ -1,0 +1,223 @@
+//! The `users` projector: Logto's user object per live user; deleted users are removed.
+
+use super::row::{UserRow, COLUMNS, COLUMN_COUNT};
+use crate::error::ProjectionError;
+use crate::projector::{Projector, TableSpec};
+use crate::sql::{list_placeholders, rows_per_statement, values_placeholders};
+use async_trait::async_trait;
+use domain::user::{User, UserDetailsFields, UserEvent};
+use domain::Aggregate;
+use serde_json::{Map, Value};
+use sqlx::{Any, Transaction};
+use std::collections::{HashMap, HashSet};
+use store::RecordedEvent;
+
+pub const NAME: &str = "users";
+
+const TABLES: &[TableSpec] = &[TableSpec {
+    name: "users",
+    order_by: "id",
+}];
+
+/// Ids per `SELECT … WHERE id IN (…)` / `DELETE … WHERE id IN (…)`.
+const IDS_PER_STATEMENT: usize = 1_000;
+
+#[derive(Debug, Default, Clone, Copy)]
+pub struct UsersProjector;
+
+fn json_text(map: Option<&Map<String, Value>>) -> Result<String, ProjectionError> {
+    match map {
+        Some(map) => serde_json::to_string(map)
+            .map_err(|e| ProjectionError::Corrupt(format!("unserialisable JSON object: {e}"))),
+        None => Ok("{}".to_owned()),
+    }
+}
+
+fn set_details(row: &mut UserRow, details: UserDetailsFields) -> Result<(), ProjectionError> {
+    row.profile = json_text(details.profile.as_ref())?;
+    row.username = details.username;
+    row.primary_email = details.primary_email;
+    row.primary_phone = details.primary_phone;
+    row.name = details.name;
+    row.avatar = details.avatar;
+    Ok(())
+}
+
+/// Applies one event to the user's row in memory. Mirrors `User::apply`: an event for a
+/// user that is not live changes nothing.
+fn apply(
+    slot: &mut Option<UserRow>,
+    id: &str,
+    event: UserEvent,
+    at: i64,
+    version: i64,
+) -> Result<(), ProjectionError> {
+    if let UserEvent::UserCreated(created) = event {
+        let mut row = UserRow {
+            id: id.to_owned(),
+            username: None,
+            primary_email: None,
+            primary_phone: None,
+            name: None,
+            avatar: None,
+            custom_data: json_text(created.custom_data.as_ref())?,
+            identities: "{}".to_owned(),
+            profile: "{}".to_owned(),
+            application_id: created.application_id,
+            is_suspended: false,
+            has_password: created.password.is_some(),
+            last_sign_in_at: None,
+            created_at: at,
+            updated_at: at,
+            version,
+        };
+        set_details(&mut row, created.details)?;
+        *slot = Some(row);
+        return Ok(());
+    }
+    if matches!(event, UserEvent::UserDeleted(_)) {
+        *slot = None;
+        return Ok(());
+    }
+    let Some(row) = slot.as_mut() else {
+        return Ok(());
+    };
+    match event {
+        UserEvent::UserDetailsUpdated(updated) => set_details(row, updated.details)?,
+        UserEvent::UserCustomDataUpdated(updated) => {
+            row.custom_data = json_text(updated.custom_data.as_ref())?
+        }
+        UserEvent::UserPasswordSet(set) => row.has_password = set.password.is_some(),
+        UserEvent::UserSuspended(_) => row.is_suspended = true,
+        UserEvent::UserUnsuspended(_) => row.is_suspended = false,
+        UserEvent::UserCreated(_) | UserEvent::UserDeleted(_) => {}
+    }
+    row.updated_at = at;
+    row.version = version;
+    Ok(())
+}
+
+async fn load(
+    tx: &mut Transaction<'_, Any>,
+    ids: &[&str],
+) -> Result<HashMap<String, UserRow>, ProjectionError> {
+    let mut rows = HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(IDS_PER_STATEMENT) {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM users WHERE id IN ({})",
+            list_placeholders(1, chunk.len())
+        );
+        let mut query = sqlx::query(&sql);
+        for id in chunk {
+            query = query.bind(*id);
+        }
+        for row in query.fetch_all(&mut **tx).await? {
+            let row = UserRow::from_row(&row)?;
+            rows.insert(row.id.clone(), row);
+        }
+    }
+    Ok(rows)
+}
+
+async fn upsert(tx: &mut Transaction<'_, Any>, rows: &[&UserRow]) -> Result<(), ProjectionError> {
+    let updates = COLUMNS
+        .split(", ")
+        .filter(|c| *c != "id")
+        .map(|c| format!("{c} = excluded.{c}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    for chunk in rows.chunks(rows_per_statement(COLUMN_COUNT)) {
+        let sql = format!(
+            "INSERT INTO users ({COLUMNS}) VALUES {} ON CONFLICT (id) DO UPDATE SET {updates}",
+            values_placeholders(chunk.len(), COLUMN_COUNT)
+        );
+        let mut query = sqlx::query(&sql);
+        for row in chunk {
+            query = row.bind(query);
+        }
+        query.execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
+async fn delete(tx: &mut Transaction<'_, Any>, ids: &[&str]) -> Result<(), ProjectionError> {
+    for chunk in ids.chunks(IDS_PER_STATEMENT) {
+        let sql = format!(
+            "DELETE FROM users WHERE id IN ({})",
+            list_placeholders(1, chunk.len())
+        );
+        let mut query = sqlx::query(&sql);
+        for id in chunk {
+            query = query.bind(*id);
+        }
+        query.execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
+#[async_trait]
+impl Projector for UsersProjector {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn tables(&self) -> &'static [TableSpec] {
+        TABLES
+    }
+
+    async fn apply_batch(
+        &self,
+        tx: &mut Transaction<'_, Any>,
+        events: &[RecordedEvent],
+    ) -> Result<(), ProjectionError> {
+        let user_events: Vec<&RecordedEvent> = events
+            .iter()
+            .filter(|e| e.stream.stream_type == User::STREAM_TYPE)
+            .collect();
+        if user_events.is_empty() {
+            return Ok(());
+        }
+        let mut seen = HashSet::new();
+        let ids: Vec<&str> = user_events
+            .iter()
+            .map(|e| e.stream.stream_id.as_str())
+            .filter(|id| seen.insert(*id))
+            .collect();
+
+        // One read for the whole batch, then every event applies in memory.
+        let mut existing = load(tx, &ids).await?;
+        let had_row: HashSet<String> = existing.keys().cloned().collect();
+        let mut state: HashMap<&str, Option<UserRow>> = HashMap::with_capacity(ids.len());
+        for recorded in user_events {
+            let id = recorded.stream.stream_id.as_str();
+            let event: UserEvent = recorded.decode().map_err(|e| ProjectionError::Decode {
+                position: recorded.position,
+                event_type: recorded.event_type.clone(),
+                reason: e.to_string(),
+            })?;
+            let slot = state.entry(id).or_insert_with(|| existing.remove(id));
+            let version = i64::try_from(recorded.stream_version).unwrap_or(i64::MAX);
+            apply(
+                slot,
+                id,
+                event,
+                recorded.metadata.occurred_at.as_millis(),
+                version,
+            )?;
+        }
+
+        // One multi-row upsert for the survivors, one delete for users that went away.
+        let mut live: Vec<&UserRow> = Vec::with_capacity(state.len());
+        let mut gone: Vec<&str> = Vec::new();
+        for id in &ids {
+            match state.get(id) {
+                Some(Some(row)) => live.push(row),
+                Some(None) if had_row.contains(*id) => gone.push(id),
+                _ => {}
+            }
+        }
+        upsert(tx, &live).await?;
+        delete(tx, &gone).await?;
+        Ok(())
+    }
+}

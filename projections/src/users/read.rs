@@ -1,0 +1,183 @@
+//! Queries over the `users` read model: what the API reads.
+
+use super::query::{Joint, MatchMode, SearchMatch, UserQuery};
+use super::row::{UserRow, COLUMNS};
+use crate::error::ProjectionError;
+use sqlx::{AnyConnection, AnyPool, Row};
+
+/// The user with this id, if it exists and is not deleted.
+pub async fn get(pool: &AnyPool, id: &str) -> Result<Option<UserRow>, ProjectionError> {
+    let row = sqlx::query(&format!("SELECT {COLUMNS} FROM users WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(pool)
+        .await?;
+    Ok(row.as_ref().map(UserRow::from_row).transpose()?)
+}
+
+/// Turns a `LIKE` pattern (with `\` as escape) into a SQLite `GLOB` pattern: SQLite's
+/// `LIKE` ignores ASCII case, `GLOB` does not, so case-sensitive searches use `GLOB`.
+fn like_to_glob(pattern: &str) -> String {
+    let mut out = String::with_capacity(pattern.len() + 4);
+    let mut chars = pattern.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '%' => out.push('*'),
+            '_' => out.push('?'),
+            '\\' => match chars.next() {
+                Some(escaped) => push_glob_literal(&mut out, escaped),
+                None => push_glob_literal(&mut out, '\\'),
+            },
+            other => push_glob_literal(&mut out, other),
+        }
+    }
+    out
+}
+
+fn push_glob_literal(out: &mut String, c: char) {
+    match c {
+        '*' | '?' | '[' => {
+            out.push('[');
+            out.push(c);
+            out.push(']');
+        }
+        other => out.push(other),
+    }
+}
+
+/// A `WHERE` clause and its bind values (placeholders numbered from `$1`).
+struct Filter {
+    sql: String,
+    binds: Vec<String>,
+}
+
+fn filter(query: &UserQuery, sqlite: bool) -> Filter {
+    let search = &query.search;
+    let mut binds = Vec::new();
+    let mut parts = Vec::new();
+    for SearchMatch {
+        fields,
+        mode,
+        values,
+    } in &search.matches
+    {
+        let mut ors = Vec::new();
+        for field in fields {
+            let col = field.column();
+            let cond = match mode {
+                MatchMode::Exact => {
+                    let list = values
+                        .iter()
+                        .map(|v| {
+                            binds.push(v.clone());
+                            if search.case_sensitive {
+                                format!("${}", binds.len())
+                            } else {
+                                format!("lower(${})", binds.len())
+                            }
+                        })
+                        .collect::<Vec<_>>()
+                        .join(", ");
+                    if search.case_sensitive {
+                        format!("{col} IN ({list})")
+                    } else {
+                        format!("lower({col}) IN ({list})")
+                    }
+                }
+                MatchMode::Like => {
+                    // Non-exact matches hold exactly one value (checked when parsing).
+                    let value = values.first().map(String::as_str).unwrap_or_default();
+                    if search.case_sensitive && sqlite {
+                        binds.push(like_to_glob(value));
+                        format!("{col} GLOB ${}", binds.len())
+                    } else if search.case_sensitive {
+                        binds.push(value.to_owned());
+                        format!("{col} LIKE ${} ESCAPE '\\'", binds.len())
+                    } else {
+                        binds.push(value.to_owned());
+                        format!("lower({col}) LIKE lower(${}) ESCAPE '\\'", binds.len())
+                    }
+                }
+            };
+            ors.push(cond);
+        }
+        parts.push(format!("({})", ors.join(" OR ")));
+    }
+    let sql = if parts.is_empty() {
+        String::new()
+    } else {
+        let joint = match search.joint {
+            Joint::Or => " OR ",
+            Joint::And => " AND ",
+        };
+        format!("WHERE {}", parts.join(joint))
+    };
+    Filter { sql, binds }
+}
+
+fn is_sqlite(conn: &AnyConnection) -> bool {
+    conn.backend_name().eq_ignore_ascii_case("sqlite")
+}
+
+/// One page of users, newest first (then by id), and the total number matching.
+pub async fn list(
+    pool: &AnyPool,
+    query: &UserQuery,
+) -> Result<(Vec<UserRow>, u64), ProjectionError> {
+    let mut conn = pool.acquire().await?;
+    let Filter { sql: cond, binds } = filter(query, is_sqlite(&conn));
+
+    let count_sql = format!("SELECT count(*) FROM users {cond}");
+    let mut count = sqlx::query(&count_sql);
+    for b in &binds {
+        count = count.bind(b.as_str());
+    }
+    let total: i64 = count.fetch_one(&mut *conn).await?.try_get(0)?;
+
+    let limit = i64::try_from(query.page_size).unwrap_or(i64::MAX);
+    let offset = i64::try_from(query.offset()).unwrap_or(i64::MAX);
+    let page_sql = format!(
+        "SELECT {COLUMNS} FROM users {cond} ORDER BY created_at DESC, id LIMIT ${} OFFSET ${}",
+        binds.len() + 1,
+        binds.len() + 2
+    );
+    let mut page = sqlx::query(&page_sql);
+    for b in &binds {
+        page = page.bind(b.as_str());
+    }
+    let rows = page
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(UserRow::from_row)
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok((rows, u64::try_from(total).unwrap_or(0)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn like_patterns_translate_to_glob_keeping_literals_literal() {
+        assert_eq!(like_to_glob("%ali_e%"), "*ali?e*");
+        assert_eq!(like_to_glob(r"50\%*"), "50%[*]");
+        assert_eq!(like_to_glob("a[b?"), "a[[]b[?]");
+    }
+
+    #[test]
+    fn filters_bind_values_in_placeholder_order() {
+        let q = UserQuery::from_pairs([
+            ("search", "%a%"),
+            ("search.primaryEmail", "x@y.z"),
+            ("mode.primaryEmail", "exact"),
+            ("joint", "and"),
+        ])
+        .unwrap();
+        let f = filter(&q, true);
+        assert_eq!(f.binds.len(), 6);
+        assert!(f.sql.contains(" AND "));
+        assert!(f.sql.contains("lower(primary_email) IN (lower($6))"));
+    }
+}

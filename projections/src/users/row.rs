@@ -1,0 +1,172 @@
+//! The `users` table row and Logto's user JSON (`UserView`).
+
+use crate::error::ProjectionError;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use sqlx::any::AnyRow;
+use sqlx::{Any, Row};
+
+/// Column list in the order [`UserRow::from_row`] and [`UserRow::bind`] use.
+pub(crate) const COLUMNS: &str = "id, username, primary_email, primary_phone, name, avatar, \
+     custom_data, identities, profile, application_id, is_suspended, has_password, \
+     last_sign_in_at, created_at, updated_at, version";
+pub(crate) const COLUMN_COUNT: usize = 16;
+
+/// One row of the `users` read model. JSON objects are kept as their text (serde_json's
+/// map is ordered, so the text is canonical and replays compare byte for byte).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserRow {
+    pub id: String,
+    pub username: Option<String>,
+    pub primary_email: Option<String>,
+    pub primary_phone: Option<String>,
+    pub name: Option<String>,
+    pub avatar: Option<String>,
+    pub custom_data: String,
+    pub identities: String,
+    pub profile: String,
+    pub application_id: Option<String>,
+    pub is_suspended: bool,
+    pub has_password: bool,
+    pub last_sign_in_at: Option<i64>,
+    /// Epoch ms, from the `occurred_at` of the creating event.
+    pub created_at: i64,
+    /// Epoch ms, from the `occurred_at` of the latest event applied.
+    pub updated_at: i64,
+    /// The user stream's version this row reflects (for read-your-writes checks).
+    pub version: i64,
+}
+
+impl UserRow {
+    pub(crate) fn from_row(row: &AnyRow) -> Result<Self, sqlx::Error> {
+        Ok(Self {
+            id: row.try_get(0)?,
+            username: row.try_get(1)?,
+            primary_email: row.try_get(2)?,
+            primary_phone: row.try_get(3)?,
+            name: row.try_get(4)?,
+            avatar: row.try_get(5)?,
+            custom_data: row.try_get(6)?,
+            identities: row.try_get(7)?,
+            profile: row.try_get(8)?,
+            application_id: row.try_get(9)?,
+            is_suspended: row.try_get::<i64, _>(10)? != 0,
+            has_password: row.try_get::<i64, _>(11)? != 0,
+            last_sign_in_at: row.try_get(12)?,
+            created_at: row.try_get(13)?,
+            updated_at: row.try_get(14)?,
+            version: row.try_get(15)?,
+        })
+    }
+
+    /// Binds the row's columns in [`COLUMNS`] order.
+    pub(crate) fn bind<'q>(
+        &'q self,
+        query: sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>>,
+    ) -> sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>> {
+        query
+            .bind(self.id.as_str())
+            .bind(self.username.as_deref())
+            .bind(self.primary_email.as_deref())
+            .bind(self.primary_phone.as_deref())
+            .bind(self.name.as_deref())
+            .bind(self.avatar.as_deref())
+            .bind(self.custom_data.as_str())
+            .bind(self.identities.as_str())
+            .bind(self.profile.as_str())
+            .bind(self.application_id.as_deref())
+            // Booleans as BIGINT 0/1: portable across SQLite and Postgres.
+            .bind(i64::from(self.is_suspended))
+            .bind(i64::from(self.has_password))
+            .bind(self.last_sign_in_at)
+            .bind(self.created_at)
+            .bind(self.updated_at)
+            .bind(self.version)
+    }
+
+    /// The user as Logto's Management API returns it.
+    pub fn to_view(&self) -> Result<UserView, ProjectionError> {
+        let json = |field: &str, text: &str| {
+            serde_json::from_str::<Value>(text)
+                .map_err(|e| ProjectionError::Corrupt(format!("users.{field} of {}: {e}", self.id)))
+        };
+        Ok(UserView {
+            id: self.id.clone(),
+            username: self.username.clone(),
+            primary_email: self.primary_email.clone(),
+            primary_phone: self.primary_phone.clone(),
+            name: self.name.clone(),
+            avatar: self.avatar.clone(),
+            custom_data: json("custom_data", &self.custom_data)?,
+            identities: json("identities", &self.identities)?,
+            last_sign_in_at: self.last_sign_in_at,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+            profile: json("profile", &self.profile)?,
+            application_id: self.application_id.clone(),
+            is_suspended: self.is_suspended,
+            has_password: self.has_password,
+        })
+    }
+}
+
+/// Logto's user object (Management API): camelCase, epoch-ms times, nullable strings as
+/// `null`. Serialise it directly as the response body.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UserView {
+    pub id: String,
+    pub username: Option<String>,
+    pub primary_email: Option<String>,
+    pub primary_phone: Option<String>,
+    pub name: Option<String>,
+    pub avatar: Option<String>,
+    pub custom_data: Value,
+    pub identities: Value,
+    pub last_sign_in_at: Option<i64>,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub profile: Value,
+    pub application_id: Option<String>,
+    pub is_suspended: bool,
+    pub has_password: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn the_view_serialises_as_logtos_user_json() {
+        let row = UserRow {
+            id: "u1".into(),
+            username: Some("alice".into()),
+            primary_email: None,
+            primary_phone: None,
+            name: None,
+            avatar: None,
+            custom_data: r#"{"a":1}"#.into(),
+            identities: "{}".into(),
+            profile: r#"{"givenName":"Al"}"#.into(),
+            application_id: None,
+            is_suspended: false,
+            has_password: true,
+            last_sign_in_at: None,
+            created_at: 1,
+            updated_at: 2,
+            version: 3,
+        };
+        let value = serde_json::to_value(row.to_view().unwrap()).unwrap();
+        assert_eq!(
+            value,
+            json!({
+                "id": "u1", "username": "alice", "primaryEmail": null, "primaryPhone": null,
+                "name": null, "avatar": null, "customData": {"a": 1}, "identities": {},
+                "lastSignInAt": null, "createdAt": 1, "updatedAt": 2,
+                "profile": {"givenName": "Al"}, "applicationId": null,
+                "isSuspended": false, "hasPassword": true
+            })
+        );
+    }
+}
