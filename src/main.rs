@@ -1,1 +1,20 @@
-fn main() {}
+//! The `tessera` binary: parses the command line and hands over to the composition root.
+
+mod app;
+mod cli;
+mod config;
+mod logging;
+
+use clap::Parser;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    match app::run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("tessera: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}

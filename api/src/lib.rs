@@ -1,1 +1,20 @@
+//! Tessera's HTTP layer (actix-web): `/api/status`, `/metrics`, and `/api/users…` in the
+//! shape of Logto's Management API.
+//!
+//! - [`app::build_app`] builds the application from an [`state::AppState`];
+//! - [`routes`] holds the handlers, [`commands`] the event-sourced write services;
+//! - [`error::ApiError`] is the one mapping from failures to HTTP responses.
 
+pub mod app;
+pub mod commands;
+pub mod env;
+pub mod error;
+pub mod metrics;
+pub mod pagination;
+pub mod request;
+pub mod routes;
+pub mod state;
+
+pub use app::{build_app, configure};
+pub use error::{ApiError, ErrorBody};
+pub use state::AppState;

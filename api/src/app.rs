@@ -1,0 +1,82 @@
+//! The actix-web application: routes, the JSON 404, request ids, metrics and access logs.
+
+use crate::request::{RequestId, REQUEST_ID_HEADER};
+use crate::state::AppState;
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::http::header::HeaderValue;
+use actix_web::middleware::{from_fn, Next};
+use actix_web::{web, App, Error, HttpMessage};
+use std::time::Instant;
+
+/// Mounts every route on `cfg` (the binary and tests go through [`build_app`]).
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    crate::routes::configure(cfg);
+}
+
+/// The whole application for one actix worker.
+pub fn build_app(
+    state: AppState,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = Error,
+        InitError = (),
+    >,
+> {
+    App::new()
+        .app_data(web::Data::new(state))
+        .configure(configure)
+        .default_service(web::to(crate::routes::not_found))
+        .wrap(from_fn(observe))
+}
+
+/// Assigns the request id, records metrics by route pattern and status, and logs the
+/// request at debug level.
+async fn observe(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, Error> {
+    let started = Instant::now();
+    let request_id = RequestId::from_request(req.request());
+    req.extensions_mut().insert(request_id.clone());
+    let method = req.method().to_string();
+    let path = req.path().to_owned();
+    let state = req.app_data::<web::Data<AppState>>().cloned();
+
+    let result = next.call(req).await;
+
+    let (status, route) = match &result {
+        Ok(res) => (
+            res.status().as_u16(),
+            res.request()
+                .match_pattern()
+                .unwrap_or_else(|| "unmatched".to_owned()),
+        ),
+        Err(err) => (
+            err.as_response_error().status_code().as_u16(),
+            "unmatched".to_owned(),
+        ),
+    };
+    let seconds = started.elapsed().as_secs_f64();
+    if let Some(state) = &state {
+        state
+            .metrics
+            .observe_request(&method, &route, status, seconds);
+    }
+    tracing::debug!(
+        request_id = %request_id.0,
+        %method,
+        %path,
+        status,
+        latency_ms = seconds * 1000.0,
+        "request"
+    );
+    let mut res = result?;
+    if let Ok(value) = HeaderValue::from_str(&request_id.0) {
+        res.headers_mut().insert(REQUEST_ID_HEADER, value);
+    }
+    Ok(res)
+}

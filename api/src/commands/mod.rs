@@ -1,0 +1,4 @@
+//! Command services: turn a validated request into aggregate commands, append the
+//! decided events, and report the outcome.
+
+pub mod users;

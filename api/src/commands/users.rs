@@ -1,0 +1,172 @@
+//! The event-sourced write path for users.
+//!
+//! `create_user` loads the new `User` stream and the `IdentifierClaim` stream of each
+//! identifier (username, email, phone), lets the aggregates decide, and appends every
+//! stream's events in ONE atomic batch with expected versions. Two racing requests for
+//! the same email therefore cannot both commit: the loser gets `StoreError::Conflict`,
+//! reloads, finds the claim held, and answers Logto's 422.
+
+use crate::error::ApiError;
+use crate::request::RequestContext;
+use crate::state::AppState;
+use domain::identifier::{ClaimError, Identifier, IdentifierClaim, IdentifierCommand};
+use domain::password::{hash_password, PasswordDigest, PasswordError};
+use domain::user::{User, UserCommand, UserDetails, UserState};
+use domain::{Aggregate, CommandContext, StandardId};
+use projections::users::UserView;
+use serde_json::{Map, Value};
+use store::{AppendBatch, ExpectedVersion, Repository, StoreError};
+
+/// How often a create is retried after an optimistic-concurrency conflict.
+const MAX_ATTEMPTS: usize = 5;
+
+/// A validated `CreateUser` request.
+#[derive(Debug)]
+pub struct CreateUser {
+    pub details: UserDetails,
+    pub custom_data: Map<String, Value>,
+    pub password: Option<PasswordInput>,
+}
+
+pub enum PasswordInput {
+    /// Hashed here with Argon2id (on the blocking pool: it costs ~20 ms of CPU).
+    Plain(String),
+    /// An imported digest (`passwordDigest` + `passwordAlgorithm`).
+    Digest(PasswordDigest),
+}
+
+impl std::fmt::Debug for PasswordInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never print a password.
+        match self {
+            Self::Plain(_) => f.write_str("Plain(..)"),
+            Self::Digest(d) => f.debug_tuple("Digest").field(d).finish(),
+        }
+    }
+}
+
+/// Creates a user and returns it as Logto's user JSON, built from the events just
+/// committed (so the caller reads its own write without waiting for the projector).
+pub async fn create_user(
+    state: &AppState,
+    input: CreateUser,
+    request: &RequestContext,
+) -> Result<UserView, ApiError> {
+    let user_id = StandardId::generate(&mut state.random.rng()).into_string();
+    let identifiers = input.details.identifiers();
+    let repo = state.store.repository();
+    let (mut password, mut plain) = match input.password {
+        Some(PasswordInput::Digest(digest)) => (Some(digest), None),
+        Some(PasswordInput::Plain(plain)) => (None, Some(plain)),
+        None => (None, None),
+    };
+
+    for attempt in 1..=MAX_ATTEMPTS {
+        let now = state.clock.now();
+        let ctx = CommandContext { now };
+        let metadata = request.metadata(now);
+        let mut batch = AppendBatch::default();
+
+        // Claims first: a taken identifier is answered before any password is hashed.
+        for identifier in &identifiers {
+            let stream_id = state.store.identifier_stream_id(identifier);
+            let loaded = repo.load::<IdentifierClaim>(&stream_id).await?;
+            let events = loaded
+                .aggregate
+                .handle(
+                    IdentifierCommand::Claim {
+                        user_id: user_id.clone(),
+                    },
+                    &ctx,
+                )
+                .map_err(|ClaimError::AlreadyClaimed| in_use(identifier))?;
+            batch.streams.push(Repository::stage::<IdentifierClaim>(
+                &stream_id,
+                ExpectedVersion::at(loaded.version),
+                &events,
+                &metadata,
+            ));
+        }
+
+        if let Some(plain) = plain.take() {
+            password = Some(hash(state, plain).await?);
+        }
+
+        let loaded = repo.load::<User>(&user_id).await?;
+        let mut user = loaded.aggregate;
+        let events = user
+            .handle(
+                UserCommand::Create {
+                    details: input.details.clone(),
+                    custom_data: input.custom_data.clone(),
+                    password: password.clone(),
+                    application_id: None,
+                },
+                &ctx,
+            )
+            // A freshly generated id cannot exist; if it somehow does, it is our fault.
+            .map_err(|e| ApiError::internal(format!("user {user_id}: {e}")))?;
+        batch.streams.push(Repository::stage::<User>(
+            &user_id,
+            ExpectedVersion::at(loaded.version),
+            &events,
+            &metadata,
+        ));
+
+        match repo.append(batch).await {
+            Ok(outcome) => {
+                state
+                    .metrics
+                    .events_appended
+                    .inc_by(outcome.events.len() as u64);
+                events.iter().for_each(|e| user.apply(e));
+                let state = user
+                    .state()
+                    .ok_or_else(|| ApiError::internal("created user is not live"))?;
+                return Ok(view_of(&user_id, state, now.as_millis()));
+            }
+            Err(StoreError::Conflict { stream, .. }) if attempt < MAX_ATTEMPTS => {
+                tracing::debug!(?stream, attempt, "append conflict, retrying");
+            }
+            Err(err) => return Err(err.into()),
+        }
+    }
+    Err(ApiError::Conflict)
+}
+
+fn in_use(identifier: &Identifier) -> ApiError {
+    ApiError::IdentifierInUse(identifier.kind())
+}
+
+async fn hash(state: &AppState, plain: String) -> Result<PasswordDigest, ApiError> {
+    let salt: [u8; 16] = state.random.bytes();
+    tokio::task::spawn_blocking(move || hash_password(&plain, salt))
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(|e| match e {
+            PasswordError::InvalidLength => ApiError::invalid_body(format!("password: {e}")),
+            PasswordError::Hashing(_) => ApiError::internal(e),
+        })
+}
+
+/// Logto's user JSON for a user just created at `at` (epoch ms).
+pub fn view_of(id: &str, state: &UserState, at: i64) -> UserView {
+    let d = &state.details;
+    UserView {
+        id: id.to_owned(),
+        username: d.username.clone(),
+        primary_email: d.primary_email.clone(),
+        primary_phone: d.primary_phone.clone(),
+        name: d.name.clone(),
+        avatar: d.avatar.clone(),
+        custom_data: Value::Object(state.custom_data.clone()),
+        identities: Value::Object(Map::new()),
+        last_sign_in_at: None,
+        created_at: at,
+        updated_at: at,
+        profile: Value::Object(d.profile.clone().unwrap_or_default()),
+        application_id: state.application_id.clone(),
+        is_suspended: state.is_suspended,
+        has_password: state.password.is_some(),
+    }
+}

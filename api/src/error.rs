@@ -1,0 +1,231 @@
+//! The one place where failures become HTTP responses.
+//!
+//! Every error body has Logto's shape: `{ "code", "message", "data"?, "details"? }`.
+//! Client mistakes map to 4xx with the code Logto uses; only failures of Tessera itself
+//! (database down, corrupt log) become 5xx, and their cause is logged, never sent.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+use domain::identifier::IdentifierKind;
+use serde::Serialize;
+use serde_json::Value;
+
+/// Logto's error body.
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
+pub struct ErrorBody {
+    pub code: String,
+    pub message: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub details: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// Body, query or path failed validation; `details` names the field(s).
+    #[error("the request {target} is invalid: {details}")]
+    InvalidInput {
+        target: &'static str,
+        details: String,
+    },
+    /// A query that is well-formed but asks for something unsupported (Logto's
+    /// `request.invalid_input`, e.g. an unknown search field).
+    #[error("input is invalid: {details}")]
+    InvalidRequest { details: String },
+    #[error("the request pagination value is invalid")]
+    InvalidPagination { details: String },
+    #[error("the {entity} with id `{id}` does not exist")]
+    NotExistsWithId { entity: &'static str, id: String },
+    #[error("no route for {method} {path}")]
+    RouteNotFound { method: String, path: String },
+    #[error("method {method} not allowed on {path}")]
+    MethodNotAllowed { method: String, path: String },
+    #[error("the {} is already in use", .0.as_str())]
+    IdentifierInUse(IdentifierKind),
+    /// Optimistic-concurrency retries exhausted: the caller may simply retry.
+    #[error("the resource was changed concurrently; retry the request")]
+    Conflict,
+    #[error("the request body is too large")]
+    PayloadTooLarge,
+    #[error("the service is shutting down")]
+    Unavailable,
+    /// A failure of Tessera itself. The cause is logged when the response is built.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl ApiError {
+    pub fn invalid_body(details: impl Into<String>) -> Self {
+        Self::InvalidInput {
+            target: "body",
+            details: details.into(),
+        }
+    }
+
+    pub fn invalid_query(details: impl Into<String>) -> Self {
+        Self::InvalidInput {
+            target: "query",
+            details: details.into(),
+        }
+    }
+
+    pub fn internal(cause: impl std::fmt::Display) -> Self {
+        Self::Internal(cause.to_string())
+    }
+
+    /// Logto's error code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::InvalidInput { .. } => "guard.invalid_input",
+            Self::InvalidRequest { .. } => "request.invalid_input",
+            Self::InvalidPagination { .. } => "guard.invalid_pagination",
+            Self::NotExistsWithId { .. } => "entity.not_exists_with_id",
+            Self::RouteNotFound { .. } => "entity.not_found",
+            Self::MethodNotAllowed { .. } => "request.method_not_allowed",
+            Self::IdentifierInUse(IdentifierKind::Username) => "user.username_already_in_use",
+            Self::IdentifierInUse(IdentifierKind::Email) => "user.email_already_in_use",
+            Self::IdentifierInUse(IdentifierKind::Phone) => "user.phone_already_in_use",
+            Self::Conflict => "entity.concurrency_conflict",
+            Self::PayloadTooLarge => "request.payload_too_large",
+            Self::Unavailable => "request.service_unavailable",
+            Self::Internal(_) => "unexpected_error",
+        }
+    }
+
+    /// The English text of Logto's phrase for the code.
+    pub fn message(&self) -> String {
+        match self {
+            Self::InvalidInput { target, .. } => format!("The request {target} is invalid."),
+            Self::InvalidRequest { details } => format!("Input is invalid. {details}"),
+            Self::InvalidPagination { .. } => "The request pagination value is invalid.".into(),
+            Self::NotExistsWithId { entity, id } => {
+                format!("The {entity} with ID `{id}` does not exist.")
+            }
+            Self::RouteNotFound { method, path } => {
+                format!("No route matches {method} {path}.")
+            }
+            Self::MethodNotAllowed { method, path } => {
+                format!("Method {method} is not allowed on {path}.")
+            }
+            Self::IdentifierInUse(IdentifierKind::Username) => {
+                "This username is already in use.".into()
+            }
+            Self::IdentifierInUse(IdentifierKind::Email) => {
+                "This email is associated with an existing account.".into()
+            }
+            Self::IdentifierInUse(IdentifierKind::Phone) => {
+                "This phone number is associated with an existing account.".into()
+            }
+            Self::Conflict => {
+                "The resource was changed by a concurrent request; please retry.".into()
+            }
+            Self::PayloadTooLarge => "The request body is too large.".into(),
+            Self::Unavailable => "The service is shutting down; please retry.".into(),
+            Self::Internal(_) => "Internal server error.".into(),
+        }
+    }
+
+    pub fn body(&self) -> ErrorBody {
+        let details = match self {
+            Self::InvalidInput { details, .. }
+            | Self::InvalidPagination { details }
+            | Self::InvalidRequest { details } => Some(details.clone()),
+            _ => None,
+        };
+        let data = match self {
+            Self::NotExistsWithId { entity, id } => {
+                Some(serde_json::json!({ "name": entity, "id": id }))
+            }
+            _ => None,
+        };
+        ErrorBody {
+            code: self.code().to_owned(),
+            message: self.message(),
+            data,
+            details,
+        }
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::InvalidInput { .. }
+            | Self::InvalidPagination { .. }
+            | Self::InvalidRequest { .. } => StatusCode::BAD_REQUEST,
+            Self::NotExistsWithId { .. } | Self::RouteNotFound { .. } => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
+            Self::IdentifierInUse(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Conflict => StatusCode::CONFLICT,
+            Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        if let Self::Internal(cause) = self {
+            tracing::error!(error = %cause, "request failed");
+        }
+        HttpResponse::build(self.status_code()).json(self.body())
+    }
+}
+
+impl From<store::StoreError> for ApiError {
+    fn from(err: store::StoreError) -> Self {
+        match err {
+            store::StoreError::Conflict { .. } => Self::Conflict,
+            store::StoreError::Closed => Self::Unavailable,
+            other => Self::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<projections::ProjectionError> for ApiError {
+    fn from(err: projections::ProjectionError) -> Self {
+        match err {
+            projections::ProjectionError::Store(store) => store.into(),
+            projections::ProjectionError::UnknownProjection(name) => Self::InvalidRequest {
+                details: format!("unknown projection {name:?}"),
+            },
+            other => Self::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<projections::users::QueryError> for ApiError {
+    fn from(err: projections::users::QueryError) -> Self {
+        use projections::users::QueryError;
+        match err {
+            QueryError::InvalidPagination(details) => Self::InvalidPagination { details },
+            QueryError::InvalidSearch(details) => Self::InvalidRequest { details },
+        }
+    }
+}
+
+impl From<sqlx::Error> for ApiError {
+    fn from(err: sqlx::Error) -> Self {
+        Self::Internal(err.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identifier_conflicts_carry_logtos_codes_and_422() {
+        let err = ApiError::IdentifierInUse(IdentifierKind::Email);
+        assert_eq!(err.status_code(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(err.body().code, "user.email_already_in_use");
+    }
+
+    #[test]
+    fn internal_errors_do_not_leak_their_cause() {
+        let err = ApiError::internal("password=hunter2 in a broken query");
+        let body = serde_json::to_string(&err.body()).unwrap();
+        assert!(!body.contains("hunter2"));
+        assert_eq!(err.status_code(), StatusCode::INTERNAL_SERVER_ERROR);
+    }
+}

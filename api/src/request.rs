@@ -1,0 +1,74 @@
+//! Who and what a request is, for the metadata every event carries (invariant 6).
+
+use actix_web::dev::Payload;
+use actix_web::http::header::{HeaderName, USER_AGENT};
+use actix_web::{FromRequest, HttpMessage, HttpRequest};
+use domain::{Actor, EventMetadata, Timestamp};
+use std::future::{ready, Ready};
+
+pub const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-request-id");
+
+/// The correlation id of a request: the caller's `X-Request-Id` when it is sane (printable
+/// ASCII, at most 128 characters), else a new UUIDv7. Set once by the middleware in
+/// [`crate::app`] and echoed in the response.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestId(pub String);
+
+impl RequestId {
+    pub fn from_request(req: &HttpRequest) -> Self {
+        req.headers()
+            .get(&REQUEST_ID_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .filter(|v| !v.is_empty() && v.len() <= 128 && v.bytes().all(|b| b.is_ascii_graphic()))
+            .map(|v| Self(v.to_owned()))
+            .unwrap_or_else(|| Self(uuid::Uuid::now_v7().to_string()))
+    }
+}
+
+/// The request's part of an event's metadata.
+#[derive(Debug, Clone)]
+pub struct RequestContext {
+    pub correlation_id: String,
+    pub client_ip: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+impl RequestContext {
+    /// Metadata for events decided in this request. The actor is the system until the
+    /// Management API's M2M authentication lands.
+    pub fn metadata(&self, occurred_at: Timestamp) -> EventMetadata {
+        EventMetadata {
+            occurred_at,
+            actor: Actor::System,
+            correlation_id: self.correlation_id.clone(),
+            client_ip: self.client_ip.clone(),
+            user_agent: self.user_agent.clone(),
+        }
+    }
+}
+
+impl FromRequest for RequestContext {
+    type Error = actix_web::Error;
+    type Future = Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let correlation_id = req
+            .extensions()
+            .get::<RequestId>()
+            .cloned()
+            .unwrap_or_else(|| RequestId::from_request(req))
+            .0;
+        // The connection's peer, not a forwarded header: proxies are not trusted yet.
+        let client_ip = req.peer_addr().map(|addr| addr.ip().to_string());
+        let user_agent = req
+            .headers()
+            .get(USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(|v| v.chars().take(512).collect());
+        ready(Ok(Self {
+            correlation_id,
+            client_ip,
+            user_agent,
+        }))
+    }
+}

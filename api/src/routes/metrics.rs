@@ -1,0 +1,34 @@
+//! `GET /metrics`: Prometheus/OpenMetrics text. Projector figures and the log head are
+//! read at scrape time.
+
+use crate::error::ApiError;
+use crate::metrics::ProjectorSample;
+use crate::state::AppState;
+use actix_web::{web, HttpResponse};
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/metrics")
+            .route(web::get().to(metrics))
+            .default_service(web::to(super::method_not_allowed)),
+    );
+}
+
+async fn metrics(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let report = state.projection_report().await?;
+    let samples: Vec<ProjectorSample> = report
+        .projectors
+        .iter()
+        .map(|p| ProjectorSample {
+            name: p.name.clone(),
+            checkpoint: p.checkpoint,
+            lag: p.lag,
+            events_applied: p.events_applied,
+        })
+        .collect();
+    state.metrics.record_projections(report.head, &samples);
+    let text = state.metrics.encode().map_err(ApiError::internal)?;
+    Ok(HttpResponse::Ok()
+        .content_type("application/openmetrics-text; version=1.0.0; charset=utf-8")
+        .body(text))
+}

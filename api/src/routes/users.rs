@@ -1,0 +1,121 @@
+//! `/api/users` in the shape of Logto's Management API (`CreateUser`, `GetUser`,
+//! `ListUsers`).
+//!
+//! Reads come from the `users` read model. A read right after a write could race the
+//! projector, so reads first wait (briefly, bounded) for the `users` projector to reach
+//! the log head as it was when the request arrived: `GET /api/users/{id}` only when the
+//! row is missing, `GET /api/users` always. See `AppState::await_projection`.
+
+use super::user_input::parse_create_user;
+use crate::commands::users::create_user;
+use crate::error::ApiError;
+use crate::pagination::{query_pairs, Page};
+use crate::request::RequestContext;
+use crate::state::AppState;
+use actix_web::http::header::{HeaderName, LINK};
+use actix_web::{web, HttpRequest, HttpResponse};
+use futures::StreamExt;
+use projections::users::{self, UserQuery};
+use std::time::Duration;
+
+/// Largest accepted request body.
+const MAX_BODY: usize = 1 << 20;
+/// How long a `GET /api/users/{id}` miss waits for the projector to catch up.
+const GET_CONSISTENCY_WAIT: Duration = Duration::from_secs(3);
+/// How long a list waits for the projector to reach the head seen on arrival.
+const LIST_CONSISTENCY_WAIT: Duration = Duration::from_secs(1);
+
+const TOTAL_NUMBER: HeaderName = HeaderName::from_static("total-number");
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/api/users")
+            .route(web::get().to(list))
+            .route(web::post().to(create))
+            .default_service(web::to(super::method_not_allowed)),
+    )
+    .service(
+        web::resource("/api/users/{userId}")
+            .route(web::get().to(get))
+            .default_service(web::to(super::method_not_allowed)),
+    );
+}
+
+async fn read_body(mut payload: web::Payload) -> Result<Vec<u8>, ApiError> {
+    let mut body = Vec::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| ApiError::invalid_body(format!("body: {e}")))?;
+        if body.len() + chunk.len() > MAX_BODY {
+            return Err(ApiError::PayloadTooLarge);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+async fn create(
+    state: web::Data<AppState>,
+    request: RequestContext,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let body = read_body(payload).await?;
+    let input = parse_create_user(&body)?;
+    let user = create_user(&state, input, &request).await?;
+    // Logto answers 200 (not 201) to CreateUser.
+    Ok(HttpResponse::Ok().json(user))
+}
+
+async fn get(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = path.into_inner();
+    let not_found = || ApiError::NotExistsWithId {
+        entity: "user",
+        id: id.clone(),
+    };
+    if domain::StandardId::parse(&id).is_none() {
+        return Err(not_found());
+    }
+    let pool = &state.store.read_pool;
+    if let Some(user) = users::get(pool, &id).await? {
+        return Ok(HttpResponse::Ok().json(user.to_view()?));
+    }
+    // Missing: maybe created a moment ago and not yet projected. Wait for the projector to
+    // reach the head as of now, then look again.
+    if state
+        .await_projection_head(users::NAME, GET_CONSISTENCY_WAIT)
+        .await?
+    {
+        if let Some(user) = users::get(pool, &id).await? {
+            return Ok(HttpResponse::Ok().json(user.to_view()?));
+        }
+    }
+    Err(not_found())
+}
+
+async fn list(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    let pairs = query_pairs(req.query_string())?;
+    let query = UserQuery::from_pairs(pairs.iter().map(|(k, v)| (k, v)))?;
+    let page = Page {
+        page: query.page,
+        page_size: query.page_size,
+    };
+    // A list reflects at least every write that finished before this request arrived,
+    // unless the projector is far behind (then it answers what it has after the wait).
+    state
+        .await_projection_head(users::NAME, LIST_CONSISTENCY_WAIT)
+        .await?;
+    let (rows, total) = users::list(&state.store.read_pool, &query).await?;
+    let views = rows
+        .iter()
+        .map(users::UserRow::to_view)
+        .collect::<Result<Vec<_>, _>>()?;
+    let base = format!("{}{}", state.endpoint.trim_end_matches('/'), req.path());
+    let mut response = HttpResponse::Ok();
+    response.insert_header((TOTAL_NUMBER, total.to_string()));
+    for link in page.links(&base, &pairs, total) {
+        response.append_header((LINK, link));
+    }
+    Ok(response.json(views))
+}

@@ -1,0 +1,235 @@
+//! The composition root: wires configuration, the store, the projection runner and the
+//! HTTP app, and runs one CLI command.
+
+use crate::cli::{Cli, Command, ReplayArgs};
+use crate::config::{Config, ConfigError};
+use actix_web::HttpServer;
+use api::env::{SystemClock, SystemRandom};
+use api::metrics::Metrics;
+use api::state::backend_name;
+use api::AppState;
+use indicatif::{ProgressBar, ProgressStyle};
+use projections::{ProjectionError, ProjectionRunner, ReplayProgress, ReplayTarget};
+use std::io::Write;
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Duration;
+use store::{Store, StoreError};
+use tokio_util::sync::CancellationToken;
+
+/// How long a graceful shutdown waits for in-flight requests.
+const SHUTDOWN_TIMEOUT_SECS: u64 = 10;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: String,
+        source: std::io::Error,
+    },
+    #[error("event store: {0}")]
+    Store(#[from] StoreError),
+    #[error("projections: {0}")]
+    Projection(#[from] ProjectionError),
+    #[error("I/O error: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+pub fn run(cli: Cli) -> Result<(), AppError> {
+    let config = Config::load(cli.config.as_deref())?;
+    crate::logging::init(&config);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async move {
+        match cli.command {
+            Command::Serve => serve(config).await,
+            Command::Migrate => migrate(config).await,
+            Command::Status => status(config).await,
+            Command::Replay(args) => replay(config, args).await,
+        }
+    })
+}
+
+fn describe(config: &Config, store: &Store) -> String {
+    match config.database_url {
+        Some(_) => backend_name(store.backend).to_owned(),
+        None => format!(
+            "{} ({})",
+            backend_name(store.backend),
+            config.data_dir.join("tessera.db").display()
+        ),
+    }
+}
+
+async fn serve(config: Config) -> Result<(), AppError> {
+    // Bind first: a taken port fails fast, before the database is touched.
+    let listener = TcpListener::bind(&config.bind).map_err(|source| AppError::Bind {
+        addr: config.bind.clone(),
+        source,
+    })?;
+    let addr = listener.local_addr()?;
+    if config.amqp_url.is_some() {
+        tracing::info!("TESSERA_AMQP_URL is set; the webhook relay that uses it is not built yet");
+    }
+
+    let store = Store::connect(&config.store_config()).await?;
+    tracing::info!(backend = %describe(&config, &store), "event store open, migrations applied");
+    let runner = ProjectionRunner::standard(store.log.clone(), store.read_pool.clone());
+    let stop_projectors = CancellationToken::new();
+    let projectors = match runner.start(stop_projectors.clone()).await {
+        Ok(handle) => handle,
+        Err(e) => {
+            store.close().await;
+            return Err(e.into());
+        }
+    };
+
+    let endpoint = config.endpoint_for(addr);
+    let state = AppState {
+        store: store.clone(),
+        projections: runner.clone(),
+        endpoint: endpoint.clone(),
+        metrics: Arc::new(Metrics::new()),
+        clock: Arc::new(SystemClock),
+        random: Arc::new(SystemRandom::new()),
+    };
+    let server = HttpServer::new(move || api::build_app(state.clone()))
+        .disable_signals()
+        .shutdown_timeout(SHUTDOWN_TIMEOUT_SECS)
+        .listen(listener);
+    let server = match server {
+        Ok(server) => server.run(),
+        Err(e) => {
+            stop_projectors.cancel();
+            projectors.join().await;
+            store.close().await;
+            return Err(e.into());
+        }
+    };
+    let handle = server.handle();
+    let mut server = Box::pin(server);
+
+    println!("Tessera listening on http://{addr}");
+    let _ = std::io::stdout().flush();
+    tracing::info!(%addr, %endpoint, issuer = %format!("{endpoint}/oidc"), "serving");
+
+    let served = tokio::select! {
+        result = &mut server => result,
+        signal = shutdown_signal() => {
+            tracing::info!(signal, "shutting down: no new connections, finishing in-flight requests");
+            let ((), result) = tokio::join!(handle.stop(true), &mut server);
+            result
+        }
+    };
+    tracing::info!("HTTP server stopped; stopping projectors at a committed checkpoint");
+    stop_projectors.cancel();
+    projectors.join().await;
+    store.close().await;
+    tracing::info!("shutdown complete");
+    served.map_err(AppError::from)
+}
+
+/// Resolves on SIGTERM or SIGINT with the signal's name.
+async fn shutdown_signal() -> &'static str {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => tokio::select! {
+                _ = term.recv() => "SIGTERM",
+                _ = tokio::signal::ctrl_c() => "SIGINT",
+            },
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot listen for SIGTERM; only SIGINT stops the server");
+                let _ = tokio::signal::ctrl_c().await;
+                "SIGINT"
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+        "SIGINT"
+    }
+}
+
+async fn migrate(config: Config) -> Result<(), AppError> {
+    let store = Store::connect(&config.store_config()).await?;
+    println!("Migrations applied: {}", describe(&config, &store));
+    store.close().await;
+    Ok(())
+}
+
+async fn status(config: Config) -> Result<(), AppError> {
+    let store = Store::connect(&config.store_config()).await?;
+    let runner = ProjectionRunner::standard(store.log.clone(), store.read_pool.clone());
+    let result = runner.status().await;
+    let backend = describe(&config, &store);
+    store.close().await;
+    let statuses = result?;
+    let head = match statuses.first() {
+        Some(s) => s.head,
+        None => 0,
+    };
+    println!("backend:  {backend}");
+    println!("log head: {head}");
+    println!();
+    println!("{:<16} {:>12} {:>12}", "projection", "checkpoint", "lag");
+    for s in statuses {
+        println!("{:<16} {:>12} {:>12}", s.name, s.checkpoint, s.lag);
+    }
+    Ok(())
+}
+
+async fn replay(config: Config, args: ReplayArgs) -> Result<(), AppError> {
+    let store = Store::connect(&config.store_config()).await?;
+    let runner = ProjectionRunner::standard(store.log.clone(), store.read_pool.clone());
+    let names: Vec<String> = match (&args.projection, args.all) {
+        (Some(name), _) => vec![name.clone()],
+        (None, _) => runner.names().into_iter().map(str::to_owned).collect(),
+    };
+    let result = replay_each(&store, &runner, &names).await;
+    store.close().await;
+    result
+}
+
+async fn replay_each(
+    store: &Store,
+    runner: &ProjectionRunner,
+    names: &[String],
+) -> Result<(), AppError> {
+    let head = store.log.head().await?.0;
+    for name in names {
+        let bar = ProgressBar::new(head);
+        bar.set_style(
+            ProgressStyle::with_template(
+                "{prefix:>12} [{bar:40}] {pos}/{len} events ({per_sec}, eta {eta})",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+        );
+        bar.set_prefix(name.clone());
+        bar.enable_steady_tick(Duration::from_millis(200));
+        let progress = {
+            let bar = bar.clone();
+            move |p: &ReplayProgress| {
+                bar.set_length(p.head.max(p.position));
+                bar.set_position(p.position);
+            }
+        };
+        let summaries = runner
+            .replay(ReplayTarget::One(name.clone()), progress)
+            .await;
+        bar.finish_and_clear();
+        for s in summaries? {
+            println!(
+                "replayed {}: {} events in {:.2} s ({:.0} events/s)",
+                s.projection, s.events, s.seconds, s.events_per_sec
+            );
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,225 @@
+//! Configuration: built-in defaults ← optional TOML file ← `TESSERA_*` environment.
+//!
+//! The file is `--config PATH` (or `TESSERA_CONFIG`); without either, `./tessera.toml` is
+//! read if it exists. Keys in the file are the variable names without the prefix, in lower
+//! case (`bind`, `endpoint`, `data_dir`, …). `tessera.example.toml` lists them all.
+
+use figment::providers::{Env, Format, Serialized, Toml};
+use figment::Figment;
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+pub const DEFAULT_BIND: &str = "127.0.0.1:3001";
+pub const DEFAULT_CONFIG_FILE: &str = "tessera.toml";
+
+/// Environment keys read (with the `TESSERA_` prefix).
+const ENV_KEYS: &[&str] = &[
+    "bind",
+    "endpoint",
+    "data_dir",
+    "database_url",
+    "amqp_url",
+    "kek",
+    "log_format",
+    "log",
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    #[default]
+    Text,
+    Json,
+}
+
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Listen address (`TESSERA_BIND`).
+    pub bind: String,
+    /// Public base URL (`TESSERA_ENDPOINT`); defaults to `http://<bound address>`.
+    pub endpoint: Option<String>,
+    /// Where the embedded SQLite database and the generated KEK live (`TESSERA_DATA_DIR`).
+    pub data_dir: PathBuf,
+    /// `postgres://…` to use Postgres instead of the embedded SQLite (`TESSERA_DATABASE_URL`).
+    pub database_url: Option<String>,
+    /// RabbitMQ for the webhook relay (`TESSERA_AMQP_URL`; accepted now, used by the relay).
+    pub amqp_url: Option<String>,
+    /// Key-encryption key, base64 of 32 bytes (`TESSERA_KEK`).
+    pub kek: Option<String>,
+    /// `text` or `json` (`TESSERA_LOG_FORMAT`).
+    pub log_format: LogFormat,
+    /// Log filter in `tracing` env-filter syntax (`TESSERA_LOG`, else `RUST_LOG`, else `info`).
+    pub log: Option<String>,
+}
+
+impl std::fmt::Debug for Config {
+    // The KEK and database URL may carry secrets: keep them out of logs.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("bind", &self.bind)
+            .field("endpoint", &self.endpoint)
+            .field("data_dir", &self.data_dir)
+            .field("database_url", &self.database_url.as_ref().map(|_| "<set>"))
+            .field("amqp_url", &self.amqp_url.as_ref().map(|_| "<set>"))
+            .field("kek", &self.kek.as_ref().map(|_| "<set>"))
+            .field("log_format", &self.log_format)
+            .field("log", &self.log)
+            .finish()
+    }
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            bind: DEFAULT_BIND.to_owned(),
+            endpoint: None,
+            data_dir: PathBuf::from("data"),
+            database_url: None,
+            amqp_url: None,
+            kek: None,
+            log_format: LogFormat::Text,
+            log: None,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("configuration file {0} does not exist")]
+    MissingFile(PathBuf),
+    #[error("invalid configuration: {0}")]
+    Invalid(#[from] Box<figment::Error>),
+}
+
+impl Config {
+    /// Loads the configuration. `file` is the explicit `--config`/`TESSERA_CONFIG` path,
+    /// which must exist; without it `./tessera.toml` is used when present.
+    pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
+        Self::figment(file)?
+            .extract::<Config>()
+            .map(Config::normalised)
+            .map_err(|e| ConfigError::Invalid(Box::new(e)))
+    }
+
+    fn figment(file: Option<&Path>) -> Result<Figment, ConfigError> {
+        let mut figment = Figment::from(Serialized::defaults(Config::default()));
+        match file {
+            Some(path) if !path.exists() => return Err(ConfigError::MissingFile(path.to_owned())),
+            Some(path) => figment = figment.merge(Toml::file_exact(path)),
+            None => {
+                let default = Path::new(DEFAULT_CONFIG_FILE);
+                if default.exists() {
+                    figment = figment.merge(Toml::file_exact(default));
+                }
+            }
+        }
+        Ok(figment.merge(Env::prefixed("TESSERA_").only(ENV_KEYS)))
+    }
+
+    /// Empty strings (e.g. `TESSERA_DATABASE_URL=` in a compose file) mean "not set".
+    fn normalised(mut self) -> Self {
+        for field in [
+            &mut self.endpoint,
+            &mut self.database_url,
+            &mut self.amqp_url,
+            &mut self.kek,
+            &mut self.log,
+        ] {
+            if field.as_deref().is_some_and(|v| v.trim().is_empty()) {
+                *field = None;
+            }
+        }
+        self
+    }
+
+    /// The log filter: `TESSERA_LOG`/`log`, else `RUST_LOG`, else `info`.
+    pub fn log_filter(&self) -> String {
+        self.log
+            .clone()
+            .or_else(|| std::env::var("RUST_LOG").ok().filter(|v| !v.is_empty()))
+            .unwrap_or_else(|| "info".to_owned())
+    }
+
+    /// The public base URL given the address the server actually bound.
+    pub fn endpoint_for(&self, bound: std::net::SocketAddr) -> String {
+        match &self.endpoint {
+            Some(endpoint) => endpoint.trim_end_matches('/').to_owned(),
+            None => format!("http://{bound}"),
+        }
+    }
+
+    pub fn store_config(&self) -> store::StoreConfig {
+        store::StoreConfig {
+            data_dir: self.data_dir.clone(),
+            database_url: self.database_url.clone(),
+            kek: self.kek.clone(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use figment::Jail;
+
+    #[test]
+    fn defaults_apply_without_file_or_environment() {
+        Jail::expect_with(|_jail| {
+            let config = Config::load(None).map_err(|e| e.to_string())?;
+            assert_eq!(config, Config::default());
+            assert_eq!(config.bind, "127.0.0.1:3001");
+            assert_eq!(
+                config.endpoint_for("127.0.0.1:3001".parse().map_err(|_| "addr")?),
+                "http://127.0.0.1:3001"
+            );
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn environment_overrides_the_file_which_overrides_defaults() {
+        Jail::expect_with(|jail| {
+            jail.create_file(
+                "tessera.toml",
+                r#"
+                    bind = "0.0.0.0:4000"
+                    data_dir = "/var/lib/tessera"
+                    log_format = "json"
+                "#,
+            )?;
+            jail.set_env("TESSERA_BIND", "127.0.0.1:5000");
+            jail.set_env("TESSERA_DATABASE_URL", "postgres://db/tessera");
+            jail.set_env("TESSERA_ENDPOINT", "https://id.example.com/");
+            jail.set_env("TESSERA_AMQP_URL", "");
+            jail.set_env("TESSERA_TEST_DATABASE_URL", "ignored");
+            let config = Config::load(None).map_err(|e| e.to_string())?;
+            assert_eq!(config.bind, "127.0.0.1:5000");
+            assert_eq!(config.data_dir, PathBuf::from("/var/lib/tessera"));
+            assert_eq!(config.log_format, LogFormat::Json);
+            assert_eq!(
+                config.database_url.as_deref(),
+                Some("postgres://db/tessera")
+            );
+            assert_eq!(config.amqp_url, None);
+            assert_eq!(
+                config.endpoint_for("127.0.0.1:1".parse().map_err(|_| "addr")?),
+                "https://id.example.com"
+            );
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn an_explicit_missing_file_and_bad_values_are_errors() {
+        Jail::expect_with(|jail| {
+            assert!(matches!(
+                Config::load(Some(Path::new("nope.toml"))),
+                Err(ConfigError::MissingFile(_))
+            ));
+            jail.set_env("TESSERA_LOG_FORMAT", "xml");
+            assert!(Config::load(None).is_err());
+            Ok(())
+        });
+    }
+}
