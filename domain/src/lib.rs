@@ -7,6 +7,7 @@ pub mod aggregate;
 pub mod event;
 pub mod identifier;
 pub mod ids;
+pub mod oauth;
 pub mod password;
 pub mod time;
 pub mod upcast;

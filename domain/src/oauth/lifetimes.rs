@@ -1,0 +1,89 @@
+//! Token and session lifetimes, defaulting to Logto's (reference §1.5).
+
+use serde::{Deserialize, Serialize};
+
+const DAY: u64 = 24 * 60 * 60;
+
+/// Server-wide lifetimes in seconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Lifetimes {
+    pub authorization_code: u64,
+    pub access_token: u64,
+    pub id_token: u64,
+    pub refresh_token: u64,
+    /// Upper bound on a whole refresh-token chain.
+    pub grant: u64,
+    pub session: u64,
+    pub interaction: u64,
+}
+
+impl Default for Lifetimes {
+    fn default() -> Self {
+        Self {
+            authorization_code: 60,
+            access_token: 3600,
+            id_token: 3600,
+            refresh_token: 14 * DAY,
+            grant: 180 * DAY,
+            session: 14 * DAY,
+            interaction: 3600,
+        }
+    }
+}
+
+/// An application's overrides (`customClientMetadata`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ClientLifetimes {
+    pub id_token_ttl: Option<u64>,
+    /// 1–180 days; takes precedence over the legacy seconds field.
+    pub refresh_token_ttl_in_days: Option<u64>,
+    pub refresh_token_ttl: Option<u64>,
+}
+
+impl Lifetimes {
+    pub fn id_token_for(&self, client: &ClientLifetimes) -> u64 {
+        client.id_token_ttl.unwrap_or(self.id_token)
+    }
+
+    pub fn refresh_token_for(&self, client: &ClientLifetimes) -> u64 {
+        client
+            .refresh_token_ttl_in_days
+            .map(|d| d.clamp(1, 180) * DAY)
+            .or(client.refresh_token_ttl)
+            .unwrap_or(self.refresh_token)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_logtos() {
+        let l = Lifetimes::default();
+        assert_eq!(l.authorization_code, 60);
+        assert_eq!(l.refresh_token, 1_209_600);
+        assert_eq!(l.grant, 15_552_000);
+        assert_eq!(l.session, 1_209_600);
+    }
+
+    #[test]
+    fn client_overrides_win_and_days_take_precedence_and_clamp() {
+        let l = Lifetimes::default();
+        let c = ClientLifetimes {
+            id_token_ttl: Some(600),
+            refresh_token_ttl_in_days: Some(365),
+            refresh_token_ttl: Some(10),
+        };
+        assert_eq!(l.id_token_for(&c), 600);
+        assert_eq!(l.refresh_token_for(&c), 180 * DAY);
+        let legacy = ClientLifetimes {
+            refresh_token_ttl: Some(10),
+            ..Default::default()
+        };
+        assert_eq!(l.refresh_token_for(&legacy), 10);
+        assert_eq!(l.refresh_token_for(&ClientLifetimes::default()), 14 * DAY);
+    }
+}

@@ -1,0 +1,7 @@
+//! OAuth 2.0 / OpenID Connect policies that need no I/O: PKCE, redirect-URI matching,
+//! client-secret digests and token lifetimes.
+
+pub mod lifetimes;
+pub mod pkce;
+pub mod redirect;
+pub mod secret;

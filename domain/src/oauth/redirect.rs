@@ -1,0 +1,106 @@
+//! Redirect URIs: validated when registered, matched exactly when presented (RFC 9700
+//! §4.1.3). The one relaxation is RFC 8252 §7.3: a native app's loopback IP redirect may
+//! use any port, since the port is chosen by the OS at run time.
+
+use url::{Host, Url};
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RedirectUriError {
+    #[error("redirect URI is not an absolute URI: {0}")]
+    NotAbsolute(String),
+    #[error("redirect URI must not contain a fragment: {0}")]
+    HasFragment(String),
+    #[error("web application redirect URIs must use http or https: {0}")]
+    NotHttp(String),
+}
+
+/// Which matching and registration rules apply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RedirectRules {
+    /// SPA and traditional web apps: http(s) only, exact match.
+    Web,
+    /// Native apps: custom schemes allowed; loopback IP redirects match on any port.
+    Native,
+}
+
+/// Checks a URI being registered for an application.
+pub fn validate(uri: &str, rules: RedirectRules) -> Result<(), RedirectUriError> {
+    let parsed = Url::parse(uri).map_err(|_| RedirectUriError::NotAbsolute(uri.to_owned()))?;
+    if parsed.fragment().is_some() {
+        return Err(RedirectUriError::HasFragment(uri.to_owned()));
+    }
+    if rules == RedirectRules::Web && !matches!(parsed.scheme(), "http" | "https") {
+        return Err(RedirectUriError::NotHttp(uri.to_owned()));
+    }
+    Ok(())
+}
+
+/// Whether `presented` is one of `registered`.
+pub fn matches(registered: &[String], presented: &str, rules: RedirectRules) -> bool {
+    if registered.iter().any(|r| r == presented) {
+        return true;
+    }
+    rules == RedirectRules::Native
+        && registered
+            .iter()
+            .any(|r| loopback_equal_ignoring_port(r, presented))
+}
+
+fn is_loopback_ip(url: &Url) -> bool {
+    url.scheme() == "http"
+        && match url.host() {
+            Some(Host::Ipv4(ip)) => ip.is_loopback(),
+            Some(Host::Ipv6(ip)) => ip.is_loopback(),
+            _ => false,
+        }
+}
+
+fn loopback_equal_ignoring_port(registered: &str, presented: &str) -> bool {
+    let (Ok(mut r), Ok(mut p)) = (Url::parse(registered), Url::parse(presented)) else {
+        return false;
+    };
+    if !is_loopback_ip(&r) || !is_loopback_ip(&p) {
+        return false;
+    }
+    // Both are http with an IP host, so setting the port cannot fail.
+    let ports_cleared = r.set_port(None).is_ok() && p.set_port(None).is_ok();
+    ports_cleared && r == p
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reg(uris: &[&str]) -> Vec<String> {
+        uris.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn only_exact_matches_count_for_web_apps() {
+        let r = reg(&["https://app.example.com/callback"]);
+        assert!(matches(&r, "https://app.example.com/callback", RedirectRules::Web));
+        assert!(!matches(&r, "https://app.example.com/callback/", RedirectRules::Web));
+        assert!(!matches(&r, "https://app.example.com/callback?x=1", RedirectRules::Web));
+        assert!(!matches(&r, "https://APP.example.com/callback", RedirectRules::Web));
+        assert!(!matches(&r, "https://evil.example.com/callback", RedirectRules::Web));
+    }
+
+    #[test]
+    fn native_loopback_redirects_match_on_any_port_but_nothing_else_loosens() {
+        let r = reg(&["http://127.0.0.1/cb", "com.example.app://callback"]);
+        assert!(matches(&r, "http://127.0.0.1:51234/cb", RedirectRules::Native));
+        assert!(!matches(&r, "http://127.0.0.1:51234/other", RedirectRules::Native));
+        assert!(!matches(&r, "http://localhost:51234/cb", RedirectRules::Native));
+        assert!(matches(&r, "com.example.app://callback", RedirectRules::Native));
+        assert!(!matches(&r, "http://127.0.0.1:51234/cb", RedirectRules::Web));
+    }
+
+    #[test]
+    fn registration_refuses_relative_fragment_and_non_http_web_uris() {
+        assert!(validate("/callback", RedirectRules::Web).is_err());
+        assert!(validate("https://a.example/cb#frag", RedirectRules::Web).is_err());
+        assert!(validate("com.example.app://cb", RedirectRules::Web).is_err());
+        assert!(validate("com.example.app://cb", RedirectRules::Native).is_ok());
+        assert!(validate("http://localhost:3000/cb", RedirectRules::Web).is_ok());
+    }
+}
