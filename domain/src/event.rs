@@ -63,7 +63,10 @@ pub trait DomainEvent: Serialize + DeserializeOwned + Clone + Send + Sync + 'sta
     fn to_payload(&self) -> serde_json::Value;
 
     /// Rebuilds an event from its stored name and (already upcast) payload.
-    fn from_payload(event_type: &str, payload: serde_json::Value) -> Result<Self, serde_json::Error>;
+    fn from_payload(
+        event_type: &str,
+        payload: serde_json::Value,
+    ) -> Result<Self, serde_json::Error>;
 }
 
 /// Implements [`DomainEvent`]'s payload conversion for an enum declared with

@@ -189,15 +189,15 @@ impl Aggregate for IdentifierClaim {
             IdentifierCommand::Claim { user_id } => match &self.holder {
                 Some(holder) if *holder == user_id => Ok(vec![]),
                 Some(_) => Err(ClaimError::AlreadyClaimed),
-                None => Ok(vec![IdentifierEvent::IdentifierClaimed(IdentifierClaimed {
-                    user_id,
-                })]),
+                None => Ok(vec![IdentifierEvent::IdentifierClaimed(
+                    IdentifierClaimed { user_id },
+                )]),
             },
             IdentifierCommand::Release { user_id } => match &self.holder {
                 Some(holder) if *holder == user_id => {
-                    Ok(vec![IdentifierEvent::IdentifierReleased(IdentifierReleased {
-                        user_id,
-                    })])
+                    Ok(vec![IdentifierEvent::IdentifierReleased(
+                        IdentifierReleased { user_id },
+                    )])
                 }
                 // Releasing what one does not hold is a no-op, so retries stay idempotent.
                 _ => Ok(vec![]),
@@ -217,7 +217,10 @@ mod tests {
 
     #[test]
     fn identifiers_validate_and_normalise() {
-        assert_eq!(Identifier::username("Alice_1").unwrap().normalized(), "alice_1");
+        assert_eq!(
+            Identifier::username("Alice_1").unwrap().normalized(),
+            "alice_1"
+        );
         assert!(Identifier::username("1abc").is_err());
         assert!(Identifier::username("a-b").is_err());
         assert_eq!(
@@ -226,7 +229,10 @@ mod tests {
         );
         assert!(Identifier::email("no-at.example.com").is_err());
         assert!(Identifier::email("a@b").is_err());
-        assert_eq!(Identifier::phone("+8613800000000").unwrap().normalized(), "8613800000000");
+        assert_eq!(
+            Identifier::phone("+8613800000000").unwrap().normalized(),
+            "8613800000000"
+        );
         assert!(Identifier::phone("12ab").is_err());
     }
 
@@ -234,20 +240,40 @@ mod tests {
     fn a_claim_held_by_another_user_is_refused_and_released_claims_are_free() {
         let mut claim = IdentifierClaim::default();
         let events = claim
-            .handle(IdentifierCommand::Claim { user_id: "u1".into() }, &CTX)
+            .handle(
+                IdentifierCommand::Claim {
+                    user_id: "u1".into(),
+                },
+                &CTX,
+            )
             .unwrap();
         events.iter().for_each(|e| claim.apply(e));
         assert_eq!(claim.holder(), Some("u1"));
         assert_eq!(
-            claim.handle(IdentifierCommand::Claim { user_id: "u2".into() }, &CTX),
+            claim.handle(
+                IdentifierCommand::Claim {
+                    user_id: "u2".into()
+                },
+                &CTX
+            ),
             Err(ClaimError::AlreadyClaimed)
         );
         let events = claim
-            .handle(IdentifierCommand::Release { user_id: "u1".into() }, &CTX)
+            .handle(
+                IdentifierCommand::Release {
+                    user_id: "u1".into(),
+                },
+                &CTX,
+            )
             .unwrap();
         events.iter().for_each(|e| claim.apply(e));
         assert!(claim
-            .handle(IdentifierCommand::Claim { user_id: "u2".into() }, &CTX)
+            .handle(
+                IdentifierCommand::Claim {
+                    user_id: "u2".into()
+                },
+                &CTX
+            )
             .is_ok());
     }
 }

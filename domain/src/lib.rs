@@ -4,6 +4,7 @@
 //! as parameters ([`Timestamp`], [`Random`]) so every decision is deterministic under test.
 
 pub mod aggregate;
+pub mod application;
 pub mod event;
 pub mod identifier;
 pub mod ids;

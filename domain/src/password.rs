@@ -83,7 +83,10 @@ mod tests {
 
     #[test]
     fn empty_passwords_are_refused_and_garbage_digests_never_verify() {
-        assert_eq!(hash_password("", [0; 16]), Err(PasswordError::InvalidLength));
+        assert_eq!(
+            hash_password("", [0; 16]),
+            Err(PasswordError::InvalidLength)
+        );
         let garbage = PasswordDigest {
             algorithm: PasswordAlgorithm::Argon2id,
             digest: "not-a-phc-string".into(),

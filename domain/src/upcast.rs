@@ -1,18 +1,21 @@
 use std::collections::HashMap;
 
+/// One upcasting step: a payload at some version in, the next version's payload out.
+pub type UpcastFn = fn(serde_json::Value) -> serde_json::Value;
+
 /// Turns a stored payload of `event_type` at `from_version` into version `from_version + 1`.
 /// Stored events are never rewritten (invariant 5); upcasters run on every read instead.
 #[derive(Clone, Copy)]
 pub struct Upcaster {
     pub event_type: &'static str,
     pub from_version: u32,
-    pub upcast: fn(serde_json::Value) -> serde_json::Value,
+    pub upcast: UpcastFn,
 }
 
 /// All upcasters, keyed by event type and source version.
 #[derive(Clone, Default)]
 pub struct UpcasterRegistry {
-    by_type: HashMap<&'static str, HashMap<u32, fn(serde_json::Value) -> serde_json::Value>>,
+    by_type: HashMap<&'static str, HashMap<u32, UpcastFn>>,
 }
 
 impl UpcasterRegistry {

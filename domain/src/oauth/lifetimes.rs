@@ -36,9 +36,12 @@ impl Default for Lifetimes {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ClientLifetimes {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id_token_ttl: Option<u64>,
     /// 1–180 days; takes precedence over the legacy seconds field.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refresh_token_ttl_in_days: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refresh_token_ttl: Option<u64>,
 }
 

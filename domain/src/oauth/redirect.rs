@@ -78,21 +78,61 @@ mod tests {
     #[test]
     fn only_exact_matches_count_for_web_apps() {
         let r = reg(&["https://app.example.com/callback"]);
-        assert!(matches(&r, "https://app.example.com/callback", RedirectRules::Web));
-        assert!(!matches(&r, "https://app.example.com/callback/", RedirectRules::Web));
-        assert!(!matches(&r, "https://app.example.com/callback?x=1", RedirectRules::Web));
-        assert!(!matches(&r, "https://APP.example.com/callback", RedirectRules::Web));
-        assert!(!matches(&r, "https://evil.example.com/callback", RedirectRules::Web));
+        assert!(matches(
+            &r,
+            "https://app.example.com/callback",
+            RedirectRules::Web
+        ));
+        assert!(!matches(
+            &r,
+            "https://app.example.com/callback/",
+            RedirectRules::Web
+        ));
+        assert!(!matches(
+            &r,
+            "https://app.example.com/callback?x=1",
+            RedirectRules::Web
+        ));
+        assert!(!matches(
+            &r,
+            "https://APP.example.com/callback",
+            RedirectRules::Web
+        ));
+        assert!(!matches(
+            &r,
+            "https://evil.example.com/callback",
+            RedirectRules::Web
+        ));
     }
 
     #[test]
     fn native_loopback_redirects_match_on_any_port_but_nothing_else_loosens() {
         let r = reg(&["http://127.0.0.1/cb", "com.example.app://callback"]);
-        assert!(matches(&r, "http://127.0.0.1:51234/cb", RedirectRules::Native));
-        assert!(!matches(&r, "http://127.0.0.1:51234/other", RedirectRules::Native));
-        assert!(!matches(&r, "http://localhost:51234/cb", RedirectRules::Native));
-        assert!(matches(&r, "com.example.app://callback", RedirectRules::Native));
-        assert!(!matches(&r, "http://127.0.0.1:51234/cb", RedirectRules::Web));
+        assert!(matches(
+            &r,
+            "http://127.0.0.1:51234/cb",
+            RedirectRules::Native
+        ));
+        assert!(!matches(
+            &r,
+            "http://127.0.0.1:51234/other",
+            RedirectRules::Native
+        ));
+        assert!(!matches(
+            &r,
+            "http://localhost:51234/cb",
+            RedirectRules::Native
+        ));
+        assert!(matches(
+            &r,
+            "com.example.app://callback",
+            RedirectRules::Native
+        ));
+        assert!(!matches(
+            &r,
+            "http://127.0.0.1:51234/cb",
+            RedirectRules::Web
+        ));
     }
 
     #[test]

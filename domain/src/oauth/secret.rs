@@ -28,7 +28,11 @@ impl SecretDigest {
 
     /// Constant-time comparison of a presented secret against this digest.
     pub fn matches(&self, presented: &str) -> bool {
-        Self::of(presented).0.as_bytes().ct_eq(self.0.as_bytes()).into()
+        Self::of(presented)
+            .0
+            .as_bytes()
+            .ct_eq(self.0.as_bytes())
+            .into()
     }
 }
 
@@ -41,10 +45,12 @@ pub fn generate_secret(random: &mut dyn Random) -> (String, SecretDigest) {
 
 fn hex(bytes: &[u8]) -> String {
     use std::fmt::Write;
-    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
 }
 
 #[cfg(test)]

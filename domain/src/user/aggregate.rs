@@ -129,7 +129,11 @@ impl Aggregate for User {
         }
     }
 
-    fn handle(&self, command: UserCommand, _ctx: &CommandContext) -> Result<Vec<UserEvent>, UserError> {
+    fn handle(
+        &self,
+        command: UserCommand,
+        _ctx: &CommandContext,
+    ) -> Result<Vec<UserEvent>, UserError> {
         let event = match command {
             UserCommand::Create {
                 details,
@@ -218,7 +222,10 @@ mod tests {
     fn a_user_is_created_once_and_then_refuses_a_second_creation() {
         let mut user = User::default();
         assert_eq!(run(&mut user, create("alice")).unwrap().len(), 1);
-        assert_eq!(run(&mut user, create("alice")), Err(UserError::AlreadyExists));
+        assert_eq!(
+            run(&mut user, create("alice")),
+            Err(UserError::AlreadyExists)
+        );
         assert_eq!(
             user.state().unwrap().details.username.as_deref(),
             Some("alice")
@@ -229,8 +236,15 @@ mod tests {
     fn suspension_toggles_and_repeats_are_no_ops() {
         let mut user = User::default();
         run(&mut user, create("bob")).unwrap();
-        assert_eq!(run(&mut user, UserCommand::SetSuspended(true)).unwrap().len(), 1);
-        assert!(run(&mut user, UserCommand::SetSuspended(true)).unwrap().is_empty());
+        assert_eq!(
+            run(&mut user, UserCommand::SetSuspended(true))
+                .unwrap()
+                .len(),
+            1
+        );
+        assert!(run(&mut user, UserCommand::SetSuspended(true))
+            .unwrap()
+            .is_empty());
         assert!(user.state().unwrap().is_suspended);
         run(&mut user, UserCommand::SetSuspended(false)).unwrap();
         assert!(!user.state().unwrap().is_suspended);
@@ -241,8 +255,14 @@ mod tests {
         let mut user = User::default();
         run(&mut user, create("carol")).unwrap();
         run(&mut user, UserCommand::Delete).unwrap();
-        assert_eq!(run(&mut user, UserCommand::Delete), Err(UserError::NotFound));
-        assert_eq!(run(&mut user, create("carol")), Err(UserError::AlreadyExists));
+        assert_eq!(
+            run(&mut user, UserCommand::Delete),
+            Err(UserError::NotFound)
+        );
+        assert_eq!(
+            run(&mut user, create("carol")),
+            Err(UserError::AlreadyExists)
+        );
     }
 
     #[test]

@@ -182,7 +182,10 @@ mod tests {
         let UserEvent::UserCreated(created) = event else {
             panic!("expected UserCreated, got {event:?}");
         };
-        assert_eq!(created.details.primary_email.as_deref(), Some("a@example.com"));
+        assert_eq!(
+            created.details.primary_email.as_deref(),
+            Some("a@example.com")
+        );
         assert_eq!(created.details.primary_phone.as_deref(), Some("123456"));
         assert_eq!(created.custom_data, Some(Map::new()));
     }
@@ -192,7 +195,10 @@ mod tests {
         let event = UserEvent::UserSuspended(UserSuspended {});
         let payload = event.to_payload();
         assert_eq!(payload, json!({}));
-        assert_eq!(UserEvent::from_payload("UserSuspended", payload).unwrap(), event);
+        assert_eq!(
+            UserEvent::from_payload("UserSuspended", payload).unwrap(),
+            event
+        );
     }
 
     #[test]

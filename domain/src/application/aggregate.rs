@@ -1,0 +1,427 @@
+use super::events::*;
+use crate::aggregate::{Aggregate, CommandContext};
+use crate::oauth::redirect::{self, RedirectRules, RedirectUriError};
+use crate::oauth::secret::SecretDigest;
+use crate::time::Timestamp;
+use serde_json::{Map, Value};
+
+/// Settings whose redirect URIs were validated for the application's type.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApplicationSettings {
+    pub name: String,
+    pub description: Option<String>,
+    pub oidc_client_metadata: OidcClientMetadata,
+    pub custom_client_metadata: CustomClientMetadata,
+    pub custom_data: Map<String, Value>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredSecret {
+    pub name: String,
+    pub digest: SecretDigest,
+    pub expires_at: Option<Timestamp>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApplicationState {
+    pub app_type: ApplicationType,
+    pub is_third_party: bool,
+    pub settings: ApplicationSettings,
+    pub secrets: Vec<StoredSecret>,
+}
+
+impl ApplicationState {
+    pub fn redirect_rules(&self) -> RedirectRules {
+        rules_for(self.app_type)
+    }
+
+    /// Whether `presented` is a live secret of this application.
+    pub fn accepts_secret(&self, presented: &str, now: Timestamp) -> bool {
+        // Check every secret (no early exit) so timing does not reveal which one matched.
+        self.secrets.iter().fold(false, |ok, s| {
+            let live = s.expires_at.is_none_or(|at| at > now);
+            s.digest.matches(presented) && live || ok
+        })
+    }
+}
+
+fn rules_for(app_type: ApplicationType) -> RedirectRules {
+    match app_type {
+        ApplicationType::Native => RedirectRules::Native,
+        _ => RedirectRules::Web,
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub enum Application {
+    #[default]
+    New,
+    Active(Box<ApplicationState>),
+    Deleted,
+}
+
+pub enum ApplicationCommand {
+    Create {
+        app_type: ApplicationType,
+        is_third_party: bool,
+        settings: ApplicationSettings,
+        /// The first secret's digest (confidential clients only).
+        secret: Option<(String, SecretDigest)>,
+    },
+    Update(ApplicationSettings),
+    AddSecret {
+        name: String,
+        digest: SecretDigest,
+        expires_at: Option<Timestamp>,
+    },
+    DeleteSecret {
+        name: String,
+    },
+    Delete,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ApplicationError {
+    #[error("application not found")]
+    NotFound,
+    #[error("application already exists")]
+    AlreadyExists,
+    #[error("application name must be 1 to 256 characters")]
+    InvalidName,
+    #[error(transparent)]
+    InvalidRedirectUri(#[from] RedirectUriError),
+    #[error("a secret named {0:?} already exists")]
+    SecretNameTaken(String),
+    #[error("no secret named {0:?}")]
+    SecretNotFound(String),
+    #[error("{0:?} applications are public clients and hold no secrets")]
+    PublicClientSecret(ApplicationType),
+}
+
+fn validate(
+    settings: &ApplicationSettings,
+    app_type: ApplicationType,
+) -> Result<(), ApplicationError> {
+    if settings.name.trim().is_empty() || settings.name.chars().count() > 256 {
+        return Err(ApplicationError::InvalidName);
+    }
+    let rules = rules_for(app_type);
+    let meta = &settings.oidc_client_metadata;
+    for uri in meta
+        .redirect_uris
+        .iter()
+        .chain(&meta.post_logout_redirect_uris)
+    {
+        redirect::validate(uri, rules)?;
+    }
+    Ok(())
+}
+
+impl Application {
+    pub fn state(&self) -> Option<&ApplicationState> {
+        match self {
+            Self::Active(state) => Some(state),
+            _ => None,
+        }
+    }
+
+    fn live(&self) -> Result<&ApplicationState, ApplicationError> {
+        self.state().ok_or(ApplicationError::NotFound)
+    }
+}
+
+impl Aggregate for Application {
+    const STREAM_TYPE: &'static str = "application";
+    type Event = ApplicationEvent;
+    type Command = ApplicationCommand;
+    type Error = ApplicationError;
+
+    fn apply(&mut self, event: &ApplicationEvent) {
+        match (event, &mut *self) {
+            (ApplicationEvent::ApplicationCreated(e), _) => {
+                *self = Self::Active(Box::new(ApplicationState {
+                    app_type: e.app_type,
+                    is_third_party: e.is_third_party,
+                    settings: ApplicationSettings {
+                        name: e.name.clone(),
+                        description: e.description.clone(),
+                        oidc_client_metadata: e.oidc_client_metadata.clone(),
+                        custom_client_metadata: e.custom_client_metadata.clone(),
+                        custom_data: e.custom_data.clone(),
+                    },
+                    secrets: vec![],
+                }))
+            }
+            (ApplicationEvent::ApplicationUpdated(e), Self::Active(s)) => {
+                s.settings = ApplicationSettings {
+                    name: e.name.clone(),
+                    description: e.description.clone(),
+                    oidc_client_metadata: e.oidc_client_metadata.clone(),
+                    custom_client_metadata: e.custom_client_metadata.clone(),
+                    custom_data: e.custom_data.clone(),
+                }
+            }
+            (ApplicationEvent::ApplicationSecretAdded(e), Self::Active(s)) => {
+                s.secrets.push(StoredSecret {
+                    name: e.name.clone(),
+                    digest: e.digest.clone(),
+                    expires_at: e.expires_at,
+                })
+            }
+            (ApplicationEvent::ApplicationSecretDeleted(e), Self::Active(s)) => {
+                s.secrets.retain(|x| x.name != e.name)
+            }
+            (ApplicationEvent::ApplicationDeleted(_), _) => *self = Self::Deleted,
+            _ => {}
+        }
+    }
+
+    fn handle(
+        &self,
+        command: ApplicationCommand,
+        _ctx: &CommandContext,
+    ) -> Result<Vec<ApplicationEvent>, ApplicationError> {
+        match command {
+            ApplicationCommand::Create {
+                app_type,
+                is_third_party,
+                settings,
+                secret,
+            } => {
+                if !matches!(self, Self::New) {
+                    return Err(ApplicationError::AlreadyExists);
+                }
+                validate(&settings, app_type)?;
+                if app_type.is_public() && secret.is_some() {
+                    return Err(ApplicationError::PublicClientSecret(app_type));
+                }
+                let mut events = vec![ApplicationEvent::ApplicationCreated(ApplicationCreated {
+                    name: settings.name,
+                    description: settings.description,
+                    app_type,
+                    oidc_client_metadata: settings.oidc_client_metadata,
+                    custom_client_metadata: settings.custom_client_metadata,
+                    custom_data: settings.custom_data,
+                    is_third_party,
+                })];
+                if let Some((name, digest)) = secret {
+                    events.push(ApplicationEvent::ApplicationSecretAdded(
+                        ApplicationSecretAdded {
+                            name,
+                            digest,
+                            expires_at: None,
+                        },
+                    ));
+                }
+                Ok(events)
+            }
+            ApplicationCommand::Update(settings) => {
+                let state = self.live()?;
+                validate(&settings, state.app_type)?;
+                if state.settings == settings {
+                    return Ok(vec![]);
+                }
+                Ok(vec![ApplicationEvent::ApplicationUpdated(
+                    ApplicationUpdated {
+                        name: settings.name,
+                        description: settings.description,
+                        oidc_client_metadata: settings.oidc_client_metadata,
+                        custom_client_metadata: settings.custom_client_metadata,
+                        custom_data: settings.custom_data,
+                    },
+                )])
+            }
+            ApplicationCommand::AddSecret {
+                name,
+                digest,
+                expires_at,
+            } => {
+                let state = self.live()?;
+                if state.app_type.is_public() {
+                    return Err(ApplicationError::PublicClientSecret(state.app_type));
+                }
+                if state.secrets.iter().any(|s| s.name == name) {
+                    return Err(ApplicationError::SecretNameTaken(name));
+                }
+                Ok(vec![ApplicationEvent::ApplicationSecretAdded(
+                    ApplicationSecretAdded {
+                        name,
+                        digest,
+                        expires_at,
+                    },
+                )])
+            }
+            ApplicationCommand::DeleteSecret { name } => {
+                let state = self.live()?;
+                if !state.secrets.iter().any(|s| s.name == name) {
+                    return Err(ApplicationError::SecretNotFound(name));
+                }
+                Ok(vec![ApplicationEvent::ApplicationSecretDeleted(
+                    ApplicationSecretDeleted { name },
+                )])
+            }
+            ApplicationCommand::Delete => {
+                self.live()?;
+                Ok(vec![ApplicationEvent::ApplicationDeleted(
+                    ApplicationDeleted {},
+                )])
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::oauth::secret::SecretDigest;
+
+    const CTX: CommandContext = CommandContext {
+        now: Timestamp::from_millis(1_000),
+    };
+
+    fn settings(redirects: &[&str]) -> ApplicationSettings {
+        ApplicationSettings {
+            name: "My app".into(),
+            description: None,
+            oidc_client_metadata: OidcClientMetadata {
+                redirect_uris: redirects.iter().map(|s| s.to_string()).collect(),
+                post_logout_redirect_uris: vec![],
+            },
+            custom_client_metadata: CustomClientMetadata::default(),
+            custom_data: Map::new(),
+        }
+    }
+
+    fn run(app: &mut Application, cmd: ApplicationCommand) -> Result<(), ApplicationError> {
+        let events = app.handle(cmd, &CTX)?;
+        events.iter().for_each(|e| app.apply(e));
+        Ok(())
+    }
+
+    fn traditional_with_secret(secret: &str) -> Application {
+        let mut app = Application::default();
+        run(
+            &mut app,
+            ApplicationCommand::Create {
+                app_type: ApplicationType::Traditional,
+                is_third_party: false,
+                settings: settings(&["https://app.example/cb"]),
+                secret: Some(("default".into(), SecretDigest::of(secret))),
+            },
+        )
+        .unwrap();
+        app
+    }
+
+    #[test]
+    fn a_confidential_client_accepts_its_secret_until_it_is_deleted() {
+        let mut app = traditional_with_secret("s3cret");
+        let state = app.state().unwrap();
+        assert!(state.accepts_secret("s3cret", CTX.now));
+        assert!(!state.accepts_secret("other", CTX.now));
+        run(
+            &mut app,
+            ApplicationCommand::DeleteSecret {
+                name: "default".into(),
+            },
+        )
+        .unwrap();
+        assert!(!app.state().unwrap().accepts_secret("s3cret", CTX.now));
+    }
+
+    #[test]
+    fn expired_secrets_are_refused() {
+        let mut app = traditional_with_secret("first");
+        run(
+            &mut app,
+            ApplicationCommand::AddSecret {
+                name: "short".into(),
+                digest: SecretDigest::of("second"),
+                expires_at: Some(Timestamp::from_millis(500)),
+            },
+        )
+        .unwrap();
+        assert!(!app.state().unwrap().accepts_secret("second", CTX.now));
+        assert!(app.state().unwrap().accepts_secret("first", CTX.now));
+    }
+
+    #[test]
+    fn public_clients_hold_no_secrets_and_web_apps_need_http_redirects() {
+        let mut app = Application::default();
+        let err = app.handle(
+            ApplicationCommand::Create {
+                app_type: ApplicationType::Spa,
+                is_third_party: false,
+                settings: settings(&["https://spa.example/cb"]),
+                secret: Some(("x".into(), SecretDigest::of("x"))),
+            },
+            &CTX,
+        );
+        assert_eq!(
+            err,
+            Err(ApplicationError::PublicClientSecret(ApplicationType::Spa))
+        );
+        let err = app.handle(
+            ApplicationCommand::Create {
+                app_type: ApplicationType::Spa,
+                is_third_party: false,
+                settings: settings(&["myapp://cb"]),
+                secret: None,
+            },
+            &CTX,
+        );
+        assert!(matches!(err, Err(ApplicationError::InvalidRedirectUri(_))));
+        run(
+            &mut app,
+            ApplicationCommand::Create {
+                app_type: ApplicationType::Native,
+                is_third_party: false,
+                settings: settings(&["myapp://cb"]),
+                secret: None,
+            },
+        )
+        .unwrap();
+        assert_eq!(app.state().unwrap().redirect_rules(), RedirectRules::Native);
+    }
+
+    #[test]
+    fn secret_names_are_unique_and_deleting_an_unknown_one_fails() {
+        let mut app = traditional_with_secret("a");
+        let dup = app.handle(
+            ApplicationCommand::AddSecret {
+                name: "default".into(),
+                digest: SecretDigest::of("b"),
+                expires_at: None,
+            },
+            &CTX,
+        );
+        assert_eq!(
+            dup,
+            Err(ApplicationError::SecretNameTaken("default".into()))
+        );
+        assert_eq!(
+            app.handle(
+                ApplicationCommand::DeleteSecret {
+                    name: "nope".into()
+                },
+                &CTX
+            ),
+            Err(ApplicationError::SecretNotFound("nope".into()))
+        );
+        run(&mut app, ApplicationCommand::Delete).unwrap();
+        assert_eq!(
+            app.handle(ApplicationCommand::Delete, &CTX),
+            Err(ApplicationError::NotFound)
+        );
+    }
+
+    #[test]
+    fn custom_client_metadata_round_trips_unknown_keys() {
+        let json = serde_json::json!({"rotateRefreshToken": false, "maxAllowedGrants": 2, "somethingElse": 1, "idTokenTtl": 600});
+        let meta: CustomClientMetadata = serde_json::from_value(json.clone()).unwrap();
+        assert_eq!(meta.rotate_refresh_token, Some(false));
+        assert_eq!(meta.max_allowed_grants, Some(2));
+        assert_eq!(meta.lifetimes.id_token_ttl, Some(600));
+        assert_eq!(serde_json::to_value(&meta).unwrap(), json);
+    }
+}
