@@ -28,9 +28,9 @@ pub(crate) enum GroupFailure {
     /// Retry the batches one by one: another node raced us (unique violation) or a single
     /// batch broke the statement.
     Retry(StoreError),
-    /// A data key for a subject was created concurrently by another node: fetch and retry.
-    #[allow(dead_code)] // produced by the Postgres writer (step 2)
-    KeyRace,
+    /// Another transaction changed what the group was planned against (a stream version or
+    /// a data key committed by another writer or node): re-plan the batches one by one.
+    Race,
 }
 
 impl From<StoreError> for GroupFailure {
@@ -65,11 +65,10 @@ impl Appender {
     /// Spawns one writer task per committer, all draining one queue.
     pub(crate) fn start<C: GroupCommitter>(
         committers: Vec<C>,
-        head: watch::Sender<Position>,
+        head: Arc<watch::Sender<Position>>,
     ) -> Self {
         let (tx, rx) = mpsc::channel::<Request>(8_192);
         let rx = Arc::new(tokio::sync::Mutex::new(rx));
-        let head = Arc::new(head);
         let writers = committers
             .into_iter()
             .map(|c| tokio::spawn(run_writer(c, rx.clone(), head.clone())))
@@ -144,7 +143,7 @@ async fn run_writer<C: GroupCommitter>(
     }
 }
 
-fn publish(head: &watch::Sender<Position>, at: Position) {
+pub(crate) fn publish(head: &watch::Sender<Position>, at: Position) {
     head.send_if_modified(|h| {
         if at > *h {
             *h = at;
@@ -179,7 +178,9 @@ async fn commit_group<C: GroupCommitter>(
     }
     // One by one, so only the batch that really conflicts (or breaks) gets the error.
     for req in group {
-        let mut outcome = Err(StoreError::Closed);
+        let mut outcome = Err(StoreError::Database(sqlx::Error::Protocol(
+            "append kept racing with other writers; gave up after 5 attempts".into(),
+        )));
         for _attempt in 0..5 {
             match committer.commit(&[&req.batch]).await {
                 Ok((mut results, at)) => {
@@ -187,7 +188,7 @@ async fn commit_group<C: GroupCommitter>(
                     outcome = results.pop().unwrap_or(Err(StoreError::Closed));
                     break;
                 }
-                Err(GroupFailure::KeyRace) => continue,
+                Err(GroupFailure::Race) => continue,
                 Err(GroupFailure::Retry(e)) => {
                     outcome = Err(e);
                     break;

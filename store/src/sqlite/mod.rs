@@ -59,7 +59,7 @@ impl SqliteLog {
             pool: write.clone(),
             codec: codec.clone(),
         };
-        let appender = Appender::start(vec![committer], head_tx);
+        let appender = Appender::start(vec![committer], Arc::new(head_tx));
         Ok(Self {
             appender,
             write,

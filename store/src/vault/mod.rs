@@ -103,7 +103,6 @@ impl Vault {
     }
 
     /// Drops a subject from the cache (another node changed its key).
-    #[allow(dead_code)] // used by the Postgres listener (step 2)
     pub(crate) fn forget(&self, subject: &str) {
         if let Ok(mut cache) = self.cache.write() {
             cache.remove(subject);

@@ -1,0 +1,153 @@
+//! Reading the log. `read_all` implements the gap rule of ARCHITECTURE.md ("Following the
+//! log without skipping"): deliver the contiguous prefix above the checkpoint; at a gap,
+//! wait until every transaction that was in progress when the rows were read has ended,
+//! then read again — a position still missing then was rolled back or lost and is passed.
+
+use crate::codec::{Codec, StoredRow};
+use crate::envelope::*;
+use crate::error::StoreError;
+use crate::vault::KeyRow;
+use sqlx::postgres::PgRow;
+use sqlx::{PgPool, Row};
+use std::time::{Duration, Instant};
+
+const COLUMNS: &str = "position, event_id, stream_type, stream_id, stream_version, event_type, \
+                       schema_version, payload, metadata";
+/// How often the in-progress list is re-checked while waiting at a gap.
+const GAP_POLL: Duration = Duration::from_millis(2);
+/// The longest `read_all` waits at a gap before returning what it may (possibly nothing);
+/// the caller simply calls again, so a long-running transaction cannot wedge a follower's
+/// loop, only delay it.
+const GAP_MAX_WAIT: Duration = Duration::from_secs(2);
+
+fn parse(row: &PgRow) -> Result<StoredRow, StoreError> {
+    Ok(StoredRow {
+        position: row.try_get(0)?,
+        event_id: row.try_get(1)?,
+        stream_type: row.try_get(2)?,
+        stream_id: row.try_get(3)?,
+        stream_version: row.try_get(4)?,
+        event_type: row.try_get(5)?,
+        schema_version: row.try_get(6)?,
+        payload: row.try_get(7)?,
+        metadata: row.try_get(8)?,
+    })
+}
+
+pub(super) async fn fetch_keys<'c, E>(
+    executor: E,
+    subjects: &[String],
+) -> Result<Vec<KeyRow>, StoreError>
+where
+    E: sqlx::Executor<'c, Database = sqlx::Postgres>,
+{
+    if subjects.is_empty() {
+        return Ok(vec![]);
+    }
+    Ok(sqlx::query_as(
+        "SELECT subject_id, wrapped_key FROM data_keys WHERE subject_id = ANY($1::text[])",
+    )
+    .bind(subjects)
+    .fetch_all(executor)
+    .await?)
+}
+
+async fn decode(
+    pool: &PgPool,
+    codec: &Codec,
+    rows: Vec<StoredRow>,
+) -> Result<Vec<RecordedEvent>, StoreError> {
+    let missing = codec.missing_keys(&rows);
+    if !missing.is_empty() {
+        codec.vault.absorb(fetch_keys(pool, &missing).await?)?;
+    }
+    codec.decode(rows)
+}
+
+pub(super) async fn read_stream(
+    pool: &PgPool,
+    codec: &Codec,
+    stream: &StreamRef,
+) -> Result<Vec<RecordedEvent>, StoreError> {
+    let rows = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM events WHERE stream_type = $1 AND stream_id = $2 ORDER BY stream_version"
+    ))
+    .bind(&stream.stream_type)
+    .bind(&stream.stream_id)
+    .fetch_all(pool)
+    .await?;
+    let rows = rows.iter().map(parse).collect::<Result<_, _>>()?;
+    decode(pool, codec, rows).await
+}
+
+async fn fetch_page(
+    pool: &PgPool,
+    after: Position,
+    limit: usize,
+) -> Result<Vec<StoredRow>, StoreError> {
+    let rows = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM events WHERE position > $1 ORDER BY position LIMIT $2"
+    ))
+    .bind(after.0 as i64)
+    .bind(limit.min(i64::MAX as usize) as i64)
+    .fetch_all(pool)
+    .await?;
+    rows.iter().map(parse).collect()
+}
+
+/// Rows starting at `after + 1` with no hole.
+fn contiguous_prefix(rows: &[StoredRow], after: Position) -> usize {
+    rows.iter()
+        .enumerate()
+        .take_while(|(i, r)| r.position as u64 == after.0 + 1 + *i as u64)
+        .count()
+}
+
+pub(super) async fn read_all(
+    pool: &PgPool,
+    codec: &Codec,
+    after: Position,
+    limit: usize,
+) -> Result<Vec<RecordedEvent>, StoreError> {
+    let mut rows = fetch_page(pool, after, limit).await?;
+    let prefix = contiguous_prefix(&rows, after);
+    if prefix > 0 || rows.is_empty() {
+        rows.truncate(prefix);
+        return decode(pool, codec, rows).await;
+    }
+    // A gap right above the checkpoint with committed rows beyond it. The snapshot is taken
+    // after the read: any transaction holding a gap position below a row we saw had its
+    // transaction id before that position, so it is listed in-progress here (or has ended).
+    let seen = rows.last().map(|r| r.position).unwrap_or(0);
+    let snapshot: String = sqlx::query_scalar("SELECT pg_current_snapshot()::text")
+        .fetch_one(pool)
+        .await?;
+    let started = Instant::now();
+    loop {
+        let in_progress: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM pg_snapshot_xip($1::text::pg_snapshot) AS x \
+             WHERE pg_xact_status(x) = 'in progress'",
+        )
+        .bind(&snapshot)
+        .fetch_one(pool)
+        .await?;
+        if in_progress == 0 {
+            break;
+        }
+        if started.elapsed() >= GAP_MAX_WAIT {
+            return Ok(vec![]);
+        }
+        tokio::time::sleep(GAP_POLL).await;
+    }
+    // Everything below `seen` that will ever commit has committed; holes left are permanent.
+    let mut rows = fetch_page(pool, after, limit).await?;
+    rows.retain(|r| r.position <= seen);
+    decode(pool, codec, rows).await
+}
+
+pub(super) async fn head(pool: &PgPool) -> Result<Position, StoreError> {
+    let h: i64 = sqlx::query_scalar("SELECT COALESCE(max(position), 0)::bigint FROM events")
+        .fetch_one(pool)
+        .await?;
+    Ok(Position(h as u64))
+}

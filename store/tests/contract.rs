@@ -1,0 +1,436 @@
+//! The EventLog contract, run on SQLite and Postgres.
+
+mod common;
+
+use common::*;
+use domain::user::{User, UserEvent};
+use domain::DomainEvent;
+use std::time::Duration;
+use store::*;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn appended_events_read_back_with_their_envelope() {
+    for env in backends().await {
+        let log = &env.store.log;
+        let md = metadata();
+        let user = user_created("alice", "alice@example.com");
+        let suspended = UserEvent::UserSuspended(domain::user::UserSuspended {});
+        let batch = AppendBatch {
+            streams: vec![
+                Repository::stage::<User>(
+                    "u1",
+                    ExpectedVersion::NoStream,
+                    &[user.clone(), suspended.clone()],
+                    &md,
+                ),
+                StreamAppend {
+                    stream: StreamRef::new("other", "o1"),
+                    expected: ExpectedVersion::Any,
+                    events: vec![plain_event(7)],
+                },
+            ],
+        };
+        let out = env.store.repository().append(batch).await.unwrap();
+        assert_eq!(out.events.len(), 3, "{}", env.name);
+        let versions: Vec<u64> = out.events.iter().map(|e| e.stream_version).collect();
+        assert_eq!(versions, vec![1, 2, 1], "{}", env.name);
+        let positions: Vec<u64> = out.events.iter().map(|e| e.position.0).collect();
+        assert_eq!(positions, vec![1, 2, 3], "{}", env.name);
+        for e in &out.events {
+            assert_eq!(
+                e.event_id.get_version_num(),
+                7,
+                "{}: event ids are UUIDv7",
+                env.name
+            );
+        }
+
+        let stream = log
+            .read_stream(&StreamRef::new("user", "u1"))
+            .await
+            .unwrap();
+        assert_eq!(stream.len(), 2, "{}", env.name);
+        assert_eq!(stream[0].event_id, out.events[0].event_id);
+        assert_eq!(stream[0].position, Position(1));
+        assert_eq!(stream[0].stream, StreamRef::new("user", "u1"));
+        assert_eq!(stream[0].stream_version, 1);
+        assert_eq!(stream[0].event_type, "UserCreated");
+        assert_eq!(stream[0].schema_version, 2);
+        assert_eq!(stream[0].metadata, md, "{}: metadata round-trips", env.name);
+        assert_eq!(
+            stream[0].decode::<UserEvent>().unwrap(),
+            user,
+            "{}",
+            env.name
+        );
+        assert_eq!(stream[1].decode::<UserEvent>().unwrap(), suspended);
+        assert_eq!(stream[1].stream_version, 2);
+
+        let all = log.read_all(Position(0), 100).await.unwrap();
+        assert_eq!(all.len(), 3);
+        assert_eq!(all[2].stream, StreamRef::new("other", "o1"));
+        assert_eq!(all[2].payload, serde_json::json!({"n": 7}));
+        assert_eq!(
+            all[0], stream[0],
+            "{}: read_all and read_stream agree",
+            env.name
+        );
+
+        let loaded = env.store.repository().load::<User>("u1").await.unwrap();
+        assert_eq!(loaded.version, 2);
+        let User::Active(state) = loaded.aggregate else {
+            panic!("{}: expected an active user", env.name)
+        };
+        assert!(state.is_suspended);
+        assert_eq!(
+            state.details.primary_email.as_deref(),
+            Some("alice@example.com")
+        );
+        env.store.close().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn stage_fills_type_version_and_personal_fields() {
+    let md = metadata();
+    let staged = Repository::stage::<User>(
+        "u9",
+        ExpectedVersion::Exact(3),
+        &[user_created("bob", "b@example.com")],
+        &md,
+    );
+    assert_eq!(staged.stream, StreamRef::new("user", "u9"));
+    assert_eq!(staged.expected, ExpectedVersion::Exact(3));
+    let e = &staged.events[0];
+    assert_eq!(e.event_type, "UserCreated");
+    assert_eq!(e.schema_version, 2);
+    assert_eq!(e.pii_subject.as_deref(), Some("u9"));
+    assert!(e.pii_fields.contains(&"primaryEmail"));
+    assert_eq!(e.metadata, md);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn conflicting_appends_are_rejected_and_write_nothing() {
+    for env in backends().await {
+        let log = &env.store.log;
+        let a = StreamRef::new("thing", "a");
+        let b = StreamRef::new("thing", "b");
+        log.append(one_stream(
+            a.clone(),
+            ExpectedVersion::NoStream,
+            vec![plain_event(1)],
+        ))
+        .await
+        .unwrap();
+
+        // NoStream on an existing stream.
+        let err = log
+            .append(one_stream(
+                a.clone(),
+                ExpectedVersion::NoStream,
+                vec![plain_event(2)],
+            ))
+            .await
+            .unwrap_err();
+        match err {
+            StoreError::Conflict { stream, actual, .. } => {
+                assert_eq!(stream, a);
+                assert_eq!(actual, 1);
+            }
+            other => panic!("{}: expected Conflict, got {other:?}", env.name),
+        }
+        // A stale exact version.
+        assert!(matches!(
+            log.append(one_stream(
+                a.clone(),
+                ExpectedVersion::Exact(5),
+                vec![plain_event(3)]
+            ))
+            .await,
+            Err(StoreError::Conflict { .. })
+        ));
+        // Multi-stream batch: b is fine, a conflicts → neither is written.
+        let batch = AppendBatch {
+            streams: vec![
+                StreamAppend {
+                    stream: b.clone(),
+                    expected: ExpectedVersion::NoStream,
+                    events: vec![plain_event(4)],
+                },
+                StreamAppend {
+                    stream: a.clone(),
+                    expected: ExpectedVersion::Exact(0),
+                    events: vec![plain_event(5)],
+                },
+            ],
+        };
+        let err = log.append(batch).await.unwrap_err();
+        assert!(
+            matches!(&err, StoreError::Conflict { stream, .. } if *stream == a),
+            "{}: {err:?}",
+            env.name
+        );
+        assert!(
+            log.read_stream(&b).await.unwrap().is_empty(),
+            "{}: first stream of a failed batch must not be written",
+            env.name
+        );
+        assert_eq!(log.read_stream(&a).await.unwrap().len(), 1);
+        assert_eq!(log.head().await.unwrap(), Position(1), "{}", env.name);
+
+        // The right expectations succeed; Any always does.
+        log.append(one_stream(
+            a.clone(),
+            ExpectedVersion::at(1),
+            vec![plain_event(6)],
+        ))
+        .await
+        .unwrap();
+        log.append(one_stream(
+            b.clone(),
+            ExpectedVersion::at(0),
+            vec![plain_event(7)],
+        ))
+        .await
+        .unwrap();
+        let out = log
+            .append(one_stream(
+                a.clone(),
+                ExpectedVersion::Any,
+                vec![plain_event(8)],
+            ))
+            .await
+            .unwrap();
+        assert_eq!(out.events[0].stream_version, 3);
+        assert_eq!(log.read_all(Position(0), 100).await.unwrap().len(), 4);
+        env.store.close().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_version_1_payload_is_upcast_on_read() {
+    for env in backends().await {
+        // A UserCreated written by an older release: schema 1, `email`/`phone`, not sealed.
+        let payload = r#"{"username":"olduser","email":"old@example.com","phone":"123456"}"#;
+        let metadata = serde_json::to_string(&metadata()).unwrap();
+        let id = uuid::Uuid::now_v7().to_string();
+        let sql = match env.store.backend {
+            Backend::Sqlite => "INSERT INTO events (event_id, stream_type, stream_id, stream_version, event_type, schema_version, payload, metadata) VALUES (?, 'user', 'legacy', 1, 'UserCreated', 1, ?, ?)",
+            Backend::Postgres => "INSERT INTO events (event_id, stream_type, stream_id, stream_version, event_type, schema_version, payload, metadata) VALUES ($1::uuid, 'user', 'legacy', 1, 'UserCreated', 1, $2::jsonb, $3::jsonb)",
+        };
+        sqlx::query(sql)
+            .bind(&id)
+            .bind(payload)
+            .bind(&metadata)
+            .execute(&env.store.read_pool)
+            .await
+            .unwrap();
+
+        let stream = env
+            .store
+            .log
+            .read_stream(&StreamRef::new("user", "legacy"))
+            .await
+            .unwrap();
+        assert_eq!(
+            stream[0].schema_version,
+            UserEvent::schema_version("UserCreated"),
+            "{}",
+            env.name
+        );
+        assert_eq!(stream[0].payload["primaryEmail"], "old@example.com");
+        assert!(stream[0].payload.get("email").is_none());
+
+        let loaded = env.store.repository().load::<User>("legacy").await.unwrap();
+        assert_eq!(loaded.version, 1);
+        let User::Active(state) = loaded.aggregate else {
+            panic!("{}: expected an active user", env.name)
+        };
+        assert_eq!(
+            state.details.primary_email.as_deref(),
+            Some("old@example.com")
+        );
+        assert_eq!(state.details.primary_phone.as_deref(), Some("123456"));
+        assert_eq!(state.details.username.as_deref(), Some("olduser"));
+        env.store.close().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn read_all_pages_head_and_changes() {
+    for env in backends().await {
+        let log = &env.store.log;
+        assert_eq!(log.head().await.unwrap(), Position(0));
+        assert!(log.read_all(Position(0), 10).await.unwrap().is_empty());
+        let mut changes = log.changes();
+        changes.borrow_and_update();
+        let s = StreamRef::new("tick", "t");
+        let out = log
+            .append(one_stream(
+                s.clone(),
+                ExpectedVersion::NoStream,
+                (0..25).map(plain_event).collect(),
+            ))
+            .await
+            .unwrap();
+        tokio::time::timeout(Duration::from_secs(5), changes.changed())
+            .await
+            .expect("changes() must fire after an append")
+            .unwrap();
+        assert_eq!(*changes.borrow(), Position(25), "{}", env.name);
+        assert_eq!(log.head().await.unwrap(), Position(25));
+        assert_eq!(out.events.last().unwrap().position, Position(25));
+
+        let mut at = Position(0);
+        let mut sizes = Vec::new();
+        let mut ns = Vec::new();
+        loop {
+            let page = log.read_all(at, 10).await.unwrap();
+            sizes.push(page.len());
+            if page.is_empty() {
+                break;
+            }
+            for e in &page {
+                assert_eq!(e.position.0, at.0 + 1, "{}: contiguous positions", env.name);
+                at = e.position;
+                ns.push(e.payload["n"].as_u64().unwrap());
+            }
+        }
+        assert_eq!(sizes, vec![10, 10, 5, 0], "{}", env.name);
+        assert_eq!(
+            ns,
+            (0..25).collect::<Vec<_>>(),
+            "{}: stream order is position order",
+            env.name
+        );
+        assert_eq!(log.read_all(Position(20), 100).await.unwrap().len(), 5);
+        env.store.close().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_appends_to_one_stream_have_one_winner_per_version() {
+    for env in backends().await {
+        let s = StreamRef::new("race", "r");
+        for version in 0..5u64 {
+            let tasks: Vec<_> = (0..24)
+                .map(|i| {
+                    let log = env.store.log.clone();
+                    let s = s.clone();
+                    tokio::spawn(async move {
+                        log.append(one_stream(
+                            s,
+                            ExpectedVersion::at(version),
+                            vec![plain_event(i)],
+                        ))
+                        .await
+                    })
+                })
+                .collect();
+            let mut wins = 0;
+            for t in tasks {
+                match t.await.unwrap() {
+                    Ok(out) => {
+                        wins += 1;
+                        assert_eq!(out.events[0].stream_version, version + 1);
+                    }
+                    Err(StoreError::Conflict { .. }) => {}
+                    Err(e) => panic!("{}: unexpected error {e}", env.name),
+                }
+            }
+            assert_eq!(
+                wins,
+                1,
+                "{}: exactly one append wins version {}",
+                env.name,
+                version + 1
+            );
+        }
+        assert_eq!(env.store.log.read_stream(&s).await.unwrap().len(), 5);
+        env.store.close().await;
+    }
+}
+
+/// Two stores on one Postgres database are two nodes: their writers race on the unique
+/// index, and only the real loser gets the conflict.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_nodes_racing_on_postgres_have_one_winner() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(cfg) = store::testing::postgres_config(dir.path()).await else {
+        return;
+    };
+    let a = Store::connect(&cfg).await.unwrap();
+    let b = Store::connect(&cfg).await.unwrap();
+    for round in 0..10u64 {
+        let mut tasks = Vec::new();
+        for i in 0..8u64 {
+            for node in [&a, &b] {
+                let log = node.log.clone();
+                tasks.push(tokio::spawn(async move {
+                    // Same stream, plus a private stream per append: a loser's private
+                    // event must not be written either.
+                    let batch = AppendBatch {
+                        streams: vec![
+                            StreamAppend {
+                                stream: StreamRef::new("race", "shared"),
+                                expected: ExpectedVersion::at(round),
+                                events: vec![plain_event(i)],
+                            },
+                            StreamAppend {
+                                stream: StreamRef::new(
+                                    "own",
+                                    format!("{round}-{i}-{}", uuid::Uuid::now_v7()),
+                                ),
+                                expected: ExpectedVersion::NoStream,
+                                events: vec![plain_event(i)],
+                            },
+                        ],
+                    };
+                    log.append(batch).await
+                }));
+            }
+        }
+        let mut wins = 0;
+        for t in tasks {
+            match t.await.unwrap() {
+                Ok(_) => wins += 1,
+                Err(StoreError::Conflict { .. }) => {}
+                Err(e) => panic!("unexpected error {e}"),
+            }
+        }
+        assert_eq!(wins, 1, "round {round}");
+    }
+    // Losers' rolled-back inserts left permanent gaps in the positions; following the log
+    // passes over them.
+    let all = follow(&*a.log, Position(0), 21, Duration::from_secs(3)).await;
+    assert_eq!(
+        all.len(),
+        20,
+        "10 winners × 2 streams; losers wrote nothing"
+    );
+    let shared = b
+        .log
+        .read_stream(&StreamRef::new("race", "shared"))
+        .await
+        .unwrap();
+    assert_eq!(shared.len(), 10);
+    a.close().await;
+    b.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn appends_after_close_fail_with_closed() {
+    for env in backends().await {
+        env.store.close().await;
+        let r = env
+            .store
+            .log
+            .append(one_stream(
+                StreamRef::new("x", "y"),
+                ExpectedVersion::Any,
+                vec![plain_event(1)],
+            ))
+            .await;
+        assert!(matches!(r, Err(StoreError::Closed)), "{}: {r:?}", env.name);
+    }
+}
