@@ -6,6 +6,7 @@
 pub mod aggregate;
 pub mod application;
 pub mod event;
+pub mod grant;
 pub mod identifier;
 pub mod ids;
 pub mod oauth;

@@ -1,0 +1,145 @@
+use crate::event::DomainEvent;
+use crate::oauth::pkce::CodeChallenge;
+use crate::oauth::secret::SecretDigest;
+use crate::time::Timestamp;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AuthorizationCode {
+    pub digest: SecretDigest,
+    #[serde(default)]
+    pub challenge: Option<CodeChallenge>,
+    pub redirect_uri: String,
+    pub expires_at: Timestamp,
+}
+
+/// An access token issued under the grant: opaque (stored as a digest, accepted by the
+/// userinfo endpoint) or a JWT for an API resource (stateless; recorded for the audit).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+pub enum AccessTokenIssued {
+    #[serde(rename_all = "camelCase")]
+    Opaque {
+        digest: SecretDigest,
+        scopes: Vec<String>,
+        issued_at: Timestamp,
+        expires_at: Timestamp,
+    },
+    #[serde(rename_all = "camelCase")]
+    Jwt {
+        jti: String,
+        audience: String,
+        scopes: Vec<String>,
+        issued_at: Timestamp,
+        expires_at: Timestamp,
+    },
+}
+
+impl AccessTokenIssued {
+    pub fn issued_at(&self) -> Timestamp {
+        match self {
+            Self::Opaque { issued_at, .. } | Self::Jwt { issued_at, .. } => *issued_at,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RefreshTokenIssued {
+    pub generation: u32,
+    pub digest: SecretDigest,
+    pub expires_at: Timestamp,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GrantIssued {
+    pub user_id: String,
+    pub client_id: String,
+    #[serde(default)]
+    pub session_id: Option<String>,
+    pub scopes: Vec<String>,
+    pub auth_time: Timestamp,
+    #[serde(default)]
+    pub nonce: Option<String>,
+    pub code: AuthorizationCode,
+    /// No token of this grant outlives this instant (Logto: 180 days).
+    pub expires_at: Timestamp,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AuthorizationCodeRedeemed {
+    pub access_token: AccessTokenIssued,
+    #[serde(default)]
+    pub refresh_token: Option<RefreshTokenIssued>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RefreshTokenRotated {
+    pub access_token: AccessTokenIssued,
+    /// The next generation; `None` when the client disabled rotation and keeps its token.
+    #[serde(default)]
+    pub refresh_token: Option<RefreshTokenIssued>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum RevocationReason {
+    /// The authorization code was presented a second time.
+    CodeReplayed,
+    /// A rotated-out refresh token was presented.
+    RefreshTokenReplayed,
+    /// The client revoked its refresh token (RFC 7009).
+    ClientRevoked,
+    /// The user signed out, or an administrator ended the session.
+    SessionEnded,
+    /// An administrator or the user revoked the grant.
+    Revoked,
+    /// The user is suspended or deleted.
+    UserDisabled,
+    /// Newer grants pushed the user over the application's `maxAllowedGrants`.
+    GrantLimitExceeded,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AccessTokenRevoked {
+    pub digest: SecretDigest,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GrantRevoked {
+    pub reason: RevocationReason,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", content = "data")]
+pub enum GrantEvent {
+    GrantIssued(GrantIssued),
+    AuthorizationCodeRedeemed(AuthorizationCodeRedeemed),
+    RefreshTokenRotated(RefreshTokenRotated),
+    AccessTokenRevoked(AccessTokenRevoked),
+    GrantRevoked(GrantRevoked),
+}
+
+impl DomainEvent for GrantEvent {
+    fn event_type(&self) -> &'static str {
+        match self {
+            Self::GrantIssued(_) => "GrantIssued",
+            Self::AuthorizationCodeRedeemed(_) => "AuthorizationCodeRedeemed",
+            Self::RefreshTokenRotated(_) => "RefreshTokenRotated",
+            Self::AccessTokenRevoked(_) => "AccessTokenRevoked",
+            Self::GrantRevoked(_) => "GrantRevoked",
+        }
+    }
+
+    fn schema_version(_event_type: &str) -> u32 {
+        1
+    }
+
+    crate::tagged_payload_codec!();
+}

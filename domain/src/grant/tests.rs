@@ -1,0 +1,366 @@
+use super::*;
+use crate::aggregate::{Aggregate, CommandContext};
+use crate::oauth::pkce::CodeChallenge;
+use crate::oauth::secret::SecretDigest;
+use crate::time::Timestamp;
+
+// RFC 7636 Appendix B.
+const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
+const T0: i64 = 1_700_000_000_000;
+
+fn at(ms_after: i64) -> CommandContext {
+    CommandContext {
+        now: Timestamp::from_millis(T0 + ms_after),
+    }
+}
+
+fn run(
+    grant: &mut Grant,
+    cmd: GrantCommand,
+    ctx: CommandContext,
+) -> Result<Vec<GrantEvent>, Refusal> {
+    let events = grant.handle(cmd, &ctx)?;
+    events.iter().for_each(|e| grant.apply(e));
+    Ok(events)
+}
+
+fn issued_grant() -> Grant {
+    let mut grant = Grant::default();
+    let issued = GrantIssued {
+        user_id: "user1".into(),
+        client_id: "app1".into(),
+        session_id: Some("sess1".into()),
+        scopes: vec!["openid".into(), "offline_access".into(), "read".into()],
+        auth_time: Timestamp::from_millis(T0),
+        nonce: None,
+        code: AuthorizationCode {
+            digest: SecretDigest::of("code-secret"),
+            challenge: Some(CodeChallenge::parse(CHALLENGE, Some("S256")).unwrap()),
+            redirect_uri: "https://app.example/cb".into(),
+            expires_at: Timestamp::from_millis(T0 + 60_000),
+        },
+        expires_at: Timestamp::from_millis(T0 + 180 * 86_400_000),
+    };
+    run(&mut grant, GrantCommand::Issue(issued), at(0)).unwrap();
+    grant
+}
+
+fn opaque(secret: &str, ctx: CommandContext) -> AccessTokenIssued {
+    AccessTokenIssued::Opaque {
+        digest: SecretDigest::of(secret),
+        scopes: vec!["openid".into()],
+        issued_at: ctx.now,
+        expires_at: ctx.now.plus_seconds(3600),
+    }
+}
+
+fn redeem(verifier: Option<&str>, client: &str, redirect: &str) -> GrantCommand {
+    GrantCommand::RedeemCode {
+        client_id: client.into(),
+        secret: "code-secret".into(),
+        redirect_uri: redirect.into(),
+        code_verifier: verifier.map(str::to_owned),
+        access_token: opaque("at-1", at(1_000)),
+        refresh_token: Some(RefreshTokenIssued {
+            generation: 1,
+            digest: SecretDigest::of("rt-1"),
+            expires_at: at(0).now.plus_seconds(14 * 86_400),
+        }),
+    }
+}
+
+fn refresh(generation: u32, secret: &str, next: &str, ctx: CommandContext) -> GrantCommand {
+    GrantCommand::Refresh {
+        client_id: "app1".into(),
+        generation,
+        secret: secret.into(),
+        access_token: opaque(&format!("at-for-{next}"), ctx),
+        rotate_to: Some(IssuedSecret {
+            digest: SecretDigest::of(next),
+            expires_at: ctx.now.plus_seconds(14 * 86_400),
+        }),
+    }
+}
+
+fn redeemed_grant() -> Grant {
+    let mut grant = issued_grant();
+    run(
+        &mut grant,
+        redeem(Some(VERIFIER), "app1", "https://app.example/cb"),
+        at(1_000),
+    )
+    .unwrap();
+    grant
+}
+
+#[test]
+fn redeeming_the_code_issues_tokens_the_grant_then_accepts() {
+    let grant = redeemed_grant();
+    let state = grant.state().unwrap();
+    assert!(state.code_redeemed);
+    assert!(state.accepts_access_token("at-1", at(2_000).now));
+    assert!(!state.accepts_access_token("at-2", at(2_000).now));
+    assert!(
+        !state.accepts_access_token("at-1", at(3_601_000).now),
+        "expired after 1 h"
+    );
+}
+
+#[test]
+fn a_second_redemption_revokes_what_the_first_issued() {
+    let mut grant = redeemed_grant();
+    let events = run(
+        &mut grant,
+        redeem(Some(VERIFIER), "app1", "https://app.example/cb"),
+        at(2_000),
+    )
+    .unwrap();
+    assert!(ends_in_revocation(&events));
+    assert_eq!(
+        grant.state().unwrap().revoked,
+        Some(RevocationReason::CodeReplayed)
+    );
+    assert!(!grant
+        .state()
+        .unwrap()
+        .accepts_access_token("at-1", at(3_000).now));
+    assert_eq!(
+        run(&mut grant, refresh(1, "rt-1", "rt-2", at(4_000)), at(4_000)),
+        Err(Refusal::Inactive)
+    );
+}
+
+#[test]
+fn refusals_for_client_redirect_expiry_and_pkce_leave_the_code_unused() {
+    let mut grant = issued_grant();
+    let ok_redirect = "https://app.example/cb";
+    let cases = [
+        (
+            redeem(Some(VERIFIER), "other-app", ok_redirect),
+            at(1_000),
+            Refusal::WrongClient,
+        ),
+        (
+            redeem(Some(VERIFIER), "app1", "https://evil.example/cb"),
+            at(1_000),
+            Refusal::WrongRedirectUri,
+        ),
+        (
+            redeem(Some(VERIFIER), "app1", ok_redirect),
+            at(60_000),
+            Refusal::Expired,
+        ),
+        (
+            redeem(None, "app1", ok_redirect),
+            at(1_000),
+            Refusal::Pkce("code_verifier missing".into()),
+        ),
+    ];
+    for (cmd, ctx, expected) in cases {
+        assert_eq!(run(&mut grant, cmd, ctx), Err(expected));
+    }
+    let wrong_verifier = redeem(
+        Some("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXa"),
+        "app1",
+        ok_redirect,
+    );
+    assert!(matches!(
+        run(&mut grant, wrong_verifier, at(1_000)),
+        Err(Refusal::Pkce(_))
+    ));
+    assert!(!grant.state().unwrap().code_redeemed);
+    // After all that, the genuine redemption still works.
+    run(
+        &mut grant,
+        redeem(Some(VERIFIER), "app1", ok_redirect),
+        at(1_000),
+    )
+    .unwrap();
+}
+
+#[test]
+fn a_wrong_code_secret_is_refused_without_revoking() {
+    let mut grant = redeemed_grant();
+    let GrantCommand::RedeemCode {
+        client_id,
+        redirect_uri,
+        code_verifier,
+        access_token,
+        refresh_token,
+        ..
+    } = redeem(Some(VERIFIER), "app1", "https://app.example/cb")
+    else {
+        unreachable!()
+    };
+    let guess = GrantCommand::RedeemCode {
+        client_id,
+        secret: "guessed".into(),
+        redirect_uri,
+        code_verifier,
+        access_token,
+        refresh_token,
+    };
+    assert_eq!(run(&mut grant, guess, at(2_000)), Err(Refusal::WrongSecret));
+    assert_eq!(grant.state().unwrap().revoked, None);
+}
+
+#[test]
+fn refresh_rotates_and_an_authentic_replay_revokes_the_grant() {
+    let mut grant = redeemed_grant();
+    run(
+        &mut grant,
+        refresh(1, "rt-1", "rt-2", at(10_000)),
+        at(10_000),
+    )
+    .unwrap();
+    assert_eq!(grant.state().unwrap().refresh.as_ref().unwrap().0, 2);
+    assert!(grant
+        .state()
+        .unwrap()
+        .accepts_access_token("at-for-rt-2", at(11_000).now));
+    // The old access token stays valid until it expires: rotation is not revocation.
+    assert!(grant
+        .state()
+        .unwrap()
+        .accepts_access_token("at-1", at(11_000).now));
+
+    let events = run(
+        &mut grant,
+        refresh(1, "rt-1", "rt-x", at(20_000)),
+        at(20_000),
+    )
+    .unwrap();
+    assert!(ends_in_revocation(&events));
+    assert_eq!(
+        grant.state().unwrap().revoked,
+        Some(RevocationReason::RefreshTokenReplayed)
+    );
+    assert_eq!(
+        run(
+            &mut grant,
+            refresh(2, "rt-2", "rt-3", at(30_000)),
+            at(30_000)
+        ),
+        Err(Refusal::Inactive)
+    );
+}
+
+#[test]
+fn a_guessed_old_generation_does_not_revoke() {
+    let mut grant = redeemed_grant();
+    run(
+        &mut grant,
+        refresh(1, "rt-1", "rt-2", at(10_000)),
+        at(10_000),
+    )
+    .unwrap();
+    assert_eq!(
+        run(
+            &mut grant,
+            refresh(1, "not-the-token", "rt-x", at(20_000)),
+            at(20_000)
+        ),
+        Err(Refusal::WrongSecret)
+    );
+    assert_eq!(grant.state().unwrap().revoked, None);
+    run(
+        &mut grant,
+        refresh(2, "rt-2", "rt-3", at(30_000)),
+        at(30_000),
+    )
+    .unwrap();
+}
+
+#[test]
+fn refresh_cannot_widen_scope_or_be_used_by_another_client() {
+    let mut grant = redeemed_grant();
+    let wider = GrantCommand::Refresh {
+        client_id: "app1".into(),
+        generation: 1,
+        secret: "rt-1".into(),
+        access_token: AccessTokenIssued::Jwt {
+            jti: "j1".into(),
+            audience: "https://api.example".into(),
+            scopes: vec!["write".into()],
+            issued_at: at(5_000).now,
+            expires_at: at(5_000).now.plus_seconds(3600),
+        },
+        rotate_to: None,
+    };
+    assert_eq!(
+        run(&mut grant, wider, at(5_000)),
+        Err(Refusal::ScopeExceeded)
+    );
+    let GrantCommand::Refresh {
+        generation,
+        secret,
+        access_token,
+        rotate_to,
+        ..
+    } = refresh(1, "rt-1", "rt-2", at(5_000))
+    else {
+        unreachable!()
+    };
+    let other = GrantCommand::Refresh {
+        client_id: "app2".into(),
+        generation,
+        secret,
+        access_token,
+        rotate_to,
+    };
+    assert_eq!(run(&mut grant, other, at(5_000)), Err(Refusal::WrongClient));
+}
+
+#[test]
+fn an_expired_refresh_token_is_refused() {
+    let mut grant = redeemed_grant();
+    let late = at(15 * 86_400_000);
+    assert_eq!(
+        run(&mut grant, refresh(1, "rt-1", "rt-2", late), late),
+        Err(Refusal::Expired)
+    );
+}
+
+#[test]
+fn revoking_an_access_token_ends_only_that_token() {
+    let mut grant = redeemed_grant();
+    run(
+        &mut grant,
+        GrantCommand::RevokeAccessToken {
+            secret: "at-1".into(),
+        },
+        at(2_000),
+    )
+    .unwrap();
+    let state = grant.state().unwrap();
+    assert!(!state.accepts_access_token("at-1", at(3_000).now));
+    assert!(state.is_active(at(3_000).now));
+    run(&mut grant, refresh(1, "rt-1", "rt-2", at(4_000)), at(4_000)).unwrap();
+}
+
+#[test]
+fn revoking_the_refresh_token_ends_the_grant_and_revocation_is_idempotent() {
+    let mut grant = redeemed_grant();
+    let revoke = GrantCommand::RevokeRefreshToken {
+        client_id: "app1".into(),
+        generation: 1,
+        secret: "rt-1".into(),
+    };
+    run(&mut grant, revoke, at(2_000)).unwrap();
+    assert_eq!(
+        grant.state().unwrap().revoked,
+        Some(RevocationReason::ClientRevoked)
+    );
+    assert!(run(
+        &mut grant,
+        GrantCommand::Revoke(RevocationReason::Revoked),
+        at(3_000)
+    )
+    .unwrap()
+    .is_empty());
+    assert_eq!(
+        grant.state().unwrap().revoked,
+        Some(RevocationReason::ClientRevoked)
+    );
+}
