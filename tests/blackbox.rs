@@ -17,6 +17,8 @@ both_backends!(
     data_survives_a_restart_and_sigterm_exits_zero,
     status_and_replay_commands_work_on_the_data,
     metrics_expose_the_documented_names,
+    sigterm_lets_in_flight_requests_finish,
+    json_logs_with_tessera_log_format_json,
 );
 
 fn header(response: &reqwest::Response, name: &str) -> Option<String> {
@@ -432,4 +434,71 @@ async fn metrics_expose_the_documented_names(backend: Backend) {
         .cloned()
         .expect("users projector listed");
     assert!(users["lag"].as_u64().is_some() && users["checkpoint"].as_u64().is_some());
+}
+
+async fn sigterm_lets_in_flight_requests_finish(backend: Backend) {
+    let Some(deployment) = Deployment::new(backend).await else {
+        return;
+    };
+    let server = deployment.start().await;
+    // Password hashing keeps these requests busy for a while (Argon2id on the blocking pool).
+    let mut tasks = Vec::new();
+    for i in 0..12 {
+        let client = server.client.clone();
+        let url = server.url("/api/users");
+        tasks.push(tokio::spawn(async move {
+            let response = client
+                .post(url)
+                .json(
+                    &json!({"username": format!("inflight_{i}"), "password": "hunter2-but-longer"}),
+                )
+                .send()
+                .await?;
+            let status = response.status().as_u16();
+            let body: Value = response.json().await?;
+            Ok::<_, reqwest::Error>((status, body))
+        }));
+    }
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    let terminate = tokio::task::spawn_blocking(move || server.terminate(Duration::from_secs(20)));
+    let mut ids = Vec::new();
+    for task in tasks {
+        let (status, body) = task
+            .await
+            .unwrap()
+            .expect("an accepted request must be answered, not cut off");
+        assert_eq!(status, 200, "{body}");
+        ids.push(body["id"].as_str().unwrap().to_owned());
+    }
+    let (status, _) = terminate.await.unwrap();
+    assert!(status.success(), "exit status {status:?}");
+
+    // Everything that was answered 200 is in the log.
+    let server = deployment.start().await;
+    for id in ids {
+        assert_eq!(server.get(&format!("/api/users/{id}")).await.status(), 200);
+    }
+}
+
+async fn json_logs_with_tessera_log_format_json(backend: Backend) {
+    let Some(deployment) = Deployment::new(backend).await else {
+        return;
+    };
+    let server = deployment
+        .start_with(&[("TESSERA_LOG_FORMAT", "json")])
+        .await;
+    let log = server.log();
+    let lines: Vec<&str> = log.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert!(!lines.is_empty());
+    for line in &lines {
+        let entry: Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}"));
+        assert!(
+            entry["level"].is_string() && entry["timestamp"].is_string(),
+            "{line}"
+        );
+    }
+    assert!(
+        lines.iter().any(|l| l.contains("event store open")),
+        "{log}"
+    );
 }

@@ -115,6 +115,11 @@ impl Deployment {
 
     /// Starts `tessera serve` and waits until `/api/status` answers.
     pub async fn start(&self) -> Server {
+        self.start_with(&[]).await
+    }
+
+    /// [`Deployment::start`] with extra environment variables.
+    pub async fn start_with(&self, env: &[(&str, &str)]) -> Server {
         let log_path = self.dir.path().join("server.log");
         let log = std::fs::OpenOptions::new()
             .create(true)
@@ -125,6 +130,7 @@ impl Deployment {
             .command()
             .arg("serve")
             .env("TESSERA_BIND", "127.0.0.1:0")
+            .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(log)

@@ -50,10 +50,15 @@ fn type_name(value: &Value) -> &'static str {
     }
 }
 
-/// A field that must be a string when present; `null` reads as absent.
+/// A field that must be a string when present; `null` reads as absent. NUL characters are
+/// refused: Postgres cannot store them in text columns.
 fn string_field(body: &Map<String, Value>, key: &str, issues: &mut Issues) -> Option<String> {
     match body.get(key) {
         None | Some(Value::Null) => None,
+        Some(Value::String(s)) if s.contains('\0') => {
+            issues.add(key, "must not contain NUL characters");
+            None
+        }
         Some(Value::String(s)) => Some(s.clone()),
         Some(other) => {
             issues.add(
@@ -103,7 +108,9 @@ fn profile(map: Map<String, Value>, issues: &mut Issues) -> Map<String, Value> {
             continue;
         }
         if PROFILE_STRING_KEYS.contains(&key.as_str()) {
-            if value.is_string() {
+            if value.as_str().is_some_and(|v| v.contains('\0')) {
+                issues.add(&format!("profile.{key}"), "must not contain NUL characters");
+            } else if value.is_string() {
                 out.insert(key, value);
             } else {
                 issues.add(
@@ -314,6 +321,7 @@ mod tests {
         assert!(details_of(r#"{"password":""}"#).starts_with("password:"));
         assert!(details_of(r#"{"avatar":"not a url"}"#).starts_with("avatar:"));
         assert!(details_of("[1]").starts_with("body:"));
+        assert!(details_of(r#"{"name":"a\u0000b"}"#).starts_with("name: must not contain NUL"));
         assert!(details_of("{").starts_with("malformed JSON"));
     }
 }
