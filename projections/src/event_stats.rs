@@ -4,7 +4,7 @@
 
 use crate::error::ProjectionError;
 use crate::projector::{Projector, TableSpec};
-use crate::sql::{rows_per_statement, values_placeholders};
+use crate::sql::{rows_per_statement, Dialect};
 use async_trait::async_trait;
 use sqlx::{Any, AnyPool, Row, Transaction};
 use std::collections::BTreeMap;
@@ -59,11 +59,12 @@ impl Projector for EventStatsProjector {
             *counts.entry(key).or_default() += 1;
         }
         let rows: Vec<_> = counts.into_iter().collect();
+        let dialect = Dialect::of(tx);
         for chunk in rows.chunks(rows_per_statement(3)) {
             let sql = format!(
                 "INSERT INTO event_stats (event_type, day, total) VALUES {} \
                  ON CONFLICT (event_type, day) DO UPDATE SET total = event_stats.total + excluded.total",
-                values_placeholders(chunk.len(), 3)
+                dialect.values(chunk.len(), 3)
             );
             let mut query = sqlx::query(&sql);
             for ((event_type, day), n) in chunk {

@@ -3,7 +3,7 @@
 use super::row::{UserRow, COLUMNS, COLUMN_COUNT};
 use crate::error::ProjectionError;
 use crate::projector::{Projector, TableSpec};
-use crate::sql::{list_placeholders, rows_per_statement, values_placeholders};
+use crate::sql::{rows_per_statement, Dialect};
 use async_trait::async_trait;
 use domain::user::{User, UserDetailsFields, UserEvent};
 use domain::Aggregate;
@@ -105,7 +105,7 @@ async fn load(
     for chunk in ids.chunks(IDS_PER_STATEMENT) {
         let sql = format!(
             "SELECT {COLUMNS} FROM users WHERE id IN ({})",
-            list_placeholders(1, chunk.len())
+            Dialect::of(tx).list(1, chunk.len())
         );
         let mut query = sqlx::query(&sql);
         for id in chunk {
@@ -129,7 +129,7 @@ async fn upsert(tx: &mut Transaction<'_, Any>, rows: &[&UserRow]) -> Result<(), 
     for chunk in rows.chunks(rows_per_statement(COLUMN_COUNT)) {
         let sql = format!(
             "INSERT INTO users ({COLUMNS}) VALUES {} ON CONFLICT (id) DO UPDATE SET {updates}",
-            values_placeholders(chunk.len(), COLUMN_COUNT)
+            Dialect::of(tx).values(chunk.len(), COLUMN_COUNT)
         );
         let mut query = sqlx::query(&sql);
         for row in chunk {
@@ -144,7 +144,7 @@ async fn delete(tx: &mut Transaction<'_, Any>, ids: &[&str]) -> Result<(), Proje
     for chunk in ids.chunks(IDS_PER_STATEMENT) {
         let sql = format!(
             "DELETE FROM users WHERE id IN ({})",
-            list_placeholders(1, chunk.len())
+            Dialect::of(tx).list(1, chunk.len())
         );
         let mut query = sqlx::query(&sql);
         for id in chunk {

@@ -3,7 +3,8 @@
 use super::query::{Joint, MatchMode, SearchMatch, UserQuery};
 use super::row::{UserRow, COLUMNS};
 use crate::error::ProjectionError;
-use sqlx::{AnyConnection, AnyPool, Row};
+use crate::sql::Dialect;
+use sqlx::{AnyPool, Row};
 
 /// The user with this id, if it exists and is not deleted.
 pub async fn get(pool: &AnyPool, id: &str) -> Result<Option<UserRow>, ProjectionError> {
@@ -50,7 +51,7 @@ struct Filter {
     binds: Vec<String>,
 }
 
-fn filter(query: &UserQuery, sqlite: bool) -> Filter {
+fn filter(query: &UserQuery, dialect: Dialect) -> Filter {
     let search = &query.search;
     let mut binds = Vec::new();
     let mut parts = Vec::new();
@@ -69,10 +70,11 @@ fn filter(query: &UserQuery, sqlite: bool) -> Filter {
                         .iter()
                         .map(|v| {
                             binds.push(v.clone());
+                            let p = dialect.param(binds.len());
                             if search.case_sensitive {
-                                format!("${}", binds.len())
+                                p
                             } else {
-                                format!("lower(${})", binds.len())
+                                format!("lower({p})")
                             }
                         })
                         .collect::<Vec<_>>()
@@ -86,15 +88,19 @@ fn filter(query: &UserQuery, sqlite: bool) -> Filter {
                 MatchMode::Like => {
                     // Non-exact matches hold exactly one value (checked when parsing).
                     let value = values.first().map(String::as_str).unwrap_or_default();
-                    if search.case_sensitive && sqlite {
-                        binds.push(like_to_glob(value));
-                        format!("{col} GLOB ${}", binds.len())
-                    } else if search.case_sensitive {
-                        binds.push(value.to_owned());
-                        format!("{col} LIKE ${} ESCAPE '\\'", binds.len())
+                    let sqlite = dialect == Dialect::Sqlite;
+                    binds.push(if search.case_sensitive && sqlite {
+                        like_to_glob(value)
                     } else {
-                        binds.push(value.to_owned());
-                        format!("lower({col}) LIKE lower(${}) ESCAPE '\\'", binds.len())
+                        value.to_owned()
+                    });
+                    let p = dialect.param(binds.len());
+                    if search.case_sensitive && sqlite {
+                        format!("{col} GLOB {p}")
+                    } else if search.case_sensitive {
+                        format!("{col} LIKE {p} ESCAPE '\\'")
+                    } else {
+                        format!("lower({col}) LIKE lower({p}) ESCAPE '\\'")
                     }
                 }
             };
@@ -114,17 +120,14 @@ fn filter(query: &UserQuery, sqlite: bool) -> Filter {
     Filter { sql, binds }
 }
 
-fn is_sqlite(conn: &AnyConnection) -> bool {
-    conn.backend_name().eq_ignore_ascii_case("sqlite")
-}
-
 /// One page of users, newest first (then by id), and the total number matching.
 pub async fn list(
     pool: &AnyPool,
     query: &UserQuery,
 ) -> Result<(Vec<UserRow>, u64), ProjectionError> {
     let mut conn = pool.acquire().await?;
-    let Filter { sql: cond, binds } = filter(query, is_sqlite(&conn));
+    let dialect = Dialect::of(&conn);
+    let Filter { sql: cond, binds } = filter(query, dialect);
 
     let count_sql = format!("SELECT count(*) FROM users {cond}");
     let mut count = sqlx::query(&count_sql);
@@ -136,9 +139,9 @@ pub async fn list(
     let limit = i64::try_from(query.page_size).unwrap_or(i64::MAX);
     let offset = i64::try_from(query.offset()).unwrap_or(i64::MAX);
     let page_sql = format!(
-        "SELECT {COLUMNS} FROM users {cond} ORDER BY created_at DESC, id LIMIT ${} OFFSET ${}",
-        binds.len() + 1,
-        binds.len() + 2
+        "SELECT {COLUMNS} FROM users {cond} ORDER BY created_at DESC, id LIMIT {} OFFSET {}",
+        dialect.param(binds.len() + 1),
+        dialect.param(binds.len() + 2)
     );
     let mut page = sqlx::query(&page_sql);
     for b in &binds {
@@ -175,7 +178,7 @@ mod tests {
             ("joint", "and"),
         ])
         .unwrap();
-        let f = filter(&q, true);
+        let f = filter(&q, Dialect::Postgres);
         assert_eq!(f.binds.len(), 6);
         assert!(f.sql.contains(" AND "));
         assert!(f.sql.contains("lower(primary_email) IN (lower($6))"));
