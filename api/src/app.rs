@@ -8,6 +8,7 @@ use actix_web::http::header::HeaderValue;
 use actix_web::middleware::{from_fn, Next};
 use actix_web::{web, App, Error, HttpMessage};
 use std::time::Instant;
+use tracing::Instrument;
 
 /// Mounts every route on `cfg` (the binary and tests go through [`build_app`]).
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -46,7 +47,9 @@ async fn observe(
     let path = req.path().to_owned();
     let state = req.app_data::<web::Data<AppState>>().cloned();
 
-    let result = next.call(req).await;
+    // Everything logged while handling the request carries its id.
+    let span = tracing::info_span!("request", request_id = %request_id.0, %method, %path);
+    let result = next.call(req).instrument(span).await;
 
     let (status, route) = match &result {
         Ok(res) => (
@@ -70,6 +73,7 @@ async fn observe(
         request_id = %request_id.0,
         %method,
         %path,
+        %route,
         status,
         latency_ms = seconds * 1000.0,
         "request"
