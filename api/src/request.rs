@@ -72,3 +72,41 @@ impl FromRequest for RequestContext {
         }))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::test::TestRequest;
+
+    #[test]
+    fn a_sane_caller_request_id_is_kept_and_anything_else_replaced() {
+        let req = TestRequest::default()
+            .insert_header(("x-request-id", "abc-123"))
+            .to_http_request();
+        assert_eq!(RequestId::from_request(&req).0, "abc-123");
+
+        let long = "x".repeat(200);
+        for bad in ["", "has space", long.as_str()] {
+            let req = TestRequest::default()
+                .insert_header(("x-request-id", bad))
+                .to_http_request();
+            let id = RequestId::from_request(&req).0;
+            assert!(uuid::Uuid::parse_str(&id).is_ok(), "{bad:?} gave {id}");
+        }
+    }
+
+    #[test]
+    fn metadata_carries_the_request_context() {
+        let req = TestRequest::default()
+            .insert_header(("user-agent", "curl/8"))
+            .peer_addr("192.0.2.7:5555".parse().unwrap())
+            .to_http_request();
+        let ctx = futures::executor::block_on(RequestContext::extract(&req)).unwrap();
+        let meta = ctx.metadata(Timestamp::from_millis(5));
+        assert_eq!(meta.client_ip.as_deref(), Some("192.0.2.7"));
+        assert_eq!(meta.user_agent.as_deref(), Some("curl/8"));
+        assert_eq!(meta.actor, Actor::System);
+        assert_eq!(meta.occurred_at, Timestamp::from_millis(5));
+        assert!(!meta.correlation_id.is_empty());
+    }
+}
