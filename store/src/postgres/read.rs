@@ -115,23 +115,32 @@ pub(super) async fn read_all(
         rows.truncate(prefix);
         return decode(pool, codec, rows).await;
     }
-    // A gap right above the checkpoint with committed rows beyond it. The snapshot is taken
-    // after the read: any transaction holding a gap position below a row we saw had its
-    // transaction id before that position, so it is listed in-progress here (or has ended).
+    // A gap right above the checkpoint with committed rows beyond it. Any transaction T
+    // holding a gap position g below a row p we saw took its transaction id before g, g
+    // before p, and p committed before our read. So a transaction id taken now, after the
+    // read, is newer than T's: waiting until no transaction older than it is running
+    // means waiting for T.
+    //
+    // Two traps this avoids: a snapshot's in-progress list does not name running
+    // transactions at or above its xmax (T may be the newest), and pg_xact_status can say
+    // "committed" a moment before new snapshots can see the rows. Here the horizon is our
+    // own id, and "finished" is judged by the snapshot of a statement, so every later
+    // statement (the re-read) sees what it saw.
     let seen = rows.last().map(|r| r.position).unwrap_or(0);
-    let snapshot: String = sqlx::query_scalar("SELECT pg_current_snapshot()::text")
+    // Autocommit: takes an id and ends at once (no writes, so no WAL flush).
+    let horizon: String = sqlx::query_scalar("SELECT pg_current_xact_id()::text")
         .fetch_one(pool)
         .await?;
     let started = Instant::now();
     loop {
-        let in_progress: i64 = sqlx::query_scalar(
-            "SELECT count(*) FROM pg_snapshot_xip($1::text::pg_snapshot) AS x \
-             WHERE pg_xact_status(x) = 'in progress'",
+        let older_running: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM pg_snapshot_xip(pg_current_snapshot()) AS x \
+             WHERE x < $1::text::xid8",
         )
-        .bind(&snapshot)
+        .bind(&horizon)
         .fetch_one(pool)
         .await?;
-        if in_progress == 0 {
+        if older_running == 0 {
             break;
         }
         if started.elapsed() >= GAP_MAX_WAIT {
