@@ -82,16 +82,14 @@ async fn get(
         return Ok(HttpResponse::Ok().json(user.to_view()?));
     }
     // Missing: maybe created a moment ago and not yet projected. Wait for the projector to
-    // reach the head as of now, then look again.
-    if state
+    // reach the head as of now (or the bound to pass), then look again.
+    state
         .await_projection_head(users::NAME, GET_CONSISTENCY_WAIT)
-        .await?
-    {
-        if let Some(user) = users::get(pool, &id).await? {
-            return Ok(HttpResponse::Ok().json(user.to_view()?));
-        }
+        .await?;
+    match users::get(pool, &id).await? {
+        Some(user) => Ok(HttpResponse::Ok().json(user.to_view()?)),
+        None => Err(not_found()),
     }
-    Err(not_found())
 }
 
 async fn list(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
