@@ -52,7 +52,9 @@ pub(crate) type GroupResult =
 /// batch failing its check is left out, the others commit) and the new head.
 #[async_trait]
 pub(crate) trait GroupCommitter: Send + 'static {
-    async fn commit(&mut self, group: &[&AppendBatch]) -> GroupResult;
+    /// `verified`: check every expectation against the database, not against versions this
+    /// process already knows (set when retrying after a race).
+    async fn commit(&mut self, group: &[&AppendBatch], verified: bool) -> GroupResult;
 }
 
 /// The queue side, held by the log.
@@ -160,7 +162,7 @@ async fn commit_group<C: GroupCommitter>(
     head: &watch::Sender<Position>,
 ) {
     let batches: Vec<&AppendBatch> = group.iter().map(|r| &r.batch).collect();
-    let first_try = committer.commit(&batches).await;
+    let first_try = committer.commit(&batches, false).await;
     let failure = match first_try {
         Ok((results, at)) => {
             publish(head, at);
@@ -182,7 +184,7 @@ async fn commit_group<C: GroupCommitter>(
             "append kept racing with other writers; gave up after 5 attempts".into(),
         )));
         for _attempt in 0..5 {
-            match committer.commit(&[&req.batch]).await {
+            match committer.commit(&[&req.batch], true).await {
                 Ok((mut results, at)) => {
                     publish(head, at);
                     outcome = results.pop().unwrap_or(Err(StoreError::Closed));

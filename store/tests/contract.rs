@@ -434,3 +434,112 @@ async fn appends_after_close_fail_with_closed() {
         assert!(matches!(r, Err(StoreError::Closed)), "{}: {r:?}", env.name);
     }
 }
+
+/// A node's knowledge of stream versions goes stale when another node appends; appends
+/// planned on it must still be judged against the database.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn appends_planned_on_stale_knowledge_are_judged_by_the_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(cfg) = store::testing::postgres_config(dir.path()).await else {
+        return;
+    };
+    let a = Store::connect(&cfg).await.unwrap();
+    let b = Store::connect(&cfg).await.unwrap();
+    let s = StreamRef::new("stale", "s");
+    a.log
+        .append(one_stream(
+            s.clone(),
+            ExpectedVersion::NoStream,
+            vec![plain_event(1)],
+        ))
+        .await
+        .unwrap();
+    assert_eq!(a.log.read_stream(&s).await.unwrap().len(), 1);
+    // Node b moves the stream to version 3; node a still remembers version 1.
+    b.log
+        .append(one_stream(
+            s.clone(),
+            ExpectedVersion::Exact(1),
+            vec![plain_event(2)],
+        ))
+        .await
+        .unwrap();
+    b.log
+        .append(one_stream(
+            s.clone(),
+            ExpectedVersion::Exact(2),
+            vec![plain_event(3)],
+        ))
+        .await
+        .unwrap();
+    // a, with its stale version 1, must refuse Exact(1) (the unique index catches it)…
+    let err = a
+        .log
+        .append(one_stream(
+            s.clone(),
+            ExpectedVersion::Exact(1),
+            vec![plain_event(4)],
+        ))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, StoreError::Conflict { actual: 3, .. }),
+        "{err:?}"
+    );
+    // …and accept Exact(3), which its stale knowledge would have contradicted.
+    let out = a
+        .log
+        .append(one_stream(
+            s.clone(),
+            ExpectedVersion::Exact(3),
+            vec![plain_event(5)],
+        ))
+        .await
+        .unwrap();
+    assert_eq!(out.events[0].stream_version, 4);
+    // NoStream on a stream a never saw but b created.
+    let t = StreamRef::new("stale", "t");
+    b.log
+        .append(one_stream(
+            t.clone(),
+            ExpectedVersion::NoStream,
+            vec![plain_event(6)],
+        ))
+        .await
+        .unwrap();
+    let err = a
+        .log
+        .append(one_stream(
+            t.clone(),
+            ExpectedVersion::NoStream,
+            vec![plain_event(7)],
+        ))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, StoreError::Conflict { actual: 1, .. }),
+        "{err:?}"
+    );
+    // Any appends after the real head.
+    let out = a
+        .log
+        .append(one_stream(
+            t.clone(),
+            ExpectedVersion::Any,
+            vec![plain_event(8)],
+        ))
+        .await
+        .unwrap();
+    assert_eq!(out.events[0].stream_version, 2);
+    let versions: Vec<u64> = b
+        .log
+        .read_stream(&s)
+        .await
+        .unwrap()
+        .iter()
+        .map(|e| e.stream_version)
+        .collect();
+    assert_eq!(versions, vec![1, 2, 3, 4]);
+    a.close().await;
+    b.close().await;
+}

@@ -5,6 +5,7 @@
 
 mod listen;
 mod read;
+mod versions;
 mod writer;
 
 use crate::codec::Codec;
@@ -31,6 +32,7 @@ pub(crate) struct PgLog {
     write: PgPool,
     codec: Arc<Codec>,
     head: watch::Receiver<Position>,
+    versions: Arc<versions::VersionCache>,
     listener: Mutex<Option<JoinHandle<()>>>,
 }
 
@@ -48,11 +50,13 @@ impl PgLog {
             .connect_with(options)
             .await?;
         let head = Arc::new(watch::channel(read::head(&pool).await?).0);
+        let versions = Arc::new(versions::VersionCache::default());
         let head_rx = head.subscribe();
         let committers = (0..WRITERS)
             .map(|_| writer::PgCommitter {
                 pool: write.clone(),
                 codec: codec.clone(),
+                versions: versions.clone(),
             })
             .collect();
         let appender = Appender::start(committers, head.clone());
@@ -63,6 +67,7 @@ impl PgLog {
             write,
             codec,
             head: head_rx,
+            versions,
             listener: Mutex::new(Some(listener)),
         })
     }
@@ -99,7 +104,12 @@ impl EventLog for PgLog {
     }
 
     async fn read_stream(&self, stream: &StreamRef) -> Result<Vec<RecordedEvent>, StoreError> {
-        read::read_stream(&self.pool, &self.codec, stream).await
+        let events = read::read_stream(&self.pool, &self.codec, stream).await?;
+        // A loaded aggregate is usually appended to next: remember where its stream is.
+        if let Some(last) = events.last() {
+            self.versions.observe(stream, last.stream_version);
+        }
+        Ok(events)
     }
 
     async fn read_all(

@@ -1,19 +1,25 @@
-//! One group commit on Postgres: BEGIN and force the transaction id (one round trip),
-//! check every stream's version in one query, fetch/create data keys, insert all events
-//! in one `INSERT … SELECT FROM UNNEST` taking positions from the sequence, NOTIFY, COMMIT.
+//! One group commit on Postgres. Planning happens before the transaction: stream versions
+//! come from the [`VersionCache`] (or one query for streams it cannot vouch for) and data
+//! keys from the vault's cache (or one query). The commit itself is one call of
+//! `tessera_append` (migration 0010) in autocommit mode: transaction id, data keys, the
+//! multi-row insert with positions from the sequence, NOTIFY and COMMIT in one round trip.
+//! Safety does not rest on the pre-checks: the unique indexes reject anything planned on
+//! stale knowledge, and the group is then retried batch by batch with `verified` checks.
 
 use super::read::fetch_keys;
+use super::versions::VersionCache;
 use crate::codec::Codec;
 use crate::envelope::*;
 use crate::group::{self, GroupCommitter, GroupFailure, GroupResult};
 use async_trait::async_trait;
-use sqlx::{Connection, PgPool};
+use sqlx::PgPool;
 use std::collections::HashMap;
 use std::sync::Arc;
 
 pub(super) struct PgCommitter {
     pub pool: PgPool,
     pub codec: Arc<Codec>,
+    pub versions: Arc<VersionCache>,
 }
 
 /// A unique violation means another writer (here or on another node) committed first:
@@ -32,115 +38,140 @@ fn classify(e: sqlx::Error) -> GroupFailure {
     GroupFailure::Retry(e.into())
 }
 
-#[async_trait]
-impl GroupCommitter for PgCommitter {
-    async fn commit(&mut self, group: &[&AppendBatch]) -> GroupResult {
-        let mut conn = self.pool.acquire().await?;
-        // The transaction id is taken before any position (ARCHITECTURE.md: a transaction
-        // holding a position is then always in the in-progress list of later snapshots).
-        let mut tx = (*conn)
-            .begin_with("BEGIN; SELECT pg_current_xact_id();")
-            .await?;
-
-        let streams = group::streams_of(group);
-        let (types, ids): (Vec<&str>, Vec<&str>) = streams
+impl PgCommitter {
+    /// Versions to plan against: assumed from the cache where safe, queried otherwise.
+    async fn versions(
+        &self,
+        group: &[&AppendBatch],
+        verified: bool,
+    ) -> Result<HashMap<StreamRef, u64>, sqlx::Error> {
+        let mut versions = HashMap::new();
+        let mut unknown: Vec<&StreamRef> = Vec::new();
+        for stream in group::streams_of(group) {
+            // A stream named without events is a pure version check: no insert (and so no
+            // unique index) would catch a stale assumption, so ask the database.
+            let check_only = group
+                .iter()
+                .flat_map(|b| b.streams.iter())
+                .any(|s| &s.stream == stream && s.events.is_empty());
+            let expectations = group
+                .iter()
+                .flat_map(|b| b.streams.iter())
+                .filter(|s| &s.stream == stream)
+                .map(|s| s.expected);
+            match (
+                verified || check_only,
+                self.versions.assumed(stream, expectations),
+            ) {
+                (false, Some(v)) => {
+                    versions.insert(stream.clone(), v);
+                }
+                _ => unknown.push(stream),
+            }
+        }
+        if unknown.is_empty() {
+            return Ok(versions);
+        }
+        let (types, ids): (Vec<&str>, Vec<&str>) = unknown
             .iter()
             .map(|s| (s.stream_type.as_str(), s.stream_id.as_str()))
             .unzip();
-        let current: Vec<(String, String, i64)> = sqlx::query_as(
+        let rows: Vec<(String, String, i64)> = sqlx::query_as(
             "SELECT s.t, s.i, COALESCE((SELECT max(e.stream_version) FROM events e \
              WHERE e.stream_type = s.t AND e.stream_id = s.i), 0)::bigint \
              FROM UNNEST($1::text[], $2::text[]) AS s(t, i)",
         )
         .bind(&types)
         .bind(&ids)
-        .fetch_all(&mut *tx)
+        .fetch_all(&self.pool)
         .await?;
-        let mut versions: HashMap<StreamRef, u64> = current
-            .into_iter()
-            .map(|(t, i, v)| (StreamRef::new(t, i), v as u64))
-            .collect();
+        for (t, i, v) in rows {
+            let stream = StreamRef::new(t, i);
+            self.versions.observe(&stream, v as u64);
+            versions.insert(stream, v as u64);
+        }
+        Ok(versions)
+    }
+}
 
+#[async_trait]
+impl GroupCommitter for PgCommitter {
+    async fn commit(&mut self, group: &[&AppendBatch], verified: bool) -> GroupResult {
+        let mut versions = self.versions(group, verified).await?;
         let vault = &self.codec.vault;
         let unknown = vault.unknown(group::subjects_of(group));
         if !unknown.is_empty() {
-            vault.absorb(fetch_keys(&mut *tx, &unknown).await?)?;
+            vault.absorb(fetch_keys(&self.pool, &unknown).await?)?;
         }
         let plans = group::plan(group, &mut versions, vault);
         let (rows, fresh) = group::seal_rows(&plans, vault)?;
-
-        if !fresh.is_empty() {
-            let now = crate::sqlite::now_ms();
-            let (subjects, wrapped): (Vec<&str>, Vec<&[u8]>) = fresh
-                .iter()
-                .map(|(s, (_, w))| (s.as_str(), w.as_slice()))
-                .unzip();
-            sqlx::query(
-                "INSERT INTO data_keys (subject_id, wrapped_key, created_at) \
-                 SELECT s, w, $3 FROM UNNEST($1::text[], $2::bytea[]) AS k(s, w)",
-            )
-            .bind(&subjects)
-            .bind(&wrapped)
-            .bind(now)
-            .execute(&mut *tx)
-            .await
-            .map_err(classify)?;
+        if rows.is_empty() && fresh.is_empty() {
+            let results = group::outcomes(plans, &HashMap::new(), fresh, vault);
+            return Ok((results, Position(0)));
         }
 
-        let mut positions = HashMap::with_capacity(rows.len());
+        let n = rows.len();
+        let mut ids = Vec::with_capacity(n);
+        let mut st = Vec::with_capacity(n);
+        let mut sid = Vec::with_capacity(n);
+        let mut ver = Vec::with_capacity(n);
+        let mut et = Vec::with_capacity(n);
+        let mut sv = Vec::with_capacity(n);
+        let mut pl = Vec::with_capacity(n);
+        let mut md = Vec::with_capacity(n);
+        for r in &rows {
+            ids.push(r.event_id);
+            st.push(r.stream_type.as_str());
+            sid.push(r.stream_id.as_str());
+            ver.push(r.version);
+            et.push(r.event_type.as_str());
+            sv.push(r.schema_version);
+            pl.push(r.payload.as_str());
+            md.push(r.metadata.as_str());
+        }
+        let (subjects, wrapped): (Vec<&str>, Vec<&[u8]>) = fresh
+            .iter()
+            .map(|(s, (_, w))| (s.as_str(), w.as_slice()))
+            .unzip();
+        let inserted: Result<Vec<(uuid::Uuid, i64)>, sqlx::Error> = sqlx::query_as(
+            "SELECT out_event_id, out_position FROM tessera_append(\
+             $1::uuid[], $2::text[], $3::text[], $4::bigint[], $5::text[], $6::int4[], \
+             $7::text[], $8::text[], $9::text[], $10::bytea[], $11)",
+        )
+        .bind(&ids)
+        .bind(&st)
+        .bind(&sid)
+        .bind(&ver)
+        .bind(&et)
+        .bind(&sv)
+        .bind(&pl)
+        .bind(&md)
+        .bind(&subjects)
+        .bind(&wrapped)
+        .bind(crate::sqlite::now_ms())
+        .fetch_all(&self.pool)
+        .await;
+        let inserted = match inserted {
+            Ok(rows) => rows,
+            Err(e) => {
+                // What we planned against may be stale: let the retry ask the database.
+                self.versions.forget(&group::streams_of(group));
+                return Err(classify(e));
+            }
+        };
+
+        let mut positions = HashMap::with_capacity(n);
         let mut head = 0i64;
-        if !rows.is_empty() {
-            let mut ids = Vec::with_capacity(rows.len());
-            let mut st = Vec::with_capacity(rows.len());
-            let mut sid = Vec::with_capacity(rows.len());
-            let mut ver = Vec::with_capacity(rows.len());
-            let mut et = Vec::with_capacity(rows.len());
-            let mut sv = Vec::with_capacity(rows.len());
-            let mut pl = Vec::with_capacity(rows.len());
-            let mut md = Vec::with_capacity(rows.len());
-            for r in &rows {
-                ids.push(r.event_id);
-                st.push(r.stream_type.as_str());
-                sid.push(r.stream_id.as_str());
-                ver.push(r.version);
-                et.push(r.event_type.as_str());
-                sv.push(r.schema_version);
-                pl.push(r.payload.as_str());
-                md.push(r.metadata.as_str());
-            }
-            // ORDER BY ord: nextval is evaluated after the sort, so positions follow the
-            // rows' order (and thus stream versions within a stream).
-            let inserted: Vec<(uuid::Uuid, i64)> = sqlx::query_as(
-                "WITH ins AS ( \
-                   INSERT INTO events (position, event_id, stream_type, stream_id, stream_version, \
-                                       event_type, schema_version, payload, metadata) \
-                   SELECT nextval('events_position_seq'), r.id, r.st, r.sid, r.v, r.et, r.sv, \
-                          r.p::jsonb, r.m::jsonb \
-                   FROM UNNEST($1::uuid[], $2::text[], $3::text[], $4::bigint[], $5::text[], \
-                               $6::int4[], $7::text[], $8::text[]) \
-                        WITH ORDINALITY AS r(id, st, sid, v, et, sv, p, m, ord) \
-                   ORDER BY r.ord \
-                   RETURNING event_id, position), \
-                 n AS (SELECT pg_notify('tessera_events', max(position)::text) FROM ins) \
-                 SELECT ins.event_id, ins.position FROM ins, n",
-            )
-            .bind(&ids)
-            .bind(&st)
-            .bind(&sid)
-            .bind(&ver)
-            .bind(&et)
-            .bind(&sv)
-            .bind(&pl)
-            .bind(&md)
-            .fetch_all(&mut *tx)
-            .await
-            .map_err(classify)?;
-            for (id, pos) in inserted {
-                head = head.max(pos);
-                positions.insert(id, pos as u64);
-            }
+        for (id, pos) in inserted {
+            head = head.max(pos);
+            positions.insert(id, pos as u64);
         }
-        tx.commit().await.map_err(classify)?;
+        for r in &rows {
+            self.versions.observe(
+                &StreamRef::new(&r.stream_type, &r.stream_id),
+                r.version as u64,
+            );
+        }
         let results = group::outcomes(plans, &positions, fresh, vault);
         Ok((results, Position(head as u64)))
     }

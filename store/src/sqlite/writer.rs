@@ -17,7 +17,8 @@ pub(super) struct SqliteCommitter {
 
 #[async_trait]
 impl GroupCommitter for SqliteCommitter {
-    async fn commit(&mut self, group: &[&AppendBatch]) -> GroupResult {
+    // The single writer reads versions inside its write transaction: always verified.
+    async fn commit(&mut self, group: &[&AppendBatch], _verified: bool) -> GroupResult {
         let mut conn = self.pool.acquire().await?;
         // IMMEDIATE takes the write lock up front: a deferred transaction that reads first
         // could fail to upgrade while a read model holds the lock.

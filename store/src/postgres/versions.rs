@@ -1,0 +1,58 @@
+//! Stream versions this process has seen (from commits and stream reads). Versions only
+//! grow, so a cached version is a lower bound of the truth; that is enough to plan most
+//! appends without asking the database first — the unique index on
+//! (stream_type, stream_id, stream_version) catches the rest, and the writer then
+//! re-plans against the database.
+
+use crate::envelope::{ExpectedVersion, StreamRef};
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+/// Bound on remembered streams; past it the map is emptied (a miss costs one query).
+const LIMIT: usize = 200_000;
+
+#[derive(Default)]
+pub(super) struct VersionCache {
+    map: Mutex<HashMap<StreamRef, u64>>,
+}
+
+impl VersionCache {
+    pub(super) fn observe(&self, stream: &StreamRef, version: u64) {
+        if let Ok(mut map) = self.map.lock() {
+            if map.len() >= LIMIT {
+                map.clear();
+            }
+            let v = map.entry(stream.clone()).or_insert(0);
+            *v = (*v).max(version);
+        }
+    }
+
+    pub(super) fn forget(&self, streams: &[&StreamRef]) {
+        if let Ok(mut map) = self.map.lock() {
+            for s in streams {
+                map.remove(*s);
+            }
+        }
+    }
+
+    /// The version to plan `stream` against without a query, if one is safe to assume:
+    /// the cached lower bound when it does not contradict an exact expectation (if it is
+    /// behind, another node appended: ask the database), or 0 for a stream expected empty.
+    pub(super) fn assumed(
+        &self,
+        stream: &StreamRef,
+        expectations: impl Iterator<Item = ExpectedVersion>,
+    ) -> Option<u64> {
+        let cached = self.map.lock().ok().and_then(|m| m.get(stream).copied());
+        let mut assumed = cached;
+        for e in expectations {
+            match (e, cached) {
+                (ExpectedVersion::Exact(v), Some(c)) if c < v => return None,
+                (ExpectedVersion::Exact(_), None) | (ExpectedVersion::Any, None) => return None,
+                (ExpectedVersion::NoStream, None) => assumed = Some(0),
+                _ => {}
+            }
+        }
+        assumed
+    }
+}
