@@ -65,6 +65,8 @@ fn describe(config: &Config, store: &Store) -> String {
 }
 
 async fn serve(config: Config) -> Result<(), AppError> {
+    // First of all, so a signal during startup is a graceful stop once serving begins.
+    let mut signals = ShutdownSignals::install();
     // Bind first: a taken port fails fast, before the database is touched.
     let listener = TcpListener::bind(&config.bind).map_err(|source| AppError::Bind {
         addr: config.bind.clone(),
@@ -118,7 +120,7 @@ async fn serve(config: Config) -> Result<(), AppError> {
 
     let served = tokio::select! {
         result = &mut server => result,
-        signal = shutdown_signal() => {
+        signal = signals.recv() => {
             tracing::info!(signal, "shutting down: no new connections, finishing in-flight requests");
             let ((), result) = tokio::join!(handle.stop(true), &mut server);
             result
@@ -132,27 +134,59 @@ async fn serve(config: Config) -> Result<(), AppError> {
     served.map_err(AppError::from)
 }
 
-/// Resolves on SIGTERM or SIGINT with the signal's name.
-async fn shutdown_signal() -> &'static str {
+/// SIGTERM/SIGINT listeners. Installed before the URL is printed, so a signal sent right
+/// after startup always means a graceful shutdown, never the default (abrupt) exit.
+struct ShutdownSignals {
     #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => tokio::select! {
-                _ = term.recv() => "SIGTERM",
-                _ = tokio::signal::ctrl_c() => "SIGINT",
-            },
-            Err(e) => {
-                tracing::warn!(error = %e, "cannot listen for SIGTERM; only SIGINT stops the server");
-                let _ = tokio::signal::ctrl_c().await;
-                "SIGINT"
+    term: Option<tokio::signal::unix::Signal>,
+    #[cfg(unix)]
+    int: Option<tokio::signal::unix::Signal>,
+}
+
+impl ShutdownSignals {
+    fn install() -> Self {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{signal, SignalKind};
+            let listen = |kind: SignalKind, name: &str| match signal(kind) {
+                Ok(s) => Some(s),
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot listen for {name}");
+                    None
+                }
+            };
+            Self {
+                term: listen(SignalKind::terminate(), "SIGTERM"),
+                int: listen(SignalKind::interrupt(), "SIGINT"),
             }
         }
+        #[cfg(not(unix))]
+        {
+            Self {}
+        }
     }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
-        "SIGINT"
+
+    /// Resolves on the first SIGTERM or SIGINT with the signal's name.
+    async fn recv(&mut self) -> &'static str {
+        #[cfg(unix)]
+        {
+            async fn next(s: &mut Option<tokio::signal::unix::Signal>) -> Option<()> {
+                match s {
+                    Some(s) => s.recv().await,
+                    None => std::future::pending().await,
+                }
+            }
+            tokio::select! {
+                Some(()) = next(&mut self.term) => "SIGTERM",
+                Some(()) = next(&mut self.int) => "SIGINT",
+                else => "signal listeners closed",
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+            "SIGINT"
+        }
     }
 }
 
