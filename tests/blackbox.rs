@@ -19,6 +19,7 @@ both_backends!(
     metrics_expose_the_documented_names,
     sigterm_lets_in_flight_requests_finish,
     json_logs_with_tessera_log_format_json,
+    the_public_endpoint_shapes_pagination_links,
 );
 
 fn header(response: &reqwest::Response, name: &str) -> Option<String> {
@@ -500,5 +501,22 @@ async fn json_logs_with_tessera_log_format_json(backend: Backend) {
     assert!(
         lines.iter().any(|l| l.contains("event store open")),
         "{log}"
+    );
+}
+
+async fn the_public_endpoint_shapes_pagination_links(backend: Backend) {
+    let Some(deployment) = Deployment::new(backend).await else {
+        return;
+    };
+    let server = deployment
+        .start_with(&[("TESSERA_ENDPOINT", "https://id.example.com/")])
+        .await;
+    create(&server, json!({"username": "frank"})).await;
+    let list = server.get("/api/users?search=fr%25").await;
+    let l = links(&list);
+    assert_eq!(l.len(), 2, "{l:?}");
+    assert!(
+        l[0].starts_with("<https://id.example.com/api/users?search=fr%25&page=1>"),
+        "{l:?}"
     );
 }
