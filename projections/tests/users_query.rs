@@ -120,3 +120,64 @@ async fn list_and_search_follow_logtos_semantics() {
         store.close().await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn text_and_json_survive_the_batch_encoding_exactly() {
+    use domain::user::{User, UserCreated, UserDetailsFields, UserEvent};
+    use domain::{EventMetadata, Timestamp};
+    use store::{AppendBatch, ExpectedVersion, Repository};
+
+    let name = "O'Brien \"Ω\" \\ 😀 %_ 'quoted'";
+    let custom =
+        serde_json::json!({"nested": {"q": "\"x\"", "list": [1, 2.5, null, true]}, "ü": "✓"});
+    for backend in common::backends().await {
+        let label = backend.label;
+        let store = Store::connect(&backend.config).await.unwrap();
+        let event = UserEvent::UserCreated(UserCreated {
+            details: UserDetailsFields {
+                name: Some(name.into()),
+                ..Default::default()
+            },
+            custom_data: custom.as_object().cloned(),
+            password: None,
+            application_id: Some("app".into()),
+        });
+        let metadata = EventMetadata::system(Timestamp::from_millis(common::BASE_MS), "c");
+        let batch = AppendBatch {
+            streams: vec![Repository::stage::<User>(
+                "odd",
+                ExpectedVersion::NoStream,
+                &[event],
+                &metadata,
+            )],
+        };
+        store.repository().append(batch).await.unwrap();
+        let runner = ProjectionRunner::standard(store.log.clone(), store.read_pool.clone());
+        let shutdown = CancellationToken::new();
+        let handle = runner.start(shutdown.clone()).await.unwrap();
+        assert!(runner
+            .wait_caught_up(Duration::from_secs(30))
+            .await
+            .unwrap());
+        shutdown.cancel();
+        handle.join().await;
+        let view = users::get(&store.read_pool, "odd")
+            .await
+            .unwrap()
+            .unwrap()
+            .to_view()
+            .unwrap();
+        assert_eq!(view.name.as_deref(), Some(name), "{label}");
+        assert_eq!(view.custom_data, custom, "{label}");
+        assert_eq!(view.username, None, "{label}");
+        assert_eq!(view.application_id.as_deref(), Some("app"), "{label}");
+        assert_eq!(view.created_at, common::BASE_MS, "{label}");
+        let q = UserQuery::from_pairs([("search.name", "%Ω%")]).unwrap();
+        assert_eq!(
+            users::list(&store.read_pool, &q).await.unwrap().1,
+            1,
+            "{label}"
+        );
+        store.close().await;
+    }
+}

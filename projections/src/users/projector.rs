@@ -1,9 +1,9 @@
 //! The `users` projector: Logto's user object per live user; deleted users are removed.
 
-use super::row::{UserRow, COLUMNS, COLUMN_COUNT};
+use super::row::{UserRow, COLUMNS};
 use crate::error::ProjectionError;
 use crate::projector::{Projector, TableSpec};
-use crate::sql::{rows_per_statement, Dialect};
+use crate::sql::Dialect;
 use async_trait::async_trait;
 use domain::user::{User, UserDetailsFields, UserEvent};
 use domain::Aggregate;
@@ -18,9 +18,6 @@ const TABLES: &[TableSpec] = &[TableSpec {
     name: "users",
     order_by: "id",
 }];
-
-/// Ids per `SELECT … WHERE id IN (…)` / `DELETE … WHERE id IN (…)`.
-const IDS_PER_STATEMENT: usize = 1_000;
 
 #[derive(Debug, Default, Clone, Copy)]
 pub struct UsersProjector;
@@ -97,26 +94,51 @@ fn apply(
     Ok(())
 }
 
+/// Rows (or ids) per JSON parameter: bounds statement size, not bind counts.
+const ROWS_PER_STATEMENT: usize = 5_000;
+
+fn json_array<T: serde::Serialize>(items: &[T]) -> Result<String, ProjectionError> {
+    serde_json::to_string(items)
+        .map_err(|e| ProjectionError::Corrupt(format!("cannot serialise a batch: {e}")))
+}
+
 async fn load(
     tx: &mut Transaction<'_, Any>,
     ids: &[&str],
 ) -> Result<HashMap<String, UserRow>, ProjectionError> {
     let mut rows = HashMap::with_capacity(ids.len());
-    for chunk in ids.chunks(IDS_PER_STATEMENT) {
+    let dialect = Dialect::of(tx);
+    for chunk in ids.chunks(ROWS_PER_STATEMENT) {
         let sql = format!(
             "SELECT {COLUMNS} FROM users WHERE id IN ({})",
-            Dialect::of(tx).list(1, chunk.len())
+            dialect.json_strings()
         );
-        let mut query = sqlx::query(&sql);
-        for id in chunk {
-            query = query.bind(*id);
-        }
-        for row in query.fetch_all(&mut **tx).await? {
+        let found = sqlx::query(&sql)
+            .bind(json_array(chunk)?)
+            .fetch_all(&mut **tx)
+            .await?;
+        for row in found {
             let row = UserRow::from_row(&row)?;
             rows.insert(row.id.clone(), row);
         }
     }
     Ok(rows)
+}
+
+/// `r.value ->> 0, …` in [`COLUMNS`] order, integers cast back from JSON.
+fn json_columns() -> String {
+    COLUMNS
+        .split(", ")
+        .enumerate()
+        .map(|(i, col)| {
+            if UserRow::INTEGER_COLUMNS.contains(&col) {
+                format!("CAST(r.value ->> {i} AS BIGINT)")
+            } else {
+                format!("r.value ->> {i}")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 async fn upsert(tx: &mut Transaction<'_, Any>, rows: &[&UserRow]) -> Result<(), ProjectionError> {
@@ -126,31 +148,32 @@ async fn upsert(tx: &mut Transaction<'_, Any>, rows: &[&UserRow]) -> Result<(), 
         .map(|c| format!("{c} = excluded.{c}"))
         .collect::<Vec<_>>()
         .join(", ");
-    for chunk in rows.chunks(rows_per_statement(COLUMN_COUNT)) {
-        let sql = format!(
-            "INSERT INTO users ({COLUMNS}) VALUES {} ON CONFLICT (id) DO UPDATE SET {updates}",
-            Dialect::of(tx).values(chunk.len(), COLUMN_COUNT)
-        );
-        let mut query = sqlx::query(&sql);
-        for row in chunk {
-            query = row.bind(query);
-        }
-        query.execute(&mut **tx).await?;
+    // `WHERE true`: SQLite needs it to parse `INSERT … SELECT … ON CONFLICT`.
+    let sql = format!(
+        "INSERT INTO users ({COLUMNS}) SELECT {} FROM {} WHERE true \
+         ON CONFLICT (id) DO UPDATE SET {updates}",
+        json_columns(),
+        Dialect::of(tx).json_rows()
+    );
+    for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+        sqlx::query(&sql)
+            .bind(json_array(chunk)?)
+            .execute(&mut **tx)
+            .await?;
     }
     Ok(())
 }
 
 async fn delete(tx: &mut Transaction<'_, Any>, ids: &[&str]) -> Result<(), ProjectionError> {
-    for chunk in ids.chunks(IDS_PER_STATEMENT) {
-        let sql = format!(
-            "DELETE FROM users WHERE id IN ({})",
-            Dialect::of(tx).list(1, chunk.len())
-        );
-        let mut query = sqlx::query(&sql);
-        for id in chunk {
-            query = query.bind(*id);
-        }
-        query.execute(&mut **tx).await?;
+    let sql = format!(
+        "DELETE FROM users WHERE id IN ({})",
+        Dialect::of(tx).json_strings()
+    );
+    for chunk in ids.chunks(ROWS_PER_STATEMENT) {
+        sqlx::query(&sql)
+            .bind(json_array(chunk)?)
+            .execute(&mut **tx)
+            .await?;
     }
     Ok(())
 }

@@ -4,13 +4,12 @@ use crate::error::ProjectionError;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sqlx::any::AnyRow;
-use sqlx::{Any, Row};
+use sqlx::Row;
 
-/// Column list in the order [`UserRow::from_row`] and [`UserRow::bind`] use.
+/// Column list in the order [`UserRow::from_row`] and the JSON serialisation use.
 pub(crate) const COLUMNS: &str = "id, username, primary_email, primary_phone, name, avatar, \
      custom_data, identities, profile, application_id, is_suspended, has_password, \
      last_sign_in_at, created_at, updated_at, version";
-pub(crate) const COLUMN_COUNT: usize = 16;
 
 /// One row of the `users` read model. JSON objects are kept as their text (serde_json's
 /// map is ordered, so the text is canonical and replays compare byte for byte).
@@ -37,7 +36,43 @@ pub struct UserRow {
     pub version: i64,
 }
 
+/// Serialises as a JSON array in [`COLUMNS`] order (booleans as 0/1): the element shape
+/// the projector's JSON-parameter upsert reads with `->> N`.
+impl Serialize for UserRow {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeTuple;
+        let mut t = s.serialize_tuple(16)?;
+        t.serialize_element(&self.id)?;
+        t.serialize_element(&self.username)?;
+        t.serialize_element(&self.primary_email)?;
+        t.serialize_element(&self.primary_phone)?;
+        t.serialize_element(&self.name)?;
+        t.serialize_element(&self.avatar)?;
+        t.serialize_element(&self.custom_data)?;
+        t.serialize_element(&self.identities)?;
+        t.serialize_element(&self.profile)?;
+        t.serialize_element(&self.application_id)?;
+        t.serialize_element(&i64::from(self.is_suspended))?;
+        t.serialize_element(&i64::from(self.has_password))?;
+        t.serialize_element(&self.last_sign_in_at)?;
+        t.serialize_element(&self.created_at)?;
+        t.serialize_element(&self.updated_at)?;
+        t.serialize_element(&self.version)?;
+        t.end()
+    }
+}
+
 impl UserRow {
+    /// Columns holding integers (everything else is text).
+    pub(crate) const INTEGER_COLUMNS: &'static [&'static str] = &[
+        "is_suspended",
+        "has_password",
+        "last_sign_in_at",
+        "created_at",
+        "updated_at",
+        "version",
+    ];
+
     pub(crate) fn from_row(row: &AnyRow) -> Result<Self, sqlx::Error> {
         Ok(Self {
             id: row.try_get(0)?,
@@ -57,31 +92,6 @@ impl UserRow {
             updated_at: row.try_get(14)?,
             version: row.try_get(15)?,
         })
-    }
-
-    /// Binds the row's columns in [`COLUMNS`] order.
-    pub(crate) fn bind<'q>(
-        &'q self,
-        query: sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>>,
-    ) -> sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>> {
-        query
-            .bind(self.id.as_str())
-            .bind(self.username.as_deref())
-            .bind(self.primary_email.as_deref())
-            .bind(self.primary_phone.as_deref())
-            .bind(self.name.as_deref())
-            .bind(self.avatar.as_deref())
-            .bind(self.custom_data.as_str())
-            .bind(self.identities.as_str())
-            .bind(self.profile.as_str())
-            .bind(self.application_id.as_deref())
-            // Booleans as BIGINT 0/1: portable across SQLite and Postgres.
-            .bind(i64::from(self.is_suspended))
-            .bind(i64::from(self.has_password))
-            .bind(self.last_sign_in_at)
-            .bind(self.created_at)
-            .bind(self.updated_at)
-            .bind(self.version)
     }
 
     /// The user as Logto's Management API returns it.

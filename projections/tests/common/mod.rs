@@ -62,21 +62,27 @@ pub fn script(i: usize) -> Vec<UserCommand> {
     let details = |name: Option<String>, profile: Option<Value>| {
         UserDetails::new(UserDetailsFields {
             username: Some(format!("user_{i}")),
-            primary_email: (i % 2 == 0).then(|| format!("User{i}@Example.com")),
-            primary_phone: (i % 3 == 0).then(|| format!("1555{i:07}")),
+            primary_email: i.is_multiple_of(2).then(|| format!("User{i}@Example.com")),
+            primary_phone: i.is_multiple_of(3).then(|| format!("1555{i:07}")),
             name,
-            avatar: (i % 4 == 0).then(|| format!("https://img.example.com/{i}.png")),
+            avatar: i
+                .is_multiple_of(4)
+                .then(|| format!("https://img.example.com/{i}.png")),
             profile: profile.map(object),
         })
         .unwrap()
     };
     let mut commands = vec![UserCommand::Create {
-        details: details((i % 5 == 0).then(|| format!("Name {i}")), None),
-        custom_data: object(json!({"i": i, "tier": if i % 2 == 0 { "gold" } else { "free" }})),
-        password: (i % 3 == 0).then(|| digest(i)),
-        application_id: (i % 5 == 0).then(|| "app00000000000000001".to_owned()),
+        details: details(i.is_multiple_of(5).then(|| format!("Name {i}")), None),
+        custom_data: object(
+            json!({"i": i, "tier": if i.is_multiple_of(2) { "gold" } else { "free" }}),
+        ),
+        password: i.is_multiple_of(3).then(|| digest(i)),
+        application_id: i
+            .is_multiple_of(5)
+            .then(|| "app00000000000000001".to_owned()),
     }];
-    if i % 2 == 0 {
+    if i.is_multiple_of(2) {
         commands.push(UserCommand::UpdateDetails(details(
             Some(format!("Renamed {i}")),
             Some(json!({"givenName": format!("G{i}"), "address": {"country": "NZ"}})),
