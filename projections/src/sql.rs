@@ -62,7 +62,8 @@ impl Dialect {
     pub fn json_rows(self) -> &'static str {
         match self {
             Self::Sqlite => "json_each(?) AS r",
-            Self::Postgres => "json_array_elements($1::json) AS r(value)",
+            // jsonb: `->>` on `json` re-parses the element text on every call.
+            Self::Postgres => "jsonb_array_elements($1::jsonb) AS r(value)",
         }
     }
 
@@ -70,7 +71,7 @@ impl Dialect {
     pub fn json_strings(self) -> &'static str {
         match self {
             Self::Sqlite => "SELECT value FROM json_each(?)",
-            Self::Postgres => "SELECT json_array_elements_text($1::json)",
+            Self::Postgres => "SELECT jsonb_array_elements_text($1::jsonb)",
         }
     }
 }
