@@ -360,3 +360,89 @@ pub(crate) fn outcomes(
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ev() -> NewEvent {
+        NewEvent {
+            event_type: "E".into(),
+            schema_version: 1,
+            payload: serde_json::json!({}),
+            pii_subject: None,
+            pii_fields: &[],
+            metadata: domain::EventMetadata::system(domain::Timestamp::from_millis(0), "c"),
+        }
+    }
+
+    fn batch(streams: &[(&str, ExpectedVersion, usize)]) -> AppendBatch {
+        AppendBatch {
+            streams: streams
+                .iter()
+                .map(|(id, expected, n)| StreamAppend {
+                    stream: StreamRef::new("t", *id),
+                    expected: *expected,
+                    events: (0..*n).map(|_| ev()).collect(),
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn later_batches_in_a_group_see_earlier_ones_and_failed_batches_leave_no_trace() {
+        let vault = Vault::new([7; 32]);
+        let b1 = batch(&[("a", ExpectedVersion::NoStream, 2)]);
+        // Expects a at 2: only true because b1 precedes it in the group.
+        let b2 = batch(&[("a", ExpectedVersion::Exact(2), 1)]);
+        // b's check passes but a's fails: the whole batch is refused, b stays untouched.
+        let b3 = batch(&[
+            ("b", ExpectedVersion::NoStream, 1),
+            ("a", ExpectedVersion::Exact(1), 1),
+        ]);
+        let b4 = batch(&[("b", ExpectedVersion::NoStream, 1)]);
+        let mut versions = HashMap::new();
+        let plans = plan(&[&b1, &b2, &b3, &b4], &mut versions, &vault);
+        let v = |i: usize| -> Vec<u64> {
+            plans[i]
+                .as_ref()
+                .unwrap()
+                .iter()
+                .map(|p| p.version)
+                .collect()
+        };
+        assert_eq!(v(0), vec![1, 2]);
+        assert_eq!(v(1), vec![3]);
+        assert!(matches!(
+            &plans[2],
+            Err(StoreError::Conflict { actual: 3, .. })
+        ));
+        assert_eq!(v(3), vec![1]);
+        assert_eq!(versions[&StreamRef::new("t", "a")], 3);
+        assert_eq!(versions[&StreamRef::new("t", "b")], 1);
+    }
+
+    #[test]
+    fn personal_data_for_an_erased_subject_is_refused() {
+        let vault = Vault::new([7; 32]);
+        vault.remember("u1", KeyState::Destroyed);
+        let mut with_pii = ev();
+        with_pii.payload = serde_json::json!({"email": "x@example.com"});
+        with_pii.pii_subject = Some("u1".into());
+        with_pii.pii_fields = &["email"];
+        let mut without = with_pii.clone();
+        without.payload = serde_json::json!({"other": 1});
+        let b1 = AppendBatch {
+            streams: vec![StreamAppend {
+                stream: StreamRef::new("user", "u1"),
+                expected: ExpectedVersion::Any,
+                events: vec![with_pii],
+            }],
+        };
+        let mut b2 = b1.clone();
+        b2.streams[0].events = vec![without];
+        let plans = plan(&[&b1, &b2], &mut HashMap::new(), &vault);
+        assert!(matches!(&plans[0], Err(StoreError::Crypto(_))));
+        assert!(plans[1].is_ok());
+    }
+}

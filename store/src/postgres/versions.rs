@@ -56,3 +56,32 @@ impl VersionCache {
         assumed
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ExpectedVersion::*;
+
+    #[test]
+    fn assumptions_are_only_made_when_the_unique_index_can_catch_them() {
+        let cache = VersionCache::default();
+        let s = StreamRef::new("t", "s");
+        // Unknown stream: NoStream may assume 0 (an existing stream collides on version 1);
+        // Exact/Any need the database.
+        assert_eq!(cache.assumed(&s, [NoStream].into_iter()), Some(0));
+        assert_eq!(cache.assumed(&s, [Exact(2)].into_iter()), None);
+        assert_eq!(cache.assumed(&s, [Any].into_iter()), None);
+        cache.observe(&s, 3);
+        assert_eq!(cache.assumed(&s, [Exact(3)].into_iter()), Some(3));
+        assert_eq!(cache.assumed(&s, [Any].into_iter()), Some(3));
+        // Behind an exact expectation: another node appended; ask.
+        assert_eq!(cache.assumed(&s, [Exact(5)].into_iter()), None);
+        // Ahead of it: a certain conflict, which planning reports.
+        assert_eq!(cache.assumed(&s, [Exact(1)].into_iter()), Some(3));
+        // Versions never go back.
+        cache.observe(&s, 2);
+        assert_eq!(cache.assumed(&s, [Any].into_iter()), Some(3));
+        cache.forget(&[&s]);
+        assert_eq!(cache.assumed(&s, [Any].into_iter()), None);
+    }
+}

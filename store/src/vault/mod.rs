@@ -243,3 +243,76 @@ pub(crate) fn destroyed(subject: &str) -> StoreError {
         "the data key of subject {subject} was destroyed; personal data for it cannot be stored"
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(payload: Value) -> NewEvent {
+        NewEvent {
+            event_type: "E".into(),
+            schema_version: 1,
+            payload,
+            pii_subject: Some("u1".into()),
+            pii_fields: &["email", "name"],
+            metadata: domain::EventMetadata::system(domain::Timestamp::from_millis(0), "c"),
+        }
+    }
+
+    #[test]
+    fn sealed_fields_round_trip_and_are_bound_to_the_event() {
+        let vault = Vault::new([1; 32]);
+        let (key, wrapped) = vault.new_key("u1").unwrap();
+        vault.absorb(vec![("u1".into(), Some(wrapped))]).unwrap();
+        assert!(matches!(vault.cached("u1"), Some(KeyState::Live(k)) if k == key));
+        let e = event(serde_json::json!({"email": "a@b.io", "keep": 1}));
+        let id = Uuid::now_v7();
+        let sealed = vault.seal_payload(&e, id, &HashMap::new()).unwrap();
+        assert!(sealed.get("email").is_none());
+        assert_eq!(sealed["keep"], 1);
+        assert_eq!(sealed[PII_KEY]["s"], "u1");
+        let opened = vault.open_payload(sealed.clone(), id, 1).unwrap();
+        assert_eq!(opened, serde_json::json!({"email": "a@b.io", "keep": 1}));
+        // Moved to another event id, the ciphertext does not open.
+        assert!(matches!(
+            vault.open_payload(sealed.clone(), Uuid::now_v7(), 1),
+            Err(StoreError::Corrupt { .. })
+        ));
+        // Erased: the fields are simply absent.
+        vault.remember("u1", KeyState::Destroyed);
+        assert_eq!(
+            vault.open_payload(sealed, id, 1).unwrap(),
+            serde_json::json!({"keep": 1})
+        );
+    }
+
+    #[test]
+    fn a_key_wrapped_for_one_subject_does_not_unwrap_for_another_or_under_another_kek() {
+        let vault = Vault::new([1; 32]);
+        let (_, wrapped) = vault.new_key("u1").unwrap();
+        assert!(vault
+            .absorb(vec![("u2".into(), Some(wrapped.clone()))])
+            .is_err());
+        assert!(Vault::new([2; 32])
+            .absorb(vec![("u1".into(), Some(wrapped))])
+            .is_err());
+        assert!(Vault::new([2; 32])
+            .verify_kek_check(&vault.kek_check_value().unwrap())
+            .is_err());
+        assert!(vault
+            .verify_kek_check(&vault.kek_check_value().unwrap())
+            .is_ok());
+    }
+
+    #[test]
+    fn events_without_personal_fields_need_no_key() {
+        assert_eq!(
+            Vault::subject_needing_key(&event(serde_json::json!({"x": 1}))),
+            None
+        );
+        assert_eq!(
+            Vault::subject_needing_key(&event(serde_json::json!({"name": null}))),
+            Some("u1")
+        );
+    }
+}
