@@ -5,7 +5,10 @@ use crate::error::ProjectionError;
 use crate::projector::{Projector, TableSpec};
 use crate::sql::Dialect;
 use async_trait::async_trait;
-use domain::user::{User, UserDetailsFields, UserEvent};
+use domain::user::{
+    User, UserCreated, UserCustomDataUpdated, UserDeleted, UserDetailsFields, UserDetailsUpdated,
+    UserEvent, UserPasswordSet, UserSuspended, UserUnsuspended,
+};
 use domain::Aggregate;
 use serde_json::{Map, Value};
 use sqlx::{Any, Transaction};
@@ -100,6 +103,33 @@ const ROWS_PER_STATEMENT: usize = 5_000;
 fn json_array<T: serde::Serialize>(items: &[T]) -> Result<String, ProjectionError> {
     serde_json::to_string(items)
         .map_err(|e| ProjectionError::Corrupt(format!("cannot serialise a batch: {e}")))
+}
+
+/// Decodes straight from the borrowed payload. `RecordedEvent::decode` clones the payload
+/// into a tagged wrapper first; on replay that clone was a measurable share of the time.
+fn decode(recorded: &RecordedEvent) -> Result<UserEvent, ProjectionError> {
+    use serde::Deserialize;
+    let p = &recorded.payload;
+    let event = match recorded.event_type.as_str() {
+        "UserCreated" => UserCreated::deserialize(p).map(UserEvent::UserCreated),
+        "UserDetailsUpdated" => {
+            UserDetailsUpdated::deserialize(p).map(UserEvent::UserDetailsUpdated)
+        }
+        "UserCustomDataUpdated" => {
+            UserCustomDataUpdated::deserialize(p).map(UserEvent::UserCustomDataUpdated)
+        }
+        "UserPasswordSet" => UserPasswordSet::deserialize(p).map(UserEvent::UserPasswordSet),
+        "UserSuspended" => Ok(UserEvent::UserSuspended(UserSuspended {})),
+        "UserUnsuspended" => Ok(UserEvent::UserUnsuspended(UserUnsuspended {})),
+        "UserDeleted" => Ok(UserEvent::UserDeleted(UserDeleted {})),
+        // Anything else (a type added later) goes through the domain's own decoder.
+        _ => recorded.decode::<UserEvent>(),
+    };
+    event.map_err(|e| ProjectionError::Decode {
+        position: recorded.position,
+        event_type: recorded.event_type.clone(),
+        reason: e.to_string(),
+    })
 }
 
 async fn load(
@@ -213,11 +243,7 @@ impl Projector for UsersProjector {
         let mut state: HashMap<&str, Option<UserRow>> = HashMap::with_capacity(ids.len());
         for recorded in user_events {
             let id = recorded.stream.stream_id.as_str();
-            let event: UserEvent = recorded.decode().map_err(|e| ProjectionError::Decode {
-                position: recorded.position,
-                event_type: recorded.event_type.clone(),
-                reason: e.to_string(),
-            })?;
+            let event = decode(recorded)?;
             let slot = state.entry(id).or_insert_with(|| existing.remove(id));
             let version = i64::try_from(recorded.stream_version).unwrap_or(i64::MAX);
             apply(
