@@ -118,6 +118,16 @@ async fn checkpoints(store: &Store) -> [u64; 2] {
     [users.0, stats.0]
 }
 
+/// Kills (and reaps) the server if an assertion fails before the planned SIGKILL.
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 async fn killed_mid_catch_up_resumes_without_loss_or_doubling(backend: Backend) {
     let Some(deployment) = Deployment::new(backend).await else {
         return;
@@ -135,23 +145,25 @@ async fn killed_mid_catch_up_resumes_without_loss_or_doubling(backend: Backend) 
 
     // Start the server and SIGKILL it as soon as a projector is strictly mid-way.
     let log = std::fs::File::create(deployment.dir.path().join("killed.log")).unwrap();
-    let mut child = deployment
-        .command()
-        .arg("serve")
-        .env("TESSERA_BIND", "127.0.0.1:0")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(log)
-        .spawn()
-        .unwrap();
+    let mut child = KillOnDrop(
+        deployment
+            .command()
+            .arg("serve")
+            .env("TESSERA_BIND", "127.0.0.1:0")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .unwrap(),
+    );
     let started = Instant::now();
     let at_kill = loop {
         let cps = checkpoints(&store).await;
         // Best: both projectors mid-way. Once one is past half-way, any mid-way will do.
         let mid = |c: u64| 0 < c && c < head;
         if cps.iter().all(|&c| mid(c)) || (cps.iter().any(|&c| mid(c) && c >= head / 2)) {
-            child.kill().unwrap(); // SIGKILL: no graceful anything.
-            child.wait().unwrap();
+            child.0.kill().unwrap(); // SIGKILL: no graceful anything.
+            child.0.wait().unwrap();
             break cps;
         }
         assert!(
