@@ -86,6 +86,10 @@ impl ApiError {
             Self::IdentifierInUse(IdentifierKind::Username) => "user.username_already_in_use",
             Self::IdentifierInUse(IdentifierKind::Email) => "user.email_already_in_use",
             Self::IdentifierInUse(IdentifierKind::Phone) => "user.phone_already_in_use",
+            Self::IdentifierInUse(IdentifierKind::ResourceIndicator) => {
+                "resource.indicator_in_use"
+            }
+            Self::IdentifierInUse(IdentifierKind::RoleName) => "role.name_in_use",
             Self::Conflict => "entity.concurrency_conflict",
             Self::PayloadTooLarge => "request.payload_too_large",
             Self::Unavailable => "request.service_unavailable",
@@ -116,6 +120,12 @@ impl ApiError {
             }
             Self::IdentifierInUse(IdentifierKind::Phone) => {
                 "This phone number is associated with an existing account.".into()
+            }
+            Self::IdentifierInUse(IdentifierKind::ResourceIndicator) => {
+                "This API resource indicator is already in use.".into()
+            }
+            Self::IdentifierInUse(IdentifierKind::RoleName) => {
+                "This role name is already in use.".into()
             }
             Self::Conflict => {
                 "The resource was changed by a concurrent request; please retry.".into()

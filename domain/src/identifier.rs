@@ -1,4 +1,5 @@
-//! Sign-in identifiers (username, email, phone) and their uniqueness claims.
+//! Unique identifiers (a user's username, email and phone; a resource's indicator; a
+//! role's name) and their uniqueness claims.
 //!
 //! Uniqueness across users is enforced inside the log, not by a read model: each
 //! normalised identifier has its own `identifier` stream, and a user's creation appends
@@ -17,6 +18,8 @@ pub enum IdentifierKind {
     Username,
     Email,
     Phone,
+    ResourceIndicator,
+    RoleName,
 }
 
 impl IdentifierKind {
@@ -25,6 +28,8 @@ impl IdentifierKind {
             Self::Username => "username",
             Self::Email => "email",
             Self::Phone => "phone",
+            Self::ResourceIndicator => "resource-indicator",
+            Self::RoleName => "role-name",
         }
     }
 }
@@ -45,6 +50,12 @@ pub enum IdentifierError {
     InvalidEmail,
     #[error("phone number must contain 4 to 20 digits")]
     InvalidPhone,
+    #[error(
+        "resource indicator must be an absolute URI without a fragment (at most 256 characters)"
+    )]
+    InvalidIndicator,
+    #[error("role name must be 1 to 128 characters")]
+    InvalidRoleName,
 }
 
 impl Identifier {
@@ -96,6 +107,31 @@ impl Identifier {
         })
     }
 
+    /// An API resource's indicator (RFC 8707 §2: an absolute URI, no fragment). Compared
+    /// exactly: indicators are audiences, and audiences are case-sensitive.
+    pub fn resource_indicator(value: &str) -> Result<Self, IdentifierError> {
+        let ok = value.len() <= 256 && url::Url::parse(value).is_ok_and(|u| u.fragment().is_none());
+        if !ok {
+            return Err(IdentifierError::InvalidIndicator);
+        }
+        Ok(Self {
+            kind: IdentifierKind::ResourceIndicator,
+            normalized: value.to_owned(),
+        })
+    }
+
+    /// A role's name, unique case-insensitively like Logto's.
+    pub fn role_name(value: &str) -> Result<Self, IdentifierError> {
+        let trimmed = value.trim();
+        if trimmed.is_empty() || trimmed.chars().count() > 128 {
+            return Err(IdentifierError::InvalidRoleName);
+        }
+        Ok(Self {
+            kind: IdentifierKind::RoleName,
+            normalized: trimmed.to_lowercase(),
+        })
+    }
+
     pub fn kind(&self) -> IdentifierKind {
         self.kind
     }
@@ -113,13 +149,14 @@ impl Identifier {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct IdentifierClaimed {
-    pub user_id: String,
+    /// The id of the user, resource or role that holds the identifier.
+    pub holder: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct IdentifierReleased {
-    pub user_id: String,
+    pub holder: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -151,8 +188,8 @@ pub struct IdentifierClaim {
 }
 
 pub enum IdentifierCommand {
-    Claim { user_id: String },
-    Release { user_id: String },
+    Claim { holder: String },
+    Release { holder: String },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -175,7 +212,7 @@ impl Aggregate for IdentifierClaim {
 
     fn apply(&mut self, event: &IdentifierEvent) {
         match event {
-            IdentifierEvent::IdentifierClaimed(e) => self.holder = Some(e.user_id.clone()),
+            IdentifierEvent::IdentifierClaimed(e) => self.holder = Some(e.holder.clone()),
             IdentifierEvent::IdentifierReleased(_) => self.holder = None,
         }
     }
@@ -186,17 +223,17 @@ impl Aggregate for IdentifierClaim {
         _ctx: &CommandContext,
     ) -> Result<Vec<IdentifierEvent>, ClaimError> {
         match command {
-            IdentifierCommand::Claim { user_id } => match &self.holder {
-                Some(holder) if *holder == user_id => Ok(vec![]),
+            IdentifierCommand::Claim { holder } => match &self.holder {
+                Some(current) if *current == holder => Ok(vec![]),
                 Some(_) => Err(ClaimError::AlreadyClaimed),
                 None => Ok(vec![IdentifierEvent::IdentifierClaimed(
-                    IdentifierClaimed { user_id },
+                    IdentifierClaimed { holder },
                 )]),
             },
-            IdentifierCommand::Release { user_id } => match &self.holder {
-                Some(holder) if *holder == user_id => {
+            IdentifierCommand::Release { holder } => match &self.holder {
+                Some(current) if *current == holder => {
                     Ok(vec![IdentifierEvent::IdentifierReleased(
-                        IdentifierReleased { user_id },
+                        IdentifierReleased { holder },
                     )])
                 }
                 // Releasing what one does not hold is a no-op, so retries stay idempotent.
@@ -242,7 +279,7 @@ mod tests {
         let events = claim
             .handle(
                 IdentifierCommand::Claim {
-                    user_id: "u1".into(),
+                    holder: "u1".into(),
                 },
                 &CTX,
             )
@@ -252,7 +289,7 @@ mod tests {
         assert_eq!(
             claim.handle(
                 IdentifierCommand::Claim {
-                    user_id: "u2".into()
+                    holder: "u2".into()
                 },
                 &CTX
             ),
@@ -261,7 +298,7 @@ mod tests {
         let events = claim
             .handle(
                 IdentifierCommand::Release {
-                    user_id: "u1".into(),
+                    holder: "u1".into(),
                 },
                 &CTX,
             )
@@ -270,7 +307,7 @@ mod tests {
         assert!(claim
             .handle(
                 IdentifierCommand::Claim {
-                    user_id: "u2".into()
+                    holder: "u2".into()
                 },
                 &CTX
             )

@@ -11,6 +11,8 @@ pub mod identifier;
 pub mod ids;
 pub mod oauth;
 pub mod password;
+pub mod resource;
+pub mod role;
 pub mod time;
 pub mod upcast;
 pub mod user;

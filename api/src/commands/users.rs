@@ -75,7 +75,7 @@ pub async fn create_user(
                 .aggregate
                 .handle(
                     IdentifierCommand::Claim {
-                        user_id: user_id.clone(),
+                        holder: user_id.clone(),
                     },
                     &ctx,
                 )

@@ -28,6 +28,7 @@ pub struct ApplicationState {
     pub is_third_party: bool,
     pub settings: ApplicationSettings,
     pub secrets: Vec<StoredSecret>,
+    pub role_ids: Vec<String>,
 }
 
 impl ApplicationState {
@@ -77,6 +78,9 @@ pub enum ApplicationCommand {
     DeleteSecret {
         name: String,
     },
+    /// Role ids must name existing machine-to-machine roles (checked by the caller).
+    AssignRoles(Vec<String>),
+    RemoveRole(String),
     Delete,
 }
 
@@ -96,6 +100,10 @@ pub enum ApplicationError {
     SecretNotFound(String),
     #[error("{0:?} applications are public clients and hold no secrets")]
     PublicClientSecret(ApplicationType),
+    #[error("only machine-to-machine applications take roles")]
+    RolesNeedMachineToMachine,
+    #[error("the application does not hold that role")]
+    RoleNotAssigned,
 }
 
 fn validate(
@@ -150,6 +158,7 @@ impl Aggregate for Application {
                         custom_data: e.custom_data.clone(),
                     },
                     secrets: vec![],
+                    role_ids: vec![],
                 }))
             }
             (ApplicationEvent::ApplicationUpdated(e), Self::Active(s)) => {
@@ -170,6 +179,16 @@ impl Aggregate for Application {
             }
             (ApplicationEvent::ApplicationSecretDeleted(e), Self::Active(s)) => {
                 s.secrets.retain(|x| x.name != e.name)
+            }
+            (ApplicationEvent::ApplicationRolesAssigned(e), Self::Active(s)) => {
+                for id in &e.role_ids {
+                    if !s.role_ids.contains(id) {
+                        s.role_ids.push(id.clone());
+                    }
+                }
+            }
+            (ApplicationEvent::ApplicationRoleRemoved(e), Self::Active(s)) => {
+                s.role_ids.retain(|x| *x != e.role_id)
             }
             (ApplicationEvent::ApplicationDeleted(_), _) => *self = Self::Deleted,
             _ => {}
@@ -258,6 +277,32 @@ impl Aggregate for Application {
                 }
                 Ok(vec![ApplicationEvent::ApplicationSecretDeleted(
                     ApplicationSecretDeleted { name },
+                )])
+            }
+            ApplicationCommand::AssignRoles(ids) => {
+                let state = self.live()?;
+                if state.app_type != ApplicationType::MachineToMachine {
+                    return Err(ApplicationError::RolesNeedMachineToMachine);
+                }
+                let mut new: Vec<String> = ids
+                    .into_iter()
+                    .filter(|id| !state.role_ids.contains(id))
+                    .collect();
+                new.sort();
+                new.dedup();
+                if new.is_empty() {
+                    return Ok(vec![]);
+                }
+                Ok(vec![ApplicationEvent::ApplicationRolesAssigned(
+                    ApplicationRolesAssigned { role_ids: new },
+                )])
+            }
+            ApplicationCommand::RemoveRole(role_id) => {
+                if !self.live()?.role_ids.contains(&role_id) {
+                    return Err(ApplicationError::RoleNotAssigned);
+                }
+                Ok(vec![ApplicationEvent::ApplicationRoleRemoved(
+                    ApplicationRoleRemoved { role_id },
                 )])
             }
             ApplicationCommand::Delete => {
@@ -412,6 +457,41 @@ mod tests {
         assert_eq!(
             app.handle(ApplicationCommand::Delete, &CTX),
             Err(ApplicationError::NotFound)
+        );
+    }
+
+    #[test]
+    fn only_machine_to_machine_apps_take_roles_and_each_role_once() {
+        let mut web = traditional_with_secret("a");
+        assert_eq!(
+            run(&mut web, ApplicationCommand::AssignRoles(vec!["r1".into()])),
+            Err(ApplicationError::RolesNeedMachineToMachine)
+        );
+        let mut m2m = Application::default();
+        run(
+            &mut m2m,
+            ApplicationCommand::Create {
+                app_type: ApplicationType::MachineToMachine,
+                is_third_party: false,
+                settings: settings(&[]),
+                secret: Some(("default".into(), SecretDigest::of("s"))),
+            },
+        )
+        .unwrap();
+        run(
+            &mut m2m,
+            ApplicationCommand::AssignRoles(vec!["r1".into(), "r1".into()]),
+        )
+        .unwrap();
+        assert!(m2m
+            .handle(ApplicationCommand::AssignRoles(vec!["r1".into()]), &CTX)
+            .unwrap()
+            .is_empty());
+        assert_eq!(m2m.state().unwrap().role_ids, vec!["r1"]);
+        run(&mut m2m, ApplicationCommand::RemoveRole("r1".into())).unwrap();
+        assert_eq!(
+            run(&mut m2m, ApplicationCommand::RemoveRole("r1".into())),
+            Err(ApplicationError::RoleNotAssigned)
         );
     }
 

@@ -110,6 +110,19 @@ pub struct ApplicationSecretDeleted {
     pub name: String,
 }
 
+/// Machine-to-machine roles given to the application (its client-credentials scopes).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ApplicationRolesAssigned {
+    pub role_ids: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ApplicationRoleRemoved {
+    pub role_id: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ApplicationDeleted {}
 
@@ -120,6 +133,8 @@ pub enum ApplicationEvent {
     ApplicationUpdated(ApplicationUpdated),
     ApplicationSecretAdded(ApplicationSecretAdded),
     ApplicationSecretDeleted(ApplicationSecretDeleted),
+    ApplicationRolesAssigned(ApplicationRolesAssigned),
+    ApplicationRoleRemoved(ApplicationRoleRemoved),
     ApplicationDeleted(ApplicationDeleted),
 }
 
@@ -130,6 +145,8 @@ impl DomainEvent for ApplicationEvent {
             Self::ApplicationUpdated(_) => "ApplicationUpdated",
             Self::ApplicationSecretAdded(_) => "ApplicationSecretAdded",
             Self::ApplicationSecretDeleted(_) => "ApplicationSecretDeleted",
+            Self::ApplicationRolesAssigned(_) => "ApplicationRolesAssigned",
+            Self::ApplicationRoleRemoved(_) => "ApplicationRoleRemoved",
             Self::ApplicationDeleted(_) => "ApplicationDeleted",
         }
     }
