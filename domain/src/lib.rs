@@ -5,6 +5,7 @@
 
 pub mod aggregate;
 pub mod application;
+pub mod client_credentials;
 pub mod event;
 pub mod grant;
 pub mod identifier;
@@ -13,6 +14,7 @@ pub mod oauth;
 pub mod password;
 pub mod resource;
 pub mod role;
+pub mod signing_keys;
 pub mod time;
 pub mod upcast;
 pub mod user;
