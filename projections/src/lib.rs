@@ -11,18 +11,24 @@
 //! shutdown.cancel(); handle.join().await;               // stops at committed checkpoints
 //! ```
 
+pub mod access;
+pub mod applications;
 pub mod checkpoint;
 pub mod dump;
 pub mod error;
 pub mod event_stats;
+mod mgmt;
 pub mod projector;
 mod replay;
+pub mod resources;
+pub mod roles;
 mod runner;
 mod sql;
 pub mod users;
 
 pub use error::ProjectionError;
 pub use event_stats::EventStatsProjector;
+pub use mgmt::{Window, TENANT_ID};
 pub use projector::{Projector, TableSpec};
 pub use replay::{ReplayProgress, ReplaySummary, ReplayTarget};
 pub use runner::{

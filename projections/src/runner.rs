@@ -117,7 +117,13 @@ pub(crate) enum Commit {
 
 /// The projectors Tessera ships, in start order.
 pub fn standard_projectors() -> Vec<Arc<dyn Projector>> {
-    vec![Arc::new(UsersProjector), Arc::new(EventStatsProjector)]
+    vec![
+        Arc::new(UsersProjector),
+        Arc::new(EventStatsProjector),
+        Arc::new(crate::applications::ApplicationsProjector),
+        Arc::new(crate::resources::ResourcesProjector),
+        Arc::new(crate::roles::RolesProjector),
+    ]
 }
 
 /// Join handle of the running projector tasks.
