@@ -150,6 +150,22 @@ impl Store {
         self.codec.vault.verify_kek_check(&sealed)
     }
 
+    /// Seals a secret under the KEK for storage in an event (base64 of nonce ‖ ciphertext).
+    pub fn seal(&self, plain: &[u8]) -> Result<String, StoreError> {
+        use base64::Engine;
+        let sealed = self.codec.vault.seal_secret(plain)?;
+        Ok(base64::engine::general_purpose::STANDARD.encode(sealed))
+    }
+
+    /// Opens what [`Store::seal`] produced; a wrong KEK or tampering is an error.
+    pub fn open_sealed(&self, sealed: &str) -> Result<Vec<u8>, StoreError> {
+        use base64::Engine;
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(sealed)
+            .map_err(|e| StoreError::Crypto(format!("sealed secret is not base64: {e}")))?;
+        self.codec.vault.open_secret(&bytes)
+    }
+
     pub fn repository(&self) -> Repository {
         Repository::new(self.log.clone())
     }
@@ -195,11 +211,15 @@ async fn read_pool(url: &str, backend: Backend) -> Result<AnyPool, StoreError> {
     let mut options = AnyPoolOptions::new().max_connections(8);
     if backend == Backend::Sqlite {
         // Read models write through this pool too: wait for the writer's lock instead of
-        // failing with SQLITE_BUSY, and keep durable commits (the file is already in WAL).
+        // failing with SQLITE_BUSY, keep durable commits (the file is already in WAL), and
+        // leave checkpoints to the store's background checkpointer (sqlite/checkpoint.rs).
         options = options.after_connect(|conn, _| {
             Box::pin(async move {
-                conn.execute("PRAGMA busy_timeout = 30000; PRAGMA synchronous = FULL;")
-                    .await?;
+                conn.execute(
+                    "PRAGMA busy_timeout = 30000; PRAGMA synchronous = FULL; \
+                     PRAGMA wal_autocheckpoint = 0;",
+                )
+                .await?;
                 Ok(())
             })
         });

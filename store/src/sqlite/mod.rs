@@ -2,6 +2,7 @@
 //! disk when `append` returns). One writer task orders all commits, so positions (the
 //! rowid) are assigned in commit order and followers cannot skip (invariant 2).
 
+mod checkpoint;
 mod read;
 mod writer;
 
@@ -15,10 +16,12 @@ use crate::log::EventLog;
 use async_trait::async_trait;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::SqlitePool;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::Mutex;
 use std::time::Duration;
 use tokio::sync::watch;
+use tokio::task::JoinHandle;
 
 pub(crate) fn options(file: &Path) -> SqliteConnectOptions {
     SqliteConnectOptions::new()
@@ -31,6 +34,8 @@ pub(crate) fn options(file: &Path) -> SqliteConnectOptions {
         .busy_timeout(Duration::from_secs(30))
         // Overwrite erased data keys on disk rather than leaving them in free pages.
         .pragma("secure_delete", "ON")
+        // Checkpoints run in the background (checkpoint.rs), not inside commits.
+        .pragma("wal_autocheckpoint", "0")
 }
 
 pub(crate) struct SqliteLog {
@@ -40,6 +45,8 @@ pub(crate) struct SqliteLog {
     read: SqlitePool,
     codec: Arc<Codec>,
     head: watch::Receiver<Position>,
+    file: PathBuf,
+    checkpointer: Mutex<Option<JoinHandle<()>>>,
 }
 
 impl SqliteLog {
@@ -60,12 +67,15 @@ impl SqliteLog {
             codec: codec.clone(),
         };
         let appender = Appender::start(vec![committer], Arc::new(head_tx));
+        let checkpointer = checkpoint::spawn(options(file));
         Ok(Self {
             appender,
             write,
             read,
             codec,
             head: head_rx,
+            file: file.to_path_buf(),
+            checkpointer: Mutex::new(Some(checkpointer)),
         })
     }
 
@@ -102,7 +112,14 @@ impl EventLog for SqliteLog {
 
     async fn close(&self) {
         self.appender.close().await;
+        let checkpointer = self.checkpointer.lock().ok().and_then(|mut c| c.take());
+        if let Some(c) = checkpointer {
+            c.abort();
+            let _ = c.await;
+        }
         self.write.close().await;
         self.read.close().await;
+        // Short busy timeout: a reader still mid-transaction must not hold up shutdown.
+        checkpoint::truncate(&options(&self.file).busy_timeout(Duration::from_secs(2))).await;
     }
 }

@@ -78,6 +78,16 @@ impl Vault {
         }
     }
 
+    /// Seals a server secret (e.g. a signing key) directly under the KEK (invariant 7).
+    /// The AAD binds the ciphertext to this use, so it cannot pass for a wrapped data key.
+    pub(crate) fn seal_secret(&self, plain: &[u8]) -> Result<Vec<u8>, StoreError> {
+        crypto::seal(&self.kek, b"tessera/sealed-secret/v1", plain)
+    }
+
+    pub(crate) fn open_secret(&self, sealed: &[u8]) -> Result<Vec<u8>, StoreError> {
+        crypto::open(&self.kek, b"tessera/sealed-secret/v1", sealed)
+    }
+
     fn wrap_aad(subject: &str) -> Vec<u8> {
         format!("tessera/data-key/v1:{subject}").into_bytes()
     }
