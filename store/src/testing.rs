@@ -24,6 +24,7 @@ pub async fn fresh_postgres_url() -> Option<String> {
             return None;
         }
     };
+    drop_stale_databases(&mut conn).await;
     let name = format!("tessera_test_{}", uuid::Uuid::now_v7().simple());
     if let Err(e) = conn
         .execute(format!("CREATE DATABASE {name}").as_str())
@@ -33,6 +34,51 @@ pub async fn fresh_postgres_url() -> Option<String> {
     }
     let _ = conn.close().await;
     Some(with_database(&base, &name))
+}
+
+/// Test databases older than this are dropped by later runs (their name holds a UUIDv7,
+/// i.e. their creation time); no test runs this long.
+const STALE_AFTER_MS: u64 = 60 * 60 * 1000;
+/// Drops per process: DROP DATABASE forces a checkpoint, so keep the delay to one test small.
+const DROPS_PER_PROCESS: usize = 10;
+
+/// Keeps the shared server from filling its disk with old per-run databases. A database
+/// still in use cannot be dropped without FORCE, which is not used: errors are ignored.
+async fn drop_stale_databases(conn: &mut PgConnection) {
+    static DONE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+    if DONE.swap(true, std::sync::atomic::Ordering::SeqCst) {
+        return;
+    }
+    let names: Vec<String> = sqlx::query_scalar(
+        "SELECT datname FROM pg_database WHERE datname LIKE 'tessera\\_test\\_%' ORDER BY datname",
+    )
+    .fetch_all(&mut *conn)
+    .await
+    .unwrap_or_default();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0);
+    let stale = names
+        .into_iter()
+        .filter(|n| created_ms(n).is_some_and(|at| now.saturating_sub(at) > STALE_AFTER_MS));
+    for name in stale.take(DROPS_PER_PROCESS) {
+        let _ = conn
+            .execute(format!("DROP DATABASE IF EXISTS {name}").as_str())
+            .await;
+    }
+}
+
+/// Creation time of `tessera_test_<uuid v7>`: the UUID's first 48 bits.
+fn created_ms(name: &str) -> Option<u64> {
+    let hex = name.strip_prefix("tessera_test_")?;
+    let id = uuid::Uuid::parse_str(hex).ok()?;
+    (id.get_version_num() == 7).then(|| {
+        let b = id.as_bytes();
+        b[..6]
+            .iter()
+            .fold(0u64, |acc, x| (acc << 8) | u64::from(*x))
+    })
 }
 
 /// Replaces the database name (the URL path) of a postgres URL, keeping any query string.
@@ -71,6 +117,16 @@ pub async fn postgres_config(dir: &Path) -> Option<StoreConfig> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn creation_time_is_read_from_the_name() {
+        let id = uuid::Uuid::now_v7();
+        let at = super::created_ms(&format!("tessera_test_{}", id.simple())).unwrap();
+        let (secs, _) = id.get_timestamp().unwrap().to_unix();
+        assert_eq!(at / 1000, secs);
+        assert_eq!(super::created_ms("tessera_test_nothex"), None);
+        assert_eq!(super::created_ms("other"), None);
+    }
+
     #[test]
     fn database_name_is_replaced() {
         assert_eq!(
