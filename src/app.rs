@@ -1,7 +1,7 @@
 //! The composition root: wires configuration, the store, the projection runner and the
 //! HTTP app, and runs one CLI command.
 
-use crate::cli::{Cli, Command, ReplayArgs};
+use crate::cli::{Cli, Command, KeysCommand, ReplayArgs};
 use crate::config::{Config, ConfigError};
 use actix_web::HttpServer;
 use api::env::{SystemClock, SystemRandom};
@@ -35,6 +35,10 @@ pub enum AppError {
     Projection(#[from] ProjectionError),
     #[error("I/O error: {0}")]
     Io(#[from] std::io::Error),
+    #[error("signing keys: {0}")]
+    Keys(#[from] api::oidc::keys::KeyError),
+    #[error("bootstrap: {0}")]
+    Bootstrap(#[from] api::bootstrap::BootstrapError),
 }
 
 pub fn run(cli: Cli) -> Result<(), AppError> {
@@ -49,6 +53,7 @@ pub fn run(cli: Cli) -> Result<(), AppError> {
             Command::Migrate => migrate(config).await,
             Command::Status => status(config).await,
             Command::Replay(args) => replay(config, args).await,
+            Command::Keys(KeysCommand::Rotate { alg }) => rotate_keys(config, &alg).await,
         }
     })
 }
@@ -90,13 +95,14 @@ async fn serve(config: Config) -> Result<(), AppError> {
     };
 
     let endpoint = config.endpoint_for(addr);
-    let state = AppState {
-        store: store.clone(),
-        projections: runner.clone(),
-        endpoint: endpoint.clone(),
-        metrics: Arc::new(Metrics::new()),
-        clock: Arc::new(SystemClock),
-        random: Arc::new(SystemRandom::new()),
+    let state = match app_state(&config, &store, &runner, &endpoint).await {
+        Ok(state) => state,
+        Err(e) => {
+            stop_projectors.cancel();
+            projectors.join().await;
+            store.close().await;
+            return Err(e);
+        }
     };
     let server = HttpServer::new(move || api::build_app(state.clone()))
         .disable_signals()
@@ -132,6 +138,69 @@ async fn serve(config: Config) -> Result<(), AppError> {
     store.close().await;
     tracing::info!("shutdown complete");
     served.map_err(AppError::from)
+}
+
+/// The shared request state: signing keys loaded (the first one created on a fresh
+/// deployment), then the Management API resource and the bootstrap M2M application.
+async fn app_state(
+    config: &Config,
+    store: &Store,
+    runner: &ProjectionRunner,
+    endpoint: &str,
+) -> Result<AppState, AppError> {
+    let clock = SystemClock;
+    let random = SystemRandom::new();
+    let oidc = api::oidc::Oidc::start(store, endpoint, &clock, &random).await?;
+    let state = AppState {
+        store: store.clone(),
+        projections: runner.clone(),
+        endpoint: endpoint.to_owned(),
+        metrics: Arc::new(Metrics::new()),
+        clock: Arc::new(clock),
+        random: Arc::new(random),
+        oidc,
+    };
+    let bootstrap = api::bootstrap::BootstrapM2m {
+        credentials: config.bootstrap_m2m()?,
+        data_dir: config.data_dir.clone(),
+    };
+    api::bootstrap::run(&state, &bootstrap).await?;
+    Ok(state)
+}
+
+/// `tessera keys rotate`: appends the rotation; running servers follow the log.
+async fn rotate_keys(config: Config, alg: &str) -> Result<(), AppError> {
+    use api::env::{Clock, RandomSource};
+    use domain::signing_keys::{SigningAlgorithm, MAX_TOKEN_TTL_SECS};
+    let store = Store::connect(&config.store_config()).await?;
+    let alg = SigningAlgorithm::parse(alg).unwrap_or(SigningAlgorithm::ES384);
+    let random = SystemRandom::new();
+    let metadata = domain::EventMetadata::system(SystemClock.now(), "cli:keys-rotate");
+    let change = api::oidc::keys::KeyChange::Rotate {
+        alg,
+        grace_secs: MAX_TOKEN_TTL_SECS,
+    };
+    let result = api::oidc::keys::change_keys(
+        &store,
+        change,
+        &metadata,
+        &mut (&random as &dyn RandomSource).rng(),
+    )
+    .await;
+    let keys = store
+        .repository()
+        .load::<domain::signing_keys::SigningKeys>(domain::signing_keys::STREAM_ID)
+        .await;
+    store.close().await;
+    result?;
+    if let Some(current) = keys?.aggregate.current() {
+        println!(
+            "current signing key: {} ({})",
+            current.kid,
+            current.alg.as_str()
+        );
+    }
+    Ok(())
 }
 
 /// SIGTERM/SIGINT listeners. Installed before the URL is printed, so a signal sent right

@@ -28,6 +28,20 @@ pub enum Command {
     Status,
     /// Rebuild read models from the start of the log (stop `serve` first).
     Replay(ReplayArgs),
+    /// Manage the OIDC signing keys.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Make a new signing key current; the previous one stays in the JWKS until every
+    /// token it signed has expired. Running servers pick the new key up from the log.
+    Rotate {
+        /// ES384 (EC P-384, Logto's default) or RS256 (RSA 2048).
+        #[arg(long, default_value = "ES384", value_parser = ["ES384", "RS256"])]
+        alg: String,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -49,6 +63,15 @@ mod tests {
     #[test]
     fn the_cli_is_well_formed() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn keys_rotate_takes_an_algorithm() {
+        let cli = Cli::try_parse_from(["tessera", "keys", "rotate", "--alg", "RS256"]).unwrap();
+        assert!(
+            matches!(cli.command, Command::Keys(KeysCommand::Rotate { alg }) if alg == "RS256")
+        );
+        assert!(Cli::try_parse_from(["tessera", "keys", "rotate", "--alg", "HS256"]).is_err());
     }
 
     #[test]

@@ -22,6 +22,8 @@ const ENV_KEYS: &[&str] = &[
     "kek",
     "log_format",
     "log",
+    "bootstrap_m2m_id",
+    "bootstrap_m2m_secret",
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -51,6 +53,13 @@ pub struct Config {
     pub log_format: LogFormat,
     /// Log filter in `tracing` env-filter syntax (`TESSERA_LOG`, else `RUST_LOG`, else `info`).
     pub log: Option<String>,
+    /// Client id of the M2M application with Management API access ensured at start
+    /// (`TESSERA_BOOTSTRAP_M2M_ID`; with `TESSERA_BOOTSTRAP_M2M_SECRET`).
+    #[serde(default)]
+    pub bootstrap_m2m_id: Option<String>,
+    /// Its secret (`TESSERA_BOOTSTRAP_M2M_SECRET`).
+    #[serde(default)]
+    pub bootstrap_m2m_secret: Option<String>,
 }
 
 impl std::fmt::Debug for Config {
@@ -65,6 +74,11 @@ impl std::fmt::Debug for Config {
             .field("kek", &self.kek.as_ref().map(|_| "<set>"))
             .field("log_format", &self.log_format)
             .field("log", &self.log)
+            .field("bootstrap_m2m_id", &self.bootstrap_m2m_id)
+            .field(
+                "bootstrap_m2m_secret",
+                &self.bootstrap_m2m_secret.as_ref().map(|_| "<set>"),
+            )
             .finish()
     }
 }
@@ -80,6 +94,8 @@ impl Default for Config {
             kek: None,
             log_format: LogFormat::Text,
             log: None,
+            bootstrap_m2m_id: None,
+            bootstrap_m2m_secret: None,
         }
     }
 }
@@ -90,6 +106,8 @@ pub enum ConfigError {
     MissingFile(PathBuf),
     #[error("invalid configuration: {0}")]
     Invalid(#[from] Box<figment::Error>),
+    #[error("invalid configuration: {0}")]
+    Incomplete(&'static str),
 }
 
 impl Config {
@@ -125,6 +143,8 @@ impl Config {
             &mut self.amqp_url,
             &mut self.kek,
             &mut self.log,
+            &mut self.bootstrap_m2m_id,
+            &mut self.bootstrap_m2m_secret,
         ] {
             if field.as_deref().is_some_and(|v| v.trim().is_empty()) {
                 *field = None;
@@ -146,6 +166,17 @@ impl Config {
         match &self.endpoint {
             Some(endpoint) => endpoint.trim_end_matches('/').to_owned(),
             None => format!("http://{bound}"),
+        }
+    }
+
+    /// The bootstrap M2M credentials: both variables, or neither (then one is generated).
+    pub fn bootstrap_m2m(&self) -> Result<Option<(String, String)>, ConfigError> {
+        match (&self.bootstrap_m2m_id, &self.bootstrap_m2m_secret) {
+            (Some(id), Some(secret)) => Ok(Some((id.clone(), secret.clone()))),
+            (None, None) => Ok(None),
+            _ => Err(ConfigError::Incomplete(
+                "set both TESSERA_BOOTSTRAP_M2M_ID and TESSERA_BOOTSTRAP_M2M_SECRET, or neither",
+            )),
         }
     }
 

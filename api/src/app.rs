@@ -31,6 +31,8 @@ pub fn build_app(
         .app_data(web::Data::new(state))
         .configure(configure)
         .default_service(web::to(crate::routes::not_found))
+        // Inside `observe`, so refused requests are counted and carry a request id too.
+        .wrap(from_fn(crate::auth::require_management_token))
         .wrap(from_fn(observe))
 }
 

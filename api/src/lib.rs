@@ -6,10 +6,13 @@
 //! - [`error::ApiError`] is the one mapping from failures to HTTP responses.
 
 pub mod app;
+pub mod auth;
+pub mod bootstrap;
 pub mod commands;
 pub mod env;
 pub mod error;
 pub mod metrics;
+pub mod oidc;
 pub mod pagination;
 pub mod request;
 pub mod routes;

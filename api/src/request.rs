@@ -31,15 +31,16 @@ pub struct RequestContext {
     pub correlation_id: String,
     pub client_ip: Option<String>,
     pub user_agent: Option<String>,
+    /// The authenticated caller (an M2M application on the Management API), else the system.
+    pub actor: Actor,
 }
 
 impl RequestContext {
-    /// Metadata for events decided in this request. The actor is the system until the
-    /// Management API's M2M authentication lands.
+    /// Metadata for events decided in this request.
     pub fn metadata(&self, occurred_at: Timestamp) -> EventMetadata {
         EventMetadata {
             occurred_at,
-            actor: Actor::System,
+            actor: self.actor.clone(),
             correlation_id: self.correlation_id.clone(),
             client_ip: self.client_ip.clone(),
             user_agent: self.user_agent.clone(),
@@ -65,10 +66,15 @@ impl FromRequest for RequestContext {
             .get(USER_AGENT)
             .and_then(|v| v.to_str().ok())
             .map(|v| v.chars().take(512).collect());
+        let actor = req
+            .extensions()
+            .get::<crate::auth::Principal>()
+            .map_or(Actor::System, |p| Actor::Application(p.client_id.clone()));
         ready(Ok(Self {
             correlation_id,
             client_ip,
             user_agent,
+            actor,
         }))
     }
 }

@@ -18,6 +18,8 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     pub clock: Arc<dyn Clock>,
     pub random: Arc<dyn RandomSource>,
+    /// The OIDC provider: issuer, signing keys, client cache.
+    pub oidc: Arc<crate::oidc::Oidc>,
 }
 
 /// One projector's progress (`GET /api/status/projections`).

@@ -5,6 +5,13 @@
 //! prints (`Tessera listening on http://…`), so there is no race for a "free" port. Its
 //! logs go to `server.log` in the data directory and are shown when startup fails. A
 //! [`Server`] is killed when dropped.
+//!
+//! Management API access: every command gets `TESSERA_BOOTSTRAP_M2M_ID`/`_SECRET`
+//! ([`ADMIN_ID`], [`ADMIN_SECRET`]), so the server ensures that M2M application at start.
+//! [`Deployment::start`] then obtains a token by client credentials and `Server::client`
+//! sends it on every request (`Server::anonymous` sends none). A server started with those
+//! variables emptied generates its own application; the helper then reads the credentials
+//! from `<data dir>/bootstrap-m2m.json`.
 
 #![allow(dead_code)]
 
@@ -16,6 +23,11 @@ use std::time::{Duration, Instant};
 use tempfile::TempDir;
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_tessera");
+/// The bootstrap M2M application every test deployment is configured with.
+pub const ADMIN_ID: &str = "test-admin";
+pub const ADMIN_SECRET: &str = "test-admin-secret-0123456789abcdefghijklmnop";
+/// Logto's Management API resource indicator.
+pub const MANAGEMENT_API: &str = "https://default.logto.app/api";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -91,6 +103,8 @@ impl Deployment {
         cmd.current_dir(self.dir.path())
             .env("TESSERA_DATA_DIR", self.data_dir())
             .env("TESSERA_KEK", store::testing::TEST_KEK)
+            .env("TESSERA_BOOTSTRAP_M2M_ID", ADMIN_ID)
+            .env("TESSERA_BOOTSTRAP_M2M_SECRET", ADMIN_SECRET)
             .env("RUST_LOG", "info");
         if let Some(url) = &self.database_url {
             cmd.env("TESSERA_DATABASE_URL", url);
@@ -152,6 +166,8 @@ impl Deployment {
             url: String::new(),
             log_path,
             client: reqwest::Client::new(),
+            anonymous: reqwest::Client::new(),
+            token: String::new(),
         };
         match rx.recv_timeout(Duration::from_secs(90)) {
             Ok(url) => server.url = url,
@@ -170,7 +186,34 @@ impl Deployment {
                 _ => tokio::time::sleep(Duration::from_millis(50)).await,
             }
         }
+        let (id, secret) = self.admin_credentials();
+        server.token = server.management_token(&id, &secret).await;
+        let mut headers = reqwest::header::HeaderMap::new();
+        let value = format!("Bearer {}", server.token);
+        headers.insert(
+            reqwest::header::AUTHORIZATION,
+            value.parse().expect("a token is a valid header value"),
+        );
+        server.client = reqwest::Client::builder()
+            .default_headers(headers)
+            .build()
+            .expect("build the authorized client");
         server
+    }
+
+    /// The configured bootstrap credentials, or the generated ones from the data directory.
+    pub fn admin_credentials(&self) -> (String, String) {
+        let file = self.data_dir().join("bootstrap-m2m.json");
+        match std::fs::read_to_string(&file) {
+            Ok(text) => {
+                let v: serde_json::Value = serde_json::from_str(&text).expect("credentials JSON");
+                (
+                    v["clientId"].as_str().expect("clientId").to_owned(),
+                    v["clientSecret"].as_str().expect("clientSecret").to_owned(),
+                )
+            }
+            Err(_) => (ADMIN_ID.to_owned(), ADMIN_SECRET.to_owned()),
+        }
     }
 }
 
@@ -179,7 +222,12 @@ pub struct Server {
     /// `http://127.0.0.1:<port>`
     pub url: String,
     log_path: PathBuf,
+    /// Sends the Management API token on every request.
     pub client: reqwest::Client,
+    /// Sends no credentials.
+    pub anonymous: reqwest::Client,
+    /// The Management API access token `client` sends.
+    pub token: String,
 }
 
 impl Server {
@@ -189,6 +237,54 @@ impl Server {
 
     pub fn log(&self) -> String {
         std::fs::read_to_string(&self.log_path).unwrap_or_default()
+    }
+
+    /// `POST /oidc/token` with a form body and optional Basic credentials.
+    pub async fn token_request(
+        &self,
+        basic: Option<(&str, &str)>,
+        form: &[(&str, &str)],
+    ) -> reqwest::Response {
+        let mut request = self.anonymous.post(self.url("/oidc/token")).form(form);
+        if let Some((id, secret)) = basic {
+            request = request.basic_auth(id, Some(secret));
+        }
+        request
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("POST /oidc/token: {e}"))
+    }
+
+    /// A Management API token for `id` by client credentials (scope `all`).
+    pub async fn management_token(&self, id: &str, secret: &str) -> String {
+        let form = [
+            ("grant_type", "client_credentials"),
+            ("resource", MANAGEMENT_API),
+            ("scope", "all"),
+        ];
+        let response = self.token_request(Some((id, secret)), &form).await;
+        let status = response.status();
+        let text = response.text().await.unwrap_or_default();
+        assert_eq!(
+            status,
+            200,
+            "management token: {text}\nlog:\n{}",
+            self.log()
+        );
+        let body: serde_json::Value = serde_json::from_str(&text).expect("token JSON");
+        body["access_token"]
+            .as_str()
+            .expect("access_token")
+            .to_owned()
+    }
+
+    /// `GET` without credentials.
+    pub async fn get_anonymous(&self, path: &str) -> reqwest::Response {
+        self.anonymous
+            .get(self.url(path))
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("GET {path}: {e}"))
     }
 
     pub async fn get(&self, path: &str) -> reqwest::Response {
@@ -206,6 +302,32 @@ impl Server {
             .send()
             .await
             .unwrap_or_else(|e| panic!("POST {path}: {e}"))
+    }
+
+    pub async fn patch_json(&self, path: &str, body: &serde_json::Value) -> reqwest::Response {
+        self.client
+            .patch(self.url(path))
+            .json(body)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("PATCH {path}: {e}"))
+    }
+
+    pub async fn put_json(&self, path: &str, body: &serde_json::Value) -> reqwest::Response {
+        self.client
+            .put(self.url(path))
+            .json(body)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("PUT {path}: {e}"))
+    }
+
+    pub async fn delete(&self, path: &str) -> reqwest::Response {
+        self.client
+            .delete(self.url(path))
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("DELETE {path}: {e}"))
     }
 
     pub async fn post_raw(&self, path: &str, body: &'static str) -> reqwest::Response {

@@ -12,6 +12,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     status::configure(cfg);
     metrics::configure(cfg);
     users::configure(cfg);
+    crate::oidc::configure(cfg);
 }
 
 /// Default service of the app: an unknown route is a JSON 404.

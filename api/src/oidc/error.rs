@@ -1,0 +1,106 @@
+//! OAuth 2.0 errors (RFC 6749 §5.2) in Logto's body: the standard `error` and
+//! `error_description` plus `code: "oidc.<error>"` and `message`, which Logto's SDK
+//! requester expects in every non-2xx body (reference §1.13).
+
+use actix_web::http::header::{CACHE_CONTROL, PRAGMA, WWW_AUTHENTICATE};
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OAuthCode {
+    InvalidRequest,
+    InvalidClient,
+    InvalidGrant,
+    UnauthorizedClient,
+    UnsupportedGrantType,
+    InvalidScope,
+    InvalidTarget,
+    ServerError,
+}
+
+impl OAuthCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::InvalidRequest => "invalid_request",
+            Self::InvalidClient => "invalid_client",
+            Self::InvalidGrant => "invalid_grant",
+            Self::UnauthorizedClient => "unauthorized_client",
+            Self::UnsupportedGrantType => "unsupported_grant_type",
+            Self::InvalidScope => "invalid_scope",
+            Self::InvalidTarget => "invalid_target",
+            Self::ServerError => "server_error",
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("{}: {description}", code.as_str())]
+pub struct OAuthError {
+    pub code: OAuthCode,
+    pub description: String,
+    /// The client authenticated (or tried to) with HTTP Basic: a 401 then carries
+    /// `WWW-Authenticate: Basic` (RFC 6749 §5.2).
+    pub basic_challenge: bool,
+}
+
+#[derive(Serialize)]
+struct Body<'a> {
+    code: String,
+    message: &'a str,
+    error: &'static str,
+    error_description: &'a str,
+}
+
+impl OAuthError {
+    pub fn new(code: OAuthCode, description: impl Into<String>) -> Self {
+        Self {
+            code,
+            description: description.into(),
+            basic_challenge: false,
+        }
+    }
+
+    pub fn invalid_request(description: impl Into<String>) -> Self {
+        Self::new(OAuthCode::InvalidRequest, description)
+    }
+
+    pub fn invalid_client(basic: bool) -> Self {
+        Self {
+            basic_challenge: basic,
+            ..Self::new(OAuthCode::InvalidClient, "client authentication failed")
+        }
+    }
+
+    /// A failure of Tessera itself: logged here, never described to the client.
+    pub fn server(cause: impl std::fmt::Display) -> Self {
+        tracing::error!(error = %cause, "token request failed");
+        Self::new(OAuthCode::ServerError, "internal server error")
+    }
+}
+
+impl ResponseError for OAuthError {
+    fn status_code(&self) -> StatusCode {
+        match self.code {
+            OAuthCode::InvalidClient => StatusCode::UNAUTHORIZED,
+            OAuthCode::ServerError => StatusCode::INTERNAL_SERVER_ERROR,
+            _ => StatusCode::BAD_REQUEST,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let mut response = HttpResponse::build(self.status_code());
+        response
+            .insert_header((CACHE_CONTROL, "no-store"))
+            .insert_header((PRAGMA, "no-cache"));
+        if self.code == OAuthCode::InvalidClient && self.basic_challenge {
+            response.insert_header((WWW_AUTHENTICATE, "Basic realm=\"tessera\""));
+        }
+        response.json(Body {
+            code: format!("oidc.{}", self.code.as_str()),
+            message: &self.description,
+            error: self.code.as_str(),
+            error_description: &self.description,
+        })
+    }
+}

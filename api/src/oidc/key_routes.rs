@@ -1,0 +1,75 @@
+//! `GET /api/configs/oidc/private-keys` and `POST /api/configs/oidc/private-keys/rotate`
+//! (Logto's GetOidcKeys / RotateOidcKeys): public information only, never key material.
+
+use super::keys::{change_keys, KeyChange, KeyError, KeyInfo};
+use crate::error::ApiError;
+use crate::request::RequestContext;
+use crate::state::AppState;
+use actix_web::{web, HttpResponse};
+use domain::signing_keys::{SigningAlgorithm, MAX_TOKEN_TTL_SECS};
+use serde::Deserialize;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/api/configs/oidc/private-keys")
+            .route(web::get().to(list))
+            .default_service(web::to(crate::routes::method_not_allowed)),
+    );
+    cfg.service(
+        web::resource("/api/configs/oidc/private-keys/rotate")
+            .route(web::post().to(rotate))
+            .default_service(web::to(crate::routes::method_not_allowed)),
+    );
+}
+
+fn listing(state: &AppState) -> Vec<KeyInfo> {
+    state.oidc.keys.current().key_info(state.clock.now())
+}
+
+async fn list(state: web::Data<AppState>) -> HttpResponse {
+    HttpResponse::Ok().json(listing(&state))
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct RotateBody {
+    signing_key_algorithm: Option<String>,
+    rotation_grace_period: Option<u64>,
+}
+
+impl From<KeyError> for ApiError {
+    fn from(err: KeyError) -> Self {
+        match err {
+            KeyError::Store(store) => store.into(),
+            other => ApiError::internal(other),
+        }
+    }
+}
+
+async fn rotate(
+    state: web::Data<AppState>,
+    request: RequestContext,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let body: RotateBody = if body.iter().all(u8::is_ascii_whitespace) {
+        RotateBody::default()
+    } else {
+        serde_json::from_slice(&body).map_err(|e| ApiError::invalid_body(e.to_string()))?
+    };
+    let alg = match body.signing_key_algorithm.as_deref() {
+        None => SigningAlgorithm::ES384,
+        Some(name) => SigningAlgorithm::parse(name).ok_or_else(|| {
+            ApiError::invalid_body("signingKeyAlgorithm: must be EC (ES384) or RSA (RS256)")
+        })?,
+    };
+    let metadata = request.metadata(state.clock.now());
+    let change = KeyChange::Rotate {
+        alg,
+        grace_secs: body.rotation_grace_period.unwrap_or(MAX_TOKEN_TTL_SECS),
+    };
+    let appended = change_keys(&state.store, change, &metadata, &mut state.random.rng()).await?;
+    state.metrics.events_appended.inc_by(appended);
+    // This node signs with the new key from the next request on; others follow the log.
+    state.oidc.keys.reload().await?;
+    Ok(HttpResponse::Ok().json(listing(&state)))
+}

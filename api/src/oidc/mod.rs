@@ -1,0 +1,69 @@
+//! The OpenID Connect / OAuth 2.0 provider under `/oidc` (Logto's paths, reference §1.2):
+//! discovery, JWKS and the token endpoint, plus the signing-key routes of the Management
+//! API (`/api/configs/oidc/private-keys`).
+
+pub mod clients;
+pub mod discovery;
+pub mod error;
+pub mod key_routes;
+pub mod keys;
+pub mod token;
+
+use crate::env::{Clock, RandomSource};
+use actix_web::web;
+use clients::Directory;
+use domain::EventMetadata;
+use keys::{KeyError, KeyRing};
+use std::sync::Arc;
+use store::Store;
+
+/// The provider's shared state.
+pub struct Oidc {
+    /// `<TESSERA_ENDPOINT>/oidc`, no trailing slash (reference §1.1).
+    pub issuer: String,
+    pub keys: KeyRing,
+    pub directory: Arc<Directory>,
+}
+
+impl Oidc {
+    /// Loads the signing keys (creating the first on a fresh deployment) and starts the
+    /// follower that keeps the caches and the key ring in step with the log. The
+    /// follower ends when the store closes.
+    pub async fn start(
+        store: &Store,
+        endpoint: &str,
+        clock: &dyn Clock,
+        random: &dyn RandomSource,
+    ) -> Result<Arc<Self>, KeyError> {
+        let metadata = EventMetadata::system(clock.now(), "startup");
+        let keys = KeyRing::load(store, &metadata, &mut random.rng()).await?;
+        let oidc = Arc::new(Self {
+            issuer: format!("{}/oidc", endpoint.trim_end_matches('/')),
+            keys,
+            directory: Arc::new(Directory::new(store.clone())),
+        });
+        let weak = Arc::downgrade(&oidc);
+        tokio::spawn(oidc.directory.clone().follow(move || {
+            let weak = weak.clone();
+            async move {
+                if let Some(oidc) = weak.upgrade() {
+                    match oidc.keys.reload().await {
+                        Ok(()) => tracing::info!("signing keys changed; key ring reloaded"),
+                        Err(e) => tracing::error!(error = %e, "cannot reload signing keys"),
+                    }
+                }
+            }
+        }));
+        Ok(oidc)
+    }
+}
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    discovery::configure(cfg);
+    cfg.service(
+        web::resource("/oidc/token")
+            .route(web::post().to(token::token))
+            .default_service(web::to(crate::routes::method_not_allowed)),
+    );
+    key_routes::configure(cfg);
+}
