@@ -43,6 +43,9 @@ pub enum ApiError {
     MethodNotAllowed { method: String, path: String },
     #[error("the {} is already in use", .0.as_str())]
     IdentifierInUse(IdentifierKind),
+    /// A well-formed request that the current state refuses (Logto's other 422s).
+    #[error("{message}")]
+    Unprocessable { code: &'static str, message: String },
     /// Optimistic-concurrency retries exhausted: the caller may simply retry.
     #[error("the resource was changed concurrently; retry the request")]
     Conflict,
@@ -86,10 +89,9 @@ impl ApiError {
             Self::IdentifierInUse(IdentifierKind::Username) => "user.username_already_in_use",
             Self::IdentifierInUse(IdentifierKind::Email) => "user.email_already_in_use",
             Self::IdentifierInUse(IdentifierKind::Phone) => "user.phone_already_in_use",
-            Self::IdentifierInUse(IdentifierKind::ResourceIndicator) => {
-                "resource.indicator_in_use"
-            }
+            Self::IdentifierInUse(IdentifierKind::ResourceIndicator) => "resource.indicator_in_use",
             Self::IdentifierInUse(IdentifierKind::RoleName) => "role.name_in_use",
+            Self::Unprocessable { code, .. } => code,
             Self::Conflict => "entity.concurrency_conflict",
             Self::PayloadTooLarge => "request.payload_too_large",
             Self::Unavailable => "request.service_unavailable",
@@ -127,6 +129,7 @@ impl ApiError {
             Self::IdentifierInUse(IdentifierKind::RoleName) => {
                 "This role name is already in use.".into()
             }
+            Self::Unprocessable { message, .. } => message.clone(),
             Self::Conflict => {
                 "The resource was changed by a concurrent request; please retry.".into()
             }
@@ -166,7 +169,9 @@ impl ResponseError for ApiError {
             | Self::InvalidRequest { .. } => StatusCode::BAD_REQUEST,
             Self::NotExistsWithId { .. } | Self::RouteNotFound { .. } => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
-            Self::IdentifierInUse(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::IdentifierInUse(_) | Self::Unprocessable { .. } => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
             Self::Conflict => StatusCode::CONFLICT,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,

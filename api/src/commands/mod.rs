@@ -1,4 +1,8 @@
 //! Command services: turn a validated request into aggregate commands, append the
 //! decided events, and report the outcome.
 
+pub mod applications;
+pub mod exec;
+pub mod resources;
+pub mod roles;
 pub mod users;

@@ -1,6 +1,10 @@
 //! HTTP routes. Each module registers its own resources; [`configure`] mounts them all.
 
+pub mod applications;
+pub mod input;
 pub mod metrics;
+pub mod resources;
+pub mod roles;
 pub mod status;
 pub mod user_input;
 pub mod users;
@@ -12,6 +16,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     status::configure(cfg);
     metrics::configure(cfg);
     users::configure(cfg);
+    applications::configure(cfg);
+    resources::configure(cfg);
+    roles::configure(cfg);
     crate::oidc::configure(cfg);
 }
 

@@ -1,0 +1,349 @@
+//! `/api/applications`, its secrets and its roles, in Logto's shape. A confidential
+//! client's first secret is generated here and returned once, in `secret` of the create
+//! answer; afterwards only secret names and lifetimes are readable.
+
+use super::input::{self, json_object, list_response, path_id, Body};
+use crate::commands::applications::{self as cmd, ApplicationChanges, NewApplication};
+use crate::commands::exec::settle;
+use crate::error::ApiError;
+use crate::request::RequestContext;
+use crate::state::AppState;
+use actix_web::{web, HttpRequest, HttpResponse};
+use domain::application::{
+    ApplicationCommand, ApplicationSettings, ApplicationType, CustomClientMetadata,
+    OidcClientMetadata,
+};
+use domain::Timestamp;
+use projections::{applications, roles, TENANT_ID};
+use serde_json::json;
+use store::Position;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    let na = || web::to(super::method_not_allowed);
+    cfg.service(
+        web::resource("/api/applications")
+            .route(web::get().to(list))
+            .route(web::post().to(create))
+            .default_service(na()),
+    )
+    .service(
+        web::resource("/api/applications/{id}")
+            .route(web::get().to(get))
+            .route(web::patch().to(update))
+            .route(web::delete().to(delete))
+            .default_service(na()),
+    )
+    .service(
+        web::resource("/api/applications/{id}/secrets")
+            .route(web::get().to(list_secrets))
+            .route(web::post().to(add_secret))
+            .default_service(na()),
+    )
+    .service(
+        web::resource("/api/applications/{id}/secrets/{name}")
+            .route(web::delete().to(delete_secret))
+            .default_service(na()),
+    )
+    .service(
+        web::resource("/api/applications/{id}/roles")
+            .route(web::get().to(list_roles))
+            .route(web::post().to(assign_roles))
+            .route(web::put().to(replace_roles))
+            .default_service(na()),
+    )
+    .service(
+        web::resource("/api/applications/{id}/roles/{roleId}")
+            .route(web::delete().to(remove_role))
+            .default_service(na()),
+    );
+}
+
+const MODELS: &[&str] = &[applications::NAME, roles::NAME];
+
+async fn read(
+    state: &AppState,
+    id: &str,
+    at: Option<Position>,
+) -> Result<applications::ApplicationView, ApiError> {
+    settle(state, MODELS, at).await?;
+    applications::get(&state.store.read_pool, id)
+        .await?
+        .ok_or_else(|| ApiError::NotExistsWithId {
+            entity: "application",
+            id: id.to_owned(),
+        })
+}
+
+fn app_type(value: &str) -> Option<ApplicationType> {
+    Some(match value {
+        "Native" => ApplicationType::Native,
+        "SPA" => ApplicationType::Spa,
+        "Traditional" => ApplicationType::Traditional,
+        "MachineToMachine" => ApplicationType::MachineToMachine,
+        _ => return None,
+    })
+}
+
+async fn list(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    let pairs = crate::pagination::query_pairs(req.query_string())?;
+    let page = input::page(&pairs, false)?;
+    settle(&state, MODELS, None).await?;
+    let (items, total) = applications::list(&state.store.read_pool, input::window(page)).await?;
+    Ok(list_response(
+        &state.endpoint,
+        &req,
+        &pairs,
+        page,
+        &items,
+        total,
+    ))
+}
+
+/// `description`: absent keeps, `null` clears, a string sets.
+fn description(body: &mut Body) -> Option<Option<String>> {
+    if !body.has("description") {
+        return None;
+    }
+    Some(body.string("description"))
+}
+
+async fn create(
+    state: web::Data<AppState>,
+    request: RequestContext,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let mut body = json_object(payload).await?;
+    let name = body.required_string("name");
+    let kind = match body.required_string("type") {
+        Some(t) => {
+            let parsed = app_type(&t);
+            if parsed.is_none() {
+                body.issue(
+                    "type",
+                    "expected Native, SPA, Traditional or MachineToMachine",
+                );
+            }
+            parsed
+        }
+        None => None,
+    };
+    let description = body.string("description");
+    let oidc: OidcClientMetadata = body.typed("oidcClientMetadata").unwrap_or_default();
+    let custom: CustomClientMetadata = body.typed("customClientMetadata").unwrap_or_default();
+    let custom_data = body.object("customData").unwrap_or_default();
+    let is_third_party = body.bool("isThirdParty").unwrap_or(false);
+    body.finish()?;
+    let (Some(name), Some(app_type)) = (name, kind) else {
+        return Err(ApiError::invalid_body("name: required"));
+    };
+    let input = NewApplication {
+        app_type,
+        is_third_party,
+        settings: ApplicationSettings {
+            name,
+            description,
+            oidc_client_metadata: oidc,
+            custom_client_metadata: custom,
+            custom_data,
+        },
+    };
+    let id = cmd::new_id(&state);
+    let (secret, at) = cmd::create(&state, &request, &id, input, None).await?;
+    let mut view = read(&state, &id, at).await?;
+    view.secret = secret;
+    // Logto answers 200 (not 201) to CreateApplication.
+    Ok(HttpResponse::Ok().json(view))
+}
+
+async fn get(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = path.into_inner();
+    path_id(&id, "application")?;
+    Ok(HttpResponse::Ok().json(read(&state, &id, None).await?))
+}
+
+async fn update(
+    state: web::Data<AppState>,
+    request: RequestContext,
+    path: web::Path<String>,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let id = path.into_inner();
+    path_id(&id, "application")?;
+    let mut body = json_object(payload).await?;
+    let changes = ApplicationChanges {
+        name: body.string("name"),
+        description: description(&mut body),
+        oidc_client_metadata: body.object("oidcClientMetadata"),
+        custom_client_metadata: body.object("customClientMetadata"),
+        custom_data: body.object("customData"),
+    };
+    body.finish()?;
+    let at = cmd::update(&state, &request, &id, changes).await?;
+    Ok(HttpResponse::Ok().json(read(&state, &id, at).await?))
+}
+
+async fn delete(
+    state: web::Data<AppState>,
+    request: RequestContext,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = path.into_inner();
+    path_id(&id, "application")?;
+    let at = cmd::run(&state, &request, &id, || ApplicationCommand::Delete).await?;
+    settle(&state, MODELS, at).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+async fn list_secrets(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = path.into_inner();
+    path_id(&id, "application")?;
+    read(&state, &id, None).await?;
+    let secrets = applications::secrets(&state.store.read_pool, &id).await?;
+    Ok(HttpResponse::Ok().json(secrets))
+}
+
+async fn add_secret(
+    state: web::Data<AppState>,
+    request: RequestContext,
+    path: web::Path<String>,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let id = path.into_inner();
+    path_id(&id, "application")?;
+    let mut body = json_object(payload).await?;
+    let name = body.required_string("name");
+    if name
+        .as_ref()
+        .is_some_and(|n| n.trim().is_empty() || n.chars().count() > 256)
+    {
+        body.issue("name", "must be 1 to 256 characters");
+    }
+    let expires_at = body.u64("expiresAt");
+    let now = state.clock.now().as_millis();
+    let expires_at = expires_at.map(|ms| i64::try_from(ms).unwrap_or(i64::MAX));
+    if expires_at.is_some_and(|ms| ms <= now) {
+        body.issue("expiresAt", "must be in the future (epoch milliseconds)");
+    }
+    body.finish()?;
+    let Some(name) = name else {
+        return Err(ApiError::invalid_body("name: required"));
+    };
+    let expires = expires_at.map(Timestamp::from_millis);
+    let (value, at) = cmd::add_secret(&state, &request, &id, &name, expires).await?;
+    settle(&state, MODELS, at).await?;
+    let created = applications::secrets(&state.store.read_pool, &id)
+        .await?
+        .into_iter()
+        .find(|s| s.name == name);
+    let created_at = created.map_or(now, |s| s.created_at);
+    Ok(HttpResponse::Created().json(json!({
+        "tenantId": TENANT_ID,
+        "applicationId": id,
+        "name": name,
+        "value": value,
+        "createdAt": created_at,
+        "expiresAt": expires_at,
+    })))
+}
+
+async fn delete_secret(
+    state: web::Data<AppState>,
+    request: RequestContext,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, name) = path.into_inner();
+    path_id(&id, "application")?;
+    let at = cmd::run(&state, &request, &id, || ApplicationCommand::DeleteSecret {
+        name: name.clone(),
+    })
+    .await?;
+    settle(&state, MODELS, at).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+async fn list_roles(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = path.into_inner();
+    path_id(&id, "application")?;
+    let pairs = crate::pagination::query_pairs(req.query_string())?;
+    let page = input::page(&pairs, false)?;
+    read(&state, &id, None).await?;
+    let all = applications::roles(&state.store.read_pool, &id).await?;
+    let total = all.len() as u64;
+    let items: Vec<_> = match input::window(page) {
+        Some(w) => all
+            .into_iter()
+            .skip(usize::try_from(w.offset).unwrap_or(usize::MAX))
+            .take(usize::try_from(w.limit).unwrap_or(usize::MAX))
+            .collect(),
+        None => all,
+    };
+    Ok(list_response(
+        &state.endpoint,
+        &req,
+        &pairs,
+        page,
+        &items,
+        total,
+    ))
+}
+
+async fn role_ids(payload: web::Payload) -> Result<Vec<String>, ApiError> {
+    let mut body = json_object(payload).await?;
+    let ids = body.required_ids("roleIds");
+    body.finish()?;
+    Ok(ids)
+}
+
+async fn assign_roles(
+    state: web::Data<AppState>,
+    request: RequestContext,
+    path: web::Path<String>,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let id = path.into_inner();
+    path_id(&id, "application")?;
+    let ids = role_ids(payload).await?;
+    let (added, at) = cmd::assign_roles(&state, &request, &id, ids.clone(), false).await?;
+    settle(&state, MODELS, at).await?;
+    Ok(HttpResponse::Created().json(json!({ "roleIds": ids, "addedRoleIds": added })))
+}
+
+async fn replace_roles(
+    state: web::Data<AppState>,
+    request: RequestContext,
+    path: web::Path<String>,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let id = path.into_inner();
+    path_id(&id, "application")?;
+    let ids = role_ids(payload).await?;
+    let (_, at) = cmd::assign_roles(&state, &request, &id, ids, true).await?;
+    settle(&state, MODELS, at).await?;
+    Ok(HttpResponse::Ok().finish())
+}
+
+async fn remove_role(
+    state: web::Data<AppState>,
+    request: RequestContext,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, role_id) = path.into_inner();
+    path_id(&id, "application")?;
+    path_id(&role_id, "role")?;
+    let at = cmd::run(&state, &request, &id, || {
+        ApplicationCommand::RemoveRole(role_id.clone())
+    })
+    .await?;
+    settle(&state, MODELS, at).await?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,273 @@
+//! `/api/resources` and `/api/resources/{id}/scopes` in Logto's shape. Writes go through
+//! `commands::resources`; every answer is read from the `resources` read model after the
+//! projector has applied the write (bounded wait), so a client reads its own writes.
+
+use super::input::{self, json_object, list_response, path_id, Body};
+use crate::commands::exec::settle;
+use crate::commands::resources::{self as cmd, NewResource, ResourceChanges};
+use crate::error::ApiError;
+use crate::request::RequestContext;
+use crate::state::AppState;
+use actix_web::{web, HttpRequest, HttpResponse};
+use projections::resources::{self, NAME};
+use store::Position;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    let na = || web::to(super::method_not_allowed);
+    cfg.service(
+        web::resource("/api/resources")
+            .route(web::get().to(list))
+            .route(web::post().to(create))
+            .default_service(na()),
+    )
+    .service(
+        web::resource("/api/resources/{id}")
+            .route(web::get().to(get))
+            .route(web::patch().to(update))
+            .route(web::delete().to(delete))
+            .default_service(na()),
+    )
+    .service(
+        web::resource("/api/resources/{id}/is-default")
+            .route(web::patch().to(set_default))
+            .default_service(na()),
+    )
+    .service(
+        web::resource("/api/resources/{id}/scopes")
+            .route(web::get().to(list_scopes))
+            .route(web::post().to(create_scope))
+            .default_service(na()),
+    )
+    .service(
+        web::resource("/api/resources/{id}/scopes/{scopeId}")
+            .route(web::patch().to(update_scope))
+            .route(web::delete().to(delete_scope))
+            .default_service(na()),
+    );
+}
+
+fn not_found(id: &str) -> ApiError {
+    ApiError::NotExistsWithId {
+        entity: "resource",
+        id: id.to_owned(),
+    }
+}
+
+/// The resource as the read model has it once `at` (or the current head) is applied.
+async fn read(
+    state: &AppState,
+    id: &str,
+    at: Option<Position>,
+) -> Result<resources::ResourceView, ApiError> {
+    settle(state, &[NAME], at).await?;
+    resources::get(&state.store.read_pool, id)
+        .await?
+        .ok_or_else(|| not_found(id))
+}
+
+async fn list(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    let pairs = crate::pagination::query_pairs(req.query_string())?;
+    let page = input::page(&pairs, false)?;
+    let include_scopes = pairs
+        .iter()
+        .any(|(k, v)| k == "includeScopes" && v == "true");
+    settle(&state, &[NAME], None).await?;
+    let pool = &state.store.read_pool;
+    let (mut items, total) = resources::list(pool, input::window(page)).await?;
+    if include_scopes {
+        for item in &mut items {
+            item.scopes = Some(resources::scopes(pool, &item.id, None).await?.0);
+        }
+    }
+    Ok(list_response(
+        &state.endpoint,
+        &req,
+        &pairs,
+        page,
+        &items,
+        total,
+    ))
+}
+
+/// `accessTokenTtl` as Logto accepts it: a positive number of seconds.
+fn ttl(body: &mut Body) -> Option<u64> {
+    body.u64("accessTokenTtl")
+}
+
+async fn create(
+    state: web::Data<AppState>,
+    request: RequestContext,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let mut body = json_object(payload).await?;
+    let name = body.required_string("name");
+    let indicator = body.required_string("indicator");
+    let access_token_ttl = ttl(&mut body);
+    body.finish()?;
+    let (Some(name), Some(indicator)) = (name, indicator) else {
+        return Err(ApiError::invalid_body("name: required"));
+    };
+    let input = NewResource {
+        name,
+        indicator,
+        access_token_ttl,
+    };
+    let (id, at) = cmd::create(&state, &request, input).await?;
+    Ok(HttpResponse::Created().json(read(&state, &id, at).await?))
+}
+
+async fn get(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = path.into_inner();
+    path_id(&id, "resource")?;
+    Ok(HttpResponse::Ok().json(read(&state, &id, None).await?))
+}
+
+async fn update(
+    state: web::Data<AppState>,
+    request: RequestContext,
+    path: web::Path<String>,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let id = path.into_inner();
+    path_id(&id, "resource")?;
+    let mut body = json_object(payload).await?;
+    let changes = ResourceChanges {
+        name: body.string("name"),
+        access_token_ttl: ttl(&mut body),
+        is_default: None,
+    };
+    body.finish()?;
+    let at = cmd::update(&state, &request, &id, changes).await?;
+    Ok(HttpResponse::Ok().json(read(&state, &id, at).await?))
+}
+
+async fn set_default(
+    state: web::Data<AppState>,
+    request: RequestContext,
+    path: web::Path<String>,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let id = path.into_inner();
+    path_id(&id, "resource")?;
+    let mut body = json_object(payload).await?;
+    let is_default = body.bool("isDefault");
+    if is_default.is_none() && !body.has("isDefault") {
+        body.issue("isDefault", "required");
+    }
+    body.finish()?;
+    let changes = ResourceChanges {
+        name: None,
+        access_token_ttl: None,
+        is_default,
+    };
+    let at = cmd::update(&state, &request, &id, changes).await?;
+    Ok(HttpResponse::Ok().json(read(&state, &id, at).await?))
+}
+
+async fn delete(
+    state: web::Data<AppState>,
+    request: RequestContext,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = path.into_inner();
+    path_id(&id, "resource")?;
+    let at = cmd::delete(&state, &request, &id).await?;
+    settle(&state, &[NAME], at).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+async fn list_scopes(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = path.into_inner();
+    path_id(&id, "resource")?;
+    let pairs = crate::pagination::query_pairs(req.query_string())?;
+    let page = input::page(&pairs, false)?;
+    read(&state, &id, None).await?;
+    let (items, total) =
+        resources::scopes(&state.store.read_pool, &id, input::window(page)).await?;
+    Ok(list_response(
+        &state.endpoint,
+        &req,
+        &pairs,
+        page,
+        &items,
+        total,
+    ))
+}
+
+/// `description`: absent keeps, `null` clears, a string sets.
+fn description(body: &mut Body) -> Option<Option<String>> {
+    if !body.has("description") {
+        return None;
+    }
+    Some(body.string("description"))
+}
+
+async fn scope_answer(
+    state: &AppState,
+    resource_id: &str,
+    scope_id: &str,
+    at: Option<Position>,
+) -> Result<resources::ScopeView, ApiError> {
+    settle(state, &[NAME], at).await?;
+    resources::scope(&state.store.read_pool, resource_id, scope_id)
+        .await?
+        .ok_or_else(|| ApiError::NotExistsWithId {
+            entity: "scope",
+            id: scope_id.to_owned(),
+        })
+}
+
+async fn create_scope(
+    state: web::Data<AppState>,
+    request: RequestContext,
+    path: web::Path<String>,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let id = path.into_inner();
+    path_id(&id, "resource")?;
+    let mut body = json_object(payload).await?;
+    let name = body.required_string("name");
+    let description = description(&mut body);
+    body.finish()?;
+    let scope_id = crate::commands::roles::new_id(&state);
+    let at = cmd::define_scope(&state, &request, &id, &scope_id, true, name, description).await?;
+    let scope = scope_answer(&state, &id, &scope_id, at).await?;
+    Ok(HttpResponse::Created().json(scope))
+}
+
+async fn update_scope(
+    state: web::Data<AppState>,
+    request: RequestContext,
+    path: web::Path<(String, String)>,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let (id, scope_id) = path.into_inner();
+    path_id(&id, "resource")?;
+    path_id(&scope_id, "scope")?;
+    let mut body = json_object(payload).await?;
+    let name = body.string("name");
+    let description = description(&mut body);
+    body.finish()?;
+    let at = cmd::define_scope(&state, &request, &id, &scope_id, false, name, description).await?;
+    Ok(HttpResponse::Ok().json(scope_answer(&state, &id, &scope_id, at).await?))
+}
+
+async fn delete_scope(
+    state: web::Data<AppState>,
+    request: RequestContext,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, scope_id) = path.into_inner();
+    path_id(&id, "resource")?;
+    path_id(&scope_id, "scope")?;
+    let at = cmd::delete_scope(&state, &request, &id, &scope_id).await?;
+    settle(&state, &[NAME], at).await?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,275 @@
+//! `/api/roles`, its scopes and its applications, in Logto's shape. Answers are read
+//! from the `roles` (and `applications`, `resources`) read models after the write is
+//! projected (bounded wait).
+
+use super::input::{self, json_object, list_response, path_id};
+use crate::commands::exec::settle;
+use crate::commands::roles::{self as cmd, NewRole};
+use crate::error::ApiError;
+use crate::request::RequestContext;
+use crate::state::AppState;
+use actix_web::{web, HttpRequest, HttpResponse};
+use domain::role::RoleType;
+use projections::{applications, resources, roles};
+use store::Position;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    let na = || web::to(super::method_not_allowed);
+    cfg.service(
+        web::resource("/api/roles")
+            .route(web::get().to(list))
+            .route(web::post().to(create))
+            .default_service(na()),
+    )
+    .service(
+        web::resource("/api/roles/{id}")
+            .route(web::get().to(get))
+            .route(web::patch().to(update))
+            .route(web::delete().to(delete))
+            .default_service(na()),
+    )
+    .service(
+        web::resource("/api/roles/{id}/scopes")
+            .route(web::get().to(list_scopes))
+            .route(web::post().to(add_scopes))
+            .default_service(na()),
+    )
+    .service(
+        web::resource("/api/roles/{id}/scopes/{scopeId}")
+            .route(web::delete().to(remove_scope))
+            .default_service(na()),
+    )
+    .service(
+        web::resource("/api/roles/{id}/applications")
+            .route(web::get().to(list_applications))
+            .route(web::post().to(add_applications))
+            .default_service(na()),
+    )
+    .service(
+        web::resource("/api/roles/{id}/applications/{applicationId}")
+            .route(web::delete().to(remove_application))
+            .default_service(na()),
+    );
+}
+
+/// Every projector a role answer may join over.
+const MODELS: &[&str] = &[roles::NAME, resources::NAME, applications::NAME];
+
+async fn read(
+    state: &AppState,
+    id: &str,
+    at: Option<Position>,
+) -> Result<roles::RoleView, ApiError> {
+    settle(state, MODELS, at).await?;
+    roles::get(&state.store.read_pool, id)
+        .await?
+        .ok_or_else(|| ApiError::NotExistsWithId {
+            entity: "role",
+            id: id.to_owned(),
+        })
+}
+
+fn role_type(value: &str) -> Option<RoleType> {
+    match value {
+        "User" => Some(RoleType::User),
+        "MachineToMachine" => Some(RoleType::MachineToMachine),
+        _ => None,
+    }
+}
+
+async fn list(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    let pairs = crate::pagination::query_pairs(req.query_string())?;
+    // Roles always paginate in Logto.
+    let page = input::page(&pairs, true)?;
+    let last = |key: &str| pairs.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v);
+    let search = last("search").or_else(|| last("search.name"));
+    let kind = last("type");
+    if let Some(t) = kind {
+        if role_type(t).is_none() {
+            return Err(ApiError::invalid_query(
+                "type: expected User or MachineToMachine",
+            ));
+        }
+    }
+    settle(&state, MODELS, None).await?;
+    let (items, total) = roles::list(
+        &state.store.read_pool,
+        search.map(String::as_str),
+        kind.map(String::as_str),
+        input::window(page),
+    )
+    .await?;
+    Ok(list_response(
+        &state.endpoint,
+        &req,
+        &pairs,
+        page,
+        &items,
+        total,
+    ))
+}
+
+async fn create(
+    state: web::Data<AppState>,
+    request: RequestContext,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let mut body = json_object(payload).await?;
+    let name = body.required_string("name");
+    // Logto requires a description; an absent one reads as empty here.
+    let description = body.string("description").unwrap_or_default();
+    let kind = match body.string("type") {
+        None => Some(RoleType::User),
+        Some(t) => {
+            let parsed = role_type(&t);
+            if parsed.is_none() {
+                body.issue("type", "expected User or MachineToMachine");
+            }
+            parsed
+        }
+    };
+    let is_default = body.bool("isDefault").unwrap_or(false);
+    let scope_ids = body.ids("scopeIds").unwrap_or_default();
+    body.finish()?;
+    let (Some(name), Some(role_type)) = (name, kind) else {
+        return Err(ApiError::invalid_body("name: required"));
+    };
+    let id = cmd::new_id(&state);
+    let input = NewRole {
+        name,
+        description,
+        role_type,
+        is_default,
+        scope_ids,
+    };
+    let at = cmd::create(&state, &request, &id, input).await?;
+    // Logto answers 200 (not 201) to CreateRole.
+    Ok(HttpResponse::Ok().json(read(&state, &id, at).await?))
+}
+
+async fn get(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = path.into_inner();
+    path_id(&id, "role")?;
+    Ok(HttpResponse::Ok().json(read(&state, &id, None).await?))
+}
+
+async fn update(
+    state: web::Data<AppState>,
+    request: RequestContext,
+    path: web::Path<String>,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let id = path.into_inner();
+    path_id(&id, "role")?;
+    let mut body = json_object(payload).await?;
+    let name = body.string("name");
+    let description = body.string("description");
+    let is_default = body.bool("isDefault");
+    body.finish()?;
+    let at = cmd::update(&state, &request, &id, name, description, is_default).await?;
+    Ok(HttpResponse::Ok().json(read(&state, &id, at).await?))
+}
+
+async fn delete(
+    state: web::Data<AppState>,
+    request: RequestContext,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = path.into_inner();
+    path_id(&id, "role")?;
+    let at = cmd::delete(&state, &request, &id).await?;
+    settle(&state, MODELS, at).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+async fn list_scopes(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = path.into_inner();
+    path_id(&id, "role")?;
+    read(&state, &id, None).await?;
+    let scopes = roles::scopes(&state.store.read_pool, &id).await?;
+    Ok(HttpResponse::Ok().json(scopes))
+}
+
+async fn add_scopes(
+    state: web::Data<AppState>,
+    request: RequestContext,
+    path: web::Path<String>,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let id = path.into_inner();
+    path_id(&id, "role")?;
+    let mut body = json_object(payload).await?;
+    let scope_ids = body.required_ids("scopeIds");
+    body.finish()?;
+    let at = cmd::add_scopes(&state, &request, &id, scope_ids.clone()).await?;
+    read(&state, &id, at).await?;
+    let scopes: Vec<_> = roles::scopes(&state.store.read_pool, &id)
+        .await?
+        .into_iter()
+        .filter(|s| scope_ids.contains(&s.scope.id))
+        .map(|s| s.scope)
+        .collect();
+    Ok(HttpResponse::Created().json(scopes))
+}
+
+async fn remove_scope(
+    state: web::Data<AppState>,
+    request: RequestContext,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, scope_id) = path.into_inner();
+    path_id(&id, "role")?;
+    path_id(&scope_id, "scope")?;
+    let at = cmd::remove_scope(&state, &request, &id, &scope_id).await?;
+    settle(&state, MODELS, at).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+async fn list_applications(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = path.into_inner();
+    path_id(&id, "role")?;
+    read(&state, &id, None).await?;
+    let apps = applications::with_role(&state.store.read_pool, &id).await?;
+    Ok(HttpResponse::Ok().json(apps))
+}
+
+async fn add_applications(
+    state: web::Data<AppState>,
+    request: RequestContext,
+    path: web::Path<String>,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let id = path.into_inner();
+    path_id(&id, "role")?;
+    let mut body = json_object(payload).await?;
+    let app_ids = body.required_ids("applicationIds");
+    body.finish()?;
+    let at = cmd::assign_to_applications(&state, &request, &id, app_ids).await?;
+    settle(&state, MODELS, at).await?;
+    Ok(HttpResponse::Created().finish())
+}
+
+async fn remove_application(
+    state: web::Data<AppState>,
+    request: RequestContext,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, app_id) = path.into_inner();
+    path_id(&id, "role")?;
+    path_id(&app_id, "application")?;
+    let at = crate::commands::applications::run(&state, &request, &app_id, || {
+        domain::application::ApplicationCommand::RemoveRole(id.clone())
+    })
+    .await?;
+    settle(&state, MODELS, at).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
