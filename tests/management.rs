@@ -200,12 +200,29 @@ async fn resources_scopes_and_roles_assigned_to_m2m_apps(backend: Backend) {
         (patched["name"].clone(), patched["accessTokenTtl"].clone()),
         (json!("Orders API"), json!(600))
     );
-    let listed = expect(server.get("/api/resources").await, 200).await;
+    let listed = expect(server.get("/api/resources?includeScopes=true").await, 200).await;
     assert!(listed
         .as_array()
         .unwrap()
         .iter()
         .any(|r| r["id"] == rid.as_str()));
+    // The Management API itself is listed, with its one scope `all`, and stays.
+    let management = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["indicator"] == "https://default.logto.app/api")
+        .cloned()
+        .expect("the Management API resource is listed");
+    assert_eq!(management["scopes"][0]["name"], "all", "{management}");
+    let refused = expect(
+        server
+            .delete(&format!("/api/resources/{}", id(&management)))
+            .await,
+        422,
+    )
+    .await;
+    assert_eq!(refused["code"], "resource.cannot_delete_management_api");
 
     // Scopes.
     let scopes_path = format!("/api/resources/{rid}/scopes");

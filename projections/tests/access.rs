@@ -10,7 +10,13 @@ use domain::application::{
 use domain::resource::{Resource, ResourceCommand};
 use domain::role::{Role, RoleCommand, RoleType};
 use domain::{Aggregate, CommandContext, EventMetadata, Timestamp};
-use projections::{access, resources, CancellationToken, ProjectionRunner};
+use projections::applications::ApplicationsProjector;
+use projections::dump::dump;
+use projections::resources::ResourcesProjector;
+use projections::roles::RolesProjector;
+use projections::{
+    access, resources, CancellationToken, ProjectionRunner, Projector, ReplayTarget,
+};
 use std::time::Duration;
 use store::{AppendBatch, ExpectedVersion, Repository, Store};
 
@@ -137,6 +143,11 @@ async fn m2m_scopes_follow_machine_roles_per_resource() {
             "app-m2m",
             vec![
                 app(ApplicationType::MachineToMachine),
+                ApplicationCommand::AddSecret {
+                    name: "default".into(),
+                    digest: domain::oauth::secret::SecretDigest::of("s3cret"),
+                    expires_at: None,
+                },
                 ApplicationCommand::AssignRoles(vec![
                     "role-a".into(),
                     "role-b".into(),
@@ -201,12 +212,14 @@ async fn m2m_scopes_follow_machine_roles_per_resource() {
             vec![ApplicationCommand::RemoveRole("role-b".into())],
         )
         .await;
-        let handle = runner.start(CancellationToken::new()).await.unwrap();
+        let shutdown = CancellationToken::new();
+        let handle = runner.start(shutdown.clone()).await.unwrap();
         assert!(runner
             .wait_caught_up(Duration::from_secs(30))
             .await
             .unwrap());
-        drop(handle);
+        shutdown.cancel();
+        handle.join().await;
         let scopes = access::m2m_scopes(pool, "app-m2m", orders).await.unwrap();
         assert_eq!(scopes, vec!["read"], "{label}");
 
@@ -219,6 +232,28 @@ async fn m2m_scopes_follow_machine_roles_per_resource() {
             ("res-orders", 600, false),
             "{label}"
         );
+        // Invariant 1 for these read models: a replay from zero rebuilds them row for row.
+        let projectors: [&dyn Projector; 3] =
+            [&ApplicationsProjector, &ResourcesProjector, &RolesProjector];
+        let mut live = Vec::new();
+        for p in projectors {
+            live.push(dump(pool, p).await.unwrap());
+        }
+        assert!(
+            live.iter()
+                .all(|tables| tables.iter().all(|t| !t.rows.is_empty())),
+            "{label}"
+        );
+        runner.replay(ReplayTarget::All, |_| {}).await.unwrap();
+        for (p, before) in projectors.iter().zip(&live) {
+            assert_eq!(
+                &dump(pool, *p).await.unwrap(),
+                before,
+                "{label}: {}",
+                p.name()
+            );
+        }
+
         // Indicators are audiences: exact, case-sensitive.
         assert!(resources::by_indicator(pool, "https://ORDERS.example.com")
             .await

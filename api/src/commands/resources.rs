@@ -3,6 +3,7 @@
 //! creations of one indicator cannot both commit.
 
 use super::exec::{transact, Tx};
+use crate::bootstrap::MANAGEMENT_API_ID;
 use crate::error::ApiError;
 use crate::request::RequestContext;
 use crate::state::AppState;
@@ -10,10 +11,6 @@ use domain::identifier::{Identifier, IdentifierClaim, IdentifierCommand, Identif
 use domain::resource::{Resource, ResourceCommand, ResourceError};
 use domain::StandardId;
 use store::Position;
-
-/// The Management API's own resource: a fixed id so every node seeds the same stream.
-pub const MANAGEMENT_API_ID: &str = "management-api";
-pub const MANAGEMENT_API_INDICATOR: &str = "https://default.logto.app/api";
 
 pub fn resource_error(id: &str) -> impl Fn(ResourceError) -> ApiError + '_ {
     move |e| match e {
