@@ -14,6 +14,7 @@ mod sqlite;
 #[cfg(feature = "test-support")]
 pub mod testing;
 mod vault;
+mod versions;
 
 pub use connect::{Backend, Store, StoreConfig};
 pub use envelope::*;

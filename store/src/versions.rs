@@ -4,7 +4,7 @@
 //! (stream_type, stream_id, stream_version) catches the rest, and the writer then
 //! re-plans against the database.
 
-use crate::envelope::{ExpectedVersion, StreamRef};
+use crate::envelope::{AppendBatch, ExpectedVersion, StreamRef};
 use std::collections::HashMap;
 use std::sync::Mutex;
 
@@ -12,12 +12,12 @@ use std::sync::Mutex;
 const LIMIT: usize = 200_000;
 
 #[derive(Default)]
-pub(super) struct VersionCache {
+pub(crate) struct VersionCache {
     map: Mutex<HashMap<StreamRef, u64>>,
 }
 
 impl VersionCache {
-    pub(super) fn observe(&self, stream: &StreamRef, version: u64) {
+    pub(crate) fn observe(&self, stream: &StreamRef, version: u64) {
         if let Ok(mut map) = self.map.lock() {
             if map.len() >= LIMIT {
                 map.clear();
@@ -27,7 +27,7 @@ impl VersionCache {
         }
     }
 
-    pub(super) fn forget(&self, streams: &[&StreamRef]) {
+    pub(crate) fn forget(&self, streams: &[&StreamRef]) {
         if let Ok(mut map) = self.map.lock() {
             for s in streams {
                 map.remove(*s);
@@ -38,7 +38,7 @@ impl VersionCache {
     /// The version to plan `stream` against without a query, if one is safe to assume:
     /// the cached lower bound when it does not contradict an exact expectation (if it is
     /// behind, another node appended: ask the database), or 0 for a stream expected empty.
-    pub(super) fn assumed(
+    pub(crate) fn assumed(
         &self,
         stream: &StreamRef,
         expectations: impl Iterator<Item = ExpectedVersion>,
@@ -55,6 +55,35 @@ impl VersionCache {
         }
         assumed
     }
+}
+
+/// Splits a group's streams into versions safe to assume from `cache` and streams whose
+/// version must be read from the database. `verified` (a retry after a race) trusts nothing.
+pub(crate) fn known_and_unknown<'a>(
+    cache: &VersionCache,
+    group: &[&'a AppendBatch],
+    verified: bool,
+) -> (HashMap<StreamRef, u64>, Vec<&'a StreamRef>) {
+    let mut known = HashMap::new();
+    let mut unknown = Vec::new();
+    for stream in crate::group::streams_of(group) {
+        let named = || {
+            group
+                .iter()
+                .flat_map(|b| b.streams.iter())
+                .filter(|s| &s.stream == stream)
+        };
+        // A stream named without events is a pure version check: no insert (and so no
+        // unique index) would catch a stale assumption, so ask the database.
+        let check_only = named().any(|s| s.events.is_empty());
+        match cache.assumed(stream, named().map(|s| s.expected)) {
+            Some(v) if !verified && !check_only => {
+                known.insert(stream.clone(), v);
+            }
+            _ => unknown.push(stream),
+        }
+    }
+    (known, unknown)
 }
 
 #[cfg(test)]

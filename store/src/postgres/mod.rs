@@ -5,7 +5,6 @@
 
 mod listen;
 mod read;
-mod versions;
 mod writer;
 
 use crate::codec::Codec;
@@ -33,7 +32,7 @@ pub(crate) struct PgLog {
     write: PgPool,
     codec: Arc<Codec>,
     head: watch::Receiver<Position>,
-    versions: Arc<versions::VersionCache>,
+    versions: Arc<crate::versions::VersionCache>,
     listener: Mutex<Option<JoinHandle<()>>>,
 }
 
@@ -51,7 +50,7 @@ impl PgLog {
             .connect_with(options)
             .await?;
         let head = Arc::new(watch::channel(read::head(&pool).await?).0);
-        let versions = Arc::new(versions::VersionCache::default());
+        let versions = Arc::new(crate::versions::VersionCache::default());
         let head_rx = head.subscribe();
         let committers = (0..WRITERS)
             .map(|_| writer::PgCommitter {

@@ -7,10 +7,10 @@
 //! stale knowledge, and the group is then retried batch by batch with `verified` checks.
 
 use super::read::fetch_keys;
-use super::versions::VersionCache;
 use crate::codec::Codec;
 use crate::envelope::*;
 use crate::group::{self, GroupCommitter, GroupFailure, GroupResult};
+use crate::versions::VersionCache;
 use async_trait::async_trait;
 use sqlx::PgPool;
 use std::collections::HashMap;
@@ -45,30 +45,8 @@ impl PgCommitter {
         group: &[&AppendBatch],
         verified: bool,
     ) -> Result<HashMap<StreamRef, u64>, sqlx::Error> {
-        let mut versions = HashMap::new();
-        let mut unknown: Vec<&StreamRef> = Vec::new();
-        for stream in group::streams_of(group) {
-            // A stream named without events is a pure version check: no insert (and so no
-            // unique index) would catch a stale assumption, so ask the database.
-            let check_only = group
-                .iter()
-                .flat_map(|b| b.streams.iter())
-                .any(|s| &s.stream == stream && s.events.is_empty());
-            let expectations = group
-                .iter()
-                .flat_map(|b| b.streams.iter())
-                .filter(|s| &s.stream == stream)
-                .map(|s| s.expected);
-            match (
-                verified || check_only,
-                self.versions.assumed(stream, expectations),
-            ) {
-                (false, Some(v)) => {
-                    versions.insert(stream.clone(), v);
-                }
-                _ => unknown.push(stream),
-            }
-        }
+        let (mut versions, unknown) =
+            crate::versions::known_and_unknown(&self.versions, group, verified);
         if unknown.is_empty() {
             return Ok(versions);
         }

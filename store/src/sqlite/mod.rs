@@ -13,6 +13,7 @@ use crate::envelope::*;
 use crate::error::StoreError;
 use crate::group::Appender;
 use crate::log::EventLog;
+use crate::versions::VersionCache;
 use async_trait::async_trait;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::SqlitePool;
@@ -45,6 +46,7 @@ pub(crate) struct SqliteLog {
     read: SqlitePool,
     codec: Arc<Codec>,
     head: watch::Receiver<Position>,
+    versions: Arc<VersionCache>,
     file: PathBuf,
     checkpointer: Mutex<Option<JoinHandle<()>>>,
 }
@@ -62,9 +64,11 @@ impl SqliteLog {
             .await?;
         let head = read::head(&read).await?;
         let (head_tx, head_rx) = watch::channel(head);
+        let versions = Arc::new(VersionCache::default());
         let committer = writer::SqliteCommitter {
             pool: write.clone(),
             codec: codec.clone(),
+            versions: versions.clone(),
         };
         let appender = Appender::start(vec![committer], Arc::new(head_tx));
         let checkpointer = checkpoint::spawn(options(file));
@@ -74,6 +78,7 @@ impl SqliteLog {
             read,
             codec,
             head: head_rx,
+            versions,
             file: file.to_path_buf(),
             checkpointer: Mutex::new(Some(checkpointer)),
         })
@@ -91,7 +96,11 @@ impl EventLog for SqliteLog {
     }
 
     async fn read_stream(&self, stream: &StreamRef) -> Result<Vec<RecordedEvent>, StoreError> {
-        read::read_stream(&self.read, &self.codec, stream).await
+        let events = read::read_stream(&self.read, &self.codec, stream).await?;
+        if let Some(last) = events.last() {
+            self.versions.observe(stream, last.stream_version);
+        }
+        Ok(events)
     }
 
     async fn read_all(

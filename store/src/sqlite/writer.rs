@@ -1,7 +1,9 @@
 use super::read::fetch_keys;
 use crate::codec::Codec;
 use crate::envelope::*;
-use crate::group::{self, GroupCommitter, GroupResult, Row};
+use crate::error::StoreError;
+use crate::group::{self, GroupCommitter, GroupFailure, GroupResult, Row};
+use crate::versions::VersionCache;
 use async_trait::async_trait;
 use sqlx::{Connection, QueryBuilder, Row as _, Sqlite, SqlitePool};
 use std::collections::HashMap;
@@ -13,18 +15,53 @@ const ROWS_PER_INSERT: usize = 500;
 pub(super) struct SqliteCommitter {
     pub pool: SqlitePool,
     pub codec: Arc<Codec>,
+    pub versions: Arc<VersionCache>,
+}
+
+/// A unique violation on a stream version or data key: another process wrote the same
+/// file (the cache was stale). Re-plan against the database. SQLite reports no constraint
+/// name, only the columns in the message.
+fn classify(e: sqlx::Error) -> GroupFailure {
+    if let sqlx::Error::Database(db) = &e {
+        let m = db.message();
+        if m.contains("UNIQUE constraint failed: events.stream_type")
+            || m.contains("UNIQUE constraint failed: data_keys.subject_id")
+        {
+            return GroupFailure::Race;
+        }
+    }
+    GroupFailure::Retry(e.into())
 }
 
 #[async_trait]
 impl GroupCommitter for SqliteCommitter {
-    // The single writer reads versions inside its write transaction: always verified.
-    async fn commit(&mut self, group: &[&AppendBatch], _verified: bool) -> GroupResult {
+    async fn commit(&mut self, group: &[&AppendBatch], verified: bool) -> GroupResult {
+        match self.commit_inner(group, verified).await {
+            Ok(r) => Ok(r),
+            Err(e) => {
+                // What we planned against may be stale: let the retry ask the database.
+                self.versions.forget(&group::streams_of(group));
+                Err(match e {
+                    GroupFailure::Retry(StoreError::Database(e)) => classify(e),
+                    other => other,
+                })
+            }
+        }
+    }
+}
+
+impl SqliteCommitter {
+    async fn commit_inner(&mut self, group: &[&AppendBatch], verified: bool) -> GroupResult {
         let mut conn = self.pool.acquire().await?;
         // IMMEDIATE takes the write lock up front: a deferred transaction that reads first
         // could fail to upgrade while a read model holds the lock.
         let mut tx = (*conn).begin_with("BEGIN IMMEDIATE").await?;
 
-        let mut versions = current_versions(&mut tx, group).await?;
+        // This process is the file's only writer, so the cache is almost always exact and
+        // the version query is skipped; the unique index covers the exception.
+        let (mut versions, unknown) =
+            crate::versions::known_and_unknown(&self.versions, group, verified);
+        versions.extend(current_versions(&mut tx, &unknown).await?);
         let vault = &self.codec.vault;
         for chunk in vault.unknown(group::subjects_of(group)).chunks(500) {
             let keys = fetch_keys(&mut *tx, chunk).await?;
@@ -72,18 +109,24 @@ impl GroupCommitter for SqliteCommitter {
             q.build().execute(&mut *tx).await?;
         }
         tx.commit().await?;
+        for r in &rows {
+            self.versions.observe(
+                &StreamRef::new(&r.stream_type, &r.stream_id),
+                r.version as u64,
+            );
+        }
         let results = group::outcomes(plans, &positions, fresh, vault);
         Ok((results, Position(next as u64)))
     }
 }
 
-/// The current version of every stream the group names, in one query per 400 streams.
+/// The current version of each stream, in one query per 400 streams.
 async fn current_versions(
     conn: &mut sqlx::SqliteConnection,
-    group: &[&AppendBatch],
+    streams: &[&StreamRef],
 ) -> Result<HashMap<StreamRef, u64>, sqlx::Error> {
     let mut versions = HashMap::new();
-    for chunk in group::streams_of(group).chunks(400) {
+    for chunk in streams.chunks(400) {
         let mut q = QueryBuilder::<Sqlite>::new("WITH s(t, i) AS (VALUES ");
         let mut sep = q.separated(", ");
         for s in chunk {
