@@ -104,6 +104,41 @@ async fn applications_lifecycle_and_secrets_shown_once(backend: Backend) {
     let total: u64 = header(&paged, "total-number").unwrap().parse().unwrap();
     assert!(total >= 2);
     assert_eq!(expect(paged, 200).await.as_array().unwrap().len(), 1);
+    // Logto's list filters.
+    let spas = expect(server.get("/api/applications?types=SPA").await, 200).await;
+    let spas = spas.as_array().unwrap();
+    assert!(!spas.is_empty() && spas.iter().all(|a| a["type"] == "SPA"));
+    let found = expect(
+        server.get("/api/applications?search=%25the%20web%25").await,
+        200,
+    )
+    .await;
+    assert_eq!(found.as_array().unwrap().len(), 1, "{found}");
+    let third = expect(server.get("/api/applications?isThirdParty=true").await, 200).await;
+    assert!(third.as_array().unwrap().is_empty());
+    expect(server.get("/api/applications?types=Robot").await, 400).await;
+
+    // isAdmin: an M2M app given Management API access (the role holding `all`).
+    let bot = post(
+        &server,
+        "/api/applications",
+        json!({"name": "Ops bot", "type": "MachineToMachine"}),
+        200,
+    )
+    .await;
+    let bot_path = format!("/api/applications/{}", id(&bot));
+    assert_eq!(
+        expect(server.get(&bot_path).await, 200).await["isAdmin"],
+        false
+    );
+    let patch = json!({"isAdmin": true});
+    expect(server.patch_json(&bot_path, &patch).await, 200).await;
+    assert_eq!(
+        expect(server.get(&bot_path).await, 200).await["isAdmin"],
+        true
+    );
+    let spa_path = format!("/api/applications/{}", id(&spa));
+    expect(server.patch_json(&spa_path, &patch).await, 422).await;
 
     // PATCH merges top-level keys of customData; description can be cleared.
     let patched = expect(
@@ -382,6 +417,30 @@ async fn resources_scopes_and_roles_assigned_to_m2m_apps(backend: Backend) {
     )
     .await;
     assert_eq!(apps[0]["id"], m2m_id.as_str());
+    let listed = expect(server.get("/api/roles?search=order%25").await, 200).await;
+    let bot_role = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == role_id.as_str())
+        .cloned()
+        .expect("role listed");
+    assert_eq!(bot_role["applicationsCount"], 1, "{bot_role}");
+    assert_eq!(bot_role["featuredApplications"][0]["id"], m2m_id.as_str());
+    let assignable = expect(
+        server
+            .get(&format!(
+                "/api/roles?type=MachineToMachine&excludeApplicationId={m2m_id}"
+            ))
+            .await,
+        200,
+    )
+    .await;
+    assert!(assignable
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|r| r["id"] != role_id.as_str() && r["type"] == "MachineToMachine"));
     let second = post(
         &server,
         "/api/roles",

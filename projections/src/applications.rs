@@ -52,6 +52,9 @@ pub struct ApplicationView {
     pub is_third_party: bool,
     pub app_level_access_control_enabled: bool,
     pub created_at: i64,
+    /// Only on `GetApplication`: whether the app holds the Management API's `all` scope.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub is_admin: Option<bool>,
 }
 
 /// Logto's application secret, without its value.
@@ -93,6 +96,7 @@ fn view_of(row: &AnyRow) -> Result<ApplicationView, ProjectionError> {
         is_third_party: row.try_get::<i64, _>(7)? != 0,
         app_level_access_control_enabled: false,
         created_at: row.try_get(8)?,
+        is_admin: None,
         id,
     })
 }
@@ -103,20 +107,80 @@ pub async fn get(pool: &AnyPool, id: &str) -> Result<Option<ApplicationView>, Pr
     row.as_ref().map(view_of).transpose()
 }
 
-/// Applications newest first, optionally one page, with the total count.
+/// `ListApplications` filters (Logto's `types`, `isThirdParty`, `search`,
+/// `excludeRoleId`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AppFilter {
+    /// Type names (`SPA`, `MachineToMachine`, …); empty means all.
+    pub types: Vec<String>,
+    pub is_third_party: Option<bool>,
+    /// A case-insensitive `LIKE` pattern over id, name and description (`%` is the
+    /// caller's, as in Logto).
+    pub search: Option<String>,
+    /// Leave out applications holding this role.
+    pub exclude_role_id: Option<String>,
+}
+
+impl AppFilter {
+    /// `WHERE …` (or nothing) and its binds, numbered from `$1`.
+    fn sql(&self) -> (String, Vec<String>) {
+        let mut cond = Vec::new();
+        let mut binds: Vec<String> = Vec::new();
+        let next = |value: &str, binds: &mut Vec<String>| {
+            binds.push(value.to_owned());
+            format!("${}", binds.len())
+        };
+        if !self.types.is_empty() {
+            let list: Vec<String> = self.types.iter().map(|t| next(t, &mut binds)).collect();
+            cond.push(format!("a.app_type IN ({})", list.join(", ")));
+        }
+        if let Some(third) = self.is_third_party {
+            cond.push(format!("a.is_third_party = {}", i64::from(third)));
+        }
+        if let Some(pattern) = &self.search {
+            let p = next(pattern, &mut binds);
+            cond.push(format!(
+                "(lower(a.id) LIKE lower({p}) ESCAPE '\\' OR lower(a.name) LIKE lower({p}) ESCAPE '\\' \
+                 OR lower(coalesce(a.description, '')) LIKE lower({p}) ESCAPE '\\')"
+            ));
+        }
+        if let Some(role) = &self.exclude_role_id {
+            let p = next(role, &mut binds);
+            cond.push(format!(
+                "a.id NOT IN (SELECT application_id FROM application_roles WHERE role_id = {p})"
+            ));
+        }
+        let sql = if cond.is_empty() {
+            String::new()
+        } else {
+            format!(" WHERE {}", cond.join(" AND "))
+        };
+        (sql, binds)
+    }
+}
+
+/// Applications newest first, filtered, optionally one page, with the total count.
 pub async fn list(
     pool: &AnyPool,
+    filter: &AppFilter,
     window: Option<Window>,
 ) -> Result<(Vec<ApplicationView>, u64), ProjectionError> {
-    let total: i64 = sqlx::query("SELECT count(*) FROM applications")
-        .fetch_one(pool)
-        .await?
-        .try_get(0)?;
+    let (cond, binds) = filter.sql();
+    let count_sql = format!("SELECT count(*) FROM applications a{cond}");
+    let mut count = sqlx::query(&count_sql);
+    for b in &binds {
+        count = count.bind(b.as_str());
+    }
+    let total: i64 = count.fetch_one(pool).await?.try_get(0)?;
     let sql = format!(
-        "SELECT {COLUMNS} FROM applications a ORDER BY a.created_at DESC, a.id{}",
+        "SELECT {COLUMNS} FROM applications a{cond} ORDER BY a.created_at DESC, a.id{}",
         Window::sql(window)
     );
-    let rows = sqlx::query(&sql).fetch_all(pool).await?;
+    let mut page = sqlx::query(&sql);
+    for b in &binds {
+        page = page.bind(b.as_str());
+    }
+    let rows = page.fetch_all(pool).await?;
     let views = rows.iter().map(view_of).collect::<Result<Vec<_>, _>>()?;
     Ok((views, u64::try_from(total).unwrap_or(0)))
 }

@@ -74,16 +74,58 @@ pub async fn get(pool: &AnyPool, id: &str) -> Result<Option<RoleView>, Projectio
     Ok(row.as_ref().map(role_of).transpose()?)
 }
 
-/// Roles newest first, optionally filtered by a case-insensitive `LIKE` on the name
-/// (Logto's `search`; `%` wildcards are the caller's) and by type, one page at a time.
+/// `ListRoles` filters.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RoleFilter {
+    /// A case-insensitive `LIKE` pattern on the name (`%` wildcards are the caller's).
+    pub search: Option<String>,
+    /// `User` or `MachineToMachine`.
+    pub role_type: Option<String>,
+    /// Leave out roles this application holds (the roles still assignable to it).
+    pub exclude_application_id: Option<String>,
+}
+
+/// An application shown with a role in `ListRoles`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FeaturedApplication {
+    pub id: String,
+    pub name: String,
+    #[serde(rename = "type")]
+    pub app_type: String,
+}
+
+/// A `ListRoles` entry: the role with its assignment counts. Users are not assigned
+/// roles yet (user-role assignment is not built), so their count is always 0.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RoleListItem {
+    #[serde(flatten)]
+    pub role: RoleView,
+    pub users_count: u64,
+    pub featured_users: Vec<serde_json::Value>,
+    pub applications_count: u64,
+    pub featured_applications: Vec<FeaturedApplication>,
+}
+
+/// How many applications Logto features per role in a list.
+const FEATURED: usize = 3;
+
+/// Roles newest first, filtered, one page at a time, with the total count.
 pub async fn list(
     pool: &AnyPool,
-    search: Option<&str>,
-    role_type: Option<&str>,
+    filter: &RoleFilter,
     window: Option<Window>,
-) -> Result<(Vec<RoleView>, u64), ProjectionError> {
+) -> Result<(Vec<RoleListItem>, u64), ProjectionError> {
+    let (search, role_type) = (filter.search.as_deref(), filter.role_type.as_deref());
     let mut cond = Vec::new();
     let mut binds: Vec<String> = Vec::new();
+    if let Some(app) = &filter.exclude_application_id {
+        binds.push(app.clone());
+        cond.push(format!(
+            "id NOT IN (SELECT role_id FROM application_roles WHERE application_id = ${})",
+            binds.len()
+        ));
+    }
     if let Some(s) = search {
         binds.push(s.to_owned());
         cond.push(format!(
@@ -115,8 +157,34 @@ pub async fn list(
         page = page.bind(b.as_str());
     }
     let rows = page.fetch_all(pool).await?;
-    let views = rows.iter().map(role_of).collect::<Result<Vec<_>, _>>()?;
-    Ok((views, u64::try_from(total).unwrap_or(0)))
+    let mut items = Vec::with_capacity(rows.len());
+    for row in &rows {
+        let role = role_of(row)?;
+        let apps = sqlx::query(
+            "SELECT a.id, a.name, a.app_type FROM application_roles ar \
+             JOIN applications a ON a.id = ar.application_id \
+             WHERE ar.role_id = $1 ORDER BY ar.created_at, a.id",
+        )
+        .bind(role.id.as_str())
+        .fetch_all(pool)
+        .await?;
+        let mut featured = Vec::with_capacity(FEATURED);
+        for app in apps.iter().take(FEATURED) {
+            featured.push(FeaturedApplication {
+                id: app.try_get(0)?,
+                name: app.try_get(1)?,
+                app_type: app.try_get(2)?,
+            });
+        }
+        items.push(RoleListItem {
+            role,
+            users_count: 0,
+            featured_users: Vec::new(),
+            applications_count: apps.len() as u64,
+            featured_applications: featured,
+        });
+    }
+    Ok((items, u64::try_from(total).unwrap_or(0)))
 }
 
 /// The live scopes a role grants (scopes deleted from their resource drop out), with

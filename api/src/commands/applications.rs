@@ -106,6 +106,8 @@ pub struct ApplicationChanges {
     pub oidc_client_metadata: Option<Map<String, Value>>,
     pub custom_client_metadata: Option<Map<String, Value>>,
     pub custom_data: Option<Map<String, Value>>,
+    /// Logto's `isAdmin`: give or take the Management API access role (M2M apps only).
+    pub is_admin: Option<bool>,
 }
 
 fn merged<T: serde::Serialize + serde::de::DeserializeOwned>(
@@ -163,8 +165,15 @@ pub async fn update(
                 )?,
                 custom_data,
             };
-            let command = ApplicationCommand::Update(settings);
-            tx.run::<Application>(id, vec![command], application_error(id))
+            let mut commands = vec![ApplicationCommand::Update(settings)];
+            let role = crate::bootstrap::MANAGEMENT_ROLE_ID.to_owned();
+            let holds = current.state().is_some_and(|s| s.role_ids.contains(&role));
+            match changes.is_admin {
+                Some(true) if !holds => commands.push(ApplicationCommand::AssignRoles(vec![role])),
+                Some(false) if holds => commands.push(ApplicationCommand::RemoveRole(role)),
+                _ => {}
+            }
+            tx.run::<Application>(id, commands, application_error(id))
                 .await?;
             Ok((tx, ()))
         }

@@ -87,8 +87,10 @@ fn app_type(value: &str) -> Option<ApplicationType> {
 async fn list(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
     let pairs = crate::pagination::query_pairs(req.query_string())?;
     let page = input::page(&pairs, false)?;
+    let filter = app_filter(&pairs)?;
     settle(&state, MODELS, None).await?;
-    let (items, total) = applications::list(&state.store.read_pool, input::window(page)).await?;
+    let window = input::window(page);
+    let (items, total) = applications::list(&state.store.read_pool, &filter, window).await?;
     Ok(list_response(
         &state.endpoint,
         &req,
@@ -97,6 +99,40 @@ async fn list(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpRespon
         &items,
         total,
     ))
+}
+
+/// `types` (repeated or comma-separated), `isThirdParty`, `search`, `excludeRoleId`.
+fn app_filter(pairs: &[(String, String)]) -> Result<applications::AppFilter, ApiError> {
+    let mut filter = applications::AppFilter::default();
+    for (key, value) in pairs {
+        match key.as_str() {
+            "types" | "types[]" => {
+                for t in value.split(',').map(str::trim).filter(|t| !t.is_empty()) {
+                    let Some(kind) = app_type(t) else {
+                        return Err(ApiError::invalid_query(format!(
+                            "types: unknown application type {t:?}"
+                        )));
+                    };
+                    filter.types.push(applications::type_name(kind).to_owned());
+                }
+            }
+            "isThirdParty" => {
+                filter.is_third_party = Some(match value.as_str() {
+                    "true" => true,
+                    "false" => false,
+                    _ => {
+                        return Err(ApiError::invalid_query(
+                            "isThirdParty: expected true or false",
+                        ))
+                    }
+                })
+            }
+            "search" => filter.search = Some(value.clone()),
+            "excludeRoleId" => filter.exclude_role_id = Some(value.clone()),
+            _ => {}
+        }
+    }
+    Ok(filter)
 }
 
 /// `description`: absent keeps, `null` clears, a string sets.
@@ -149,7 +185,8 @@ async fn create(
     };
     let id = cmd::new_id(&state);
     let (secret, at) = cmd::create(&state, &request, &id, input, None).await?;
-    let mut view = read(&state, &id, at).await?;
+    let read = read(&state, &id, at).await;
+    let mut view = super::fresh::or_from_log(read, super::fresh::application(&state, &id)).await?;
     view.secret = secret;
     // Logto answers 200 (not 201) to CreateApplication.
     Ok(HttpResponse::Ok().json(view))
@@ -161,7 +198,20 @@ async fn get(
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
     path_id(&id, "application")?;
-    Ok(HttpResponse::Ok().json(read(&state, &id, None).await?))
+    let mut view = read(&state, &id, None).await?;
+    // Logto's `isAdmin`: the app can call the Management API (holds its `all` scope).
+    let scopes = projections::access::m2m_scopes(
+        &state.store.read_pool,
+        &id,
+        crate::auth::MANAGEMENT_API_INDICATOR,
+    )
+    .await?;
+    view.is_admin = Some(
+        scopes
+            .iter()
+            .any(|s| s == crate::auth::MANAGEMENT_API_SCOPE),
+    );
+    Ok(HttpResponse::Ok().json(view))
 }
 
 async fn update(
@@ -179,6 +229,7 @@ async fn update(
         oidc_client_metadata: body.object("oidcClientMetadata"),
         custom_client_metadata: body.object("customClientMetadata"),
         custom_data: body.object("customData"),
+        is_admin: body.bool("isAdmin"),
     };
     body.finish()?;
     let at = cmd::update(&state, &request, &id, changes).await?;

@@ -1,6 +1,7 @@
 //! HTTP routes. Each module registers its own resources; [`configure`] mounts them all.
 
 pub mod applications;
+pub mod fresh;
 pub mod input;
 pub mod metrics;
 pub mod resources;

@@ -113,7 +113,9 @@ async fn create(
         access_token_ttl,
     };
     let (id, at) = cmd::create(&state, &request, input).await?;
-    Ok(HttpResponse::Created().json(read(&state, &id, at).await?))
+    let read = read(&state, &id, at).await;
+    let view = super::fresh::or_from_log(read, super::fresh::resource(&state, &id)).await?;
+    Ok(HttpResponse::Created().json(view))
 }
 
 async fn get(
@@ -238,8 +240,9 @@ async fn create_scope(
     body.finish()?;
     let scope_id = crate::commands::roles::new_id(&state);
     let at = cmd::define_scope(&state, &request, &id, &scope_id, true, name, description).await?;
-    let scope = scope_answer(&state, &id, &scope_id, at).await?;
-    Ok(HttpResponse::Created().json(scope))
+    let read = scope_answer(&state, &id, &scope_id, at).await;
+    let scope = super::fresh::or_from_log(read, super::fresh::scope(&state, &id, &scope_id));
+    Ok(HttpResponse::Created().json(scope.await?))
 }
 
 async fn update_scope(

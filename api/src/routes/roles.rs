@@ -82,9 +82,12 @@ async fn list(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpRespon
     // Roles always paginate in Logto.
     let page = input::page(&pairs, true)?;
     let last = |key: &str| pairs.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v);
-    let search = last("search").or_else(|| last("search.name"));
-    let kind = last("type");
-    if let Some(t) = kind {
+    let filter = roles::RoleFilter {
+        search: last("search").or_else(|| last("search.name")).cloned(),
+        role_type: last("type").cloned(),
+        exclude_application_id: last("excludeApplicationId").cloned(),
+    };
+    if let Some(t) = &filter.role_type {
         if role_type(t).is_none() {
             return Err(ApiError::invalid_query(
                 "type: expected User or MachineToMachine",
@@ -92,13 +95,7 @@ async fn list(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpRespon
         }
     }
     settle(&state, MODELS, None).await?;
-    let (items, total) = roles::list(
-        &state.store.read_pool,
-        search.map(String::as_str),
-        kind.map(String::as_str),
-        input::window(page),
-    )
-    .await?;
+    let (items, total) = roles::list(&state.store.read_pool, &filter, input::window(page)).await?;
     Ok(list_response(
         &state.endpoint,
         &req,
@@ -143,8 +140,10 @@ async fn create(
         scope_ids,
     };
     let at = cmd::create(&state, &request, &id, input).await?;
+    let read = read(&state, &id, at).await;
+    let view = super::fresh::or_from_log(read, super::fresh::role(&state, &id)).await?;
     // Logto answers 200 (not 201) to CreateRole.
-    Ok(HttpResponse::Ok().json(read(&state, &id, at).await?))
+    Ok(HttpResponse::Ok().json(view))
 }
 
 async fn get(
