@@ -12,6 +12,7 @@ both_backends!(
     applications_lifecycle_and_secrets_shown_once,
     resources_scopes_and_roles_assigned_to_m2m_apps,
     client_mistakes_name_the_field_and_unknown_ids_are_404,
+    racing_creates_of_one_indicator_or_role_name_let_exactly_one_win,
 );
 
 async fn expect(response: reqwest::Response, status: u16) -> Value {
@@ -601,4 +602,59 @@ async fn client_mistakes_name_the_field_and_unknown_ids_are_404(backend: Backend
     let bad_page = expect(server.get("/api/roles?page=0").await, 400).await;
     assert_eq!(bad_page["code"], "guard.invalid_pagination");
     expect(server.get("/api/applications?page_size=101").await, 400).await;
+}
+
+/// Uniqueness lives in the log (an identifier claim appended with the create), so of
+/// several simultaneous creates exactly one commits and the others get Logto's 422.
+async fn racing_creates_of_one_indicator_or_role_name_let_exactly_one_win(backend: Backend) {
+    let Some(deployment) = Deployment::new(backend).await else {
+        return;
+    };
+    let server = &deployment.start().await;
+    let resource = |i: u32| {
+        let body = json!({"name": format!("racer {i}"), "indicator": "https://race.example"});
+        async move {
+            server
+                .post_json("/api/resources", &body)
+                .await
+                .status()
+                .as_u16()
+        }
+    };
+    let (a, b, c, d, e, f) = tokio::join!(
+        resource(0),
+        resource(1),
+        resource(2),
+        resource(3),
+        resource(4),
+        resource(5)
+    );
+    let mut statuses = vec![a, b, c, d, e, f];
+    statuses.sort_unstable();
+    assert_eq!(statuses, vec![201, 422, 422, 422, 422, 422]);
+    let listed = expect(server.get("/api/resources").await, 200).await;
+    let racers = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["indicator"] == "https://race.example")
+        .count();
+    assert_eq!(racers, 1);
+
+    let role = |i: u32| {
+        let body = json!({"name": if i % 2 == 0 { "Racer" } else { "RACER" }, "description": "x"});
+        async move {
+            server
+                .post_json("/api/roles", &body)
+                .await
+                .status()
+                .as_u16()
+        }
+    };
+    let (a, b, c, d, e, f) = tokio::join!(role(0), role(1), role(2), role(3), role(4), role(5));
+    let mut statuses = vec![a, b, c, d, e, f];
+    statuses.sort_unstable();
+    assert_eq!(statuses, vec![200, 422, 422, 422, 422, 422]);
+    let found = server.get("/api/roles?search=racer").await;
+    assert_eq!(header(&found, "total-number").as_deref(), Some("1"));
 }
