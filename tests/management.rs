@@ -642,7 +642,7 @@ async fn racing_creates_of_one_indicator_or_role_name_let_exactly_one_win(backen
     assert_eq!(racers, 1);
 
     let role = |i: u32| {
-        let body = json!({"name": if i % 2 == 0 { "Racer" } else { "RACER" }, "description": "x"});
+        let body = json!({"name": if i.is_multiple_of(2) { "Racer" } else { "RACER" }, "description": "x"});
         async move {
             server
                 .post_json("/api/roles", &body)
