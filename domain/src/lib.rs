@@ -14,6 +14,7 @@ pub mod oauth;
 pub mod password;
 pub mod resource;
 pub mod role;
+pub mod session;
 pub mod signing_keys;
 pub mod time;
 pub mod upcast;
