@@ -159,6 +159,9 @@ async fn app_state(
         clock: Arc::new(clock),
         random: Arc::new(random),
         oidc,
+        sign_in: api::signin::Settings {
+            registration: config.registration,
+        },
     };
     let bootstrap = api::bootstrap::BootstrapM2m {
         credentials: config.bootstrap_m2m()?,

@@ -60,6 +60,13 @@ pub struct Config {
     /// Its secret (`TESSERA_BOOTSTRAP_M2M_SECRET`).
     #[serde(default)]
     pub bootstrap_m2m_secret: Option<String>,
+    /// Whether the hosted `/register` page creates accounts (`TESSERA_REGISTRATION`).
+    #[serde(default = "default_true")]
+    pub registration: bool,
+}
+
+fn default_true() -> bool {
+    true
 }
 
 impl std::fmt::Debug for Config {
@@ -96,6 +103,7 @@ impl Default for Config {
             log: None,
             bootstrap_m2m_id: None,
             bootstrap_m2m_secret: None,
+            registration: true,
         }
     }
 }

@@ -16,6 +16,7 @@ pub mod oidc;
 pub mod pagination;
 pub mod request;
 pub mod routes;
+pub mod signin;
 pub mod state;
 
 pub use app::{build_app, configure};

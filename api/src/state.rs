@@ -20,6 +20,8 @@ pub struct AppState {
     pub random: Arc<dyn RandomSource>,
     /// The OIDC provider: issuer, signing keys, client cache.
     pub oidc: Arc<crate::oidc::Oidc>,
+    /// Hosted sign-in pages (registration on or off).
+    pub sign_in: crate::signin::Settings,
 }
 
 /// One projector's progress (`GET /api/status/projections`).

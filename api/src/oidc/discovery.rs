@@ -28,12 +28,27 @@ async fn discovery(state: web::Data<AppState>) -> HttpResponse {
     let alg = state.oidc.keys.current().signer.alg.as_str();
     HttpResponse::Ok().json(json!({
         "issuer": issuer,
+        "authorization_endpoint": format!("{issuer}/auth"),
         "token_endpoint": format!("{issuer}/token"),
+        "userinfo_endpoint": format!("{issuer}/me"),
         "jwks_uri": format!("{issuer}/jwks"),
-        "grant_types_supported": ["client_credentials"],
-        // No authorization endpoint yet, so no response type is served.
-        "response_types_supported": [],
-        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+        "end_session_endpoint": format!("{issuer}/session/end"),
+        "revocation_endpoint": format!("{issuer}/token/revocation"),
+        "introspection_endpoint": format!("{issuer}/token/introspection"),
+        "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials"],
+        "response_types_supported": ["code"],
+        "response_modes_supported": ["query"],
+        "code_challenge_methods_supported": ["S256"],
+        "authorization_response_iss_parameter_supported": true,
+        "scopes_supported": ["openid", "offline_access", "profile", "email", "phone", "address", "custom_data"],
+        "claims_supported": [
+            "sub", "name", "family_name", "given_name", "middle_name", "nickname",
+            "preferred_username", "profile", "picture", "website", "gender", "birthdate",
+            "zoneinfo", "locale", "updated_at", "username", "created_at", "email",
+            "email_verified", "phone_number", "phone_number_verified", "address",
+            "custom_data", "sid", "auth_time", "iss"
+        ],
+        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
         "id_token_signing_alg_values_supported": [alg],
         "subject_types_supported": ["public"],
         "claims_parameter_supported": false,

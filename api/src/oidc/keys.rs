@@ -59,9 +59,19 @@ pub struct Signer {
 impl Signer {
     /// An RFC 9068 access token (`typ: at+jwt`) over `claims`.
     pub fn sign_access_token(&self, claims: &impl Serialize) -> Result<String, KeyError> {
+        self.sign_with(&self.at_header, claims)
+    }
+
+    /// An OpenID Connect ID token (`typ: JWT`) over `claims`.
+    pub fn sign_id_token(&self, claims: &impl Serialize) -> Result<String, KeyError> {
+        let header = json!({"alg": self.alg.as_str(), "typ": "JWT", "kid": self.kid});
+        self.sign_with(&B64URL.encode(header.to_string()), claims)
+    }
+
+    fn sign_with(&self, header: &str, claims: &impl Serialize) -> Result<String, KeyError> {
         let payload = serde_json::to_vec(claims).map_err(|_| KeyError::Sign)?;
-        let mut jwt = String::with_capacity(self.at_header.len() + payload.len() * 2 + 140);
-        jwt.push_str(&self.at_header);
+        let mut jwt = String::with_capacity(header.len() + payload.len() * 2 + 140);
+        jwt.push_str(header);
         jwt.push('.');
         B64URL.encode_string(&payload, &mut jwt);
         let signature = match &self.pair {

@@ -8,6 +8,19 @@ pub mod error;
 pub mod key_routes;
 pub mod keys;
 pub mod token;
+// The interactive flow: authorization, code and refresh grants, userinfo, introspection,
+// revocation, end session.
+pub mod authorize;
+pub mod claims;
+pub mod client_auth;
+pub mod code;
+pub mod end_session;
+pub mod introspect;
+pub mod issued;
+pub mod refresh;
+pub mod revoke;
+pub mod user_routes;
+pub mod userinfo;
 
 use crate::env::{Clock, RandomSource};
 use actix_web::web;
@@ -66,4 +79,5 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .default_service(web::to(crate::routes::method_not_allowed)),
     );
     key_routes::configure(cfg);
+    user_routes::configure(cfg);
 }

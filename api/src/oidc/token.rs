@@ -70,7 +70,7 @@ fn parse(req: &HttpRequest, body: &[u8]) -> Result<Params, OAuthError> {
 }
 
 /// RFC 6749 §2.3.1: Basic credentials are form-urlencoded before base64.
-fn form_decode(part: &str) -> Option<String> {
+pub(super) fn form_decode(part: &str) -> Option<String> {
     let bytes = part.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
@@ -178,6 +178,9 @@ pub async fn token(
         .grant_type
         .clone()
         .ok_or_else(|| OAuthError::invalid_request("missing grant_type"))?;
+    if let Some(answer) = super::code::dispatch(&grant_type, &state, &req, &request, &body).await {
+        return answer;
+    }
     let creds = credentials(&req, &mut params)?;
     let oidc = &state.oidc;
     let now = state.clock.now();

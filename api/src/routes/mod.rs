@@ -21,6 +21,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     resources::configure(cfg);
     roles::configure(cfg);
     crate::oidc::configure(cfg);
+    crate::signin::configure(cfg);
 }
 
 /// Default service of the app: an unknown route is a JSON 404.

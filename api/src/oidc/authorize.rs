@@ -1,0 +1,380 @@
+//! `GET|POST /oidc/auth`: the authorization endpoint (OpenID Connect Core §3.1.2,
+//! response type `code` only).
+//!
+//! Until the client and its redirect URI are known good, errors are an HTML page and
+//! never a redirect (RFC 6749 §4.1.2.1: an open redirector otherwise). After that, errors
+//! go back to the client as `error`, `error_description`, `state` and `iss`.
+//! Logto's extra parameters (reference §1.12) and `resource` are accepted and ignored:
+//! a code exchange never carries a resource (Logto's `useGrantedResource=false`), the
+//! refresh grant asks for it.
+
+use crate::request::RequestContext;
+use crate::signin::cookies::{self, INTERACTION, SESSION};
+use crate::signin::interaction::{Interaction, SessionCookie};
+use crate::signin::issue::{self, secs, Subject};
+use crate::signin::page;
+use crate::state::AppState;
+use actix_web::http::header::LOCATION;
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
+use base64::Engine;
+use domain::application::ApplicationType;
+use domain::oauth::lifetimes::Lifetimes;
+use domain::oauth::pkce::CodeChallenge;
+use domain::oauth::redirect;
+use domain::session::Session;
+use domain::StandardId;
+use std::collections::HashMap;
+
+/// An error the client is told about through its redirect URI.
+struct Refused {
+    error: &'static str,
+    description: String,
+}
+
+fn refuse(error: &'static str, description: impl Into<String>) -> Refused {
+    Refused {
+        error,
+        description: description.into(),
+    }
+}
+
+pub async fn get(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    request: RequestContext,
+) -> HttpResponse {
+    authorize(&state, &req, &request, req.query_string().as_bytes()).await
+}
+
+pub async fn post(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    request: RequestContext,
+    body: web::Bytes,
+) -> HttpResponse {
+    authorize(&state, &req, &request, &body).await
+}
+
+fn see_other(location: &str) -> actix_web::HttpResponseBuilder {
+    let mut r = HttpResponse::SeeOther();
+    r.insert_header((LOCATION, location.to_owned()))
+        .insert_header(("cache-control", "no-store"));
+    r
+}
+
+async fn authorize(
+    state: &AppState,
+    req: &HttpRequest,
+    request: &RequestContext,
+    raw: &[u8],
+) -> HttpResponse {
+    let Ok(pairs) = serde_urlencoded::from_bytes::<Vec<(String, String)>>(raw) else {
+        return page::error(
+            StatusCode::BAD_REQUEST,
+            "Invalid request",
+            "The authorization request is not a valid query string.",
+        );
+    };
+    let mut params: HashMap<String, String> = HashMap::new();
+    let mut repeated = None;
+    for (k, v) in pairs {
+        // `resource` may repeat (RFC 8707); it is not used here.
+        if k != "resource" && params.insert(k.clone(), v).is_some() {
+            repeated = Some(k);
+        }
+    }
+    let Some(client_id) = params.get("client_id") else {
+        return page::error(
+            StatusCode::BAD_REQUEST,
+            "Invalid request",
+            "The request has no client_id.",
+        );
+    };
+    let app = match state.oidc.directory.application(client_id).await {
+        Ok(app) => app,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot load the client");
+            return page::error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Something went wrong",
+                "Please try again later.",
+            );
+        }
+    };
+    let Some(app) = app.state() else {
+        return page::error(
+            StatusCode::BAD_REQUEST,
+            "Unknown application",
+            "The application that sent you here is not registered.",
+        );
+    };
+    let Some(redirect_uri) = params.get("redirect_uri") else {
+        return page::error(
+            StatusCode::BAD_REQUEST,
+            "Invalid request",
+            "The request has no redirect_uri.",
+        );
+    };
+    let registered = &app.settings.oidc_client_metadata.redirect_uris;
+    if !redirect::matches(registered, redirect_uri, app.redirect_rules()) {
+        return page::error(
+            StatusCode::BAD_REQUEST,
+            "Invalid redirect URI",
+            "The redirect_uri is not registered for this application, so you will not be sent back to it.",
+        );
+    }
+    let client_state = params.get("state").cloned();
+    let back = |r: Refused| {
+        let location = issue::redirect(
+            redirect_uri,
+            &[
+                ("error", Some(r.error)),
+                ("error_description", Some(r.description.as_str())),
+                ("state", client_state.as_deref()),
+            ],
+            &state.oidc.issuer,
+        );
+        see_other(&location).finish()
+    };
+    if let Some(name) = repeated {
+        return back(refuse(
+            "invalid_request",
+            format!("parameter {name} appears more than once"),
+        ));
+    }
+    let validated = match validate(&params, app.app_type) {
+        Ok(v) => v,
+        Err(r) => return back(r),
+    };
+
+    let now = state.clock.now();
+    let lifetimes = Lifetimes::default();
+    // A live session skips the form unless the client asked to see it again.
+    let session = match usable_session(state, req, &validated).await {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot load the session");
+            return page::error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Something went wrong",
+                "Please try again later.",
+            );
+        }
+    };
+    let needs_consent = app.is_third_party;
+    if validated.prompt_none {
+        if session.is_none() {
+            return back(refuse("login_required", "the user is not signed in"));
+        }
+        if needs_consent {
+            return back(refuse("consent_required", "the user must consent"));
+        }
+    }
+    let mut interaction = Interaction {
+        session_id: StandardId::generate(&mut state.random.rng()).into_string(),
+        client_id: client_id.clone(),
+        redirect_uri: redirect_uri.clone(),
+        scopes: validated.scopes,
+        state: client_state.clone(),
+        nonce: params.get("nonce").cloned(),
+        code_challenge: validated.challenge,
+        needs_consent,
+        signed_in: None,
+        csrf: B64URL.encode(state.random.bytes::<24>()),
+        expires_at: now.plus_seconds(secs(lifetimes.interaction)),
+    };
+    if let Some(cookie) = session {
+        if !needs_consent {
+            interaction.session_id = cookie.session_id.clone();
+            let subject = Subject {
+                user_id: cookie.user_id,
+                auth_time: cookie.auth_time,
+                new_session: None,
+            };
+            return match issue::complete(state, &interaction, subject, request).await {
+                Ok(location) => see_other(&location).finish(),
+                Err(e) => {
+                    tracing::error!(error = %e, "cannot issue the code");
+                    back(refuse("server_error", "internal server error"))
+                }
+            };
+        }
+        interaction.session_id = cookie.session_id.clone();
+        interaction.signed_in = Some(cookie);
+    }
+    let target = if interaction.signed_in.is_some() {
+        "/consent"
+    } else if validated.register {
+        "/register"
+    } else {
+        "/sign-in"
+    };
+    let mut response = see_other(target);
+    if let Err(e) = cookies::set(
+        state,
+        &mut response,
+        INTERACTION,
+        &interaction,
+        lifetimes.interaction,
+    ) {
+        tracing::error!(error = %e, "cannot seal the interaction");
+        return back(refuse("server_error", "internal server error"));
+    }
+    response.finish()
+}
+
+struct Validated {
+    scopes: Vec<String>,
+    challenge: Option<CodeChallenge>,
+    prompt_none: bool,
+    prompt_login: bool,
+    max_age: Option<u64>,
+    register: bool,
+}
+
+fn validate(
+    params: &HashMap<String, String>,
+    app_type: ApplicationType,
+) -> Result<Validated, Refused> {
+    if app_type == ApplicationType::MachineToMachine {
+        return Err(refuse(
+            "unauthorized_client",
+            "machine-to-machine applications cannot sign users in",
+        ));
+    }
+    match params.get("response_type").map(String::as_str) {
+        Some("code") => {}
+        Some(_) => {
+            return Err(refuse(
+                "unsupported_response_type",
+                "only response_type=code is supported",
+            ))
+        }
+        None => return Err(refuse("invalid_request", "missing response_type")),
+    }
+    if params.get("response_mode").is_some_and(|m| m != "query") {
+        return Err(refuse(
+            "invalid_request",
+            "only response_mode=query is supported",
+        ));
+    }
+    let mut prompt_none = false;
+    let mut prompt_login = false;
+    let mut prompt_consent = false;
+    let prompts: Vec<&str> = params
+        .get("prompt")
+        .map(|p| p.split_whitespace().collect())
+        .unwrap_or_default();
+    for p in &prompts {
+        match *p {
+            "none" => prompt_none = true,
+            "login" => prompt_login = true,
+            "consent" => prompt_consent = true,
+            "select_account" => {}
+            other => {
+                return Err(refuse(
+                    "invalid_request",
+                    format!("unsupported prompt value {other:?}"),
+                ))
+            }
+        }
+    }
+    if prompt_none && prompts.len() > 1 {
+        return Err(refuse(
+            "invalid_request",
+            "prompt=none cannot be combined with other values",
+        ));
+    }
+    let mut scopes: Vec<String> = Vec::new();
+    for s in params
+        .get("scope")
+        .map_or("", String::as_str)
+        .split_whitespace()
+    {
+        // oidc-provider (and so Logto) drops offline_access unless the user is asked to
+        // consent: that is why Logto's SDKs always send prompt=consent.
+        if s == "offline_access" && !prompt_consent {
+            continue;
+        }
+        if !scopes.iter().any(|have| have == s) {
+            scopes.push(s.to_owned());
+        }
+    }
+    if !scopes.iter().any(|s| s == "openid") {
+        return Err(refuse("invalid_scope", "scope must include openid"));
+    }
+    let challenge = match params.get("code_challenge") {
+        Some(c) => Some(
+            CodeChallenge::parse(
+                c,
+                // RFC 7636: an absent method means plain, which is refused.
+                Some(
+                    params
+                        .get("code_challenge_method")
+                        .map_or("plain", String::as_str),
+                ),
+            )
+            .map_err(|e| refuse("invalid_request", e.to_string()))?,
+        ),
+        None => None,
+    };
+    let public = matches!(app_type, ApplicationType::Spa | ApplicationType::Native);
+    if public && challenge.is_none() {
+        return Err(refuse(
+            "invalid_request",
+            "PKCE (code_challenge with S256) is required for public clients",
+        ));
+    }
+    let max_age = match params.get("max_age") {
+        Some(v) => Some(
+            v.parse::<u64>()
+                .map_err(|_| refuse("invalid_request", "max_age must be a non-negative integer"))?,
+        ),
+        None => None,
+    };
+    let register = params.get("first_screen").is_some_and(|v| v == "register")
+        || params
+            .get("interaction_mode")
+            .is_some_and(|v| v == "signUp");
+    Ok(Validated {
+        scopes,
+        challenge,
+        prompt_none,
+        prompt_login,
+        max_age,
+        register,
+    })
+}
+
+/// The browser's session, if it is live, and `prompt`/`max_age` allow using it.
+async fn usable_session(
+    state: &AppState,
+    req: &HttpRequest,
+    v: &Validated,
+) -> Result<Option<SessionCookie>, store::StoreError> {
+    if v.prompt_login {
+        return Ok(None);
+    }
+    let Some(cookie) = cookies::open::<SessionCookie>(state, req, SESSION) else {
+        return Ok(None);
+    };
+    let now = state.clock.now();
+    if let Some(max_age) = v.max_age {
+        let age_ms = now.as_millis() - cookie.auth_time.as_millis();
+        if age_ms > secs(max_age).saturating_mul(1000) {
+            return Ok(None);
+        }
+    }
+    let loaded = state
+        .store
+        .repository()
+        .load::<Session>(&cookie.session_id)
+        .await?;
+    let live = loaded
+        .aggregate
+        .active(now)
+        .is_some_and(|s| s.user_id == cookie.user_id);
+    Ok(live.then_some(cookie))
+}

@@ -1,0 +1,155 @@
+//! What the user-facing grants hand out: opaque access tokens, refresh tokens, ID tokens,
+//! and the token response (`Cache-Control: no-store`, RFC 6749 §5.1).
+
+use super::claims::{self, Target};
+use super::client_auth::invalid_grant;
+use super::error::OAuthError;
+use crate::signin::issue::secs;
+use crate::state::AppState;
+use actix_web::http::header::{CACHE_CONTROL, PRAGMA};
+use actix_web::HttpResponse;
+use domain::grant::{AccessTokenIssued, GrantState};
+use domain::oauth::secret::{generate_secret, SecretDigest};
+use domain::Timestamp;
+use serde::Serialize;
+use serde_json::{json, Value};
+
+/// A token for the client and the record of it for the grant's event.
+pub struct Minted {
+    pub token: String,
+    pub digest: SecretDigest,
+}
+
+/// `<grant id>.<secret>`: an opaque access token (or code).
+pub fn opaque(state: &AppState, grant_id: &str) -> Minted {
+    let (secret, digest) = generate_secret(&mut state.random.rng());
+    Minted {
+        token: format!("{grant_id}.{secret}"),
+        digest,
+    }
+}
+
+/// `<grant id>.<generation>.<secret>`: a refresh token.
+pub fn refresh(state: &AppState, grant_id: &str, generation: u32) -> Minted {
+    let (secret, digest) = generate_secret(&mut state.random.rng());
+    Minted {
+        token: format!("{grant_id}.{generation}.{secret}"),
+        digest,
+    }
+}
+
+pub fn opaque_record(
+    digest: SecretDigest,
+    scopes: &[String],
+    now: Timestamp,
+    ttl: u64,
+) -> AccessTokenIssued {
+    AccessTokenIssued::Opaque {
+        digest,
+        scopes: scopes.to_vec(),
+        issued_at: now,
+        expires_at: now.plus_seconds(secs(ttl)),
+    }
+}
+
+/// A presented token split into grant id, optional generation and secret.
+pub struct Presented<'a> {
+    pub grant_id: &'a str,
+    pub generation: Option<u32>,
+    pub secret: &'a str,
+}
+
+pub fn split(token: &str) -> Option<Presented<'_>> {
+    let mut parts = token.split('.');
+    let (a, b, c, rest) = (parts.next()?, parts.next()?, parts.next(), parts.next());
+    if rest.is_some() || a.is_empty() || b.is_empty() {
+        return None;
+    }
+    match c {
+        None => Some(Presented {
+            grant_id: a,
+            generation: None,
+            secret: b,
+        }),
+        Some(secret) => Some(Presented {
+            grant_id: a,
+            generation: Some(b.parse().ok()?),
+            secret,
+        }),
+    }
+}
+
+/// An ID token for the grant's user, or `None` without the `openid` scope.
+pub async fn id_token(
+    state: &AppState,
+    grant_id: &str,
+    grant: &GrantState,
+    ttl: u64,
+) -> Result<Option<String>, OAuthError> {
+    let issued = &grant.issued;
+    if !issued.scopes.iter().any(|s| s == "openid") {
+        return Ok(None);
+    }
+    let mut c = claims::of_user(state, &issued.user_id, &issued.scopes, Target::IdToken)
+        .await
+        .map_err(OAuthError::server)?
+        .ok_or_else(|| invalid_grant("the user no longer exists or is suspended"))?;
+    let now = state.clock.now().as_millis() / 1000;
+    c.insert("iss".into(), json!(state.oidc.issuer));
+    c.insert("aud".into(), json!(issued.client_id));
+    c.insert("iat".into(), json!(now));
+    c.insert("exp".into(), json!(now + secs(ttl)));
+    c.insert(
+        "auth_time".into(),
+        json!(issued.auth_time.as_millis() / 1000),
+    );
+    if let Some(nonce) = &issued.nonce {
+        c.insert("nonce".into(), json!(nonce));
+    }
+    let sid = issued.session_id.as_deref().unwrap_or(grant_id);
+    c.insert("sid".into(), json!(sid));
+    let keys = state.oidc.keys.current();
+    keys.signer
+        .sign_id_token(&Value::Object(c))
+        .map(Some)
+        .map_err(OAuthError::server)
+}
+
+#[derive(Serialize)]
+pub struct TokenResponse {
+    pub access_token: String,
+    pub token_type: &'static str,
+    pub expires_in: u64,
+    pub scope: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id_token: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refresh_token: Option<String>,
+}
+
+pub fn respond(body: &TokenResponse) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((CACHE_CONTROL, "no-store"))
+        .insert_header((PRAGMA, "no-cache"))
+        .json(body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_split_into_grant_generation_and_secret() {
+        let p = split("g1.s3cret").unwrap();
+        assert_eq!((p.grant_id, p.generation, p.secret), ("g1", None, "s3cret"));
+        let p = split("g1.2.s3cret").unwrap();
+        assert_eq!(
+            (p.grant_id, p.generation, p.secret),
+            ("g1", Some(2), "s3cret")
+        );
+        assert!(split("garbage").is_none());
+        assert!(split("a.x.b").is_none());
+        assert!(split("a.1.b.c").is_none());
+        assert!(split(".b").is_none());
+    }
+}

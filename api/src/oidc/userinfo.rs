@@ -1,0 +1,80 @@
+//! `GET|POST /oidc/me` (OpenID Connect Core §5.3): the user's claims for the scopes of
+//! the grant, for an opaque access token only (Logto/oidc-provider refuse resource JWTs).
+//! Every refusal is 401 with `WWW-Authenticate: Bearer error="invalid_token"` (RFC 6750).
+
+use super::claims::{self, Target};
+use super::issued;
+use crate::state::AppState;
+use actix_web::http::header::{AUTHORIZATION, CACHE_CONTROL, WWW_AUTHENTICATE};
+use actix_web::{web, HttpRequest, HttpResponse};
+use domain::grant::Grant;
+use serde_json::json;
+
+fn unauthorized(description: &str) -> HttpResponse {
+    HttpResponse::Unauthorized()
+        .insert_header((
+            WWW_AUTHENTICATE,
+            format!("Bearer realm=\"tessera\", error=\"invalid_token\", error_description=\"{description}\""),
+        ))
+        .insert_header((CACHE_CONTROL, "no-store"))
+        .json(json!({
+            "code": "oidc.invalid_token",
+            "message": description,
+            "error": "invalid_token",
+            "error_description": description,
+        }))
+}
+
+fn bearer(req: &HttpRequest) -> Option<&str> {
+    let value = req.headers().get(AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.trim().split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+}
+
+pub async fn userinfo(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
+    let Some(token) = bearer(&req) else {
+        return HttpResponse::Unauthorized()
+            .insert_header((WWW_AUTHENTICATE, "Bearer realm=\"tessera\""))
+            .json(json!({
+                "code": "oidc.invalid_token",
+                "message": "no access token",
+                "error": "invalid_token",
+                "error_description": "no access token",
+            }));
+    };
+    let Some(p) = issued::split(token).filter(|p| p.generation.is_none()) else {
+        return unauthorized("invalid access token");
+    };
+    let loaded = match state.store.repository().load::<Grant>(p.grant_id).await {
+        Ok(l) => l,
+        Err(e) => {
+            tracing::error!(error = %e, "userinfo: cannot load the grant");
+            return HttpResponse::InternalServerError().finish();
+        }
+    };
+    let now = state.clock.now();
+    let Some(grant) = loaded
+        .aggregate
+        .state()
+        .filter(|g| g.accepts_access_token(p.secret, now))
+    else {
+        return unauthorized("invalid or expired access token");
+    };
+    match claims::of_user(
+        &state,
+        &grant.issued.user_id,
+        &grant.issued.scopes,
+        Target::UserInfo,
+    )
+    .await
+    {
+        Ok(Some(c)) => HttpResponse::Ok()
+            .insert_header((CACHE_CONTROL, "no-store"))
+            .json(c),
+        Ok(None) => unauthorized("the user no longer exists"),
+        Err(e) => {
+            tracing::error!(error = %e, "userinfo: cannot load the user");
+            HttpResponse::InternalServerError().finish()
+        }
+    }
+}

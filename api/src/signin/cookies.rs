@@ -1,0 +1,70 @@
+//! Reading and writing the sign-in cookies: `HttpOnly`, `SameSite=Lax` (the redirect back
+//! from another site must carry them; cross-site POSTs must not), `Secure` when the public
+//! endpoint is HTTPS. Values are sealed under the KEK (see the module above).
+
+use crate::state::AppState;
+use actix_web::http::header::{HeaderValue, COOKIE, SET_COOKIE};
+use actix_web::{HttpRequest, HttpResponseBuilder};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+pub const INTERACTION: &str = "_interaction";
+pub const SESSION: &str = "_session";
+
+/// The raw value of cookie `name`, if the request carries it.
+pub fn raw(req: &HttpRequest, name: &str) -> Option<String> {
+    req.headers()
+        .get_all(COOKIE)
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_owned())
+}
+
+/// Cookie `name` opened and decoded; `None` when absent, tampered with or unreadable.
+pub fn open<T: DeserializeOwned>(state: &AppState, req: &HttpRequest, name: &str) -> Option<T> {
+    let sealed = raw(req, name)?;
+    let plain = state.store.open_sealed(&sealed).ok()?;
+    serde_json::from_slice(&plain).ok()
+}
+
+/// Sets cookie `name` to `value`, sealed, for `max_age` seconds.
+pub fn set<T: Serialize>(
+    state: &AppState,
+    response: &mut HttpResponseBuilder,
+    name: &str,
+    value: &T,
+    max_age: u64,
+) -> Result<(), store::StoreError> {
+    let json = serde_json::to_vec(value)
+        .map_err(|e| store::StoreError::Crypto(format!("cookie value: {e}")))?;
+    let sealed = state.store.seal(&json)?;
+    append(state, response, name, &sealed, max_age);
+    Ok(())
+}
+
+/// Expires cookie `name`.
+pub fn clear(state: &AppState, response: &mut HttpResponseBuilder, name: &str) {
+    append(state, response, name, "", 0);
+}
+
+fn append(
+    state: &AppState,
+    response: &mut HttpResponseBuilder,
+    name: &str,
+    value: &str,
+    max_age: u64,
+) {
+    let secure = if state.endpoint.starts_with("https://") {
+        "; Secure"
+    } else {
+        ""
+    };
+    let cookie =
+        format!("{name}={value}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Lax{secure}");
+    // Sealed values are base64 (cookie-safe); a failure here would be our bug, not the client's.
+    if let Ok(v) = HeaderValue::from_str(&cookie) {
+        response.append_header((SET_COOKIE, v));
+    }
+}

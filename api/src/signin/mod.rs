@@ -1,0 +1,52 @@
+//! Hosted sign-in: the server-rendered pages the authorization endpoint sends a browser
+//! to (`/sign-in`, `/register`, `/consent`), working without JavaScript.
+//!
+//! No server-side interaction table: the validated authorization request travels in the
+//! `_interaction` cookie, sealed (AES-256-GCM) under the KEK every node shares, so any
+//! node can continue any sign-in and nobody can forge or read one. The form's CSRF token
+//! is a random value inside that sealed cookie, echoed in a hidden field: a cross-site
+//! form cannot read it, and a forged cookie cannot be sealed (signed double submit).
+//! The signed-in browser gets a `_session` cookie, also sealed, naming its `Session`
+//! stream; the stream, not the cookie, says whether the session still lives.
+
+pub mod cookies;
+pub mod form;
+pub mod interaction;
+pub mod issue;
+pub mod page;
+
+use actix_web::web;
+
+/// Hosted sign-in settings.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Whether `/register` creates accounts (`TESSERA_REGISTRATION`, default on).
+    pub registration: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self { registration: true }
+    }
+}
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/sign-in")
+            .route(web::get().to(form::show_sign_in))
+            .route(web::post().to(form::sign_in))
+            .default_service(web::to(crate::routes::method_not_allowed)),
+    )
+    .service(
+        web::resource("/register")
+            .route(web::get().to(form::show_register))
+            .route(web::post().to(form::register))
+            .default_service(web::to(crate::routes::method_not_allowed)),
+    )
+    .service(
+        web::resource("/consent")
+            .route(web::get().to(form::show_consent))
+            .route(web::post().to(form::consent))
+            .default_service(web::to(crate::routes::method_not_allowed)),
+    );
+}

@@ -1,0 +1,787 @@
+//! The interactive OpenID Connect flow against the real binary, on SQLite and Postgres:
+//! a real relying party (the `openidconnect` crate) discovers the provider, sends the
+//! browser (reqwest, driving the hosted HTML form with its CSRF token) through
+//! `/oidc/auth` and `/sign-in`, redeems the code with PKCE, verifies the ID token against
+//! the published JWKS, calls `/oidc/me`, refreshes with rotation; then reuse detection,
+//! introspection, revocation, end session, the refusals, and the races.
+
+#[macro_use]
+mod common;
+
+use common::{json, Backend, Deployment, Server};
+use openidconnect::core::{CoreAuthenticationFlow, CoreClient, CoreProviderMetadata};
+use openidconnect::{
+    AuthorizationCode, ClientId, CsrfToken, IssuerUrl, Nonce, OAuth2TokenResponse,
+    PkceCodeChallenge, RedirectUrl, Scope, TokenResponse,
+};
+use reqwest::header::{COOKIE, LOCATION, SET_COOKIE, WWW_AUTHENTICATE};
+use reqwest::redirect::Policy;
+use serde_json::{json as j, Value};
+use std::collections::HashMap;
+
+both_backends!(
+    code_flow_with_a_real_relying_party,
+    refusals_of_the_code_flow,
+    introspection_revocation_and_end_session,
+    parallel_redemptions_have_exactly_one_winner,
+);
+
+const CB: &str = "http://127.0.0.1:9/cb";
+const LOGOUT_CB: &str = "http://127.0.0.1:9/bye";
+const PASSWORD: &str = "correct horse battery staple";
+/// RFC 7636 Appendix B.
+const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
+
+fn browser() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(Policy::none())
+        .build()
+        .expect("client")
+}
+
+/// Creates an application; returns (id, secret).
+async fn app(server: &Server, app_type: &str, third_party: bool) -> (String, Option<String>) {
+    let body = json(
+        server
+            .post_json(
+                "/api/applications",
+                &j!({
+                    "name": format!("{app_type} app"),
+                    "type": app_type,
+                    "isThirdParty": third_party,
+                    "oidcClientMetadata": {
+                        "redirectUris": [CB],
+                        "postLogoutRedirectUris": [LOGOUT_CB],
+                    },
+                }),
+            )
+            .await,
+    )
+    .await;
+    let id = body["id"].as_str().expect("app id").to_owned();
+    (id, body["secret"].as_str().map(str::to_owned))
+}
+
+async fn user(server: &Server, username: &str) -> String {
+    let body = json(
+        server
+            .post_json(
+                "/api/users",
+                &j!({"username": username, "primaryEmail": format!("{username}@example.com"), "password": PASSWORD, "name": "Alice A."}),
+            )
+            .await,
+    )
+    .await;
+    body["id"].as_str().expect("user id").to_owned()
+}
+
+/// A browser's cookie jar, by name (only what the provider sets).
+#[derive(Default, Clone)]
+struct Jar(HashMap<String, String>);
+
+impl Jar {
+    fn take(&mut self, response: &reqwest::Response) {
+        for v in response.headers().get_all(SET_COOKIE) {
+            let v = v.to_str().expect("cookie header");
+            assert!(v.contains("HttpOnly") && v.contains("SameSite=Lax"), "{v}");
+            let (pair, _) = v.split_once(';').unwrap_or((v, ""));
+            let (name, value) = pair.split_once('=').expect("cookie pair");
+            if value.is_empty() {
+                self.0.remove(name);
+            } else {
+                self.0.insert(name.to_owned(), value.to_owned());
+            }
+        }
+    }
+
+    fn header(&self) -> String {
+        self.0
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+}
+
+fn location(response: &reqwest::Response) -> String {
+    response
+        .headers()
+        .get(LOCATION)
+        .unwrap_or_else(|| panic!("no Location on {}", response.status()))
+        .to_str()
+        .expect("location")
+        .to_owned()
+}
+
+fn query(url: &str) -> HashMap<String, String> {
+    reqwest::Url::parse(url)
+        .expect("absolute URL")
+        .query_pairs()
+        .into_owned()
+        .collect()
+}
+
+fn csrf_of(page: &str) -> String {
+    let marker = "name=\"csrf_token\" value=\"";
+    let start = page.find(marker).expect("csrf field") + marker.len();
+    let end = page[start..].find('"').expect("end of csrf") + start;
+    page[start..end].to_owned()
+}
+
+/// Follows `auth_url` like a browser: to the sign-in page, fills the form, and returns
+/// where the provider sends the browser back (the client redirect with the code).
+async fn sign_in(
+    server: &Server,
+    jar: &mut Jar,
+    auth_url: &str,
+    username: &str,
+    password: &str,
+) -> String {
+    let b = browser();
+    let r = b
+        .get(auth_url)
+        .header(COOKIE, jar.header())
+        .send()
+        .await
+        .expect("auth");
+    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap_or_default());
+    jar.take(&r);
+    let next = location(&r);
+    if !next.starts_with('/') {
+        return next; // already signed in
+    }
+    assert_eq!(next, "/sign-in");
+    let r = b
+        .get(server.url(&next))
+        .header(COOKIE, jar.header())
+        .send()
+        .await
+        .expect("page");
+    assert_eq!(r.status(), 200);
+    let page = r.text().await.expect("html");
+    let form = [
+        ("identifier", username),
+        ("password", password),
+        ("csrf_token", &csrf_of(&page)),
+    ];
+    let r = b
+        .post(server.url("/sign-in"))
+        .header(COOKIE, jar.header())
+        .form(&form)
+        .send()
+        .await
+        .expect("post form");
+    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap_or_default());
+    jar.take(&r);
+    location(&r)
+}
+
+fn auth_url(server: &Server, client_id: &str, extra: &[(&str, &str)]) -> String {
+    let mut url = reqwest::Url::parse(&server.url("/oidc/auth")).expect("url");
+    url.query_pairs_mut()
+        .append_pair("client_id", client_id)
+        .append_pair("redirect_uri", CB)
+        .append_pair("response_type", "code")
+        .append_pair("scope", "openid offline_access profile email")
+        .append_pair("prompt", "consent")
+        .append_pair("state", "st8")
+        .append_pair("code_challenge", CHALLENGE)
+        .append_pair("code_challenge_method", "S256");
+    for (k, v) in extra {
+        url.query_pairs_mut().append_pair(k, v);
+    }
+    url.into()
+}
+
+async fn token(server: &Server, form: &[(&str, &str)]) -> (u16, Value) {
+    let r = browser()
+        .post(server.url("/oidc/token"))
+        .form(form)
+        .send()
+        .await
+        .expect("token");
+    let status = r.status().as_u16();
+    if status == 200 {
+        assert_eq!(r.headers()["cache-control"], "no-store");
+    }
+    (status, json(r).await)
+}
+
+async fn me(server: &Server, access_token: &str) -> reqwest::Response {
+    browser()
+        .get(server.url("/oidc/me"))
+        .bearer_auth(access_token)
+        .send()
+        .await
+        .expect("me")
+}
+
+/// Signs `username` in for the SPA `client` and redeems the code.
+async fn tokens_for(server: &Server, client: &str, username: &str) -> Value {
+    let mut jar = Jar::default();
+    let back = sign_in(
+        server,
+        &mut jar,
+        &auth_url(server, client, &[]),
+        username,
+        PASSWORD,
+    )
+    .await;
+    let code = query(&back)["code"].clone();
+    let (status, body) = token(
+        server,
+        &[
+            ("grant_type", "authorization_code"),
+            ("client_id", client),
+            ("code", &code),
+            ("redirect_uri", CB),
+            ("code_verifier", VERIFIER),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    body
+}
+
+async fn code_flow_with_a_real_relying_party(backend: Backend) {
+    let Some(deployment) = Deployment::new(backend).await else {
+        return;
+    };
+    let server = deployment.start().await;
+    let (spa, _) = app(&server, "SPA", false).await;
+    let alice = user(&server, "alice").await;
+
+    let http = browser();
+    let issuer = IssuerUrl::new(server.url("/oidc")).expect("issuer");
+    let metadata = CoreProviderMetadata::discover_async(issuer, &http)
+        .await
+        .expect("discovery");
+    let client = CoreClient::from_provider_metadata(metadata, ClientId::new(spa.clone()), None)
+        .set_redirect_uri(RedirectUrl::new(CB.into()).expect("redirect"));
+    let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+    let (url, csrf, nonce) = client
+        .authorize_url(
+            CoreAuthenticationFlow::AuthorizationCode,
+            CsrfToken::new_random,
+            Nonce::new_random,
+        )
+        .add_scope(Scope::new("profile".into()))
+        .add_scope(Scope::new("email".into()))
+        .add_scope(Scope::new("offline_access".into()))
+        .add_extra_param("prompt", "consent")
+        // Logto's SDK extras: accepted and ignored.
+        .add_extra_param("resource", "urn:logto:resource:organizations")
+        .add_extra_param("first_screen", "sign_in")
+        .set_pkce_challenge(challenge)
+        .url();
+
+    let mut jar = Jar::default();
+    // A wrong password: a clear error on the page, no redirect.
+    {
+        let b = browser();
+        let r = b.get(url.as_str()).send().await.expect("auth");
+        jar.take(&r);
+        let page = b
+            .get(server.url("/sign-in"))
+            .header(COOKIE, jar.header())
+            .send()
+            .await
+            .expect("page")
+            .text()
+            .await
+            .expect("html");
+        let r = b
+            .post(server.url("/sign-in"))
+            .header(COOKIE, jar.header())
+            .form(&[
+                ("identifier", "alice"),
+                ("password", "wrong"),
+                ("csrf_token", &csrf_of(&page)),
+            ])
+            .send()
+            .await
+            .expect("post");
+        assert_eq!(r.status(), 400);
+        assert!(r.headers().get(LOCATION).is_none());
+        assert!(r.text().await.expect("html").contains("incorrect"));
+        // A form without the CSRF token is refused.
+        let r = b
+            .post(server.url("/sign-in"))
+            .header(COOKIE, jar.header())
+            .form(&[
+                ("identifier", "alice"),
+                ("password", PASSWORD),
+                ("csrf_token", "forged"),
+            ])
+            .send()
+            .await
+            .expect("post");
+        assert_eq!(r.status(), 403);
+    }
+
+    let back = sign_in(
+        &server,
+        &mut jar,
+        url.as_str(),
+        "alice@example.com",
+        PASSWORD,
+    )
+    .await;
+    assert!(back.starts_with(CB), "{back}");
+    let q = query(&back);
+    assert_eq!(q["state"], *csrf.secret());
+    assert_eq!(q["iss"], server.url("/oidc"));
+    assert!(jar.0.contains_key("_session"));
+
+    let tokens = client
+        .exchange_code(AuthorizationCode::new(q["code"].clone()))
+        .expect("token endpoint")
+        .set_pkce_verifier(verifier)
+        .request_async(&http)
+        .await
+        .expect("code exchange");
+    let id_token = tokens.id_token().expect("ID token");
+    let claims = id_token
+        .claims(&client.id_token_verifier(), &nonce)
+        .expect("ID token verifies against the JWKS");
+    assert_eq!(claims.subject().as_str(), alice);
+    assert_eq!(
+        claims.email().map(|e| e.as_str()),
+        Some("alice@example.com")
+    );
+    assert!(claims.auth_time().is_some());
+    let refresh = tokens
+        .refresh_token()
+        .expect("refresh token (offline_access + consent)")
+        .clone();
+    let access = tokens.access_token().secret().clone();
+    let scopes: Vec<String> = tokens
+        .scopes()
+        .expect("scope")
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    assert!(scopes.contains(&"offline_access".to_owned()), "{scopes:?}");
+
+    let r = me(&server, &access).await;
+    assert_eq!(r.status(), 200);
+    let info = json(r).await;
+    assert_eq!(info["sub"], alice.as_str());
+    assert_eq!(info["username"], "alice");
+    assert_eq!(info["email_verified"], true);
+    assert_eq!(info["name"], "Alice A.");
+
+    // Refresh rotates; the old token replayed revokes the grant.
+    let rotated = client
+        .exchange_refresh_token(&refresh)
+        .expect("token endpoint")
+        .request_async(&http)
+        .await
+        .expect("refresh");
+    let next = rotated
+        .refresh_token()
+        .expect("rotated refresh token")
+        .clone();
+    assert_ne!(next.secret(), refresh.secret());
+    let new_access = rotated.access_token().secret().clone();
+    assert_eq!(me(&server, &new_access).await.status(), 200);
+    let (status, body) = token(
+        &server,
+        &[
+            ("grant_type", "refresh_token"),
+            ("client_id", &spa),
+            ("refresh_token", refresh.secret()),
+        ],
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("invalid_grant")),
+        "{body}"
+    );
+    assert_eq!(body["code"], "oidc.invalid_grant");
+    let (status, _) = token(
+        &server,
+        &[
+            ("grant_type", "refresh_token"),
+            ("client_id", &spa),
+            ("refresh_token", next.secret()),
+        ],
+    )
+    .await;
+    assert_eq!(
+        status, 400,
+        "the grant is revoked: the newest token dies too"
+    );
+    assert_eq!(me(&server, &new_access).await.status(), 401);
+    assert_eq!(me(&server, &access).await.status(), 401);
+
+    // The browser's session signs in again without the form (SSO), prompt=none too.
+    let sso = auth_url(&server, &spa, &[]).replace("prompt=consent", "prompt=none");
+    let back = sign_in(&server, &mut jar, &sso, "x", "x").await;
+    assert!(query(&back).contains_key("code"), "{back}");
+}
+
+async fn refusals_of_the_code_flow(backend: Backend) {
+    let Some(deployment) = Deployment::new(backend).await else {
+        return;
+    };
+    let server = deployment.start().await;
+    let (spa, _) = app(&server, "SPA", false).await;
+    let (other, _) = app(&server, "Native", false).await;
+    let (web, secret) = app(&server, "Traditional", false).await;
+    let secret = secret.expect("traditional apps get a secret");
+    user(&server, "bob").await;
+    let b = browser();
+
+    // Unregistered redirect URI: an error page, never a redirect.
+    let bad = auth_url(&server, &spa, &[]).replace("127.0.0.1%3A9%2Fcb", "evil.example%2Fcb");
+    let r = b.get(&bad).send().await.expect("auth");
+    assert_eq!(r.status(), 400);
+    assert!(r.headers().get(LOCATION).is_none());
+    assert!(r.headers()["content-type"]
+        .to_str()
+        .unwrap_or("")
+        .starts_with("text/html"));
+    // Unknown client: the same.
+    let r = b
+        .get(auth_url(&server, "nobody", &[]))
+        .send()
+        .await
+        .expect("auth");
+    assert_eq!(r.status(), 400);
+    assert!(r.headers().get(LOCATION).is_none());
+
+    // PKCE plain, and no PKCE for a public client: error redirects with state and iss.
+    for url in [
+        auth_url(&server, &spa, &[])
+            .replace("code_challenge_method=S256", "code_challenge_method=plain"),
+        auth_url(&server, &spa, &[]).replace(
+            &format!("&code_challenge={CHALLENGE}&code_challenge_method=S256"),
+            "",
+        ),
+    ] {
+        let r = b.get(&url).send().await.expect("auth");
+        assert_eq!(r.status(), 303);
+        let q = query(&location(&r));
+        assert_eq!(q["error"], "invalid_request", "{q:?}");
+        assert_eq!(q["state"], "st8");
+        assert_eq!(q["iss"], server.url("/oidc"));
+    }
+    // prompt=none without a session.
+    let r = b
+        .get(auth_url(&server, &spa, &[("prompt", "none")]))
+        .send()
+        .await
+        .expect("auth");
+    let url = auth_url(&server, &spa, &[]).replace("prompt=consent", "prompt=none");
+    let r2 = b.get(&url).send().await.expect("auth");
+    assert_eq!(r.status(), 303); // duplicated prompt → invalid_request
+    assert_eq!(query(&location(&r))["error"], "invalid_request");
+    assert_eq!(query(&location(&r2))["error"], "login_required");
+
+    let mut jar = Jar::default();
+    let code_of = |back: String| query(&back)["code"].clone();
+    let code = code_of(
+        sign_in(
+            &server,
+            &mut jar,
+            &auth_url(&server, &spa, &[]),
+            "bob",
+            PASSWORD,
+        )
+        .await,
+    );
+    let form = |client: &str, code: &str, redirect: &str, verifier: &str| {
+        vec![
+            ("grant_type".to_owned(), "authorization_code".to_owned()),
+            ("client_id".to_owned(), client.to_owned()),
+            ("code".to_owned(), code.to_owned()),
+            ("redirect_uri".to_owned(), redirect.to_owned()),
+            ("code_verifier".to_owned(), verifier.to_owned()),
+        ]
+    };
+    let token_url = server.url("/oidc/token");
+    let post = |f: Vec<(String, String)>| {
+        let url = token_url.clone();
+        async move {
+            let r = browser().post(url).form(&f).send().await.expect("token");
+            (r.status().as_u16(), json(r).await)
+        }
+    };
+    let wrong_verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXa";
+    for f in [
+        form(&spa, &code, CB, wrong_verifier),
+        form(&other, &code, CB, VERIFIER),
+        form(&spa, &code, "http://127.0.0.1:9/other", VERIFIER),
+        form(&spa, "garbage", CB, VERIFIER),
+    ] {
+        let (status, body) = post(f).await;
+        assert_eq!(
+            (status, body["error"].as_str()),
+            (400, Some("invalid_grant")),
+            "{body}"
+        );
+    }
+    // None of those burnt the code; the right request redeems it once.
+    let (status, first) = post(form(&spa, &code, CB, VERIFIER)).await;
+    assert_eq!(status, 200, "{first}");
+    let (status, body) = post(form(&spa, &code, CB, VERIFIER)).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("invalid_grant"))
+    );
+    let access = first["access_token"].as_str().expect("access token");
+    assert_eq!(
+        me(&server, access).await.status(),
+        401,
+        "a replayed code revokes its tokens"
+    );
+
+    // Unsupported grant and the user-facing grants for a machine client.
+    let r = b
+        .post(server.url("/oidc/token"))
+        .basic_auth(&web, Some(&secret))
+        .form(&[("grant_type", "password")])
+        .send()
+        .await
+        .expect("token");
+    assert_eq!(json(r).await["error"], "unsupported_grant_type");
+    // A confidential client without its secret.
+    let (status, body) = token(
+        &server,
+        &[
+            ("grant_type", "authorization_code"),
+            ("client_id", &web),
+            ("code", "x.y"),
+            ("redirect_uri", CB),
+        ],
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (401, Some("invalid_client"))
+    );
+
+    // Garbage and missing tokens at /oidc/me.
+    for t in ["garbage", "a.b", "eyJhbGciOiJub25lIn0.e30."] {
+        let r = me(&server, t).await;
+        assert_eq!(r.status(), 401);
+        assert!(r.headers()[WWW_AUTHENTICATE]
+            .to_str()
+            .unwrap_or("")
+            .contains("invalid_token"));
+    }
+    let r = b.get(server.url("/oidc/me")).send().await.expect("me");
+    assert_eq!(r.status(), 401);
+}
+
+async fn introspection_revocation_and_end_session(backend: Backend) {
+    let Some(deployment) = Deployment::new(backend).await else {
+        return;
+    };
+    let server = deployment.start().await;
+    let (web, secret) = app(&server, "Traditional", false).await;
+    let secret = secret.expect("secret");
+    user(&server, "carol").await;
+    let b = browser();
+    let mut jar = Jar::default();
+    let back = sign_in(
+        &server,
+        &mut jar,
+        &auth_url(&server, &web, &[]),
+        "carol",
+        PASSWORD,
+    )
+    .await;
+    let code = query(&back)["code"].clone();
+    let r = b
+        .post(server.url("/oidc/token"))
+        .basic_auth(&web, Some(&secret))
+        .form(&[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", CB),
+            ("code_verifier", VERIFIER),
+        ])
+        .send()
+        .await
+        .expect("token");
+    let tokens = json(r).await;
+    let access = tokens["access_token"].as_str().expect("access").to_owned();
+    let refresh = tokens["refresh_token"]
+        .as_str()
+        .expect("refresh")
+        .to_owned();
+
+    let introspect = |t: String| {
+        let b = b.clone();
+        let url = server.url("/oidc/token/introspection");
+        let (web, secret) = (web.clone(), secret.clone());
+        async move {
+            json(
+                b.post(url)
+                    .basic_auth(&web, Some(&secret))
+                    .form(&[("token", t)])
+                    .send()
+                    .await
+                    .expect("introspect"),
+            )
+            .await
+        }
+    };
+    let a = introspect(access.clone()).await;
+    assert_eq!(a["active"], true, "{a}");
+    assert_eq!(a["client_id"], web.as_str());
+    assert!(a["scope"].as_str().unwrap_or("").contains("openid"));
+    assert_eq!(introspect(refresh.clone()).await["active"], true);
+    assert_eq!(introspect("garbage".into()).await, j!({"active": false}));
+    // Without client authentication: refused.
+    let r = b
+        .post(server.url("/oidc/token/introspection"))
+        .form(&[("token", &access)])
+        .send()
+        .await
+        .expect("introspect");
+    assert_eq!(r.status(), 401);
+
+    let revoke = |t: String| {
+        let b = b.clone();
+        let url = server.url("/oidc/token/revocation");
+        let (web, secret) = (web.clone(), secret.clone());
+        async move {
+            b.post(url)
+                .basic_auth(&web, Some(&secret))
+                .form(&[("token", t)])
+                .send()
+                .await
+                .expect("revoke")
+                .status()
+        }
+    };
+    assert_eq!(revoke(access.clone()).await, 200);
+    assert_eq!(introspect(access.clone()).await["active"], false);
+    assert_eq!(me(&server, &access).await.status(), 401);
+    assert_eq!(
+        introspect(refresh.clone()).await["active"],
+        true,
+        "revoking an access token keeps the grant"
+    );
+    assert_eq!(revoke(refresh.clone()).await, 200);
+    assert_eq!(introspect(refresh.clone()).await["active"], false);
+    assert_eq!(revoke("unknown.token".into()).await, 200);
+
+    // End session: an unregistered target is an error page; the registered one redirects,
+    // and afterwards prompt=none finds no session.
+    let end = |uri: &str| {
+        let mut url = reqwest::Url::parse(&server.url("/oidc/session/end")).expect("url");
+        url.query_pairs_mut()
+            .append_pair("client_id", &web)
+            .append_pair("post_logout_redirect_uri", uri)
+            .append_pair("state", "bye");
+        url.to_string()
+    };
+    let r = b
+        .get(end("https://evil.example/"))
+        .header(COOKIE, jar.header())
+        .send()
+        .await
+        .expect("end");
+    assert_eq!(r.status(), 400);
+    assert!(r.headers().get(LOCATION).is_none());
+    let r = b
+        .get(end(LOGOUT_CB))
+        .header(COOKIE, jar.header())
+        .send()
+        .await
+        .expect("end");
+    assert_eq!(r.status(), 303);
+    assert!(location(&r).starts_with(LOGOUT_CB));
+    assert_eq!(query(&location(&r))["state"], "bye");
+    let cleared = r
+        .headers()
+        .get_all(SET_COOKIE)
+        .iter()
+        .any(|v| v.to_str().unwrap_or("").starts_with("_session=;"));
+    assert!(cleared, "the session cookie is cleared");
+    let url = auth_url(&server, &web, &[]).replace("prompt=consent", "prompt=none");
+    // Even with the old cookie replayed, the session stream says it ended.
+    let r = b
+        .get(&url)
+        .header(COOKIE, jar.header())
+        .send()
+        .await
+        .expect("auth");
+    assert_eq!(query(&location(&r))["error"], "login_required");
+}
+
+async fn parallel_redemptions_have_exactly_one_winner(backend: Backend) {
+    let Some(deployment) = Deployment::new(backend).await else {
+        return;
+    };
+    let server = deployment.start().await;
+    let (spa, _) = app(&server, "SPA", false).await;
+    user(&server, "dave").await;
+    let mut jar = Jar::default();
+    let back = sign_in(
+        &server,
+        &mut jar,
+        &auth_url(&server, &spa, &[]),
+        "dave",
+        PASSWORD,
+    )
+    .await;
+    let code = query(&back)["code"].clone();
+    let form = vec![
+        ("grant_type", "authorization_code".to_owned()),
+        ("client_id", spa.clone()),
+        ("code", code),
+        ("redirect_uri", CB.to_owned()),
+        ("code_verifier", VERIFIER.to_owned()),
+    ];
+    assert_eq!(race(&server, &form).await, 1, "one code, one winner");
+
+    let tokens = tokens_for(&server, &spa, "dave").await;
+    let refresh = tokens["refresh_token"]
+        .as_str()
+        .expect("refresh")
+        .to_owned();
+    let form = vec![
+        ("grant_type", "refresh_token".to_owned()),
+        ("client_id", spa.clone()),
+        ("refresh_token", refresh),
+    ];
+    assert_eq!(
+        race(&server, &form).await,
+        1,
+        "one refresh token, one winner"
+    );
+}
+
+/// Sends `form` 50 times at once; returns how many got 200 (the rest must be invalid_grant).
+async fn race(server: &Server, form: &[(&str, String)]) -> usize {
+    let b = browser();
+    let url = server.url("/oidc/token");
+    let tasks: Vec<_> = (0..50)
+        .map(|_| {
+            let (b, url, form) = (b.clone(), url.clone(), form.to_vec());
+            let form: Vec<(String, String)> =
+                form.into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
+            tokio::spawn(async move {
+                let r = b.post(url).form(&form).send().await.expect("token");
+                (r.status().as_u16(), r.text().await.unwrap_or_default())
+            })
+        })
+        .collect();
+    let mut wins = 0;
+    for t in tasks {
+        let (status, body) = t.await.expect("task");
+        match status {
+            200 => wins += 1,
+            400 => assert!(body.contains("invalid_grant"), "{body}"),
+            other => panic!("{other}: {body}"),
+        }
+    }
+    wins
+}
