@@ -24,6 +24,7 @@ both_backends!(
     refusals_of_the_code_flow,
     introspection_revocation_and_end_session,
     parallel_redemptions_have_exactly_one_winner,
+    session_and_grant_read_models_follow_the_flow,
 );
 
 const CB: &str = "http://127.0.0.1:9/cb";
@@ -784,4 +785,132 @@ async fn race(server: &Server, form: &[(&str, String)]) -> usize {
         }
     }
     wins
+}
+
+/// Waits until every projector has applied the whole log.
+async fn settle(server: &Server) {
+    for _ in 0..200 {
+        let report = json(server.get_anonymous("/api/status/projections").await).await;
+        let behind = report["projectors"]
+            .as_array()
+            .expect("projectors")
+            .iter()
+            .any(|p| p["lag"] != 0);
+        if !behind {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    panic!("projectors did not catch up");
+}
+
+async fn session_and_grant_read_models_follow_the_flow(backend: Backend) {
+    let Some(deployment) = Deployment::new(backend).await else {
+        return;
+    };
+    let server = deployment.start().await;
+    let (spa, _) = app(&server, "SPA", false).await;
+    let erin = user(&server, "erin").await;
+    let mut jar = Jar::default();
+    let redeem = |back: String| {
+        let spa = spa.clone();
+        let server = &server;
+        async move {
+            let code = query(&back)["code"].clone();
+            let (status, body) = token(
+                server,
+                &[
+                    ("grant_type", "authorization_code"),
+                    ("client_id", &spa),
+                    ("code", &code),
+                    ("redirect_uri", CB),
+                    ("code_verifier", VERIFIER),
+                ],
+            )
+            .await;
+            assert_eq!(status, 200, "{body}");
+            body
+        }
+    };
+    let first = redeem(
+        sign_in(
+            &server,
+            &mut jar,
+            &auth_url(&server, &spa, &[]),
+            "erin",
+            PASSWORD,
+        )
+        .await,
+    )
+    .await;
+    // The same browser session: a second grant without the form.
+    redeem(sign_in(&server, &mut jar, &auth_url(&server, &spa, &[]), "x", "x").await).await;
+    // An issued but never redeemed code does not count.
+    sign_in(&server, &mut jar, &auth_url(&server, &spa, &[]), "x", "x").await;
+
+    let store = store::Store::connect(&store::StoreConfig {
+        data_dir: deployment.data_dir(),
+        database_url: deployment.database_url.clone(),
+        kek: Some(store::testing::TEST_KEK.into()),
+    })
+    .await
+    .expect("open the store");
+    let pool = store.read_pool.clone();
+    let now = 0;
+    settle(&server).await;
+    assert_eq!(
+        projections::grants::active_count(&pool, &erin, &spa)
+            .await
+            .expect("count"),
+        2
+    );
+    let grants = projections::grants::active_for_user(&pool, &erin, now)
+        .await
+        .expect("grants");
+    assert_eq!(grants.len(), 2);
+    assert!(grants
+        .iter()
+        .all(|g| g.client_id == spa && g.scopes.contains(&"openid".to_owned())));
+    let sessions = projections::sessions::active_for_user(&pool, &erin, now)
+        .await
+        .expect("sessions");
+    assert_eq!(sessions.len(), 1);
+
+    // Revoking one grant's refresh token ends that grant; signing out ends the session.
+    let r = browser()
+        .post(server.url("/oidc/token/revocation"))
+        .form(&[
+            ("client_id", spa.as_str()),
+            ("token", first["refresh_token"].as_str().expect("refresh")),
+        ])
+        .send()
+        .await
+        .expect("revoke");
+    assert_eq!(r.status(), 200);
+    let r = browser()
+        .get(server.url(&format!("/oidc/session/end?client_id={spa}")))
+        .header(COOKIE, jar.header())
+        .send()
+        .await
+        .expect("end");
+    assert_eq!(r.status(), 200);
+    settle(&server).await;
+    assert_eq!(
+        projections::grants::active_count(&pool, &erin, &spa)
+            .await
+            .expect("count"),
+        1
+    );
+    assert_eq!(
+        projections::grants::active_for_user(&pool, &erin, now)
+            .await
+            .expect("grants")
+            .len(),
+        1
+    );
+    assert!(projections::sessions::active_for_user(&pool, &erin, now)
+        .await
+        .expect("sessions")
+        .is_empty());
+    store.close().await;
 }

@@ -17,12 +17,14 @@ pub mod checkpoint;
 pub mod dump;
 pub mod error;
 pub mod event_stats;
+pub mod grants;
 mod mgmt;
 pub mod projector;
 mod replay;
 pub mod resources;
 pub mod roles;
 mod runner;
+pub mod sessions;
 mod sql;
 pub mod users;
 

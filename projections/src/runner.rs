@@ -123,6 +123,8 @@ pub fn standard_projectors() -> Vec<Arc<dyn Projector>> {
         Arc::new(crate::applications::ApplicationsProjector),
         Arc::new(crate::resources::ResourcesProjector),
         Arc::new(crate::roles::RolesProjector),
+        Arc::new(crate::sessions::SessionsProjector),
+        Arc::new(crate::grants::GrantsProjector),
     ]
 }
 
