@@ -25,6 +25,7 @@ both_backends!(
     introspection_revocation_and_end_session,
     parallel_redemptions_have_exactly_one_winner,
     session_and_grant_read_models_follow_the_flow,
+    registration_consent_and_resource_tokens,
 );
 
 const CB: &str = "http://127.0.0.1:9/cb";
@@ -913,4 +914,193 @@ async fn session_and_grant_read_models_follow_the_flow(backend: Backend) {
         .expect("sessions")
         .is_empty());
     store.close().await;
+}
+
+/// GETs a hosted page with the jar's cookies; returns its CSRF token.
+async fn page_csrf(server: &Server, jar: &Jar, path: &str) -> (u16, String) {
+    let r = browser()
+        .get(server.url(path))
+        .header(COOKIE, jar.header())
+        .send()
+        .await
+        .expect("page");
+    let status = r.status().as_u16();
+    let html = r.text().await.expect("html");
+    (status, if status == 200 { csrf_of(&html) } else { html })
+}
+
+async fn post_page(
+    server: &Server,
+    jar: &mut Jar,
+    path: &str,
+    form: &[(&str, &str)],
+) -> reqwest::Response {
+    let r = browser()
+        .post(server.url(path))
+        .header(COOKIE, jar.header())
+        .form(form)
+        .send()
+        .await
+        .expect("post");
+    jar.take(&r);
+    r
+}
+
+async fn registration_consent_and_resource_tokens(backend: Backend) {
+    let Some(deployment) = Deployment::new(backend).await else {
+        return;
+    };
+    let server = deployment.start().await;
+    let (third, secret) = app(&server, "Traditional", true).await;
+    let secret = secret.expect("secret");
+    let b = browser();
+
+    // Registration (first_screen=register), then consent for the third-party app.
+    let mut jar = Jar::default();
+    let r = b
+        .get(auth_url(&server, &third, &[("first_screen", "register")]))
+        .send()
+        .await
+        .expect("auth");
+    assert_eq!(location(&r), "/register");
+    jar.take(&r);
+    let (status, csrf) = page_csrf(&server, &jar, "/register").await;
+    assert_eq!(status, 200);
+    let r = post_page(
+        &server,
+        &mut jar,
+        "/register",
+        &[
+            ("username", "frank"),
+            ("password", "short"),
+            ("csrf_token", &csrf),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), 400);
+    assert!(r.text().await.expect("html").contains("at least 8"));
+    let r = post_page(
+        &server,
+        &mut jar,
+        "/register",
+        &[
+            ("username", "frank"),
+            ("password", PASSWORD),
+            ("csrf_token", &csrf),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(location(&r), "/consent");
+    let users = json(server.get("/api/users?search=frank").await).await;
+    assert_eq!(users[0]["username"], "frank", "{users}");
+    let (status, csrf) = page_csrf(&server, &jar, "/consent").await;
+    assert_eq!(status, 200);
+    let r = post_page(
+        &server,
+        &mut jar,
+        "/consent",
+        &[("decision", "allow"), ("csrf_token", &csrf)],
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    let q = query(&location(&r));
+    let r = b
+        .post(server.url("/oidc/token"))
+        .basic_auth(&third, Some(&secret))
+        .form(&[
+            ("grant_type", "authorization_code"),
+            ("code", &q["code"]),
+            ("redirect_uri", CB),
+            ("code_verifier", VERIFIER),
+        ])
+        .send()
+        .await
+        .expect("token");
+    let tokens = json(r).await;
+    let refresh = tokens["refresh_token"]
+        .as_str()
+        .expect("refresh")
+        .to_owned();
+
+    // The signed-in browser is asked for consent again (third party); deny.
+    let r = b
+        .get(auth_url(&server, &third, &[]))
+        .header(COOKIE, jar.header())
+        .send()
+        .await
+        .expect("auth");
+    assert_eq!(location(&r), "/consent");
+    jar.take(&r);
+    let (_, csrf) = page_csrf(&server, &jar, "/consent").await;
+    let r = post_page(
+        &server,
+        &mut jar,
+        "/consent",
+        &[("decision", "deny"), ("csrf_token", &csrf)],
+    )
+    .await;
+    assert_eq!(query(&location(&r))["error"], "access_denied");
+    // prompt=login shows the form despite the session.
+    let url = auth_url(&server, &third, &[]).replace("prompt=consent", "prompt=login");
+    let r = b
+        .get(&url)
+        .header(COOKIE, jar.header())
+        .send()
+        .await
+        .expect("auth");
+    assert_eq!(location(&r), "/sign-in");
+
+    // Refresh with a resource: an RFC 9068 JWT for that audience, no scope the user lacks.
+    let refresh_with = |resource: &'static str, token: String| {
+        let (b, url, id, secret) = (
+            b.clone(),
+            server.url("/oidc/token"),
+            third.clone(),
+            secret.clone(),
+        );
+        async move {
+            let r = b
+                .post(url)
+                .basic_auth(&id, Some(&secret))
+                .form(&[
+                    ("grant_type", "refresh_token"),
+                    ("refresh_token", token.as_str()),
+                    ("resource", resource),
+                ])
+                .send()
+                .await
+                .expect("refresh");
+            (r.status().as_u16(), json(r).await)
+        }
+    };
+    let (status, body) = refresh_with("https://unknown.example/api", refresh.clone()).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("invalid_target"))
+    );
+    let (status, body) = refresh_with(common::MANAGEMENT_API, refresh.clone()).await;
+    assert_eq!(status, 200, "{body}");
+    let jwt = body["access_token"].as_str().expect("jwt");
+    let header = jsonwebtoken::decode_header(jwt).expect("a JWT");
+    assert_eq!(header.typ.as_deref(), Some("at+jwt"));
+    let r = b
+        .post(server.url("/oidc/token/introspection"))
+        .basic_auth(&third, Some(&secret))
+        .form(&[("token", jwt)])
+        .send()
+        .await
+        .expect("introspect");
+    let claims = json(r).await;
+    assert_eq!(claims["active"], true, "{claims}");
+    assert_eq!(claims["aud"], common::MANAGEMENT_API);
+    assert_eq!(
+        claims["scope"], "",
+        "users hold no roles yet, so no Management API scope"
+    );
+    assert_eq!(
+        me(&server, jwt).await.status(),
+        401,
+        "userinfo takes opaque tokens only"
+    );
 }
