@@ -30,9 +30,11 @@ pub fn builder(status: StatusCode) -> HttpResponseBuilder {
     r.insert_header((CONTENT_TYPE, "text/html; charset=utf-8"))
         .insert_header((CACHE_CONTROL, "no-store"))
         .insert_header(("x-frame-options", "DENY"))
+        // No `form-action`: browsers apply it to the redirect that follows a submit, and
+        // the sign-in form's redirect goes to the client.
         .insert_header((
             "content-security-policy",
-            "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
+            "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
         ));
     r
 }
