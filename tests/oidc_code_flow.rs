@@ -913,6 +913,28 @@ async fn session_and_grant_read_models_follow_the_flow(backend: Backend) {
         .await
         .expect("sessions")
         .is_empty());
+
+    // Invariant 1: rebuilt from the log, both read models are identical.
+    let projectors: [&dyn projections::Projector; 2] = [
+        &projections::grants::GrantsProjector,
+        &projections::sessions::SessionsProjector,
+    ];
+    let mut before = Vec::new();
+    for p in projectors {
+        before.push(projections::dump::dump(&pool, p).await.expect("dump"));
+    }
+    assert!(!before[0][0].rows.is_empty());
+    server.terminate(std::time::Duration::from_secs(15));
+    for name in ["grants", "sessions"] {
+        let (ok, out, err) = deployment.run(&["replay", "--projection", name]);
+        assert!(ok, "replay {name}: {out}{err}");
+    }
+    for (p, expected) in projectors.into_iter().zip(before) {
+        assert_eq!(
+            projections::dump::dump(&pool, p).await.expect("dump"),
+            expected
+        );
+    }
     store.close().await;
 }
 
