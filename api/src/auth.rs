@@ -39,6 +39,9 @@ fn is_public(path: &str) -> bool {
     path == "/api/status"
         || path == "/api/status/projections"
         || path.starts_with("/api/.well-known/")
+        // The Experience API is anonymous; it answers only to the sealed interaction cookie.
+        || path == "/api/experience"
+        || path.starts_with("/api/experience/")
 }
 
 fn needs_token(path: &str) -> bool {

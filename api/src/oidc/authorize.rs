@@ -182,6 +182,7 @@ async fn authorize(
         code_challenge: validated.challenge,
         needs_consent,
         signed_in: None,
+        experience: None,
         csrf: B64URL.encode(state.random.bytes::<24>()),
         expires_at: now.plus_seconds(secs(lifetimes.interaction)),
     };

@@ -179,7 +179,7 @@ pub async fn sign_in(
 }
 
 /// Appends one session command's events (a failure, or a sign-in awaiting consent).
-async fn record(
+pub(crate) async fn record(
     state: &AppState,
     request: &RequestContext,
     session_id: &str,
@@ -206,7 +206,7 @@ async fn record(
 }
 
 /// The user is who they say: start the session, then consent or the code.
-async fn signed_in(
+pub(crate) async fn signed_in(
     state: &AppState,
     request: &RequestContext,
     mut i: Interaction,
@@ -289,7 +289,7 @@ fn decoy() -> Option<&'static PasswordDigest> {
         .as_ref()
 }
 
-type Checked = Result<String, (SignInFailure, Option<String>)>;
+pub(crate) type Checked = Result<String, (SignInFailure, Option<String>)>;
 
 /// `Ok(Ok(user id))` when the credentials are good.
 async fn check_credentials(
@@ -302,9 +302,19 @@ async fn check_credentials(
     } else {
         Identifier::username(identifier)
     };
+    verify(state, parsed.ok(), password).await
+}
+
+/// Checks `password` for the user holding `identifier` (`None`: an identifier that cannot
+/// exist), at the same cost whether or not anyone holds it.
+pub(crate) async fn verify(
+    state: &AppState,
+    parsed: Option<Identifier>,
+    password: &str,
+) -> Result<Checked, StoreError> {
     let repo = state.store.repository();
     let mut user = None;
-    if let Ok(parsed) = parsed {
+    if let Some(parsed) = parsed {
         let claim = repo
             .load::<IdentifierClaim>(&state.store.identifier_stream_id(&parsed))
             .await?;

@@ -21,6 +21,9 @@ pub struct Interaction {
     /// The user already signed in (the session cookie was good) and only consent is left.
     #[serde(default)]
     pub signed_in: Option<SessionCookie>,
+    /// Experience API state (`/api/experience`), when a custom UI drives the sign-in.
+    #[serde(default)]
+    pub experience: Option<Experience>,
     /// Echoed by every form of this interaction (CSRF).
     pub csrf: String,
     pub expires_at: Timestamp,
@@ -33,4 +36,48 @@ pub struct SessionCookie {
     pub session_id: String,
     pub user_id: String,
     pub auth_time: Timestamp,
+}
+
+/// What the Experience API has established so far (reference §4.1–4.4).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Experience {
+    /// `SignIn` or `Register`.
+    pub event: String,
+    pub verifications: Vec<Verification>,
+    /// The user the interaction identified (signed in or just registered).
+    pub identified: Option<String>,
+    /// Set by `submit`: the browser may now resume at `/oidc/auth/<session id>`.
+    pub submitted: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "camelCase")]
+pub enum Verification {
+    /// A password checked against an existing user.
+    #[serde(rename_all = "camelCase")]
+    Password { id: String, user_id: String },
+    /// A username and password for a new account (the password already hashed; the
+    /// cookie is sealed, so the digest never travels readable).
+    #[serde(rename_all = "camelCase")]
+    NewPasswordIdentity {
+        id: String,
+        username: String,
+        digest: domain::password::PasswordDigest,
+    },
+}
+
+impl Verification {
+    pub fn id(&self) -> &str {
+        match self {
+            Self::Password { id, .. } | Self::NewPasswordIdentity { id, .. } => id,
+        }
+    }
+
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Password { .. } => "Password",
+            Self::NewPasswordIdentity { .. } => "NewPasswordIdentity",
+        }
+    }
 }

@@ -10,6 +10,7 @@
 //! stream; the stream, not the cookie, says whether the session still lives.
 
 pub mod cookies;
+pub mod experience;
 pub mod form;
 pub mod interaction;
 pub mod issue;
@@ -31,6 +32,7 @@ impl Default for Settings {
 }
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
+    experience::configure(cfg);
     cfg.service(
         web::resource("/sign-in")
             .route(web::get().to(form::show_sign_in))
