@@ -26,6 +26,7 @@ both_backends!(
     management_routes_need_a_token_with_scope_all,
     rotation_keeps_old_tokens_valid_and_signs_with_the_new_key,
     without_configured_credentials_the_first_start_writes_a_0600_file,
+    token_decisions_follow_management_changes,
 );
 
 const WEB_APP: &str = "seeded-web-app";
@@ -574,4 +575,70 @@ async fn without_configured_credentials_the_first_start_writes_a_0600_file(backe
     let server = deployment.start().await;
     assert_eq!(server.get("/api/users").await.status(), 200);
     let _ = server.management_token(ADMIN_ID, ADMIN_SECRET).await;
+}
+
+/// Requests management tokens for `id` until `done` holds for the response (the token
+/// endpoint's cache follows the log, so a change lands within moments).
+async fn await_token(server: &Server, id: &str, secret: &str, done: impl Fn(u16, &Value) -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let response = server
+            .token_request(Some((id, secret)), &management_form("all"))
+            .await;
+        let status = response.status().as_u16();
+        let body = json(response).await;
+        if done(status, &body) {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "token never changed: {status} {body}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+async fn token_decisions_follow_management_changes(backend: Backend) {
+    let Some(deployment) = Deployment::new(backend).await else {
+        return;
+    };
+    let server = deployment.start().await;
+    let created = server
+        .post_json(
+            "/api/applications",
+            &serde_json::json!({"name": "Worker", "type": "MachineToMachine"}),
+        )
+        .await;
+    assert_eq!(created.status(), 200);
+    let app = json(created).await;
+    let id = app["id"].as_str().unwrap().to_owned();
+    let secret = app["secret"].as_str().unwrap().to_owned();
+
+    // No role yet: a token, but without `all` (and the answer is now cached).
+    await_token(&server, &id, &secret, |s, b| s == 200 && b["scope"] == "").await;
+
+    // Given the management role, the next tokens carry `all`.
+    let assigned = server
+        .post_json(
+            &format!("/api/applications/{id}/roles"),
+            &serde_json::json!({"roleIds": ["management-api-access"]}),
+        )
+        .await;
+    assert!(assigned.status().is_success(), "{}", assigned.status());
+    await_token(&server, &id, &secret, |s, b| {
+        s == 200 && b["scope"] == "all"
+    })
+    .await;
+
+    // Its secret deleted, the client no longer authenticates.
+    let secrets = json(server.get(&format!("/api/applications/{id}/secrets")).await).await;
+    let name = secrets[0]["name"].as_str().unwrap().to_owned();
+    let deleted = server
+        .delete(&format!("/api/applications/{id}/secrets/{name}"))
+        .await;
+    assert!(deleted.status().is_success(), "{}", deleted.status());
+    await_token(&server, &id, &secret, |s, b| {
+        s == 401 && b["error"] == "invalid_client"
+    })
+    .await;
 }
