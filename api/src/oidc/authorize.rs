@@ -23,8 +23,8 @@ use domain::application::ApplicationType;
 use domain::oauth::lifetimes::Lifetimes;
 use domain::oauth::pkce::CodeChallenge;
 use domain::oauth::redirect;
-use domain::session::Session;
-use domain::StandardId;
+use domain::session::{Session, SessionCommand};
+use domain::{Aggregate, StandardId};
 use std::collections::HashMap;
 
 /// An error the client is told about through its redirect URI.
@@ -152,7 +152,7 @@ async fn authorize(
     let now = state.clock.now();
     let lifetimes = Lifetimes::default();
     // A live session skips the form unless the client asked to see it again.
-    let session = match usable_session(state, req, &validated).await {
+    let session = match usable_session(state, req, request, &validated).await {
         Ok(s) => s,
         Err(e) => {
             tracing::error!(error = %e, "cannot load the session");
@@ -353,6 +353,7 @@ fn validate(
 async fn usable_session(
     state: &AppState,
     req: &HttpRequest,
+    request: &RequestContext,
     v: &Validated,
 ) -> Result<Option<SessionCookie>, store::StoreError> {
     if v.prompt_login {
@@ -377,5 +378,38 @@ async fn usable_session(
         .aggregate
         .active(now)
         .is_some_and(|s| s.user_id == cookie.user_id);
+    if !live {
+        record_expiry(state, request, &cookie.session_id, &loaded).await;
+    }
     Ok(live.then_some(cookie))
+}
+
+/// A session past its lifetime that nobody has closed yet gets its `Expired` event now
+/// (the aggregate refuses while it still lives, and adds nothing to an ended session).
+async fn record_expiry(
+    state: &AppState,
+    request: &RequestContext,
+    session_id: &str,
+    loaded: &store::Loaded<Session>,
+) {
+    let now = state.clock.now();
+    let ctx = domain::CommandContext { now };
+    let Ok(events) = loaded.aggregate.handle(SessionCommand::Expire, &ctx) else {
+        return;
+    };
+    if events.is_empty() {
+        return;
+    }
+    let batch = store::AppendBatch {
+        streams: vec![store::Repository::stage::<Session>(
+            session_id,
+            store::ExpectedVersion::at(loaded.version),
+            &events,
+            &request.metadata(now),
+        )],
+    };
+    // Best effort: a conflict means someone else closed it; a failure is retried next time.
+    if let Err(e) = state.store.repository().append(batch).await {
+        tracing::debug!(error = %e, "session expiry not recorded");
+    }
 }

@@ -9,12 +9,15 @@
 //! The signed-in browser gets a `_session` cookie, also sealed, naming its `Session`
 //! stream; the stream, not the cookie, says whether the session still lives.
 
+pub mod consent;
 pub mod cookies;
+pub mod credentials;
 pub mod experience;
 pub mod form;
 pub mod interaction;
 pub mod issue;
 pub mod page;
+pub mod register;
 
 use actix_web::web;
 
@@ -41,14 +44,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     )
     .service(
         web::resource("/register")
-            .route(web::get().to(form::show_register))
-            .route(web::post().to(form::register))
+            .route(web::get().to(register::show_register))
+            .route(web::post().to(register::register))
             .default_service(web::to(crate::routes::method_not_allowed)),
     )
     .service(
         web::resource("/consent")
-            .route(web::get().to(form::show_consent))
-            .route(web::post().to(form::consent))
+            .route(web::get().to(consent::show_consent))
+            .route(web::post().to(consent::consent))
             .default_service(web::to(crate::routes::method_not_allowed)),
     );
 }

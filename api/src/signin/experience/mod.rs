@@ -1,0 +1,297 @@
+//! Logto's Experience API (`/api/experience`, reference §4.1–4.4) for the password
+//! sign-in and registration paths, so a custom sign-in UI can drive the interaction that
+//! `/oidc/auth` started. Anonymous, but every call needs the `_interaction` cookie; the
+//! experience state lives in that (sealed) cookie, updated on each answer. `submit`
+//! answers `{redirectTo: <endpoint>/oidc/auth/<uid>}`; following it ([`resume`]) starts
+//! the session and sends the browser on to the client (or to consent).
+
+mod verification;
+
+use super::cookies::{self, INTERACTION};
+use super::form;
+use super::interaction::{Experience, Interaction};
+use crate::error::ErrorBody;
+use crate::request::RequestContext;
+use crate::state::AppState;
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse, HttpResponseBuilder, ResponseError};
+use domain::oauth::lifetimes::Lifetimes;
+use domain::session::Session;
+use serde::Deserialize;
+use serde_json::json;
+
+/// A refusal in Logto's body (`{code, message}`).
+#[derive(Debug, thiserror::Error)]
+#[error("{code}: {message}")]
+pub struct ExperienceError {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+}
+
+pub(super) fn refuse(
+    status: StatusCode,
+    code: &'static str,
+    message: impl Into<String>,
+) -> ExperienceError {
+    ExperienceError {
+        status,
+        code,
+        message: message.into(),
+    }
+}
+
+pub(super) fn internal(e: impl std::fmt::Display) -> ExperienceError {
+    tracing::error!(error = %e, "experience API failed");
+    refuse(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "unknown_error",
+        "internal server error",
+    )
+}
+
+impl ResponseError for ExperienceError {
+    fn status_code(&self) -> StatusCode {
+        self.status
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        HttpResponse::build(self.status).json(ErrorBody {
+            code: self.code.to_owned(),
+            message: self.message.clone(),
+            data: None,
+            details: None,
+        })
+    }
+}
+
+pub(super) type Answer = Result<HttpResponse, ExperienceError>;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    let na = || web::to(crate::routes::method_not_allowed);
+    cfg.service(
+        web::resource("/api/experience")
+            .route(web::put().to(start))
+            .default_service(na()),
+    )
+    .service(
+        web::resource("/api/experience/interaction-event")
+            .route(web::put().to(set_event))
+            .default_service(na()),
+    )
+    .service(
+        web::resource("/api/experience/interaction")
+            .route(web::get().to(show))
+            .default_service(na()),
+    )
+    .service(
+        web::resource("/api/experience/verification/password")
+            .route(web::post().to(verification::password))
+            .default_service(na()),
+    )
+    .service(
+        web::resource("/api/experience/verification/new-password-identity")
+            .route(web::post().to(verification::new_password_identity))
+            .default_service(na()),
+    )
+    .service(
+        web::resource("/api/experience/identification")
+            .route(web::post().to(verification::identification))
+            .default_service(na()),
+    )
+    .service(
+        web::resource("/api/experience/submit")
+            .route(web::post().to(submit))
+            .default_service(na()),
+    )
+    .service(
+        web::resource("/oidc/auth/{uid}")
+            .route(web::get().to(resume))
+            .default_service(na()),
+    );
+}
+
+pub(super) fn interaction(
+    state: &AppState,
+    req: &HttpRequest,
+) -> Result<Interaction, ExperienceError> {
+    cookies::open::<Interaction>(state, req, INTERACTION)
+        .filter(|i| state.clock.now() < i.expires_at)
+        .ok_or_else(|| {
+            refuse(
+                StatusCode::BAD_REQUEST,
+                "session.not_found",
+                "Session not found.",
+            )
+        })
+}
+
+pub(super) fn experience(i: &mut Interaction) -> Result<&mut Experience, ExperienceError> {
+    i.experience.as_mut().ok_or_else(|| {
+        refuse(
+            StatusCode::BAD_REQUEST,
+            "session.interaction_not_found",
+            "Interaction not found: start it with PUT /api/experience.",
+        )
+    })
+}
+
+/// An answer carrying the updated interaction cookie.
+pub(super) fn with_cookie(
+    state: &AppState,
+    i: &Interaction,
+    mut r: HttpResponseBuilder,
+    body: Option<serde_json::Value>,
+) -> Answer {
+    cookies::set(
+        state,
+        &mut r,
+        INTERACTION,
+        i,
+        Lifetimes::default().interaction,
+    )
+    .map_err(internal)?;
+    Ok(match body {
+        Some(b) => r.json(b),
+        None => r.finish(),
+    })
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EventBody {
+    interaction_event: String,
+}
+
+fn check_event(event: &str) -> Result<(), ExperienceError> {
+    match event {
+        "SignIn" | "Register" => Ok(()),
+        "ForgotPassword" => Err(refuse(
+            StatusCode::BAD_REQUEST,
+            "session.not_supported_for_forgot_password",
+            "Password reset is not supported yet.",
+        )),
+        _ => Err(refuse(
+            StatusCode::BAD_REQUEST,
+            "guard.invalid_input",
+            "interactionEvent must be SignIn or Register",
+        )),
+    }
+}
+
+async fn start(state: web::Data<AppState>, req: HttpRequest, body: web::Json<EventBody>) -> Answer {
+    let mut i = interaction(&state, &req)?;
+    check_event(&body.interaction_event)?;
+    if body.interaction_event == "Register" && !state.sign_in.registration {
+        return Err(refuse(
+            StatusCode::FORBIDDEN,
+            "user.registration_disabled",
+            "Registration is disabled.",
+        ));
+    }
+    i.experience = Some(Experience {
+        event: body.interaction_event.clone(),
+        verifications: vec![],
+        identified: None,
+        submitted: false,
+    });
+    with_cookie(&state, &i, HttpResponse::NoContent(), None)
+}
+
+async fn set_event(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Json<EventBody>,
+) -> Answer {
+    let mut i = interaction(&state, &req)?;
+    check_event(&body.interaction_event)?;
+    let e = experience(&mut i)?;
+    e.event = body.interaction_event.clone();
+    e.identified = None;
+    with_cookie(&state, &i, HttpResponse::NoContent(), None)
+}
+
+async fn show(state: web::Data<AppState>, req: HttpRequest) -> Answer {
+    let mut i = interaction(&state, &req)?;
+    let e = experience(&mut i)?;
+    let records: Vec<_> = e
+        .verifications
+        .iter()
+        .map(|v| json!({"id": v.id(), "type": v.kind()}))
+        .collect();
+    Ok(HttpResponse::Ok().json(json!({
+        "interactionEvent": e.event,
+        "userId": e.identified,
+        "verificationRecords": records,
+    })))
+}
+
+async fn submit(state: web::Data<AppState>, req: HttpRequest) -> Answer {
+    let mut i = interaction(&state, &req)?;
+    let session_id = i.session_id.clone();
+    let e = experience(&mut i)?;
+    if e.identified.is_none() {
+        return Err(refuse(
+            StatusCode::BAD_REQUEST,
+            "session.identifier_not_found",
+            "No user has been identified yet.",
+        ));
+    }
+    e.submitted = true;
+    let redirect_to = format!(
+        "{}/oidc/auth/{session_id}",
+        state.endpoint.trim_end_matches('/')
+    );
+    with_cookie(
+        &state,
+        &i,
+        HttpResponse::Ok(),
+        Some(json!({ "redirectTo": redirect_to })),
+    )
+}
+
+/// `GET /oidc/auth/{uid}`: the browser comes back after `submit`.
+async fn resume(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    request: RequestContext,
+    uid: web::Path<String>,
+) -> HttpResponse {
+    let found = interaction(&state, &req)
+        .ok()
+        .filter(|i| i.session_id == *uid);
+    let Some(i) = found else {
+        return super::page::error(
+            StatusCode::BAD_REQUEST,
+            "Sign-in expired",
+            "This sign-in is no longer valid. Go back to the application and start again.",
+        );
+    };
+    let user_id = i
+        .experience
+        .as_ref()
+        .filter(|e| e.submitted)
+        .and_then(|e| e.identified.clone());
+    let Some(user_id) = user_id else {
+        let mut r = HttpResponse::SeeOther();
+        r.insert_header(("location", "/sign-in"));
+        return r.finish();
+    };
+    let version = match state
+        .store
+        .repository()
+        .load::<Session>(&i.session_id)
+        .await
+    {
+        Ok(l) => l.version,
+        Err(e) => {
+            tracing::error!(error = %e, "resume: cannot load the session");
+            return super::page::error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Something went wrong",
+                "Please try again later.",
+            );
+        }
+    };
+    form::signed_in(&state, &request, i, user_id, version).await
+}
