@@ -53,6 +53,8 @@ pub struct UserState {
     pub password: Option<PasswordDigest>,
     pub application_id: Option<String>,
     pub is_suspended: bool,
+    /// User roles held, in assignment order.
+    pub role_ids: Vec<String>,
 }
 
 /// The aggregate: nothing yet, a live user, or a deleted one (a deleted id is never reused).
@@ -75,6 +77,10 @@ pub enum UserCommand {
     UpdateCustomData(Map<String, Value>),
     SetPassword(PasswordDigest),
     SetSuspended(bool),
+    /// Role ids must name live `User` roles (checked by the caller); ids already held
+    /// are skipped, so assigning them again appends nothing.
+    AssignRoles(Vec<String>),
+    RemoveRole(String),
     Delete,
 }
 
@@ -84,6 +90,8 @@ pub enum UserError {
     NotFound,
     #[error("user already exists")]
     AlreadyExists,
+    #[error("the user does not hold that role")]
+    RoleNotAssigned,
 }
 
 impl User {
@@ -114,6 +122,7 @@ impl Aggregate for User {
                     password: e.password.clone(),
                     application_id: e.application_id.clone(),
                     is_suspended: false,
+                    role_ids: vec![],
                 }))
             }
             (UserEvent::UserDetailsUpdated(e), Self::Active(s)) => s.details = e.details.clone(),
@@ -123,6 +132,16 @@ impl Aggregate for User {
             (UserEvent::UserPasswordSet(e), Self::Active(s)) => s.password = e.password.clone(),
             (UserEvent::UserSuspended(_), Self::Active(s)) => s.is_suspended = true,
             (UserEvent::UserUnsuspended(_), Self::Active(s)) => s.is_suspended = false,
+            (UserEvent::UserRolesAssigned(e), Self::Active(s)) => {
+                for id in &e.role_ids {
+                    if !s.role_ids.contains(id) {
+                        s.role_ids.push(id.clone());
+                    }
+                }
+            }
+            (UserEvent::UserRoleRemoved(e), Self::Active(s)) => {
+                s.role_ids.retain(|r| *r != e.role_id)
+            }
             (UserEvent::UserDeleted(_), _) => *self = Self::Deleted,
             // An event for a user that is not live changes nothing; the log decides order.
             _ => {}
@@ -180,6 +199,25 @@ impl Aggregate for User {
                 } else {
                     UserEvent::UserUnsuspended(UserUnsuspended {})
                 }
+            }
+            UserCommand::AssignRoles(ids) => {
+                let held = &self.live()?.role_ids;
+                let mut new: Vec<String> = Vec::new();
+                for id in ids {
+                    if !held.contains(&id) && !new.contains(&id) {
+                        new.push(id);
+                    }
+                }
+                if new.is_empty() {
+                    return Ok(vec![]);
+                }
+                UserEvent::UserRolesAssigned(UserRolesAssigned { role_ids: new })
+            }
+            UserCommand::RemoveRole(role_id) => {
+                if !self.live()?.role_ids.contains(&role_id) {
+                    return Err(UserError::RoleNotAssigned);
+                }
+                UserEvent::UserRoleRemoved(UserRoleRemoved { role_id })
             }
             UserCommand::Delete => {
                 self.live()?;
@@ -270,6 +308,47 @@ mod tests {
         let user = User::default();
         assert_eq!(
             user.handle(UserCommand::SetSuspended(true), &CTX),
+            Err(UserError::NotFound)
+        );
+    }
+
+    #[test]
+    fn roles_are_assigned_once_and_removed_only_if_held() {
+        let mut user = User::default();
+        run(&mut user, create("dave")).unwrap();
+        let events = run(
+            &mut user,
+            UserCommand::AssignRoles(vec!["r1".into(), "r2".into(), "r1".into()]),
+        )
+        .unwrap();
+        assert_eq!(
+            events,
+            vec![UserEvent::UserRolesAssigned(UserRolesAssigned {
+                role_ids: vec!["r1".into(), "r2".into()]
+            })]
+        );
+        assert!(run(&mut user, UserCommand::AssignRoles(vec!["r2".into()]))
+            .unwrap()
+            .is_empty());
+        run(&mut user, UserCommand::RemoveRole("r1".into())).unwrap();
+        assert_eq!(user.state().unwrap().role_ids, vec!["r2"]);
+        assert_eq!(
+            run(&mut user, UserCommand::RemoveRole("r1".into())),
+            Err(UserError::RoleNotAssigned)
+        );
+    }
+
+    #[test]
+    fn roles_of_a_missing_or_deleted_user_are_not_found() {
+        let mut user = User::default();
+        assert_eq!(
+            run(&mut user, UserCommand::AssignRoles(vec!["r".into()])),
+            Err(UserError::NotFound)
+        );
+        run(&mut user, create("erin")).unwrap();
+        run(&mut user, UserCommand::Delete).unwrap();
+        assert_eq!(
+            run(&mut user, UserCommand::RemoveRole("r".into())),
             Err(UserError::NotFound)
         );
     }

@@ -75,6 +75,21 @@ pub struct UserUnsuspended {}
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UserDeleted {}
 
+/// User roles given to the user (only those not yet held; they decide the scopes of the
+/// user's resource access tokens). The assignment lives on the user's stream: a user holds
+/// a handful of roles, a role may have a million users.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UserRolesAssigned {
+    pub role_ids: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UserRoleRemoved {
+    pub role_id: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", content = "data")]
 pub enum UserEvent {
@@ -85,6 +100,8 @@ pub enum UserEvent {
     UserSuspended(UserSuspended),
     UserUnsuspended(UserUnsuspended),
     UserDeleted(UserDeleted),
+    UserRolesAssigned(UserRolesAssigned),
+    UserRoleRemoved(UserRoleRemoved),
 }
 
 const DETAIL_FIELDS: &[&str] = &[
@@ -116,6 +133,8 @@ impl DomainEvent for UserEvent {
             Self::UserSuspended(_) => "UserSuspended",
             Self::UserUnsuspended(_) => "UserUnsuspended",
             Self::UserDeleted(_) => "UserDeleted",
+            Self::UserRolesAssigned(_) => "UserRolesAssigned",
+            Self::UserRoleRemoved(_) => "UserRoleRemoved",
         }
     }
 
@@ -132,7 +151,11 @@ impl DomainEvent for UserEvent {
             Self::UserDetailsUpdated(_) => DETAIL_FIELDS,
             Self::UserCustomDataUpdated(_) => &["customData"],
             Self::UserPasswordSet(_) => &["password"],
-            Self::UserSuspended(_) | Self::UserUnsuspended(_) | Self::UserDeleted(_) => &[],
+            Self::UserSuspended(_)
+            | Self::UserUnsuspended(_)
+            | Self::UserDeleted(_)
+            | Self::UserRolesAssigned(_)
+            | Self::UserRoleRemoved(_) => &[],
         }
     }
 
