@@ -26,6 +26,7 @@ pub mod roles;
 mod runner;
 pub mod sessions;
 mod sql;
+pub mod user_roles;
 pub mod users;
 
 pub use error::ProjectionError;

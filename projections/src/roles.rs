@@ -94,15 +94,14 @@ pub struct FeaturedApplication {
     pub app_type: String,
 }
 
-/// A `ListRoles` entry: the role with its assignment counts. Users are not assigned
-/// roles yet (user-role assignment is not built), so their count is always 0.
+/// A `ListRoles` entry: the role with its assignment counts (users from `user_roles`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RoleListItem {
     #[serde(flatten)]
     pub role: RoleView,
     pub users_count: u64,
-    pub featured_users: Vec<serde_json::Value>,
+    pub featured_users: Vec<crate::user_roles::FeaturedUser>,
     pub applications_count: u64,
     pub featured_applications: Vec<FeaturedApplication>,
 }
@@ -176,10 +175,12 @@ pub async fn list(
                 app_type: app.try_get(2)?,
             });
         }
+        let (users_count, featured_users) =
+            crate::user_roles::role_members(pool, &role.id, FEATURED).await?;
         items.push(RoleListItem {
             role,
-            users_count: 0,
-            featured_users: Vec::new(),
+            users_count,
+            featured_users,
             applications_count: apps.len() as u64,
             featured_applications: featured,
         });

@@ -125,6 +125,7 @@ pub fn standard_projectors() -> Vec<Arc<dyn Projector>> {
         Arc::new(crate::roles::RolesProjector),
         Arc::new(crate::sessions::SessionsProjector),
         Arc::new(crate::grants::GrantsProjector),
+        Arc::new(crate::user_roles::UserRolesProjector),
     ]
 }
 

@@ -90,6 +90,12 @@ fn apply(
         UserEvent::UserPasswordSet(set) => row.has_password = set.password.is_some(),
         UserEvent::UserSuspended(_) => row.is_suspended = true,
         UserEvent::UserUnsuspended(_) => row.is_suspended = false,
+        // Role assignments live in the `user_roles` read model; the row only follows the
+        // stream version (Logto's `updatedAt` does not move when roles change).
+        UserEvent::UserRolesAssigned(_) | UserEvent::UserRoleRemoved(_) => {
+            row.version = version;
+            return Ok(());
+        }
         UserEvent::UserCreated(_) | UserEvent::UserDeleted(_) => {}
     }
     row.updated_at = at;
