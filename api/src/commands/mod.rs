@@ -5,4 +5,5 @@ pub mod applications;
 pub mod exec;
 pub mod resources;
 pub mod roles;
+pub mod user_roles;
 pub mod users;

@@ -60,6 +60,8 @@ pub async fn create_user(
         Some(PasswordInput::Plain(plain)) => (None, Some(plain)),
         None => (None, None),
     };
+    // Logto gives every new user the default roles; they ride in the creating append.
+    let default_roles = super::user_roles::default_role_ids(state).await?;
 
     for attempt in 1..=MAX_ATTEMPTS {
         let now = state.clock.now();
@@ -94,7 +96,7 @@ pub async fn create_user(
 
         let loaded = repo.load::<User>(&user_id).await?;
         let mut user = loaded.aggregate;
-        let events = user
+        let mut events = user
             .handle(
                 UserCommand::Create {
                     details: input.details.clone(),
@@ -106,6 +108,16 @@ pub async fn create_user(
             )
             // A freshly generated id cannot exist; if it somehow does, it is our fault.
             .map_err(|e| ApiError::internal(format!("user {user_id}: {e}")))?;
+        if !default_roles.is_empty() {
+            let mut created = user.clone();
+            events.iter().for_each(|e| created.apply(e));
+            let assign = UserCommand::AssignRoles(default_roles.clone());
+            events.extend(
+                created
+                    .handle(assign, &ctx)
+                    .map_err(|e| ApiError::internal(format!("user {user_id}: {e}")))?,
+            );
+        }
         batch.streams.push(Repository::stage::<User>(
             &user_id,
             ExpectedVersion::at(loaded.version),

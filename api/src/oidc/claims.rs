@@ -2,7 +2,8 @@
 //!
 //! Values come from the `User` aggregate (the decision must see the latest profile);
 //! `created_at`/`updated_at` (epoch ms, as Logto) come from the users read model when it
-//! has the user, and are omitted otherwise. `roles` is left out: users hold no roles yet.
+//! has the user, and are omitted otherwise. `roles` (the names of the user's `User`
+//! roles) comes from the `user_roles` read model.
 
 use crate::state::AppState;
 use domain::user::User;
@@ -31,6 +32,15 @@ pub enum Target {
     UserInfo,
 }
 
+/// Why claims could not be read (a server failure, never the client's fault).
+#[derive(Debug, thiserror::Error)]
+pub enum ClaimsError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Projection(#[from] projections::ProjectionError),
+}
+
 /// `sub` plus the claims of `scopes`; `None` when the user no longer exists or is
 /// suspended (their tokens stop working).
 pub async fn of_user(
@@ -38,7 +48,7 @@ pub async fn of_user(
     user_id: &str,
     scopes: &[String],
     target: Target,
-) -> Result<Option<Map<String, Value>>, StoreError> {
+) -> Result<Option<Map<String, Value>>, ClaimsError> {
     let loaded = state.store.repository().load::<User>(user_id).await?;
     let Some(user) = loaded.aggregate.state() else {
         return Ok(None);
@@ -88,6 +98,11 @@ pub async fn of_user(
         if let Some(a) = profile.get("address").filter(|v| !v.is_null()) {
             c.insert("address".into(), a.clone());
         }
+    }
+    if has("roles") {
+        // Logto's default ID-token configuration includes `roles`; userinfo always does.
+        let names = projections::access::user_role_names(&state.store.read_pool, user_id).await?;
+        c.insert("roles".into(), json!(names));
     }
     if has("custom_data") && target == Target::UserInfo {
         c.insert(

@@ -8,9 +8,8 @@
 //!
 //! With `resource` (RFC 8707) the access token is an RFC 9068 JWT for that resource.
 //! Its scopes are the requested (default: granted) scopes that the resource defines AND
-//! the user holds through roles. Users hold no roles yet, so today such tokens carry an
-//! empty `scope`: the audience binding works, and no scope is ever handed out that the
-//! subject does not hold.
+//! the user holds through its `User` roles (`projections::access::user_scopes`), so no
+//! scope is ever handed out that the subject does not hold.
 
 use super::client_auth::{self, invalid_grant};
 use super::code::{user_client, MAX_ATTEMPTS};
@@ -131,8 +130,15 @@ pub async fn refresh(
                 )
             }
             Some(resource) => {
-                // Users hold no roles yet (see the module docs): no resource scope is held.
-                let held: Vec<String> = Vec::new();
+                // Only what the user holds through its User roles right now (read model:
+                // role changes through the API settle it before they answer).
+                let held = projections::access::user_scopes(
+                    &state.store.read_pool,
+                    &grant.issued.user_id,
+                    &resource.state.indicator,
+                )
+                .await
+                .map_err(OAuthError::server)?;
                 let scopes: Vec<String> = requested
                     .iter()
                     .filter(|s| resource.state.scopes.iter().any(|r| &r.name == *s))

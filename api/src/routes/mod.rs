@@ -8,6 +8,7 @@ pub mod resources;
 pub mod roles;
 pub mod status;
 pub mod user_input;
+pub mod user_roles;
 pub mod users;
 
 use crate::error::ApiError;
@@ -20,6 +21,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     applications::configure(cfg);
     resources::configure(cfg);
     roles::configure(cfg);
+    user_roles::configure(cfg);
     crate::oidc::configure(cfg);
     crate::signin::configure(cfg);
 }

@@ -1,0 +1,207 @@
+//! User roles in Logto's shape, from both sides: `/api/users/{userId}/roles` and
+//! `/api/roles/{id}/users`. Answers are read from the `user_roles`, `users` and `roles`
+//! read models after the write is projected (bounded wait).
+
+use super::input::{self, json_object, list_response, path_id};
+use crate::commands::exec::settle;
+use crate::commands::user_roles as cmd;
+use crate::error::ApiError;
+use crate::request::RequestContext;
+use crate::state::AppState;
+use actix_web::{web, HttpRequest, HttpResponse};
+use projections::{roles, user_roles, users};
+use serde_json::json;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    let na = || web::to(super::method_not_allowed);
+    cfg.service(
+        web::resource("/api/users/{userId}/roles")
+            .route(web::get().to(list_roles))
+            .route(web::post().to(assign_roles))
+            .route(web::put().to(replace_roles))
+            .default_service(na()),
+    )
+    .service(
+        web::resource("/api/users/{userId}/roles/{roleId}")
+            .route(web::delete().to(remove_role))
+            .default_service(na()),
+    )
+    .service(
+        web::resource("/api/roles/{id}/users")
+            .route(web::get().to(list_users))
+            .route(web::post().to(add_users))
+            .default_service(na()),
+    )
+    .service(
+        web::resource("/api/roles/{id}/users/{userId}")
+            .route(web::delete().to(remove_user))
+            .default_service(na()),
+    );
+}
+
+/// Every projector an answer here may join over.
+const MODELS: &[&str] = &[user_roles::NAME, users::NAME, roles::NAME];
+
+/// 404 unless user `id` is in the read model (after it caught up with the log head).
+async fn existing_user(state: &AppState, id: &str) -> Result<(), ApiError> {
+    path_id(id, "user")?;
+    settle(state, MODELS, None).await?;
+    match users::get(&state.store.read_pool, id).await? {
+        Some(_) => Ok(()),
+        None => Err(ApiError::NotExistsWithId {
+            entity: "user",
+            id: id.to_owned(),
+        }),
+    }
+}
+
+/// A page of `all` (Logto's relation lists are unpaginated unless asked).
+fn window_of<T>(all: Vec<T>, page: Option<crate::pagination::Page>) -> Vec<T> {
+    match input::window(page) {
+        Some(w) => all
+            .into_iter()
+            .skip(usize::try_from(w.offset).unwrap_or(usize::MAX))
+            .take(usize::try_from(w.limit).unwrap_or(usize::MAX))
+            .collect(),
+        None => all,
+    }
+}
+
+async fn list_roles(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = path.into_inner();
+    let pairs = crate::pagination::query_pairs(req.query_string())?;
+    let page = input::page(&pairs, false)?;
+    existing_user(&state, &id).await?;
+    let all = user_roles::roles_of(&state.store.read_pool, &id).await?;
+    let total = all.len() as u64;
+    let items = window_of(all, page);
+    Ok(list_response(
+        &state.endpoint,
+        &req,
+        &pairs,
+        page,
+        &items,
+        total,
+    ))
+}
+
+async fn role_ids(payload: web::Payload) -> Result<Vec<String>, ApiError> {
+    let mut body = json_object(payload).await?;
+    let ids = body.required_ids("roleIds");
+    body.finish()?;
+    Ok(ids)
+}
+
+async fn assign_roles(
+    state: web::Data<AppState>,
+    request: RequestContext,
+    path: web::Path<String>,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let id = path.into_inner();
+    path_id(&id, "user")?;
+    let ids = role_ids(payload).await?;
+    let (added, at) = cmd::assign(&state, &request, &id, ids.clone(), false).await?;
+    settle(&state, MODELS, at).await?;
+    Ok(HttpResponse::Created().json(json!({ "roleIds": ids, "addedRoleIds": added })))
+}
+
+async fn replace_roles(
+    state: web::Data<AppState>,
+    request: RequestContext,
+    path: web::Path<String>,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let id = path.into_inner();
+    path_id(&id, "user")?;
+    let ids = role_ids(payload).await?;
+    let (_, at) = cmd::assign(&state, &request, &id, ids.clone(), true).await?;
+    settle(&state, MODELS, at).await?;
+    Ok(HttpResponse::Ok().json(json!({ "roleIds": ids })))
+}
+
+async fn remove_role(
+    state: web::Data<AppState>,
+    request: RequestContext,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, role_id) = path.into_inner();
+    path_id(&id, "user")?;
+    path_id(&role_id, "role")?;
+    let at = cmd::remove(&state, &request, &id, &role_id).await?;
+    settle(&state, MODELS, at).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+async fn existing_role(state: &AppState, id: &str) -> Result<(), ApiError> {
+    path_id(id, "role")?;
+    settle(state, MODELS, None).await?;
+    match roles::get(&state.store.read_pool, id).await? {
+        Some(_) => Ok(()),
+        None => Err(ApiError::NotExistsWithId {
+            entity: "role",
+            id: id.to_owned(),
+        }),
+    }
+}
+
+async fn list_users(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = path.into_inner();
+    let pairs = crate::pagination::query_pairs(req.query_string())?;
+    let page = input::page(&pairs, false)?;
+    existing_role(&state, &id).await?;
+    let pool = &state.store.read_pool;
+    let (ids, total) = user_roles::users_with(pool, &id, input::window(page)).await?;
+    let mut views = Vec::with_capacity(ids.len());
+    for user_id in &ids {
+        // A user deleted between the two reads is simply left out.
+        if let Some(row) = users::get(pool, user_id).await? {
+            views.push(row.to_view()?);
+        }
+    }
+    Ok(list_response(
+        &state.endpoint,
+        &req,
+        &pairs,
+        page,
+        &views,
+        total,
+    ))
+}
+
+async fn add_users(
+    state: web::Data<AppState>,
+    request: RequestContext,
+    path: web::Path<String>,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let id = path.into_inner();
+    path_id(&id, "role")?;
+    let mut body = json_object(payload).await?;
+    let user_ids = body.required_ids("userIds");
+    body.finish()?;
+    let at = cmd::assign_to_users(&state, &request, &id, user_ids).await?;
+    settle(&state, MODELS, at).await?;
+    Ok(HttpResponse::Created().finish())
+}
+
+async fn remove_user(
+    state: web::Data<AppState>,
+    request: RequestContext,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, user_id) = path.into_inner();
+    path_id(&id, "role")?;
+    path_id(&user_id, "user")?;
+    let at = cmd::remove(&state, &request, &user_id, &id).await?;
+    settle(&state, MODELS, at).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
