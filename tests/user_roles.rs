@@ -115,6 +115,18 @@ async fn user_roles_are_assigned_listed_replaced_and_removed(backend: Backend) {
     let roles = expect(server.get("/api/roles?search=reader").await, 200).await;
     assert_eq!(roles[0]["usersCount"], 1, "{roles}");
     assert_eq!(roles[0]["featuredUsers"][0]["id"], alice.as_str());
+    let left = expect(
+        server
+            .get(&format!("/api/roles?type=User&excludeUserId={alice}"))
+            .await,
+        200,
+    )
+    .await;
+    let left: Vec<String> = left.as_array().expect("array").iter().map(id).collect();
+    assert!(
+        left.contains(&writer) && !left.contains(&reader),
+        "{left:?}"
+    );
 
     // Replace, then remove.
     let replaced = expect(
@@ -243,6 +255,15 @@ async fn resource_tokens_carry_only_scopes_the_user_holds(backend: Backend) {
         .expect("me");
     let claims = json(me).await;
     assert_eq!(claims["roles"], j!(["reader"]), "{claims}");
+    let discovery = json(
+        server
+            .get_anonymous("/oidc/.well-known/openid-configuration")
+            .await,
+    )
+    .await;
+    assert!(discovery["scopes_supported"]
+        .as_array()
+        .is_some_and(|s| s.contains(&j!("roles"))));
 
     let refresh = tokens["refresh_token"]
         .as_str()

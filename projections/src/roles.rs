@@ -83,6 +83,8 @@ pub struct RoleFilter {
     pub role_type: Option<String>,
     /// Leave out roles this application holds (the roles still assignable to it).
     pub exclude_application_id: Option<String>,
+    /// Leave out roles this user holds (Logto's `excludeUserId`).
+    pub exclude_user_id: Option<String>,
 }
 
 /// An application shown with a role in `ListRoles`.
@@ -122,6 +124,13 @@ pub async fn list(
         binds.push(app.clone());
         cond.push(format!(
             "id NOT IN (SELECT role_id FROM application_roles WHERE application_id = ${})",
+            binds.len()
+        ));
+    }
+    if let Some(user) = &filter.exclude_user_id {
+        binds.push(user.clone());
+        cond.push(format!(
+            "id NOT IN (SELECT role_id FROM user_roles WHERE user_id = ${})",
             binds.len()
         ));
     }

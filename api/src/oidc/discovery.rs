@@ -40,13 +40,13 @@ async fn discovery(state: web::Data<AppState>) -> HttpResponse {
         "response_modes_supported": ["query"],
         "code_challenge_methods_supported": ["S256"],
         "authorization_response_iss_parameter_supported": true,
-        "scopes_supported": ["openid", "offline_access", "profile", "email", "phone", "address", "custom_data"],
+        "scopes_supported": ["openid", "offline_access", "profile", "email", "phone", "address", "custom_data", "roles"],
         "claims_supported": [
             "sub", "name", "family_name", "given_name", "middle_name", "nickname",
             "preferred_username", "profile", "picture", "website", "gender", "birthdate",
             "zoneinfo", "locale", "updated_at", "username", "created_at", "email",
             "email_verified", "phone_number", "phone_number_verified", "address",
-            "custom_data", "sid", "auth_time", "iss"
+            "custom_data", "roles", "sid", "auth_time", "iss"
         ],
         "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
         "id_token_signing_alg_values_supported": [alg],

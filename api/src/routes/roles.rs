@@ -86,6 +86,7 @@ async fn list(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpRespon
         search: last("search").or_else(|| last("search.name")).cloned(),
         role_type: last("type").cloned(),
         exclude_application_id: last("excludeApplicationId").cloned(),
+        exclude_user_id: last("excludeUserId").cloned(),
     };
     if let Some(t) = &filter.role_type {
         if role_type(t).is_none() {
@@ -95,6 +96,8 @@ async fn list(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpRespon
         }
     }
     settle(&state, MODELS, None).await?;
+    // `usersCount`, `featuredUsers` and `excludeUserId` read the user roles.
+    settle(&state, &[projections::user_roles::NAME], None).await?;
     let (items, total) = roles::list(&state.store.read_pool, &filter, input::window(page)).await?;
     Ok(list_response(
         &state.endpoint,
