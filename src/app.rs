@@ -161,6 +161,7 @@ async fn app_state(
         oidc,
         sign_in: api::signin::Settings {
             registration: config.registration,
+            lifetimes: config.lifetimes(),
         },
     };
     let bootstrap = api::bootstrap::BootstrapM2m {

@@ -24,6 +24,11 @@ const ENV_KEYS: &[&str] = &[
     "log",
     "bootstrap_m2m_id",
     "bootstrap_m2m_secret",
+    "registration",
+    "access_token_ttl",
+    "id_token_ttl",
+    "refresh_token_ttl",
+    "session_ttl",
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -63,6 +68,17 @@ pub struct Config {
     /// Whether the hosted `/register` page creates accounts (`TESSERA_REGISTRATION`).
     #[serde(default = "default_true")]
     pub registration: bool,
+    /// Token and session lifetimes in seconds (`TESSERA_ACCESS_TOKEN_TTL`,
+    /// `TESSERA_ID_TOKEN_TTL`, `TESSERA_REFRESH_TOKEN_TTL`, `TESSERA_SESSION_TTL`); unset:
+    /// Logto's defaults (3600, 3600, 14 days, 14 days).
+    #[serde(default)]
+    pub access_token_ttl: Option<u64>,
+    #[serde(default)]
+    pub id_token_ttl: Option<u64>,
+    #[serde(default)]
+    pub refresh_token_ttl: Option<u64>,
+    #[serde(default)]
+    pub session_ttl: Option<u64>,
 }
 
 fn default_true() -> bool {
@@ -104,6 +120,10 @@ impl Default for Config {
             bootstrap_m2m_id: None,
             bootstrap_m2m_secret: None,
             registration: true,
+            access_token_ttl: None,
+            id_token_ttl: None,
+            refresh_token_ttl: None,
+            session_ttl: None,
         }
     }
 }
@@ -159,6 +179,18 @@ impl Config {
             }
         }
         self
+    }
+
+    /// Server-wide lifetimes: Logto's defaults with the configured overrides.
+    pub fn lifetimes(&self) -> domain::oauth::lifetimes::Lifetimes {
+        let d = domain::oauth::lifetimes::Lifetimes::default();
+        domain::oauth::lifetimes::Lifetimes {
+            access_token: self.access_token_ttl.unwrap_or(d.access_token),
+            id_token: self.id_token_ttl.unwrap_or(d.id_token),
+            refresh_token: self.refresh_token_ttl.unwrap_or(d.refresh_token),
+            session: self.session_ttl.unwrap_or(d.session),
+            ..d
+        }
     }
 
     /// The log filter: `TESSERA_LOG`/`log`, else `RUST_LOG`, else `info`.
@@ -247,6 +279,24 @@ mod tests {
                 config.endpoint_for("127.0.0.1:1".parse().map_err(|_| "addr")?),
                 "https://id.example.com"
             );
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn registration_and_lifetimes_come_from_the_environment() {
+        Jail::expect_with(|jail| {
+            let config = Config::load(None).map_err(|e| e.to_string())?;
+            assert!(config.registration);
+            assert_eq!(config.lifetimes(), Default::default());
+            jail.set_env("TESSERA_REGISTRATION", "false");
+            jail.set_env("TESSERA_ACCESS_TOKEN_TTL", "60");
+            jail.set_env("TESSERA_SESSION_TTL", "600");
+            let config = Config::load(None).map_err(|e| e.to_string())?;
+            assert!(!config.registration);
+            let lifetimes = config.lifetimes();
+            assert_eq!((lifetimes.access_token, lifetimes.session), (60, 600));
+            assert_eq!(lifetimes.id_token, 3600);
             Ok(())
         });
     }

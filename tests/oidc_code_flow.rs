@@ -27,6 +27,7 @@ both_backends!(
     session_and_grant_read_models_follow_the_flow,
     registration_consent_and_resource_tokens,
     experience_api_sign_in_and_registration,
+    expired_access_tokens_are_refused,
 );
 
 const CB: &str = "http://127.0.0.1:9/cb";
@@ -1363,4 +1364,53 @@ async fn experience_api_sign_in_and_registration(backend: Backend) {
     let tokens = redeem_spa(&server, &spa, &location(&r)).await;
     let info = json(me(&server, tokens["access_token"].as_str().expect("access")).await).await;
     assert_eq!(info["username"], "ivy");
+}
+
+async fn expired_access_tokens_are_refused(backend: Backend) {
+    let Some(deployment) = Deployment::new(backend).await else {
+        return;
+    };
+    let server = deployment
+        .start_with(&[("TESSERA_ACCESS_TOKEN_TTL", "1")])
+        .await;
+    let (spa, _) = app(&server, "SPA", false).await;
+    user(&server, "judy").await;
+    let tokens = tokens_for(&server, &spa, "judy").await;
+    assert_eq!(tokens["expires_in"], 1);
+    let access = tokens["access_token"].as_str().expect("access").to_owned();
+    assert_eq!(me(&server, &access).await.status(), 200);
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let r = me(&server, &access).await;
+    assert_eq!(r.status(), 401);
+    assert!(r.headers()[WWW_AUTHENTICATE]
+        .to_str()
+        .unwrap_or("")
+        .contains("invalid_token"));
+    let r = browser()
+        .post(server.url("/oidc/token/introspection"))
+        .form(&[("client_id", spa.as_str()), ("token", access.as_str())])
+        .send()
+        .await
+        .expect("introspect");
+    assert_eq!(json(r).await, j!({"active": false}));
+    // The refresh token still works and gives a fresh access token.
+    let (status, body) = token(
+        &server,
+        &[
+            ("grant_type", "refresh_token"),
+            ("client_id", &spa),
+            (
+                "refresh_token",
+                tokens["refresh_token"].as_str().expect("refresh"),
+            ),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        me(&server, body["access_token"].as_str().expect("access"))
+            .await
+            .status(),
+        200
+    );
 }

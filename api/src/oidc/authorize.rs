@@ -20,7 +20,6 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
 use base64::Engine;
 use domain::application::ApplicationType;
-use domain::oauth::lifetimes::Lifetimes;
 use domain::oauth::pkce::CodeChallenge;
 use domain::oauth::redirect;
 use domain::session::{Session, SessionCommand};
@@ -150,7 +149,7 @@ async fn authorize(
     };
 
     let now = state.clock.now();
-    let lifetimes = Lifetimes::default();
+    let lifetimes = state.sign_in.lifetimes;
     // A live session skips the form unless the client asked to see it again.
     let session = match usable_session(state, req, request, &validated).await {
         Ok(s) => s,

@@ -15,7 +15,6 @@ use crate::state::AppState;
 use actix_web::{web, HttpRequest, HttpResponse};
 use domain::application::ApplicationType;
 use domain::grant::{ends_in_revocation, Grant, GrantCommand, RefreshTokenIssued};
-use domain::oauth::lifetimes::Lifetimes;
 use domain::{Actor, Aggregate, CommandContext};
 use store::{AppendBatch, ExpectedVersion, Repository, StoreError};
 
@@ -72,7 +71,7 @@ async fn exchange(
         .filter(|p| p.generation.is_none())
         .ok_or_else(|| invalid_grant("the code is invalid"))?;
     let grant_id = presented.grant_id;
-    let lifetimes = Lifetimes::default();
+    let lifetimes = state.sign_in.lifetimes;
     let client_lifetimes = &app.settings.custom_client_metadata.lifetimes;
     let repo = state.store.repository();
 

@@ -24,7 +24,6 @@ use base64::Engine;
 use domain::grant::{
     ends_in_revocation, AccessTokenIssued, Grant, GrantCommand, IssuedSecret, Refusal,
 };
-use domain::oauth::lifetimes::Lifetimes;
 use domain::{Actor, Aggregate, CommandContext, Timestamp};
 use serde::Serialize;
 use store::{AppendBatch, ExpectedVersion, Repository, StoreError};
@@ -89,7 +88,7 @@ pub async fn refresh(
             ))
         }
     };
-    let lifetimes = Lifetimes::default();
+    let lifetimes = state.sign_in.lifetimes;
     let client_lifetimes = &app.settings.custom_client_metadata.lifetimes;
     let rotate = app.settings.custom_client_metadata.rotate_refresh_token != Some(false);
     let repo = state.store.repository();

@@ -11,7 +11,6 @@ use crate::state::AppState;
 use actix_web::http::header::LOCATION;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
-use domain::oauth::lifetimes::Lifetimes;
 use domain::session::{Session, SessionCommand, SignInFailed, SignInFailure, SignedIn};
 use domain::{Aggregate, CommandContext};
 use serde::Deserialize;
@@ -192,7 +191,7 @@ pub(crate) async fn signed_in(
     version: u64,
 ) -> HttpResponse {
     let now = state.clock.now();
-    let lifetimes = Lifetimes::default();
+    let lifetimes = state.sign_in.lifetimes;
     let event = SignedIn {
         user_id: user_id.clone(),
         auth_time: now,

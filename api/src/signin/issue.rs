@@ -6,7 +6,6 @@ use super::interaction::Interaction;
 use crate::request::RequestContext;
 use crate::state::AppState;
 use domain::grant::{AuthorizationCode, Grant, GrantCommand, GrantIssued};
-use domain::oauth::lifetimes::Lifetimes;
 use domain::oauth::secret::generate_secret;
 use domain::session::{Session, SessionCommand, SignedIn};
 use domain::{Aggregate, CommandContext, StandardId, Timestamp};
@@ -40,7 +39,7 @@ pub async fn complete(
 ) -> Result<String, IssueError> {
     let now = state.clock.now();
     let ctx = CommandContext { now };
-    let lifetimes = Lifetimes::default();
+    let lifetimes = state.sign_in.lifetimes;
     let mut metadata = request.metadata(now);
     metadata.actor = domain::Actor::User(subject.user_id.clone());
     let mut batch = AppendBatch::default();

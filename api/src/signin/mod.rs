@@ -26,11 +26,16 @@ use actix_web::web;
 pub struct Settings {
     /// Whether `/register` creates accounts (`TESSERA_REGISTRATION`, default on).
     pub registration: bool,
+    /// Code, token, session and interaction lifetimes (Logto's defaults, configurable).
+    pub lifetimes: domain::oauth::lifetimes::Lifetimes,
 }
 
 impl Default for Settings {
     fn default() -> Self {
-        Self { registration: true }
+        Self {
+            registration: true,
+            lifetimes: Default::default(),
+        }
     }
 }
 

@@ -15,7 +15,6 @@ use crate::request::RequestContext;
 use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse, HttpResponseBuilder, ResponseError};
-use domain::oauth::lifetimes::Lifetimes;
 use domain::session::Session;
 use serde::Deserialize;
 use serde_json::json;
@@ -148,7 +147,7 @@ pub(super) fn with_cookie(
         &mut r,
         INTERACTION,
         i,
-        Lifetimes::default().interaction,
+        state.sign_in.lifetimes.interaction,
     )
     .map_err(internal)?;
     Ok(match body {
