@@ -1413,4 +1413,34 @@ async fn expired_access_tokens_are_refused(backend: Backend) {
             .status(),
         200
     );
+    // An SPA's rotated refresh token keeps the old one's end (no sliding renewal).
+    let exp_of = |t: String| {
+        let (url, spa) = (server.url("/oidc/token/introspection"), spa.clone());
+        async move {
+            let r = browser()
+                .post(url)
+                .form(&[("client_id", spa.as_str()), ("token", t.as_str())])
+                .send()
+                .await
+                .expect("introspect");
+            json(r).await["exp"].clone()
+        }
+    };
+    let rotated = body["refresh_token"].as_str().expect("rotated").to_owned();
+    let exp = exp_of(rotated.clone()).await;
+    assert!(exp.as_i64().is_some(), "{exp}");
+    let (_, again) = token(
+        &server,
+        &[
+            ("grant_type", "refresh_token"),
+            ("client_id", &spa),
+            ("refresh_token", &rotated),
+        ],
+    )
+    .await;
+    let next = again["refresh_token"]
+        .as_str()
+        .expect("rotated again")
+        .to_owned();
+    assert_eq!(exp_of(next).await, exp);
 }

@@ -86,7 +86,14 @@ async fn exchange(
         };
         let scopes = grant.issued.scopes.clone();
         let access = issued::opaque(state, grant_id);
-        let wants_refresh = scopes.iter().any(|s| s == "offline_access");
+        // Logto: offline_access granted, or a web app that asked to always get one.
+        let always = app.app_type != ApplicationType::Native
+            && app
+                .settings
+                .custom_client_metadata
+                .always_issue_refresh_token
+                == Some(true);
+        let wants_refresh = always || scopes.iter().any(|s| s == "offline_access");
         let refresh = wants_refresh.then(|| issued::refresh(state, grant_id, 1));
         let command = GrantCommand::RedeemCode {
             client_id: client.id.clone(),

@@ -21,6 +21,7 @@ use crate::state::AppState;
 use actix_web::{HttpRequest, HttpResponse};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
 use base64::Engine;
+use domain::application::ApplicationType;
 use domain::grant::{
     ends_in_revocation, AccessTokenIssued, Grant, GrantCommand, IssuedSecret, Refusal,
 };
@@ -193,7 +194,12 @@ pub async fn refresh(
             access_token: record,
             rotate_to: next.as_ref().map(|n| IssuedSecret {
                 digest: n.digest.clone(),
-                expires_at: now.plus_seconds(secs(lifetimes.refresh_token_for(client_lifetimes))),
+                // SPAs keep the rotated token's remaining lifetime (no sliding renewal,
+                // as Logto, reference §1.5); other clients get a fresh one.
+                expires_at: match (&grant.refresh, app.app_type == ApplicationType::Spa) {
+                    (Some((_, current)), true) => current.expires_at,
+                    _ => now.plus_seconds(secs(lifetimes.refresh_token_for(client_lifetimes))),
+                },
             }),
         };
         let events = loaded
