@@ -28,6 +28,7 @@ both_backends!(
     registration_consent_and_resource_tokens,
     experience_api_sign_in_and_registration,
     expired_access_tokens_are_refused,
+    cookies_are_secure_behind_https_and_max_age_forces_sign_in,
 );
 
 const CB: &str = "http://127.0.0.1:9/cb";
@@ -1443,4 +1444,57 @@ async fn expired_access_tokens_are_refused(backend: Backend) {
         .expect("rotated again")
         .to_owned();
     assert_eq!(exp_of(next).await, exp);
+}
+
+async fn cookies_are_secure_behind_https_and_max_age_forces_sign_in(backend: Backend) {
+    let Some(deployment) = Deployment::new(backend).await else {
+        return;
+    };
+    {
+        let server = deployment
+            .start_with(&[("TESSERA_ENDPOINT", "https://id.example.test")])
+            .await;
+        let (spa, _) = app(&server, "SPA", false).await;
+        let r = browser()
+            .get(auth_url(&server, &spa, &[]))
+            .send()
+            .await
+            .expect("auth");
+        assert_eq!(location(&r), "/sign-in");
+        let cookie = r.headers()[SET_COOKIE].to_str().expect("cookie").to_owned();
+        assert!(cookie.starts_with("_interaction="), "{cookie}");
+        for attribute in ["; HttpOnly", "; SameSite=Lax", "; Secure", "; Path=/"] {
+            assert!(cookie.contains(attribute), "{cookie} lacks {attribute}");
+        }
+        server.terminate(std::time::Duration::from_secs(15));
+    }
+    let server = deployment.start().await;
+    let (spa, _) = app(&server, "SPA", false).await;
+    user(&server, "kim").await;
+    let mut jar = Jar::default();
+    sign_in(
+        &server,
+        &mut jar,
+        &auth_url(&server, &spa, &[]),
+        "kim",
+        PASSWORD,
+    )
+    .await;
+    assert!(!jar.header().contains("Secure"));
+    // A live session answers at once, unless max_age says it is too old.
+    let r = browser()
+        .get(auth_url(&server, &spa, &[("max_age", "3600")]))
+        .header(COOKIE, jar.header())
+        .send()
+        .await
+        .expect("auth");
+    assert!(location(&r).starts_with(CB));
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let r = browser()
+        .get(auth_url(&server, &spa, &[("max_age", "0")]))
+        .header(COOKIE, jar.header())
+        .send()
+        .await
+        .expect("auth");
+    assert_eq!(location(&r), "/sign-in");
 }
