@@ -155,17 +155,18 @@ pub async fn sign_in(
     signed_in(&state, &request, i, user_id, loaded.version).await
 }
 
-/// Appends one session command's events (a failure, or a sign-in awaiting consent).
+/// Appends one session command's events (a failure, or a sign-in awaiting consent);
+/// `false` when nothing was appended (refused, or another request changed the session).
 pub(crate) async fn record(
     state: &AppState,
     request: &RequestContext,
     session_id: &str,
     loaded: &store::Loaded<Session>,
     command: SessionCommand,
-) -> Result<(), StoreError> {
+) -> Result<bool, StoreError> {
     let now = state.clock.now();
     let Ok(events) = loaded.aggregate.handle(command, &CommandContext { now }) else {
-        return Ok(());
+        return Ok(false);
     };
     let batch = AppendBatch {
         streams: vec![Repository::stage::<Session>(
@@ -176,8 +177,9 @@ pub(crate) async fn record(
         )],
     };
     match state.store.repository().append(batch).await {
-        // A concurrent submit of the same form recorded its own outcome; nothing is lost.
-        Ok(_) | Err(StoreError::Conflict { .. }) => Ok(()),
+        Ok(_) => Ok(true),
+        // A concurrent submit of the same form recorded its own outcome.
+        Err(StoreError::Conflict { .. }) => Ok(false),
         Err(e) => Err(e),
     }
 }
@@ -218,7 +220,7 @@ pub(crate) async fn signed_in(
         if current.version != version {
             return expired();
         }
-        if let Err(e) = record(
+        match record(
             state,
             request,
             &i.session_id,
@@ -227,7 +229,10 @@ pub(crate) async fn signed_in(
         )
         .await
         {
-            return failed(e);
+            Ok(true) => {}
+            // Another submit of this interaction won: this one must not hold the session.
+            Ok(false) => return expired(),
+            Err(e) => return failed(e),
         }
         i.signed_in = Some(cookie.clone());
         let mut r = see_other("/consent");
