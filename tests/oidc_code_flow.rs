@@ -1201,6 +1201,18 @@ async fn experience_api_sign_in_and_registration(backend: Backend) {
         .await
         .expect("auth");
     jar.take(&r);
+    let (status, body) = experience(
+        &server,
+        &mut jar,
+        Method::PUT,
+        "/api/experience",
+        Some(j!({"interactionEvent": 7})),
+    )
+    .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (400, Some("guard.invalid_input"))
+    );
     let (status, _) = experience(
         &server,
         &mut jar,

@@ -156,6 +156,17 @@ pub(super) fn with_cookie(
     })
 }
 
+/// A JSON body, refused in Logto's shape (`guard.invalid_input`) when it does not parse.
+pub(super) fn parse<T: serde::de::DeserializeOwned>(raw: &[u8]) -> Result<T, ExperienceError> {
+    serde_json::from_slice(raw).map_err(|e| {
+        refuse(
+            StatusCode::BAD_REQUEST,
+            "guard.invalid_input",
+            format!("invalid body: {e}"),
+        )
+    })
+}
+
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct EventBody {
@@ -178,7 +189,8 @@ fn check_event(event: &str) -> Result<(), ExperienceError> {
     }
 }
 
-async fn start(state: web::Data<AppState>, req: HttpRequest, body: web::Json<EventBody>) -> Answer {
+async fn start(state: web::Data<AppState>, req: HttpRequest, raw: web::Bytes) -> Answer {
+    let body: EventBody = parse(&raw)?;
     let mut i = interaction(&state, &req)?;
     check_event(&body.interaction_event)?;
     if body.interaction_event == "Register" && !state.sign_in.registration {
@@ -197,11 +209,8 @@ async fn start(state: web::Data<AppState>, req: HttpRequest, body: web::Json<Eve
     with_cookie(&state, &i, HttpResponse::NoContent(), None)
 }
 
-async fn set_event(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    body: web::Json<EventBody>,
-) -> Answer {
+async fn set_event(state: web::Data<AppState>, req: HttpRequest, raw: web::Bytes) -> Answer {
+    let body: EventBody = parse(&raw)?;
     let mut i = interaction(&state, &req)?;
     check_event(&body.interaction_event)?;
     let e = experience(&mut i)?;

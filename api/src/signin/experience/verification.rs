@@ -1,7 +1,7 @@
 //! Experience API verifications and identification: a password for an existing user
 //! (sign-in), a new username + password (registration), and binding one to the interaction.
 
-use super::{experience, interaction, internal, refuse, with_cookie, Answer};
+use super::{experience, interaction, internal, parse, refuse, with_cookie, Answer};
 use crate::commands::users::{create_user, CreateUser, PasswordInput};
 use crate::error::ApiError;
 use crate::request::RequestContext;
@@ -50,8 +50,9 @@ pub(super) async fn password(
     state: web::Data<AppState>,
     req: HttpRequest,
     request: RequestContext,
-    body: web::Json<PasswordBody>,
+    raw: web::Bytes,
 ) -> Answer {
+    let body: PasswordBody = parse(&raw)?;
     let mut i = interaction(&state, &req)?;
     experience(&mut i)?;
     let checked = verify(&state, parse_identifier(&body.identifier), &body.password)
@@ -113,8 +114,9 @@ pub(super) async fn password(
 pub(super) async fn new_password_identity(
     state: web::Data<AppState>,
     req: HttpRequest,
-    body: web::Json<PasswordBody>,
+    raw: web::Bytes,
 ) -> Answer {
+    let body: PasswordBody = parse(&raw)?;
     let mut i = interaction(&state, &req)?;
     experience(&mut i)?;
     if body.identifier.kind != "username" {
@@ -192,11 +194,17 @@ pub(super) async fn identification(
     state: web::Data<AppState>,
     req: HttpRequest,
     request: RequestContext,
-    body: Option<web::Json<IdentificationBody>>,
+    raw: web::Bytes,
 ) -> Answer {
+    // The body is optional (registration retries identification without one).
+    let body: Option<IdentificationBody> = if raw.iter().all(u8::is_ascii_whitespace) {
+        None
+    } else {
+        Some(parse(&raw)?)
+    };
     let mut i = interaction(&state, &req)?;
     let e = experience(&mut i)?;
-    let wanted = body.and_then(|b| b.into_inner().verification_id);
+    let wanted = body.and_then(|b| b.verification_id);
     let record = e
         .verifications
         .iter()
