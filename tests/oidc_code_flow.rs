@@ -474,6 +474,12 @@ async fn refusals_of_the_code_flow(backend: Backend) {
         assert_eq!(q["state"], "st8");
         assert_eq!(q["iss"], server.url("/oidc"));
     }
+    let r = b
+        .get(auth_url(&server, &spa, &[("request_uri", "urn:x")]))
+        .send()
+        .await
+        .expect("auth");
+    assert_eq!(query(&location(&r))["error"], "request_uri_not_supported");
     // prompt=none without a session.
     let r = b
         .get(auth_url(&server, &spa, &[("prompt", "none")]))

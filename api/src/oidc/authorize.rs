@@ -244,6 +244,19 @@ fn validate(
             "machine-to-machine applications cannot sign users in",
         ));
     }
+    // OpenID Connect Core §6: request objects are not supported (discovery says so too).
+    for (param, error) in [
+        ("request", "request_not_supported"),
+        ("request_uri", "request_uri_not_supported"),
+        ("registration", "registration_not_supported"),
+    ] {
+        if params.contains_key(param) {
+            return Err(refuse(
+                error,
+                format!("the {param} parameter is not supported"),
+            ));
+        }
+    }
     match params.get("response_type").map(String::as_str) {
         Some("code") => {}
         Some(_) => {
