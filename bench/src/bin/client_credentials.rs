@@ -10,13 +10,10 @@
 //! the N connections sends requests back to back; after a 2 s warm-up, latencies are
 //! recorded per request; the run ends at `--seconds` or `--max-requests`.
 
-use std::net::{IpAddr, ToSocketAddrs};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-
-const WARMUP: Duration = Duration::from_secs(2);
-const RESOURCE: &str = "https://default.logto.app/api";
+use tessera_bench::{form_body, loopback_only, percentile, MANAGEMENT_API as RESOURCE, WARMUP};
 
 struct Args {
     url: String,
@@ -65,31 +62,6 @@ fn parse_args() -> Result<Args, String> {
     Ok(args)
 }
 
-/// Refuses any target that is not on this machine.
-fn loopback_only(url: &str) -> Result<(), String> {
-    let rest = url
-        .strip_prefix("http://")
-        .ok_or("--url must be http://<loopback>:<port>")?;
-    let host_port = rest.split('/').next().unwrap_or(rest);
-    let addrs: Vec<IpAddr> = host_port
-        .to_socket_addrs()
-        .map_err(|e| format!("cannot resolve {host_port}: {e}"))?
-        .map(|a| a.ip())
-        .collect();
-    if addrs.is_empty() || !addrs.iter().all(IpAddr::is_loopback) {
-        return Err(format!("{host_port} is not a loopback address; refusing"));
-    }
-    Ok(())
-}
-
-fn percentile(sorted: &[u64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return 0.0;
-    }
-    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[i] as f64 / 1000.0
-}
-
 #[tokio::main]
 async fn main() -> Result<(), String> {
     let args = parse_args()?;
@@ -102,7 +74,7 @@ async fn main() -> Result<(), String> {
         "token" => format!("{}/oidc/token", args.url),
         _ => format!("{}/oidc/.well-known/openid-configuration", args.url),
     };
-    let form = serde_urlencoded_body(&[
+    let form = form_body(&[
         ("grant_type", "client_credentials"),
         ("resource", RESOURCE),
         ("scope", "all"),
@@ -179,23 +151,4 @@ async fn main() -> Result<(), String> {
         percentile(&all, 0.99),
     );
     Ok(())
-}
-
-fn serde_urlencoded_body(pairs: &[(&str, &str)]) -> String {
-    pairs
-        .iter()
-        .map(|(k, v)| format!("{k}={}", encode(v)))
-        .collect::<Vec<_>>()
-        .join("&")
-}
-
-fn encode(v: &str) -> String {
-    v.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
