@@ -26,6 +26,7 @@ pub mod roles;
 mod runner;
 pub mod sessions;
 mod sql;
+mod tail;
 pub mod user_roles;
 pub mod users;
 

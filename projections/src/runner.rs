@@ -7,6 +7,7 @@ use crate::checkpoint;
 use crate::error::ProjectionError;
 use crate::event_stats::EventStatsProjector;
 use crate::projector::Projector;
+use crate::tail::SharedTail;
 use crate::users::UsersProjector;
 use serde::Serialize;
 use sqlx::AnyPool;
@@ -164,6 +165,8 @@ impl ProjectionRunner {
                 })
             })
             .collect();
+        // One shared read of the tail for every projector (see `tail.rs`).
+        let log: Arc<dyn EventLog> = Arc::new(SharedTail::new(log, crate::tail::DEFAULT_CAPACITY));
         Self {
             inner: Arc::new(Inner {
                 log,
