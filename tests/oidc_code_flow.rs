@@ -29,6 +29,7 @@ both_backends!(
     experience_api_sign_in_and_registration,
     expired_access_tokens_are_refused,
     cookies_are_secure_behind_https_and_max_age_forces_sign_in,
+    wildcard_redirect_uris_follow_logtos_rules,
 );
 
 const CB: &str = "http://127.0.0.1:9/cb";
@@ -1515,4 +1516,72 @@ async fn cookies_are_secure_behind_https_and_max_age_forces_sign_in(backend: Bac
         .await
         .expect("auth");
     assert_eq!(location(&r), "/sign-in");
+}
+
+/// Logto's wildcard redirect URIs for web apps: `*` within one hostname label or in the
+/// path; broad patterns refused at registration; a non-matching URI gets the error page.
+async fn wildcard_redirect_uris_follow_logtos_rules(backend: Backend) {
+    let Some(deployment) = Deployment::new(backend).await else {
+        return;
+    };
+    let server = deployment.start().await;
+    let create = |uris: Value| {
+        j!({
+            "name": "wildcard app",
+            "type": "Traditional",
+            "oidcClientMetadata": { "redirectUris": uris, "postLogoutRedirectUris": [] },
+        })
+    };
+    let broad = server
+        .post_json("/api/applications", &create(j!(["https://*.com/cb"])))
+        .await;
+    assert_eq!(
+        broad.status(),
+        400,
+        "a wildcard in the last two labels is refused"
+    );
+    let r = server
+        .post_json(
+            "/api/applications",
+            &create(j!([
+                "https://*.apps.example.com/cb",
+                "https://app.example.com/cb/*"
+            ])),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let client = json(r).await["id"].as_str().expect("id").to_owned();
+
+    let b = browser();
+    let auth = |redirect: &str| {
+        auth_url(&server, &client, &[]).replace(
+            &format!("redirect_uri={}", "http%3A%2F%2F127.0.0.1%3A9%2Fcb"),
+            &format!(
+                "redirect_uri={}",
+                reqwest::Url::parse_with_params("x:/", &[("v", redirect)])
+                    .expect("encode")
+                    .query()
+                    .unwrap_or_default()
+                    .trim_start_matches("v=")
+            ),
+        )
+    };
+    for ok in [
+        "https://tenant.apps.example.com/cb",
+        "https://app.example.com/cb/deep/path",
+    ] {
+        let r = b.get(auth(ok)).send().await.expect("auth");
+        assert_eq!(r.status(), 303, "{ok} matches a registered pattern");
+        assert_eq!(location(&r), "/sign-in");
+    }
+    for refused in [
+        "https://a.b.apps.example.com/cb",
+        "https://tenant.apps.example.com/other",
+        "https://*.apps.example.com/cb",
+        "http://tenant.apps.example.com/cb",
+    ] {
+        let r = b.get(auth(refused)).send().await.expect("auth");
+        assert_eq!(r.status(), 400, "{refused} must not match");
+        assert!(r.headers().get(LOCATION).is_none());
+    }
 }

@@ -14,6 +14,7 @@ use crate::state::AppState;
 use actix_web::http::header::LOCATION;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
+use domain::oauth::redirect;
 use domain::session::{Session, SessionCommand};
 use domain::{Actor, Aggregate, CommandContext};
 use serde_json::Value;
@@ -85,11 +86,11 @@ async fn end(
             Err(e) => return failed(e),
         };
         let registered = app.state().is_some_and(|a| {
-            a.settings
-                .oidc_client_metadata
-                .post_logout_redirect_uris
-                .iter()
-                .any(|r| r == uri)
+            redirect::matches_post_logout(
+                &a.settings.oidc_client_metadata.post_logout_redirect_uris,
+                uri,
+                a.redirect_rules(),
+            )
         });
         if !registered {
             return page::error(

@@ -5,3 +5,4 @@ pub mod lifetimes;
 pub mod pkce;
 pub mod redirect;
 pub mod secret;
+pub mod wildcard;

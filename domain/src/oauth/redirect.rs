@@ -1,7 +1,9 @@
 //! Redirect URIs: validated when registered, matched exactly when presented (RFC 9700
-//! §4.1.3). The one relaxation is RFC 8252 §7.3: a native app's loopback IP redirect may
-//! use any port, since the port is chosen by the OS at run time.
+//! §4.1.3). Two relaxations: RFC 8252 §7.3 (a native app's loopback IP redirect may use
+//! any port, since the port is chosen by the OS at run time), and Logto's wildcard
+//! patterns for web apps (`wildcard.rs`), which an operator opts into by registering one.
 
+use super::wildcard::WildcardPattern;
 use url::{Host, Url};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -12,6 +14,10 @@ pub enum RedirectUriError {
     HasFragment(String),
     #[error("web application redirect URIs must use http or https: {0}")]
     NotHttp(String),
+    #[error("invalid wildcard redirect URI (a `*` may stand only in the hostname, not in its last two labels, or in the path): {0}")]
+    InvalidWildcard(String),
+    #[error("native application redirect URIs cannot contain wildcards: {0}")]
+    WildcardNotAllowed(String),
 }
 
 /// Which matching and registration rules apply.
@@ -25,6 +31,14 @@ pub enum RedirectRules {
 
 /// Checks a URI being registered for an application.
 pub fn validate(uri: &str, rules: RedirectRules) -> Result<(), RedirectUriError> {
+    if uri.contains('*') {
+        if rules == RedirectRules::Native {
+            return Err(RedirectUriError::WildcardNotAllowed(uri.to_owned()));
+        }
+        if WildcardPattern::parse(uri).is_none() {
+            return Err(RedirectUriError::InvalidWildcard(uri.to_owned()));
+        }
+    }
     let parsed = Url::parse(uri).map_err(|_| RedirectUriError::NotAbsolute(uri.to_owned()))?;
     if parsed.fragment().is_some() {
         return Err(RedirectUriError::HasFragment(uri.to_owned()));
@@ -35,15 +49,34 @@ pub fn validate(uri: &str, rules: RedirectRules) -> Result<(), RedirectUriError>
     Ok(())
 }
 
-/// Whether `presented` is one of `registered`.
+/// Whether `presented` is one of `registered` (a redirect URI at the authorization endpoint).
 pub fn matches(registered: &[String], presented: &str, rules: RedirectRules) -> bool {
-    if registered.iter().any(|r| r == presented) {
+    if matches_post_logout(registered, presented, rules) {
         return true;
+    }
+    if presented.contains('*') {
+        return false;
     }
     rules == RedirectRules::Native
         && registered
             .iter()
             .any(|r| loopback_equal_ignoring_port(r, presented))
+}
+
+/// Whether `presented` is one of `registered`, without the loopback-port relaxation
+/// (RP-initiated logout has none, as in Logto).
+pub fn matches_post_logout(registered: &[String], presented: &str, rules: RedirectRules) -> bool {
+    // A value holding `*` is a pattern, never a target, even when registered verbatim.
+    if presented.contains('*') {
+        return false;
+    }
+    registered.iter().any(|r| r == presented)
+        || (rules == RedirectRules::Web
+            && registered
+                .iter()
+                .filter(|r| r.contains('*'))
+                .filter_map(|r| WildcardPattern::parse(r))
+                .any(|p| p.matches(presented)))
 }
 
 fn is_loopback_ip(url: &Url) -> bool {
@@ -132,6 +165,43 @@ mod tests {
             &r,
             "http://127.0.0.1:51234/cb",
             RedirectRules::Web
+        ));
+    }
+
+    #[test]
+    fn web_apps_match_registered_wildcards_and_native_apps_may_not_register_them() {
+        let r = reg(&[
+            "https://*.example.com/callback",
+            "https://exact.example.org/cb",
+        ]);
+        assert!(matches(
+            &r,
+            "https://tenant.example.com/callback",
+            RedirectRules::Web
+        ));
+        assert!(!matches(
+            &r,
+            "https://tenant.example.com/callback",
+            RedirectRules::Native
+        ));
+        assert!(!matches(
+            &r,
+            "https://*.example.com/callback",
+            RedirectRules::Web
+        ));
+        assert!(matches_post_logout(
+            &r,
+            "https://a.example.com/callback",
+            RedirectRules::Web
+        ));
+        assert!(validate("https://*.example.com/cb", RedirectRules::Web).is_ok());
+        assert_eq!(
+            validate("https://*.com/cb", RedirectRules::Web),
+            Err(RedirectUriError::InvalidWildcard("https://*.com/cb".into()))
+        );
+        assert!(matches!(
+            validate("myapp://*/cb", RedirectRules::Native),
+            Err(RedirectUriError::WildcardNotAllowed(_))
         ));
     }
 
