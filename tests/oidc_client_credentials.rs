@@ -325,16 +325,38 @@ async fn token_endpoint_refusals_follow_rfc_6749(backend: Backend) {
         .await;
     expect_oauth_error(missing, 400, "invalid_request").await;
 
-    // Not a form: still an OAuth error, never a 500.
-    let not_form = server
+    // A JSON body is accepted and converted, as Logto does (reference §1.2)…
+    let as_json = server
         .anonymous
         .post(server.url("/oidc/token"))
         .basic_auth(ADMIN_ID, Some(ADMIN_SECRET))
-        .json(&serde_json::json!({"grant_type": "client_credentials"}))
+        .json(&serde_json::json!({
+            "grant_type": "client_credentials",
+            "resource": [MANAGEMENT_API],
+            "scope": "all",
+        }))
         .send()
         .await
         .unwrap();
-    expect_oauth_error(not_form, 400, "invalid_request").await;
+    assert_eq!(as_json.status(), 200);
+    assert_eq!(json(as_json).await["scope"], "all");
+    // …any other body is still an OAuth error, never a 500.
+    for (content_type, body) in [
+        ("text/plain", "grant_type=client_credentials"),
+        ("application/json", "[1, 2]"),
+        ("application/json", r#"{"grant_type": {"nested": true}}"#),
+    ] {
+        let refused = server
+            .anonymous
+            .post(server.url("/oidc/token"))
+            .basic_auth(ADMIN_ID, Some(ADMIN_SECRET))
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        expect_oauth_error(refused, 400, "invalid_request").await;
+    }
     let garbage_basic = server
         .anonymous
         .post(server.url("/oidc/token"))

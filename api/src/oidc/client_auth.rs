@@ -25,22 +25,54 @@ impl Form {
     }
 }
 
-pub fn parse(req: &HttpRequest, body: &[u8]) -> Result<Form, OAuthError> {
-    let form = req
+/// The name/value pairs of an OAuth request body: `application/x-www-form-urlencoded` as
+/// RFC 6749 requires, or a JSON object, which Logto also accepts and converts (reference
+/// §1.2): string values as they are, numbers and booleans as text, arrays as repeated
+/// parameters.
+pub fn body_pairs(req: &HttpRequest, body: &[u8]) -> Result<Vec<(String, String)>, OAuthError> {
+    let content_type = req
         .headers()
         .get(CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| {
-            v.trim_start()
-                .starts_with("application/x-www-form-urlencoded")
-        });
-    if !form {
-        return Err(OAuthError::invalid_request(
-            "the body must be application/x-www-form-urlencoded",
-        ));
+        .map(|v| v.trim_start().to_ascii_lowercase())
+        .unwrap_or_default();
+    if content_type.starts_with("application/x-www-form-urlencoded") {
+        return serde_urlencoded::from_bytes(body)
+            .map_err(|_| OAuthError::invalid_request("the body is not a valid form"));
     }
-    let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(body)
-        .map_err(|_| OAuthError::invalid_request("the body is not a valid form"))?;
+    if content_type.starts_with("application/json") {
+        let object: serde_json::Map<String, serde_json::Value> = serde_json::from_slice(body)
+            .map_err(|_| OAuthError::invalid_request("the body is not a JSON object"))?;
+        let mut pairs = Vec::with_capacity(object.len());
+        for (name, value) in object {
+            let values = match value {
+                serde_json::Value::Array(items) => items,
+                other => vec![other],
+            };
+            for value in values {
+                let text = match value {
+                    serde_json::Value::String(s) => s,
+                    serde_json::Value::Number(n) => n.to_string(),
+                    serde_json::Value::Bool(b) => b.to_string(),
+                    serde_json::Value::Null => continue,
+                    _ => {
+                        return Err(OAuthError::invalid_request(format!(
+                            "parameter {name} must be a string"
+                        )))
+                    }
+                };
+                pairs.push((name.clone(), text));
+            }
+        }
+        return Ok(pairs);
+    }
+    Err(OAuthError::invalid_request(
+        "the body must be application/x-www-form-urlencoded (or JSON)",
+    ))
+}
+
+pub fn parse(req: &HttpRequest, body: &[u8]) -> Result<Form, OAuthError> {
+    let pairs = body_pairs(req, body)?;
     let mut out = Form::default();
     for (name, value) in pairs {
         if name == "resource" {

@@ -1,10 +1,12 @@
-//! `POST /oidc/token`. Today: `client_credentials` (RFC 6749 §4.4) with a `resource`
-//! (RFC 8707), answered with an RFC 9068 JWT access token; every issuance is an event.
+//! `POST /oidc/token`: client authentication and the grant dispatch. `client_credentials`
+//! (RFC 6749 §4.4) with a `resource` (RFC 8707) is handled here, answered with an RFC 9068
+//! JWT access token, every issuance an event; `authorization_code` and `refresh_token` live
+//! in `code.rs` and `refresh.rs`.
 
 use super::error::{OAuthCode, OAuthError};
 use crate::request::RequestContext;
 use crate::state::AppState;
-use actix_web::http::header::{AUTHORIZATION, CACHE_CONTROL, CONTENT_TYPE, PRAGMA};
+use actix_web::http::header::{AUTHORIZATION, CACHE_CONTROL, PRAGMA};
 use actix_web::{web, HttpRequest, HttpResponse};
 use base64::engine::general_purpose::{STANDARD as B64, URL_SAFE_NO_PAD as B64URL};
 use base64::Engine;
@@ -26,21 +28,7 @@ struct Params {
 }
 
 fn parse(req: &HttpRequest, body: &[u8]) -> Result<Params, OAuthError> {
-    let form = req
-        .headers()
-        .get(CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| {
-            v.trim_start()
-                .starts_with("application/x-www-form-urlencoded")
-        });
-    if !form {
-        return Err(OAuthError::invalid_request(
-            "the body must be application/x-www-form-urlencoded",
-        ));
-    }
-    let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(body)
-        .map_err(|_| OAuthError::invalid_request("the body is not a valid form"))?;
+    let pairs = super::client_auth::body_pairs(req, body)?;
     let mut p = Params::default();
     for (name, value) in pairs {
         let slot = match name.as_str() {
