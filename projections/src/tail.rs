@@ -124,6 +124,14 @@ impl EventLog for SharedTail {
         self.inner.read_stream(stream).await
     }
 
+    async fn read_stream_after(
+        &self,
+        stream: &StreamRef,
+        after_version: u64,
+    ) -> Result<Vec<RecordedEvent>, StoreError> {
+        self.inner.read_stream_after(stream, after_version).await
+    }
+
     async fn read_all(
         &self,
         after: Position,

@@ -5,6 +5,7 @@ use crate::error::StoreError;
 use crate::log::EventLog;
 use crate::postgres::PgLog;
 use crate::repository::Repository;
+use crate::snapshots::AggregateCache;
 use crate::sqlite::SqliteLog;
 use crate::vault::{load_kek, KeyState, Vault};
 use domain::identifier::Identifier;
@@ -44,6 +45,7 @@ pub struct Store {
     pub backend: Backend,
     inner: Arc<Inner>,
     codec: Arc<Codec>,
+    aggregates: Arc<AggregateCache>,
 }
 
 impl Store {
@@ -110,6 +112,7 @@ impl Store {
             backend,
             inner: Arc::new(inner),
             codec,
+            aggregates: Arc::new(AggregateCache::new(crate::snapshots::DEFAULT_CAPACITY)),
         };
         if let Err(e) = store.check_kek().await {
             store.close().await;
@@ -167,7 +170,7 @@ impl Store {
     }
 
     pub fn repository(&self) -> Repository {
-        Repository::new(self.log.clone())
+        Repository::with_cache(self.log.clone(), self.aggregates.clone())
     }
 
     /// The stream id of an identifier's uniqueness claim: hex HMAC-SHA256 of

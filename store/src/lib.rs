@@ -10,6 +10,7 @@ mod group;
 pub mod log;
 mod postgres;
 pub mod repository;
+pub mod snapshots;
 mod sqlite;
 #[cfg(feature = "test-support")]
 pub mod testing;

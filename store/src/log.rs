@@ -13,6 +13,18 @@ pub trait EventLog: Send + Sync + 'static {
     /// All events of one stream in version order.
     async fn read_stream(&self, stream: &StreamRef) -> Result<Vec<RecordedEvent>, StoreError>;
 
+    /// The events of one stream with a version above `after_version`, in version order: what
+    /// an aggregate cached at that version has not seen yet.
+    async fn read_stream_after(
+        &self,
+        stream: &StreamRef,
+        after_version: u64,
+    ) -> Result<Vec<RecordedEvent>, StoreError> {
+        let mut events = self.read_stream(stream).await?;
+        events.retain(|e| e.stream_version > after_version);
+        Ok(events)
+    }
+
     /// Up to `limit` events with position > `after`, in position order, such that no event
     /// with a lower position can still commit later (invariant 2). May wait briefly for an
     /// in-flight transaction that holds a lower position.

@@ -546,3 +546,57 @@ async fn stale_knowledge(a: &Store, b: &Store) {
         .collect();
     assert_eq!(versions, vec![1, 2, 3, 4]);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn cached_loads_read_only_new_events_and_see_every_writer() {
+    for env in backends().await {
+        let md = metadata();
+        let created = user_created("carol", "carol@example.com");
+        let suspended = UserEvent::UserSuspended(domain::user::UserSuspended {});
+        let unsuspended = UserEvent::UserUnsuspended(domain::user::UserUnsuspended {});
+        let append = |events: Vec<UserEvent>, expected| {
+            let batch = AppendBatch {
+                streams: vec![Repository::stage::<User>("u9", expected, &events, &md)],
+            };
+            async { env.store.repository().append(batch).await.unwrap() }
+        };
+        append(vec![created, suspended], ExpectedVersion::NoStream).await;
+
+        let stream = StreamRef::new("user", "u9");
+        let after = env.store.log.read_stream_after(&stream, 1).await.unwrap();
+        let versions: Vec<u64> = after.iter().map(|e| e.stream_version).collect();
+        assert_eq!(
+            versions,
+            vec![2],
+            "{}: only what follows version 1",
+            env.name
+        );
+        assert!(env
+            .store
+            .log
+            .read_stream_after(&stream, 2)
+            .await
+            .unwrap()
+            .is_empty());
+
+        let repo = env.store.repository();
+        let first = repo.load_cached::<User>("u9").await.unwrap();
+        assert_eq!(first.version, 2);
+        assert!(first.aggregate.state().unwrap().is_suspended);
+        // Another writer (a plain repository, as another node would be) appends.
+        append(vec![unsuspended], ExpectedVersion::Exact(2)).await;
+        let second = repo.load_cached::<User>("u9").await.unwrap();
+        assert_eq!(
+            second.version, 3,
+            "{}: the cached state is brought up to date",
+            env.name
+        );
+        assert!(!second.aggregate.state().unwrap().is_suspended);
+        assert_eq!(
+            second.aggregate,
+            repo.load::<User>("u9").await.unwrap().aggregate,
+            "{}: same state as a full load",
+            env.name
+        );
+    }
+}

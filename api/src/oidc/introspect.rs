@@ -38,7 +38,7 @@ async fn grant_token(
     let loaded = state
         .store
         .repository()
-        .load::<Grant>(p.grant_id)
+        .load_cached::<Grant>(p.grant_id)
         .await
         .map_err(OAuthError::server)?;
     let now = state.clock.now();

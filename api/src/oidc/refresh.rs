@@ -97,7 +97,7 @@ pub async fn refresh(
     for _ in 0..MAX_ATTEMPTS {
         let now = state.clock.now();
         let loaded = repo
-            .load::<Grant>(grant_id)
+            .load_cached::<Grant>(grant_id)
             .await
             .map_err(OAuthError::server)?;
         let Some(grant) = loaded.aggregate.state() else {

@@ -30,7 +30,7 @@ pub async fn revoke(
         let repo = state.store.repository();
         for _ in 0..MAX_ATTEMPTS {
             let loaded = repo
-                .load::<Grant>(p.grant_id)
+                .load_cached::<Grant>(p.grant_id)
                 .await
                 .map_err(OAuthError::server)?;
             let Some(grant) = loaded.aggregate.state() else {

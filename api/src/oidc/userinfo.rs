@@ -45,7 +45,12 @@ pub async fn userinfo(state: web::Data<AppState>, req: HttpRequest) -> HttpRespo
     let Some(p) = issued::split(token).filter(|p| p.generation.is_none()) else {
         return unauthorized("invalid access token");
     };
-    let loaded = match state.store.repository().load::<Grant>(p.grant_id).await {
+    let loaded = match state
+        .store
+        .repository()
+        .load_cached::<Grant>(p.grant_id)
+        .await
+    {
         Ok(l) => l,
         Err(e) => {
             tracing::error!(error = %e, "userinfo: cannot load the grant");

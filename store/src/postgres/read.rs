@@ -68,12 +68,15 @@ pub(super) async fn read_stream(
     pool: &PgPool,
     codec: &Codec,
     stream: &StreamRef,
+    after_version: u64,
 ) -> Result<Vec<RecordedEvent>, StoreError> {
     let rows = sqlx::query(&format!(
-        "SELECT {COLUMNS} FROM events WHERE stream_type = $1 AND stream_id = $2 ORDER BY stream_version"
+        "SELECT {COLUMNS} FROM events WHERE stream_type = $1 AND stream_id = $2 \
+         AND stream_version > $3 ORDER BY stream_version"
     ))
     .bind(&stream.stream_type)
     .bind(&stream.stream_id)
+    .bind(i64::try_from(after_version).unwrap_or(i64::MAX))
     .fetch_all(pool)
     .await?;
     let rows = rows.iter().map(parse).collect::<Result<_, _>>()?;

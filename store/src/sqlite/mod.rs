@@ -96,9 +96,19 @@ impl EventLog for SqliteLog {
     }
 
     async fn read_stream(&self, stream: &StreamRef) -> Result<Vec<RecordedEvent>, StoreError> {
-        let events = read::read_stream(&self.read, &self.codec, stream).await?;
-        if let Some(last) = events.last() {
-            self.versions.observe(stream, last.stream_version);
+        self.read_stream_after(stream, 0).await
+    }
+
+    async fn read_stream_after(
+        &self,
+        stream: &StreamRef,
+        after_version: u64,
+    ) -> Result<Vec<RecordedEvent>, StoreError> {
+        let events = read::read_stream(&self.read, &self.codec, stream, after_version).await?;
+        // A loaded aggregate is usually appended to next: remember where its stream is.
+        let version = events.last().map_or(after_version, |e| e.stream_version);
+        if version > 0 {
+            self.versions.observe(stream, version);
         }
         Ok(events)
     }

@@ -75,12 +75,15 @@ pub(super) async fn read_stream(
     pool: &SqlitePool,
     codec: &Codec,
     stream: &StreamRef,
+    after_version: u64,
 ) -> Result<Vec<RecordedEvent>, StoreError> {
     let rows = sqlx::query(&format!(
-        "SELECT {COLUMNS} FROM events WHERE stream_type = ? AND stream_id = ? ORDER BY stream_version"
+        "SELECT {COLUMNS} FROM events WHERE stream_type = ? AND stream_id = ? \
+         AND stream_version > ? ORDER BY stream_version"
     ))
     .bind(&stream.stream_type)
     .bind(&stream.stream_id)
+    .bind(i64::try_from(after_version).unwrap_or(i64::MAX))
     .fetch_all(pool)
     .await?;
     decode(pool, codec, rows).await
