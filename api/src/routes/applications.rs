@@ -348,13 +348,6 @@ async fn list_roles(
     ))
 }
 
-async fn role_ids(payload: web::Payload) -> Result<Vec<String>, ApiError> {
-    let mut body = json_object(payload).await?;
-    let ids = body.required_ids("roleIds");
-    body.finish()?;
-    Ok(ids)
-}
-
 async fn assign_roles(
     state: web::Data<AppState>,
     request: RequestContext,
@@ -363,7 +356,7 @@ async fn assign_roles(
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
     path_id(&id, "application")?;
-    let ids = role_ids(payload).await?;
+    let ids = input::role_ids(payload).await?;
     let (added, at) = cmd::assign_roles(&state, &request, &id, ids.clone(), false).await?;
     settle(&state, MODELS, at).await?;
     Ok(HttpResponse::Created().json(json!({ "roleIds": ids, "addedRoleIds": added })))
@@ -377,7 +370,7 @@ async fn replace_roles(
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
     path_id(&id, "application")?;
-    let ids = role_ids(payload).await?;
+    let ids = input::role_ids(payload).await?;
     let (_, at) = cmd::assign_roles(&state, &request, &id, ids, true).await?;
     settle(&state, MODELS, at).await?;
     Ok(HttpResponse::Ok().finish())

@@ -17,6 +17,14 @@ use serde_json::{Map, Value};
 const MAX_BODY: usize = 1 << 20;
 const TOTAL_NUMBER: HeaderName = HeaderName::from_static("total-number");
 
+/// The `{roleIds: [...]}` body of the role-assignment routes (applications and users).
+pub async fn role_ids(payload: actix_web::web::Payload) -> Result<Vec<String>, ApiError> {
+    let mut body = json_object(payload).await?;
+    let ids = body.required_ids("roleIds");
+    body.finish()?;
+    Ok(ids)
+}
+
 /// Reads the body (bounded) and parses it as a JSON object; an empty body is `{}`.
 pub async fn json_object(mut payload: actix_web::web::Payload) -> Result<Body, ApiError> {
     let mut bytes = Vec::new();
