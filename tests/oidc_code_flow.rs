@@ -234,20 +234,7 @@ async fn tokens_for(server: &Server, client: &str, username: &str) -> Value {
         PASSWORD,
     )
     .await;
-    let code = query(&back)["code"].clone();
-    let (status, body) = token(
-        server,
-        &[
-            ("grant_type", "authorization_code"),
-            ("client_id", client),
-            ("code", &code),
-            ("redirect_uri", CB),
-            ("code_verifier", VERIFIER),
-        ],
-    )
-    .await;
-    assert_eq!(status, 200, "{body}");
-    body
+    redeem_spa(server, client, &back).await
 }
 
 async fn code_flow_with_a_real_relying_party(backend: Backend) {
