@@ -1,0 +1,241 @@
+//! The relay: follows the global log from its own checkpoint and publishes every event to
+//! the events exchange. A batch is published pipelined (persistent messages, publisher
+//! confirms on), then every confirm is awaited, and only then does the checkpoint move.
+//! A crash between the confirms and the checkpoint commit republishes the batch on restart
+//! with the same message ids (the event ids), so consumers see duplicates, never gaps.
+//!
+//! Any failure — broker gone, a nack, the database or the lease lost — drops the broker
+//! connection and the lease, waits (exponential backoff), and starts over from the
+//! committed checkpoint. Nothing is ever skipped.
+
+use super::lease::{LeaseError, RelayLease};
+use super::message::EventNotice;
+use super::topology::{self, Names};
+use super::RelayStatus;
+use lapin::options::{BasicPublishOptions, ConfirmSelectOptions};
+use lapin::{BasicProperties, Channel, Connection, ConnectionProperties};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+use store::{RecordedEvent, Store, StoreError};
+use tokio_util::sync::CancellationToken;
+
+/// Test-only fault injection: when set to a log position, the process exits right after
+/// the broker confirmed the batch holding that position and before the checkpoint commits
+/// (the "crash between publish and checkpoint" case). Never set in production.
+pub const CRASH_AFTER_CONFIRM_ENV: &str = "TESSERA_TEST_RELAY_CRASH_AFTER_CONFIRM";
+
+#[derive(Debug, Clone)]
+pub struct RelaySettings {
+    pub url: String,
+    pub names: Names,
+    /// Where the SQLite relay lock file lives (the data directory).
+    pub lock_dir: PathBuf,
+    pub batch_size: usize,
+    pub poll_interval: Duration,
+    pub backoff_initial: Duration,
+    pub backoff_max: Duration,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RelayError {
+    #[error("broker: {0}")]
+    Broker(#[from] lapin::Error),
+    #[error("the broker refused (nacked) event at position {0}")]
+    Nacked(u64),
+    #[error("event log: {0}")]
+    Log(#[from] StoreError),
+    #[error(transparent)]
+    Lease(#[from] LeaseError),
+    #[error("cannot encode event {0}: {1}")]
+    Encode(uuid::Uuid, serde_json::Error),
+}
+
+pub struct Relay {
+    pub store: Store,
+    pub settings: RelaySettings,
+    pub status: Arc<RelayStatus>,
+}
+
+impl Relay {
+    /// Runs until `stop` is cancelled; stops only between batches.
+    pub async fn run(self, stop: CancellationToken) {
+        let mut backoff = self.settings.backoff_initial;
+        while !stop.is_cancelled() {
+            match self.lead(&stop).await {
+                Ok(()) => return,
+                Err(e) => {
+                    self.status.set_connected(false);
+                    tracing::warn!(error = %e, retry_in_ms = backoff.as_millis() as u64, "webhook relay interrupted; resuming from its checkpoint");
+                }
+            }
+            tokio::select! {
+                _ = stop.cancelled() => return,
+                _ = tokio::time::sleep(backoff) => {}
+            }
+            backoff = (backoff * 2).min(self.settings.backoff_max);
+        }
+    }
+
+    /// Takes the relay role (waiting while another node holds it) and relays.
+    async fn lead(&self, stop: &CancellationToken) -> Result<(), RelayError> {
+        let exchange = self.settings.names.events_exchange();
+        let mut standing_by = false;
+        let mut lease = loop {
+            if let Some(lease) =
+                RelayLease::try_acquire(&self.store, &self.settings.lock_dir, &exchange).await?
+            {
+                break lease;
+            }
+            if !standing_by {
+                tracing::info!(%exchange, "another Tessera process relays webhooks events; standing by");
+                standing_by = true;
+            }
+            tokio::select! {
+                _ = stop.cancelled() => return Ok(()),
+                _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+            }
+        };
+        let result = self.relay(&mut lease, &exchange, stop).await;
+        lease.release().await;
+        result
+    }
+
+    async fn relay(
+        &self,
+        lease: &mut RelayLease,
+        exchange: &str,
+        stop: &CancellationToken,
+    ) -> Result<(), RelayError> {
+        let mut checkpoint = lease.load(exchange).await?;
+        self.status.set_checkpoint(checkpoint);
+        let connection = Connection::connect(
+            &self.settings.url,
+            ConnectionProperties::default().with_connection_name("tessera-relay".into()),
+        )
+        .await?;
+        let channel = connection.create_channel().await?;
+        topology::declare_events_exchange(&channel, &self.settings.names).await?;
+        channel
+            .confirm_select(ConfirmSelectOptions::default())
+            .await?;
+        self.status.set_connected(true);
+        tracing::info!(%exchange, checkpoint = checkpoint.0, "webhook relay publishing");
+        let crash_after = crash_after_confirm();
+        let mut changes = self.store.log.changes();
+        let result = loop {
+            if stop.is_cancelled() {
+                break Ok(());
+            }
+            let events = match self
+                .store
+                .log
+                .read_all(checkpoint, self.settings.batch_size)
+                .await
+            {
+                Ok(events) => events,
+                Err(e) => break Err(e.into()),
+            };
+            if let Some(head) = events.last() {
+                self.status.observe_head(head.position);
+            }
+            if events.is_empty() {
+                changes.borrow_and_update();
+                tokio::select! {
+                    _ = stop.cancelled() => {}
+                    _ = changes.changed() => {}
+                    _ = tokio::time::sleep(self.settings.poll_interval) => {}
+                }
+                if let Ok(head) = self.store.log.head().await {
+                    self.status.observe_head(head);
+                }
+                continue;
+            }
+            if let Err(e) = lease.check().await {
+                break Err(e.into());
+            }
+            if let Err(e) = publish_confirmed(&channel, exchange, &events).await {
+                break Err(e);
+            }
+            let to = events.last().map(|e| e.position).unwrap_or(checkpoint);
+            if crash_after.is_some_and(|p| checkpoint.0 < p && p <= to.0) {
+                tracing::error!(
+                    position = to.0,
+                    "{CRASH_AFTER_CONFIRM_ENV}: exiting after the confirms, before the checkpoint"
+                );
+                std::process::exit(86);
+            }
+            match lease.advance(exchange, checkpoint, to).await {
+                Ok(true) => {
+                    checkpoint = to;
+                    self.status.set_checkpoint(to);
+                    self.status.add_published(events.len() as u64);
+                }
+                Ok(false) => match lease.load(exchange).await {
+                    // Someone moved it (only a misconfigured second relay could): follow it.
+                    Ok(moved) => {
+                        tracing::warn!(
+                            from = checkpoint.0,
+                            to = moved.0,
+                            "relay checkpoint moved by someone else"
+                        );
+                        checkpoint = moved;
+                    }
+                    Err(e) => break Err(e.into()),
+                },
+                Err(e) => break Err(e.into()),
+            }
+        };
+        self.status.set_connected(false);
+        let _ = channel.close(200, "relay stopping".into()).await;
+        let _ = connection.close(200, "relay stopping".into()).await;
+        result
+    }
+}
+
+fn crash_after_confirm() -> Option<u64> {
+    std::env::var(CRASH_AFTER_CONFIRM_ENV)
+        .ok()
+        .and_then(|v| v.trim().parse().ok())
+}
+
+/// Publishes the batch pipelined and waits for every confirm; any nack fails the batch.
+async fn publish_confirmed(
+    channel: &Channel,
+    exchange: &str,
+    events: &[RecordedEvent],
+) -> Result<(), RelayError> {
+    let mut confirms = Vec::with_capacity(events.len());
+    for event in events {
+        let body = serde_json::to_vec(&EventNotice::of(event))
+            .map_err(|e| RelayError::Encode(event.event_id, e))?;
+        let confirm = channel
+            .basic_publish(
+                exchange.into(),
+                event.event_type.as_str().into(),
+                BasicPublishOptions::default(),
+                &body,
+                properties(event),
+            )
+            .await?;
+        confirms.push((event.position, confirm));
+    }
+    for (position, confirm) in confirms {
+        if !confirm.await?.is_ack() {
+            return Err(RelayError::Nacked(position.0));
+        }
+    }
+    Ok(())
+}
+
+/// Persistent (delivery mode 2), identified by the event id, typed by the event type.
+fn properties(event: &RecordedEvent) -> BasicProperties {
+    let seconds = u64::try_from(event.metadata.occurred_at.0 / 1000).unwrap_or(0);
+    BasicProperties::default()
+        .with_delivery_mode(2)
+        .with_content_type("application/json".into())
+        .with_message_id(event.event_id.to_string().as_str().into())
+        .with_type(event.event_type.as_str().into())
+        .with_timestamp(seconds)
+        .with_app_id("tessera".into())
+}
