@@ -3,3 +3,5 @@
 //! Two transports share one delivery core: with `TESSERA_AMQP_URL` the relay publishes the
 //! log to RabbitMQ and workers consume it (`amqp`); without it, delivery runs in-process
 //! straight from the log with its state in the embedded store (`embedded`).
+
+pub mod amqp;
