@@ -8,6 +8,7 @@ pub mod application;
 pub mod client_credentials;
 pub mod event;
 pub mod grant;
+pub mod hook;
 pub mod identifier;
 pub mod ids;
 pub mod oauth;

@@ -1,0 +1,361 @@
+//! The `Hook` aggregate: a receiver's URL, the Logto events it subscribes to, custom
+//! headers, whether it is enabled, and its (sealed) signing key.
+
+use super::events::*;
+use super::logto_events;
+use crate::aggregate::{Aggregate, CommandContext};
+
+/// What an administrator sets on a hook (checked by [`HookSettings::check`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HookSettings {
+    pub name: String,
+    pub events: Vec<String>,
+    pub url: String,
+    pub headers: Headers,
+    pub enabled: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HookState {
+    pub settings: HookSettings,
+    pub sealed_signing_key: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Hook {
+    #[default]
+    New,
+    Active(Box<HookState>),
+    Deleted,
+}
+
+pub enum HookCommand {
+    /// The key is generated and sealed by the caller (randomness and the KEK are outside
+    /// the domain).
+    Create {
+        settings: HookSettings,
+        sealed_signing_key: String,
+    },
+    Update {
+        name: Option<String>,
+        events: Option<Vec<String>>,
+        url: Option<String>,
+        headers: Option<Headers>,
+        enabled: Option<bool>,
+    },
+    RotateSigningKey {
+        sealed_signing_key: String,
+    },
+    /// A delivery got `410 Gone`. Idempotent: a disabled or deleted hook stays as it is.
+    DisableByReceiver {
+        delivery_id: String,
+        status: u16,
+    },
+    Delete,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum HookError {
+    #[error("hook not found")]
+    NotFound,
+    #[error("hook already exists")]
+    AlreadyExists,
+    #[error("name must be at most 256 characters")]
+    NameTooLong,
+    #[error("at least one event is required")]
+    NoEvents,
+    #[error("unknown event {0:?}")]
+    UnknownEvent(String),
+    #[error("{0}")]
+    InvalidUrl(String),
+    #[error("invalid header {0:?}")]
+    InvalidHeader(String),
+}
+
+impl HookError {
+    /// The request field a validation error is about.
+    pub fn field(&self) -> Option<&'static str> {
+        match self {
+            Self::NameTooLong => Some("name"),
+            Self::NoEvents | Self::UnknownEvent(_) => Some("events"),
+            Self::InvalidUrl(_) => Some("config.url"),
+            Self::InvalidHeader(_) => Some("config.headers"),
+            Self::NotFound | Self::AlreadyExists => None,
+        }
+    }
+}
+
+/// Syntax only: an absolute http(s) URL with a host and no credentials. Whether the host
+/// resolves to an address a hook may reach is decided where DNS is (the delivery core).
+pub fn check_url(url: &str) -> Result<(), HookError> {
+    let parsed = url::Url::parse(url).map_err(|e| HookError::InvalidUrl(e.to_string()))?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return Err(HookError::InvalidUrl("must be an http or https URL".into()));
+    }
+    if parsed.host().is_none() {
+        return Err(HookError::InvalidUrl("must name a host".into()));
+    }
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        return Err(HookError::InvalidUrl("must not carry credentials".into()));
+    }
+    Ok(())
+}
+
+/// RFC 9110 token characters for names; values must be visible ASCII or spaces/tabs.
+fn check_headers(headers: &Headers) -> Result<(), HookError> {
+    for (name, value) in headers {
+        let name_ok = !name.is_empty()
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
+        let value_ok = value
+            .bytes()
+            .all(|b| b == b'\t' || (b' '..=b'~').contains(&b));
+        if !name_ok || !value_ok {
+            return Err(HookError::InvalidHeader(name.clone()));
+        }
+    }
+    Ok(())
+}
+
+impl HookSettings {
+    pub fn check(&self) -> Result<(), HookError> {
+        if self.name.chars().count() > 256 {
+            return Err(HookError::NameTooLong);
+        }
+        if self.events.is_empty() {
+            return Err(HookError::NoEvents);
+        }
+        if let Some(unknown) = self.events.iter().find(|e| !logto_events::is_known(e)) {
+            return Err(HookError::UnknownEvent(unknown.clone()));
+        }
+        check_url(&self.url)?;
+        check_headers(&self.headers)
+    }
+
+    /// Events deduplicated, first occurrence kept.
+    fn normalised(mut self) -> Self {
+        let mut seen = Vec::with_capacity(self.events.len());
+        self.events.retain(|e| {
+            let new = !seen.contains(e);
+            if new {
+                seen.push(e.clone());
+            }
+            new
+        });
+        self
+    }
+}
+
+impl Hook {
+    pub fn state(&self) -> Option<&HookState> {
+        match self {
+            Self::Active(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    fn live(&self) -> Result<&HookState, HookError> {
+        self.state().ok_or(HookError::NotFound)
+    }
+}
+
+impl Aggregate for Hook {
+    const STREAM_TYPE: &'static str = "hook";
+    type Event = HookEvent;
+    type Command = HookCommand;
+    type Error = HookError;
+
+    fn apply(&mut self, event: &HookEvent) {
+        match (event, &mut *self) {
+            (HookEvent::HookCreated(e), _) => {
+                *self = Self::Active(Box::new(HookState {
+                    settings: HookSettings {
+                        name: e.name.clone(),
+                        events: e.events.clone(),
+                        url: e.url.clone(),
+                        headers: e.headers.clone(),
+                        enabled: e.enabled,
+                    },
+                    sealed_signing_key: e.sealed_signing_key.clone(),
+                }))
+            }
+            (HookEvent::HookUpdated(e), Self::Active(s)) => {
+                s.settings = HookSettings {
+                    name: e.name.clone(),
+                    events: e.events.clone(),
+                    url: e.url.clone(),
+                    headers: e.headers.clone(),
+                    enabled: e.enabled,
+                }
+            }
+            (HookEvent::HookSigningKeyRotated(e), Self::Active(s)) => {
+                s.sealed_signing_key = e.sealed_signing_key.clone()
+            }
+            (HookEvent::HookDisabledByReceiver(_), Self::Active(s)) => s.settings.enabled = false,
+            (HookEvent::HookDeleted(_), _) => *self = Self::Deleted,
+            _ => {}
+        }
+    }
+
+    fn handle(
+        &self,
+        command: HookCommand,
+        _ctx: &CommandContext,
+    ) -> Result<Vec<HookEvent>, HookError> {
+        let event = match command {
+            HookCommand::Create {
+                settings,
+                sealed_signing_key,
+            } => {
+                if !matches!(self, Self::New) {
+                    return Err(HookError::AlreadyExists);
+                }
+                settings.check()?;
+                let s = settings.normalised();
+                HookEvent::HookCreated(HookCreated {
+                    name: s.name,
+                    events: s.events,
+                    url: s.url,
+                    headers: s.headers,
+                    enabled: s.enabled,
+                    sealed_signing_key,
+                })
+            }
+            HookCommand::Update {
+                name,
+                events,
+                url,
+                headers,
+                enabled,
+            } => {
+                let current = &self.live()?.settings;
+                let next = HookSettings {
+                    name: name.unwrap_or_else(|| current.name.clone()),
+                    events: events.unwrap_or_else(|| current.events.clone()),
+                    url: url.unwrap_or_else(|| current.url.clone()),
+                    headers: headers.unwrap_or_else(|| current.headers.clone()),
+                    enabled: enabled.unwrap_or(current.enabled),
+                };
+                next.check()?;
+                let next = next.normalised();
+                if next == *current {
+                    return Ok(vec![]);
+                }
+                HookEvent::HookUpdated(HookUpdated {
+                    name: next.name,
+                    events: next.events,
+                    url: next.url,
+                    headers: next.headers,
+                    enabled: next.enabled,
+                })
+            }
+            HookCommand::RotateSigningKey { sealed_signing_key } => {
+                self.live()?;
+                HookEvent::HookSigningKeyRotated(HookSigningKeyRotated { sealed_signing_key })
+            }
+            HookCommand::DisableByReceiver {
+                delivery_id,
+                status,
+            } => match self.state() {
+                Some(s) if s.settings.enabled => {
+                    HookEvent::HookDisabledByReceiver(HookDisabledByReceiver {
+                        delivery_id,
+                        status,
+                    })
+                }
+                _ => return Ok(vec![]),
+            },
+            HookCommand::Delete => {
+                self.live()?;
+                HookEvent::HookDeleted(HookDeleted {})
+            }
+        };
+        Ok(vec![event])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::time::Timestamp;
+
+    const CTX: CommandContext = CommandContext {
+        now: Timestamp::from_millis(0),
+    };
+
+    fn settings(events: &[&str], url: &str) -> HookSettings {
+        HookSettings {
+            name: "h".into(),
+            events: events.iter().map(|e| e.to_string()).collect(),
+            url: url.into(),
+            headers: Headers::new(),
+            enabled: true,
+        }
+    }
+
+    fn run(h: &mut Hook, c: HookCommand) -> Result<Vec<HookEvent>, HookError> {
+        let events = h.handle(c, &CTX)?;
+        events.iter().for_each(|e| h.apply(e));
+        Ok(events)
+    }
+
+    fn create(h: &mut Hook, s: HookSettings) -> Result<Vec<HookEvent>, HookError> {
+        run(
+            h,
+            HookCommand::Create {
+                settings: s,
+                sealed_signing_key: "sealed".into(),
+            },
+        )
+    }
+
+    #[test]
+    fn creation_checks_events_and_url() {
+        let mut h = Hook::default();
+        assert_eq!(
+            create(&mut h, settings(&[], "https://a.example")),
+            Err(HookError::NoEvents)
+        );
+        assert_eq!(
+            create(&mut h, settings(&["User.Nope"], "https://a.example")),
+            Err(HookError::UnknownEvent("User.Nope".into()))
+        );
+        assert!(matches!(
+            create(&mut h, settings(&["User.Created"], "ftp://a.example")),
+            Err(HookError::InvalidUrl(_))
+        ));
+        assert_eq!(
+            HookError::InvalidUrl(String::new()).field(),
+            Some("config.url")
+        );
+        create(
+            &mut h,
+            settings(&["User.Created", "User.Created"], "https://a.example/x"),
+        )
+        .unwrap();
+        assert_eq!(h.state().unwrap().settings.events, vec!["User.Created"]);
+    }
+
+    #[test]
+    fn a_410_disables_once_and_an_unchanged_update_is_silent() {
+        let mut h = Hook::default();
+        create(&mut h, settings(&["PostSignIn"], "http://a.example")).unwrap();
+        let disable = || HookCommand::DisableByReceiver {
+            delivery_id: "d".into(),
+            status: 410,
+        };
+        assert_eq!(run(&mut h, disable()).unwrap().len(), 1);
+        assert!(run(&mut h, disable()).unwrap().is_empty());
+        let same = HookCommand::Update {
+            name: None,
+            events: None,
+            url: None,
+            headers: None,
+            enabled: Some(false),
+        };
+        assert!(run(&mut h, same).unwrap().is_empty());
+        run(&mut h, HookCommand::Delete).unwrap();
+        assert_eq!(run(&mut h, HookCommand::Delete), Err(HookError::NotFound));
+    }
+}
