@@ -39,12 +39,16 @@ fn is_public(path: &str) -> bool {
     path == "/api/status"
         || path == "/api/status/projections"
         || path.starts_with("/api/.well-known/")
+        // The OpenAPI document and its docs page are public, as Logto's swagger.json is.
+        || path == crate::openapi::DOCUMENT_PATH
+        || path == crate::openapi::DOCS_PATH
+        || path.starts_with("/api/docs/")
         // The Experience API is anonymous; it answers only to the sealed interaction cookie.
         || path == "/api/experience"
         || path.starts_with("/api/experience/")
 }
 
-fn needs_token(path: &str) -> bool {
+pub(crate) fn needs_token(path: &str) -> bool {
     (path == "/api" || path.starts_with("/api/")) && !is_public(path)
 }
 

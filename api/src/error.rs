@@ -11,7 +11,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 /// Logto's error body.
-#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct ErrorBody {
     pub code: String,
     pub message: String,
@@ -33,6 +33,9 @@ pub enum ApiError {
     /// `request.invalid_input`, e.g. an unknown search field).
     #[error("input is invalid: {details}")]
     InvalidRequest { details: String },
+    /// The body is not JSON (Logto answers 400 with the parser's message, reference §2.4).
+    #[error("malformed JSON: {0}")]
+    MalformedJson(String),
     #[error("the request pagination value is invalid")]
     InvalidPagination { details: String },
     #[error("the {entity} with id `{id}` does not exist")]
@@ -80,7 +83,7 @@ impl ApiError {
     /// Logto's error code.
     pub fn code(&self) -> &'static str {
         match self {
-            Self::InvalidInput { .. } => "guard.invalid_input",
+            Self::InvalidInput { .. } | Self::MalformedJson(_) => "guard.invalid_input",
             Self::InvalidRequest { .. } => "request.invalid_input",
             Self::InvalidPagination { .. } => "guard.invalid_pagination",
             Self::NotExistsWithId { .. } => "entity.not_exists_with_id",
@@ -103,6 +106,7 @@ impl ApiError {
     pub fn message(&self) -> String {
         match self {
             Self::InvalidInput { target, .. } => format!("The request {target} is invalid."),
+            Self::MalformedJson(parser) => parser.clone(),
             Self::InvalidRequest { details } => format!("Input is invalid. {details}"),
             Self::InvalidPagination { .. } => "The request pagination value is invalid.".into(),
             Self::NotExistsWithId { entity, id } => {
@@ -144,6 +148,7 @@ impl ApiError {
             Self::InvalidInput { details, .. }
             | Self::InvalidPagination { details }
             | Self::InvalidRequest { details } => Some(details.clone()),
+            Self::MalformedJson(parser) => Some(format!("malformed JSON: {parser}")),
             _ => None,
         };
         let data = match self {
@@ -165,6 +170,7 @@ impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
             Self::InvalidInput { .. }
+            | Self::MalformedJson(_)
             | Self::InvalidPagination { .. }
             | Self::InvalidRequest { .. } => StatusCode::BAD_REQUEST,
             Self::NotExistsWithId { .. } | Self::RouteNotFound { .. } => StatusCode::NOT_FOUND,

@@ -13,6 +13,7 @@ pub mod env;
 pub mod error;
 pub mod metrics;
 pub mod oidc;
+pub mod openapi;
 pub mod pagination;
 pub mod request;
 pub mod routes;

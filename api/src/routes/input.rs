@@ -39,7 +39,7 @@ pub async fn json_object(mut payload: actix_web::web::Payload) -> Result<Body, A
         Value::Object(Map::new())
     } else {
         serde_json::from_slice(&bytes)
-            .map_err(|e| ApiError::invalid_body(format!("malformed JSON: {e}")))?
+            .map_err(|e| ApiError::MalformedJson(e.to_string()))?
     };
     match value {
         Value::Object(map) => Ok(Body {

@@ -14,6 +14,17 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     );
 }
 
+/// Prometheus/OpenMetrics text: requests, appends, projector progress.
+#[utoipa::path(
+    get,
+    path = "/metrics",
+    tag = "Operations",
+    operation_id = "GetMetrics",
+    responses(
+        (status = 200, description = "OpenMetrics exposition", content_type = "application/openmetrics-text", body = String),
+        (status = 500, description = "The database cannot be read", body = crate::error::ErrorBody)
+    )
+)]
 async fn metrics(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let report = state.projection_report().await?;
     let samples: Vec<ProjectorSample> = report

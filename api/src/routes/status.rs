@@ -10,7 +10,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::resource("/api/status")
             .route(web::get().to(status))
-            .route(web::head().to(status))
+            .route(web::head().to(status_head))
             .default_service(web::to(super::method_not_allowed)),
     )
     .service(
@@ -20,10 +20,41 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     );
 }
 
+/// Liveness: the process is up and serving.
+#[utoipa::path(
+    get,
+    path = "/api/status",
+    tag = "Operations",
+    operation_id = "GetStatus",
+    responses((status = 204, description = "Serving"))
+)]
 async fn status() -> HttpResponse {
     HttpResponse::NoContent().finish()
 }
 
+/// `HEAD` of [`status`] (load balancers), registered apart so the document lists it.
+#[utoipa::path(
+    head,
+    path = "/api/status",
+    tag = "Operations",
+    operation_id = "HeadStatus",
+    responses((status = 204, description = "Serving"))
+)]
+async fn status_head() -> HttpResponse {
+    status().await
+}
+
+/// The log head and each projector's checkpoint and lag.
+#[utoipa::path(
+    get,
+    path = "/api/status/projections",
+    tag = "Operations",
+    operation_id = "GetProjectionStatus",
+    responses(
+        (status = 200, description = "Projection progress", body = crate::openapi::schemas::ProjectionStatus),
+        (status = 500, description = "The database cannot be read", body = crate::error::ErrorBody)
+    )
+)]
 async fn projections(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let report = state.projection_report().await?;
     Ok(HttpResponse::Ok().json(report))

@@ -1,0 +1,191 @@
+//! The OpenAPI 3.1 document of every route Tessera serves, generated from the handlers'
+//! `#[utoipa::path]` attributes, served at `GET /api/swagger.json` (public, like Logto's)
+//! with Swagger UI at `/api/docs/` (bundled in the binary).
+//!
+//! Which operations need the Management API token is not written per route: [`Security`]
+//! asks `auth::needs_token`, the function the middleware itself uses, so the document
+//! cannot disagree with the check.
+
+pub mod oidc_schemas;
+pub mod schemas;
+
+use crate::error::{ApiError, ErrorBody};
+use actix_web::http::header::LOCATION;
+use actix_web::{web, HttpResponse};
+use std::sync::LazyLock;
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityRequirement, SecurityScheme};
+use utoipa::openapi::{ContentBuilder, OpenApi as Document, Ref, ResponseBuilder};
+use utoipa::{Modify, OpenApi};
+
+/// Where the document is served.
+pub const DOCUMENT_PATH: &str = "/api/swagger.json";
+/// Where Swagger UI is served (its assets live below).
+pub const DOCS_PATH: &str = "/api/docs";
+/// The security scheme's name in the document.
+const BEARER: &str = "managementApi";
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Tessera",
+        description = "Event-sourced identity provider compatible with Logto: the Management API \
+            (`/api/...`, Bearer JWT for the resource `https://default.logto.app/api` with scope \
+            `all`, obtained by client credentials), the Experience API, the OIDC provider under \
+            `/oidc`, the hosted sign-in pages, health and metrics."
+    ),
+    paths(
+        crate::routes::status::status,
+        crate::routes::status::status_head,
+        crate::routes::status::projections,
+        crate::routes::metrics::metrics,
+        swagger_json,
+        docs_redirect,
+        docs_page,
+    ),
+    components(schemas(ErrorBody)),
+    modifiers(&Security),
+    tags(
+        (name = "Users", description = "Management API: users"),
+        (name = "Applications", description = "Management API: applications, secrets, roles"),
+        (name = "Resources", description = "Management API: API resources and their scopes"),
+        (name = "Roles", description = "Management API: roles, scopes, assignments"),
+        (name = "Configs", description = "Management API: OIDC signing keys and session"),
+        (name = "Experience", description = "Logto's Experience API (anonymous, interaction cookie)"),
+        (name = "OIDC", description = "OpenID Connect provider (Logto's paths)"),
+        (name = "Sign-in pages", description = "Hosted HTML sign-in, registration and consent"),
+        (name = "Operations", description = "Health, projections, metrics and this document"),
+    )
+)]
+pub struct ApiDoc;
+
+/// The whole document.
+pub fn document() -> Document {
+    ApiDoc::openapi()
+}
+
+/// Adds the Bearer scheme, and the scheme plus its 401/403 answers to every operation on
+/// a path the authentication middleware guards.
+struct Security;
+
+impl Modify for Security {
+    fn modify(&self, doc: &mut Document) {
+        let components = doc.components.get_or_insert_with(Default::default);
+        let mut bearer = Http::new(HttpAuthScheme::Bearer);
+        bearer.bearer_format = Some("JWT".to_owned());
+        bearer.description = Some(
+            "Access token for `https://default.logto.app/api` with scope `all` \
+             (client credentials at `/oidc/token`)."
+                .to_owned(),
+        );
+        components
+            .security_schemes
+            .insert(BEARER.to_owned(), SecurityScheme::Http(bearer));
+        let error = |text: &str| {
+            ResponseBuilder::new()
+                .description(text)
+                .content(
+                    "application/json",
+                    ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name("ErrorBody")))
+                        .build(),
+                )
+                .build()
+        };
+        for (path, item) in doc.paths.paths.iter_mut() {
+            if !crate::auth::needs_token(path) {
+                continue;
+            }
+            let operations = [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.options,
+                &mut item.head,
+                &mut item.patch,
+                &mut item.trace,
+            ];
+            for operation in operations.into_iter().flatten() {
+                operation.security =
+                    Some(vec![SecurityRequirement::new(BEARER, Vec::<String>::new())]);
+                let responses = &mut operation.responses.responses;
+                responses.entry("401".to_owned()).or_insert_with(|| {
+                    error("`auth.unauthorized`: missing or invalid token").into()
+                });
+                responses
+                    .entry("403".to_owned())
+                    .or_insert_with(|| error("`auth.forbidden`: the token lacks `all`").into());
+            }
+        }
+    }
+}
+
+/// The document serialised once per process.
+static DOCUMENT_JSON: LazyLock<Result<String, String>> =
+    LazyLock::new(|| document().to_json().map_err(|e| e.to_string()));
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    let na = || web::to(crate::routes::method_not_allowed);
+    cfg.service(
+        // Literal paths: tests/openapi.rs reads the registrations from the source.
+        web::resource("/api/swagger.json")
+            .route(web::get().to(swagger_json))
+            .default_service(na()),
+    )
+    .service(
+        web::resource("/api/docs")
+            .route(web::get().to(docs_redirect))
+            .default_service(na()),
+    )
+    .service(
+        utoipa_swagger_ui::SwaggerUi::new("/api/docs/{_:.*}")
+            .config(utoipa_swagger_ui::Config::new([DOCUMENT_PATH])),
+    );
+}
+
+/// This document.
+#[utoipa::path(
+    get,
+    path = "/api/swagger.json",
+    tag = "Operations",
+    operation_id = "GetSwaggerJson",
+    responses((status = 200, description = "The OpenAPI 3.1 document", content_type = "application/json", body = Object))
+)]
+async fn swagger_json() -> Result<HttpResponse, ApiError> {
+    match DOCUMENT_JSON.as_ref() {
+        Ok(json) => Ok(HttpResponse::Ok()
+            .content_type("application/json")
+            .body(json.clone())),
+        Err(e) => Err(ApiError::internal(e)),
+    }
+}
+
+/// Swagger UI lives at `/api/docs/`: its relative asset links need the trailing slash.
+#[utoipa::path(
+    get,
+    path = "/api/docs",
+    tag = "Operations",
+    operation_id = "GetDocsRedirect",
+    responses((status = 308, description = "Redirect to `/api/docs/`"))
+)]
+async fn docs_redirect() -> HttpResponse {
+    HttpResponse::PermanentRedirect()
+        .insert_header((LOCATION, "/api/docs/"))
+        .finish()
+}
+
+/// The interactive documentation (Swagger UI) and its assets; served by
+/// `utoipa_swagger_ui::SwaggerUi` (registered in [`configure`]), documented here.
+#[utoipa::path(
+    get,
+    path = "/api/docs/{path}",
+    tag = "Operations",
+    operation_id = "GetDocs",
+    params(("path" = String, Path, description = "`` (the page), `index.html` or an asset")),
+    responses(
+        (status = 200, description = "Swagger UI page or asset", content_type = "text/html", body = String),
+        (status = 404, description = "No such asset")
+    )
+)]
+#[allow(dead_code)]
+fn docs_page() {}

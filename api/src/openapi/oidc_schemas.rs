@@ -1,0 +1,86 @@
+//! Documentation schemas of the OIDC provider and the Experience API answers.
+
+use serde_json::Value;
+use utoipa::ToSchema;
+
+/// An OAuth 2.0 error in Logto's body: the RFC 6749 fields plus `code` and `message`.
+#[allow(dead_code)]
+#[derive(ToSchema)]
+pub struct OidcError {
+    /// `oidc.<error>`.
+    pub code: String,
+    pub message: String,
+    /// `invalid_request`, `invalid_client`, `invalid_grant`, `unauthorized_client`,
+    /// `unsupported_grant_type`, `invalid_scope`, `invalid_target` or `server_error`.
+    pub error: String,
+    pub error_description: String,
+}
+
+/// `POST /oidc/token` answer.
+#[allow(dead_code)]
+#[derive(ToSchema)]
+pub struct TokenResponse {
+    pub access_token: String,
+    /// `Bearer`.
+    pub token_type: String,
+    /// Seconds.
+    pub expires_in: u64,
+    #[schema(nullable = false)]
+    pub scope: Option<String>,
+    /// Authorization code and refresh grants with `openid`.
+    #[schema(nullable = false)]
+    pub id_token: Option<String>,
+    /// With `offline_access`.
+    #[schema(nullable = false)]
+    pub refresh_token: Option<String>,
+}
+
+/// The JSON Web Key Set.
+#[allow(dead_code)]
+#[derive(ToSchema)]
+pub struct Jwks {
+    #[schema(value_type = Vec<Object>)]
+    pub keys: Vec<Value>,
+}
+
+/// A signing key as the Management API lists it (no key material).
+#[allow(dead_code)]
+#[derive(ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct OidcPrivateKey {
+    /// The JWK `kid`.
+    pub id: String,
+    pub created_at: i64,
+    /// `EC` or `RSA`.
+    pub signing_key_algorithm: String,
+    /// `Next`, `Current` or `Previous`.
+    pub status: String,
+}
+
+/// `POST /api/configs/oidc/private-keys/rotate` body.
+#[allow(dead_code)]
+#[derive(ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RotateKeys {
+    /// `EC` (ES384, default) or `RSA` (RS256).
+    pub signing_key_algorithm: Option<String>,
+    /// Seconds the previous key keeps verifying.
+    pub rotation_grace_period: Option<u64>,
+}
+
+/// `{interactionEvent}` body of the Experience API.
+#[allow(dead_code)]
+#[derive(ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct InteractionEvent {
+    /// `SignIn`, `Register` or `ForgotPassword`.
+    pub interaction_event: String,
+}
+
+/// `{redirectTo}` answer of `POST /api/experience/submit`.
+#[allow(dead_code)]
+#[derive(ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RedirectTo {
+    pub redirect_to: String,
+}
