@@ -60,6 +60,23 @@ pub struct SignedOut {
     /// The application that asked for the logout, if any.
     #[serde(default)]
     pub client_id: Option<String>,
+    /// Why the session ended; absent (events written before it existed) means the user
+    /// logged out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<SignOutReason>,
+}
+
+/// Why a session ended other than by the user's own logout at the OIDC end-session
+/// endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum SignOutReason {
+    /// The user logged out (RP-initiated logout).
+    Logout,
+    /// Revoked through the Management API or the Account API.
+    Revoked,
+    UserSuspended,
+    UserDeleted,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -129,6 +146,7 @@ pub enum SessionCommand {
     RecordFailure(SignInFailed),
     SignOut {
         client_id: Option<String>,
+        reason: SignOutReason,
     },
     /// Records the expiry once its time has come (a sweeper or a request noticed it).
     Expire,
@@ -203,10 +221,11 @@ impl Aggregate for Session {
                 _ => Ok(vec![SessionEvent::SignInFailed(e)]),
             },
             // Signing out twice, or out of nothing, changes nothing (idempotent logout).
-            SessionCommand::SignOut { client_id } => match self {
-                Self::SignedIn(s) if !s.ended => {
-                    Ok(vec![SessionEvent::SignedOut(SignedOut { client_id })])
-                }
+            SessionCommand::SignOut { client_id, reason } => match self {
+                Self::SignedIn(s) if !s.ended => Ok(vec![SessionEvent::SignedOut(SignedOut {
+                    client_id,
+                    reason: Some(reason),
+                })]),
                 _ => Ok(vec![]),
             },
             SessionCommand::Expire => match self {
@@ -286,9 +305,16 @@ mod tests {
     #[test]
     fn a_session_ends_by_logout_or_expiry_and_stays_ended() {
         let mut s = Session::default();
-        assert!(run(&mut s, SessionCommand::SignOut { client_id: None }, 0)
-            .unwrap()
-            .is_empty());
+        assert!(run(
+            &mut s,
+            SessionCommand::SignOut {
+                client_id: None,
+                reason: SignOutReason::Logout
+            },
+            0
+        )
+        .unwrap()
+        .is_empty());
         run(&mut s, sign_in(), 1).unwrap();
         assert_eq!(
             run(&mut s, SessionCommand::Expire, 999),
@@ -300,7 +326,8 @@ mod tests {
             run(
                 &mut logged_out,
                 SessionCommand::SignOut {
-                    client_id: Some("app".into())
+                    client_id: Some("app".into()),
+                    reason: SignOutReason::Revoked,
                 },
                 5
             )
@@ -311,7 +338,10 @@ mod tests {
         assert!(logged_out.active(Timestamp::from_millis(6)).is_none());
         assert!(run(
             &mut logged_out,
-            SessionCommand::SignOut { client_id: None },
+            SessionCommand::SignOut {
+                client_id: None,
+                reason: SignOutReason::Logout
+            },
             7
         )
         .unwrap()

@@ -92,6 +92,20 @@ pub async fn active_count(
     Ok(u64::try_from(n).unwrap_or(0))
 }
 
+/// Ids of every unrevoked grant of the user, redeemed or not, expired or not.
+pub async fn unrevoked_ids_for_user(
+    pool: &AnyPool,
+    user_id: &str,
+) -> Result<Vec<String>, ProjectionError> {
+    let rows = sqlx::query("SELECT id FROM grants WHERE user_id = $1 ORDER BY id")
+        .bind(user_id)
+        .fetch_all(pool)
+        .await?;
+    rows.iter()
+        .map(|r| r.try_get(0).map_err(ProjectionError::from))
+        .collect()
+}
+
 #[derive(Debug, Default, Clone, Copy)]
 pub struct GrantsProjector;
 

@@ -56,6 +56,21 @@ pub async fn active_for_user(
     Ok(out)
 }
 
+/// Ids of every session of the user that has not ended, expired ones included (ending
+/// an expired session records nothing).
+pub async fn unended_ids_for_user(
+    pool: &AnyPool,
+    user_id: &str,
+) -> Result<Vec<String>, ProjectionError> {
+    let rows = sqlx::query("SELECT id FROM sessions WHERE user_id = $1 ORDER BY id")
+        .bind(user_id)
+        .fetch_all(pool)
+        .await?;
+    rows.iter()
+        .map(|r| r.try_get(0).map_err(ProjectionError::from))
+        .collect()
+}
+
 #[derive(Debug, Default, Clone, Copy)]
 pub struct SessionsProjector;
 

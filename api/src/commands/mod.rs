@@ -5,5 +5,6 @@ pub mod applications;
 pub mod exec;
 pub mod resources;
 pub mod roles;
+pub mod sessions;
 pub mod user_roles;
 pub mod users;

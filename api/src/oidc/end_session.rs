@@ -15,7 +15,7 @@ use actix_web::http::header::LOCATION;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use domain::oauth::redirect;
-use domain::session::{Session, SessionCommand};
+use domain::session::{Session, SessionCommand, SignOutReason};
 use domain::{Actor, Aggregate, CommandContext};
 use serde_json::Value;
 use std::collections::HashMap;
@@ -115,6 +115,7 @@ async fn end(
         let now = state.clock.now();
         let command = SessionCommand::SignOut {
             client_id: client_id.clone(),
+            reason: SignOutReason::Logout,
         };
         if let Ok(events) = loaded.aggregate.handle(command, &CommandContext { now }) {
             let mut metadata = request.metadata(now);

@@ -80,6 +80,8 @@ pub enum GrantCommand {
         secret: String,
     },
     Revoke(RevocationReason),
+    /// Revoked because newer grants pushed the user over the application's limit.
+    RevokeOverLimit(GrantLimitExceeded),
 }
 
 /// Why a token request is refused. Every variant is `invalid_grant` (or `invalid_scope`)
@@ -130,7 +132,10 @@ pub fn ends_in_revocation(events: &[GrantEvent]) -> bool {
 }
 
 fn revoke(reason: RevocationReason) -> Vec<GrantEvent> {
-    vec![GrantEvent::GrantRevoked(GrantRevoked { reason })]
+    vec![GrantEvent::GrantRevoked(GrantRevoked {
+        reason,
+        limit: None,
+    })]
 }
 
 impl Aggregate for Grant {
@@ -302,6 +307,16 @@ impl Aggregate for Grant {
                     return Ok(vec![]);
                 }
                 Ok(revoke(reason))
+            }
+            GrantCommand::RevokeOverLimit(limit) => {
+                let state = self.state().ok_or(Refusal::NotFound)?;
+                if state.revoked.is_some() {
+                    return Ok(vec![]);
+                }
+                Ok(vec![GrantEvent::GrantRevoked(GrantRevoked {
+                    reason: RevocationReason::GrantLimitExceeded,
+                    limit: Some(limit),
+                })])
             }
         }
     }

@@ -98,10 +98,30 @@ pub enum RevocationReason {
     SessionEnded,
     /// An administrator or the user revoked the grant.
     Revoked,
-    /// The user is suspended or deleted.
+    /// The user is suspended or deleted (kept for events written before the two
+    /// variants below existed).
     UserDisabled,
-    /// Newer grants pushed the user over the application's `maxAllowedGrants`.
+    /// Newer grants pushed the user over the application's `maxAllowedGrants`; the
+    /// event's `limit` says by how much.
     GrantLimitExceeded,
+    /// An administrator suspended the user: every session and grant ends.
+    UserSuspended,
+    /// The user was deleted: every session and grant ends.
+    UserDeleted,
+}
+
+/// Why a concurrent-grant limit revoked grants: everything Logto's `Grant.LimitExceeded`
+/// webhook reports, so a consumer of this one event needs nothing else.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GrantLimitExceeded {
+    pub user_id: String,
+    pub application_id: String,
+    pub max_allowed_grants: u32,
+    /// Live grants of the user for the application, counting the one being issued.
+    pub pre_revocation_active_grant_count: u64,
+    /// Every grant revoked by the same decision (this one included).
+    pub revoked_grant_ids: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -114,6 +134,9 @@ pub struct AccessTokenRevoked {
 #[serde(rename_all = "camelCase")]
 pub struct GrantRevoked {
     pub reason: RevocationReason,
+    /// Set when `reason` is `GrantLimitExceeded`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<GrantLimitExceeded>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
