@@ -367,7 +367,7 @@ async fn usable_session(
     req: &HttpRequest,
     request: &RequestContext,
     v: &Validated,
-) -> Result<Option<SessionCookie>, store::StoreError> {
+) -> Result<Option<SessionCookie>, super::error::OAuthError> {
     if v.prompt_login {
         return Ok(None);
     }
@@ -385,15 +385,22 @@ async fn usable_session(
         .store
         .repository()
         .load::<Session>(&cookie.session_id)
-        .await?;
+        .await
+        .map_err(super::error::OAuthError::server)?;
     let live = loaded
         .aggregate
         .active(now)
         .is_some_and(|s| s.user_id == cookie.user_id);
     if !live {
         record_expiry(state, request, &cookie.session_id, &loaded).await;
+        return Ok(None);
     }
-    Ok(live.then_some(cookie))
+    // A suspended or deleted user's sessions are ended by events; this catches one the
+    // revocation missed (see `issued::user_may_hold_tokens`).
+    if !super::issued::user_may_hold_tokens(state, &cookie.user_id).await? {
+        return Ok(None);
+    }
+    Ok(Some(cookie))
 }
 
 /// A session past its lifetime that nobody has closed yet gets its `Expired` event now

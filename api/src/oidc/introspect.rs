@@ -48,6 +48,9 @@ async fn grant_token(
     if grant.issued.client_id != client_id || !grant.is_active(now) {
         return Ok(None);
     }
+    if !issued::user_may_hold_tokens(state, &grant.issued.user_id).await? {
+        return Ok(None);
+    }
     let (token_type, expires_at) = match p.generation {
         None => {
             let Some(t) = grant

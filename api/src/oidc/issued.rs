@@ -52,6 +52,30 @@ pub fn opaque_record(
     }
 }
 
+/// Whether the user may still use tokens and sessions: it exists and is not suspended.
+///
+/// Suspension and deletion revoke every grant and end every session with events
+/// (`commands::sessions::sign_out_everywhere`); this check is the second line, for a
+/// grant issued while that ran, or revocations lost to a crash right after the user
+/// event. It reads the users read model (one indexed row; it lags the log by
+/// milliseconds) and falls back to the aggregate when the row is missing, so a user
+/// created a moment ago is not refused.
+pub async fn user_may_hold_tokens(state: &AppState, user_id: &str) -> Result<bool, OAuthError> {
+    let row = projections::users::get(&state.store.read_pool, user_id)
+        .await
+        .map_err(OAuthError::server)?;
+    if let Some(row) = row {
+        return Ok(!row.is_suspended);
+    }
+    let loaded = state
+        .store
+        .repository()
+        .load::<domain::user::User>(user_id)
+        .await
+        .map_err(OAuthError::server)?;
+    Ok(loaded.aggregate.state().is_some_and(|u| !u.is_suspended))
+}
+
 /// A presented token split into grant id, optional generation and secret.
 pub struct Presented<'a> {
     pub grant_id: &'a str,

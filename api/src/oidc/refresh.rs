@@ -103,6 +103,9 @@ pub async fn refresh(
         let Some(grant) = loaded.aggregate.state() else {
             return Err(invalid_grant("the refresh token is invalid"));
         };
+        if !issued::user_may_hold_tokens(state, &grant.issued.user_id).await? {
+            return Err(invalid_grant("the user no longer exists or is suspended"));
+        }
         let requested: Vec<String> = match form.get("scope") {
             Some(s) => s.split_whitespace().map(str::to_owned).collect(),
             None => grant.issued.scopes.clone(),
