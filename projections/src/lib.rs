@@ -18,6 +18,8 @@ pub mod dump;
 pub mod error;
 pub mod event_stats;
 pub mod grants;
+pub mod hooks;
+pub mod hooks_log;
 mod mgmt;
 pub mod projector;
 mod replay;

@@ -126,6 +126,8 @@ pub fn standard_projectors() -> Vec<Arc<dyn Projector>> {
         Arc::new(crate::roles::RolesProjector),
         Arc::new(crate::sessions::SessionsProjector),
         Arc::new(crate::grants::GrantsProjector),
+        Arc::new(crate::hooks::HooksProjector),
+        Arc::new(crate::hooks_log::HookLogsProjector),
         Arc::new(crate::user_roles::UserRolesProjector),
     ]
 }

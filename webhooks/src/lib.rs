@@ -5,3 +5,9 @@
 //! straight from the log with its state in the embedded store (`embedded`).
 
 pub mod amqp;
+pub mod delivery;
+pub mod payload;
+pub mod schedule;
+pub mod sender;
+pub mod signature;
+pub mod ssrf;

@@ -72,6 +72,28 @@ pub fn is_interaction(name: &str) -> bool {
     name.starts_with("Post")
 }
 
+/// Every Tessera `event_type` for which [`logto_events`] can return something (with the
+/// stream type it lives on): a transport may ignore all other events. Event type names are
+/// unique across aggregates.
+pub const SOURCE_EVENT_TYPES: &[(&str, &str)] = &[
+    ("user", "UserCreated"),
+    ("user", "UserDetailsUpdated"),
+    ("user", "UserCustomDataUpdated"),
+    ("user", "UserPasswordSet"),
+    ("user", "UserSuspended"),
+    ("user", "UserUnsuspended"),
+    ("user", "UserDeleted"),
+    ("session", "SignedIn"),
+    ("role", "RoleCreated"),
+    ("role", "RoleUpdated"),
+    ("role", "RoleScopesAdded"),
+    ("role", "RoleScopeRemoved"),
+    ("role", "RoleDeleted"),
+    ("resource", "ResourceScopeDefined"),
+    ("resource", "ResourceScopeDeleted"),
+    ("grant", "GrantRevoked"),
+];
+
 /// A logged event, as much as the mapping needs of it.
 #[derive(Debug, Clone, Copy)]
 pub struct LoggedEvent<'a> {
@@ -168,6 +190,33 @@ mod tests {
         );
         assert!(map("grant", "GrantRevoked", limit(&["g0", "g1"])).is_empty());
         assert!(map("grant", "GrantRevoked", json!({"reason": "revoked"})).is_empty());
+    }
+
+    #[test]
+    fn source_event_types_are_exactly_the_mapped_ones() {
+        // A payload under which every source type maps (GrantRevoked needs its limit).
+        let payload = json!({"limit": {"revokedGrantIds": ["g1"]}});
+        for (stream_type, event_type) in SOURCE_EVENT_TYPES {
+            assert!(
+                !map(stream_type, event_type, payload.clone()).is_empty(),
+                "{event_type} is listed but maps to nothing"
+            );
+        }
+        for (stream_type, event_type) in [
+            ("grant", "GrantIssued"),
+            ("grant", "RefreshTokenRotated"),
+            ("session", "SignInFailed"),
+            ("session", "SignedOut"),
+            ("user", "UserRolesAssigned"),
+            ("application", "ApplicationCreated"),
+            ("resource", "ResourceCreated"),
+            ("hook", "HookCreated"),
+            ("hook-delivery", "DeliveryAttempted"),
+            ("client-credentials", "ClientCredentialsGranted"),
+        ] {
+            assert!(SOURCE_EVENT_TYPES.iter().all(|(_, t)| *t != event_type));
+            assert!(map(stream_type, event_type, payload.clone()).is_empty());
+        }
     }
 
     #[test]
