@@ -3,7 +3,7 @@
 
 use crate::commands::users::{CreateUser, PasswordInput};
 use crate::error::ApiError;
-use domain::password::{PasswordAlgorithm, PasswordDigest};
+use domain::password::{ImportError, LegacyError, PasswordAlgorithm, PasswordDigest};
 use domain::user::{UserDetails, UserDetailsFields};
 use serde_json::{Map, Value};
 
@@ -28,18 +28,18 @@ const ADDRESS_KEYS: &[&str] = &[
     "postalCode",
     "country",
 ];
-const MAX_NAME: usize = 128;
-const MAX_URL: usize = 2048;
+pub(crate) const MAX_NAME: usize = 128;
+pub(crate) const MAX_URL: usize = 2048;
 
-struct Issues(Vec<String>);
+pub(crate) struct Issues(pub(crate) Vec<String>);
 
 impl Issues {
-    fn add(&mut self, field: &str, problem: impl std::fmt::Display) {
+    pub(crate) fn add(&mut self, field: &str, problem: impl std::fmt::Display) {
         self.0.push(format!("{field}: {problem}"));
     }
 }
 
-fn type_name(value: &Value) -> &'static str {
+pub(crate) fn type_name(value: &Value) -> &'static str {
     match value {
         Value::Null => "null",
         Value::Bool(_) => "boolean",
@@ -52,7 +52,11 @@ fn type_name(value: &Value) -> &'static str {
 
 /// A field that must be a string when present; `null` reads as absent. NUL characters are
 /// refused: Postgres cannot store them in text columns.
-fn string_field(body: &Map<String, Value>, key: &str, issues: &mut Issues) -> Option<String> {
+pub(crate) fn string_field(
+    body: &Map<String, Value>,
+    key: &str,
+    issues: &mut Issues,
+) -> Option<String> {
     match body.get(key) {
         None | Some(Value::Null) => None,
         Some(Value::String(s)) if s.contains('\0') => {
@@ -70,7 +74,7 @@ fn string_field(body: &Map<String, Value>, key: &str, issues: &mut Issues) -> Op
     }
 }
 
-fn object_field(
+pub(crate) fn object_field(
     body: &Map<String, Value>,
     key: &str,
     issues: &mut Issues,
@@ -88,7 +92,7 @@ fn object_field(
     }
 }
 
-fn looks_like_url(value: &str) -> bool {
+pub(crate) fn looks_like_url(value: &str) -> bool {
     value.split_once("://").is_some_and(|(scheme, rest)| {
         !scheme.is_empty()
             && scheme
@@ -101,7 +105,7 @@ fn looks_like_url(value: &str) -> bool {
 
 /// Keeps Logto's profile keys (unknown keys are dropped, as Logto's guard strips them) and
 /// checks their types.
-fn profile(map: Map<String, Value>, issues: &mut Issues) -> Map<String, Value> {
+pub(crate) fn profile(map: Map<String, Value>, issues: &mut Issues) -> Map<String, Value> {
     let mut out = Map::new();
     for (key, value) in map {
         if value.is_null() {
@@ -146,13 +150,24 @@ fn profile(map: Map<String, Value>, issues: &mut Issues) -> Map<String, Value> {
     out
 }
 
+/// Logto's 422 for a `Legacy` expression it cannot use.
+fn legacy_error(e: LegacyError) -> ApiError {
+    let code = match e {
+        LegacyError::InvalidFormat(_) => "password.invalid_legacy_password_format",
+        LegacyError::UnsupportedAlgorithm(_) => "password.unsupported_legacy_hash_algorithm",
+    };
+    ApiError::Unprocessable {
+        code,
+        message: format!("passwordDigest: {e}"),
+    }
+}
+
 /// Parses and validates a `POST /api/users` body. An empty body reads as `{}`.
 pub fn parse_create_user(bytes: &[u8]) -> Result<CreateUser, ApiError> {
     let value: Value = if bytes.iter().all(u8::is_ascii_whitespace) {
         Value::Object(Map::new())
     } else {
-        serde_json::from_slice(bytes)
-            .map_err(|e| ApiError::invalid_body(format!("malformed JSON: {e}")))?
+        serde_json::from_slice(bytes).map_err(|e| ApiError::MalformedJson(e.to_string()))?
     };
     let Value::Object(body) = value else {
         return Err(ApiError::invalid_body(format!(
@@ -210,6 +225,8 @@ pub fn parse_create_user(bytes: &[u8]) -> Result<CreateUser, ApiError> {
     }
     let digest = string_field(&body, "passwordDigest", &mut issues);
     let algorithm = string_field(&body, "passwordAlgorithm", &mut issues);
+    // A malformed `Legacy` expression is Logto's 422, answered after any 400.
+    let mut unprocessable = None;
     let password = match (password, digest, algorithm) {
         (Some(_), Some(_), _) => {
             issues.add(
@@ -223,28 +240,28 @@ pub fn parse_create_user(bytes: &[u8]) -> Result<CreateUser, ApiError> {
             issues.add("passwordAlgorithm", "only allowed with passwordDigest");
             None
         }
-        (None, Some(digest), Some(algorithm)) => {
-            if algorithm != "Argon2id" {
+        (None, Some(digest), Some(algorithm)) => match PasswordAlgorithm::from_api_name(&algorithm)
+        {
+            None => {
+                let names: Vec<&str> = PasswordAlgorithm::ALL.iter().map(|a| a.as_str()).collect();
                 issues.add(
                     "passwordAlgorithm",
-                    format_args!(
-                        "unsupported algorithm {algorithm:?}; Tessera imports Argon2id digests"
-                    ),
+                    format_args!("expected one of {}", names.join(", ")),
                 );
                 None
-            } else if !digest.starts_with("$argon2id$") {
-                issues.add(
-                    "passwordDigest",
-                    "expected an Argon2id PHC string ($argon2id$…)",
-                );
-                None
-            } else {
-                Some(PasswordInput::Digest(PasswordDigest {
-                    algorithm: PasswordAlgorithm::Argon2id,
-                    digest,
-                }))
             }
-        }
+            Some(algorithm) => match PasswordDigest::import(algorithm, &digest) {
+                Ok(imported) => Some(PasswordInput::Digest(imported)),
+                Err(ImportError::Malformed(why)) => {
+                    issues.add("passwordDigest", why);
+                    None
+                }
+                Err(ImportError::Legacy(e)) => {
+                    unprocessable = Some(legacy_error(e));
+                    None
+                }
+            },
+        },
         (None, Some(_), None) => {
             issues.add("passwordAlgorithm", "required with passwordDigest");
             None
@@ -258,6 +275,9 @@ pub fn parse_create_user(bytes: &[u8]) -> Result<CreateUser, ApiError> {
 
     if !issues.0.is_empty() {
         return Err(ApiError::invalid_body(issues.0.join("; ")));
+    }
+    if let Some(e) = unprocessable {
+        return Err(e);
     }
     let details = UserDetails::new(UserDetailsFields {
         username,
@@ -283,6 +303,7 @@ mod tests {
     fn details_of(body: &str) -> String {
         match parse_create_user(body.as_bytes()) {
             Err(ApiError::InvalidInput { details, .. }) => details,
+            Err(ApiError::MalformedJson(parser)) => format!("malformed JSON: {parser}"),
             Err(other) => panic!("unexpected error {other:?}"),
             Ok(_) => panic!("{body} should be rejected"),
         }
@@ -323,5 +344,29 @@ mod tests {
         assert!(details_of("[1]").starts_with("body:"));
         assert!(details_of(r#"{"name":"a\u0000b"}"#).starts_with("name: must not contain NUL"));
         assert!(details_of("{").starts_with("malformed JSON"));
+        assert!(
+            details_of(r#"{"passwordDigest":"x","passwordAlgorithm":"Rot13"}"#)
+                .starts_with("passwordAlgorithm: expected one of")
+        );
+        assert!(
+            details_of(r#"{"passwordDigest":"abc","passwordAlgorithm":"MD5"}"#)
+                .starts_with("passwordDigest:")
+        );
+    }
+
+    #[test]
+    fn legacy_expressions_that_cannot_be_used_are_logtos_422s() {
+        let code = |digest: &str| {
+            let body = serde_json::json!({"passwordDigest": digest, "passwordAlgorithm": "Legacy"});
+            match parse_create_user(body.to_string().as_bytes()) {
+                Err(ApiError::Unprocessable { code, .. }) => code,
+                other => panic!("unexpected {other:?}"),
+            }
+        };
+        assert_eq!(code("nope"), "password.invalid_legacy_password_format");
+        assert_eq!(
+            code(r#"["whirlpool", ["@"], "ab"]"#),
+            "password.unsupported_legacy_hash_algorithm"
+        );
     }
 }

@@ -1,6 +1,8 @@
 //! Checking a password against the user an identifier names, at the same cost whether or
 //! not the identifier names anyone (no account enumeration by timing).
 
+use crate::commands::users::update::rehash_if_needed;
+use crate::request::RequestContext;
 use crate::state::AppState;
 use domain::identifier::{Identifier, IdentifierClaim};
 use domain::password::{hash_password, verify_password, PasswordDigest};
@@ -23,6 +25,7 @@ pub(crate) type Checked = Result<String, (SignInFailure, Option<String>)>;
 /// `Ok(Ok(user id))` when the credentials are good.
 pub(super) async fn check_credentials(
     state: &AppState,
+    request: &RequestContext,
     identifier: &str,
     password: &str,
 ) -> Result<Checked, StoreError> {
@@ -31,13 +34,16 @@ pub(super) async fn check_credentials(
     } else {
         Identifier::username(identifier)
     };
-    verify(state, parsed.ok(), password).await
+    verify(state, request, parsed.ok(), password).await
 }
 
 /// Checks `password` for the user holding `identifier` (`None`: an identifier that cannot
-/// exist), at the same cost whether or not anyone holds it.
+/// exist), at the same cost whether or not anyone holds it. A good password on an outdated
+/// digest (imported, or older parameters) is rehashed with the policy before answering, as
+/// a `UserPasswordRehashed` event (so the hosted form and the Experience API both migrate).
 pub(crate) async fn verify(
     state: &AppState,
+    request: &RequestContext,
     parsed: Option<Identifier>,
     password: &str,
 ) -> Result<Checked, StoreError> {
@@ -65,6 +71,11 @@ pub(crate) async fn verify(
             .unwrap_or(false),
         None => false,
     };
+    if let Some((id, Some(stored), false)) = &user {
+        if verified {
+            rehash_if_needed(state, request, id, stored, password.to_owned()).await;
+        }
+    }
     Ok(match user {
         None => Err((SignInFailure::UnknownIdentifier, None)),
         Some((id, None, _)) => Err((SignInFailure::NoPassword, Some(id))),

@@ -106,7 +106,7 @@ pub async fn sign_in(
         return forbidden();
     }
     let identifier = form.identifier.trim();
-    let checked = match check_credentials(&state, identifier, &form.password).await {
+    let checked = match check_credentials(&state, &request, identifier, &form.password).await {
         Ok(c) => c,
         Err(e) => return failed(e),
     };

@@ -76,6 +76,12 @@ pub enum UserCommand {
     UpdateDetails(UserDetails),
     UpdateCustomData(Map<String, Value>),
     SetPassword(PasswordDigest),
+    /// Replace `verified` (the digest a sign-in just checked) with `new`. If the stored
+    /// digest is no longer `verified` (changed meanwhile), nothing happens.
+    RehashPassword {
+        verified: PasswordDigest,
+        new: PasswordDigest,
+    },
     SetSuspended(bool),
     /// Role ids must name live `User` roles (checked by the caller); ids already held
     /// are skipped, so assigning them again appends nothing.
@@ -130,6 +136,9 @@ impl Aggregate for User {
                 s.custom_data = e.custom_data.clone().unwrap_or_default()
             }
             (UserEvent::UserPasswordSet(e), Self::Active(s)) => s.password = e.password.clone(),
+            (UserEvent::UserPasswordRehashed(e), Self::Active(s)) => {
+                s.password = e.password.clone()
+            }
             (UserEvent::UserSuspended(_), Self::Active(s)) => s.is_suspended = true,
             (UserEvent::UserUnsuspended(_), Self::Active(s)) => s.is_suspended = false,
             (UserEvent::UserRolesAssigned(e), Self::Active(s)) => {
@@ -188,6 +197,15 @@ impl Aggregate for User {
                 self.live()?;
                 UserEvent::UserPasswordSet(UserPasswordSet {
                     password: Some(password),
+                })
+            }
+            UserCommand::RehashPassword { verified, new } => {
+                if self.live()?.password.as_ref() != Some(&verified) {
+                    return Ok(vec![]);
+                }
+                UserEvent::UserPasswordRehashed(UserPasswordRehashed {
+                    from_algorithm: verified.algorithm,
+                    password: Some(new),
                 })
             }
             UserCommand::SetSuspended(suspend) => {
@@ -351,6 +369,37 @@ mod tests {
             run(&mut user, UserCommand::RemoveRole("r".into())),
             Err(UserError::NotFound)
         );
+    }
+
+    #[test]
+    fn a_rehash_replaces_only_the_digest_that_was_verified() {
+        use crate::password::{PasswordAlgorithm, PasswordDigest};
+        let md5 = PasswordDigest {
+            algorithm: PasswordAlgorithm::Md5,
+            digest: "ff26274020980b9319bc596f81ff110a".into(),
+        };
+        let new = PasswordDigest {
+            algorithm: PasswordAlgorithm::Argon2id,
+            digest: "$argon2id$new".into(),
+        };
+        let mut user = User::default();
+        run(&mut user, create("frank")).unwrap();
+        run(&mut user, UserCommand::SetPassword(md5.clone())).unwrap();
+        let rehash = || UserCommand::RehashPassword {
+            verified: md5.clone(),
+            new: new.clone(),
+        };
+        let events = run(&mut user, rehash()).unwrap();
+        assert_eq!(
+            events,
+            vec![UserEvent::UserPasswordRehashed(UserPasswordRehashed {
+                from_algorithm: PasswordAlgorithm::Md5,
+                password: Some(new.clone()),
+            })]
+        );
+        assert_eq!(user.state().unwrap().password.as_ref(), Some(&new));
+        // The MD5 digest is gone: a second (racing) rehash of it changes nothing.
+        assert!(run(&mut user, rehash()).unwrap().is_empty());
     }
 
     #[test]

@@ -1,5 +1,5 @@
 use crate::event::DomainEvent;
-use crate::password::PasswordDigest;
+use crate::password::{PasswordAlgorithm, PasswordDigest};
 use crate::upcast::Upcaster;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -66,6 +66,16 @@ pub struct UserPasswordSet {
     pub password: Option<PasswordDigest>,
 }
 
+/// An imported (or outdated) digest replaced by a policy digest after a successful
+/// sign-in. Names the algorithm it replaced, never the old digest.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UserPasswordRehashed {
+    pub from_algorithm: PasswordAlgorithm,
+    #[serde(default)]
+    pub password: Option<PasswordDigest>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UserSuspended {}
 
@@ -97,6 +107,7 @@ pub enum UserEvent {
     UserDetailsUpdated(UserDetailsUpdated),
     UserCustomDataUpdated(UserCustomDataUpdated),
     UserPasswordSet(UserPasswordSet),
+    UserPasswordRehashed(UserPasswordRehashed),
     UserSuspended(UserSuspended),
     UserUnsuspended(UserUnsuspended),
     UserDeleted(UserDeleted),
@@ -130,6 +141,7 @@ impl DomainEvent for UserEvent {
             Self::UserDetailsUpdated(_) => "UserDetailsUpdated",
             Self::UserCustomDataUpdated(_) => "UserCustomDataUpdated",
             Self::UserPasswordSet(_) => "UserPasswordSet",
+            Self::UserPasswordRehashed(_) => "UserPasswordRehashed",
             Self::UserSuspended(_) => "UserSuspended",
             Self::UserUnsuspended(_) => "UserUnsuspended",
             Self::UserDeleted(_) => "UserDeleted",
@@ -150,7 +162,7 @@ impl DomainEvent for UserEvent {
             Self::UserCreated(_) => CREATED_PII,
             Self::UserDetailsUpdated(_) => DETAIL_FIELDS,
             Self::UserCustomDataUpdated(_) => &["customData"],
-            Self::UserPasswordSet(_) => &["password"],
+            Self::UserPasswordSet(_) | Self::UserPasswordRehashed(_) => &["password"],
             Self::UserSuspended(_)
             | Self::UserUnsuspended(_)
             | Self::UserDeleted(_)

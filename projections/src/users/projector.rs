@@ -88,6 +88,11 @@ fn apply(
             row.custom_data = json_text(updated.custom_data.as_ref())?
         }
         UserEvent::UserPasswordSet(set) => row.has_password = set.password.is_some(),
+        // The same password under a new digest: nothing Logto's user object shows changes.
+        UserEvent::UserPasswordRehashed(_) => {
+            row.version = version;
+            return Ok(());
+        }
         UserEvent::UserSuspended(_) => row.is_suspended = true,
         UserEvent::UserUnsuspended(_) => row.is_suspended = false,
         // Role assignments live in the `user_roles` read model; the row only follows the

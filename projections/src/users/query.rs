@@ -55,6 +55,17 @@ pub enum MatchMode {
     Like,
     /// Equality with any of the given values.
     Exact,
+    /// SQL `SIMILAR TO` (Postgres only; case-sensitive, as in Logto).
+    SimilarTo,
+    /// POSIX regular expression (`~`, or `~*` when case-insensitive; Postgres only).
+    Posix,
+}
+
+impl MatchMode {
+    /// Modes whose SQL only Postgres has.
+    pub fn is_postgres_only(self) -> bool {
+        matches!(self, Self::SimilarTo | Self::Posix)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -87,6 +98,8 @@ pub struct UserQuery {
     pub page: u64,
     pub page_size: u64,
     pub search: Search,
+    /// `excludeRoleId`: leave out users holding this role.
+    pub exclude_role_id: Option<String>,
 }
 
 impl Default for UserQuery {
@@ -95,6 +108,7 @@ impl Default for UserQuery {
             page: 1,
             page_size: DEFAULT_PAGE_SIZE,
             search: Search::default(),
+            exclude_role_id: None,
         }
     }
 }
@@ -130,10 +144,8 @@ fn parse_mode(value: &str) -> Result<MatchMode, QueryError> {
     match value {
         "like" => Ok(MatchMode::Like),
         "exact" => Ok(MatchMode::Exact),
-        // Logto's remaining modes are Postgres regular expressions with no SQLite equivalent.
-        "similar_to" | "posix" => Err(QueryError::InvalidSearch(format!(
-            "search mode `{value}` is not supported"
-        ))),
+        "similar_to" => Ok(MatchMode::SimilarTo),
+        "posix" => Ok(MatchMode::Posix),
         other => Err(QueryError::InvalidSearch(format!(
             "unknown search mode `{other}`"
         ))),
@@ -153,6 +165,7 @@ impl UserQuery {
         // Search keys in first-seen order with all their values.
         let mut searches: Vec<(String, Vec<String>)> = Vec::new();
         let mut modes: BTreeMap<String, String> = BTreeMap::new();
+        let mut exclude_organization = false;
         for (key, value) in pairs {
             let (key, value) = (key.as_ref(), value.as_ref());
             match key {
@@ -180,6 +193,10 @@ impl UserQuery {
                         }
                     }
                 }
+                "excludeRoleId" => query.exclude_role_id = Some(value.to_owned()),
+                // Tessera has no organizations yet: excluding the members of one excludes
+                // nobody, but Logto's rule that the two exclusions do not combine holds.
+                "excludeOrganizationId" => exclude_organization = true,
                 k if k == "mode" || k.starts_with("mode.") => {
                     modes.insert(k.to_owned(), value.to_owned());
                 }
@@ -191,6 +208,11 @@ impl UserQuery {
                 }
                 _ => {}
             }
+        }
+        if exclude_organization && query.exclude_role_id.is_some() {
+            return Err(QueryError::InvalidSearch(
+                "excludeRoleId and excludeOrganizationId cannot be combined".into(),
+            ));
         }
         for (key, values) in searches {
             let field = key.strip_prefix("search.");
@@ -214,6 +236,11 @@ impl UserQuery {
             if values.is_empty() {
                 continue;
             }
+            if mode == MatchMode::SimilarTo && !query.search.case_sensitive {
+                return Err(QueryError::InvalidSearch(format!(
+                    "`{key}`: mode similar_to requires isCaseSensitive=true"
+                )));
+            }
             if mode != MatchMode::Exact && values.len() > 1 {
                 return Err(QueryError::InvalidSearch(format!(
                     "`{key}` takes one value unless its mode is `exact`"
@@ -226,6 +253,11 @@ impl UserQuery {
             });
         }
         Ok(query)
+    }
+
+    /// Whether a search uses a mode only Postgres can run (`similar_to`, `posix`).
+    pub fn needs_postgres(&self) -> bool {
+        self.search.matches.iter().any(|m| m.mode.is_postgres_only())
     }
 
     /// Rows to skip for this page.
@@ -300,7 +332,9 @@ mod tests {
             vec![("search.password", "x")],
             vec![("search.profile.givenName", "x")],
             vec![("search", "a"), ("search", "b")],
-            vec![("search", "a"), ("mode", "posix")],
+            vec![("search", "a"), ("mode", "regex")],
+            vec![("search", "a"), ("mode", "similar_to")],
+            vec![("excludeRoleId", "r"), ("excludeOrganizationId", "o")],
             vec![("joint", "xor")],
             vec![("isCaseSensitive", "yes")],
         ] {

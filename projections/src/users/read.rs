@@ -85,6 +85,17 @@ fn filter(query: &UserQuery, dialect: Dialect) -> Filter {
                         format!("lower({col}) IN ({list})")
                     }
                 }
+                MatchMode::SimilarTo | MatchMode::Posix => {
+                    let value = values.first().map(String::as_str).unwrap_or_default();
+                    binds.push(value.to_owned());
+                    let p = dialect.param(binds.len());
+                    let op = match (mode, search.case_sensitive) {
+                        (MatchMode::SimilarTo, _) => "SIMILAR TO",
+                        (_, true) => "~",
+                        (_, false) => "~*",
+                    };
+                    format!("{col} {op} {p}")
+                }
                 MatchMode::Like => {
                     // Non-exact matches hold exactly one value (checked when parsing).
                     let value = values.first().map(String::as_str).unwrap_or_default();
@@ -108,14 +119,25 @@ fn filter(query: &UserQuery, dialect: Dialect) -> Filter {
         }
         parts.push(format!("({})", ors.join(" OR ")));
     }
-    let sql = if parts.is_empty() {
+    let joint = match search.joint {
+        Joint::Or => " OR ",
+        Joint::And => " AND ",
+    };
+    let mut conditions = Vec::new();
+    if !parts.is_empty() {
+        conditions.push(format!("({})", parts.join(joint)));
+    }
+    if let Some(role_id) = &query.exclude_role_id {
+        binds.push(role_id.clone());
+        conditions.push(format!(
+            "id NOT IN (SELECT user_id FROM user_roles WHERE role_id = {})",
+            dialect.param(binds.len())
+        ));
+    }
+    let sql = if conditions.is_empty() {
         String::new()
     } else {
-        let joint = match search.joint {
-            Joint::Or => " OR ",
-            Joint::And => " AND ",
-        };
-        format!("WHERE {}", parts.join(joint))
+        format!("WHERE {}", conditions.join(" AND "))
     };
     Filter { sql, binds }
 }

@@ -55,7 +55,12 @@ pub(super) async fn password(
     let body: PasswordBody = parse(&raw)?;
     let mut i = interaction(&state, &req)?;
     experience(&mut i)?;
-    let checked = verify(&state, parse_identifier(&body.identifier), &body.password)
+    let checked = verify(
+        &state,
+        &request,
+        parse_identifier(&body.identifier),
+        &body.password,
+    )
         .await
         .map_err(internal)?;
     match checked {

@@ -6,6 +6,8 @@
 //! the same email therefore cannot both commit: the loser gets `StoreError::Conflict`,
 //! reloads, finds the claim held, and answers Logto's 422.
 
+pub mod update;
+
 use crate::error::ApiError;
 use crate::request::RequestContext;
 use crate::state::AppState;

@@ -1,10 +1,14 @@
-//! `/api/users` in the shape of Logto's Management API (`CreateUser`, `GetUser`,
-//! `ListUsers`).
+//! `/api/users` in the shape of Logto's Management API: `CreateUser`, `GetUser`,
+//! `ListUsers` here; updates, password, custom data, profile, suspension and deletion in
+//! `manage.rs`; their bodies in `input.rs`.
 //!
 //! Reads come from the `users` read model. A read right after a write could race the
 //! projector, so reads first wait (briefly, bounded) for the `users` projector to reach
 //! the log head as it was when the request arrived: `GET /api/users/{id}` only when the
 //! row is missing, `GET /api/users` always. See `AppState::await_projection`.
+
+mod input;
+mod manage;
 
 use super::user_input::parse_create_user;
 use crate::commands::users::create_user;
@@ -21,7 +25,7 @@ use std::time::Duration;
 /// Largest accepted request body.
 const MAX_BODY: usize = 1 << 20;
 /// How long a `GET /api/users/{id}` miss waits for the projector to catch up.
-const GET_CONSISTENCY_WAIT: Duration = Duration::from_secs(3);
+pub(crate) const GET_CONSISTENCY_WAIT: Duration = Duration::from_secs(3);
 /// How long a list waits for the projector to reach the head seen on arrival.
 const LIST_CONSISTENCY_WAIT: Duration = Duration::from_secs(1);
 
@@ -37,11 +41,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .service(
         web::resource("/api/users/{userId}")
             .route(web::get().to(get))
+            .route(web::patch().to(manage::update))
+            .route(web::delete().to(manage::delete))
             .default_service(web::to(super::method_not_allowed)),
     );
+    manage::configure(cfg);
 }
 
-async fn read_body(mut payload: web::Payload) -> Result<Vec<u8>, ApiError> {
+pub(crate) async fn read_body(mut payload: web::Payload) -> Result<Vec<u8>, ApiError> {
     let mut body = Vec::new();
     while let Some(chunk) = payload.next().await {
         let chunk = chunk.map_err(|e| ApiError::invalid_body(format!("body: {e}")))?;
@@ -65,36 +72,51 @@ async fn create(
     Ok(HttpResponse::Ok().json(user))
 }
 
+/// Logto's truthy query values (`true`, `1`, `yes`).
+fn truthy(req: &HttpRequest, key: &str) -> Result<bool, ApiError> {
+    let pairs = query_pairs(req.query_string())?;
+    Ok(pairs
+        .iter()
+        .any(|(k, v)| k == key && matches!(v.as_str(), "true" | "1" | "yes")))
+}
+
 async fn get(
     state: web::Data<AppState>,
+    req: HttpRequest,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
-    let not_found = || ApiError::NotExistsWithId {
-        entity: "user",
-        id: id.clone(),
-    };
-    if domain::StandardId::parse(&id).is_none() {
-        return Err(not_found());
+    let view = manage::fresh_view(&state, &id).await?;
+    if !truthy(&req, "includePasswordHash")? {
+        return Ok(HttpResponse::Ok().json(view));
     }
-    let pool = &state.store.read_pool;
-    if let Some(user) = users::get(pool, &id).await? {
-        return Ok(HttpResponse::Ok().json(user.to_view()?));
+    // The read model never holds digests (invariant 7); the aggregate, decrypted from the
+    // log, does.
+    let mut body = serde_json::to_value(view).map_err(ApiError::internal)?;
+    let user: domain::user::User = state.store.repository().load(&id).await?.aggregate;
+    let password = user.state().and_then(|s| s.password.clone());
+    if let serde_json::Value::Object(map) = &mut body {
+        map.insert(
+            "passwordDigest".into(),
+            password.as_ref().map(|p| p.digest.clone()).into(),
+        );
+        map.insert(
+            "passwordAlgorithm".into(),
+            password.map(|p| p.algorithm.as_str()).into(),
+        );
     }
-    // Missing: maybe created a moment ago and not yet projected. Wait for the projector to
-    // reach the head as of now (or the bound to pass), then look again.
-    state
-        .await_projection_head(users::NAME, GET_CONSISTENCY_WAIT)
-        .await?;
-    match users::get(pool, &id).await? {
-        Some(user) => Ok(HttpResponse::Ok().json(user.to_view()?)),
-        None => Err(not_found()),
-    }
+    Ok(HttpResponse::Ok().json(body))
 }
 
 async fn list(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
     let pairs = query_pairs(req.query_string())?;
     let query = UserQuery::from_pairs(pairs.iter().map(|(k, v)| (k, v)))?;
+    if query.needs_postgres() && state.store.backend != store::Backend::Postgres {
+        // SQLite has no regular expressions; say so rather than answer wrongly.
+        return Err(ApiError::InvalidRequest {
+            details: "search modes similar_to and posix need the Postgres backend".into(),
+        });
+    }
     let page = Page {
         page: query.page,
         page_size: query.page_size,

@@ -1,0 +1,201 @@
+//! Changing users: `UpdateUser`, `DeleteUser`, `UpdateUserPassword`, `VerifyUserPassword`,
+//! `GetUserHasPassword`, `ListUserCustomData`/`UpdateUserCustomData`, `UpdateUserProfile`
+//! and `UpdateUserIsSuspended`, with Logto's statuses (Appendix A of the reference).
+//!
+//! A write answers after the `users` projector has applied it (`exec::settle`), so the
+//! body and the caller's next read show the change.
+
+use super::input::{
+    parse_is_suspended, parse_password, parse_profile_patch, parse_required_object,
+    parse_user_patch,
+};
+use super::{read_body, GET_CONSISTENCY_WAIT};
+use crate::commands::exec::settle;
+use crate::commands::users::update;
+use crate::error::ApiError;
+use crate::request::RequestContext;
+use crate::state::AppState;
+use actix_web::{web, HttpResponse};
+use projections::users::{self, UserView};
+use serde_json::json;
+use store::Position;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    let na = || web::to(super::super::method_not_allowed);
+    cfg.service(
+        web::resource("/api/users/{userId}/password")
+            .route(web::patch().to(set_password))
+            .default_service(na()),
+    )
+    .service(
+        web::resource("/api/users/{userId}/password/verify")
+            .route(web::post().to(verify_password))
+            .default_service(na()),
+    )
+    .service(
+        web::resource("/api/users/{userId}/has-password")
+            .route(web::get().to(has_password))
+            .default_service(na()),
+    )
+    .service(
+        web::resource("/api/users/{userId}/custom-data")
+            .route(web::get().to(custom_data))
+            .route(web::patch().to(update_custom_data))
+            .default_service(na()),
+    )
+    .service(
+        web::resource("/api/users/{userId}/profile")
+            .route(web::patch().to(update_profile))
+            .default_service(na()),
+    )
+    .service(
+        web::resource("/api/users/{userId}/is-suspended")
+            .route(web::patch().to(set_suspended))
+            .default_service(na()),
+    );
+}
+
+fn not_found(id: &str) -> ApiError {
+    ApiError::NotExistsWithId {
+        entity: "user",
+        id: id.to_owned(),
+    }
+}
+
+/// The user as the read model has it; on a miss, waits (bounded) for the projector to
+/// reach the head as of now and looks again (it may have been created a moment ago).
+pub(super) async fn fresh_view(state: &AppState, id: &str) -> Result<UserView, ApiError> {
+    if domain::StandardId::parse(id).is_none() {
+        return Err(not_found(id));
+    }
+    let pool = &state.store.read_pool;
+    if let Some(user) = users::get(pool, id).await? {
+        return Ok(user.to_view()?);
+    }
+    state
+        .await_projection_head(users::NAME, GET_CONSISTENCY_WAIT)
+        .await?;
+    match users::get(pool, id).await? {
+        Some(user) => Ok(user.to_view()?),
+        None => Err(not_found(id)),
+    }
+}
+
+/// The user after a write committed at `at`.
+async fn settled_view(
+    state: &AppState,
+    id: &str,
+    at: Option<Position>,
+) -> Result<HttpResponse, ApiError> {
+    settle(state, &[users::NAME], at).await?;
+    Ok(HttpResponse::Ok().json(fresh_view(state, id).await?))
+}
+
+/// Ids that cannot name a user are answered 404 before any stream is loaded.
+fn user_id(path: web::Path<String>) -> Result<String, ApiError> {
+    let id = path.into_inner();
+    match domain::StandardId::parse(&id) {
+        Some(_) => Ok(id),
+        None => Err(not_found(&id)),
+    }
+}
+
+pub(super) async fn update(
+    state: web::Data<AppState>,
+    request: RequestContext,
+    path: web::Path<String>,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let id = user_id(path)?;
+    let patch = parse_user_patch(&read_body(payload).await?)?;
+    let at = update::update_user(&state, &request, &id, patch).await?;
+    settled_view(&state, &id, at).await
+}
+
+pub(super) async fn delete(
+    state: web::Data<AppState>,
+    request: RequestContext,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = user_id(path)?;
+    let at = update::delete_user(&state, &request, &id).await?;
+    settle(&state, &[users::NAME], at).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+async fn set_password(
+    state: web::Data<AppState>,
+    request: RequestContext,
+    path: web::Path<String>,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let id = user_id(path)?;
+    let password = parse_password(&read_body(payload).await?)?;
+    let at = update::set_password(&state, &request, &id, password).await?;
+    settled_view(&state, &id, at).await
+}
+
+async fn verify_password(
+    state: web::Data<AppState>,
+    request: RequestContext,
+    path: web::Path<String>,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let id = user_id(path)?;
+    let password = parse_password(&read_body(payload).await?)?;
+    update::verify_user_password(&state, &request, &id, password).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+async fn has_password(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = user_id(path)?;
+    let view = fresh_view(&state, &id).await?;
+    Ok(HttpResponse::Ok().json(json!({ "hasPassword": view.has_password })))
+}
+
+async fn custom_data(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = user_id(path)?;
+    Ok(HttpResponse::Ok().json(fresh_view(&state, &id).await?.custom_data))
+}
+
+async fn update_custom_data(
+    state: web::Data<AppState>,
+    request: RequestContext,
+    path: web::Path<String>,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let id = user_id(path)?;
+    let partial = parse_required_object(&read_body(payload).await?, "customData")?;
+    let merged = update::merge_custom_data(&state, &request, &id, partial).await?;
+    Ok(HttpResponse::Ok().json(merged))
+}
+
+async fn update_profile(
+    state: web::Data<AppState>,
+    request: RequestContext,
+    path: web::Path<String>,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let id = user_id(path)?;
+    let partial = parse_profile_patch(&read_body(payload).await?)?;
+    let merged = update::merge_profile(&state, &request, &id, partial).await?;
+    Ok(HttpResponse::Ok().json(merged))
+}
+
+async fn set_suspended(
+    state: web::Data<AppState>,
+    request: RequestContext,
+    path: web::Path<String>,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let id = user_id(path)?;
+    let suspended = parse_is_suspended(&read_body(payload).await?)?;
+    let at = update::set_suspended(&state, &request, &id, suspended).await?;
+    settled_view(&state, &id, at).await
+}
