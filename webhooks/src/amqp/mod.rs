@@ -9,9 +9,131 @@ pub mod lease;
 pub mod message;
 pub mod relay;
 pub mod topology;
+pub mod worker;
 
+use crate::delivery::Deliverer;
+use crate::schedule::RetrySchedule;
+use relay::{Relay, RelaySettings};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use store::Position;
+use std::sync::Arc;
+use std::time::Duration;
+use store::{Position, Store};
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+use topology::Names;
+use worker::{Role, Worker, WorkerSettings};
+
+/// The default prefix of every exchange and queue name (`TESSERA_AMQP_PREFIX`).
+pub const DEFAULT_PREFIX: &str = "tessera";
+
+/// How the RabbitMQ transport is set up.
+#[derive(Debug, Clone)]
+pub struct AmqpSettings {
+    /// `amqp://user:pass@host:port/vhost`.
+    pub url: String,
+    /// Prefix of exchange and queue names.
+    pub prefix: String,
+    /// Consumers of the delivery queue and of the jobs queue (each).
+    pub workers: usize,
+    /// Unacked messages per worker (Logto delivers up to 10 at a time).
+    pub prefetch: u16,
+    pub schedule: RetrySchedule,
+    /// The data directory (the SQLite relay lock lives there).
+    pub lock_dir: PathBuf,
+}
+
+impl AmqpSettings {
+    pub fn new(url: String, lock_dir: PathBuf) -> Self {
+        Self {
+            url,
+            prefix: DEFAULT_PREFIX.to_owned(),
+            workers: 2,
+            prefetch: 10,
+            schedule: RetrySchedule::default(),
+            lock_dir,
+        }
+    }
+}
+
+/// The routing keys (event types) the delivery queue is bound to: only events that can
+/// become a Logto webhook event reach the workers; token and session traffic does not.
+pub fn delivery_routing_keys() -> Vec<String> {
+    let mut keys: Vec<String> = domain::hook::logto_events::SOURCE_EVENT_TYPES
+        .iter()
+        .map(|(_, event_type)| (*event_type).to_owned())
+        .collect();
+    keys.sort();
+    keys.dedup();
+    keys
+}
+
+/// The running transport: the relay and the workers, each a task.
+pub struct AmqpTransport {
+    stop: CancellationToken,
+    tasks: Vec<JoinHandle<()>>,
+    pub status: Arc<RelayStatus>,
+}
+
+impl AmqpTransport {
+    /// Spawns the relay and `workers` consumers of each queue. Connection failures are
+    /// not errors here: every task connects (and reconnects) on its own, with backoff.
+    pub fn start(store: Store, deliverer: Deliverer, settings: AmqpSettings) -> Self {
+        let stop = CancellationToken::new();
+        let status = Arc::new(RelayStatus::default());
+        let names = Names::new(&settings.prefix);
+        let backoff_initial = Duration::from_millis(200);
+        let backoff_max = Duration::from_secs(5);
+        let relay = Relay {
+            store: store.clone(),
+            settings: RelaySettings {
+                url: settings.url.clone(),
+                names: names.clone(),
+                lock_dir: settings.lock_dir.clone(),
+                batch_size: 500,
+                poll_interval: Duration::from_millis(500),
+                backoff_initial,
+                backoff_max,
+            },
+            status: status.clone(),
+        };
+        let mut tasks = vec![tokio::spawn(relay.run(stop.clone()))];
+        let worker_settings = Arc::new(WorkerSettings {
+            url: settings.url.clone(),
+            names,
+            routing_keys: delivery_routing_keys(),
+            schedule: settings.schedule.clone(),
+            prefetch: settings.prefetch,
+            backoff_initial,
+            backoff_max,
+        });
+        for role in [Role::Events, Role::Jobs] {
+            for index in 0..settings.workers.max(1) {
+                let worker = Worker {
+                    store: store.clone(),
+                    deliverer: deliverer.clone(),
+                    settings: worker_settings.clone(),
+                    role,
+                    index,
+                };
+                tasks.push(tokio::spawn(worker.run(stop.clone())));
+            }
+        }
+        Self {
+            stop,
+            tasks,
+            status,
+        }
+    }
+
+    /// Stops the relay between batches and the workers after the messages in hand.
+    pub async fn shutdown(self) {
+        self.stop.cancel();
+        for task in self.tasks {
+            let _ = task.await;
+        }
+    }
+}
 
 /// What the relay reports about itself (read without touching the database).
 #[derive(Debug, Default)]

@@ -20,9 +20,9 @@ use std::time::Duration;
 use store::{RecordedEvent, Store, StoreError};
 use tokio_util::sync::CancellationToken;
 
-/// Test-only fault injection: when set to a log position, the process exits right after
-/// the broker confirmed the batch holding that position and before the checkpoint commits
-/// (the "crash between publish and checkpoint" case). Never set in production.
+/// Test-only fault injection: when set to an event type, the process exits right after the
+/// broker confirmed the first batch holding an event of that type and before the checkpoint
+/// commits (the "crash between publish and checkpoint" case). Never set in production.
 pub const CRASH_AFTER_CONFIRM_ENV: &str = "TESSERA_TEST_RELAY_CRASH_AFTER_CONFIRM";
 
 #[derive(Debug, Clone)]
@@ -158,7 +158,10 @@ impl Relay {
                 break Err(e);
             }
             let to = events.last().map(|e| e.position).unwrap_or(checkpoint);
-            if crash_after.is_some_and(|p| checkpoint.0 < p && p <= to.0) {
+            if crash_after
+                .as_deref()
+                .is_some_and(|t| events.iter().any(|e| e.event_type == t))
+            {
                 tracing::error!(
                     position = to.0,
                     "{CRASH_AFTER_CONFIRM_ENV}: exiting after the confirms, before the checkpoint"
@@ -193,10 +196,11 @@ impl Relay {
     }
 }
 
-fn crash_after_confirm() -> Option<u64> {
+fn crash_after_confirm() -> Option<String> {
     std::env::var(CRASH_AFTER_CONFIRM_ENV)
         .ok()
-        .and_then(|v| v.trim().parse().ok())
+        .map(|v| v.trim().to_owned())
+        .filter(|v| !v.is_empty())
 }
 
 /// Publishes the batch pipelined and waits for every confirm; any nack fails the batch.
