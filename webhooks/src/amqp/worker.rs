@@ -1,0 +1,350 @@
+//! Workers: consumers of the delivery queue (events → per-hook jobs) and of the jobs queue
+//! (one delivery attempt each).
+//!
+//! A message is acked only once its outcome is durable: the jobs it fans out to, the retry
+//! it parks in a TTL queue, or its copy in the dead-letter queue have been confirmed by the
+//! broker (and the exhaustion recorded in the log). A worker that dies before the ack
+//! leaves the message unacked and RabbitMQ redelivers it; the receiver then sees the same
+//! `webhook-id`. At most `prefetch` messages are in flight per worker (the broker does not
+//! send more unacked ones), each handled on its own task.
+
+use super::message::EventNotice;
+use super::topology::{self, Names, JOB_ROUTING_KEY};
+use crate::delivery::{AttemptOutcome, Deliverer, DeliveryError, DeliveryJob};
+use crate::schedule::RetrySchedule;
+use futures::StreamExt;
+use lapin::message::Delivery;
+use lapin::options::{
+    BasicAckOptions, BasicConsumeOptions, BasicNackOptions, BasicPublishOptions, BasicQosOptions,
+    BasicRejectOptions, ConfirmSelectOptions,
+};
+use lapin::types::FieldTable;
+use lapin::{BasicProperties, Channel, Connection, ConnectionProperties};
+use std::sync::Arc;
+use std::time::Duration;
+use store::{Position, RecordedEvent, Store};
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+
+/// Which queue a worker consumes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// `{p}.delivery`: events → jobs.
+    Events,
+    /// `{p}.jobs`: one attempt per job.
+    Jobs,
+}
+
+#[derive(Debug, Clone)]
+pub struct WorkerSettings {
+    pub url: String,
+    pub names: Names,
+    /// Event types the delivery queue is bound to (`#`: all).
+    pub routing_keys: Vec<String>,
+    pub schedule: RetrySchedule,
+    /// Unacked messages in flight per worker.
+    pub prefetch: u16,
+    pub backoff_initial: Duration,
+    pub backoff_max: Duration,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum WorkerError {
+    #[error("broker: {0}")]
+    Broker(#[from] lapin::Error),
+    #[error("the broker refused (nacked) a publish")]
+    Nacked,
+    #[error("the broker returned an unroutable publish to {0}")]
+    Unroutable(String),
+    #[error("the consumer was cancelled by the broker")]
+    ConsumerClosed,
+    #[error(transparent)]
+    Delivery(#[from] DeliveryError),
+}
+
+pub struct Worker {
+    pub store: Store,
+    pub deliverer: Deliverer,
+    pub settings: Arc<WorkerSettings>,
+    pub role: Role,
+    pub index: usize,
+}
+
+/// How long a message whose handling failed for a passing reason (database busy, read
+/// model behind) waits before it is handed back to the broker.
+const TRANSIENT_BACKOFF: Duration = Duration::from_secs(1);
+
+impl Worker {
+    /// Consumes until `stop` is cancelled, reconnecting with backoff after any failure.
+    pub async fn run(self, stop: CancellationToken) {
+        let this = Arc::new(self);
+        let mut backoff = this.settings.backoff_initial;
+        while !stop.is_cancelled() {
+            match this.clone().session(&stop).await {
+                Ok(()) => return,
+                Err(e) => tracing::warn!(
+                    role = ?this.role,
+                    worker = this.index,
+                    error = %e,
+                    retry_in_ms = backoff.as_millis() as u64,
+                    "webhook worker lost its broker session; reconnecting"
+                ),
+            }
+            tokio::select! {
+                _ = stop.cancelled() => return,
+                _ = tokio::time::sleep(backoff) => {}
+            }
+            backoff = (backoff * 2).min(this.settings.backoff_max);
+        }
+    }
+
+    async fn session(self: Arc<Self>, stop: &CancellationToken) -> Result<(), WorkerError> {
+        let s = &self.settings;
+        let name = format!("tessera-{:?}-worker-{}", self.role, self.index).to_lowercase();
+        let connection = Connection::connect(
+            &s.url,
+            ConnectionProperties::default().with_connection_name(name.as_str().into()),
+        )
+        .await?;
+        let channel = connection.create_channel().await?;
+        topology::declare_all(&channel, &s.names, &s.routing_keys, s.schedule.delays()).await?;
+        channel
+            .confirm_select(ConfirmSelectOptions::default())
+            .await?;
+        channel
+            .basic_qos(s.prefetch, BasicQosOptions::default())
+            .await?;
+        let queue = match self.role {
+            Role::Events => s.names.delivery_queue(),
+            Role::Jobs => s.names.jobs(),
+        };
+        let mut consumer = channel
+            .basic_consume(
+                queue.as_str().into(),
+                name.as_str().into(),
+                BasicConsumeOptions::default(),
+                FieldTable::default(),
+            )
+            .await?;
+        tracing::info!(role = ?self.role, worker = self.index, %queue, "webhook worker consuming");
+        let mut in_flight = JoinSet::new();
+        let result = loop {
+            tokio::select! {
+                _ = stop.cancelled() => break Ok(()),
+                next = consumer.next() => match next {
+                    Some(Ok(delivery)) => {
+                        let this = self.clone();
+                        let channel = channel.clone();
+                        in_flight.spawn(async move { this.handle(&channel, delivery).await });
+                    }
+                    Some(Err(e)) => break Err(WorkerError::Broker(e)),
+                    None => break Err(WorkerError::ConsumerClosed),
+                },
+                Some(done) = in_flight.join_next(), if !in_flight.is_empty() => {
+                    if let Ok(Err(e)) = done {
+                        tracing::warn!(role = ?self.role, error = %e, "webhook message handling failed; the broker redelivers it");
+                    }
+                }
+            }
+        };
+        if result.is_ok() {
+            // Graceful stop: let the messages in hand reach their ack (or not; unacked ones
+            // are redelivered to whoever consumes next).
+            while in_flight.join_next().await.is_some() {}
+            let _ = channel.close(200, "worker stopping".into()).await;
+            let _ = connection.close(200, "worker stopping".into()).await;
+        } else {
+            // The session is gone; running handlers finish on their own (their acks fail
+            // and the broker redelivers those messages).
+            in_flight.detach_all();
+        }
+        result
+    }
+
+    async fn handle(&self, channel: &Channel, delivery: Delivery) -> Result<(), WorkerError> {
+        let handled = match self.role {
+            Role::Events => self.fan_out(channel, &delivery).await,
+            Role::Jobs => self.deliver(channel, &delivery).await,
+        };
+        match handled {
+            Ok(()) => {
+                delivery.ack(BasicAckOptions::default()).await?;
+                Ok(())
+            }
+            Err(Handling::Poison(reason)) => {
+                tracing::error!(role = ?self.role, %reason, "dropping a webhook message that can never be handled");
+                delivery
+                    .reject(BasicRejectOptions { requeue: false })
+                    .await?;
+                Ok(())
+            }
+            Err(Handling::Transient(e)) => {
+                tokio::time::sleep(TRANSIENT_BACKOFF).await;
+                delivery
+                    .nack(BasicNackOptions {
+                        requeue: true,
+                        ..BasicNackOptions::default()
+                    })
+                    .await?;
+                Err(e)
+            }
+        }
+    }
+
+    /// An event message: publish one job per subscribed hook, confirmed.
+    async fn fan_out(&self, channel: &Channel, delivery: &Delivery) -> Result<(), Handling> {
+        let notice: EventNotice = serde_json::from_slice(&delivery.data)
+            .map_err(|e| Handling::Poison(format!("event message is not an event notice: {e}")))?;
+        let event = self.load(&notice).await?;
+        let jobs = self
+            .deliverer
+            .jobs_for(&event)
+            .await
+            .map_err(Handling::from)?;
+        let mut confirms = Vec::with_capacity(jobs.len());
+        for job in &jobs {
+            let confirm = channel
+                .basic_publish(
+                    self.settings.names.jobs().as_str().into(),
+                    JOB_ROUTING_KEY.into(),
+                    mandatory(),
+                    &encode(job)?,
+                    job_properties(job),
+                )
+                .await
+                .map_err(WorkerError::from)?;
+            confirms.push(confirm);
+        }
+        for confirm in confirms {
+            confirmed(confirm, &self.settings.names.jobs()).await?;
+        }
+        Ok(())
+    }
+
+    /// A job message: one attempt, then retry, give up, or done.
+    async fn deliver(&self, channel: &Channel, delivery: &Delivery) -> Result<(), Handling> {
+        let job: DeliveryJob = serde_json::from_slice(&delivery.data)
+            .map_err(|e| Handling::Poison(format!("job message is not a delivery job: {e}")))?;
+        let outcome = match self.deliverer.attempt(&job).await {
+            Ok(outcome) => outcome,
+            Err(e) if e.is_transient() => return Err(Handling::from(e)),
+            Err(e) => {
+                // The job can never succeed (its event is gone, corrupt data): keep it in
+                // the dead-letter queue for an operator rather than drop it.
+                tracing::error!(error = %e, hook = %job.hook_id, event = %job.event_id, "webhook job cannot be delivered; moved to the dead-letter queue");
+                let dead = self.settings.names.dead_letter_queue();
+                publish_to_queue(channel, &dead, &job).await?;
+                return Ok(());
+            }
+        };
+        match outcome {
+            AttemptOutcome::Delivered | AttemptOutcome::HookGone | AttemptOutcome::Skipped => {
+                Ok(())
+            }
+            AttemptOutcome::RetryLater => match self.settings.schedule.delay_after(job.attempt) {
+                Some(delay) => {
+                    let queue = self.settings.names.retry_queue(delay);
+                    publish_to_queue(channel, &queue, &job.next()).await
+                }
+                None => {
+                    // The dead-letter copy first: if we die after it, the redelivered job
+                    // fails again and lands here again (a duplicate in the DLQ), whereas
+                    // recording the exhaustion first could end with no DLQ entry at all.
+                    let dead = self.settings.names.dead_letter_queue();
+                    publish_to_queue(channel, &dead, &job).await?;
+                    self.deliverer.exhausted(&job).await.map_err(Handling::from)
+                }
+            },
+        }
+    }
+
+    /// The whole event (with its payload, through the vault) that a notice names.
+    async fn load(&self, notice: &EventNotice) -> Result<RecordedEvent, Handling> {
+        let after = Position(notice.position.0.saturating_sub(1));
+        let events = self
+            .store
+            .log
+            .read_all(after, 1)
+            .await
+            .map_err(|e| Handling::Transient(WorkerError::Delivery(e.into())))?;
+        match events.into_iter().next() {
+            Some(event) if event.event_id == notice.event_id => Ok(event),
+            _ => Err(Handling::Poison(format!(
+                "event {} is not at position {} of this log",
+                notice.event_id, notice.position.0
+            ))),
+        }
+    }
+}
+
+/// Why a message was not acked.
+enum Handling {
+    /// Can never be handled (malformed, not in this log): rejected without requeue.
+    Poison(String),
+    /// May work later: handed back to the broker after a pause.
+    Transient(WorkerError),
+}
+
+impl From<DeliveryError> for Handling {
+    fn from(e: DeliveryError) -> Self {
+        Handling::Transient(WorkerError::Delivery(e))
+    }
+}
+
+impl From<WorkerError> for Handling {
+    fn from(e: WorkerError) -> Self {
+        Handling::Transient(e)
+    }
+}
+
+fn encode(job: &DeliveryJob) -> Result<Vec<u8>, Handling> {
+    serde_json::to_vec(job).map_err(|e| Handling::Poison(format!("cannot encode job: {e}")))
+}
+
+fn mandatory() -> BasicPublishOptions {
+    BasicPublishOptions {
+        mandatory: true,
+        ..BasicPublishOptions::default()
+    }
+}
+
+/// Persistent, identified by the event id (the receiver's `webhook-id` stays the event id).
+fn job_properties(job: &DeliveryJob) -> BasicProperties {
+    BasicProperties::default()
+        .with_delivery_mode(2)
+        .with_content_type("application/json".into())
+        .with_message_id(job.event_id.to_string().as_str().into())
+        .with_type(job.logto_event.as_str().into())
+        .with_app_id("tessera".into())
+}
+
+/// Publishes to a queue through the default exchange and waits for the confirm.
+async fn publish_to_queue(
+    channel: &Channel,
+    queue: &str,
+    job: &DeliveryJob,
+) -> Result<(), Handling> {
+    let confirm = channel
+        .basic_publish(
+            "".into(),
+            queue.into(),
+            mandatory(),
+            &encode(job)?,
+            job_properties(job),
+        )
+        .await
+        .map_err(WorkerError::from)?;
+    confirmed(confirm, queue).await
+}
+
+async fn confirmed(confirm: lapin::PublisherConfirm, target: &str) -> Result<(), Handling> {
+    let confirmation = confirm.await.map_err(WorkerError::from)?;
+    if !confirmation.is_ack() {
+        return Err(WorkerError::Nacked.into());
+    }
+    // Mandatory publishes that reached no queue come back acked *with* the message.
+    if confirmation.take_message().is_some() {
+        return Err(WorkerError::Unroutable(target.to_owned()).into());
+    }
+    Ok(())
+}
