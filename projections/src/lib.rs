@@ -13,6 +13,7 @@
 
 pub mod access;
 pub mod applications;
+pub mod audit;
 pub mod checkpoint;
 pub mod dump;
 pub mod error;

@@ -129,6 +129,7 @@ pub fn standard_projectors() -> Vec<Arc<dyn Projector>> {
         Arc::new(crate::hooks::HooksProjector),
         Arc::new(crate::hooks_log::HookLogsProjector),
         Arc::new(crate::user_roles::UserRolesProjector),
+        Arc::new(crate::audit::AuditProjector),
     ]
 }
 

@@ -3,6 +3,7 @@
 
 mod common;
 
+use projections::audit::AuditProjector;
 use projections::dump::dump;
 use projections::{
     event_stats, CancellationToken, EventStatsProjector, ProjectionRunner, ReplayTarget,
@@ -35,6 +36,14 @@ async fn replay_from_zero_rebuilds_identical_read_models() {
 
         let users_live = dump(&store.read_pool, &UsersProjector).await.unwrap();
         let stats_live = dump(&store.read_pool, &EventStatsProjector).await.unwrap();
+        let audit_live = dump(&store.read_pool, &AuditProjector).await.unwrap();
+        // Every event audited; the deleted users' rows carry no personal data.
+        assert_eq!(
+            audit_live[0].rows.len() as u64,
+            store.log.head().await.unwrap().0,
+            "{label}"
+        );
+        assert!(!audit_live[2].rows.is_empty(), "{label}: erased users");
         // Non-trivial: every kind of history is present.
         let users = &users_live[0];
         assert_eq!(users.rows.len(), common::live_users(0..1000), "{label}");
@@ -98,6 +107,11 @@ async fn replay_from_zero_rebuilds_identical_read_models() {
         assert_eq!(
             dump(&store.read_pool, &EventStatsProjector).await.unwrap(),
             stats_live,
+            "{label}"
+        );
+        assert_eq!(
+            dump(&store.read_pool, &AuditProjector).await.unwrap(),
+            audit_live,
             "{label}"
         );
         for s in runner.status().await.unwrap() {
