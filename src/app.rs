@@ -39,6 +39,8 @@ pub enum AppError {
     Keys(#[from] api::oidc::keys::KeyError),
     #[error("bootstrap: {0}")]
     Bootstrap(#[from] api::bootstrap::BootstrapError),
+    #[error("webhooks: {0}")]
+    Webhooks(#[from] webhooks::sender::ClientError),
 }
 
 pub fn run(cli: Cli) -> Result<(), AppError> {
@@ -78,6 +80,7 @@ async fn serve(config: Config) -> Result<(), AppError> {
         source,
     })?;
     let addr = listener.local_addr()?;
+    let retry_schedule = config.retry_schedule()?;
     if config.amqp_url.is_some() {
         tracing::info!("TESSERA_AMQP_URL is set; the webhook relay that uses it is not built yet");
     }
@@ -104,6 +107,8 @@ async fn serve(config: Config) -> Result<(), AppError> {
             return Err(e);
         }
     };
+    let deliverer =
+        webhooks::delivery::Deliverer::new(store.clone(), runner.clone(), state.webhooks.clone());
     let server = HttpServer::new(move || api::build_app(state.clone()))
         .disable_signals()
         .shutdown_timeout(SHUTDOWN_TIMEOUT_SECS)
@@ -117,6 +122,16 @@ async fn serve(config: Config) -> Result<(), AppError> {
             return Err(e.into());
         }
     };
+    // Embedded webhook delivery unless RabbitMQ carries it (TESSERA_AMQP_URL).
+    let stop_delivery = CancellationToken::new();
+    let delivery = config.amqp_url.is_none().then(|| {
+        webhooks::embedded::EmbeddedDelivery::start(
+            store.clone(),
+            deliverer,
+            retry_schedule,
+            stop_delivery.clone(),
+        )
+    });
     let handle = server.handle();
     let mut server = Box::pin(server);
 
@@ -132,6 +147,10 @@ async fn serve(config: Config) -> Result<(), AppError> {
             result
         }
     };
+    stop_delivery.cancel();
+    if let Some(delivery) = delivery {
+        delivery.join().await;
+    }
     tracing::info!("HTTP server stopped; stopping projectors at a committed checkpoint");
     stop_projectors.cancel();
     projectors.join().await;
@@ -163,6 +182,7 @@ async fn app_state(
             registration: config.registration,
             lifetimes: config.lifetimes(),
         },
+        webhooks: webhooks::sender::Sender::new(config.webhook_allow_private)?,
     };
     let bootstrap = api::bootstrap::BootstrapM2m {
         credentials: config.bootstrap_m2m()?,

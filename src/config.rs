@@ -29,6 +29,8 @@ const ENV_KEYS: &[&str] = &[
     "id_token_ttl",
     "refresh_token_ttl",
     "session_ttl",
+    "webhook_allow_private",
+    "webhook_retry_schedule",
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -79,6 +81,14 @@ pub struct Config {
     pub refresh_token_ttl: Option<u64>,
     #[serde(default)]
     pub session_ttl: Option<u64>,
+    /// Let hooks call loopback, private and link-local addresses
+    /// (`TESSERA_WEBHOOK_ALLOW_PRIVATE`); off: such URLs are refused (SSRF).
+    #[serde(default)]
+    pub webhook_allow_private: bool,
+    /// Delays between webhook delivery attempts (`TESSERA_WEBHOOK_RETRY_SCHEDULE`, e.g.
+    /// `5s,30s,2m`); unset: 5s,30s,2m,10m,30m,2h,6h,12h,24h.
+    #[serde(default)]
+    pub webhook_retry_schedule: Option<String>,
 }
 
 fn default_true() -> bool {
@@ -124,6 +134,8 @@ impl Default for Config {
             id_token_ttl: None,
             refresh_token_ttl: None,
             session_ttl: None,
+            webhook_allow_private: false,
+            webhook_retry_schedule: None,
         }
     }
 }
@@ -136,6 +148,8 @@ pub enum ConfigError {
     Invalid(#[from] Box<figment::Error>),
     #[error("invalid configuration: {0}")]
     Incomplete(&'static str),
+    #[error("invalid TESSERA_WEBHOOK_RETRY_SCHEDULE: {0}")]
+    RetrySchedule(#[from] webhooks::schedule::ScheduleError),
 }
 
 impl Config {
@@ -173,6 +187,7 @@ impl Config {
             &mut self.log,
             &mut self.bootstrap_m2m_id,
             &mut self.bootstrap_m2m_secret,
+            &mut self.webhook_retry_schedule,
         ] {
             if field.as_deref().is_some_and(|v| v.trim().is_empty()) {
                 *field = None;
@@ -217,6 +232,14 @@ impl Config {
             _ => Err(ConfigError::Incomplete(
                 "set both TESSERA_BOOTSTRAP_M2M_ID and TESSERA_BOOTSTRAP_M2M_SECRET, or neither",
             )),
+        }
+    }
+
+    /// The webhook retry schedule: the configured one, else the default.
+    pub fn retry_schedule(&self) -> Result<webhooks::schedule::RetrySchedule, ConfigError> {
+        match &self.webhook_retry_schedule {
+            Some(text) => Ok(webhooks::schedule::RetrySchedule::parse(text)?),
+            None => Ok(webhooks::schedule::RetrySchedule::default()),
         }
     }
 

@@ -49,6 +49,14 @@ pub enum ApiError {
     /// A well-formed request that the current state refuses (Logto's other 422s).
     #[error("{message}")]
     Unprocessable { code: &'static str, message: String },
+    /// A 422 that carries `data` (e.g. `hook.endpoint_responded_with_error` with the
+    /// receiver's status and body).
+    #[error("{message}")]
+    UnprocessableWith {
+        code: &'static str,
+        message: String,
+        data: Value,
+    },
     /// Optimistic-concurrency retries exhausted: the caller may simply retry.
     #[error("the resource was changed concurrently; retry the request")]
     Conflict,
@@ -95,6 +103,7 @@ impl ApiError {
             Self::IdentifierInUse(IdentifierKind::ResourceIndicator) => "resource.indicator_in_use",
             Self::IdentifierInUse(IdentifierKind::RoleName) => "role.name_in_use",
             Self::Unprocessable { code, .. } => code,
+            Self::UnprocessableWith { code, .. } => code,
             Self::Conflict => "entity.concurrency_conflict",
             Self::PayloadTooLarge => "request.payload_too_large",
             Self::Unavailable => "request.service_unavailable",
@@ -140,6 +149,7 @@ impl ApiError {
             Self::PayloadTooLarge => "The request body is too large.".into(),
             Self::Unavailable => "The service is shutting down; please retry.".into(),
             Self::Internal(_) => "Internal server error.".into(),
+            Self::UnprocessableWith { message, .. } => message.clone(),
         }
     }
 
@@ -155,6 +165,7 @@ impl ApiError {
             Self::NotExistsWithId { entity, id } => {
                 Some(serde_json::json!({ "name": entity, "id": id }))
             }
+            Self::UnprocessableWith { data, .. } => Some(data.clone()),
             _ => None,
         };
         ErrorBody {
@@ -175,7 +186,9 @@ impl ResponseError for ApiError {
             | Self::InvalidRequest { .. } => StatusCode::BAD_REQUEST,
             Self::NotExistsWithId { .. } | Self::RouteNotFound { .. } => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
-            Self::IdentifierInUse(_) | Self::Unprocessable { .. } => {
+            Self::IdentifierInUse(_)
+            | Self::Unprocessable { .. }
+            | Self::UnprocessableWith { .. } => {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
             Self::Conflict => StatusCode::CONFLICT,

@@ -22,6 +22,8 @@ pub struct AppState {
     pub oidc: Arc<crate::oidc::Oidc>,
     /// Hosted sign-in pages (registration on or off).
     pub sign_in: crate::signin::Settings,
+    /// Webhook HTTP side: the address policy for hook URLs and the test delivery.
+    pub webhooks: webhooks::sender::Sender,
 }
 
 /// One projector's progress (`GET /api/status/projections`).

@@ -6,6 +6,7 @@
 
 pub mod amqp;
 pub mod delivery;
+pub mod embedded;
 pub mod payload;
 pub mod schedule;
 pub mod sender;

@@ -3,6 +3,7 @@
 
 pub mod applications;
 pub mod exec;
+pub mod hooks;
 pub mod resources;
 pub mod roles;
 pub mod sessions;

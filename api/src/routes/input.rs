@@ -188,6 +188,27 @@ impl Body {
         }
     }
 
+    /// An array of strings (e.g. webhook event names), in order.
+    pub fn strings(&mut self, key: &str) -> Option<Vec<String>> {
+        match self.map.get(key).cloned() {
+            None | Some(Value::Null) => None,
+            Some(Value::Array(items)) => {
+                let mut out = Vec::with_capacity(items.len());
+                for (i, item) in items.iter().enumerate() {
+                    match item {
+                        Value::String(s) => out.push(s.clone()),
+                        other => self.wrong_type(&format!("{key}[{i}]"), "string", other),
+                    }
+                }
+                Some(out)
+            }
+            Some(other) => {
+                self.wrong_type(key, "array", &other);
+                None
+            }
+        }
+    }
+
     pub fn required_ids(&mut self, key: &str) -> Vec<String> {
         match self.ids(key) {
             Some(ids) => ids,

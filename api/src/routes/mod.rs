@@ -2,6 +2,7 @@
 
 pub mod applications;
 pub mod fresh;
+pub mod hooks;
 pub mod input;
 pub mod metrics;
 pub mod resources;
@@ -21,6 +22,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     applications::configure(cfg);
     resources::configure(cfg);
     roles::configure(cfg);
+    hooks::configure(cfg);
     user_roles::configure(cfg);
     crate::oidc::configure(cfg);
     crate::signin::configure(cfg);

@@ -1,0 +1,146 @@
+//! Hooks: create, edit, rotate the signing key, delete. The URL is checked twice: its
+//! syntax by the aggregate, its resolved addresses by the delivery core's address policy
+//! (`TESSERA_WEBHOOK_ALLOW_PRIVATE`), here when saved and again at every delivery.
+//! Signing keys are generated here (injected randomness) and sealed under the KEK before
+//! they enter an event (invariant 7).
+
+use super::exec::transact;
+use crate::error::ApiError;
+use crate::request::RequestContext;
+use crate::state::AppState;
+use domain::hook::{Headers, Hook, HookCommand, HookError, HookSettings, SIGNING_KEY_LEN};
+use domain::ids::random_string;
+use domain::StandardId;
+use store::Position;
+
+pub fn hook_error(id: &str) -> impl Fn(HookError) -> ApiError + '_ {
+    move |e| match e.field() {
+        Some(field) => ApiError::invalid_body(format!("{field}: {e}")),
+        None => match e {
+            HookError::NotFound => ApiError::NotExistsWithId {
+                entity: "hook",
+                id: id.to_owned(),
+            },
+            other => ApiError::internal(format!("hook {id}: {other}")),
+        },
+    }
+}
+
+/// Refuses a URL the address policy forbids, naming the field.
+pub async fn check_url(state: &AppState, url: &str) -> Result<(), ApiError> {
+    state
+        .webhooks
+        .check_url(url)
+        .await
+        .map_err(|e| ApiError::invalid_body(format!("config.url: {e}")))
+}
+
+pub fn new_id(state: &AppState) -> String {
+    StandardId::generate(&mut state.random.rng()).into_string()
+}
+
+fn sealed_new_key(state: &AppState) -> Result<String, ApiError> {
+    let key = random_string(&mut state.random.rng(), SIGNING_KEY_LEN);
+    Ok(state.store.seal(key.as_bytes())?)
+}
+
+pub async fn create(
+    state: &AppState,
+    request: &RequestContext,
+    id: &str,
+    settings: HookSettings,
+) -> Result<Option<Position>, ApiError> {
+    // Syntax first, so a malformed URL is reported as such rather than as unresolvable.
+    settings.check().map_err(hook_error(id))?;
+    check_url(state, &settings.url).await?;
+    let sealed_signing_key = sealed_new_key(state)?;
+    let (_, at) = transact(state, request, |mut tx| {
+        let command = HookCommand::Create {
+            settings: settings.clone(),
+            sealed_signing_key: sealed_signing_key.clone(),
+        };
+        async move {
+            tx.run::<Hook>(id, vec![command], hook_error(id)).await?;
+            Ok((tx, ()))
+        }
+    })
+    .await?;
+    Ok(at)
+}
+
+/// A PATCH body: each field replaces the stored one when present.
+#[derive(Debug, Clone, Default)]
+pub struct HookPatch {
+    pub name: Option<String>,
+    pub events: Option<Vec<String>>,
+    pub url: Option<String>,
+    pub headers: Option<Headers>,
+    pub enabled: Option<bool>,
+}
+
+pub async fn update(
+    state: &AppState,
+    request: &RequestContext,
+    id: &str,
+    patch: HookPatch,
+) -> Result<Option<Position>, ApiError> {
+    if let Some(url) = &patch.url {
+        domain::hook::check_url(url).map_err(hook_error(id))?;
+        check_url(state, url).await?;
+    }
+    let (_, at) = transact(state, request, |mut tx| {
+        let p = patch.clone();
+        async move {
+            let command = HookCommand::Update {
+                name: p.name,
+                events: p.events,
+                url: p.url,
+                headers: p.headers,
+                enabled: p.enabled,
+            };
+            tx.run::<Hook>(id, vec![command], hook_error(id)).await?;
+            Ok((tx, ()))
+        }
+    })
+    .await?;
+    Ok(at)
+}
+
+pub async fn rotate_signing_key(
+    state: &AppState,
+    request: &RequestContext,
+    id: &str,
+) -> Result<Option<Position>, ApiError> {
+    let sealed_signing_key = sealed_new_key(state)?;
+    let (_, at) = transact(state, request, |mut tx| {
+        let command = HookCommand::RotateSigningKey {
+            sealed_signing_key: sealed_signing_key.clone(),
+        };
+        async move {
+            tx.run::<Hook>(id, vec![command], hook_error(id)).await?;
+            Ok((tx, ()))
+        }
+    })
+    .await?;
+    Ok(at)
+}
+
+pub async fn delete(
+    state: &AppState,
+    request: &RequestContext,
+    id: &str,
+) -> Result<Option<Position>, ApiError> {
+    let (_, at) = transact(state, request, |mut tx| async move {
+        tx.run::<Hook>(id, vec![HookCommand::Delete], hook_error(id))
+            .await?;
+        Ok((tx, ()))
+    })
+    .await?;
+    Ok(at)
+}
+
+/// The hook's signing key in plain text (for answers and the test delivery).
+pub fn open_signing_key(state: &AppState, sealed: &str) -> Result<String, ApiError> {
+    let bytes = state.store.open_sealed(sealed)?;
+    String::from_utf8(bytes).map_err(ApiError::internal)
+}
