@@ -7,6 +7,7 @@ mod projector;
 mod query;
 mod read;
 mod row;
+mod search;
 
 pub use projector::{UsersProjector, NAME};
 pub use query::{

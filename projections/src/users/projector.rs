@@ -1,6 +1,7 @@
 //! The `users` projector: Logto's user object per live user; deleted users are removed.
 
 use super::row::{UserRow, COLUMNS};
+use super::search;
 use crate::error::ProjectionError;
 use crate::projector::{Projector, TableSpec};
 use crate::sql::Dialect;
@@ -17,10 +18,16 @@ use store::RecordedEvent;
 
 pub const NAME: &str = "users";
 
-const TABLES: &[TableSpec] = &[TableSpec {
-    name: "users",
-    order_by: "id",
-}];
+const TABLES: &[TableSpec] = &[
+    TableSpec {
+        name: "users",
+        order_by: "id",
+    },
+    TableSpec {
+        name: "users_total",
+        order_by: "id",
+    },
+];
 
 #[derive(Debug, Default, Clone, Copy)]
 pub struct UsersProjector;
@@ -276,8 +283,27 @@ impl Projector for UsersProjector {
                 _ => {}
             }
         }
+        let created = live.iter().filter(|r| !had_row.contains(&r.id)).count();
+        for chunk in ids.chunks(ROWS_PER_STATEMENT) {
+            search::unindex(tx, &json_array(chunk)?).await?;
+        }
         upsert(tx, &live).await?;
         delete(tx, &gone).await?;
+        for chunk in ids.chunks(ROWS_PER_STATEMENT) {
+            search::index(tx, &json_array(chunk)?).await?;
+        }
+        let delta = i64::try_from(created).unwrap_or(i64::MAX)
+            - i64::try_from(gone.len()).unwrap_or(i64::MAX);
+        search::add_to_total(tx, delta).await?;
         Ok(())
+    }
+
+    async fn reset(&self, tx: &mut Transaction<'_, Any>) -> Result<(), ProjectionError> {
+        for table in TABLES {
+            sqlx::query(&format!("DELETE FROM {}", table.name))
+                .execute(&mut **tx)
+                .await?;
+        }
+        search::reset(tx).await
     }
 }

@@ -257,7 +257,10 @@ impl UserQuery {
 
     /// Whether a search uses a mode only Postgres can run (`similar_to`, `posix`).
     pub fn needs_postgres(&self) -> bool {
-        self.search.matches.iter().any(|m| m.mode.is_postgres_only())
+        self.search
+            .matches
+            .iter()
+            .any(|m| m.mode.is_postgres_only())
     }
 
     /// Rows to skip for this page.

@@ -2,6 +2,7 @@
 
 use super::query::{Joint, MatchMode, SearchMatch, UserQuery};
 use super::row::{UserRow, COLUMNS};
+use super::search::fts_prefilter;
 use crate::error::ProjectionError;
 use crate::sql::Dialect;
 use sqlx::{AnyPool, Row};
@@ -61,6 +62,15 @@ fn filter(query: &UserQuery, dialect: Dialect) -> Filter {
         values,
     } in &search.matches
     {
+        // SQLite: the trigram index narrows a LIKE to candidate ids first. Its bind goes
+        // first: SQLite's `?` placeholders bind in textual order.
+        let prefilter = match (dialect, mode, values.first()) {
+            (Dialect::Sqlite, MatchMode::Like, Some(value)) => fts_prefilter(fields, value),
+            _ => None,
+        };
+        if let Some(expression) = &prefilter {
+            binds.push(expression.clone());
+        }
         let mut ors = Vec::new();
         for field in fields {
             let col = field.column();
@@ -117,7 +127,13 @@ fn filter(query: &UserQuery, dialect: Dialect) -> Filter {
             };
             ors.push(cond);
         }
-        parts.push(format!("({})", ors.join(" OR ")));
+        let exact = format!("({})", ors.join(" OR "));
+        parts.push(match prefilter {
+            Some(_) => format!(
+                "(id IN (SELECT id FROM users_search WHERE users_search MATCH ?) AND {exact})"
+            ),
+            None => exact,
+        });
     }
     let joint = match search.joint {
         Joint::Or => " OR ",
@@ -151,12 +167,20 @@ pub async fn list(
     let dialect = Dialect::of(&conn);
     let Filter { sql: cond, binds } = filter(query, dialect);
 
-    let count_sql = format!("SELECT count(*) FROM users {cond}");
-    let mut count = sqlx::query(&count_sql);
-    for b in &binds {
-        count = count.bind(b.as_str());
-    }
-    let total: i64 = count.fetch_one(&mut *conn).await?.try_get(0)?;
+    let total: i64 = if binds.is_empty() {
+        // No filter: the projector's running count, not a scan of every row.
+        sqlx::query("SELECT COALESCE((SELECT total FROM users_total WHERE id = 1), 0)")
+            .fetch_one(&mut *conn)
+            .await?
+            .try_get(0)?
+    } else {
+        let count_sql = format!("SELECT count(*) FROM users {cond}");
+        let mut count = sqlx::query(&count_sql);
+        for b in &binds {
+            count = count.bind(b.as_str());
+        }
+        count.fetch_one(&mut *conn).await?.try_get(0)?
+    };
 
     let limit = i64::try_from(query.page_size).unwrap_or(i64::MAX);
     let offset = i64::try_from(query.offset()).unwrap_or(i64::MAX);
