@@ -4,6 +4,7 @@ pub mod applications;
 pub mod fresh;
 pub mod hooks;
 pub mod input;
+pub mod logs;
 pub mod metrics;
 pub mod resources;
 pub mod roles;
@@ -24,6 +25,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     roles::configure(cfg);
     hooks::configure(cfg);
     user_roles::configure(cfg);
+    logs::configure(cfg);
     crate::oidc::configure(cfg);
     crate::signin::configure(cfg);
     crate::openapi::configure(cfg);
