@@ -8,6 +8,7 @@
 #[macro_use]
 mod common;
 
+use common::flow::*;
 use common::{json, Backend, Deployment, Server};
 use openidconnect::core::{CoreAuthenticationFlow, CoreClient, CoreProviderMetadata};
 use openidconnect::{
@@ -15,9 +16,7 @@ use openidconnect::{
     PkceCodeChallenge, RedirectUrl, Scope, TokenResponse,
 };
 use reqwest::header::{COOKIE, LOCATION, SET_COOKIE, WWW_AUTHENTICATE};
-use reqwest::redirect::Policy;
 use serde_json::{json as j, Value};
-use std::collections::HashMap;
 
 both_backends!(
     code_flow_with_a_real_relying_party,
@@ -31,211 +30,6 @@ both_backends!(
     cookies_are_secure_behind_https_and_max_age_forces_sign_in,
     wildcard_redirect_uris_follow_logtos_rules,
 );
-
-const CB: &str = "http://127.0.0.1:9/cb";
-const LOGOUT_CB: &str = "http://127.0.0.1:9/bye";
-const PASSWORD: &str = "correct horse battery staple";
-/// RFC 7636 Appendix B.
-const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
-const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
-
-fn browser() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(Policy::none())
-        .build()
-        .expect("client")
-}
-
-/// Creates an application; returns (id, secret).
-async fn app(server: &Server, app_type: &str, third_party: bool) -> (String, Option<String>) {
-    let body = json(
-        server
-            .post_json(
-                "/api/applications",
-                &j!({
-                    "name": format!("{app_type} app"),
-                    "type": app_type,
-                    "isThirdParty": third_party,
-                    "oidcClientMetadata": {
-                        "redirectUris": [CB],
-                        "postLogoutRedirectUris": [LOGOUT_CB],
-                    },
-                }),
-            )
-            .await,
-    )
-    .await;
-    let id = body["id"].as_str().expect("app id").to_owned();
-    (id, body["secret"].as_str().map(str::to_owned))
-}
-
-async fn user(server: &Server, username: &str) -> String {
-    let body = json(
-        server
-            .post_json(
-                "/api/users",
-                &j!({"username": username, "primaryEmail": format!("{username}@example.com"), "password": PASSWORD, "name": "Alice A."}),
-            )
-            .await,
-    )
-    .await;
-    body["id"].as_str().expect("user id").to_owned()
-}
-
-/// A browser's cookie jar, by name (only what the provider sets).
-#[derive(Default, Clone)]
-struct Jar(HashMap<String, String>);
-
-impl Jar {
-    fn take(&mut self, response: &reqwest::Response) {
-        for v in response.headers().get_all(SET_COOKIE) {
-            let v = v.to_str().expect("cookie header");
-            assert!(v.contains("HttpOnly") && v.contains("SameSite=Lax"), "{v}");
-            let (pair, _) = v.split_once(';').unwrap_or((v, ""));
-            let (name, value) = pair.split_once('=').expect("cookie pair");
-            if value.is_empty() {
-                self.0.remove(name);
-            } else {
-                self.0.insert(name.to_owned(), value.to_owned());
-            }
-        }
-    }
-
-    fn header(&self) -> String {
-        self.0
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect::<Vec<_>>()
-            .join("; ")
-    }
-}
-
-fn location(response: &reqwest::Response) -> String {
-    response
-        .headers()
-        .get(LOCATION)
-        .unwrap_or_else(|| panic!("no Location on {}", response.status()))
-        .to_str()
-        .expect("location")
-        .to_owned()
-}
-
-fn query(url: &str) -> HashMap<String, String> {
-    reqwest::Url::parse(url)
-        .expect("absolute URL")
-        .query_pairs()
-        .into_owned()
-        .collect()
-}
-
-fn csrf_of(page: &str) -> String {
-    let marker = "name=\"csrf_token\" value=\"";
-    let start = page.find(marker).expect("csrf field") + marker.len();
-    let end = page[start..].find('"').expect("end of csrf") + start;
-    page[start..end].to_owned()
-}
-
-/// Follows `auth_url` like a browser: to the sign-in page, fills the form, and returns
-/// where the provider sends the browser back (the client redirect with the code).
-async fn sign_in(
-    server: &Server,
-    jar: &mut Jar,
-    auth_url: &str,
-    username: &str,
-    password: &str,
-) -> String {
-    let b = browser();
-    let r = b
-        .get(auth_url)
-        .header(COOKIE, jar.header())
-        .send()
-        .await
-        .expect("auth");
-    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap_or_default());
-    jar.take(&r);
-    let next = location(&r);
-    if !next.starts_with('/') {
-        return next; // already signed in
-    }
-    assert_eq!(next, "/sign-in");
-    let r = b
-        .get(server.url(&next))
-        .header(COOKIE, jar.header())
-        .send()
-        .await
-        .expect("page");
-    assert_eq!(r.status(), 200);
-    let page = r.text().await.expect("html");
-    let form = [
-        ("identifier", username),
-        ("password", password),
-        ("csrf_token", &csrf_of(&page)),
-    ];
-    let r = b
-        .post(server.url("/sign-in"))
-        .header(COOKIE, jar.header())
-        .form(&form)
-        .send()
-        .await
-        .expect("post form");
-    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap_or_default());
-    jar.take(&r);
-    location(&r)
-}
-
-fn auth_url(server: &Server, client_id: &str, extra: &[(&str, &str)]) -> String {
-    let mut url = reqwest::Url::parse(&server.url("/oidc/auth")).expect("url");
-    url.query_pairs_mut()
-        .append_pair("client_id", client_id)
-        .append_pair("redirect_uri", CB)
-        .append_pair("response_type", "code")
-        .append_pair("scope", "openid offline_access profile email")
-        .append_pair("prompt", "consent")
-        .append_pair("state", "st8")
-        .append_pair("code_challenge", CHALLENGE)
-        .append_pair("code_challenge_method", "S256");
-    for (k, v) in extra {
-        url.query_pairs_mut().append_pair(k, v);
-    }
-    url.into()
-}
-
-async fn token(server: &Server, form: &[(&str, &str)]) -> (u16, Value) {
-    let r = browser()
-        .post(server.url("/oidc/token"))
-        .form(form)
-        .send()
-        .await
-        .expect("token");
-    let status = r.status().as_u16();
-    if status == 200 {
-        assert_eq!(r.headers()["cache-control"], "no-store");
-    }
-    (status, json(r).await)
-}
-
-async fn me(server: &Server, access_token: &str) -> reqwest::Response {
-    browser()
-        .get(server.url("/oidc/me"))
-        .bearer_auth(access_token)
-        .send()
-        .await
-        .expect("me")
-}
-
-/// Signs `username` in for the SPA `client` and redeems the code.
-async fn tokens_for(server: &Server, client: &str, username: &str) -> Value {
-    let mut jar = Jar::default();
-    let back = sign_in(
-        server,
-        &mut jar,
-        &auth_url(server, client, &[]),
-        username,
-        PASSWORD,
-    )
-    .await;
-    redeem_spa(server, client, &back).await
-}
 
 async fn code_flow_with_a_real_relying_party(backend: Backend) {
     let Some(deployment) = Deployment::new(backend).await else {
@@ -1143,24 +937,6 @@ async fn experience(
     let status = r.status().as_u16();
     let text = r.text().await.expect("body");
     (status, serde_json::from_str(&text).unwrap_or(Value::Null))
-}
-
-/// Redeems the code in `back` for the SPA `client`; returns the token response.
-async fn redeem_spa(server: &Server, client: &str, back: &str) -> Value {
-    let code = query(back)["code"].clone();
-    let (status, body) = token(
-        server,
-        &[
-            ("grant_type", "authorization_code"),
-            ("client_id", client),
-            ("code", &code),
-            ("redirect_uri", CB),
-            ("code_verifier", VERIFIER),
-        ],
-    )
-    .await;
-    assert_eq!(status, 200, "{body}");
-    body
 }
 
 async fn experience_api_sign_in_and_registration(backend: Backend) {

@@ -49,6 +49,18 @@ pub enum ApiError {
     /// A well-formed request that the current state refuses (Logto's other 422s).
     #[error("{message}")]
     Unprocessable { code: &'static str, message: String },
+    /// Something other than an entity by id is missing (e.g. `oidc.session_not_found`).
+    #[error("{message}")]
+    NotFound { code: &'static str, message: String },
+    /// The caller is not authenticated for this route (e.g. the Account API's bearer).
+    #[error("{message}")]
+    Unauthorized { code: &'static str, message: String },
+    /// Authenticated, but not allowed (e.g. a token without the needed scope).
+    #[error("{message}")]
+    Forbidden { code: &'static str, message: String },
+    /// A request the current settings refuse (e.g. `account_center.field_not_editable`).
+    #[error("{message}")]
+    BadRequest { code: &'static str, message: String },
     /// A 422 that carries `data` (e.g. `hook.endpoint_responded_with_error` with the
     /// receiver's status and body).
     #[error("{message}")]
@@ -102,7 +114,11 @@ impl ApiError {
             Self::IdentifierInUse(IdentifierKind::Phone) => "user.phone_already_in_use",
             Self::IdentifierInUse(IdentifierKind::ResourceIndicator) => "resource.indicator_in_use",
             Self::IdentifierInUse(IdentifierKind::RoleName) => "role.name_in_use",
-            Self::Unprocessable { code, .. } => code,
+            Self::Unprocessable { code, .. }
+            | Self::NotFound { code, .. }
+            | Self::Unauthorized { code, .. }
+            | Self::Forbidden { code, .. }
+            | Self::BadRequest { code, .. } => code,
             Self::UnprocessableWith { code, .. } => code,
             Self::Conflict => "entity.concurrency_conflict",
             Self::PayloadTooLarge => "request.payload_too_large",
@@ -142,7 +158,11 @@ impl ApiError {
             Self::IdentifierInUse(IdentifierKind::RoleName) => {
                 "This role name is already in use.".into()
             }
-            Self::Unprocessable { message, .. } => message.clone(),
+            Self::Unprocessable { message, .. }
+            | Self::NotFound { message, .. }
+            | Self::Unauthorized { message, .. }
+            | Self::Forbidden { message, .. }
+            | Self::BadRequest { message, .. } => message.clone(),
             Self::Conflict => {
                 "The resource was changed by a concurrent request; please retry.".into()
             }
@@ -184,7 +204,12 @@ impl ResponseError for ApiError {
             | Self::MalformedJson(_)
             | Self::InvalidPagination { .. }
             | Self::InvalidRequest { .. } => StatusCode::BAD_REQUEST,
-            Self::NotExistsWithId { .. } | Self::RouteNotFound { .. } => StatusCode::NOT_FOUND,
+            Self::NotExistsWithId { .. } | Self::RouteNotFound { .. } | Self::NotFound { .. } => {
+                StatusCode::NOT_FOUND
+            }
+            Self::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
+            Self::Forbidden { .. } => StatusCode::FORBIDDEN,
+            Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::IdentifierInUse(_)
             | Self::Unprocessable { .. }

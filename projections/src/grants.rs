@@ -41,37 +41,89 @@ pub struct GrantView {
     pub last_used_at: i64,
 }
 
+const GRANT_COLUMNS: &str =
+    "id, user_id, client_id, session_id, scopes, issued_at, expires_at, last_used_at";
+
+fn view(row: &sqlx::any::AnyRow) -> Result<GrantView, ProjectionError> {
+    let scopes: String = row.try_get(4)?;
+    Ok(GrantView {
+        id: row.try_get(0)?,
+        user_id: row.try_get(1)?,
+        client_id: row.try_get(2)?,
+        session_id: row.try_get(3)?,
+        scopes: serde_json::from_str(&scopes)
+            .map_err(|e| ProjectionError::Corrupt(format!("grants.scopes: {e}")))?,
+        issued_at: row.try_get(5)?,
+        expires_at: row.try_get(6)?,
+        last_used_at: row.try_get(7)?,
+    })
+}
+
 /// The user's redeemed, live grants at `now` (epoch ms), newest first.
 pub async fn active_for_user(
     pool: &AnyPool,
     user_id: &str,
     now: i64,
 ) -> Result<Vec<GrantView>, ProjectionError> {
-    let rows = sqlx::query(
-        "SELECT id, user_id, client_id, session_id, scopes, issued_at, expires_at, last_used_at \
-         FROM grants WHERE user_id = $1 AND redeemed = 1 AND expires_at > $2 \
-         ORDER BY issued_at DESC, id",
-    )
+    let rows = sqlx::query(&format!(
+        "SELECT {GRANT_COLUMNS} FROM grants WHERE user_id = $1 AND redeemed = 1 \
+         AND expires_at > $2 ORDER BY issued_at DESC, id"
+    ))
     .bind(user_id)
     .bind(now)
     .fetch_all(pool)
     .await?;
-    let mut out = Vec::with_capacity(rows.len());
-    for row in &rows {
-        let scopes: String = row.try_get(4)?;
-        out.push(GrantView {
-            id: row.try_get(0)?,
-            user_id: row.try_get(1)?,
-            client_id: row.try_get(2)?,
-            session_id: row.try_get(3)?,
-            scopes: serde_json::from_str(&scopes)
-                .map_err(|e| ProjectionError::Corrupt(format!("grants.scopes: {e}")))?,
-            issued_at: row.try_get(5)?,
-            expires_at: row.try_get(6)?,
-            last_used_at: row.try_get(7)?,
-        });
-    }
-    Ok(out)
+    rows.iter().map(view).collect()
+}
+
+/// The user's redeemed, live grants for `client_id`, oldest first (the order in which a
+/// concurrent-grant limit revokes them).
+pub async fn active_for_user_and_client(
+    pool: &AnyPool,
+    user_id: &str,
+    client_id: &str,
+    now: i64,
+) -> Result<Vec<GrantView>, ProjectionError> {
+    let rows = sqlx::query(&format!(
+        "SELECT {GRANT_COLUMNS} FROM grants WHERE user_id = $1 AND client_id = $2 \
+         AND redeemed = 1 AND expires_at > $3 ORDER BY issued_at, id"
+    ))
+    .bind(user_id)
+    .bind(client_id)
+    .bind(now)
+    .fetch_all(pool)
+    .await?;
+    rows.iter().map(view).collect()
+}
+
+/// Grant `id` if it is redeemed and live at `now`.
+pub async fn get_active(
+    pool: &AnyPool,
+    id: &str,
+    now: i64,
+) -> Result<Option<GrantView>, ProjectionError> {
+    let row = sqlx::query(&format!(
+        "SELECT {GRANT_COLUMNS} FROM grants WHERE id = $1 AND redeemed = 1 AND expires_at > $2"
+    ))
+    .bind(id)
+    .bind(now)
+    .fetch_optional(pool)
+    .await?;
+    row.as_ref().map(view).transpose()
+}
+
+/// `(id, client_id)` of every unrevoked grant issued in session `session_id`.
+pub async fn unrevoked_in_session(
+    pool: &AnyPool,
+    session_id: &str,
+) -> Result<Vec<(String, String)>, ProjectionError> {
+    let rows = sqlx::query("SELECT id, client_id FROM grants WHERE session_id = $1 ORDER BY id")
+        .bind(session_id)
+        .fetch_all(pool)
+        .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+        .collect()
 }
 
 /// Redeemed, unrevoked grants of `user_id` for `client_id`.

@@ -29,6 +29,33 @@ pub struct SessionView {
     pub expires_at: i64,
 }
 
+fn view(row: &sqlx::any::AnyRow) -> Result<SessionView, ProjectionError> {
+    Ok(SessionView {
+        id: row.try_get(0)?,
+        user_id: row.try_get(1)?,
+        client_id: row.try_get(2)?,
+        auth_time: row.try_get(3)?,
+        expires_at: row.try_get(4)?,
+    })
+}
+
+/// Session `id` if it is live at `now` (epoch ms).
+pub async fn get_active(
+    pool: &AnyPool,
+    id: &str,
+    now: i64,
+) -> Result<Option<SessionView>, ProjectionError> {
+    let row = sqlx::query(
+        "SELECT id, user_id, client_id, auth_time, expires_at FROM sessions \
+         WHERE id = $1 AND expires_at > $2",
+    )
+    .bind(id)
+    .bind(now)
+    .fetch_optional(pool)
+    .await?;
+    row.as_ref().map(view).transpose()
+}
+
 /// The user's live sessions at `now` (epoch ms), newest first.
 pub async fn active_for_user(
     pool: &AnyPool,
@@ -43,17 +70,7 @@ pub async fn active_for_user(
     .bind(now)
     .fetch_all(pool)
     .await?;
-    let mut out = Vec::with_capacity(rows.len());
-    for row in &rows {
-        out.push(SessionView {
-            id: row.try_get(0)?,
-            user_id: row.try_get(1)?,
-            client_id: row.try_get(2)?,
-            auth_time: row.try_get(3)?,
-            expires_at: row.try_get(4)?,
-        });
-    }
-    Ok(out)
+    rows.iter().map(view).collect()
 }
 
 /// Ids of every session of the user that has not ended, expired ones included (ending

@@ -15,6 +15,8 @@
 
 #![allow(dead_code)]
 
+pub mod flow;
+
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Child, Command, ExitStatus, Stdio};

@@ -117,3 +117,97 @@ pub async fn end(
         grants: grants.len(),
     })
 }
+
+/// Which grants of a session end with it (`revokeGrantsTarget`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GrantsTarget {
+    /// Every grant issued in the session.
+    All,
+    /// Grants of first-party applications only (third-party apps keep offline access).
+    FirstParty,
+}
+
+fn session_not_found() -> ApiError {
+    ApiError::NotFound {
+        code: "oidc.session_not_found",
+        message: "Session not found.".into(),
+    }
+}
+
+/// Ends session `session_id` of `user_id` (404 `oidc.session_not_found` unless it is the
+/// user's and live) and, with `target`, revokes the session's grants in the same batch.
+/// The session is judged by its aggregate, the grants are found in the read model.
+pub async fn revoke_session(
+    state: &AppState,
+    request: &RequestContext,
+    user_id: &str,
+    session_id: &str,
+    target: Option<GrantsTarget>,
+) -> Result<SignedOutEverywhere, ApiError> {
+    let loaded = state.store.repository().load::<Session>(session_id).await?;
+    let live = loaded
+        .aggregate
+        .active(state.clock.now())
+        .is_some_and(|s| s.user_id == user_id);
+    if !live {
+        return Err(session_not_found());
+    }
+    let mut grants = Vec::new();
+    if let Some(target) = target {
+        settle(state, &[projections::grants::NAME], None).await?;
+        let pool = &state.store.read_pool;
+        for (id, client_id) in projections::grants::unrevoked_in_session(pool, session_id).await? {
+            let keep = match target {
+                GrantsTarget::All => false,
+                GrantsTarget::FirstParty => projections::applications::get(pool, &client_id)
+                    .await?
+                    .is_some_and(|app| app.is_third_party),
+            };
+            if !keep {
+                grants.push(id);
+            }
+        }
+    }
+    end(
+        state,
+        request,
+        &[session_id.to_owned()],
+        SignOutReason::Revoked,
+        &grants,
+        RevocationReason::SessionEnded,
+    )
+    .await
+}
+
+/// Revokes grant `grant_id` of `user_id` (404 unless it is the user's and unrevoked):
+/// its refresh token and opaque access tokens stop working at once.
+pub async fn revoke_grant(
+    state: &AppState,
+    request: &RequestContext,
+    user_id: &str,
+    grant_id: &str,
+) -> Result<(), ApiError> {
+    let not_found = || ApiError::NotExistsWithId {
+        entity: "grant",
+        id: grant_id.to_owned(),
+    };
+    let loaded = state.store.repository().load::<Grant>(grant_id).await?;
+    let now = state.clock.now();
+    let ours = loaded
+        .aggregate
+        .state()
+        .is_some_and(|g| g.issued.user_id == user_id && g.is_active(now));
+    if !ours {
+        return Err(not_found());
+    }
+    end(
+        state,
+        request,
+        &[],
+        SignOutReason::Revoked,
+        &[grant_id.to_owned()],
+        RevocationReason::Revoked,
+    )
+    .await?;
+    Ok(())
+}

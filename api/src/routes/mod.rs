@@ -2,12 +2,14 @@
 
 pub mod applications;
 pub mod fresh;
+pub mod grants;
 pub mod hooks;
 pub mod input;
 pub mod logs;
 pub mod metrics;
 pub mod resources;
 pub mod roles;
+pub mod sessions;
 pub mod status;
 pub mod user_input;
 pub mod user_roles;
@@ -25,6 +27,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     roles::configure(cfg);
     hooks::configure(cfg);
     user_roles::configure(cfg);
+    sessions::configure(cfg);
+    grants::configure(cfg);
     logs::configure(cfg);
     crate::oidc::configure(cfg);
     crate::signin::configure(cfg);
