@@ -84,3 +84,50 @@ pub struct InteractionEvent {
 pub struct RedirectTo {
     pub redirect_to: String,
 }
+
+/// `GET /api/experience/interaction` answer.
+#[allow(dead_code)]
+#[derive(ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ExperienceInteraction {
+    pub interaction_event: String,
+    pub user_id: Option<String>,
+    /// `{id, type}` of each verification made so far.
+    #[schema(value_type = Vec<Object>)]
+    pub verification_records: Vec<Value>,
+}
+
+/// An identifier in Experience API bodies.
+#[allow(dead_code)]
+#[derive(ToSchema)]
+pub struct ExperienceIdentifier {
+    /// `username`, `email` or `phone`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub value: String,
+}
+
+/// `POST /api/experience/verification/password` and `…/new-password-identity` body.
+#[allow(dead_code)]
+#[derive(ToSchema)]
+pub struct PasswordVerification {
+    pub identifier: ExperienceIdentifier,
+    pub password: String,
+}
+
+/// `{verificationId}`: the answer of a verification, the body of identification.
+#[allow(dead_code)]
+#[derive(ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct VerificationId {
+    pub verification_id: String,
+}
+
+/// `POST /api/experience/identification` body (`verificationId` optional on register).
+#[allow(dead_code)]
+#[derive(ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Identification {
+    #[schema(nullable = false)]
+    pub verification_id: Option<String>,
+}

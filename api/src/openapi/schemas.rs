@@ -407,3 +407,12 @@ pub struct ProjectionStatus {
     pub head: u64,
     pub projectors: Vec<ProjectorStatus>,
 }
+
+/// `POST …/roles` answer: the requested ids and those newly assigned.
+#[allow(dead_code)]
+#[derive(ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RoleAssignment {
+    pub role_ids: Vec<String>,
+    pub added_role_ids: Vec<String>,
+}

@@ -84,6 +84,23 @@ fn app_type(value: &str) -> Option<ApplicationType> {
     })
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/applications",
+    tag = "Applications",
+    operation_id = "ListApplications",
+    params(
+        ("page" = Option<u64>, Query, description = "1-based page; with `page_size`, the answer is paginated (`Total-Number`, `Link`)"),
+        ("page_size" = Option<u64>, Query, description = "Items per page, 1 to 100 (default 20)"),
+        ("types" = Option<Vec<String>>, Query, description = "Application types to keep (repeatable)"),
+        ("isThirdParty" = Option<bool>, Query, description = "Only (or no) third-party apps"),
+        ("search" = Option<String>, Query, description = "`LIKE` pattern on id, name or description")
+    ),
+    responses(
+        (status = 200, description = "Applications (the whole list unless `page`/`page_size` is sent)", body = Vec<crate::openapi::schemas::Application>),
+        (status = 400, description = "Invalid input or pagination (`guard.invalid_input`, `guard.invalid_pagination`)", body = crate::error::ErrorBody)
+    )
+)]
 async fn list(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
     let pairs = crate::pagination::query_pairs(req.query_string())?;
     let page = input::page(&pairs, false)?;
@@ -143,6 +160,18 @@ fn description(body: &mut Body) -> Option<Option<String>> {
     Some(body.string("description"))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/applications",
+    tag = "Applications",
+    operation_id = "CreateApplication",
+    request_body = crate::openapi::schemas::CreateApplication,
+    responses(
+        (status = 200, description = "The new application (with `secret` once, for confidential clients)", body = crate::openapi::schemas::Application),
+        (status = 400, description = "Invalid body or query (`guard.invalid_input`, `details` names the field)", body = crate::error::ErrorBody),
+        (status = 422, description = "Refused (e.g. a redirect URI not allowed for the type)", body = crate::error::ErrorBody)
+    )
+)]
 async fn create(
     state: web::Data<AppState>,
     request: RequestContext,
@@ -192,6 +221,19 @@ async fn create(
     Ok(HttpResponse::Ok().json(view))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/applications/{id}",
+    tag = "Applications",
+    operation_id = "GetApplication",
+    params(
+        ("id" = String, Path, description = "Application id")
+    ),
+    responses(
+        (status = 200, description = "The application (with `isAdmin`)", body = crate::openapi::schemas::Application),
+        (status = 404, description = "No application with this id (`entity.not_exists_with_id`)", body = crate::error::ErrorBody)
+    )
+)]
 async fn get(
     state: web::Data<AppState>,
     path: web::Path<String>,
@@ -214,6 +256,22 @@ async fn get(
     Ok(HttpResponse::Ok().json(view))
 }
 
+#[utoipa::path(
+    patch,
+    path = "/api/applications/{id}",
+    tag = "Applications",
+    operation_id = "UpdateApplication",
+    params(
+        ("id" = String, Path, description = "Application id")
+    ),
+    request_body = crate::openapi::schemas::UpdateApplication,
+    responses(
+        (status = 200, description = "The updated application", body = crate::openapi::schemas::Application),
+        (status = 400, description = "Invalid body or query (`guard.invalid_input`, `details` names the field)", body = crate::error::ErrorBody),
+        (status = 404, description = "No application with this id (`entity.not_exists_with_id`)", body = crate::error::ErrorBody),
+        (status = 422, description = "Refused by the application's state", body = crate::error::ErrorBody)
+    )
+)]
 async fn update(
     state: web::Data<AppState>,
     request: RequestContext,
@@ -236,6 +294,20 @@ async fn update(
     Ok(HttpResponse::Ok().json(read(&state, &id, at).await?))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/api/applications/{id}",
+    tag = "Applications",
+    operation_id = "DeleteApplication",
+    params(
+        ("id" = String, Path, description = "Application id")
+    ),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 404, description = "No application with this id (`entity.not_exists_with_id`)", body = crate::error::ErrorBody),
+        (status = 422, description = "Refused (e.g. the bootstrap application)", body = crate::error::ErrorBody)
+    )
+)]
 async fn delete(
     state: web::Data<AppState>,
     request: RequestContext,
@@ -248,6 +320,19 @@ async fn delete(
     Ok(HttpResponse::NoContent().finish())
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/applications/{id}/secrets",
+    tag = "Applications",
+    operation_id = "ListApplicationSecrets",
+    params(
+        ("id" = String, Path, description = "Application id")
+    ),
+    responses(
+        (status = 200, description = "Secret names and lifetimes (no values)", body = Vec<crate::openapi::schemas::ApplicationSecret>),
+        (status = 404, description = "No application with this id (`entity.not_exists_with_id`)", body = crate::error::ErrorBody)
+    )
+)]
 async fn list_secrets(
     state: web::Data<AppState>,
     path: web::Path<String>,
@@ -259,6 +344,22 @@ async fn list_secrets(
     Ok(HttpResponse::Ok().json(secrets))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/applications/{id}/secrets",
+    tag = "Applications",
+    operation_id = "CreateApplicationSecret",
+    params(
+        ("id" = String, Path, description = "Application id")
+    ),
+    request_body = crate::openapi::schemas::CreateApplicationSecret,
+    responses(
+        (status = 201, description = "The new secret, with its value shown once", body = crate::openapi::schemas::CreatedApplicationSecret),
+        (status = 400, description = "Invalid body or query (`guard.invalid_input`, `details` names the field)", body = crate::error::ErrorBody),
+        (status = 404, description = "No application with this id (`entity.not_exists_with_id`)", body = crate::error::ErrorBody),
+        (status = 422, description = "Name in use, or a public client", body = crate::error::ErrorBody)
+    )
+)]
 async fn add_secret(
     state: web::Data<AppState>,
     request: RequestContext,
@@ -303,6 +404,20 @@ async fn add_secret(
     })))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/api/applications/{id}/secrets/{name}",
+    tag = "Applications",
+    operation_id = "DeleteApplicationSecret",
+    params(
+        ("id" = String, Path, description = "Application id"),
+        ("name" = String, Path, description = "Secret name")
+    ),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 404, description = "No such application or secret", body = crate::error::ErrorBody)
+    )
+)]
 async fn delete_secret(
     state: web::Data<AppState>,
     request: RequestContext,
@@ -318,6 +433,22 @@ async fn delete_secret(
     Ok(HttpResponse::NoContent().finish())
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/applications/{id}/roles",
+    tag = "Applications",
+    operation_id = "ListApplicationRoles",
+    params(
+        ("id" = String, Path, description = "Application id"),
+        ("page" = Option<u64>, Query, description = "1-based page; with `page_size`, the answer is paginated (`Total-Number`, `Link`)"),
+        ("page_size" = Option<u64>, Query, description = "Items per page, 1 to 100 (default 20)")
+    ),
+    responses(
+        (status = 200, description = "The application's roles", body = Vec<crate::openapi::schemas::Role>),
+        (status = 400, description = "Invalid input or pagination (`guard.invalid_input`, `guard.invalid_pagination`)", body = crate::error::ErrorBody),
+        (status = 404, description = "No application with this id (`entity.not_exists_with_id`)", body = crate::error::ErrorBody)
+    )
+)]
 async fn list_roles(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -348,6 +479,22 @@ async fn list_roles(
     ))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/applications/{id}/roles",
+    tag = "Applications",
+    operation_id = "AssignApplicationRoles",
+    params(
+        ("id" = String, Path, description = "Application id")
+    ),
+    request_body = crate::openapi::schemas::RoleIds,
+    responses(
+        (status = 201, description = "Assigned", body = crate::openapi::schemas::RoleAssignment),
+        (status = 400, description = "Invalid body or query (`guard.invalid_input`, `details` names the field)", body = crate::error::ErrorBody),
+        (status = 404, description = "No such application or role", body = crate::error::ErrorBody),
+        (status = 422, description = "Role type or application type refused", body = crate::error::ErrorBody)
+    )
+)]
 async fn assign_roles(
     state: web::Data<AppState>,
     request: RequestContext,
@@ -362,6 +509,22 @@ async fn assign_roles(
     Ok(HttpResponse::Created().json(json!({ "roleIds": ids, "addedRoleIds": added })))
 }
 
+#[utoipa::path(
+    put,
+    path = "/api/applications/{id}/roles",
+    tag = "Applications",
+    operation_id = "ReplaceApplicationRoles",
+    params(
+        ("id" = String, Path, description = "Application id")
+    ),
+    request_body = crate::openapi::schemas::RoleIds,
+    responses(
+        (status = 200, description = "Replaced"),
+        (status = 400, description = "Invalid body or query (`guard.invalid_input`, `details` names the field)", body = crate::error::ErrorBody),
+        (status = 404, description = "No such application or role", body = crate::error::ErrorBody),
+        (status = 422, description = "Role type or application type refused", body = crate::error::ErrorBody)
+    )
+)]
 async fn replace_roles(
     state: web::Data<AppState>,
     request: RequestContext,
@@ -376,6 +539,20 @@ async fn replace_roles(
     Ok(HttpResponse::Ok().finish())
 }
 
+#[utoipa::path(
+    delete,
+    path = "/api/applications/{id}/roles/{roleId}",
+    tag = "Applications",
+    operation_id = "DeleteApplicationRole",
+    params(
+        ("id" = String, Path, description = "Application id"),
+        ("roleId" = String, Path, description = "Role id")
+    ),
+    responses(
+        (status = 204, description = "Removed"),
+        (status = 404, description = "No such application or role assignment", body = crate::error::ErrorBody)
+    )
+)]
 async fn remove_role(
     state: web::Data<AppState>,
     request: RequestContext,

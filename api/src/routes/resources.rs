@@ -65,6 +65,21 @@ async fn read(
         .ok_or_else(|| not_found(id))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/resources",
+    tag = "Resources",
+    operation_id = "ListResources",
+    params(
+        ("page" = Option<u64>, Query, description = "1-based page; with `page_size`, the answer is paginated (`Total-Number`, `Link`)"),
+        ("page_size" = Option<u64>, Query, description = "Items per page, 1 to 100 (default 20)"),
+        ("includeScopes" = Option<bool>, Query, description = "Embed each resource's scopes")
+    ),
+    responses(
+        (status = 200, description = "Resources (the whole list unless `page`/`page_size` is sent)", body = Vec<crate::openapi::schemas::Resource>),
+        (status = 400, description = "Invalid input or pagination (`guard.invalid_input`, `guard.invalid_pagination`)", body = crate::error::ErrorBody)
+    )
+)]
 async fn list(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
     let pairs = crate::pagination::query_pairs(req.query_string())?;
     let page = input::page(&pairs, false)?;
@@ -94,6 +109,18 @@ fn ttl(body: &mut Body) -> Option<u64> {
     body.u64("accessTokenTtl")
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/resources",
+    tag = "Resources",
+    operation_id = "CreateResource",
+    request_body = crate::openapi::schemas::CreateResource,
+    responses(
+        (status = 201, description = "The new resource", body = crate::openapi::schemas::Resource),
+        (status = 400, description = "Invalid body or query (`guard.invalid_input`, `details` names the field)", body = crate::error::ErrorBody),
+        (status = 422, description = "Indicator in use (`resource.indicator_in_use`)", body = crate::error::ErrorBody)
+    )
+)]
 async fn create(
     state: web::Data<AppState>,
     request: RequestContext,
@@ -118,6 +145,19 @@ async fn create(
     Ok(HttpResponse::Created().json(view))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/resources/{id}",
+    tag = "Resources",
+    operation_id = "GetResource",
+    params(
+        ("id" = String, Path, description = "Resource id")
+    ),
+    responses(
+        (status = 200, description = "The resource", body = crate::openapi::schemas::Resource),
+        (status = 404, description = "No resource with this id (`entity.not_exists_with_id`)", body = crate::error::ErrorBody)
+    )
+)]
 async fn get(
     state: web::Data<AppState>,
     path: web::Path<String>,
@@ -127,6 +167,21 @@ async fn get(
     Ok(HttpResponse::Ok().json(read(&state, &id, None).await?))
 }
 
+#[utoipa::path(
+    patch,
+    path = "/api/resources/{id}",
+    tag = "Resources",
+    operation_id = "UpdateResource",
+    params(
+        ("id" = String, Path, description = "Resource id")
+    ),
+    request_body = crate::openapi::schemas::UpdateResource,
+    responses(
+        (status = 200, description = "The updated resource", body = crate::openapi::schemas::Resource),
+        (status = 400, description = "Invalid body or query (`guard.invalid_input`, `details` names the field)", body = crate::error::ErrorBody),
+        (status = 404, description = "No resource with this id (`entity.not_exists_with_id`)", body = crate::error::ErrorBody)
+    )
+)]
 async fn update(
     state: web::Data<AppState>,
     request: RequestContext,
@@ -146,6 +201,21 @@ async fn update(
     Ok(HttpResponse::Ok().json(read(&state, &id, at).await?))
 }
 
+#[utoipa::path(
+    patch,
+    path = "/api/resources/{id}/is-default",
+    tag = "Resources",
+    operation_id = "UpdateResourceIsDefault",
+    params(
+        ("id" = String, Path, description = "Resource id")
+    ),
+    request_body = crate::openapi::schemas::SetDefaultResource,
+    responses(
+        (status = 200, description = "The updated resource", body = crate::openapi::schemas::Resource),
+        (status = 400, description = "Invalid body or query (`guard.invalid_input`, `details` names the field)", body = crate::error::ErrorBody),
+        (status = 404, description = "No resource with this id (`entity.not_exists_with_id`)", body = crate::error::ErrorBody)
+    )
+)]
 async fn set_default(
     state: web::Data<AppState>,
     request: RequestContext,
@@ -169,6 +239,20 @@ async fn set_default(
     Ok(HttpResponse::Ok().json(read(&state, &id, at).await?))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/api/resources/{id}",
+    tag = "Resources",
+    operation_id = "DeleteResource",
+    params(
+        ("id" = String, Path, description = "Resource id")
+    ),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 404, description = "No resource with this id (`entity.not_exists_with_id`)", body = crate::error::ErrorBody),
+        (status = 422, description = "The Management API resource cannot be deleted", body = crate::error::ErrorBody)
+    )
+)]
 async fn delete(
     state: web::Data<AppState>,
     request: RequestContext,
@@ -181,6 +265,22 @@ async fn delete(
     Ok(HttpResponse::NoContent().finish())
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/resources/{id}/scopes",
+    tag = "Resources",
+    operation_id = "ListResourceScopes",
+    params(
+        ("id" = String, Path, description = "Resource id"),
+        ("page" = Option<u64>, Query, description = "1-based page; with `page_size`, the answer is paginated (`Total-Number`, `Link`)"),
+        ("page_size" = Option<u64>, Query, description = "Items per page, 1 to 100 (default 20)")
+    ),
+    responses(
+        (status = 200, description = "The resource's scopes", body = Vec<crate::openapi::schemas::Scope>),
+        (status = 400, description = "Invalid input or pagination (`guard.invalid_input`, `guard.invalid_pagination`)", body = crate::error::ErrorBody),
+        (status = 404, description = "No resource with this id (`entity.not_exists_with_id`)", body = crate::error::ErrorBody)
+    )
+)]
 async fn list_scopes(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -226,6 +326,22 @@ async fn scope_answer(
         })
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/resources/{id}/scopes",
+    tag = "Resources",
+    operation_id = "CreateResourceScope",
+    params(
+        ("id" = String, Path, description = "Resource id")
+    ),
+    request_body = crate::openapi::schemas::CreateScope,
+    responses(
+        (status = 201, description = "The new scope", body = crate::openapi::schemas::Scope),
+        (status = 400, description = "Invalid body or query (`guard.invalid_input`, `details` names the field)", body = crate::error::ErrorBody),
+        (status = 404, description = "No resource with this id (`entity.not_exists_with_id`)", body = crate::error::ErrorBody),
+        (status = 422, description = "Scope name in use", body = crate::error::ErrorBody)
+    )
+)]
 async fn create_scope(
     state: web::Data<AppState>,
     request: RequestContext,
@@ -245,6 +361,23 @@ async fn create_scope(
     Ok(HttpResponse::Created().json(scope.await?))
 }
 
+#[utoipa::path(
+    patch,
+    path = "/api/resources/{id}/scopes/{scopeId}",
+    tag = "Resources",
+    operation_id = "UpdateResourceScope",
+    params(
+        ("id" = String, Path, description = "Resource id"),
+        ("scopeId" = String, Path, description = "Scope id")
+    ),
+    request_body = crate::openapi::schemas::UpdateScope,
+    responses(
+        (status = 200, description = "The updated scope", body = crate::openapi::schemas::Scope),
+        (status = 400, description = "Invalid body or query (`guard.invalid_input`, `details` names the field)", body = crate::error::ErrorBody),
+        (status = 404, description = "No such resource or scope", body = crate::error::ErrorBody),
+        (status = 422, description = "Scope name in use", body = crate::error::ErrorBody)
+    )
+)]
 async fn update_scope(
     state: web::Data<AppState>,
     request: RequestContext,
@@ -262,6 +395,20 @@ async fn update_scope(
     Ok(HttpResponse::Ok().json(scope_answer(&state, &id, &scope_id, at).await?))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/api/resources/{id}/scopes/{scopeId}",
+    tag = "Resources",
+    operation_id = "DeleteResourceScope",
+    params(
+        ("id" = String, Path, description = "Resource id"),
+        ("scopeId" = String, Path, description = "Scope id")
+    ),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 404, description = "No such resource or scope", body = crate::error::ErrorBody)
+    )
+)]
 async fn delete_scope(
     state: web::Data<AppState>,
     request: RequestContext,

@@ -77,6 +77,24 @@ fn role_type(value: &str) -> Option<RoleType> {
     }
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/roles",
+    tag = "Roles",
+    operation_id = "ListRoles",
+    params(
+        ("page" = Option<u64>, Query, description = "1-based page; with `page_size`, the answer is paginated (`Total-Number`, `Link`)"),
+        ("page_size" = Option<u64>, Query, description = "Items per page, 1 to 100 (default 20)"),
+        ("search" = Option<String>, Query, description = "`LIKE` pattern on the name (also `search.name`)"),
+        ("type" = Option<String>, Query, description = "`User` or `MachineToMachine`"),
+        ("excludeApplicationId" = Option<String>, Query, description = "Leave out roles this application holds"),
+        ("excludeUserId" = Option<String>, Query, description = "Leave out roles this user holds")
+    ),
+    responses(
+        (status = 200, description = "Roles, newest first (always paginated: `Total-Number`, `Link`)", body = Vec<crate::openapi::schemas::RoleListItem>),
+        (status = 400, description = "Invalid input or pagination (`guard.invalid_input`, `guard.invalid_pagination`)", body = crate::error::ErrorBody)
+    )
+)]
 async fn list(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
     let pairs = crate::pagination::query_pairs(req.query_string())?;
     // Roles always paginate in Logto.
@@ -109,6 +127,19 @@ async fn list(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpRespon
     ))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/roles",
+    tag = "Roles",
+    operation_id = "CreateRole",
+    request_body = crate::openapi::schemas::CreateRole,
+    responses(
+        (status = 200, description = "The new role", body = crate::openapi::schemas::Role),
+        (status = 400, description = "Invalid body or query (`guard.invalid_input`, `details` names the field)", body = crate::error::ErrorBody),
+        (status = 404, description = "A scope id does not exist", body = crate::error::ErrorBody),
+        (status = 422, description = "Name in use (`role.name_in_use`)", body = crate::error::ErrorBody)
+    )
+)]
 async fn create(
     state: web::Data<AppState>,
     request: RequestContext,
@@ -149,6 +180,19 @@ async fn create(
     Ok(HttpResponse::Ok().json(view))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/roles/{id}",
+    tag = "Roles",
+    operation_id = "GetRole",
+    params(
+        ("id" = String, Path, description = "Role id")
+    ),
+    responses(
+        (status = 200, description = "The role", body = crate::openapi::schemas::Role),
+        (status = 404, description = "No role with this id (`entity.not_exists_with_id`)", body = crate::error::ErrorBody)
+    )
+)]
 async fn get(
     state: web::Data<AppState>,
     path: web::Path<String>,
@@ -158,6 +202,22 @@ async fn get(
     Ok(HttpResponse::Ok().json(read(&state, &id, None).await?))
 }
 
+#[utoipa::path(
+    patch,
+    path = "/api/roles/{id}",
+    tag = "Roles",
+    operation_id = "UpdateRole",
+    params(
+        ("id" = String, Path, description = "Role id")
+    ),
+    request_body = crate::openapi::schemas::UpdateRole,
+    responses(
+        (status = 200, description = "The updated role", body = crate::openapi::schemas::Role),
+        (status = 400, description = "Invalid body or query (`guard.invalid_input`, `details` names the field)", body = crate::error::ErrorBody),
+        (status = 404, description = "No role with this id (`entity.not_exists_with_id`)", body = crate::error::ErrorBody),
+        (status = 422, description = "Name in use (`role.name_in_use`)", body = crate::error::ErrorBody)
+    )
+)]
 async fn update(
     state: web::Data<AppState>,
     request: RequestContext,
@@ -175,6 +235,19 @@ async fn update(
     Ok(HttpResponse::Ok().json(read(&state, &id, at).await?))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/api/roles/{id}",
+    tag = "Roles",
+    operation_id = "DeleteRole",
+    params(
+        ("id" = String, Path, description = "Role id")
+    ),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 404, description = "No role with this id (`entity.not_exists_with_id`)", body = crate::error::ErrorBody)
+    )
+)]
 async fn delete(
     state: web::Data<AppState>,
     request: RequestContext,
@@ -187,6 +260,19 @@ async fn delete(
     Ok(HttpResponse::NoContent().finish())
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/roles/{id}/scopes",
+    tag = "Roles",
+    operation_id = "ListRoleScopes",
+    params(
+        ("id" = String, Path, description = "Role id")
+    ),
+    responses(
+        (status = 200, description = "The role's scopes with their resources", body = Vec<crate::openapi::schemas::RoleScope>),
+        (status = 404, description = "No role with this id (`entity.not_exists_with_id`)", body = crate::error::ErrorBody)
+    )
+)]
 async fn list_scopes(
     state: web::Data<AppState>,
     path: web::Path<String>,
@@ -198,6 +284,22 @@ async fn list_scopes(
     Ok(HttpResponse::Ok().json(scopes))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/roles/{id}/scopes",
+    tag = "Roles",
+    operation_id = "CreateRoleScope",
+    params(
+        ("id" = String, Path, description = "Role id")
+    ),
+    request_body = crate::openapi::schemas::ScopeIds,
+    responses(
+        (status = 201, description = "The scopes added", body = Vec<crate::openapi::schemas::Scope>),
+        (status = 400, description = "Invalid body or query (`guard.invalid_input`, `details` names the field)", body = crate::error::ErrorBody),
+        (status = 404, description = "No such role or scope", body = crate::error::ErrorBody),
+        (status = 422, description = "Refused by the role's state", body = crate::error::ErrorBody)
+    )
+)]
 async fn add_scopes(
     state: web::Data<AppState>,
     request: RequestContext,
@@ -220,6 +322,20 @@ async fn add_scopes(
     Ok(HttpResponse::Created().json(scopes))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/api/roles/{id}/scopes/{scopeId}",
+    tag = "Roles",
+    operation_id = "DeleteRoleScope",
+    params(
+        ("id" = String, Path, description = "Role id"),
+        ("scopeId" = String, Path, description = "Scope id")
+    ),
+    responses(
+        (status = 204, description = "Removed"),
+        (status = 404, description = "No such role or scope on it", body = crate::error::ErrorBody)
+    )
+)]
 async fn remove_scope(
     state: web::Data<AppState>,
     request: RequestContext,
@@ -233,6 +349,19 @@ async fn remove_scope(
     Ok(HttpResponse::NoContent().finish())
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/roles/{id}/applications",
+    tag = "Roles",
+    operation_id = "ListRoleApplications",
+    params(
+        ("id" = String, Path, description = "Role id")
+    ),
+    responses(
+        (status = 200, description = "Applications holding the role", body = Vec<crate::openapi::schemas::Application>),
+        (status = 404, description = "No role with this id (`entity.not_exists_with_id`)", body = crate::error::ErrorBody)
+    )
+)]
 async fn list_applications(
     state: web::Data<AppState>,
     path: web::Path<String>,
@@ -244,6 +373,22 @@ async fn list_applications(
     Ok(HttpResponse::Ok().json(apps))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/roles/{id}/applications",
+    tag = "Roles",
+    operation_id = "CreateRoleApplication",
+    params(
+        ("id" = String, Path, description = "Role id")
+    ),
+    request_body = crate::openapi::schemas::ApplicationIds,
+    responses(
+        (status = 201, description = "Assigned"),
+        (status = 400, description = "Invalid body or query (`guard.invalid_input`, `details` names the field)", body = crate::error::ErrorBody),
+        (status = 404, description = "No such role or application", body = crate::error::ErrorBody),
+        (status = 422, description = "Wrong role or application type", body = crate::error::ErrorBody)
+    )
+)]
 async fn add_applications(
     state: web::Data<AppState>,
     request: RequestContext,
@@ -260,6 +405,20 @@ async fn add_applications(
     Ok(HttpResponse::Created().finish())
 }
 
+#[utoipa::path(
+    delete,
+    path = "/api/roles/{id}/applications/{applicationId}",
+    tag = "Roles",
+    operation_id = "DeleteRoleApplication",
+    params(
+        ("id" = String, Path, description = "Role id"),
+        ("applicationId" = String, Path, description = "Application id")
+    ),
+    responses(
+        (status = 204, description = "Removed"),
+        (status = 404, description = "No such role or application", body = crate::error::ErrorBody)
+    )
+)]
 async fn remove_application(
     state: web::Data<AppState>,
     request: RequestContext,

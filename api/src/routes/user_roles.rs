@@ -67,6 +67,22 @@ fn window_of<T>(all: Vec<T>, page: Option<crate::pagination::Page>) -> Vec<T> {
     }
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/users/{userId}/roles",
+    tag = "Users",
+    operation_id = "ListUserRoles",
+    params(
+        ("userId" = String, Path, description = "User id"),
+        ("page" = Option<u64>, Query, description = "1-based page; with `page_size`, the answer is paginated (`Total-Number`, `Link`)"),
+        ("page_size" = Option<u64>, Query, description = "Items per page, 1 to 100 (default 20)")
+    ),
+    responses(
+        (status = 200, description = "The user's roles", body = Vec<crate::openapi::schemas::Role>),
+        (status = 400, description = "Invalid input or pagination (`guard.invalid_input`, `guard.invalid_pagination`)", body = crate::error::ErrorBody),
+        (status = 404, description = "No user with this id (`entity.not_exists_with_id`)", body = crate::error::ErrorBody)
+    )
+)]
 async fn list_roles(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -89,6 +105,22 @@ async fn list_roles(
     ))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/users/{userId}/roles",
+    tag = "Users",
+    operation_id = "AssignUserRoles",
+    params(
+        ("userId" = String, Path, description = "User id")
+    ),
+    request_body = crate::openapi::schemas::RoleIds,
+    responses(
+        (status = 201, description = "Assigned", body = crate::openapi::schemas::RoleAssignment),
+        (status = 400, description = "Invalid body or query (`guard.invalid_input`, `details` names the field)", body = crate::error::ErrorBody),
+        (status = 404, description = "No such user or role", body = crate::error::ErrorBody),
+        (status = 422, description = "A role of type MachineToMachine", body = crate::error::ErrorBody)
+    )
+)]
 async fn assign_roles(
     state: web::Data<AppState>,
     request: RequestContext,
@@ -103,6 +135,22 @@ async fn assign_roles(
     Ok(HttpResponse::Created().json(json!({ "roleIds": ids, "addedRoleIds": added })))
 }
 
+#[utoipa::path(
+    put,
+    path = "/api/users/{userId}/roles",
+    tag = "Users",
+    operation_id = "ReplaceUserRoles",
+    params(
+        ("userId" = String, Path, description = "User id")
+    ),
+    request_body = crate::openapi::schemas::RoleIds,
+    responses(
+        (status = 200, description = "Replaced", body = crate::openapi::schemas::RoleIds),
+        (status = 400, description = "Invalid body or query (`guard.invalid_input`, `details` names the field)", body = crate::error::ErrorBody),
+        (status = 404, description = "No such user or role", body = crate::error::ErrorBody),
+        (status = 422, description = "A role of type MachineToMachine", body = crate::error::ErrorBody)
+    )
+)]
 async fn replace_roles(
     state: web::Data<AppState>,
     request: RequestContext,
@@ -117,6 +165,20 @@ async fn replace_roles(
     Ok(HttpResponse::Ok().json(json!({ "roleIds": ids })))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/api/users/{userId}/roles/{roleId}",
+    tag = "Users",
+    operation_id = "DeleteUserRole",
+    params(
+        ("userId" = String, Path, description = "User id"),
+        ("roleId" = String, Path, description = "Role id")
+    ),
+    responses(
+        (status = 204, description = "Removed"),
+        (status = 404, description = "No such user or role assignment", body = crate::error::ErrorBody)
+    )
+)]
 async fn remove_role(
     state: web::Data<AppState>,
     request: RequestContext,
@@ -142,6 +204,22 @@ async fn existing_role(state: &AppState, id: &str) -> Result<(), ApiError> {
     }
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/roles/{id}/users",
+    tag = "Roles",
+    operation_id = "ListRoleUsers",
+    params(
+        ("id" = String, Path, description = "Role id"),
+        ("page" = Option<u64>, Query, description = "1-based page; with `page_size`, the answer is paginated (`Total-Number`, `Link`)"),
+        ("page_size" = Option<u64>, Query, description = "Items per page, 1 to 100 (default 20)")
+    ),
+    responses(
+        (status = 200, description = "Users holding the role", body = Vec<crate::openapi::schemas::User>),
+        (status = 400, description = "Invalid input or pagination (`guard.invalid_input`, `guard.invalid_pagination`)", body = crate::error::ErrorBody),
+        (status = 404, description = "No role with this id (`entity.not_exists_with_id`)", body = crate::error::ErrorBody)
+    )
+)]
 async fn list_users(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -170,6 +248,22 @@ async fn list_users(
     ))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/roles/{id}/users",
+    tag = "Roles",
+    operation_id = "CreateRoleUser",
+    params(
+        ("id" = String, Path, description = "Role id")
+    ),
+    request_body = crate::openapi::schemas::UserIds,
+    responses(
+        (status = 201, description = "Assigned"),
+        (status = 400, description = "Invalid body or query (`guard.invalid_input`, `details` names the field)", body = crate::error::ErrorBody),
+        (status = 404, description = "No such role or user", body = crate::error::ErrorBody),
+        (status = 422, description = "A role of type MachineToMachine", body = crate::error::ErrorBody)
+    )
+)]
 async fn add_users(
     state: web::Data<AppState>,
     request: RequestContext,
@@ -186,6 +280,20 @@ async fn add_users(
     Ok(HttpResponse::Created().finish())
 }
 
+#[utoipa::path(
+    delete,
+    path = "/api/roles/{id}/users/{userId}",
+    tag = "Roles",
+    operation_id = "DeleteRoleUser",
+    params(
+        ("id" = String, Path, description = "Role id"),
+        ("userId" = String, Path, description = "User id")
+    ),
+    responses(
+        (status = 204, description = "Removed"),
+        (status = 404, description = "No such role or user assignment", body = crate::error::ErrorBody)
+    )
+)]
 async fn remove_user(
     state: web::Data<AppState>,
     request: RequestContext,

@@ -19,6 +19,16 @@ pub struct ConsentForm {
     csrf_token: String,
 }
 
+#[utoipa::path(
+    get,
+    path = "/consent",
+    tag = "Sign-in pages",
+    operation_id = "ShowConsent",
+    responses(
+        (status = 200, description = "The consent page", content_type = "text/html", body = String),
+        (status = 400, description = "No or expired interaction", content_type = "text/html", body = String)
+    )
+)]
 pub async fn show_consent(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
     let Some(i) = interaction(&state, &req) else {
         return expired();
@@ -30,6 +40,17 @@ pub async fn show_consent(state: web::Data<AppState>, req: HttpRequest) -> HttpR
     page::builder(StatusCode::OK).body(page::consent_form(&name, &i.csrf, &i.scopes))
 }
 
+#[utoipa::path(
+    post,
+    path = "/consent",
+    tag = "Sign-in pages",
+    operation_id = "Consent",
+    request_body(content_type = "application/x-www-form-urlencoded", content = Object, description = "The HTML form's fields"),
+    responses(
+        (status = 303, description = "Back to the client with a code (or an error)"),
+        (status = 400, description = "Invalid form or interaction", content_type = "text/html", body = String)
+    )
+)]
 pub async fn consent(
     state: web::Data<AppState>,
     req: HttpRequest,

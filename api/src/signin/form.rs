@@ -79,6 +79,16 @@ pub(super) fn see_other(location: &str) -> actix_web::HttpResponseBuilder {
     r
 }
 
+#[utoipa::path(
+    get,
+    path = "/sign-in",
+    tag = "Sign-in pages",
+    operation_id = "ShowSignIn",
+    responses(
+        (status = 200, description = "The sign-in form", content_type = "text/html", body = String),
+        (status = 400, description = "No or expired interaction", content_type = "text/html", body = String)
+    )
+)]
 pub async fn show_sign_in(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
     let Some(i) = interaction(&state, &req) else {
         return expired();
@@ -93,6 +103,18 @@ pub async fn show_sign_in(state: web::Data<AppState>, req: HttpRequest) -> HttpR
     ))
 }
 
+#[utoipa::path(
+    post,
+    path = "/sign-in",
+    tag = "Sign-in pages",
+    operation_id = "SignIn",
+    request_body(content_type = "application/x-www-form-urlencoded", content = Object, description = "The HTML form's fields"),
+    responses(
+        (status = 303, description = "Signed in: on to the client or consent"),
+        (status = 400, description = "Invalid form or interaction", content_type = "text/html", body = String),
+        (status = 401, description = "Wrong credentials: the form again", content_type = "text/html", body = String)
+    )
+)]
 pub async fn sign_in(
     state: web::Data<AppState>,
     req: HttpRequest,

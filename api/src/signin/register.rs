@@ -23,6 +23,17 @@ pub struct RegisterForm {
     csrf_token: String,
 }
 
+#[utoipa::path(
+    get,
+    path = "/register",
+    tag = "Sign-in pages",
+    operation_id = "ShowRegister",
+    responses(
+        (status = 200, description = "The registration form", content_type = "text/html", body = String),
+        (status = 400, description = "No or expired interaction", content_type = "text/html", body = String),
+        (status = 404, description = "Registration disabled", content_type = "text/html", body = String)
+    )
+)]
 pub async fn show_register(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
     if !state.sign_in.registration {
         return page::error(
@@ -38,6 +49,19 @@ pub async fn show_register(state: web::Data<AppState>, req: HttpRequest) -> Http
     page::builder(StatusCode::OK).body(page::register_form(&name, &i.csrf, "", None))
 }
 
+#[utoipa::path(
+    post,
+    path = "/register",
+    tag = "Sign-in pages",
+    operation_id = "Register",
+    request_body(content_type = "application/x-www-form-urlencoded", content = Object, description = "The HTML form's fields"),
+    responses(
+        (status = 303, description = "Registered and signed in"),
+        (status = 400, description = "Invalid form or interaction", content_type = "text/html", body = String),
+        (status = 404, description = "Registration disabled", content_type = "text/html", body = String),
+        (status = 422, description = "Refused: the form again", content_type = "text/html", body = String)
+    )
+)]
 pub async fn register(
     state: web::Data<AppState>,
     req: HttpRequest,

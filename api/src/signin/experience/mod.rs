@@ -5,7 +5,7 @@
 //! answers `{redirectTo: <endpoint>/oidc/auth/<uid>}`; following it ([`resume`]) starts
 //! the session and sends the browser on to the client (or to consent).
 
-mod verification;
+pub mod verification;
 
 use super::cookies::{self, INTERACTION};
 use super::form;
@@ -189,6 +189,18 @@ fn check_event(event: &str) -> Result<(), ExperienceError> {
     }
 }
 
+#[utoipa::path(
+    put,
+    path = "/api/experience",
+    tag = "Experience",
+    operation_id = "InitInteraction",
+    request_body = crate::openapi::oidc_schemas::InteractionEvent,
+    responses(
+        (status = 204, description = "Interaction started. Needs the `_interaction` cookie set by `/oidc/auth`; answers update it."),
+        (status = 400, description = "Invalid body, or no interaction (`session.not_found`, `session.interaction_not_found`)", body = crate::error::ErrorBody),
+        (status = 403, description = "Registration disabled (`user.registration_disabled`)", body = crate::error::ErrorBody)
+    )
+)]
 async fn start(state: web::Data<AppState>, req: HttpRequest, raw: web::Bytes) -> Answer {
     let body: EventBody = parse(&raw)?;
     let mut i = interaction(&state, &req)?;
@@ -209,6 +221,17 @@ async fn start(state: web::Data<AppState>, req: HttpRequest, raw: web::Bytes) ->
     with_cookie(&state, &i, HttpResponse::NoContent(), None)
 }
 
+#[utoipa::path(
+    put,
+    path = "/api/experience/interaction-event",
+    tag = "Experience",
+    operation_id = "UpdateInteractionEvent",
+    request_body = crate::openapi::oidc_schemas::InteractionEvent,
+    responses(
+        (status = 204, description = "Event changed"),
+        (status = 400, description = "Invalid body, or no interaction (`session.not_found`, `session.interaction_not_found`)", body = crate::error::ErrorBody)
+    )
+)]
 async fn set_event(state: web::Data<AppState>, req: HttpRequest, raw: web::Bytes) -> Answer {
     let body: EventBody = parse(&raw)?;
     let mut i = interaction(&state, &req)?;
@@ -219,6 +242,16 @@ async fn set_event(state: web::Data<AppState>, req: HttpRequest, raw: web::Bytes
     with_cookie(&state, &i, HttpResponse::NoContent(), None)
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/experience/interaction",
+    tag = "Experience",
+    operation_id = "GetInteraction",
+    responses(
+        (status = 200, description = "The interaction", body = crate::openapi::oidc_schemas::ExperienceInteraction),
+        (status = 400, description = "Invalid body, or no interaction (`session.not_found`, `session.interaction_not_found`)", body = crate::error::ErrorBody)
+    )
+)]
 async fn show(state: web::Data<AppState>, req: HttpRequest) -> Answer {
     let mut i = interaction(&state, &req)?;
     let e = experience(&mut i)?;
@@ -234,6 +267,16 @@ async fn show(state: web::Data<AppState>, req: HttpRequest) -> Answer {
     })))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/experience/submit",
+    tag = "Experience",
+    operation_id = "SubmitInteraction",
+    responses(
+        (status = 200, description = "Where the browser goes next", body = crate::openapi::oidc_schemas::RedirectTo),
+        (status = 400, description = "No interaction (`session.not_found`, `session.interaction_not_found`) or no user identified yet (`session.identifier_not_found`)", body = crate::error::ErrorBody)
+    )
+)]
 async fn submit(state: web::Data<AppState>, req: HttpRequest) -> Answer {
     let mut i = interaction(&state, &req)?;
     let session_id = i.session_id.clone();
@@ -259,6 +302,20 @@ async fn submit(state: web::Data<AppState>, req: HttpRequest) -> Answer {
 }
 
 /// `GET /oidc/auth/{uid}`: the browser comes back after `submit`.
+#[utoipa::path(
+    get,
+    path = "/oidc/auth/{uid}",
+    tag = "OIDC",
+    operation_id = "ResumeInteraction",
+    params(
+        ("uid" = String, Path, description = "The interaction (session) id")
+    ),
+    responses(
+        (status = 303, description = "Signed in: on to the client or to consent; not submitted: to `/sign-in`"),
+        (status = 400, description = "Expired or foreign interaction (HTML page)", content_type = "text/html", body = String),
+        (status = 500, description = "HTML error page", content_type = "text/html", body = String)
+    )
+)]
 async fn resume(
     state: web::Data<AppState>,
     req: HttpRequest,

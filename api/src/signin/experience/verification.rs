@@ -46,6 +46,19 @@ fn verification_id(state: &AppState) -> String {
     B64URL.encode(state.random.bytes::<16>())
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/experience/verification/password",
+    tag = "Experience",
+    operation_id = "CreatePasswordVerification",
+    request_body = crate::openapi::oidc_schemas::PasswordVerification,
+    responses(
+        (status = 200, description = "Verified", body = crate::openapi::oidc_schemas::VerificationId),
+        (status = 400, description = "Invalid body, or no interaction (`session.not_found`, `session.interaction_not_found`)", body = crate::error::ErrorBody),
+        (status = 401, description = "Suspended user (`user.suspended`)", body = crate::error::ErrorBody),
+        (status = 422, description = "Wrong identifier or password (`session.invalid_credentials`)", body = crate::error::ErrorBody)
+    )
+)]
 pub(super) async fn password(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -61,8 +74,8 @@ pub(super) async fn password(
         parse_identifier(&body.identifier),
         &body.password,
     )
-        .await
-        .map_err(internal)?;
+    .await
+    .map_err(internal)?;
     match checked {
         Ok(user_id) => {
             let id = verification_id(&state);
@@ -116,6 +129,18 @@ pub(super) async fn password(
     }
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/experience/verification/new-password-identity",
+    tag = "Experience",
+    operation_id = "CreateNewPasswordIdentityVerification",
+    request_body = crate::openapi::oidc_schemas::PasswordVerification,
+    responses(
+        (status = 200, description = "Verified", body = crate::openapi::oidc_schemas::VerificationId),
+        (status = 400, description = "Invalid body, or no interaction (`session.not_found`, `session.interaction_not_found`)", body = crate::error::ErrorBody),
+        (status = 422, description = "Identifier in use or password refused by the policy", body = crate::error::ErrorBody)
+    )
+)]
 pub(super) async fn new_password_identity(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -195,6 +220,20 @@ pub struct IdentificationBody {
     verification_id: Option<String>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/experience/identification",
+    tag = "Experience",
+    operation_id = "IdentifyUser",
+    request_body = crate::openapi::oidc_schemas::Identification,
+    responses(
+        (status = 204, description = "User identified"),
+        (status = 201, description = "User registered and identified"),
+        (status = 400, description = "Invalid body, or no interaction (`session.not_found`, `session.interaction_not_found`)", body = crate::error::ErrorBody),
+        (status = 404, description = "Unknown verification", body = crate::error::ErrorBody),
+        (status = 422, description = "Refused (identifier in use, verification not finished)", body = crate::error::ErrorBody)
+    )
+)]
 pub(super) async fn identification(
     state: web::Data<AppState>,
     req: HttpRequest,
