@@ -11,6 +11,7 @@ use super::input::{
 };
 use super::{read_body, GET_CONSISTENCY_WAIT};
 use crate::commands::exec::settle;
+use crate::commands::sessions::{sign_out_everywhere, UserDisabled};
 use crate::commands::users::update;
 use crate::error::ApiError;
 use crate::request::RequestContext;
@@ -119,6 +120,8 @@ pub(super) async fn delete(
 ) -> Result<HttpResponse, ApiError> {
     let id = user_id(path)?;
     let at = update::delete_user(&state, &request, &id).await?;
+    // Signed out everywhere at once: every session and grant ends, as events.
+    sign_out_everywhere(&state, &id, UserDisabled::Deleted, &request).await?;
     settle(&state, &[users::NAME], at).await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -197,5 +200,9 @@ async fn set_suspended(
     let id = user_id(path)?;
     let suspended = parse_is_suspended(&read_body(payload).await?)?;
     let at = update::set_suspended(&state, &request, &id, suspended).await?;
+    if suspended {
+        // Even when already suspended: a retry after a failed sign-out finishes the job.
+        sign_out_everywhere(&state, &id, UserDisabled::Suspended, &request).await?;
+    }
     settled_view(&state, &id, at).await
 }
