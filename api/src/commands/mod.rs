@@ -3,6 +3,7 @@
 
 pub mod applications;
 pub mod exec;
+pub mod grant_limit;
 pub mod hooks;
 pub mod resources;
 pub mod roles;

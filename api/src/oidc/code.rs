@@ -145,6 +145,24 @@ async fn exchange(
                 "the code was already used; the tokens issued for it are revoked",
             ));
         }
+        if let Some(max) = app.settings.custom_client_metadata.max_allowed_grants {
+            let mut as_client = request.clone();
+            as_client.actor = Actor::Application(client.id.clone());
+            // The tokens are issued either way: a failure here leaves one grant too many
+            // until the next redemption, which is better than refusing a valid code.
+            if let Err(e) = crate::commands::grant_limit::enforce(
+                state,
+                &as_client,
+                &grant.issued.user_id,
+                &client.id,
+                grant_id,
+                max,
+            )
+            .await
+            {
+                tracing::error!(error = %e, grant_id, "concurrent grant limit not enforced");
+            }
+        }
         let id_token = issued::id_token(
             state,
             grant_id,
