@@ -3,8 +3,14 @@
 
 use crate::signature::{logto_signature, standard_signature};
 use crate::ssrf::{AddressPolicy, CheckedResolver, UrlRefused};
+use bytes::Bytes;
 use domain::hook::delivery::RESPONSE_EXCERPT_BYTES;
 use domain::hook::Headers;
+use http_body_util::{BodyExt, Full};
+use hyper::header::HeaderValue;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::TokioExecutor;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 /// Logto's per-attempt timeout.
@@ -42,17 +48,19 @@ impl Response {
 #[error("cannot build the webhook HTTP client: {0}")]
 pub struct ClientError(String);
 
+type Connector = hyper_rustls::HttpsConnector<HttpConnector<CheckedResolver>>;
+
 /// The HTTP side of delivery, shared by the delivery core and `POST /api/hooks/:id/test`.
+/// Redirects are never followed (hyper's client does not follow them).
 #[derive(Clone)]
 pub struct Sender {
-    client: reqwest::Client,
+    client: Client<Connector, Full<Bytes>>,
     policy: AddressPolicy,
 }
 
 impl Sender {
     pub fn new(allow_private: bool) -> Result<Self, ClientError> {
-        // rustls on the aws-lc-rs provider the rest of Tessera already links (one crypto
-        // stack); reqwest is built without a provider of its own.
+        // rustls on the aws-lc-rs provider the rest of Tessera already links.
         let provider = std::sync::Arc::new(rustls::crypto::aws_lc_rs::default_provider());
         let roots =
             rustls::RootCertStore::from_iter(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
@@ -62,14 +70,15 @@ impl Sender {
             .with_root_certificates(roots)
             .with_no_client_auth();
         let policy = AddressPolicy { allow_private };
-        let client = reqwest::Client::builder()
-            .use_preconfigured_tls(tls)
-            .dns_resolver(CheckedResolver::shared(policy))
-            .redirect(reqwest::redirect::Policy::none())
-            .timeout(TIMEOUT)
-            .user_agent(USER_AGENT)
-            .build()
-            .map_err(|e| ClientError(e.to_string()))?;
+        let mut http = HttpConnector::new_with_resolver(CheckedResolver { policy });
+        http.enforce_http(false);
+        http.set_connect_timeout(Some(TIMEOUT));
+        let https = hyper_rustls::HttpsConnectorBuilder::new()
+            .with_tls_config(tls)
+            .https_or_http()
+            .enable_http1()
+            .wrap_connector(http);
+        let client = Client::builder(TokioExecutor::new()).build(https);
         Ok(Self { client, policy })
     }
 
@@ -86,68 +95,84 @@ impl Sender {
     /// the caller records as an attempt.
     pub async fn send(&self, out: &Outgoing<'_>) -> Response {
         let started = Instant::now();
-        let elapsed =
-            |started: Instant| u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
-        if let Err(e) = self.policy.check_url(out.url).await {
-            return Response {
+        let result = match self.policy.check_url(out.url).await {
+            Err(e) => Err(e.to_string()),
+            Ok(()) => match tokio::time::timeout(TIMEOUT, self.exchange(out)).await {
+                Ok(result) => result,
+                Err(_) => Err(format!("timed out after {} s", TIMEOUT.as_secs())),
+            },
+        };
+        let latency_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        match result {
+            Ok((status, excerpt)) => Response {
+                status: Some(status),
+                body_excerpt: Some(excerpt),
+                error: None,
+                latency_ms,
+            },
+            Err(error) => Response {
                 status: None,
                 body_excerpt: None,
-                error: Some(e.to_string()),
-                latency_ms: elapsed(started),
-            };
+                error: Some(error),
+                latency_ms,
+            },
         }
+    }
+
+    async fn exchange(&self, out: &Outgoing<'_>) -> Result<(u16, String), String> {
         let timestamp = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
             .unwrap_or(0);
         let body = out.body.as_bytes();
-        let mut request = self.client.post(out.url);
-        // Custom headers first: the signature and content headers below win over them.
+        let mut request = hyper::Request::post(out.url);
+        // Custom headers first: the fixed headers below replace any with the same name.
         for (name, value) in out.headers {
             request = request.header(name.as_str(), value.as_str());
         }
-        request = request
-            .header("content-type", "application/json")
-            .header("webhook-id", out.webhook_id)
-            .header("webhook-timestamp", timestamp.to_string())
-            .header(
-                "webhook-signature",
-                standard_signature(out.signing_key, out.webhook_id, timestamp, body),
-            );
+        let mut request = request
+            .body(Full::new(Bytes::copy_from_slice(body)))
+            .map_err(|e| format!("invalid request: {e}"))?;
+        let headers = request.headers_mut();
+        let mut set = |name: &'static str, value: String| -> Result<(), String> {
+            let value = HeaderValue::from_str(&value).map_err(|e| format!("{name}: {e}"))?;
+            headers.insert(name, value);
+            Ok(())
+        };
+        set("user-agent", USER_AGENT.to_owned())?;
+        set("content-type", "application/json".to_owned())?;
+        set("webhook-id", out.webhook_id.to_owned())?;
+        set("webhook-timestamp", timestamp.to_string())?;
+        set(
+            "webhook-signature",
+            standard_signature(out.signing_key, out.webhook_id, timestamp, body),
+        )?;
         if !out.signing_key.is_empty() {
-            request = request.header(
+            set(
                 "logto-signature-sha-256",
                 logto_signature(out.signing_key, body),
-            );
+            )?;
         }
-        let result = request.body(out.body.to_owned()).send().await;
-        match result {
-            Ok(response) => {
-                let status = response.status().as_u16();
-                let excerpt = read_excerpt(response).await;
-                Response {
-                    status: Some(status),
-                    body_excerpt: Some(excerpt),
-                    error: None,
-                    latency_ms: elapsed(started),
-                }
-            }
-            Err(e) => Response {
-                status: None,
-                body_excerpt: None,
-                error: Some(describe(&e)),
-                latency_ms: elapsed(started),
-            },
-        }
+        let response = self
+            .client
+            .request(request)
+            .await
+            .map_err(|e| describe(&e))?;
+        let status = response.status().as_u16();
+        Ok((status, read_excerpt(response.into_body()).await))
     }
 }
 
 /// Reads at most the excerpt's size (a receiver cannot make us buffer a huge body).
-async fn read_excerpt(mut response: reqwest::Response) -> String {
+async fn read_excerpt(mut body: hyper::body::Incoming) -> String {
     let mut bytes = Vec::new();
     while bytes.len() < RESPONSE_EXCERPT_BYTES {
-        match response.chunk().await {
-            Ok(Some(chunk)) => bytes.extend_from_slice(&chunk),
+        match body.frame().await {
+            Some(Ok(frame)) => {
+                if let Some(data) = frame.data_ref() {
+                    bytes.extend_from_slice(data);
+                }
+            }
             _ => break,
         }
     }
@@ -155,14 +180,10 @@ async fn read_excerpt(mut response: reqwest::Response) -> String {
     domain::hook::delivery::truncate(&String::from_utf8_lossy(&bytes))
 }
 
-/// The error with its causes (reqwest's own message omits the interesting part).
-fn describe(e: &reqwest::Error) -> String {
-    let mut text = if e.is_timeout() {
-        "timed out".to_owned()
-    } else {
-        e.to_string()
-    };
-    let mut source = std::error::Error::source(e);
+/// The error with its causes (the client's own message omits the interesting part).
+fn describe(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
     while let Some(s) = source {
         text.push_str(": ");
         text.push_str(&s.to_string());

@@ -8,9 +8,11 @@
 //! passed, so a name that re-resolves to a private address between check and connect
 //! (DNS rebinding) is refused too.
 
-use reqwest::dns::{Addrs, Name, Resolve, Resolving};
+use hyper_util::client::legacy::connect::dns::Name;
+use std::future::Future;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
-use std::sync::Arc;
+use std::pin::Pin;
+use std::task::{Context, Poll};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum UrlRefused {
@@ -126,28 +128,29 @@ impl AddressPolicy {
     }
 }
 
-/// reqwest's DNS resolver with the policy applied: what it returns is what the client
-/// connects to. (IP-literal URLs bypass resolvers; [`AddressPolicy::check_url`] covers
-/// them before every request.)
-#[derive(Debug, Clone)]
+/// The HTTP client's DNS resolver with the policy applied: what it returns is what the
+/// client connects to. (IP-literal URLs bypass resolvers; [`AddressPolicy::check_url`]
+/// covers them before every request.)
+#[derive(Debug, Clone, Copy)]
 pub struct CheckedResolver {
     pub policy: AddressPolicy,
 }
 
-impl Resolve for CheckedResolver {
-    fn resolve(&self, name: Name) -> Resolving {
-        let policy = self.policy;
-        Box::pin(async move {
-            let addrs = policy.resolve(name.as_str()).await?;
-            let addrs: Addrs = Box::new(addrs.into_iter());
-            Ok(addrs)
-        })
-    }
-}
+type Resolving =
+    Pin<Box<dyn Future<Output = Result<std::vec::IntoIter<SocketAddr>, UrlRefused>> + Send>>;
 
-impl CheckedResolver {
-    pub fn shared(policy: AddressPolicy) -> Arc<Self> {
-        Arc::new(Self { policy })
+impl tower_service::Service<Name> for CheckedResolver {
+    type Response = std::vec::IntoIter<SocketAddr>;
+    type Error = UrlRefused;
+    type Future = Resolving;
+
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), UrlRefused>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, name: Name) -> Self::Future {
+        let policy = self.policy;
+        Box::pin(async move { Ok(policy.resolve(name.as_str()).await?.into_iter()) })
     }
 }
 
