@@ -124,14 +124,14 @@ pub async fn update_user(
 }
 
 /// `PATCH /api/users/{id}/custom-data`: a shallow merge into the stored object. Returns
-/// the custom data after the change.
+/// the custom data after the change and where it was committed.
 pub async fn merge_custom_data(
     state: &AppState,
     request: &RequestContext,
     id: &str,
     partial: Map<String, Value>,
-) -> Result<Map<String, Value>, ApiError> {
-    let (merged, _) = transact(state, request, |mut tx| {
+) -> Result<(Map<String, Value>, Option<Position>), ApiError> {
+    let (merged, at) = transact(state, request, |mut tx| {
         let partial = &partial;
         async move {
             let mut merged = live(&tx, id).await?.custom_data;
@@ -142,7 +142,7 @@ pub async fn merge_custom_data(
         }
     })
     .await?;
-    Ok(merged)
+    Ok((merged, at))
 }
 
 /// `PATCH /api/users/{id}/profile`: a shallow merge into the stored profile (a `null` value
@@ -152,8 +152,8 @@ pub async fn merge_profile(
     request: &RequestContext,
     id: &str,
     partial: Map<String, Value>,
-) -> Result<Map<String, Value>, ApiError> {
-    let (merged, _) = transact(state, request, |mut tx| {
+) -> Result<(Map<String, Value>, Option<Position>), ApiError> {
+    let (merged, at) = transact(state, request, |mut tx| {
         let partial = &partial;
         async move {
             let mut fields = live(&tx, id).await?.details;
@@ -174,7 +174,7 @@ pub async fn merge_profile(
         }
     })
     .await?;
-    Ok(merged)
+    Ok((merged, at))
 }
 
 /// `PATCH /api/users/{id}/password`: hashed with the policy (Argon2id) before the append.

@@ -175,7 +175,8 @@ async fn update_custom_data(
 ) -> Result<HttpResponse, ApiError> {
     let id = user_id(path)?;
     let partial = parse_required_object(&read_body(payload).await?, "customData")?;
-    let merged = update::merge_custom_data(&state, &request, &id, partial).await?;
+    let (merged, at) = update::merge_custom_data(&state, &request, &id, partial).await?;
+    settle(&state, &[users::NAME], at).await?;
     Ok(HttpResponse::Ok().json(merged))
 }
 
@@ -187,7 +188,8 @@ async fn update_profile(
 ) -> Result<HttpResponse, ApiError> {
     let id = user_id(path)?;
     let partial = parse_profile_patch(&read_body(payload).await?)?;
-    let merged = update::merge_profile(&state, &request, &id, partial).await?;
+    let (merged, at) = update::merge_profile(&state, &request, &id, partial).await?;
+    settle(&state, &[users::NAME], at).await?;
     Ok(HttpResponse::Ok().json(merged))
 }
 
