@@ -15,6 +15,7 @@ both_backends!(
     revoking_a_session_stops_its_tokens_and_silent_sign_in,
     revoking_a_grant_by_id_and_filters,
     suspension_signs_the_user_out_everywhere,
+    session_ttl_changes_apply_to_new_sessions_without_restart,
 );
 
 /// A confidential web app: its id and secret.
@@ -312,4 +313,47 @@ async fn suspension_signs_the_user_out_everywhere(backend: Backend) {
     assert_eq!(body["sessions"], j!([]), "{body}");
     let body = json(server.get(&format!("/api/users/{uid}/grants")).await).await;
     assert_eq!(body["grants"], j!([]), "{body}");
+}
+
+async fn session_ttl_changes_apply_to_new_sessions_without_restart(backend: Backend) {
+    let Some(deployment) = Deployment::new(backend).await else {
+        return;
+    };
+    let server = deployment.start().await;
+    let r = server.get("/api/configs/oidc/session").await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(json(r).await, j!({"ttl": 1_209_600}));
+    for bad in [j!({"ttl": 0}), j!({"ttl": "long"}), j!({"ttl": 31_536_001})] {
+        let r = server.patch_json("/api/configs/oidc/session", &bad).await;
+        assert_eq!(r.status(), 400, "{bad}");
+        let body = json(r).await;
+        assert_eq!(body["code"], "guard.invalid_input");
+        assert!(
+            body["details"].as_str().unwrap_or("").contains("ttl"),
+            "{body}"
+        );
+    }
+    let r = server
+        .patch_json("/api/configs/oidc/session", &j!({"ttl": 3600}))
+        .await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(json(r).await, j!({"ttl": 3600}));
+    assert_eq!(
+        json(server.get("/api/configs/oidc/session").await).await,
+        j!({"ttl": 3600})
+    );
+
+    let web = Web::new(&server).await;
+    let uid = user(&server, "ttl_gina").await;
+    web.sign_in(&server, &mut Jar::default(), "ttl_gina").await;
+    let body = json(server.get(&format!("/api/users/{uid}/sessions")).await).await;
+    let s = &body["sessions"][0];
+    let login_ms = s["payload"]["loginTs"].as_i64().expect("loginTs") * 1000;
+    let lifetime = s["expiresAt"].as_i64().expect("expiresAt") - login_ms;
+    // The new session got the new TTL (not the 14-day default): an hour from sign-in,
+    // plus however long the sign-in took.
+    assert!(
+        (3_600_000..3_600_000 + 600_000).contains(&lifetime),
+        "session lifetime {lifetime} ms: {s}"
+    );
 }

@@ -12,6 +12,7 @@ pub mod hook;
 pub mod identifier;
 pub mod ids;
 pub mod oauth;
+pub mod oidc_config;
 pub mod password;
 pub mod resource;
 pub mod role;

@@ -7,6 +7,7 @@ pub mod hooks;
 pub mod input;
 pub mod logs;
 pub mod metrics;
+pub mod oidc_config;
 pub mod resources;
 pub mod roles;
 pub mod sessions;
@@ -30,6 +31,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     sessions::configure(cfg);
     grants::configure(cfg);
     logs::configure(cfg);
+    oidc_config::configure(cfg);
     crate::oidc::configure(cfg);
     crate::signin::configure(cfg);
     crate::openapi::configure(cfg);

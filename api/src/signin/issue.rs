@@ -44,7 +44,13 @@ pub async fn complete(
     metadata.actor = domain::Actor::User(subject.user_id.clone());
     let mut batch = AppendBatch::default();
 
-    if let Some((signed_in, version)) = subject.new_session {
+    if let Some((mut signed_in, version)) = subject.new_session {
+        // The session lifetime an operator set (`PATCH /api/configs/oidc/session`), read
+        // at every sign-in so a change applies without a restart on every node.
+        let ttl = crate::routes::oidc_config::current(state)
+            .await?
+            .session_ttl();
+        signed_in.expires_at = now.plus_seconds(secs(ttl));
         let loaded = state
             .store
             .repository()
