@@ -81,9 +81,6 @@ async fn serve(config: Config) -> Result<(), AppError> {
     })?;
     let addr = listener.local_addr()?;
     let retry_schedule = config.retry_schedule()?;
-    if config.amqp_url.is_some() {
-        tracing::info!("TESSERA_AMQP_URL is set; the webhook relay that uses it is not built yet");
-    }
 
     let store = Store::connect(&config.store_config()).await?;
     tracing::info!(backend = %describe(&config, &store), "event store open, migrations applied");
@@ -124,14 +121,21 @@ async fn serve(config: Config) -> Result<(), AppError> {
     };
     // Embedded webhook delivery unless RabbitMQ carries it (TESSERA_AMQP_URL).
     let stop_delivery = CancellationToken::new();
-    let delivery = config.amqp_url.is_none().then(|| {
-        webhooks::embedded::EmbeddedDelivery::start(
-            store.clone(),
-            deliverer,
-            retry_schedule,
-            stop_delivery.clone(),
-        )
-    });
+    let (delivery, amqp) = match &config.amqp_url {
+        None => (
+            Some(webhooks::embedded::EmbeddedDelivery::start(
+                store.clone(),
+                deliverer,
+                retry_schedule,
+                stop_delivery.clone(),
+            )),
+            None,
+        ),
+        Some(url) => (
+            None,
+            Some(start_amqp(&config, url, &store, deliverer, retry_schedule)),
+        ),
+    };
     let handle = server.handle();
     let mut server = Box::pin(server);
 
@@ -151,12 +155,32 @@ async fn serve(config: Config) -> Result<(), AppError> {
     if let Some(delivery) = delivery {
         delivery.join().await;
     }
+    if let Some(amqp) = amqp {
+        amqp.shutdown().await;
+    }
     tracing::info!("HTTP server stopped; stopping projectors at a committed checkpoint");
     stop_projectors.cancel();
     projectors.join().await;
     store.close().await;
     tracing::info!("shutdown complete");
     served.map_err(AppError::from)
+}
+
+/// The RabbitMQ transport: the relay and the workers, each connecting (and reconnecting)
+/// on its own, so a broker that is down at start delays webhooks, not the server.
+fn start_amqp(
+    config: &Config,
+    url: &str,
+    store: &Store,
+    deliverer: webhooks::delivery::Deliverer,
+    schedule: webhooks::schedule::RetrySchedule,
+) -> webhooks::amqp::AmqpTransport {
+    let mut settings = webhooks::amqp::AmqpSettings::new(url.to_owned(), config.data_dir.clone());
+    settings.prefix = config.amqp_prefix.clone();
+    settings.workers = config.amqp_workers.max(1);
+    settings.schedule = schedule;
+    tracing::info!(prefix = %settings.prefix, workers = settings.workers, "webhooks delivered through RabbitMQ");
+    webhooks::amqp::AmqpTransport::start(store.clone(), deliverer, settings)
 }
 
 /// The shared request state: signing keys loaded (the first one created on a fresh

@@ -19,6 +19,8 @@ const ENV_KEYS: &[&str] = &[
     "data_dir",
     "database_url",
     "amqp_url",
+    "amqp_prefix",
+    "amqp_workers",
     "kek",
     "log_format",
     "log",
@@ -52,8 +54,14 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// `postgres://…` to use Postgres instead of the embedded SQLite (`TESSERA_DATABASE_URL`).
     pub database_url: Option<String>,
-    /// RabbitMQ for the webhook relay (`TESSERA_AMQP_URL`; accepted now, used by the relay).
+    /// RabbitMQ for webhook delivery (`TESSERA_AMQP_URL`); unset: embedded delivery.
     pub amqp_url: Option<String>,
+    /// Prefix of the RabbitMQ exchange and queue names (`TESSERA_AMQP_PREFIX`).
+    #[serde(default = "default_amqp_prefix")]
+    pub amqp_prefix: String,
+    /// Consumers per RabbitMQ queue (`TESSERA_AMQP_WORKERS`), each with 10 messages in flight.
+    #[serde(default = "default_amqp_workers")]
+    pub amqp_workers: usize,
     /// Key-encryption key, base64 of 32 bytes (`TESSERA_KEK`).
     pub kek: Option<String>,
     /// `text` or `json` (`TESSERA_LOG_FORMAT`).
@@ -95,6 +103,14 @@ fn default_true() -> bool {
     true
 }
 
+fn default_amqp_prefix() -> String {
+    "tessera".to_owned()
+}
+
+fn default_amqp_workers() -> usize {
+    2
+}
+
 impl std::fmt::Debug for Config {
     // The KEK and database URL may carry secrets: keep them out of logs.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -124,6 +140,8 @@ impl Default for Config {
             data_dir: PathBuf::from("data"),
             database_url: None,
             amqp_url: None,
+            amqp_prefix: default_amqp_prefix(),
+            amqp_workers: default_amqp_workers(),
             kek: None,
             log_format: LogFormat::Text,
             log: None,
