@@ -282,7 +282,7 @@ async fn exhaustion_is_recorded_and_410_disables_the_hook(backend: Backend) {
         1,
         "no retry after 410, nothing once disabled"
     );
-    assert_eq!(broken.of("Role.Created").len() >= 4, true);
+    assert!(broken.of("Role.Created").len() >= 4);
 }
 
 async fn a_delivery_pending_retry_survives_a_restart(backend: Backend) {

@@ -232,7 +232,7 @@ impl Deliverer {
             return Ok(AttemptOutcome::Skipped);
         };
         let settings = &state.settings;
-        if !settings.enabled || !settings.events.iter().any(|e| *e == job.logto_event) {
+        if !settings.enabled || !settings.events.contains(&job.logto_event) {
             return Ok(AttemptOutcome::Skipped);
         }
         let event = self.load_event(job).await?;
