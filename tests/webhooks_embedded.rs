@@ -19,6 +19,7 @@ both_backends!(
     failures_are_retried_on_schedule_with_one_webhook_id,
     exhaustion_is_recorded_and_410_disables_the_hook,
     a_delivery_pending_retry_survives_a_restart,
+    a_grant_limit_decision_is_one_grant_limit_exceeded,
 );
 
 const ALLOW_PRIVATE: (&str, &str) = ("TESSERA_WEBHOOK_ALLOW_PRIVATE", "true");
@@ -305,4 +306,53 @@ async fn a_delivery_pending_retry_survives_a_restart(backend: Backend) {
     assert_eq!(got[1].header("webhook-id"), first[0].header("webhook-id"));
     assert_eq!(got[1].json()["data"]["id"], user_id.as_str());
     got[1].assert_signed_with(&key);
+}
+
+async fn a_grant_limit_decision_is_one_grant_limit_exceeded(backend: Backend) {
+    let Some(deployment) = Deployment::new(backend).await else {
+        return;
+    };
+    let server = deployment.start_with(&[ALLOW_PRIVATE]).await;
+    let receiver = Receiver::start(&[], 200).await;
+    let (_, key) = hook(&server, &["Grant.LimitExceeded"], &receiver.url).await;
+    let (spa, _) = flow::app(&server, "SPA", false).await;
+    expect(
+        server
+            .patch_json(
+                &format!("/api/applications/{spa}"),
+                &json!({"customClientMetadata": {"maxAllowedGrants": 1}}),
+            )
+            .await,
+        200,
+    )
+    .await;
+    let uid = flow::user(&server, "dora").await;
+    let first = flow::tokens_for(&server, &spa, "dora").await;
+    // The second sign-in must see the first grant before it decides.
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let grants = json(server.get(&format!("/api/users/{uid}/grants")).await).await;
+        if grants["grants"].as_array().map(Vec::len) == Some(1) {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "first grant never listed: {grants}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    flow::tokens_for(&server, &spa, "dora").await;
+    let got = receiver.wait_for("Grant.LimitExceeded", 1, WAIT).await;
+    got[0].assert_signed_with(&key);
+    let data = &got[0].json()["data"];
+    let first_grant = first["access_token"]
+        .as_str()
+        .and_then(|a| a.split('.').next())
+        .expect("grant id");
+    assert_eq!(data["userId"], uid.as_str());
+    assert_eq!(data["applicationId"], spa.as_str());
+    assert_eq!(data["maxAllowedGrants"], 1);
+    assert_eq!(data["revokedGrantIds"], json!([first_grant]));
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    assert_eq!(receiver.requests().len(), 1, "one decision, one event");
 }
