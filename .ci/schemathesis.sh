@@ -98,7 +98,7 @@ management_token() {
 # health and the document itself. Key rotation runs last and alone: a generated
 # `rotationGracePeriod` of 0 retires the key that signed the run's token.
 ROTATE='^/api/configs/oidc/private-keys/rotate$'
-EXCLUDE='^/api/((experience|my-account|docs|status)(/|$)|swagger\.json$|configs/oidc/private-keys/rotate$)'
+EXCLUDE='^/api/((experience|my-account|verifications|docs|status)(/|$)|swagger\.json$|configs/oidc/private-keys/rotate$)'
 
 run_st() {
   timeout 150 "$VENV/bin/st" run "$url/api/swagger.json" \

@@ -23,6 +23,8 @@ pub const DOCUMENT_PATH: &str = "/api/swagger.json";
 pub const DOCS_PATH: &str = "/api/docs";
 /// The security scheme's name in the document.
 const BEARER: &str = "managementApi";
+/// The Account API's scheme (named in the routes' own `security(...)`).
+const ACCOUNT: &str = "accountApi";
 
 #[derive(OpenApi)]
 #[openapi(
@@ -97,13 +99,16 @@ const BEARER: &str = "managementApi";
         docs_page,
     ),
     components(schemas(ErrorBody)),
-    modifiers(&Security),
+    modifiers(&Security, &UniqueOperationIds),
     tags(
         (name = "Users", description = "Management API: users"),
         (name = "Applications", description = "Management API: applications, secrets, roles"),
         (name = "Resources", description = "Management API: API resources and their scopes"),
         (name = "Roles", description = "Management API: roles, scopes, assignments"),
         (name = "Configs", description = "Management API: OIDC signing keys and session"),
+        (name = "Hooks", description = "Management API: webhooks and their delivery logs"),
+        (name = "Logs", description = "Management API: the audit log"),
+        (name = "Account", description = "Logto's Account API: the signed-in user's own account (user access token)"),
         (name = "Experience", description = "Logto's Experience API (anonymous, interaction cookie)"),
         (name = "OIDC", description = "OpenID Connect provider (Logto's paths)"),
         (name = "Sign-in pages", description = "Hosted HTML sign-in, registration and consent"),
@@ -134,6 +139,15 @@ impl Modify for Security {
         components
             .security_schemes
             .insert(BEARER.to_owned(), SecurityScheme::Http(bearer));
+        let mut account = Http::new(HttpAuthScheme::Bearer);
+        account.description = Some(
+            "The end user's own access token (Account API): a JWT for the Logto Account \
+             API resource or an opaque token, with the scopes each route names."
+                .to_owned(),
+        );
+        components
+            .security_schemes
+            .insert(ACCOUNT.to_owned(), SecurityScheme::Http(account));
         let error = |text: &str| {
             ResponseBuilder::new()
                 .description(text)
@@ -172,6 +186,60 @@ impl Modify for Security {
             }
         }
     }
+}
+
+/// One handler may serve two methods (`GET|POST /oidc/me`, `/oidc/session/end`, `/oidc/auth`)
+/// and is then documented once with `method(get, post)`; OpenAPI wants operation ids
+/// unique, so a repeated id gets its method as a prefix (`PostUserinfo`).
+struct UniqueOperationIds;
+
+impl Modify for UniqueOperationIds {
+    fn modify(&self, doc: &mut Document) {
+        let mut seen = std::collections::HashMap::<String, usize>::new();
+        for item in doc.paths.paths.values() {
+            for op in operations(item) {
+                if let Some(id) = &op.operation_id {
+                    *seen.entry(id.clone()).or_default() += 1;
+                }
+            }
+        }
+        for item in doc.paths.paths.values_mut() {
+            let methods = [
+                ("Get", &mut item.get),
+                ("Put", &mut item.put),
+                ("Post", &mut item.post),
+                ("Delete", &mut item.delete),
+                ("Options", &mut item.options),
+                ("Head", &mut item.head),
+                ("Patch", &mut item.patch),
+                ("Trace", &mut item.trace),
+            ];
+            for (method, op) in methods {
+                let Some(op) = op else { continue };
+                let Some(id) = &op.operation_id else { continue };
+                if seen.get(id).copied().unwrap_or(0) > 1 {
+                    op.operation_id = Some(format!("{method}{id}"));
+                }
+            }
+        }
+    }
+}
+
+fn operations(
+    item: &utoipa::openapi::PathItem,
+) -> impl Iterator<Item = &utoipa::openapi::path::Operation> {
+    [
+        &item.get,
+        &item.put,
+        &item.post,
+        &item.delete,
+        &item.options,
+        &item.head,
+        &item.patch,
+        &item.trace,
+    ]
+    .into_iter()
+    .flatten()
 }
 
 /// The document serialised once per process.

@@ -131,3 +131,24 @@ pub struct Identification {
     #[schema(nullable = false)]
     pub verification_id: Option<String>,
 }
+
+/// RFC 7662 introspection answer (`{"active": false}` for anything not the caller's).
+#[allow(dead_code)]
+#[derive(ToSchema)]
+pub struct Introspection {
+    pub active: bool,
+    /// With an active token: `scope`, `client_id`, `sub`, `exp`, `iat`, `aud`, `token_type`…
+    #[serde(flatten)]
+    #[schema(value_type = Object)]
+    pub claims: Value,
+}
+
+/// The two discovery document names (identical documents).
+#[allow(dead_code)]
+#[derive(ToSchema)]
+pub enum WellKnownName {
+    #[serde(rename = "openid-configuration")]
+    OpenidConfiguration,
+    #[serde(rename = "oauth-authorization-server")]
+    OauthAuthorizationServer,
+}

@@ -416,3 +416,242 @@ pub struct RoleAssignment {
     pub role_ids: Vec<String>,
     pub added_role_ids: Vec<String>,
 }
+
+/// `PATCH /api/users/{userId}` body: the fields to change (`null` clears).
+#[allow(dead_code)]
+#[derive(ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct UpdateUser {
+    pub username: Option<String>,
+    pub primary_email: Option<String>,
+    pub primary_phone: Option<String>,
+    pub name: Option<String>,
+    pub avatar: Option<String>,
+    #[schema(value_type = Option<Object>, nullable = false)]
+    pub custom_data: Option<Value>,
+    #[schema(value_type = Option<Object>, nullable = false)]
+    pub profile: Option<Value>,
+}
+
+/// `{password}`: set (`PATCH …/password`) or verify (`POST …/password/verify`).
+#[allow(dead_code)]
+#[derive(ToSchema)]
+pub struct UserPassword {
+    /// 1 to 256 characters.
+    pub password: String,
+}
+
+/// `GET /api/users/{userId}/has-password` answer.
+#[allow(dead_code)]
+#[derive(ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct HasPassword {
+    pub has_password: bool,
+}
+
+/// `PATCH /api/users/{userId}/custom-data` body: merged into the custom data.
+#[allow(dead_code)]
+#[derive(ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CustomDataPatch {
+    #[schema(value_type = Object)]
+    pub custom_data: Value,
+}
+
+/// `PATCH /api/users/{userId}/profile` body: Logto's profile keys (`null` removes one).
+#[allow(dead_code)]
+#[derive(ToSchema)]
+pub struct ProfilePatch {
+    #[schema(value_type = Object)]
+    pub profile: Value,
+}
+
+/// `PATCH /api/users/{userId}/is-suspended` body.
+#[allow(dead_code)]
+#[derive(ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct IsSuspended {
+    pub is_suspended: bool,
+}
+
+/// A user's session (Logto 1.38, an oidc-provider session): `payload` holds `exp`, `iat`,
+/// `jti`, `uid`, `kind`, `loginTs`, `accountId` and `authorizations` keyed by client id.
+#[allow(dead_code)]
+#[derive(ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct UserSession {
+    #[schema(value_type = Object)]
+    pub payload: Value,
+    #[schema(value_type = Option<Object>)]
+    pub last_submission: Option<Value>,
+    pub client_id: String,
+    pub account_id: String,
+    pub expires_at: i64,
+}
+
+/// `GET /api/users/{userId}/sessions` answer.
+#[allow(dead_code)]
+#[derive(ToSchema)]
+pub struct UserSessions {
+    pub sessions: Vec<UserSession>,
+}
+
+/// A user's grant with its application (`payload`: `exp`, `iat`, `jti`, `kind`,
+/// `clientId`, `accountId`, `openid.scope`).
+#[allow(dead_code)]
+#[derive(ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct UserGrant {
+    pub id: String,
+    #[schema(value_type = Object)]
+    pub payload: Value,
+    pub expires_at: i64,
+    /// `{id, name}`.
+    #[schema(value_type = Object)]
+    pub application: Value,
+}
+
+/// `GET /api/users/{userId}/grants` answer.
+#[allow(dead_code)]
+#[derive(ToSchema)]
+pub struct UserGrants {
+    pub grants: Vec<UserGrant>,
+}
+
+/// A hook's deliveries over the last 24 hours.
+#[allow(dead_code)]
+#[derive(ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct HookExecutionStats {
+    pub success_count: u64,
+    pub request_count: u64,
+}
+
+/// Logto's Hook object.
+#[allow(dead_code)]
+#[derive(ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Hook {
+    pub tenant_id: String,
+    pub id: String,
+    pub name: String,
+    /// Logto's deprecated single event (always `null`: Tessera keeps `events`).
+    pub event: Option<String>,
+    pub events: Vec<String>,
+    /// `{url, headers?}`.
+    #[schema(value_type = Object)]
+    pub config: Value,
+    pub signing_key: String,
+    pub enabled: bool,
+    pub created_at: i64,
+    /// With `includeExecutionStats=true`.
+    #[schema(nullable = false)]
+    pub execution_stats: Option<HookExecutionStats>,
+}
+
+/// `POST /api/hooks` body (`events`, or Logto's deprecated `event`).
+#[allow(dead_code)]
+#[derive(ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CreateHook {
+    pub name: Option<String>,
+    pub events: Option<Vec<String>>,
+    pub event: Option<String>,
+    /// `{url, headers?}`: an `http(s)` URL the address policy allows.
+    #[schema(value_type = Object)]
+    pub config: Value,
+    pub enabled: Option<bool>,
+}
+
+/// `PATCH /api/hooks/{id}` body.
+#[allow(dead_code)]
+#[derive(ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct UpdateHook {
+    pub name: Option<String>,
+    pub events: Option<Vec<String>>,
+    pub event: Option<String>,
+    #[schema(value_type = Option<Object>)]
+    pub config: Option<Value>,
+    pub enabled: Option<bool>,
+}
+
+/// `POST /api/hooks/{id}/test` body.
+#[allow(dead_code)]
+#[derive(ToSchema)]
+pub struct TestHook {
+    pub events: Vec<String>,
+    #[schema(value_type = Object)]
+    pub config: Value,
+}
+
+/// Logto's Log object (audit log entries and hook delivery logs).
+#[allow(dead_code)]
+#[derive(ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Log {
+    pub tenant_id: String,
+    pub id: String,
+    /// Logto's log key (`ExchangeTokenBy.AuthorizationCode`, `TriggerHook.PostRegister`…).
+    pub key: String,
+    /// `result`, `userId`, `applicationId`, `ip`, `userAgent`, `eventId`… per key.
+    #[schema(value_type = Object)]
+    pub payload: Value,
+    pub created_at: i64,
+}
+
+/// `GET /api/my-account`: the caller's user object; `customData` only with the
+/// `custom_data` scope.
+#[allow(dead_code)]
+#[derive(ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AccountProfile {
+    pub id: String,
+    pub username: Option<String>,
+    pub primary_email: Option<String>,
+    pub primary_phone: Option<String>,
+    pub name: Option<String>,
+    pub avatar: Option<String>,
+    #[schema(value_type = Option<Object>, nullable = false)]
+    pub custom_data: Option<Value>,
+    #[schema(value_type = Object)]
+    pub identities: Value,
+    pub last_sign_in_at: Option<i64>,
+    pub created_at: i64,
+    pub updated_at: i64,
+    #[schema(value_type = Object)]
+    pub profile: Value,
+    pub application_id: Option<String>,
+    pub is_suspended: bool,
+    pub has_password: bool,
+}
+
+/// `PATCH /api/my-account` body (`username` needs a verification record).
+#[allow(dead_code)]
+#[derive(ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AccountPatch {
+    pub name: Option<String>,
+    pub avatar: Option<String>,
+    pub username: Option<String>,
+    #[schema(value_type = Option<Object>)]
+    pub custom_data: Option<Value>,
+}
+
+/// `POST /api/verifications/password` answer: send the id as `logto-verification-id`.
+#[allow(dead_code)]
+#[derive(ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct VerificationRecord {
+    pub verification_record_id: String,
+    /// ISO 8601 (UTC).
+    pub expires_at: String,
+}
+
+/// `GET`/`PATCH /api/configs/oidc/session`.
+#[allow(dead_code)]
+#[derive(ToSchema)]
+pub struct OidcSessionConfig {
+    /// Session lifetime in seconds (1 to 31,536,000; default 14 days).
+    pub ttl: u64,
+}
