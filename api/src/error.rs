@@ -89,6 +89,16 @@ impl ApiError {
         }
     }
 
+    /// A body that serde could not decode: not JSON at all is [`Self::MalformedJson`]
+    /// (Logto's parser 400), JSON of the wrong shape names the problem in `details`.
+    pub fn json_body(err: serde_json::Error) -> Self {
+        if err.is_syntax() || err.is_eof() {
+            Self::MalformedJson(err.to_string())
+        } else {
+            Self::invalid_body(err.to_string())
+        }
+    }
+
     pub fn invalid_query(details: impl Into<String>) -> Self {
         Self::InvalidInput {
             target: "query",
