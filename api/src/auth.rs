@@ -43,6 +43,10 @@ fn is_public(path: &str) -> bool {
         || path == crate::openapi::DOCUMENT_PATH
         || path == crate::openapi::DOCS_PATH
         || path.starts_with("/api/docs/")
+        // The Account API authenticates the end user's own access token itself.
+        || path == "/api/my-account"
+        || path.starts_with("/api/my-account/")
+        || path.starts_with("/api/verifications/")
         // The Experience API is anonymous; it answers only to the sealed interaction cookie.
         || path == "/api/experience"
         || path.starts_with("/api/experience/")

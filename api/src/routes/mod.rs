@@ -7,6 +7,8 @@ pub mod hooks;
 pub mod input;
 pub mod logs;
 pub mod metrics;
+pub mod my_account;
+pub mod my_account_auth;
 pub mod oidc_config;
 pub mod resources;
 pub mod roles;
@@ -14,6 +16,7 @@ pub mod sessions;
 pub mod status;
 pub mod user_input;
 pub mod user_roles;
+pub mod verifications;
 pub mod users;
 
 use crate::error::ApiError;
@@ -30,6 +33,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     user_roles::configure(cfg);
     sessions::configure(cfg);
     grants::configure(cfg);
+    my_account::configure(cfg);
+    verifications::configure(cfg);
     logs::configure(cfg);
     oidc_config::configure(cfg);
     crate::oidc::configure(cfg);

@@ -7,7 +7,7 @@
 //! the log head as it was when the request arrived: `GET /api/users/{id}` only when the
 //! row is missing, `GET /api/users` always. See `AppState::await_projection`.
 
-mod input;
+pub(crate) mod input;
 mod manage;
 
 use super::user_input::parse_create_user;

@@ -1,0 +1,220 @@
+//! Logto's Account API (reference 4.5): an end user manages their own account with an
+//! opaque user access token as bearer (`my_account_auth.rs`). Profile reads come from the
+//! `users` read model; changes go through the same user commands as the Management API
+//! (so the same validation, claims and events), with the user as the events' actor.
+//!
+//! Gates: `openid` everywhere; `profile` to change name, avatar, username and profile;
+//! `custom_data` to see and change custom data; `urn:logto:scope:sessions` for sessions
+//! and grants. Changing the username or password and revoking sessions or grants also
+//! needs a verification record (`logto-verification-id`, from `/api/verifications/password`).
+
+use super::my_account_auth::{authenticate, require_verification, AccountCaller};
+use super::users::input::{parse_password, parse_profile_patch, parse_user_patch};
+use crate::commands::exec::settle;
+use crate::commands::sessions as cmd;
+use crate::commands::users::update;
+use crate::error::ApiError;
+use crate::request::RequestContext;
+use crate::state::AppState;
+use actix_web::{web, HttpRequest, HttpResponse};
+use domain::Actor;
+use projections::users;
+use serde_json::{json, Map, Value};
+
+const SESSIONS_SCOPE: &str = "urn:logto:scope:sessions";
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    let na = || web::to(super::method_not_allowed);
+    cfg.service(
+        web::resource("/api/my-account")
+            .route(web::get().to(get))
+            .route(web::patch().to(patch))
+            .default_service(na()),
+    )
+    .service(
+        web::resource("/api/my-account/profile")
+            .route(web::patch().to(patch_profile))
+            .default_service(na()),
+    )
+    .service(
+        web::resource("/api/my-account/password")
+            .route(web::post().to(password))
+            .default_service(na()),
+    )
+    .service(
+        web::resource("/api/my-account/sessions")
+            .route(web::get().to(sessions))
+            .default_service(na()),
+    )
+    .service(
+        web::resource("/api/my-account/sessions/{sessionId}")
+            .route(web::delete().to(revoke_session))
+            .default_service(na()),
+    )
+    .service(
+        web::resource("/api/my-account/grants")
+            .route(web::get().to(grants))
+            .default_service(na()),
+    )
+    .service(
+        web::resource("/api/my-account/grants/{grantId}")
+            .route(web::delete().to(revoke_grant))
+            .default_service(na()),
+    );
+}
+
+/// The request's metadata with the user as the actor.
+fn as_user(request: RequestContext, caller: &AccountCaller) -> RequestContext {
+    RequestContext {
+        actor: Actor::User(caller.user_id.clone()),
+        ..request
+    }
+}
+
+/// The caller's user as Logto returns it (`customData` only with the `custom_data` scope).
+async fn profile_of(state: &AppState, caller: &AccountCaller) -> Result<Value, ApiError> {
+    let row = users::get(&state.store.read_pool, &caller.user_id)
+        .await?
+        .ok_or_else(|| ApiError::Unauthorized {
+            code: "auth.unauthorized",
+            message: "The user no longer exists.".into(),
+        })?;
+    let mut view = serde_json::to_value(row.to_view()?).map_err(ApiError::internal)?;
+    if let Some(object) = view.as_object_mut() {
+        if !caller.has_scope("custom_data") {
+            object.remove("customData");
+        }
+    }
+    Ok(view)
+}
+
+async fn get(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    let caller = authenticate(&state, &req).await?;
+    settle(&state, &[users::NAME], None).await?;
+    Ok(HttpResponse::Ok().json(profile_of(&state, &caller).await?))
+}
+
+/// `PATCH /api/my-account`: `name`, `avatar`, `username`, `customData` only.
+async fn patch(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    request: RequestContext,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let caller = authenticate(&state, &req).await?;
+    caller.require_scope("profile")?;
+    let object: Map<String, Value> =
+        serde_json::from_slice(&body).map_err(|e| ApiError::invalid_body(e.to_string()))?;
+    if let Some(key) = object
+        .keys()
+        .find(|k| !["name", "avatar", "username", "customData"].contains(&k.as_str()))
+    {
+        return Err(ApiError::invalid_body(format!(
+            "{key}: not accepted here (name, avatar, username, customData)"
+        )));
+    }
+    if object.contains_key("customData") {
+        caller.require_scope("custom_data")?;
+    }
+    if object.contains_key("username") {
+        require_verification(&state, &req, &caller)?;
+    }
+    let patch = parse_user_patch(&body)?;
+    let request = as_user(request, &caller);
+    let at = update::update_user(&state, &request, &caller.user_id, patch).await?;
+    settle(&state, &[users::NAME], at).await?;
+    Ok(HttpResponse::Ok().json(profile_of(&state, &caller).await?))
+}
+
+/// `PATCH /api/my-account/profile`: the OIDC profile keys, merged (`null` removes one).
+async fn patch_profile(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    request: RequestContext,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let caller = authenticate(&state, &req).await?;
+    caller.require_scope("profile")?;
+    let object: Map<String, Value> =
+        serde_json::from_slice(&body).map_err(|e| ApiError::invalid_body(e.to_string()))?;
+    let wrapped = serde_json::to_vec(&json!({ "profile": object })).map_err(ApiError::internal)?;
+    let partial = parse_profile_patch(&wrapped)?;
+    let request = as_user(request, &caller);
+    let (merged, at) = update::merge_profile(&state, &request, &caller.user_id, partial).await?;
+    settle(&state, &[users::NAME], at).await?;
+    Ok(HttpResponse::Ok().json(merged))
+}
+
+/// `POST /api/my-account/password {password}`: needs a verification record.
+async fn password(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    request: RequestContext,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let caller = authenticate(&state, &req).await?;
+    require_verification(&state, &req, &caller)?;
+    let password = parse_password(&body)?;
+    let request = as_user(request, &caller);
+    update::set_password(&state, &request, &caller.user_id, password).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+async fn sessions(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    let caller = authenticate(&state, &req).await?;
+    caller.require_scope(SESSIONS_SCOPE)?;
+    settle(
+        &state,
+        &[projections::sessions::NAME, projections::grants::NAME],
+        None,
+    )
+    .await?;
+    let entries: Vec<Value> = super::sessions::rendered_for_user(&state, &caller.user_id)
+        .await?
+        .into_iter()
+        .map(|(id, mut entry)| {
+            let current = caller.session_id.as_deref() == Some(id.as_str());
+            entry.insert("isCurrent".into(), json!(current));
+            Value::Object(entry)
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(json!({ "sessions": entries })))
+}
+
+async fn revoke_session(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    request: RequestContext,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let caller = authenticate(&state, &req).await?;
+    caller.require_scope(SESSIONS_SCOPE)?;
+    require_verification(&state, &req, &caller)?;
+    let target = super::sessions::grants_target(&req)?;
+    let request = as_user(request, &caller);
+    cmd::revoke_session(&state, &request, &caller.user_id, &path, target).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+async fn grants(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    let caller = authenticate(&state, &req).await?;
+    caller.require_scope(SESSIONS_SCOPE)?;
+    let third_party = super::grants::third_party_filter(&req)?;
+    settle(&state, &[projections::grants::NAME], None).await?;
+    let entries = super::grants::rendered_for_user(&state, &caller.user_id, third_party).await?;
+    Ok(HttpResponse::Ok().json(json!({ "grants": entries })))
+}
+
+async fn revoke_grant(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    request: RequestContext,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let caller = authenticate(&state, &req).await?;
+    caller.require_scope(SESSIONS_SCOPE)?;
+    require_verification(&state, &req, &caller)?;
+    let request = as_user(request, &caller);
+    cmd::revoke_grant(&state, &request, &caller.user_id, &path).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
