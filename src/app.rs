@@ -319,6 +319,9 @@ async fn status(config: Config) -> Result<(), AppError> {
     let runner = ProjectionRunner::standard(store.log.clone(), store.read_pool.clone());
     let result = runner.status().await;
     let backend = describe(&config, &store);
+    // The webhook relay's checkpoint, if a relay ever ran with this prefix.
+    let exchange = webhooks::amqp::topology::Names::new(&config.amqp_prefix).events_exchange();
+    let relay = webhooks::amqp::lease::committed(&store.read_pool, &exchange).await;
     store.close().await;
     let statuses = result?;
     let head = match statuses.first() {
@@ -331,6 +334,10 @@ async fn status(config: Config) -> Result<(), AppError> {
     println!("{:<16} {:>12} {:>12}", "projection", "checkpoint", "lag");
     for s in statuses {
         println!("{:<16} {:>12} {:>12}", s.name, s.checkpoint, s.lag);
+    }
+    if let Ok(Some(checkpoint)) = relay {
+        let lag = head.saturating_sub(checkpoint.0);
+        println!("{:<16} {:>12} {:>12}", "webhook relay", checkpoint.0, lag);
     }
     Ok(())
 }

@@ -443,7 +443,24 @@ async fn every_subscribed_event_is_delivered_and_signed(backend: Backend) {
         server.log()
     );
     assert!(receiver.requests("/deleted").is_empty(), "no User.Deleted");
-    drop(server);
+    let (status, _) = server.terminate(Duration::from_secs(20));
+    assert!(status.success());
+
+    // `tessera status` shows the relay's checkpoint (it confirmed at least the users).
+    let out = deployment
+        .command()
+        .env("TESSERA_AMQP_PREFIX", &prefix)
+        .arg("status")
+        .output()
+        .expect("run tessera status");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let checkpoint: u64 = text
+        .lines()
+        .find_map(|l| l.strip_prefix("webhook relay"))
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("status shows the relay: {text}"));
+    assert!(checkpoint >= 5, "relay checkpoint {checkpoint}");
     cleanup(&prefix, DEFAULT_DELAYS_MS).await;
 }
 

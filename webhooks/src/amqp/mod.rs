@@ -89,6 +89,8 @@ impl AmqpTransport {
             settings: RelaySettings {
                 url: settings.url.clone(),
                 names: names.clone(),
+                routing_keys: delivery_routing_keys(),
+                delays: settings.schedule.delays().to_vec(),
                 lock_dir: settings.lock_dir.clone(),
                 batch_size: 500,
                 poll_interval: Duration::from_millis(500),

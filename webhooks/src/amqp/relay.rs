@@ -29,6 +29,11 @@ pub const CRASH_AFTER_CONFIRM_ENV: &str = "TESSERA_TEST_RELAY_CRASH_AFTER_CONFIR
 pub struct RelaySettings {
     pub url: String,
     pub names: Names,
+    /// The delivery queue's bindings and the retry delays: the relay declares the whole
+    /// topology before its first publish, so no event reaches an exchange with the
+    /// delivery queue not yet bound (the broker would drop it as unroutable).
+    pub routing_keys: Vec<String>,
+    pub delays: Vec<Duration>,
     /// Where the SQLite relay lock file lives (the data directory).
     pub lock_dir: PathBuf,
     pub batch_size: usize,
@@ -115,7 +120,13 @@ impl Relay {
         )
         .await?;
         let channel = connection.create_channel().await?;
-        topology::declare_events_exchange(&channel, &self.settings.names).await?;
+        topology::declare_all(
+            &channel,
+            &self.settings.names,
+            &self.settings.routing_keys,
+            &self.settings.delays,
+        )
+        .await?;
         channel
             .confirm_select(ConfirmSelectOptions::default())
             .await?;

@@ -85,7 +85,7 @@ fn short(s: &str) -> ShortString {
 }
 
 /// Declares the events exchange only (what the relay needs).
-pub async fn declare_events_exchange(channel: &Channel, names: &Names) -> lapin::Result<()> {
+async fn declare_events_exchange(channel: &Channel, names: &Names) -> lapin::Result<()> {
     channel
         .exchange_declare(
             short(&names.events_exchange()),
