@@ -17,6 +17,7 @@ use crate::error::ProjectionError;
 use crate::projector::{Projector, TableSpec};
 use crate::sql::Dialect;
 use async_trait::async_trait;
+use domain::Actor;
 use sqlx::{Any, Row, Transaction};
 use std::collections::{BTreeSet, HashMap, HashSet};
 use store::RecordedEvent;
@@ -33,6 +34,19 @@ type StreamKey = (String, String);
 fn erased_user(event: &RecordedEvent) -> Option<&str> {
     let erases = event.event_type == "UserDeleted" || event.event_type.ends_with("Erased");
     (event.stream.stream_type == "user" && erases).then_some(event.stream.stream_id.as_str())
+}
+
+/// Whether a context says more than the event's actor: a client-credentials token names
+/// only the application that is also its actor, so remembering it for its stream (one
+/// row per token, thousands a second) would buy nothing.
+fn adds_to_actor(own: &StreamContext, actor: &Actor) -> bool {
+    let actor_app = match actor {
+        Actor::Application(id) => Some(id),
+        Actor::User(_) | Actor::System => None,
+    };
+    own.user_id.is_some()
+        || own.session_id.is_some()
+        || (own.application_id.is_some() && own.application_id.as_ref() != actor_app)
 }
 
 fn json_array<T: serde::Serialize>(items: &[T]) -> Result<String, ProjectionError> {
@@ -218,7 +232,9 @@ impl Projector for AuditProjector {
             rows.push(build(event, context)?);
             if tracked {
                 let own = payload_context(&event.payload);
-                if !own.is_empty() && contexts.entry(key.clone()).or_default().merge(&own) {
+                if adds_to_actor(&own, &event.metadata.actor)
+                    && contexts.entry(key.clone()).or_default().merge(&own)
+                {
                     changed.insert(key);
                 }
             }
@@ -250,5 +266,28 @@ impl Projector for AuditProjector {
             save_contexts(tx, &changed).await?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_context_is_kept_only_when_it_says_more_than_the_actor() {
+        let app = |id: &str| StreamContext {
+            application_id: Some(id.into()),
+            ..Default::default()
+        };
+        let m2m = Actor::Application("m2m".into());
+        assert!(!adds_to_actor(&app("m2m"), &m2m));
+        assert!(adds_to_actor(&app("web"), &m2m));
+        assert!(adds_to_actor(&app("web"), &Actor::System));
+        let with_user = StreamContext {
+            user_id: Some("u".into()),
+            ..app("m2m")
+        };
+        assert!(adds_to_actor(&with_user, &m2m));
+        assert!(!adds_to_actor(&StreamContext::default(), &Actor::System));
     }
 }

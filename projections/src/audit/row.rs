@@ -38,7 +38,13 @@ const SAFE_FIELDS: &[&str] = &[
     "logtoEvent",
     "algorithm",
     "expiresAt",
+    "maxAllowedGrants",
+    "preRevocationActiveGrantCount",
 ];
+
+/// Nested objects whose allow-listed fields are kept too (e.g. the grant limit decision
+/// on `GrantRevoked`). Only named ones: `customData` or `profile` may hold anything.
+const SAFE_OBJECTS: &[&str] = &["limit"];
 
 /// The user, application and session a stream's events belong to.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -63,10 +69,6 @@ impl StreamContext {
             }
         }
         changed
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.user_id.is_none() && self.application_id.is_none() && self.session_id.is_none()
     }
 }
 
@@ -168,6 +170,8 @@ pub fn params(payload: &Value) -> Map<String, Value> {
                 SAFE_FIELDS.contains(&k.as_str()) || k.ends_with("Id") || k.ends_with("Ids");
             if allowed && scalar_or_list(v) {
                 out.insert(k.clone(), v.clone());
+            } else if SAFE_OBJECTS.contains(&k.as_str()) && v.is_object() {
+                out.insert(k.clone(), Value::Object(params(v)));
             }
         }
     }
@@ -252,10 +256,17 @@ mod tests {
             "password": {"algorithm": "argon2id", "digest": "x"},
             "code": {"digest": "abc"},
             "name": "Alice",
+            "customData": {"employeeId": "e-1"},
+            "limit": {"maxAllowedGrants": 2, "revokedGrantIds": ["g1"], "note": "x"},
         }));
         assert_eq!(
             Value::Object(p),
-            json!({"userId": "u1", "roleIds": ["r1", "r2"], "reason": "grantLimitExceeded"})
+            json!({
+                "userId": "u1",
+                "roleIds": ["r1", "r2"],
+                "reason": "grantLimitExceeded",
+                "limit": {"maxAllowedGrants": 2, "revokedGrantIds": ["g1"]},
+            })
         );
     }
 
