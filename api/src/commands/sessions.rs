@@ -98,7 +98,7 @@ pub async fn end(
                 client_id: None,
                 reason: session_reason,
             };
-            tx.run::<Session>(id, vec![command], |e| ApiError::internal(e))
+            tx.run::<Session>(id, vec![command], ApiError::internal)
                 .await?;
         }
         for id in grants {
