@@ -320,6 +320,9 @@ async fn range(http: &reqwest::Client, url: &str, token: &str) -> Result<(i64, i
     Ok((newest - SPAN_MS, newest))
 }
 
+/// Builds one request's query string from the driver's random source.
+type QueryMaker = Box<dyn Fn(&mut Rng) -> String + Send + Sync>;
+
 async fn measure(args: &[String]) -> Result<(), String> {
     let url = flag(args, "--url").unwrap_or_else(|| "http://127.0.0.1:3001".into());
     loopback_only(&url)?;
@@ -331,7 +334,7 @@ async fn measure(args: &[String]) -> Result<(), String> {
     let token = management_token(&http, &url, &id, &secret).await?;
     let (oldest, newest) = range(&http, &url, &token).await?;
     let hour = 3_600_000;
-    let scenarios: Vec<(&str, Box<dyn Fn(&mut Rng) -> String + Send + Sync>)> = vec![
+    let scenarios: Vec<(&str, QueryMaker)> = vec![
         (
             "1-hour window, exact Total-Number",
             Box::new(move |r: &mut Rng| {
