@@ -50,9 +50,15 @@ pub struct OidcConfig {
 }
 
 impl OidcConfig {
-    /// Seconds a new session lives.
+    /// Seconds a new session lives (Logto's default when never set).
     pub fn session_ttl(&self) -> u64 {
-        self.session_ttl.unwrap_or(DEFAULT_SESSION_TTL)
+        self.session_ttl_or(DEFAULT_SESSION_TTL)
+    }
+
+    /// Seconds a new session lives; `deployment_default` (the deployment's configured
+    /// lifetime) until an operator sets one through the API.
+    pub fn session_ttl_or(&self, deployment_default: u64) -> u64 {
+        self.session_ttl.unwrap_or(deployment_default)
     }
 }
 

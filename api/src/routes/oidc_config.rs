@@ -1,7 +1,8 @@
 //! `GET`/`PATCH /api/configs/oidc/session` (Logto's GetOidcSessionConfig /
 //! UpdateOidcSessionConfig): the session lifetime in seconds, default 14 days.
 //!
-//! The value lives in the `OidcConfig` aggregate (stream `oidc-config/session`). Sign-ins
+//! Until set through the API the value is the deployment's `TESSERA_SESSION_TTL` (default
+//! 14 days). The value lives in the `OidcConfig` aggregate (stream `oidc-config/session`). Sign-ins
 //! read it with `Repository::load_cached`, which reads the events this process has not
 //! seen yet, so a change made on any node applies to the next session everywhere without
 //! a restart (one indexed read per sign-in, no cache to invalidate).
@@ -37,7 +38,8 @@ pub async fn current(state: &AppState) -> Result<OidcConfig, store::StoreError> 
 
 async fn get(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let config = current(&state).await?;
-    Ok(HttpResponse::Ok().json(json!({ "ttl": config.session_ttl() })))
+    Ok(HttpResponse::Ok()
+        .json(json!({ "ttl": config.session_ttl_or(state.sign_in.lifetimes.session) })))
 }
 
 #[derive(Debug, Deserialize)]
@@ -79,5 +81,6 @@ async fn patch(
         .await?;
     }
     let config = current(&state).await?;
-    Ok(HttpResponse::Ok().json(json!({ "ttl": config.session_ttl() })))
+    Ok(HttpResponse::Ok()
+        .json(json!({ "ttl": config.session_ttl_or(state.sign_in.lifetimes.session) })))
 }

@@ -49,7 +49,7 @@ pub async fn complete(
         // at every sign-in so a change applies without a restart on every node.
         let ttl = crate::routes::oidc_config::current(state)
             .await?
-            .session_ttl();
+            .session_ttl_or(lifetimes.session);
         signed_in.expires_at = now.plus_seconds(secs(ttl));
         let loaded = state
             .store
