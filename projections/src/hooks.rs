@@ -30,6 +30,8 @@ pub struct HookRow {
     pub enabled: bool,
     pub sealed_signing_key: String,
     pub created_at: i64,
+    /// The log position of `HookCreated`: events at or below it are not for this hook.
+    pub created_position: u64,
 }
 
 /// `executionStats`: attempts and successes over the last 24 hours.
@@ -40,7 +42,8 @@ pub struct ExecutionStats {
     pub request_count: u64,
 }
 
-const COLUMNS: &str = "id, name, events, url, headers, enabled, sealed_signing_key, created_at";
+const COLUMNS: &str =
+    "id, name, events, url, headers, enabled, sealed_signing_key, created_at, created_position";
 
 fn hook_of(row: &AnyRow) -> Result<HookRow, ProjectionError> {
     let events = json_column(row, 2, "hooks.events")?;
@@ -56,6 +59,7 @@ fn hook_of(row: &AnyRow) -> Result<HookRow, ProjectionError> {
         enabled: row.try_get::<i64, _>(5)? != 0,
         sealed_signing_key: row.try_get(6)?,
         created_at: row.try_get(7)?,
+        created_position: u64::try_from(row.try_get::<i64, _>(8)?).unwrap_or(0),
     })
 }
 

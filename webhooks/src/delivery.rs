@@ -165,29 +165,50 @@ impl Deliverer {
     /// hooks created after it are left out. A hook edited or disabled after the event is
     /// judged as it is now (and again at every attempt).
     pub async fn jobs_for(&self, event: &RecordedEvent) -> Result<Vec<DeliveryJob>, DeliveryError> {
-        let names = self.logto_events_of(event).await?;
-        if names.is_empty() {
-            return Ok(vec![]);
+        self.jobs_for_batch(std::slice::from_ref(event)).await
+    }
+
+    /// [`Deliverer::jobs_for`] for a batch of events in log order, reading the hooks once
+    /// (a catch-up over a long log then costs one query per batch, not one per event).
+    pub async fn jobs_for_batch(
+        &self,
+        events: &[RecordedEvent],
+    ) -> Result<Vec<DeliveryJob>, DeliveryError> {
+        let mut mapped = Vec::new();
+        for event in events {
+            let names = self.logto_events_of(event).await?;
+            if !names.is_empty() {
+                mapped.push((event, names));
+            }
         }
+        let Some(last) = mapped.iter().map(|(e, _)| e.position).max() else {
+            return Ok(vec![]);
+        };
         let reached = self
             .runner
-            .wait_for(projections::hooks::NAME, event.position, READ_MODEL_WAIT)
+            .wait_for(projections::hooks::NAME, last, READ_MODEL_WAIT)
             .await?;
         if !reached {
-            return Err(DeliveryError::NotCaughtUp(event.position.0));
+            return Err(DeliveryError::NotCaughtUp(last.0));
         }
-        let hooks =
-            projections::hooks::subscribers(&self.store.read_pool, event.position.0).await?;
+        // Enabled now and created before the event (`subscribers` at the batch's end,
+        // filtered per event below).
+        let hooks = projections::hooks::subscribers(&self.store.read_pool, last.0).await?;
         let mut jobs = Vec::new();
-        for name in names {
-            for hook in hooks.iter().filter(|h| h.events.iter().any(|e| e == name)) {
-                jobs.push(DeliveryJob {
-                    event_id: event.event_id,
-                    position: event.position.0,
-                    hook_id: hook.id.clone(),
-                    logto_event: name.to_owned(),
-                    attempt: 1,
+        for (event, names) in mapped {
+            for name in names {
+                let subscribed = hooks.iter().filter(|h| {
+                    h.created_position < event.position.0 && h.events.iter().any(|e| e == name)
                 });
+                for hook in subscribed {
+                    jobs.push(DeliveryJob {
+                        event_id: event.event_id,
+                        position: event.position.0,
+                        hook_id: hook.id.clone(),
+                        logto_event: name.to_owned(),
+                        attempt: 1,
+                    });
+                }
             }
         }
         Ok(jobs)

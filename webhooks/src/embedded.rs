@@ -162,10 +162,7 @@ impl Dispatcher {
         let Some(last) = events.last().map(|e| e.position.0) else {
             return Ok(0);
         };
-        let mut jobs = Vec::new();
-        for event in &events {
-            jobs.extend(self.deliverer.jobs_for(event).await?);
-        }
+        let jobs = self.deliverer.jobs_for_batch(&events).await?;
         let due = now_ms();
         let mut tx = self.store.read_pool.begin().await?;
         let moved = sqlx::query(
