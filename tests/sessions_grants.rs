@@ -16,6 +16,7 @@ both_backends!(
     revoking_a_grant_by_id_and_filters,
     suspension_signs_the_user_out_everywhere,
     session_ttl_changes_apply_to_new_sessions_without_restart,
+    signing_keys_are_listed_rotated_and_deleted_but_never_the_current_one,
 );
 
 /// A confidential web app: its id and secret.
@@ -356,4 +357,71 @@ async fn session_ttl_changes_apply_to_new_sessions_without_restart(backend: Back
         (3_600_000..3_600_000 + 600_000).contains(&lifetime),
         "session lifetime {lifetime} ms: {s}"
     );
+}
+
+async fn signing_keys_are_listed_rotated_and_deleted_but_never_the_current_one(backend: Backend) {
+    let Some(deployment) = Deployment::new(backend).await else {
+        return;
+    };
+    let server = deployment.start().await;
+    let keys = json(server.get("/api/configs/oidc/private-keys").await).await;
+    let first = keys[0]["id"].as_str().expect("key id").to_owned();
+    assert_eq!(keys[0]["status"], "Current", "{keys}");
+    let path = format!("/api/configs/oidc/private-keys/{first}");
+    let r = server.delete(&path).await;
+    assert_eq!(r.status(), 422);
+    assert_eq!(json(r).await["code"], "oidc.key_required");
+    let r = server
+        .delete("/api/configs/oidc/private-keys/nosuchkey")
+        .await;
+    assert_eq!(r.status(), 404);
+
+    let r = server
+        .post_json("/api/configs/oidc/private-keys/rotate", &j!({}))
+        .await;
+    assert_eq!(r.status(), 200);
+    let kids = |jwks: Value| -> Vec<String> {
+        jwks["keys"]
+            .as_array()
+            .expect("keys")
+            .iter()
+            .map(|k| k["kid"].as_str().expect("kid").to_owned())
+            .collect()
+    };
+    assert!(kids(json(server.get_anonymous("/oidc/jwks").await).await).contains(&first));
+    // The harness's token was signed by the first key: deleting that key ends it, so
+    // continue with a token signed by the new one.
+    let fresh = server
+        .management_token(common::ADMIN_ID, common::ADMIN_SECRET)
+        .await;
+    let with_fresh = |m: reqwest::Method, p: &str| {
+        server
+            .anonymous
+            .request(m, server.url(p))
+            .bearer_auth(&fresh)
+            .send()
+    };
+    let r = with_fresh(reqwest::Method::DELETE, &path)
+        .await
+        .expect("delete");
+    assert_eq!(r.status(), 204);
+    let keys = json(
+        with_fresh(reqwest::Method::GET, "/api/configs/oidc/private-keys")
+            .await
+            .expect("list"),
+    )
+    .await;
+    assert_eq!(keys.as_array().map(Vec::len), Some(1), "{keys}");
+    assert_eq!(keys[0]["status"], "Current");
+    assert!(!kids(json(server.get_anonymous("/oidc/jwks").await).await).contains(&first));
+    let r = server.get("/api/configs/oidc/private-keys").await;
+    assert_eq!(
+        r.status(),
+        401,
+        "tokens signed by a deleted key stop verifying"
+    );
+    let r = with_fresh(reqwest::Method::DELETE, &path)
+        .await
+        .expect("delete");
+    assert_eq!(r.status(), 404, "a deleted key is gone");
 }

@@ -92,6 +92,15 @@ pub enum SigningKeyEvent {
     SigningKeyGenerated(SigningKeyGenerated),
     SigningKeyActivated(SigningKeyActivated),
     SigningKeyRetired(SigningKeyRetired),
+    SigningKeyDeleted(SigningKeyDeleted),
+}
+
+/// An operator removed a key that is not current (`DELETE /api/configs/oidc/private-keys/:id`):
+/// it leaves the JWKS at once, and tokens it signed stop verifying.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SigningKeyDeleted {
+    pub kid: String,
 }
 
 impl DomainEvent for SigningKeyEvent {
@@ -100,6 +109,7 @@ impl DomainEvent for SigningKeyEvent {
             Self::SigningKeyGenerated(_) => "SigningKeyGenerated",
             Self::SigningKeyActivated(_) => "SigningKeyActivated",
             Self::SigningKeyRetired(_) => "SigningKeyRetired",
+            Self::SigningKeyDeleted(_) => "SigningKeyDeleted",
         }
     }
 
@@ -149,12 +159,18 @@ pub enum SigningKeyCommand {
     /// Makes `key` current and retires the current one, published for `grace_secs` more
     /// (never less than [`MAX_TOKEN_TTL_SECS`]).
     Rotate { key: NewSigningKey, grace_secs: u64 },
+    /// Removes a key that is not current.
+    Delete { kid: String },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SigningKeyError {
     #[error("a key with id {0:?} already exists")]
     DuplicateKid(String),
+    #[error("no key with id {0:?}")]
+    NotFound(String),
+    #[error("the current signing key cannot be deleted; rotate first")]
+    CurrentKey,
 }
 
 impl SigningKeys {
@@ -221,6 +237,7 @@ impl Aggregate for SigningKeys {
                     }
                 }
             }
+            SigningKeyEvent::SigningKeyDeleted(e) => self.keys.retain(|k| k.kid != e.kid),
         }
     }
 
@@ -231,6 +248,19 @@ impl Aggregate for SigningKeys {
     ) -> Result<Vec<SigningKeyEvent>, SigningKeyError> {
         let key = match &command {
             SigningKeyCommand::Ensure(key) | SigningKeyCommand::Rotate { key, .. } => key,
+            SigningKeyCommand::Delete { kid } => {
+                let key = self
+                    .keys
+                    .iter()
+                    .find(|k| &k.kid == kid)
+                    .ok_or_else(|| SigningKeyError::NotFound(kid.clone()))?;
+                if key.status == KeyStatus::Current {
+                    return Err(SigningKeyError::CurrentKey);
+                }
+                return Ok(vec![SigningKeyEvent::SigningKeyDeleted(
+                    SigningKeyDeleted { kid: kid.clone() },
+                )]);
+            }
         };
         if self.keys.iter().any(|k| k.kid == key.kid) {
             return Err(SigningKeyError::DuplicateKid(key.kid.clone()));
@@ -244,6 +274,7 @@ impl Aggregate for SigningKeys {
                     SigningKeyEvent::SigningKeyActivated(SigningKeyActivated { kid }),
                 ])
             }
+            SigningKeyCommand::Delete { .. } => Ok(vec![]),
             SigningKeyCommand::Rotate { key, grace_secs } => {
                 let kid = key.kid.clone();
                 let mut events = vec![Self::generated(key, ctx.now)];
@@ -336,6 +367,29 @@ mod tests {
             &at(5),
         );
         assert_eq!(again, Err(SigningKeyError::DuplicateKid("a".into())));
+    }
+
+    #[test]
+    fn only_a_key_that_is_not_current_can_be_deleted() {
+        let mut keys = SigningKeys::default();
+        run(&mut keys, SigningKeyCommand::Ensure(key("a")), 0);
+        let delete = |kid: &str| SigningKeyCommand::Delete { kid: kid.into() };
+        assert_eq!(
+            keys.handle(delete("a"), &at(1)),
+            Err(SigningKeyError::CurrentKey)
+        );
+        assert_eq!(
+            keys.handle(delete("zz"), &at(1)),
+            Err(SigningKeyError::NotFound("zz".into()))
+        );
+        let rotate = SigningKeyCommand::Rotate {
+            key: key("b"),
+            grace_secs: 0,
+        };
+        run(&mut keys, rotate, 2);
+        assert_eq!(run(&mut keys, delete("a"), 3), 1);
+        assert_eq!(keys.all().len(), 1);
+        assert_eq!(keys.published(Timestamp::from_millis(4)).len(), 1);
     }
 
     #[test]

@@ -1,12 +1,18 @@
-//! `GET /api/configs/oidc/private-keys` and `POST /api/configs/oidc/private-keys/rotate`
-//! (Logto's GetOidcKeys / RotateOidcKeys): public information only, never key material.
+//! `GET /api/configs/oidc/private-keys`, `POST /api/configs/oidc/private-keys/rotate` and
+//! `DELETE /api/configs/oidc/private-keys/{keyId}` (Logto's GetOidcKeys / RotateOidcKeys /
+//! DeleteOidcKey): public information only, never key material. The current key cannot be
+//! deleted (422 `oidc.key_required`: rotate first); a deleted key leaves the JWKS at once.
 
 use super::keys::{change_keys, KeyChange, KeyError, KeyInfo};
+use crate::commands::exec::{transact, Tx};
 use crate::error::ApiError;
 use crate::request::RequestContext;
 use crate::state::AppState;
 use actix_web::{web, HttpResponse};
-use domain::signing_keys::{SigningAlgorithm, MAX_TOKEN_TTL_SECS};
+use domain::signing_keys::{
+    SigningAlgorithm, SigningKeyCommand, SigningKeyError, SigningKeys, MAX_TOKEN_TTL_SECS,
+    STREAM_ID,
+};
 use serde::Deserialize;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -18,6 +24,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::resource("/api/configs/oidc/private-keys/rotate")
             .route(web::post().to(rotate))
+            .default_service(web::to(crate::routes::method_not_allowed)),
+    );
+    cfg.service(
+        web::resource("/api/configs/oidc/private-keys/{keyId}")
+            .route(web::delete().to(delete))
             .default_service(web::to(crate::routes::method_not_allowed)),
     );
 }
@@ -72,4 +83,35 @@ async fn rotate(
     // This node signs with the new key from the next request on; others follow the log.
     state.oidc.keys.reload().await?;
     Ok(HttpResponse::Ok().json(listing(&state)))
+}
+
+async fn delete(
+    state: web::Data<AppState>,
+    request: RequestContext,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let kid = path.into_inner();
+    transact(&state, &request, |mut tx: Tx| {
+        let kid = kid.clone();
+        async move {
+            let command = SigningKeyCommand::Delete { kid: kid.clone() };
+            tx.run::<SigningKeys>(STREAM_ID, vec![command], |e| match e {
+                SigningKeyError::CurrentKey => ApiError::Unprocessable {
+                    code: "oidc.key_required",
+                    message: "The current signing key cannot be deleted; rotate first.".into(),
+                },
+                SigningKeyError::NotFound(_) => ApiError::NotExistsWithId {
+                    entity: "signing key",
+                    id: kid.clone(),
+                },
+                other => ApiError::internal(other),
+            })
+            .await?;
+            Ok((tx, ()))
+        }
+    })
+    .await?;
+    // This node stops publishing the key now; others follow the log.
+    state.oidc.keys.reload().await?;
+    Ok(HttpResponse::NoContent().finish())
 }
