@@ -40,6 +40,33 @@ async fn create_hook(server: &Server, events: &[&str], url: &str) -> Value {
     .await
 }
 
+/// The stored payloads of every `hook` event, read straight from the database.
+async fn hook_payloads(deployment: &Deployment) -> Vec<String> {
+    sqlx::any::install_default_drivers();
+    let (url, sql) = match &deployment.database_url {
+        Some(url) => (
+            url.clone(),
+            "SELECT payload::text FROM events WHERE stream_type = 'hook'",
+        ),
+        None => (
+            format!(
+                "sqlite://{}",
+                deployment.data_dir().join("tessera.db").display()
+            ),
+            "SELECT payload FROM events WHERE stream_type = 'hook'",
+        ),
+    };
+    let pool = sqlx::AnyPool::connect(&url)
+        .await
+        .expect("open the database");
+    let rows: Vec<(String,)> = sqlx::query_as(sql)
+        .fetch_all(&pool)
+        .await
+        .expect("read hook events");
+    pool.close().await;
+    rows.into_iter().map(|(p,)| p).collect()
+}
+
 fn str_of<'a>(v: &'a Value, key: &str) -> &'a str {
     v[key].as_str().unwrap_or_else(|| panic!("{key} in {v}"))
 }
@@ -80,7 +107,7 @@ async fn hook_crud_rotation_and_test_delivery(backend: Backend) {
             .patch_json(
                 &format!("/api/hooks/{id}"),
                 &json!({"name": "renamed", "events": ["User.Created", "Role.Created"],
-                        "config": {"url": ok.url, "headers": {"x-tenant": "t1"}}}),
+                        "config": {"url": ok.url, "headers": {"x-tenant": "secret-t1"}}}),
             )
             .await,
         200,
@@ -88,8 +115,22 @@ async fn hook_crud_rotation_and_test_delivery(backend: Backend) {
     .await;
     assert_eq!(patched["name"], "renamed");
     assert_eq!(patched["events"], json!(["User.Created", "Role.Created"]));
-    assert_eq!(patched["config"]["headers"], json!({"x-tenant": "t1"}));
+    assert_eq!(
+        patched["config"]["headers"],
+        json!({"x-tenant": "secret-t1"})
+    );
     assert_eq!(patched["signingKey"], key.as_str(), "a PATCH keeps the key");
+
+    // Invariant 7: the key and the header values never rest in plain text in the log.
+    let stored = hook_payloads(&deployment).await;
+    assert!(!stored.is_empty());
+    for payload in &stored {
+        assert!(!payload.contains(&key), "signing key in the log: {payload}");
+        assert!(
+            !payload.contains("secret-t1"),
+            "header value in the log: {payload}"
+        );
+    }
 
     let rotated = expect(
         server

@@ -38,7 +38,8 @@ async fn hook(server: &Server, events: &[&str], url: &str) -> (String, String) {
         server
             .post_json(
                 "/api/hooks",
-                &json!({"name": "h", "events": events, "config": {"url": url}}),
+                &json!({"name": "h", "events": events,
+                        "config": {"url": url, "headers": {"x-tenant": "t1"}}}),
             )
             .await,
         201,
@@ -139,6 +140,11 @@ async fn subscribed_events_arrive_signed_and_others_do_not(backend: Backend) {
         .await;
     for r in [&created[0], &updated[0], &signed_in[0], &suspended[0]] {
         r.assert_signed_with(&key);
+        assert_eq!(
+            r.header("x-tenant"),
+            "t1",
+            "the hook's (sealed) custom header"
+        );
         assert_eq!(r.json()["hookId"], hook_id.as_str());
         assert!(r.json()["createdAt"]
             .as_str()

@@ -6,7 +6,7 @@ use crate::error::ProjectionError;
 use crate::mgmt::{decode, json_column, json_text, occurred_at, to_i64, Window};
 use crate::projector::{Projector, TableSpec};
 use async_trait::async_trait;
-use domain::hook::{Headers, Hook, HookEvent};
+use domain::hook::{Hook, HookEvent};
 use domain::Aggregate;
 use sqlx::any::AnyRow;
 use sqlx::{Any, AnyPool, Row, Transaction};
@@ -26,7 +26,8 @@ pub struct HookRow {
     pub name: String,
     pub events: Vec<String>,
     pub url: String,
-    pub headers: Headers,
+    /// The custom headers, sealed under the KEK (opened by the API and the delivery core).
+    pub sealed_headers: Option<String>,
     pub enabled: bool,
     pub sealed_signing_key: String,
     pub created_at: i64,
@@ -47,15 +48,13 @@ const COLUMNS: &str =
 
 fn hook_of(row: &AnyRow) -> Result<HookRow, ProjectionError> {
     let events = json_column(row, 2, "hooks.events")?;
-    let headers = json_column(row, 4, "hooks.headers")?;
     Ok(HookRow {
         id: row.try_get(0)?,
         name: row.try_get(1)?,
         events: serde_json::from_value(events)
             .map_err(|e| ProjectionError::Corrupt(format!("hooks.events: {e}")))?,
         url: row.try_get(3)?,
-        headers: serde_json::from_value(headers)
-            .map_err(|e| ProjectionError::Corrupt(format!("hooks.headers: {e}")))?,
+        sealed_headers: Some(row.try_get::<String, _>(4)?).filter(|h| !h.is_empty()),
         enabled: row.try_get::<i64, _>(5)? != 0,
         sealed_signing_key: row.try_get(6)?,
         created_at: row.try_get(7)?,
@@ -141,7 +140,7 @@ async fn apply(
             .bind(e.name)
             .bind(json_text(&e.events)?)
             .bind(e.url)
-            .bind(json_text(&e.headers)?)
+            .bind(e.sealed_headers.unwrap_or_default())
             .bind(i64::from(e.enabled))
             .bind(e.sealed_signing_key)
             .bind(occurred_at(recorded))
@@ -157,7 +156,7 @@ async fn apply(
             .bind(e.name)
             .bind(json_text(&e.events)?)
             .bind(e.url)
-            .bind(json_text(&e.headers)?)
+            .bind(e.sealed_headers.unwrap_or_default())
             .bind(i64::from(e.enabled))
             .bind(id)
             .execute(&mut **tx)

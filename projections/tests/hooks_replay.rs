@@ -61,6 +61,7 @@ fn settings(events: &[&str]) -> HookSettings {
 fn create(events: &[&str]) -> HookCommand {
     HookCommand::Create {
         settings: settings(events),
+        sealed_headers: Some("sealed-headers".into()),
         sealed_signing_key: "sealed-key".into(),
     }
 }
@@ -168,9 +169,10 @@ async fn hook_read_models_replay_identically_and_answer_as_of_the_log() {
         assert_eq!(
             (
                 early_row.name.as_str(),
-                early_row.sealed_signing_key.as_str()
+                early_row.sealed_signing_key.as_str(),
+                early_row.sealed_headers.as_deref()
             ),
-            ("renamed", "sealed-key-2")
+            ("renamed", "sealed-key-2", Some("sealed-headers"))
         );
         assert!(!hooks::get(pool, "disabled").await.unwrap().unwrap().enabled);
         assert!(hooks::get(pool, "gone").await.unwrap().is_none());

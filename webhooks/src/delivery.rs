@@ -13,7 +13,7 @@ use domain::hook::delivery::{
     delivery_id, Delivery, DeliveryAttempted, DeliveryCommand, DeliveryError as DomainDeliveryError,
 };
 use domain::hook::logto_events::{self, LoggedEvent};
-use domain::hook::{Hook, HookCommand};
+use domain::hook::{Headers, Hook, HookCommand};
 use domain::resource::{Resource, ResourceEvent};
 use domain::{Aggregate, CommandContext, EventMetadata, Timestamp};
 use projections::ProjectionRunner;
@@ -252,8 +252,7 @@ impl Deliverer {
         let Some(state) = hook.aggregate.state() else {
             return Ok(AttemptOutcome::Skipped);
         };
-        let settings = &state.settings;
-        if !settings.enabled || !settings.events.contains(&job.logto_event) {
+        if !state.enabled || !state.events.contains(&job.logto_event) {
             return Ok(AttemptOutcome::Skipped);
         }
         let event = self.load_event(job).await?;
@@ -267,12 +266,17 @@ impl Deliverer {
         let body = body.to_string();
         let key = self.store.open_sealed(&state.sealed_signing_key)?;
         let key = String::from_utf8(key).map_err(|e| DeliveryError::Corrupt(e.to_string()))?;
+        let headers: Headers = match &state.sealed_headers {
+            None => Headers::new(),
+            Some(sealed) => serde_json::from_slice(&self.store.open_sealed(sealed)?)
+                .map_err(|e| DeliveryError::Corrupt(format!("hook headers: {e}")))?,
+        };
         let webhook_id = self.webhook_id(&event, &job.logto_event).await?;
         let response = self
             .sender
             .send(&Outgoing {
-                url: &settings.url,
-                headers: &settings.headers,
+                url: &state.url,
+                headers: &headers,
                 signing_key: &key,
                 webhook_id: &webhook_id,
                 body: &body,

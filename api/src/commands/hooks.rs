@@ -8,7 +8,9 @@ use super::exec::transact;
 use crate::error::ApiError;
 use crate::request::RequestContext;
 use crate::state::AppState;
-use domain::hook::{Headers, Hook, HookCommand, HookError, HookSettings, SIGNING_KEY_LEN};
+use domain::hook::{
+    Headers, Hook, HookCommand, HookError, HookSettings, SealedHeaders, SIGNING_KEY_LEN,
+};
 use domain::ids::random_string;
 use domain::StandardId;
 use store::Position;
@@ -39,6 +41,26 @@ pub fn new_id(state: &AppState) -> String {
     StandardId::generate(&mut state.random.rng()).into_string()
 }
 
+/// Custom headers sealed under the KEK (they often hold the receiver's credentials).
+fn seal_headers(state: &AppState, headers: &Headers) -> Result<Option<String>, ApiError> {
+    if headers.is_empty() {
+        return Ok(None);
+    }
+    let json = serde_json::to_vec(headers).map_err(ApiError::internal)?;
+    Ok(Some(state.store.seal(&json)?))
+}
+
+/// The hook's custom headers in plain text.
+pub fn open_headers(state: &AppState, sealed: Option<&str>) -> Result<Headers, ApiError> {
+    match sealed {
+        None => Ok(Headers::new()),
+        Some(sealed) => {
+            let bytes = state.store.open_sealed(sealed)?;
+            serde_json::from_slice(&bytes).map_err(ApiError::internal)
+        }
+    }
+}
+
 fn sealed_new_key(state: &AppState) -> Result<String, ApiError> {
     let key = random_string(&mut state.random.rng(), SIGNING_KEY_LEN);
     Ok(state.store.seal(key.as_bytes())?)
@@ -54,9 +76,11 @@ pub async fn create(
     settings.check().map_err(hook_error(id))?;
     check_url(state, &settings.url).await?;
     let sealed_signing_key = sealed_new_key(state)?;
+    let sealed_headers = seal_headers(state, &settings.headers)?;
     let (_, at) = transact(state, request, |mut tx| {
         let command = HookCommand::Create {
             settings: settings.clone(),
+            sealed_headers: sealed_headers.clone(),
             sealed_signing_key: sealed_signing_key.clone(),
         };
         async move {
@@ -88,14 +112,22 @@ pub async fn update(
         domain::hook::check_url(url).map_err(hook_error(id))?;
         check_url(state, url).await?;
     }
+    let headers = match &patch.headers {
+        Some(plain) => Some(SealedHeaders {
+            sealed: seal_headers(state, plain)?,
+            plain: plain.clone(),
+        }),
+        None => None,
+    };
     let (_, at) = transact(state, request, |mut tx| {
         let p = patch.clone();
+        let headers = headers.clone();
         async move {
             let command = HookCommand::Update {
                 name: p.name,
                 events: p.events,
                 url: p.url,
-                headers: p.headers,
+                headers,
                 enabled: p.enabled,
             };
             tx.run::<Hook>(id, vec![command], hook_error(id)).await?;

@@ -73,8 +73,9 @@ pub struct HookView {
 
 fn view(state: &AppState, row: HookRow) -> Result<HookView, ApiError> {
     let mut config = json!({ "url": row.url });
-    if !row.headers.is_empty() {
-        config["headers"] = json!(row.headers);
+    let headers = cmd::open_headers(state, row.sealed_headers.as_deref())?;
+    if !headers.is_empty() {
+        config["headers"] = json!(headers);
     }
     Ok(HookView {
         tenant_id: projections::TENANT_ID,

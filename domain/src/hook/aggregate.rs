@@ -1,5 +1,7 @@
 //! The `Hook` aggregate: a receiver's URL, the Logto events it subscribes to, custom
-//! headers, whether it is enabled, and its (sealed) signing key.
+//! headers, whether it is enabled, and its signing key. Headers and key are secrets: the
+//! caller seals them under the KEK, the aggregate validates the plain headers it is given
+//! and keeps only the sealed form.
 
 use super::events::*;
 use super::logto_events;
@@ -15,9 +17,21 @@ pub struct HookSettings {
     pub enabled: bool,
 }
 
+/// Custom headers as given (validated here) and sealed by the caller (stored).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SealedHeaders {
+    pub plain: Headers,
+    /// `None` when `plain` is empty.
+    pub sealed: Option<String>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HookState {
-    pub settings: HookSettings,
+    pub name: String,
+    pub events: Vec<String>,
+    pub url: String,
+    pub enabled: bool,
+    pub sealed_headers: Option<String>,
     pub sealed_signing_key: String,
 }
 
@@ -33,14 +47,16 @@ pub enum HookCommand {
     /// The key is generated and sealed by the caller (randomness and the KEK are outside
     /// the domain).
     Create {
+        /// `settings.headers` must be what `sealed_headers` seals.
         settings: HookSettings,
+        sealed_headers: Option<String>,
         sealed_signing_key: String,
     },
     Update {
         name: Option<String>,
         events: Option<Vec<String>>,
         url: Option<String>,
-        headers: Option<Headers>,
+        headers: Option<SealedHeaders>,
         enabled: Option<bool>,
     },
     RotateSigningKey {
@@ -170,29 +186,25 @@ impl Aggregate for Hook {
         match (event, &mut *self) {
             (HookEvent::HookCreated(e), _) => {
                 *self = Self::Active(Box::new(HookState {
-                    settings: HookSettings {
-                        name: e.name.clone(),
-                        events: e.events.clone(),
-                        url: e.url.clone(),
-                        headers: e.headers.clone(),
-                        enabled: e.enabled,
-                    },
+                    name: e.name.clone(),
+                    events: e.events.clone(),
+                    url: e.url.clone(),
+                    enabled: e.enabled,
+                    sealed_headers: e.sealed_headers.clone(),
                     sealed_signing_key: e.sealed_signing_key.clone(),
                 }))
             }
             (HookEvent::HookUpdated(e), Self::Active(s)) => {
-                s.settings = HookSettings {
-                    name: e.name.clone(),
-                    events: e.events.clone(),
-                    url: e.url.clone(),
-                    headers: e.headers.clone(),
-                    enabled: e.enabled,
-                }
+                s.name = e.name.clone();
+                s.events = e.events.clone();
+                s.url = e.url.clone();
+                s.enabled = e.enabled;
+                s.sealed_headers = e.sealed_headers.clone();
             }
             (HookEvent::HookSigningKeyRotated(e), Self::Active(s)) => {
                 s.sealed_signing_key = e.sealed_signing_key.clone()
             }
-            (HookEvent::HookDisabledByReceiver(_), Self::Active(s)) => s.settings.enabled = false,
+            (HookEvent::HookDisabledByReceiver(_), Self::Active(s)) => s.enabled = false,
             (HookEvent::HookDeleted(_), _) => *self = Self::Deleted,
             _ => {}
         }
@@ -206,6 +218,7 @@ impl Aggregate for Hook {
         let event = match command {
             HookCommand::Create {
                 settings,
+                sealed_headers,
                 sealed_signing_key,
             } => {
                 if !matches!(self, Self::New) {
@@ -217,7 +230,11 @@ impl Aggregate for Hook {
                     name: s.name,
                     events: s.events,
                     url: s.url,
-                    headers: s.headers,
+                    sealed_headers: if s.headers.is_empty() {
+                        None
+                    } else {
+                        sealed_headers
+                    },
                     enabled: s.enabled,
                     sealed_signing_key,
                 })
@@ -229,24 +246,38 @@ impl Aggregate for Hook {
                 headers,
                 enabled,
             } => {
-                let current = &self.live()?.settings;
+                let current = self.live()?;
+                let (plain, sealed_headers) = match headers {
+                    // Sealing is randomised: new headers are a change even if equal.
+                    Some(h) => {
+                        let sealed = if h.plain.is_empty() { None } else { h.sealed };
+                        (h.plain, sealed)
+                    }
+                    None => (Headers::new(), current.sealed_headers.clone()),
+                };
+                let headers_changed = sealed_headers != current.sealed_headers;
                 let next = HookSettings {
                     name: name.unwrap_or_else(|| current.name.clone()),
                     events: events.unwrap_or_else(|| current.events.clone()),
                     url: url.unwrap_or_else(|| current.url.clone()),
-                    headers: headers.unwrap_or_else(|| current.headers.clone()),
+                    headers: plain,
                     enabled: enabled.unwrap_or(current.enabled),
                 };
                 next.check()?;
                 let next = next.normalised();
-                if next == *current {
+                let unchanged = next.name == current.name
+                    && next.events == current.events
+                    && next.url == current.url
+                    && next.enabled == current.enabled
+                    && !headers_changed;
+                if unchanged {
                     return Ok(vec![]);
                 }
                 HookEvent::HookUpdated(HookUpdated {
                     name: next.name,
                     events: next.events,
                     url: next.url,
-                    headers: next.headers,
+                    sealed_headers,
                     enabled: next.enabled,
                 })
             }
@@ -258,12 +289,10 @@ impl Aggregate for Hook {
                 delivery_id,
                 status,
             } => match self.state() {
-                Some(s) if s.settings.enabled => {
-                    HookEvent::HookDisabledByReceiver(HookDisabledByReceiver {
-                        delivery_id,
-                        status,
-                    })
-                }
+                Some(s) if s.enabled => HookEvent::HookDisabledByReceiver(HookDisabledByReceiver {
+                    delivery_id,
+                    status,
+                }),
                 _ => return Ok(vec![]),
             },
             HookCommand::Delete => {
@@ -305,6 +334,7 @@ mod tests {
             h,
             HookCommand::Create {
                 settings: s,
+                sealed_headers: None,
                 sealed_signing_key: "sealed".into(),
             },
         )
@@ -334,7 +364,7 @@ mod tests {
             settings(&["User.Created", "User.Created"], "https://a.example/x"),
         )
         .unwrap();
-        assert_eq!(h.state().unwrap().settings.events, vec!["User.Created"]);
+        assert_eq!(h.state().unwrap().events, vec!["User.Created"]);
     }
 
     #[test]
@@ -357,5 +387,41 @@ mod tests {
         assert!(run(&mut h, same).unwrap().is_empty());
         run(&mut h, HookCommand::Delete).unwrap();
         assert_eq!(run(&mut h, HookCommand::Delete), Err(HookError::NotFound));
+    }
+
+    #[test]
+    fn headers_are_checked_in_plain_and_kept_only_sealed() {
+        let mut h = Hook::default();
+        let mut s = settings(&["User.Created"], "https://a.example");
+        s.headers.insert("bad header".into(), "x".into());
+        let bad = HookCommand::Create {
+            settings: s.clone(),
+            sealed_headers: Some("S".into()),
+            sealed_signing_key: "k".into(),
+        };
+        assert_eq!(
+            run(&mut h, bad),
+            Err(HookError::InvalidHeader("bad header".into()))
+        );
+        s.headers = Headers::from([("authorization".to_owned(), "Bearer t".to_owned())]);
+        let good = HookCommand::Create {
+            settings: s,
+            sealed_headers: Some("S".into()),
+            sealed_signing_key: "k".into(),
+        };
+        run(&mut h, good).unwrap();
+        assert_eq!(h.state().unwrap().sealed_headers.as_deref(), Some("S"));
+        let clear = HookCommand::Update {
+            name: None,
+            events: None,
+            url: None,
+            headers: Some(SealedHeaders {
+                plain: Headers::new(),
+                sealed: Some("ignored".into()),
+            }),
+            enabled: None,
+        };
+        assert_eq!(run(&mut h, clear).unwrap().len(), 1);
+        assert_eq!(h.state().unwrap().sealed_headers, None);
     }
 }

@@ -7,8 +7,9 @@ use std::collections::BTreeMap;
 /// Custom request headers sent with every delivery, in name order.
 pub type Headers = BTreeMap<String, String>;
 
-/// The signing key arrives sealed under the KEK (invariant 7): the domain never sees it
-/// in plain text, the delivery core opens it just before signing.
+/// The signing key and the custom headers (which often carry a receiver's credentials)
+/// arrive sealed under the KEK (invariant 7): the log never holds them in plain text; the
+/// delivery core opens them just before sending.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct HookCreated {
@@ -16,8 +17,9 @@ pub struct HookCreated {
     /// Logto event names (see `logto_events::ALL`).
     pub events: Vec<String>,
     pub url: String,
+    /// The sealed JSON object of custom headers; `None` without headers.
     #[serde(default)]
-    pub headers: Headers,
+    pub sealed_headers: Option<String>,
     pub enabled: bool,
     pub sealed_signing_key: String,
 }
@@ -30,7 +32,7 @@ pub struct HookUpdated {
     pub events: Vec<String>,
     pub url: String,
     #[serde(default)]
-    pub headers: Headers,
+    pub sealed_headers: Option<String>,
     pub enabled: bool,
 }
 

@@ -8,7 +8,9 @@ pub mod delivery;
 pub mod events;
 pub mod logto_events;
 
-pub use aggregate::{check_url, Hook, HookCommand, HookError, HookSettings, HookState};
+pub use aggregate::{
+    check_url, Hook, HookCommand, HookError, HookSettings, HookState, SealedHeaders,
+};
 pub use events::*;
 
 /// Logto's signing keys are 32 random characters.
