@@ -82,6 +82,21 @@ pub async fn rendered_for_user(
     Ok(out)
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/users/{userId}/grants",
+    tag = "Users",
+    operation_id = "ListUserGrants",
+    params(
+        ("userId" = String, Path, description = "User id"),
+        ("appType" = Option<String>, Query, description = "`firstParty` or `thirdParty`")
+    ),
+    responses(
+        (status = 200, description = "The user's live grants", body = crate::openapi::schemas::UserGrants),
+        (status = 400, description = "Invalid body or query (`guard.invalid_input`, `details` names the field)", body = crate::error::ErrorBody),
+        (status = 404, description = "No user with this id (`entity.not_exists_with_id`)", body = crate::error::ErrorBody)
+    )
+)]
 async fn list(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -94,6 +109,20 @@ async fn list(
     Ok(HttpResponse::Ok().json(json!({ "grants": entries })))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/api/users/{userId}/grants/{grantId}",
+    tag = "Users",
+    operation_id = "DeleteUserGrant",
+    params(
+        ("userId" = String, Path, description = "User id"),
+        ("grantId" = String, Path, description = "Grant id")
+    ),
+    responses(
+        (status = 204, description = "Revoked: its tokens stop working at once"),
+        (status = 404, description = "No such user or grant", body = crate::error::ErrorBody)
+    )
+)]
 async fn delete(
     state: web::Data<AppState>,
     request: RequestContext,

@@ -138,6 +138,28 @@ fn parse(pairs: &[(String, String)]) -> Result<LogQuery, ApiError> {
     })
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/logs",
+    tag = "Logs",
+    operation_id = "ListLogs",
+    params(
+        ("page" = Option<u64>, Query, description = "1-based page; with `page_size`, the answer is paginated (`Total-Number`, `Link`)"),
+        ("page_size" = Option<u64>, Query, description = "Items per page, 1 to 100 (default 20)"),
+        ("userId" = Option<String>, Query, description = "Entries about this user"),
+        ("applicationId" = Option<String>, Query, description = "Entries of this application"),
+        ("logKey" = Option<String>, Query, description = "Logto log key"),
+        ("eventType" = Option<String>, Query, description = "Tessera event type"),
+        ("start_time" = Option<i64>, Query, description = "Epoch ms, inclusive"),
+        ("end_time" = Option<i64>, Query, description = "Epoch ms, inclusive"),
+        ("enableCap" = Option<bool>, Query, description = "Count at most 10,000 (`Total-Number-Is-Capped`)"),
+        ("cursor" = Option<String>, Query, description = "Cursor paging: empty to start; the next one is in `Link: rel=next`")
+    ),
+    responses(
+        (status = 200, description = "Entries, newest first", body = Vec<crate::openapi::schemas::Log>),
+        (status = 400, description = "Invalid input or pagination (`guard.invalid_input`, `guard.invalid_pagination`)", body = crate::error::ErrorBody)
+    )
+)]
 async fn list(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
     let pairs = query_pairs(req.query_string())?;
     let query = parse(&pairs)?;
@@ -205,6 +227,19 @@ fn next_cursor_link(
     Some(format!("<{base}?{query}>; rel=\"next\""))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/logs/{id}",
+    tag = "Logs",
+    operation_id = "GetLog",
+    params(
+        ("id" = String, Path, description = "Log id")
+    ),
+    responses(
+        (status = 200, description = "The entry", body = crate::openapi::schemas::Log),
+        (status = 404, description = "No log with this id (`entity.not_exists_with_id`)", body = crate::error::ErrorBody)
+    )
+)]
 async fn get(
     state: web::Data<AppState>,
     path: web::Path<String>,

@@ -88,6 +88,17 @@ async fn profile_of(state: &AppState, caller: &AccountCaller) -> Result<Value, A
     Ok(view)
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/my-account",
+    tag = "Account",
+    operation_id = "GetProfile",
+    security(("accountApi" = [])),
+    responses(
+        (status = 200, description = "The caller", body = crate::openapi::schemas::AccountProfile),
+        (status = 401, description = "No or invalid user access token (`auth.unauthorized`), or a missing verification record (`verification_record.permission_denied`)", body = crate::error::ErrorBody)
+    )
+)]
 async fn get(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
     let caller = authenticate(&state, &req).await?;
     settle(&state, &[users::NAME], None).await?;
@@ -95,6 +106,24 @@ async fn get(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpRespons
 }
 
 /// `PATCH /api/my-account`: `name`, `avatar`, `username`, `customData` only.
+#[utoipa::path(
+    patch,
+    path = "/api/my-account",
+    tag = "Account",
+    operation_id = "UpdateProfile",
+    params(
+        ("logto-verification-id" = Option<String>, Header, description = "From `POST /api/verifications/password`")
+    ),
+    request_body = crate::openapi::schemas::AccountPatch,
+    security(("accountApi" = [])),
+    responses(
+        (status = 200, description = "The caller, updated", body = crate::openapi::schemas::AccountProfile),
+        (status = 400, description = "Invalid body or query (`guard.invalid_input`, `details` names the field)", body = crate::error::ErrorBody),
+        (status = 401, description = "No or invalid user access token (`auth.unauthorized`), or a missing verification record (`verification_record.permission_denied`)", body = crate::error::ErrorBody),
+        (status = 403, description = "The token lacks the scope (`auth.forbidden`)", body = crate::error::ErrorBody),
+        (status = 422, description = "Username in use", body = crate::error::ErrorBody)
+    )
+)]
 async fn patch(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -103,8 +132,7 @@ async fn patch(
 ) -> Result<HttpResponse, ApiError> {
     let caller = authenticate(&state, &req).await?;
     caller.require_scope("profile")?;
-    let object: Map<String, Value> =
-        serde_json::from_slice(&body).map_err(|e| ApiError::invalid_body(e.to_string()))?;
+    let object: Map<String, Value> = serde_json::from_slice(&body).map_err(ApiError::json_body)?;
     if let Some(key) = object
         .keys()
         .find(|k| !["name", "avatar", "username", "customData"].contains(&k.as_str()))
@@ -127,6 +155,20 @@ async fn patch(
 }
 
 /// `PATCH /api/my-account/profile`: the OIDC profile keys, merged (`null` removes one).
+#[utoipa::path(
+    patch,
+    path = "/api/my-account/profile",
+    tag = "Account",
+    operation_id = "UpdateOtherProfile",
+    request_body = crate::openapi::schemas::ProfilePatch,
+    security(("accountApi" = [])),
+    responses(
+        (status = 200, description = "The merged profile", body = Object),
+        (status = 400, description = "Invalid body or query (`guard.invalid_input`, `details` names the field)", body = crate::error::ErrorBody),
+        (status = 401, description = "No or invalid user access token (`auth.unauthorized`), or a missing verification record (`verification_record.permission_denied`)", body = crate::error::ErrorBody),
+        (status = 403, description = "The token lacks the scope (`auth.forbidden`)", body = crate::error::ErrorBody)
+    )
+)]
 async fn patch_profile(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -135,8 +177,7 @@ async fn patch_profile(
 ) -> Result<HttpResponse, ApiError> {
     let caller = authenticate(&state, &req).await?;
     caller.require_scope("profile")?;
-    let object: Map<String, Value> =
-        serde_json::from_slice(&body).map_err(|e| ApiError::invalid_body(e.to_string()))?;
+    let object: Map<String, Value> = serde_json::from_slice(&body).map_err(ApiError::json_body)?;
     let wrapped = serde_json::to_vec(&json!({ "profile": object })).map_err(ApiError::internal)?;
     let partial = parse_profile_patch(&wrapped)?;
     let request = as_user(request, &caller);
@@ -146,6 +187,22 @@ async fn patch_profile(
 }
 
 /// `POST /api/my-account/password {password}`: needs a verification record.
+#[utoipa::path(
+    post,
+    path = "/api/my-account/password",
+    tag = "Account",
+    operation_id = "UpdatePassword",
+    params(
+        ("logto-verification-id" = Option<String>, Header, description = "From `POST /api/verifications/password`")
+    ),
+    request_body = crate::openapi::schemas::UserPassword,
+    security(("accountApi" = [])),
+    responses(
+        (status = 204, description = "Password changed"),
+        (status = 400, description = "Invalid body or query (`guard.invalid_input`, `details` names the field)", body = crate::error::ErrorBody),
+        (status = 401, description = "No or invalid user access token (`auth.unauthorized`), or a missing verification record (`verification_record.permission_denied`)", body = crate::error::ErrorBody)
+    )
+)]
 async fn password(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -160,6 +217,18 @@ async fn password(
     Ok(HttpResponse::NoContent().finish())
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/my-account/sessions",
+    tag = "Account",
+    operation_id = "GetSessions",
+    security(("accountApi" = [])),
+    responses(
+        (status = 200, description = "The caller's sessions", body = crate::openapi::schemas::UserSessions),
+        (status = 401, description = "No or invalid user access token (`auth.unauthorized`), or a missing verification record (`verification_record.permission_denied`)", body = crate::error::ErrorBody),
+        (status = 403, description = "The token lacks the scope (`auth.forbidden`)", body = crate::error::ErrorBody)
+    )
+)]
 async fn sessions(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
     let caller = authenticate(&state, &req).await?;
     caller.require_scope(SESSIONS_SCOPE)?;
@@ -181,6 +250,25 @@ async fn sessions(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpRe
     Ok(HttpResponse::Ok().json(json!({ "sessions": entries })))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/api/my-account/sessions/{sessionId}",
+    tag = "Account",
+    operation_id = "DeleteSession",
+    params(
+        ("sessionId" = String, Path, description = "Session id"),
+        ("logto-verification-id" = Option<String>, Header, description = "From `POST /api/verifications/password`"),
+        ("revokeGrantsTarget" = Option<String>, Query, description = "`all` or `firstParty`")
+    ),
+    security(("accountApi" = [])),
+    responses(
+        (status = 204, description = "Session ended"),
+        (status = 400, description = "Invalid body or query (`guard.invalid_input`, `details` names the field)", body = crate::error::ErrorBody),
+        (status = 401, description = "No or invalid user access token (`auth.unauthorized`), or a missing verification record (`verification_record.permission_denied`)", body = crate::error::ErrorBody),
+        (status = 403, description = "The token lacks the scope (`auth.forbidden`)", body = crate::error::ErrorBody),
+        (status = 404, description = "No such session (`oidc.session_not_found`)", body = crate::error::ErrorBody)
+    )
+)]
 async fn revoke_session(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -196,6 +284,22 @@ async fn revoke_session(
     Ok(HttpResponse::NoContent().finish())
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/my-account/grants",
+    tag = "Account",
+    operation_id = "GetGrants",
+    params(
+        ("appType" = Option<String>, Query, description = "`firstParty` or `thirdParty`")
+    ),
+    security(("accountApi" = [])),
+    responses(
+        (status = 200, description = "The caller's grants", body = crate::openapi::schemas::UserGrants),
+        (status = 400, description = "Invalid body or query (`guard.invalid_input`, `details` names the field)", body = crate::error::ErrorBody),
+        (status = 401, description = "No or invalid user access token (`auth.unauthorized`), or a missing verification record (`verification_record.permission_denied`)", body = crate::error::ErrorBody),
+        (status = 403, description = "The token lacks the scope (`auth.forbidden`)", body = crate::error::ErrorBody)
+    )
+)]
 async fn grants(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
     let caller = authenticate(&state, &req).await?;
     caller.require_scope(SESSIONS_SCOPE)?;
@@ -205,6 +309,23 @@ async fn grants(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResp
     Ok(HttpResponse::Ok().json(json!({ "grants": entries })))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/api/my-account/grants/{grantId}",
+    tag = "Account",
+    operation_id = "DeleteGrant",
+    params(
+        ("grantId" = String, Path, description = "Grant id"),
+        ("logto-verification-id" = Option<String>, Header, description = "From `POST /api/verifications/password`")
+    ),
+    security(("accountApi" = [])),
+    responses(
+        (status = 204, description = "Revoked"),
+        (status = 401, description = "No or invalid user access token (`auth.unauthorized`), or a missing verification record (`verification_record.permission_denied`)", body = crate::error::ErrorBody),
+        (status = 403, description = "The token lacks the scope (`auth.forbidden`)", body = crate::error::ErrorBody),
+        (status = 404, description = "No such grant", body = crate::error::ErrorBody)
+    )
+)]
 async fn revoke_grant(
     state: web::Data<AppState>,
     req: HttpRequest,

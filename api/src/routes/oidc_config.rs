@@ -36,6 +36,15 @@ pub async fn current(state: &AppState) -> Result<OidcConfig, store::StoreError> 
         .aggregate)
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/configs/oidc/session",
+    tag = "Configs",
+    operation_id = "GetOidcSessionConfig",
+    responses(
+        (status = 200, description = "The session settings", body = crate::openapi::schemas::OidcSessionConfig)
+    )
+)]
 async fn get(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let config = current(&state).await?;
     Ok(HttpResponse::Ok()
@@ -48,13 +57,24 @@ struct SessionBody {
     ttl: Option<serde_json::Value>,
 }
 
+#[utoipa::path(
+    patch,
+    path = "/api/configs/oidc/session",
+    tag = "Configs",
+    operation_id = "UpdateOidcSessionConfig",
+    request_body = crate::openapi::schemas::OidcSessionConfig,
+    responses(
+        (status = 200, description = "The session settings", body = crate::openapi::schemas::OidcSessionConfig),
+        (status = 400, description = "Invalid body or query (`guard.invalid_input`, `details` names the field)", body = crate::error::ErrorBody)
+    )
+)]
 async fn patch(
     state: web::Data<AppState>,
     request: RequestContext,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let body: SessionBody =
-        serde_json::from_slice(&body).map_err(|e| ApiError::invalid_body(e.to_string()))?;
+        serde_json::from_slice(&body).map_err(ApiError::json_body)?;
     let ttl = match &body.ttl {
         None => None,
         Some(v) => Some(

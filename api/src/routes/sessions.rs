@@ -129,6 +129,19 @@ pub fn grants_target(req: &HttpRequest) -> Result<Option<GrantsTarget>, ApiError
     }
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/users/{userId}/sessions",
+    tag = "Users",
+    operation_id = "ListUserSessions",
+    params(
+        ("userId" = String, Path, description = "User id")
+    ),
+    responses(
+        (status = 200, description = "The user's live sessions", body = crate::openapi::schemas::UserSessions),
+        (status = 404, description = "No user with this id (`entity.not_exists_with_id`)", body = crate::error::ErrorBody)
+    )
+)]
 async fn list(
     state: web::Data<AppState>,
     path: web::Path<String>,
@@ -143,6 +156,20 @@ async fn list(
     Ok(HttpResponse::Ok().json(json!({ "sessions": entries })))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/users/{userId}/sessions/{sessionId}",
+    tag = "Users",
+    operation_id = "GetUserSession",
+    params(
+        ("userId" = String, Path, description = "User id"),
+        ("sessionId" = String, Path, description = "Session id")
+    ),
+    responses(
+        (status = 200, description = "The session", body = crate::openapi::schemas::UserSession),
+        (status = 404, description = "No such user or session (`oidc.session_not_found`)", body = crate::error::ErrorBody)
+    )
+)]
 async fn get(
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
@@ -152,6 +179,22 @@ async fn get(
     Ok(HttpResponse::Ok().json(rendered_one(&state, &user_id, &session_id).await?))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/api/users/{userId}/sessions/{sessionId}",
+    tag = "Users",
+    operation_id = "DeleteUserSession",
+    params(
+        ("userId" = String, Path, description = "User id"),
+        ("sessionId" = String, Path, description = "Session id"),
+        ("revokeGrantsTarget" = Option<String>, Query, description = "`all` or `firstParty`: also revoke those grants of the session")
+    ),
+    responses(
+        (status = 204, description = "Session ended"),
+        (status = 400, description = "Invalid body or query (`guard.invalid_input`, `details` names the field)", body = crate::error::ErrorBody),
+        (status = 404, description = "No such user or session (`oidc.session_not_found`)", body = crate::error::ErrorBody)
+    )
+)]
 async fn delete(
     state: web::Data<AppState>,
     req: HttpRequest,

@@ -21,6 +21,20 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     );
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/verifications/password",
+    tag = "Account",
+    operation_id = "CreateVerificationByPassword",
+    request_body = crate::openapi::schemas::UserPassword,
+    security(("accountApi" = [])),
+    responses(
+        (status = 201, description = "A verification record", body = crate::openapi::schemas::VerificationRecord),
+        (status = 400, description = "Invalid body or query (`guard.invalid_input`, `details` names the field)", body = crate::error::ErrorBody),
+        (status = 401, description = "No or invalid user access token (`auth.unauthorized`), or a missing verification record (`verification_record.permission_denied`)", body = crate::error::ErrorBody),
+        (status = 422, description = "Wrong password (`session.invalid_credentials`)", body = crate::error::ErrorBody)
+    )
+)]
 async fn password(
     state: web::Data<AppState>,
     req: HttpRequest,

@@ -20,7 +20,7 @@ pub fn json_object(bytes: &[u8]) -> Result<Map<String, Value>, ApiError> {
             "body: expected object, received {}",
             type_name(&other)
         ))),
-        Err(e) => Err(ApiError::invalid_body(format!("malformed JSON: {e}"))),
+        Err(e) => Err(ApiError::json_body(e)),
     }
 }
 

@@ -101,6 +101,22 @@ fn user_id(path: web::Path<String>) -> Result<String, ApiError> {
     }
 }
 
+#[utoipa::path(
+    patch,
+    path = "/api/users/{userId}",
+    tag = "Users",
+    operation_id = "UpdateUser",
+    params(
+        ("userId" = String, Path, description = "User id")
+    ),
+    request_body = crate::openapi::schemas::UpdateUser,
+    responses(
+        (status = 200, description = "The updated user", body = crate::openapi::schemas::User),
+        (status = 400, description = "Invalid body or query (`guard.invalid_input`, `details` names the field)", body = crate::error::ErrorBody),
+        (status = 404, description = "No user with this id (`entity.not_exists_with_id`)", body = crate::error::ErrorBody),
+        (status = 422, description = "Username, email or phone in use", body = crate::error::ErrorBody)
+    )
+)]
 pub(super) async fn update(
     state: web::Data<AppState>,
     request: RequestContext,
@@ -113,6 +129,19 @@ pub(super) async fn update(
     settled_view(&state, &id, at).await
 }
 
+#[utoipa::path(
+    delete,
+    path = "/api/users/{userId}",
+    tag = "Users",
+    operation_id = "DeleteUser",
+    params(
+        ("userId" = String, Path, description = "User id")
+    ),
+    responses(
+        (status = 204, description = "Deleted; signed out everywhere"),
+        (status = 404, description = "No user with this id (`entity.not_exists_with_id`)", body = crate::error::ErrorBody)
+    )
+)]
 pub(super) async fn delete(
     state: web::Data<AppState>,
     request: RequestContext,
@@ -126,6 +155,21 @@ pub(super) async fn delete(
     Ok(HttpResponse::NoContent().finish())
 }
 
+#[utoipa::path(
+    patch,
+    path = "/api/users/{userId}/password",
+    tag = "Users",
+    operation_id = "UpdateUserPassword",
+    params(
+        ("userId" = String, Path, description = "User id")
+    ),
+    request_body = crate::openapi::schemas::UserPassword,
+    responses(
+        (status = 200, description = "The user", body = crate::openapi::schemas::User),
+        (status = 400, description = "Invalid body or query (`guard.invalid_input`, `details` names the field)", body = crate::error::ErrorBody),
+        (status = 404, description = "No user with this id (`entity.not_exists_with_id`)", body = crate::error::ErrorBody)
+    )
+)]
 async fn set_password(
     state: web::Data<AppState>,
     request: RequestContext,
@@ -138,6 +182,22 @@ async fn set_password(
     settled_view(&state, &id, at).await
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/users/{userId}/password/verify",
+    tag = "Users",
+    operation_id = "VerifyUserPassword",
+    params(
+        ("userId" = String, Path, description = "User id")
+    ),
+    request_body = crate::openapi::schemas::UserPassword,
+    responses(
+        (status = 204, description = "The password matches"),
+        (status = 400, description = "Invalid body or query (`guard.invalid_input`, `details` names the field)", body = crate::error::ErrorBody),
+        (status = 404, description = "No user with this id (`entity.not_exists_with_id`)", body = crate::error::ErrorBody),
+        (status = 422, description = "Wrong password (`session.invalid_credentials`)", body = crate::error::ErrorBody)
+    )
+)]
 async fn verify_password(
     state: web::Data<AppState>,
     request: RequestContext,
@@ -150,6 +210,19 @@ async fn verify_password(
     Ok(HttpResponse::NoContent().finish())
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/users/{userId}/has-password",
+    tag = "Users",
+    operation_id = "GetUserHasPassword",
+    params(
+        ("userId" = String, Path, description = "User id")
+    ),
+    responses(
+        (status = 200, description = "Whether the user has a password", body = crate::openapi::schemas::HasPassword),
+        (status = 404, description = "No user with this id (`entity.not_exists_with_id`)", body = crate::error::ErrorBody)
+    )
+)]
 async fn has_password(
     state: web::Data<AppState>,
     path: web::Path<String>,
@@ -159,6 +232,19 @@ async fn has_password(
     Ok(HttpResponse::Ok().json(json!({ "hasPassword": view.has_password })))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/users/{userId}/custom-data",
+    tag = "Users",
+    operation_id = "ListUserCustomData",
+    params(
+        ("userId" = String, Path, description = "User id")
+    ),
+    responses(
+        (status = 200, description = "The custom data", body = Object),
+        (status = 404, description = "No user with this id (`entity.not_exists_with_id`)", body = crate::error::ErrorBody)
+    )
+)]
 async fn custom_data(
     state: web::Data<AppState>,
     path: web::Path<String>,
@@ -167,6 +253,21 @@ async fn custom_data(
     Ok(HttpResponse::Ok().json(fresh_view(&state, &id).await?.custom_data))
 }
 
+#[utoipa::path(
+    patch,
+    path = "/api/users/{userId}/custom-data",
+    tag = "Users",
+    operation_id = "UpdateUserCustomData",
+    params(
+        ("userId" = String, Path, description = "User id")
+    ),
+    request_body = crate::openapi::schemas::CustomDataPatch,
+    responses(
+        (status = 200, description = "The merged custom data", body = Object),
+        (status = 400, description = "Invalid body or query (`guard.invalid_input`, `details` names the field)", body = crate::error::ErrorBody),
+        (status = 404, description = "No user with this id (`entity.not_exists_with_id`)", body = crate::error::ErrorBody)
+    )
+)]
 async fn update_custom_data(
     state: web::Data<AppState>,
     request: RequestContext,
@@ -180,6 +281,21 @@ async fn update_custom_data(
     Ok(HttpResponse::Ok().json(merged))
 }
 
+#[utoipa::path(
+    patch,
+    path = "/api/users/{userId}/profile",
+    tag = "Users",
+    operation_id = "UpdateUserProfile",
+    params(
+        ("userId" = String, Path, description = "User id")
+    ),
+    request_body = crate::openapi::schemas::ProfilePatch,
+    responses(
+        (status = 200, description = "The merged profile", body = Object),
+        (status = 400, description = "Invalid body or query (`guard.invalid_input`, `details` names the field)", body = crate::error::ErrorBody),
+        (status = 404, description = "No user with this id (`entity.not_exists_with_id`)", body = crate::error::ErrorBody)
+    )
+)]
 async fn update_profile(
     state: web::Data<AppState>,
     request: RequestContext,
@@ -193,6 +309,21 @@ async fn update_profile(
     Ok(HttpResponse::Ok().json(merged))
 }
 
+#[utoipa::path(
+    patch,
+    path = "/api/users/{userId}/is-suspended",
+    tag = "Users",
+    operation_id = "UpdateUserIsSuspended",
+    params(
+        ("userId" = String, Path, description = "User id")
+    ),
+    request_body = crate::openapi::schemas::IsSuspended,
+    responses(
+        (status = 200, description = "The user (suspending signs them out everywhere)", body = crate::openapi::schemas::User),
+        (status = 400, description = "Invalid body or query (`guard.invalid_input`, `details` names the field)", body = crate::error::ErrorBody),
+        (status = 404, description = "No user with this id (`entity.not_exists_with_id`)", body = crate::error::ErrorBody)
+    )
+)]
 async fn set_suspended(
     state: web::Data<AppState>,
     request: RequestContext,

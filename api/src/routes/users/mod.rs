@@ -8,7 +8,7 @@
 //! row is missing, `GET /api/users` always. See `AppState::await_projection`.
 
 pub(crate) mod input;
-mod manage;
+pub(crate) mod manage;
 
 use super::user_input::parse_create_user;
 use crate::commands::users::create_user;
@@ -60,6 +60,18 @@ pub(crate) async fn read_body(mut payload: web::Payload) -> Result<Vec<u8>, ApiE
     Ok(body)
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/users",
+    tag = "Users",
+    operation_id = "CreateUser",
+    request_body = crate::openapi::schemas::CreateUser,
+    responses(
+        (status = 200, description = "The new user", body = crate::openapi::schemas::User),
+        (status = 400, description = "Invalid body or query (`guard.invalid_input`, `details` names the field)", body = crate::error::ErrorBody),
+        (status = 422, description = "Username, email or phone in use (`user.*_already_in_use`)", body = crate::error::ErrorBody)
+    )
+)]
 async fn create(
     state: web::Data<AppState>,
     request: RequestContext,
@@ -80,6 +92,19 @@ fn truthy(req: &HttpRequest, key: &str) -> Result<bool, ApiError> {
         .any(|(k, v)| k == key && matches!(v.as_str(), "true" | "1" | "yes")))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/users/{userId}",
+    tag = "Users",
+    operation_id = "GetUser",
+    params(
+        ("userId" = String, Path, description = "User id")
+    ),
+    responses(
+        (status = 200, description = "The user", body = crate::openapi::schemas::User),
+        (status = 404, description = "No user with this id (`entity.not_exists_with_id`)", body = crate::error::ErrorBody)
+    )
+)]
 async fn get(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -108,6 +133,25 @@ async fn get(
     Ok(HttpResponse::Ok().json(body))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/users",
+    tag = "Users",
+    operation_id = "ListUsers",
+    params(
+        ("page" = Option<u64>, Query, description = "1-based page; with `page_size`, the answer is paginated (`Total-Number`, `Link`)"),
+        ("page_size" = Option<u64>, Query, description = "Items per page, 1 to 100 (default 20)"),
+        ("search" = Option<String>, Query, description = "Value searched in id, primaryEmail, primaryPhone, username, name; `search.<field>` for one field"),
+        ("mode" = Option<String>, Query, description = "`like` (default) or `exact`; `mode.<field>` per field"),
+        ("joint" = Option<String>, Query, description = "`or` (default) or `and`"),
+        ("isCaseSensitive" = Option<bool>, Query, description = "Default false"),
+        ("excludeRoleId" = Option<String>, Query, description = "Leave out users holding this role")
+    ),
+    responses(
+        (status = 200, description = "Users, newest first (`Total-Number`, `Link`)", body = Vec<crate::openapi::schemas::User>),
+        (status = 400, description = "Invalid input or pagination (`guard.invalid_input`, `guard.invalid_pagination`)", body = crate::error::ErrorBody)
+    )
+)]
 async fn list(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
     let pairs = query_pairs(req.query_string())?;
     let query = UserQuery::from_pairs(pairs.iter().map(|(k, v)| (k, v)))?;
