@@ -3,9 +3,9 @@
 //!
 //! * The **dispatcher** follows the global log from its own checkpoint
 //!   (`webhook_dispatch_checkpoint`), turns each event into jobs
-//!   ([`Deliverer::jobs_for`]) and inserts them into the due-queue (`webhook_jobs`) in the
-//!   same transaction that moves the checkpoint (a compare-and-set, so two dispatchers
-//!   never both commit a batch): an event is either fully queued or not at all.
+//!   ([`Deliverer::jobs_for_batch`]) and inserts them into the due-queue (`webhook_jobs`)
+//!   in the same transaction that moves the checkpoint (a compare-and-set, so two
+//!   dispatchers never both commit a batch): an event is either fully queued or not at all.
 //! * The **worker** claims due jobs (a compare-and-set on `next_attempt_at` that also
 //!   acts as a lease: a job whose worker died is due again after [`LEASE`]), makes the
 //!   attempt ([`Deliverer::attempt`], which records it in the log), then deletes the job
@@ -21,7 +21,7 @@ use crate::schedule::RetrySchedule;
 use futures::future::join_all;
 use sqlx::{AnyPool, Row};
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use store::{Position, Store};
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
@@ -109,14 +109,40 @@ enum StepError {
     Delivery(#[from] crate::delivery::DeliveryError),
 }
 
+/// How far the dispatcher has read, and how far that is durable. Batches without jobs
+/// move only `read`; the checkpoint row is written with the next jobs, when the log goes
+/// quiet, or after [`LAZY_CHECKPOINT`] — not once per batch, which on SQLite would contend
+/// with the log's single writer under load. A restart re-reads at most that span.
+struct Cursor {
+    committed: u64,
+    read: u64,
+    committed_at: Instant,
+}
+
+/// The longest a read-ahead without jobs stays uncommitted.
+const LAZY_CHECKPOINT: Duration = Duration::from_secs(5);
+
 impl Dispatcher {
     async fn run(self, shutdown: CancellationToken) {
         let mut changes = self.store.log.changes();
+        let mut cursor = None;
         loop {
-            let progressed = match self.step().await {
+            let result = match cursor.as_mut() {
+                Some(c) => self.step(c).await,
+                None => self.checkpoint().await.map(|at| {
+                    cursor = Some(Cursor {
+                        committed: at,
+                        read: at,
+                        committed_at: Instant::now(),
+                    });
+                    1
+                }),
+            };
+            let progressed = match result {
                 Ok(n) => n > 0,
                 Err(e) => {
                     tracing::warn!(error = %e, "webhook dispatcher failed; retrying");
+                    cursor = None;
                     tokio::select! {
                         _ = shutdown.cancelled() => return,
                         _ = tokio::time::sleep(BACKOFF) => {}
@@ -125,11 +151,16 @@ impl Dispatcher {
                 }
             };
             if shutdown.is_cancelled() {
+                if let Some(c) = cursor.as_mut() {
+                    if let Err(e) = self.commit(c, &[]).await {
+                        tracing::warn!(error = %e, "webhook dispatcher checkpoint not saved");
+                    }
+                }
                 return;
             }
             if !progressed {
                 tokio::select! {
-                    _ = shutdown.cancelled() => return,
+                    _ = shutdown.cancelled() => {}
                     _ = changes.changed() => {}
                     _ = tokio::time::sleep(POLL) => {}
                 }
@@ -137,6 +168,7 @@ impl Dispatcher {
         }
     }
 
+    /// The committed checkpoint (the row is created on first use).
     async fn checkpoint(&self) -> Result<u64, StepError> {
         let pool = &self.store.read_pool;
         sqlx::query(
@@ -155,31 +187,55 @@ impl Dispatcher {
         Ok(u64::try_from(position).unwrap_or(0))
     }
 
-    /// Queues the jobs of one batch of events; returns how many events it covered.
-    async fn step(&self) -> Result<usize, StepError> {
-        let from = self.checkpoint().await?;
-        let events = self.store.log.read_all(Position(from), BATCH).await?;
+    /// Queues the jobs of one batch of events; returns how many events it covered (0 when
+    /// the log had nothing new).
+    async fn step(&self, cursor: &mut Cursor) -> Result<usize, StepError> {
+        let events = self
+            .store
+            .log
+            .read_all(Position(cursor.read), BATCH)
+            .await?;
         let Some(last) = events.last().map(|e| e.position.0) else {
+            if cursor.read > cursor.committed {
+                self.commit(cursor, &[]).await?;
+            }
             return Ok(0);
         };
         let jobs = self.deliverer.jobs_for_batch(&events).await?;
+        cursor.read = last;
+        if jobs.is_empty() && cursor.committed_at.elapsed() < LAZY_CHECKPOINT {
+            return Ok(events.len());
+        }
+        self.commit(cursor, &jobs).await?;
+        Ok(events.len())
+    }
+
+    /// Inserts `jobs` and moves the checkpoint to `cursor.read` in one transaction (a
+    /// compare-and-set from `cursor.committed`). If another dispatcher moved it first, the
+    /// cursor falls back to what that one committed.
+    async fn commit(&self, cursor: &mut Cursor, jobs: &[DeliveryJob]) -> Result<(), StepError> {
         let due = now_ms();
         let mut tx = self.store.read_pool.begin().await?;
         let moved = sqlx::query(
             "UPDATE webhook_dispatch_checkpoint SET position = $1 WHERE name = $2 AND position = $3",
         )
-        .bind(i64::try_from(last).unwrap_or(i64::MAX))
+        .bind(i64::try_from(cursor.read).unwrap_or(i64::MAX))
         .bind(CHECKPOINT)
-        .bind(i64::try_from(from).unwrap_or(i64::MAX))
+        .bind(i64::try_from(cursor.committed).unwrap_or(i64::MAX))
         .execute(&mut *tx)
         .await?
         .rows_affected();
         if moved != 1 {
-            // Another dispatcher committed this batch first.
             tx.rollback().await?;
-            return Ok(events.len());
+            let at = self.checkpoint().await?;
+            *cursor = Cursor {
+                committed: at,
+                read: at,
+                committed_at: Instant::now(),
+            };
+            return Ok(());
         }
-        for job in &jobs {
+        for job in jobs {
             sqlx::query(
                 "INSERT INTO webhook_jobs (event_id, hook_id, logto_event, position, attempt, \
                  next_attempt_at) VALUES ($1, $2, $3, $4, $5, $6) \
@@ -195,11 +251,17 @@ impl Dispatcher {
             .await?;
         }
         tx.commit().await?;
+        cursor.committed = cursor.read;
+        cursor.committed_at = Instant::now();
         if !jobs.is_empty() {
-            tracing::debug!(jobs = jobs.len(), up_to = last, "webhook jobs queued");
+            tracing::debug!(
+                jobs = jobs.len(),
+                up_to = cursor.read,
+                "webhook jobs queued"
+            );
             self.queued.notify_one();
         }
-        Ok(events.len())
+        Ok(())
     }
 }
 
