@@ -20,6 +20,7 @@ both_backends!(
     exhaustion_is_recorded_and_410_disables_the_hook,
     a_delivery_pending_retry_survives_a_restart,
     a_grant_limit_decision_is_one_grant_limit_exceeded,
+    scope_and_role_scope_changes_are_told_apart,
 );
 
 const ALLOW_PRIVATE: (&str, &str) = ("TESSERA_WEBHOOK_ALLOW_PRIVATE", "true");
@@ -361,4 +362,87 @@ async fn a_grant_limit_decision_is_one_grant_limit_exceeded(backend: Backend) {
     assert_eq!(data["revokedGrantIds"], json!([first_grant]));
     tokio::time::sleep(Duration::from_millis(1000)).await;
     assert_eq!(receiver.requests().len(), 1, "one decision, one event");
+}
+
+async fn scope_and_role_scope_changes_are_told_apart(backend: Backend) {
+    let Some(deployment) = Deployment::new(backend).await else {
+        return;
+    };
+    let server = deployment.start_with(&[ALLOW_PRIVATE]).await;
+    let receiver = Receiver::start(&[], 200).await;
+    hook(
+        &server,
+        &[
+            "Scope.Created",
+            "Scope.Data.Updated",
+            "Scope.Deleted",
+            "Role.Scopes.Updated",
+        ],
+        &receiver.url,
+    )
+    .await;
+    let resource = expect(
+        server
+            .post_json(
+                "/api/resources",
+                &json!({"name": "Orders", "indicator": "https://orders.example"}),
+            )
+            .await,
+        201,
+    )
+    .await;
+    let rid = resource["id"].as_str().expect("resource id").to_owned();
+    let scope = expect(
+        server
+            .post_json(
+                &format!("/api/resources/{rid}/scopes"),
+                &json!({"name": "read:orders", "description": "read"}),
+            )
+            .await,
+        201,
+    )
+    .await;
+    let sid = scope["id"].as_str().expect("scope id").to_owned();
+    expect(
+        server
+            .patch_json(
+                &format!("/api/resources/{rid}/scopes/{sid}"),
+                &json!({"description": "read them all"}),
+            )
+            .await,
+        200,
+    )
+    .await;
+    let role = expect(
+        server
+            .post_json(
+                "/api/roles",
+                &json!({"name": "reader", "description": "d", "scopeIds": [sid]}),
+            )
+            .await,
+        200,
+    )
+    .await;
+    expect(
+        server
+            .delete(&format!("/api/resources/{rid}/scopes/{sid}"))
+            .await,
+        204,
+    )
+    .await;
+    let created = receiver.wait_for("Scope.Created", 1, WAIT).await;
+    let updated = receiver.wait_for("Scope.Data.Updated", 1, WAIT).await;
+    let deleted = receiver.wait_for("Scope.Deleted", 1, WAIT).await;
+    receiver.wait_for("Role.Scopes.Updated", 1, WAIT).await;
+    assert_eq!(created[0].json()["data"]["description"], "read");
+    assert_eq!(updated[0].json()["data"]["description"], "read them all");
+    assert_eq!(deleted[0].json()["data"]["id"], sid.as_str());
+    assert_eq!(created[0].json()["data"]["resourceId"], rid.as_str());
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    let events: Vec<String> = receiver.requests().iter().map(|r| r.event()).collect();
+    assert_eq!(
+        events.len(),
+        4,
+        "one delivery per change, no Role.Created: {events:?} ({role})"
+    );
 }
