@@ -39,6 +39,27 @@ fn refuse(error: &'static str, description: impl Into<String>) -> Refused {
     }
 }
 
+#[utoipa::path(
+    get,
+    path = "/oidc/auth",
+    tag = "OIDC",
+    operation_id = "GetAuthorization",
+    params(
+        ("client_id" = String, Query, description = "The application"),
+        ("redirect_uri" = String, Query, description = "A registered redirect URI"),
+        ("response_type" = String, Query, description = "`code`"),
+        ("scope" = Option<String>, Query, description = "Must include `openid`"),
+        ("state" = Option<String>, Query),
+        ("nonce" = Option<String>, Query),
+        ("code_challenge" = Option<String>, Query, description = "PKCE S256"),
+        ("code_challenge_method" = Option<String>, Query, description = "`S256`"),
+        ("prompt" = Option<String>, Query, description = "`none`, `login`, `consent`")
+    ),
+    responses(
+        (status = 303, description = "To the sign-in page, or back to the client with `code` or `error`"),
+        (status = 400, description = "Unknown client or unregistered redirect URI", content_type = "text/html", body = String)
+    )
+)]
 pub async fn get(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -47,6 +68,17 @@ pub async fn get(
     authorize(&state, &req, &request, req.query_string().as_bytes()).await
 }
 
+#[utoipa::path(
+    post,
+    path = "/oidc/auth",
+    tag = "OIDC",
+    operation_id = "PostAuthorization",
+    request_body(content_type = "application/x-www-form-urlencoded", content = Object, description = "The parameters of `GET /oidc/auth`"),
+    responses(
+        (status = 303, description = "As `GET /oidc/auth`"),
+        (status = 400, description = "Unknown client or unregistered redirect URI", content_type = "text/html", body = String)
+    )
+)]
 pub async fn post(
     state: web::Data<AppState>,
     req: HttpRequest,

@@ -23,6 +23,18 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     );
 }
 
+#[utoipa::path(
+    get,
+    path = "/oidc/.well-known/{name}",
+    tag = "OIDC",
+    operation_id = "GetOidcDiscovery",
+    params(
+        ("name" = crate::openapi::oidc_schemas::WellKnownName, Path, description = "Both names serve the same document")
+    ),
+    responses(
+        (status = 200, description = "OpenID Provider metadata (issuer, endpoints, supported values)", body = Object)
+    )
+)]
 async fn discovery(state: web::Data<AppState>) -> HttpResponse {
     let issuer = &state.oidc.issuer;
     let alg = state.oidc.keys.current().signer.alg.as_str();
@@ -56,6 +68,15 @@ async fn discovery(state: web::Data<AppState>) -> HttpResponse {
     }))
 }
 
+#[utoipa::path(
+    get,
+    path = "/oidc/jwks",
+    tag = "OIDC",
+    operation_id = "GetJwks",
+    responses(
+        (status = 200, description = "The public signing keys", body = crate::openapi::oidc_schemas::Jwks)
+    )
+)]
 async fn jwks(state: web::Data<AppState>) -> HttpResponse {
     let now = state.clock.now();
     HttpResponse::Ok()

@@ -21,6 +21,24 @@ use serde_json::Value;
 use std::collections::HashMap;
 use store::{AppendBatch, ExpectedVersion, Repository};
 
+#[utoipa::path(
+    get,
+    path = "/oidc/session/end",
+    tag = "OIDC",
+    operation_id = "GetEndSession",
+    params(
+        ("client_id" = Option<String>, Query),
+        ("id_token_hint" = Option<String>, Query),
+        ("post_logout_redirect_uri" = Option<String>, Query, description = "Must be registered"),
+        ("state" = Option<String>, Query)
+    ),
+    responses(
+        (status = 303, description = "Signed out; to the post-logout redirect URI"),
+        (status = 200, description = "Signed out (no redirect URI)", content_type = "text/html", body = String),
+        (status = 400, description = "Unregistered redirect URI or unknown client", content_type = "text/html", body = String),
+        (status = 500, description = "Error page", content_type = "text/html", body = String)
+    )
+)]
 pub async fn get(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -29,6 +47,19 @@ pub async fn get(
     end(&state, &req, &request, req.query_string().as_bytes()).await
 }
 
+#[utoipa::path(
+    post,
+    path = "/oidc/session/end",
+    tag = "OIDC",
+    operation_id = "PostEndSession",
+    request_body(content_type = "application/x-www-form-urlencoded", content = Object, description = "The parameters of `GET /oidc/session/end`"),
+    responses(
+        (status = 303, description = "Signed out; to the post-logout redirect URI"),
+        (status = 200, description = "Signed out (no redirect URI)", content_type = "text/html", body = String),
+        (status = 400, description = "Unregistered redirect URI or unknown client", content_type = "text/html", body = String),
+        (status = 500, description = "Error page", content_type = "text/html", body = String)
+    )
+)]
 pub async fn post(
     state: web::Data<AppState>,
     req: HttpRequest,

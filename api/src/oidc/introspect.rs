@@ -11,6 +11,18 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use domain::grant::Grant;
 use serde_json::{json, Value};
 
+#[utoipa::path(
+    post,
+    path = "/oidc/token/introspection",
+    tag = "OIDC",
+    operation_id = "IntrospectToken",
+    request_body(content_type = "application/x-www-form-urlencoded", content = Object, description = "`token`, `token_type_hint`; client authentication"),
+    responses(
+        (status = 200, description = "RFC 7662 answer", body = crate::openapi::oidc_schemas::Introspection),
+        (status = 400, description = "`invalid_request`", body = crate::openapi::oidc_schemas::OidcError),
+        (status = 401, description = "`invalid_client`", body = crate::openapi::oidc_schemas::OidcError)
+    )
+)]
 pub async fn introspect(
     state: web::Data<AppState>,
     req: HttpRequest,

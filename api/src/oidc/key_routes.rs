@@ -37,6 +37,15 @@ fn listing(state: &AppState) -> Vec<KeyInfo> {
     state.oidc.keys.current().key_info(state.clock.now())
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/configs/oidc/private-keys",
+    tag = "Configs",
+    operation_id = "ListOidcPrivateKeys",
+    responses(
+        (status = 200, description = "The signing keys (no key material)", body = Vec<crate::openapi::oidc_schemas::OidcPrivateKey>)
+    )
+)]
 async fn list(state: web::Data<AppState>) -> HttpResponse {
     HttpResponse::Ok().json(listing(&state))
 }
@@ -57,6 +66,17 @@ impl From<KeyError> for ApiError {
     }
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/configs/oidc/private-keys/rotate",
+    tag = "Configs",
+    operation_id = "RotateOidcPrivateKeys",
+    request_body = crate::openapi::oidc_schemas::RotateKeys,
+    responses(
+        (status = 200, description = "The keys after rotation", body = Vec<crate::openapi::oidc_schemas::OidcPrivateKey>),
+        (status = 400, description = "Invalid body (`guard.invalid_input`)", body = crate::error::ErrorBody)
+    )
+)]
 async fn rotate(
     state: web::Data<AppState>,
     request: RequestContext,
@@ -65,7 +85,7 @@ async fn rotate(
     let body: RotateBody = if body.iter().all(u8::is_ascii_whitespace) {
         RotateBody::default()
     } else {
-        serde_json::from_slice(&body).map_err(|e| ApiError::invalid_body(e.to_string()))?
+        serde_json::from_slice(&body).map_err(ApiError::json_body)?
     };
     let alg = match body.signing_key_algorithm.as_deref() {
         None => SigningAlgorithm::ES384,
@@ -85,6 +105,20 @@ async fn rotate(
     Ok(HttpResponse::Ok().json(listing(&state)))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/api/configs/oidc/private-keys/{keyId}",
+    tag = "Configs",
+    operation_id = "DeleteOidcPrivateKey",
+    params(
+        ("keyId" = String, Path, description = "The key's id (`kid`)")
+    ),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 404, description = "No such key (`entity.not_exists_with_id`)", body = crate::error::ErrorBody),
+        (status = 422, description = "The current signing key cannot be deleted", body = crate::error::ErrorBody)
+    )
+)]
 async fn delete(
     state: web::Data<AppState>,
     request: RequestContext,

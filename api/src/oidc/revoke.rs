@@ -15,6 +15,18 @@ use domain::grant::{Grant, GrantCommand};
 use domain::{Actor, Aggregate, CommandContext};
 use store::{AppendBatch, ExpectedVersion, Repository, StoreError};
 
+#[utoipa::path(
+    post,
+    path = "/oidc/token/revocation",
+    tag = "OIDC",
+    operation_id = "RevokeToken",
+    request_body(content_type = "application/x-www-form-urlencoded", content = Object, description = "`token`, `token_type_hint`; client authentication"),
+    responses(
+        (status = 200, description = "Revoked (or not the caller's: nothing happens)"),
+        (status = 400, description = "`invalid_request`", body = crate::openapi::oidc_schemas::OidcError),
+        (status = 401, description = "`invalid_client`", body = crate::openapi::oidc_schemas::OidcError)
+    )
+)]
 pub async fn revoke(
     state: web::Data<AppState>,
     req: HttpRequest,

@@ -155,6 +155,19 @@ struct TokenResponse<'a> {
     scope: &'a str,
 }
 
+#[utoipa::path(
+    post,
+    path = "/oidc/token",
+    tag = "OIDC",
+    operation_id = "CreateToken",
+    request_body(content_type = "application/x-www-form-urlencoded", content = Object, description = "`grant_type` (`client_credentials`, `authorization_code`, `refresh_token`), `client_id`/`client_secret` (or Basic), `code`, `redirect_uri`, `code_verifier`, `refresh_token`, `resource`, `scope`; a JSON object is accepted too"),
+    responses(
+        (status = 200, description = "Tokens (`Cache-Control: no-store`)", body = crate::openapi::oidc_schemas::TokenResponse),
+        (status = 400, description = "`invalid_request`, `invalid_grant`, `unsupported_grant_type`, `unauthorized_client`, `invalid_scope`, `invalid_target`", body = crate::openapi::oidc_schemas::OidcError),
+        (status = 401, description = "`invalid_client`", body = crate::openapi::oidc_schemas::OidcError),
+        (status = 500, description = "`server_error`", body = crate::openapi::oidc_schemas::OidcError)
+    )
+)]
 pub async fn token(
     state: web::Data<AppState>,
     req: HttpRequest,

@@ -31,6 +31,16 @@ fn bearer(req: &HttpRequest) -> Option<&str> {
     scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
 }
 
+#[utoipa::path(
+    method(get, post),
+    path = "/oidc/me",
+    tag = "OIDC",
+    operation_id = "Userinfo",
+    responses(
+        (status = 200, description = "Claims of the grant's scopes", body = Object),
+        (status = 401, description = "Missing or invalid opaque access token (`WWW-Authenticate: Bearer`, `invalid_token`)", body = crate::openapi::oidc_schemas::OidcError)
+    )
+)]
 pub async fn userinfo(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
     let Some(token) = bearer(&req) else {
         return HttpResponse::Unauthorized()

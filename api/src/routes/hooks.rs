@@ -117,6 +117,21 @@ fn include_stats(pairs: &[(String, String)]) -> bool {
         .is_some_and(|(_, v)| v == "true")
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/hooks",
+    tag = "Hooks",
+    operation_id = "ListHooks",
+    params(
+        ("page" = Option<u64>, Query, description = "1-based page; with `page_size`, the answer is paginated (`Total-Number`, `Link`)"),
+        ("page_size" = Option<u64>, Query, description = "Items per page, 1 to 100 (default 20)"),
+        ("includeExecutionStats" = Option<bool>, Query, description = "Add `executionStats` (last 24 h)")
+    ),
+    responses(
+        (status = 200, description = "Hooks (the whole list unless `page`/`page_size` is sent)", body = Vec<crate::openapi::schemas::Hook>),
+        (status = 400, description = "Invalid input or pagination (`guard.invalid_input`, `guard.invalid_pagination`)", body = crate::error::ErrorBody)
+    )
+)]
 async fn list(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
     let pairs = crate::pagination::query_pairs(req.query_string())?;
     let page = input::page(&pairs, false)?;
@@ -192,6 +207,17 @@ fn config(body: &mut Body, required: bool) -> (Option<String>, Option<Headers>) 
     (url, headers)
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/hooks",
+    tag = "Hooks",
+    operation_id = "CreateHook",
+    request_body = crate::openapi::schemas::CreateHook,
+    responses(
+        (status = 201, description = "The new hook", body = crate::openapi::schemas::Hook),
+        (status = 400, description = "Invalid body or query (`guard.invalid_input`, `details` names the field)", body = crate::error::ErrorBody)
+    )
+)]
 async fn create(
     state: web::Data<AppState>,
     request: RequestContext,
@@ -219,6 +245,20 @@ async fn create(
     Ok(HttpResponse::Created().json(read(&state, &id, at).await?))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/hooks/{id}",
+    tag = "Hooks",
+    operation_id = "GetHook",
+    params(
+        ("id" = String, Path, description = "Hook id"),
+        ("includeExecutionStats" = Option<bool>, Query, description = "Add `executionStats`")
+    ),
+    responses(
+        (status = 200, description = "The hook", body = crate::openapi::schemas::Hook),
+        (status = 404, description = "No hook with this id (`entity.not_exists_with_id`)", body = crate::error::ErrorBody)
+    )
+)]
 async fn get(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -235,6 +275,21 @@ async fn get(
     Ok(HttpResponse::Ok().json(hook))
 }
 
+#[utoipa::path(
+    patch,
+    path = "/api/hooks/{id}",
+    tag = "Hooks",
+    operation_id = "UpdateHook",
+    params(
+        ("id" = String, Path, description = "Hook id")
+    ),
+    request_body = crate::openapi::schemas::UpdateHook,
+    responses(
+        (status = 200, description = "The updated hook", body = crate::openapi::schemas::Hook),
+        (status = 400, description = "Invalid body or query (`guard.invalid_input`, `details` names the field)", body = crate::error::ErrorBody),
+        (status = 404, description = "No hook with this id (`entity.not_exists_with_id`)", body = crate::error::ErrorBody)
+    )
+)]
 async fn update(
     state: web::Data<AppState>,
     request: RequestContext,
@@ -259,6 +314,19 @@ async fn update(
     Ok(HttpResponse::Ok().json(read(&state, &id, at).await?))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/api/hooks/{id}",
+    tag = "Hooks",
+    operation_id = "DeleteHook",
+    params(
+        ("id" = String, Path, description = "Hook id")
+    ),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 404, description = "No hook with this id (`entity.not_exists_with_id`)", body = crate::error::ErrorBody)
+    )
+)]
 async fn delete(
     state: web::Data<AppState>,
     request: RequestContext,
@@ -271,6 +339,19 @@ async fn delete(
     Ok(HttpResponse::NoContent().finish())
 }
 
+#[utoipa::path(
+    patch,
+    path = "/api/hooks/{id}/signing-key",
+    tag = "Hooks",
+    operation_id = "UpdateHookSigningKey",
+    params(
+        ("id" = String, Path, description = "Hook id")
+    ),
+    responses(
+        (status = 200, description = "The hook with its new signing key", body = crate::openapi::schemas::Hook),
+        (status = 404, description = "No hook with this id (`entity.not_exists_with_id`)", body = crate::error::ErrorBody)
+    )
+)]
 async fn rotate_signing_key(
     state: web::Data<AppState>,
     request: RequestContext,
@@ -284,6 +365,22 @@ async fn rotate_signing_key(
 
 /// Sends a sample payload per event to the given config, synchronously, signed with the
 /// hook's key. Nothing is recorded (Logto logs no test deliveries either).
+#[utoipa::path(
+    post,
+    path = "/api/hooks/{id}/test",
+    tag = "Hooks",
+    operation_id = "CreateHookTest",
+    params(
+        ("id" = String, Path, description = "Hook id")
+    ),
+    request_body = crate::openapi::schemas::TestHook,
+    responses(
+        (status = 204, description = "The endpoint answered 2xx"),
+        (status = 400, description = "Invalid body or query (`guard.invalid_input`, `details` names the field)", body = crate::error::ErrorBody),
+        (status = 404, description = "No hook with this id (`entity.not_exists_with_id`)", body = crate::error::ErrorBody),
+        (status = 422, description = "The endpoint failed or answered an error (`hook.endpoint_responded_with_error`, `hook.send_test_payload_failed`)", body = crate::error::ErrorBody)
+    )
+)]
 async fn test(
     state: web::Data<AppState>,
     path: web::Path<String>,
@@ -363,6 +460,25 @@ async fn test(
 
 /// Delivery attempts of a hook, newest first, always paginated; default window: the
 /// last 24 hours (`start_time`/`end_time` in epoch ms override it).
+#[utoipa::path(
+    get,
+    path = "/api/hooks/{id}/recent-logs",
+    tag = "Hooks",
+    operation_id = "ListHookRecentLogs",
+    params(
+        ("id" = String, Path, description = "Hook id"),
+        ("page" = Option<u64>, Query, description = "1-based page; with `page_size`, the answer is paginated (`Total-Number`, `Link`)"),
+        ("page_size" = Option<u64>, Query, description = "Items per page, 1 to 100 (default 20)"),
+        ("logKey" = Option<String>, Query, description = "Only this key"),
+        ("start_time" = Option<i64>, Query, description = "Epoch ms (default: 24 h ago)"),
+        ("end_time" = Option<i64>, Query, description = "Epoch ms")
+    ),
+    responses(
+        (status = 200, description = "Deliveries, newest first (`Total-Number`, `Link`)", body = Vec<crate::openapi::schemas::Log>),
+        (status = 400, description = "Invalid input or pagination (`guard.invalid_input`, `guard.invalid_pagination`)", body = crate::error::ErrorBody),
+        (status = 404, description = "No hook with this id (`entity.not_exists_with_id`)", body = crate::error::ErrorBody)
+    )
+)]
 async fn recent_logs(
     state: web::Data<AppState>,
     req: HttpRequest,
