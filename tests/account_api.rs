@@ -87,6 +87,95 @@ async fn the_account_api_with_a_user_access_token(backend: Backend) {
         );
     }
 
+    // The Account API is off until an operator opens it (Logto's secure default).
+    let (status, body) = call(
+        &server,
+        Method::GET,
+        "/api/my-account",
+        Some(&full),
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (400, Some("account_center.not_enabled"))
+    );
+    let center = json(server.get("/api/account-center").await).await;
+    assert_eq!(
+        (
+            center["enabled"].as_bool(),
+            center["fields"]["password"].as_str()
+        ),
+        (Some(false), Some("Off")),
+        "{center}"
+    );
+    let open = |body: Value| {
+        let server = &server;
+        async move { server.patch_json("/api/account-center", &body).await }
+    };
+    let r = open(j!({"enabled": true, "fields": {"name": "ReadOnly"}})).await;
+    assert_eq!(r.status(), 200);
+    let (status, body) = call(
+        &server,
+        Method::PATCH,
+        "/api/my-account",
+        Some(&full),
+        None,
+        Some(j!({"name": "X"})),
+    )
+    .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (400, Some("account_center.field_not_editable"))
+    );
+    let (status, body) = call(
+        &server,
+        Method::GET,
+        "/api/my-account/sessions",
+        Some(&full),
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (400, Some("account_center.field_not_enabled"))
+    );
+    let (_, me) = call(
+        &server,
+        Method::GET,
+        "/api/my-account",
+        Some(&full),
+        None,
+        None,
+    )
+    .await;
+    assert!(
+        me.get("username").is_none() && me.get("name").is_some(),
+        "only readable fields are shown: {me}"
+    );
+    let r = open(j!({"fields": {"shoeSize": "Edit"}})).await;
+    assert_eq!(r.status(), 400);
+    let r = open(j!({"fields": {"name": "Sometimes"}})).await;
+    assert_eq!(r.status(), 400);
+    let fields = [
+        "name",
+        "avatar",
+        "username",
+        "customData",
+        "profile",
+        "password",
+        "session",
+    ];
+    let all_edit: serde_json::Map<String, Value> = fields
+        .iter()
+        .map(|f| ((*f).to_owned(), j!("Edit")))
+        .collect();
+    let r = open(j!({"fields": all_edit})).await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(json(r).await["fields"]["session"], "Edit");
+
     // Profile read: customData only with the custom_data scope.
     let (status, me) = call(
         &server,

@@ -3,6 +3,7 @@
 //! Pure by rule: no I/O, no SQL, no HTTP, no async runtime. Time and randomness come in
 //! as parameters ([`Timestamp`], [`Random`]) so every decision is deterministic under test.
 
+pub mod account_center;
 pub mod aggregate;
 pub mod application;
 pub mod client_credentials;

@@ -1,5 +1,6 @@
 //! HTTP routes. Each module registers its own resources; [`configure`] mounts them all.
 
+pub mod account_center;
 pub mod applications;
 pub mod fresh;
 pub mod grants;
@@ -33,6 +34,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     user_roles::configure(cfg);
     sessions::configure(cfg);
     grants::configure(cfg);
+    account_center::configure(cfg);
     my_account::configure(cfg);
     verifications::configure(cfg);
     logs::configure(cfg);

@@ -7,7 +7,10 @@
 //! `custom_data` to see and change custom data; `urn:logto:scope:sessions` for sessions
 //! and grants. Changing the username or password and revoking sessions or grants also
 //! needs a verification record (`logto-verification-id`, from `/api/verifications/password`).
+//! The account-center settings (`account_center.rs`) come first: nothing works while the
+//! Account API is disabled, a field must be readable to be shown and `Edit` to change.
 
+use super::account_center::{editable, enabled, readable};
 use super::my_account_auth::{authenticate, require_verification, AccountCaller};
 use super::users::input::{parse_password, parse_profile_patch, parse_user_patch};
 use crate::commands::exec::settle;
@@ -73,6 +76,7 @@ fn as_user(request: RequestContext, caller: &AccountCaller) -> RequestContext {
 
 /// The caller's user as Logto returns it (`customData` only with the `custom_data` scope).
 async fn profile_of(state: &AppState, caller: &AccountCaller) -> Result<Value, ApiError> {
+    let center = super::account_center::current(state).await?;
     let row = users::get(&state.store.read_pool, &caller.user_id)
         .await?
         .ok_or_else(|| ApiError::Unauthorized {
@@ -83,6 +87,21 @@ async fn profile_of(state: &AppState, caller: &AccountCaller) -> Result<Value, A
     if let Some(object) = view.as_object_mut() {
         if !caller.has_scope("custom_data") {
             object.remove("customData");
+        }
+        // Keys shown only when their account-center field is readable.
+        for (key, field) in [
+            ("name", "name"),
+            ("avatar", "avatar"),
+            ("username", "username"),
+            ("customData", "customData"),
+            ("profile", "profile"),
+            ("primaryEmail", "email"),
+            ("primaryPhone", "phone"),
+            ("identities", "social"),
+        ] {
+            if readable(&center, field).is_err() {
+                object.remove(key);
+            }
         }
     }
     Ok(view)
@@ -101,6 +120,7 @@ async fn profile_of(state: &AppState, caller: &AccountCaller) -> Result<Value, A
 )]
 async fn get(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
     let caller = authenticate(&state, &req).await?;
+    enabled(&state).await?;
     settle(&state, &[users::NAME], None).await?;
     Ok(HttpResponse::Ok().json(profile_of(&state, &caller).await?))
 }
@@ -131,8 +151,14 @@ async fn patch(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let caller = authenticate(&state, &req).await?;
+    let center = enabled(&state).await?;
     caller.require_scope("profile")?;
     let object: Map<String, Value> = serde_json::from_slice(&body).map_err(ApiError::json_body)?;
+    for field in ["name", "avatar", "username", "customData"] {
+        if object.contains_key(field) {
+            editable(&center, field)?;
+        }
+    }
     if let Some(key) = object
         .keys()
         .find(|k| !["name", "avatar", "username", "customData"].contains(&k.as_str()))
@@ -176,6 +202,7 @@ async fn patch_profile(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let caller = authenticate(&state, &req).await?;
+    editable(&enabled(&state).await?, "profile")?;
     caller.require_scope("profile")?;
     let object: Map<String, Value> = serde_json::from_slice(&body).map_err(ApiError::json_body)?;
     let wrapped = serde_json::to_vec(&json!({ "profile": object })).map_err(ApiError::internal)?;
@@ -210,6 +237,7 @@ async fn password(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let caller = authenticate(&state, &req).await?;
+    editable(&enabled(&state).await?, "password")?;
     require_verification(&state, &req, &caller)?;
     let password = parse_password(&body)?;
     let request = as_user(request, &caller);
@@ -231,6 +259,7 @@ async fn password(
 )]
 async fn sessions(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
     let caller = authenticate(&state, &req).await?;
+    readable(&enabled(&state).await?, "session")?;
     caller.require_scope(SESSIONS_SCOPE)?;
     settle(
         &state,
@@ -276,6 +305,7 @@ async fn revoke_session(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let caller = authenticate(&state, &req).await?;
+    editable(&enabled(&state).await?, "session")?;
     caller.require_scope(SESSIONS_SCOPE)?;
     require_verification(&state, &req, &caller)?;
     let target = super::sessions::grants_target(&req)?;
@@ -302,6 +332,7 @@ async fn revoke_session(
 )]
 async fn grants(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
     let caller = authenticate(&state, &req).await?;
+    readable(&enabled(&state).await?, "session")?;
     caller.require_scope(SESSIONS_SCOPE)?;
     let third_party = super::grants::third_party_filter(&req)?;
     settle(&state, &[projections::grants::NAME], None).await?;
@@ -333,6 +364,7 @@ async fn revoke_grant(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let caller = authenticate(&state, &req).await?;
+    editable(&enabled(&state).await?, "session")?;
     caller.require_scope(SESSIONS_SCOPE)?;
     require_verification(&state, &req, &caller)?;
     let request = as_user(request, &caller);

@@ -42,6 +42,7 @@ async fn password(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let caller = authenticate(&state, &req).await?;
+    super::account_center::enabled(&state).await?;
     let password = parse_password(&body)?;
     let request = RequestContext {
         actor: Actor::User(caller.user_id.clone()),
