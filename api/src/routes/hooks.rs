@@ -499,7 +499,7 @@ async fn recent_logs(
     };
     let now = state.clock.now().as_millis();
     let end_ms = millis("end_time")?.unwrap_or(now);
-    let start_ms = millis("start_time")?.unwrap_or(end_ms - DAY_MS);
+    let start_ms = millis("start_time")?.unwrap_or(end_ms.saturating_sub(DAY_MS));
     settle(&state, &[hooks::NAME, hooks_log::NAME], None).await?;
     if hooks::get(&state.store.read_pool, &id).await?.is_none() {
         return Err(ApiError::NotExistsWithId {
