@@ -85,6 +85,24 @@ async fn a_third_sign_in_revokes_the_oldest_grant(backend: Backend) {
     listed_sorted.sort();
     assert_eq!(listed_sorted, newest);
 
+    // The audit log shows why.
+    let logs = json(
+        server
+            .get(&format!("/api/logs?userId={uid}&eventType=GrantRevoked"))
+            .await,
+    )
+    .await;
+    let entries = logs.as_array().expect("log entries");
+    assert_eq!(entries.len(), 1, "{logs}");
+    let payload = &entries[0]["payload"];
+    assert_eq!(entries[0]["key"], "RevokeGrants");
+    assert_eq!(payload["reason"], "grantLimitExceeded", "{payload}");
+    assert_eq!(
+        payload["params"]["limit"]["maxAllowedGrants"], 2,
+        "{payload}"
+    );
+    assert_eq!(payload["applicationId"], spa.as_str());
+
     // The revocation is an event on the oldest grant's stream, naming the reason.
     let store = store::Store::connect(&store::StoreConfig {
         data_dir: deployment.data_dir(),
