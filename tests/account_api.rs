@@ -78,7 +78,17 @@ async fn the_account_api_with_a_user_access_token(backend: Backend) {
     let minimal_tokens = tokens_with(&server, &spa, "acct_hana", "openid").await;
     let minimal = access(&minimal_tokens);
 
-    // Authentication: no token, a garbage token, a Management API token.
+    let discovery = json(
+        server
+            .get_anonymous("/oidc/.well-known/openid-configuration")
+            .await,
+    )
+    .await;
+    assert!(discovery["scopes_supported"]
+        .as_array()
+        .is_some_and(|s| s.contains(&j!("urn:logto:scope:sessions"))));
+
+    // Authentication: no token, a malformed one, one naming no grant.
     for token in [None, Some("garbage"), Some("nosuchgrant.secret")] {
         let (status, body) = call(&server, Method::GET, "/api/my-account", token, None, None).await;
         assert_eq!(
