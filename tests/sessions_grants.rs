@@ -357,6 +357,31 @@ async fn session_ttl_changes_apply_to_new_sessions_without_restart(backend: Back
         (3_600_000..3_600_000 + 600_000).contains(&lifetime),
         "session lifetime {lifetime} ms: {s}"
     );
+
+    // Another node (Postgres: several servers share one database) applies a change made
+    // on this one to its next sign-in, without a restart.
+    if backend == Backend::Postgres {
+        let other = deployment.start().await;
+        // The other node has read (and cached) the current value before the change.
+        assert_eq!(
+            json(other.get("/api/configs/oidc/session").await).await,
+            j!({"ttl": 3600})
+        );
+        let r = server
+            .patch_json("/api/configs/oidc/session", &j!({"ttl": 7200}))
+            .await;
+        assert_eq!(r.status(), 200);
+        let uid = user(&other, "ttl_hugo").await;
+        web.sign_in(&other, &mut Jar::default(), "ttl_hugo").await;
+        let body = json(other.get(&format!("/api/users/{uid}/sessions")).await).await;
+        let s = &body["sessions"][0];
+        let login_ms = s["payload"]["loginTs"].as_i64().expect("loginTs") * 1000;
+        let lifetime = s["expiresAt"].as_i64().expect("expiresAt") - login_ms;
+        assert!(
+            (7_200_000..7_200_000 + 600_000).contains(&lifetime),
+            "session lifetime on the other node {lifetime} ms: {s}"
+        );
+    }
 }
 
 async fn signing_keys_are_listed_rotated_and_deleted_but_never_the_current_one(backend: Backend) {
