@@ -8,7 +8,8 @@
 # Needs: python3 with venv, curl, psql for Postgres (127.0.0.1:5432, user postgres).
 # Installs schemathesis (pinned) into $TESSERA_CACHE/schemathesis-<version> (default
 # ~/.cache/tessera) on first use. Bounded: --max-examples per operation and a timeout per
-# run; the whole step takes about two minutes on the 2-core machine.
+# run (SCHEMATHESIS_TIMEOUT seconds, default 150: raise it with the examples); the whole
+# step takes about two minutes on the 2-core machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -101,7 +102,7 @@ ROTATE='^/api/configs/oidc/private-keys/rotate$'
 EXCLUDE='^/api/((experience|my-account|verifications|docs|status)(/|$)|swagger\.json$|configs/oidc/private-keys/rotate$)'
 
 run_st() {
-  timeout 150 "$VENV/bin/st" run "$url/api/swagger.json" \
+  timeout "${SCHEMATHESIS_TIMEOUT:-150}" "$VENV/bin/st" run "$url/api/swagger.json" \
     --checks not_a_server_error,response_schema_conformance \
     --header "Authorization: Bearer $token" \
     --max-examples "$EXAMPLES" --seed "$SEED" --workers 2 \

@@ -108,6 +108,8 @@ const ACCOUNT: &str = "accountApi";
         crate::routes::my_account::grants,
         crate::routes::my_account::revoke_grant,
         crate::routes::verifications::password,
+        crate::routes::account_center::get,
+        crate::routes::account_center::patch,
         crate::routes::oidc_config::get,
         crate::routes::oidc_config::patch,
         crate::oidc::discovery::discovery,

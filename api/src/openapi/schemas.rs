@@ -655,3 +655,31 @@ pub struct OidcSessionConfig {
     /// Session lifetime in seconds (1 to 31,536,000; default 14 days).
     pub ttl: u64,
 }
+
+/// Logto's account-center settings.
+#[allow(dead_code)]
+#[derive(ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AccountCenter {
+    pub tenant_id: String,
+    pub id: String,
+    pub enabled: bool,
+    /// Field name → `Off`, `ReadOnly` or `Edit`.
+    #[schema(value_type = Object)]
+    pub fields: Value,
+    pub webauthn_related_origins: Vec<String>,
+    pub delete_account_url: Option<String>,
+    pub custom_css: Option<String>,
+    #[schema(value_type = Vec<Object>)]
+    pub profile_fields: Vec<Value>,
+}
+
+/// `PATCH /api/account-center` body.
+#[allow(dead_code)]
+#[derive(ToSchema)]
+pub struct UpdateAccountCenter {
+    pub enabled: Option<bool>,
+    /// Field name → `Off`, `ReadOnly` or `Edit`.
+    #[schema(value_type = Option<Object>)]
+    pub fields: Option<Value>,
+}

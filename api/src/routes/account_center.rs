@@ -79,13 +79,21 @@ fn render(center: &AccountCenter) -> Value {
     })
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/account-center",
+    tag = "Account",
+    operation_id = "GetAccountCenterSettings",
+    responses(
+        (status = 200, description = "The settings", body = crate::openapi::schemas::AccountCenter)
+    )
+)]
 async fn get(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok().json(render(&current(&state).await?)))
 }
 
 fn parse(body: &[u8]) -> Result<UpdateAccountCenter, ApiError> {
-    let object: Map<String, Value> =
-        serde_json::from_slice(body).map_err(|e| ApiError::invalid_body(e.to_string()))?;
+    let object: Map<String, Value> = serde_json::from_slice(body).map_err(ApiError::json_body)?;
     let mut update = UpdateAccountCenter {
         enabled: None,
         fields: BTreeMap::new(),
@@ -125,6 +133,17 @@ fn parse(body: &[u8]) -> Result<UpdateAccountCenter, ApiError> {
     Ok(update)
 }
 
+#[utoipa::path(
+    patch,
+    path = "/api/account-center",
+    tag = "Account",
+    operation_id = "UpdateAccountCenterSettings",
+    request_body = crate::openapi::schemas::UpdateAccountCenter,
+    responses(
+        (status = 200, description = "The settings", body = crate::openapi::schemas::AccountCenter),
+        (status = 400, description = "Invalid body (`guard.invalid_input`, `details` names the field)", body = crate::error::ErrorBody)
+    )
+)]
 async fn patch(
     state: web::Data<AppState>,
     request: RequestContext,
