@@ -223,9 +223,7 @@ impl ResponseError for ApiError {
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::IdentifierInUse(_)
             | Self::Unprocessable { .. }
-            | Self::UnprocessableWith { .. } => {
-                StatusCode::UNPROCESSABLE_ENTITY
-            }
+            | Self::UnprocessableWith { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Conflict => StatusCode::CONFLICT,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,

@@ -38,8 +38,7 @@ pub async fn json_object(mut payload: actix_web::web::Payload) -> Result<Body, A
     let value: Value = if bytes.iter().all(u8::is_ascii_whitespace) {
         Value::Object(Map::new())
     } else {
-        serde_json::from_slice(&bytes)
-            .map_err(|e| ApiError::MalformedJson(e.to_string()))?
+        serde_json::from_slice(&bytes).map_err(|e| ApiError::MalformedJson(e.to_string()))?
     };
     match value {
         Value::Object(map) => Ok(Body {

@@ -17,8 +17,8 @@ pub mod sessions;
 pub mod status;
 pub mod user_input;
 pub mod user_roles;
-pub mod verifications;
 pub mod users;
+pub mod verifications;
 
 use crate::error::ApiError;
 use actix_web::{web, HttpRequest, HttpResponse, ResponseError};

@@ -73,8 +73,7 @@ async fn patch(
     request: RequestContext,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let body: SessionBody =
-        serde_json::from_slice(&body).map_err(ApiError::json_body)?;
+    let body: SessionBody = serde_json::from_slice(&body).map_err(ApiError::json_body)?;
     let ttl = match &body.ttl {
         None => None,
         Some(v) => Some(
