@@ -1,0 +1,263 @@
+//! Users, their role assignments, sessions and grants, and the Account API.
+
+use serde_json::Value;
+use utoipa::ToSchema;
+
+/// Logto's User object.
+#[allow(dead_code)]
+#[derive(ToSchema)]
+#[schema(as = User)]
+#[serde(rename_all = "camelCase")]
+pub struct User {
+    /// 21-character id.
+    pub id: String,
+    pub username: Option<String>,
+    pub primary_email: Option<String>,
+    pub primary_phone: Option<String>,
+    pub name: Option<String>,
+    pub avatar: Option<String>,
+    #[schema(value_type = Object)]
+    pub custom_data: Value,
+    #[schema(value_type = Object)]
+    pub identities: Value,
+    /// Epoch milliseconds.
+    pub last_sign_in_at: Option<i64>,
+    pub created_at: i64,
+    pub updated_at: i64,
+    #[schema(value_type = Object)]
+    pub profile: Value,
+    pub application_id: Option<String>,
+    pub is_suspended: bool,
+    pub has_password: bool,
+}
+
+/// `POST /api/users` body. At least one field may be sent; every one is optional.
+#[allow(dead_code)]
+#[derive(ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CreateUser {
+    #[schema(nullable = false)]
+    pub primary_phone: Option<String>,
+    #[schema(nullable = false)]
+    pub primary_email: Option<String>,
+    #[schema(nullable = false)]
+    pub username: Option<String>,
+    #[schema(nullable = false)]
+    pub password: Option<String>,
+    /// A digest imported from another system (with `passwordAlgorithm`).
+    #[schema(nullable = false)]
+    pub password_digest: Option<String>,
+    /// `Argon2i`, `Argon2id`, `Bcrypt`, `MD5`, `SHA1`, `SHA256` or `Legacy`.
+    #[schema(nullable = false)]
+    pub password_algorithm: Option<String>,
+    #[schema(nullable = false)]
+    pub name: Option<String>,
+    #[schema(nullable = false)]
+    pub avatar: Option<String>,
+    #[schema(value_type = Option<Object>, nullable = false)]
+    pub custom_data: Option<Value>,
+    #[schema(value_type = Option<Object>, nullable = false)]
+    pub profile: Option<Value>,
+}
+
+/// `{roleIds}` body.
+#[allow(dead_code)]
+#[derive(ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RoleIds {
+    pub role_ids: Vec<String>,
+}
+
+/// `{userIds}` body.
+#[allow(dead_code)]
+#[derive(ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct UserIds {
+    pub user_ids: Vec<String>,
+}
+
+/// `POST …/roles` answer: the requested ids and those newly assigned.
+#[allow(dead_code)]
+#[derive(ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RoleAssignment {
+    pub role_ids: Vec<String>,
+    pub added_role_ids: Vec<String>,
+}
+
+/// `PATCH /api/users/{userId}` body: the fields to change (`null` clears).
+#[allow(dead_code)]
+#[derive(ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct UpdateUser {
+    pub username: Option<String>,
+    pub primary_email: Option<String>,
+    pub primary_phone: Option<String>,
+    pub name: Option<String>,
+    pub avatar: Option<String>,
+    #[schema(value_type = Option<Object>, nullable = false)]
+    pub custom_data: Option<Value>,
+    #[schema(value_type = Option<Object>, nullable = false)]
+    pub profile: Option<Value>,
+}
+
+/// `{password}`: set (`PATCH …/password`) or verify (`POST …/password/verify`).
+#[allow(dead_code)]
+#[derive(ToSchema)]
+pub struct UserPassword {
+    /// 1 to 256 characters.
+    pub password: String,
+}
+
+/// `GET /api/users/{userId}/has-password` answer.
+#[allow(dead_code)]
+#[derive(ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct HasPassword {
+    pub has_password: bool,
+}
+
+/// `PATCH /api/users/{userId}/custom-data` body: merged into the custom data.
+#[allow(dead_code)]
+#[derive(ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CustomDataPatch {
+    #[schema(value_type = Object)]
+    pub custom_data: Value,
+}
+
+/// `PATCH /api/users/{userId}/profile` body: Logto's profile keys (`null` removes one).
+#[allow(dead_code)]
+#[derive(ToSchema)]
+pub struct ProfilePatch {
+    #[schema(value_type = Object)]
+    pub profile: Value,
+}
+
+/// `PATCH /api/users/{userId}/is-suspended` body.
+#[allow(dead_code)]
+#[derive(ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct IsSuspended {
+    pub is_suspended: bool,
+}
+
+/// A user's session (Logto 1.38, an oidc-provider session): `payload` holds `exp`, `iat`,
+/// `jti`, `uid`, `kind`, `loginTs`, `accountId` and `authorizations` keyed by client id.
+#[allow(dead_code)]
+#[derive(ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct UserSession {
+    #[schema(value_type = Object)]
+    pub payload: Value,
+    #[schema(value_type = Option<Object>)]
+    pub last_submission: Option<Value>,
+    pub client_id: String,
+    pub account_id: String,
+    pub expires_at: i64,
+}
+
+/// `GET /api/users/{userId}/sessions` answer.
+#[allow(dead_code)]
+#[derive(ToSchema)]
+pub struct UserSessions {
+    pub sessions: Vec<UserSession>,
+}
+
+/// A user's grant with its application (`payload`: `exp`, `iat`, `jti`, `kind`,
+/// `clientId`, `accountId`, `openid.scope`).
+#[allow(dead_code)]
+#[derive(ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct UserGrant {
+    pub id: String,
+    #[schema(value_type = Object)]
+    pub payload: Value,
+    pub expires_at: i64,
+    /// `{id, name}`.
+    #[schema(value_type = Object)]
+    pub application: Value,
+}
+
+/// `GET /api/users/{userId}/grants` answer.
+#[allow(dead_code)]
+#[derive(ToSchema)]
+pub struct UserGrants {
+    pub grants: Vec<UserGrant>,
+}
+
+/// `GET /api/my-account`: the caller's user object; `customData` only with the
+/// `custom_data` scope.
+#[allow(dead_code)]
+#[derive(ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AccountProfile {
+    pub id: String,
+    pub username: Option<String>,
+    pub primary_email: Option<String>,
+    pub primary_phone: Option<String>,
+    pub name: Option<String>,
+    pub avatar: Option<String>,
+    #[schema(value_type = Option<Object>, nullable = false)]
+    pub custom_data: Option<Value>,
+    #[schema(value_type = Object)]
+    pub identities: Value,
+    pub last_sign_in_at: Option<i64>,
+    pub created_at: i64,
+    pub updated_at: i64,
+    #[schema(value_type = Object)]
+    pub profile: Value,
+    pub application_id: Option<String>,
+    pub is_suspended: bool,
+    pub has_password: bool,
+}
+
+/// `PATCH /api/my-account` body (`username` needs a verification record).
+#[allow(dead_code)]
+#[derive(ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AccountPatch {
+    pub name: Option<String>,
+    pub avatar: Option<String>,
+    pub username: Option<String>,
+    #[schema(value_type = Option<Object>)]
+    pub custom_data: Option<Value>,
+}
+
+/// `POST /api/verifications/password` answer: send the id as `logto-verification-id`.
+#[allow(dead_code)]
+#[derive(ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct VerificationRecord {
+    pub verification_record_id: String,
+    /// ISO 8601 (UTC).
+    pub expires_at: String,
+}
+
+/// Logto's account-center settings.
+#[allow(dead_code)]
+#[derive(ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AccountCenter {
+    pub tenant_id: String,
+    pub id: String,
+    pub enabled: bool,
+    /// Field name → `Off`, `ReadOnly` or `Edit`.
+    #[schema(value_type = Object)]
+    pub fields: Value,
+    pub webauthn_related_origins: Vec<String>,
+    pub delete_account_url: Option<String>,
+    pub custom_css: Option<String>,
+    #[schema(value_type = Vec<Object>)]
+    pub profile_fields: Vec<Value>,
+}
+
+/// `PATCH /api/account-center` body.
+#[allow(dead_code)]
+#[derive(ToSchema)]
+pub struct UpdateAccountCenter {
+    pub enabled: Option<bool>,
+    /// Field name → `Off`, `ReadOnly` or `Edit`.
+    #[schema(value_type = Option<Object>)]
+    pub fields: Option<Value>,
+}
