@@ -807,6 +807,8 @@ async fn registration_consent_and_resource_tokens(backend: Backend) {
     assert_eq!(location(&r), "/consent");
     let users = json(server.get("/api/users?search=frank").await).await;
     assert_eq!(users[0]["username"], "frank", "{users}");
+    // The app the user signed up through is recorded (Logto's applicationId; PostRegister).
+    assert_eq!(users[0]["applicationId"], third.as_str(), "{users}");
     let (status, csrf) = page_csrf(&server, &jar, "/consent").await;
     assert_eq!(status, 200);
     let r = post_page(

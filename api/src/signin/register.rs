@@ -107,6 +107,7 @@ pub async fn register(
         details,
         custom_data: Default::default(),
         password: Some(PasswordInput::Plain(form.password.clone())),
+        application_id: Some(i.client_id.clone()),
     };
     let user = match create_user(&state, input, &request).await {
         Ok(user) => user,

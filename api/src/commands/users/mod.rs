@@ -28,6 +28,9 @@ pub struct CreateUser {
     pub details: UserDetails,
     pub custom_data: Map<String, Value>,
     pub password: Option<PasswordInput>,
+    /// The application a user registered through (sign-up pages, Experience API); `None`
+    /// for users an operator creates. Logto's `applicationId`, and what makes `PostRegister` fire.
+    pub application_id: Option<String>,
 }
 
 pub enum PasswordInput {
@@ -104,7 +107,7 @@ pub async fn create_user(
                     details: input.details.clone(),
                     custom_data: input.custom_data.clone(),
                     password: password.clone(),
-                    application_id: None,
+                    application_id: input.application_id.clone(),
                 },
                 &ctx,
             )

@@ -247,6 +247,7 @@ pub(super) async fn identification(
         Some(parse(&raw)?)
     };
     let mut i = interaction(&state, &req)?;
+    let client_id = i.client_id.clone();
     let e = experience(&mut i)?;
     let wanted = body.and_then(|b| b.verification_id);
     let record = e
@@ -287,6 +288,7 @@ pub(super) async fn identification(
                 details,
                 custom_data: Default::default(),
                 password: Some(PasswordInput::Digest(digest)),
+                application_id: Some(client_id.clone()),
             };
             let user = match create_user(&state, input, &request).await {
                 Ok(user) => user,
