@@ -681,6 +681,60 @@ async fn retries_wait_in_the_broker_then_exhaust_to_the_dead_letter_queue(backen
     cleanup(&prefix, &[1_000, 2_000]).await;
 }
 
+/// Two nodes on one Postgres database: one relays, the other stands by (advisory lock);
+/// when the relaying node dies, the standby takes over and nothing is lost.
+async fn one_relay_per_deployment_and_the_standby_takes_over(backend: Backend) {
+    let _shared = BROKER.read().await;
+    let Some(deployment) = Deployment::new(backend).await else {
+        return;
+    };
+    let receiver = Receiver::start().await;
+    let prefix = prefix();
+    // The second node: same database, its own directory (and so its own log file).
+    let other = Deployment {
+        backend,
+        dir: tempfile::Builder::new()
+            .prefix("tessera-test-")
+            .tempdir()
+            .expect("a second data directory"),
+        database_url: deployment.database_url.clone(),
+    };
+    let first = start(&deployment, &prefix, &[]).await;
+    let second = start(&other, &prefix, &[]).await;
+    create_hook(&first, &receiver.endpoint("/nodes"), &["User.Created"]).await;
+    let mut users = vec![create_user(&first, "node_one").await];
+    receiver
+        .wait_for("/nodes", WAIT, "the first user", |r| !r.is_empty())
+        .await;
+    let relaying = |s: &Server| s.log().contains("webhook relay publishing");
+    assert!(
+        relaying(&first),
+        "the first node relays; log:\n{}",
+        first.log()
+    );
+    assert!(
+        !relaying(&second) && second.log().contains("standing by"),
+        "the second node stands by; log:\n{}",
+        second.log()
+    );
+
+    drop(first); // SIGKILL: its session ends, and with it the advisory lock
+    users.push(create_user(&second, "node_two").await);
+    let requests = receiver
+        .wait_for("/nodes", WAIT, "both users", |r| {
+            created_users(r).len() >= 2
+        })
+        .await;
+    assert_all_delivered_once_by_id(&requests, &users);
+    assert!(
+        relaying(&second),
+        "the standby took over; log:\n{}",
+        second.log()
+    );
+    drop(second);
+    cleanup(&prefix, DEFAULT_DELAYS_MS).await;
+}
+
 both_backends!(
     every_subscribed_event_is_delivered_and_signed,
     a_relay_stopped_before_its_checkpoint_loses_nothing,
@@ -703,6 +757,11 @@ mod sqlite_only {
 
 mod postgres_only {
     use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn one_relay_per_deployment_and_the_standby_takes_over() {
+        super::one_relay_per_deployment_and_the_standby_takes_over(Backend::Postgres).await
+    }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn broker_connections_closed_midstream_lose_nothing() {

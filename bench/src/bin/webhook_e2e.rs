@@ -234,7 +234,7 @@ async fn main() -> Result<(), String> {
         }
         let (http, url, bearer) = (http.clone(), args.url.clone(), bearer.clone());
         let (created, failures) = (created.clone(), failures.clone());
-        let username = format!("bench-{run}-{i}");
+        let username = format!("bench_{run}_{i}");
         tasks.spawn(async move {
             let response = http
                 .post(format!("{url}/api/users"))
@@ -291,7 +291,8 @@ async fn main() -> Result<(), String> {
         let mut ids = HashSet::new();
         for (id, ms) in &seen.deliveries {
             if created.contains(id) && ids.insert(id.clone()) {
-                latencies.push((*ms).max(0) as u64);
+                // percentile() takes microseconds.
+                latencies.push((*ms).max(0) as u64 * 1000);
             }
         }
         (latencies, ids)
@@ -320,10 +321,10 @@ async fn main() -> Result<(), String> {
     if !latencies.is_empty() {
         println!(
             "latency append -> receiver (ms): p50 {:.0}  p90 {:.0}  p99 {:.0}  max {}",
-            percentile(&latencies, 50.0),
-            percentile(&latencies, 90.0),
-            percentile(&latencies, 99.0),
-            latencies.last().copied().unwrap_or(0)
+            percentile(&latencies, 0.50),
+            percentile(&latencies, 0.90),
+            percentile(&latencies, 0.99),
+            latencies.last().copied().unwrap_or(0) / 1000
         );
     }
     Ok(())

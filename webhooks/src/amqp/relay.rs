@@ -93,7 +93,7 @@ impl Relay {
                 break lease;
             }
             if !standing_by {
-                tracing::info!(%exchange, "another Tessera process relays webhooks events; standing by");
+                tracing::info!(%exchange, "another Tessera process relays the events; standing by");
                 standing_by = true;
             }
             tokio::select! {
