@@ -128,7 +128,15 @@ async fn serve(mut stream: TcpStream, seen: Arc<Mutex<Seen>>) {
     }
 }
 
+/// Queue depths, or a note when the broker does not answer within 5 s (a hung sample
+/// must not stop the driver: a stalled sampler once froze user creation mid-run).
 async fn queue_depths(amqp: &str, prefix: &str) -> String {
+    tokio::time::timeout(Duration::from_secs(5), sample_depths(amqp, prefix))
+        .await
+        .unwrap_or_else(|_| "broker did not answer within 5 s".into())
+}
+
+async fn sample_depths(amqp: &str, prefix: &str) -> String {
     let Ok(connection) = lapin::Connection::connect(amqp, Default::default()).await else {
         return "broker unreachable".into();
     };
@@ -225,11 +233,12 @@ async fn main() -> Result<(), String> {
     for i in 0..total {
         ticker.tick().await;
         if start.elapsed() >= next_sample {
-            println!(
-                "  t={:>3}s backlog: {}",
-                next_sample.as_secs(),
-                queue_depths(&args.amqp, &args.prefix).await
-            );
+            // Sampled on the side: the creation loop keeps its rate while the broker answers.
+            let (amqp, prefix, at) = (args.amqp.clone(), args.prefix.clone(), next_sample);
+            tokio::spawn(async move {
+                let depths = queue_depths(&amqp, &prefix).await;
+                println!("  t={:>3}s backlog: {depths}", at.as_secs());
+            });
             next_sample += Duration::from_secs(10);
         }
         let (http, url, bearer) = (http.clone(), args.url.clone(), bearer.clone());

@@ -5,14 +5,16 @@
 //! it parks in a TTL queue, or its copy in the dead-letter queue have been confirmed by the
 //! broker (and the exhaustion recorded in the log). A worker that dies before the ack
 //! leaves the message unacked and RabbitMQ redelivers it; the receiver then sees the same
-//! `webhook-id`. At most `prefetch` messages are in flight per worker (the broker does not
-//! send more unacked ones), each handled on its own task.
+//! `webhook-id`. At most `prefetch` job messages are in flight per job worker (the broker
+//! does not send more unacked ones), each handled on its own task; event messages are
+//! handled in batches of whatever has arrived (up to `EVENT_BATCH`, two batches in flight),
+//! each message still acked only after its own jobs are confirmed.
 
 use super::message::EventNotice;
 use super::topology::{self, Names, JOB_ROUTING_KEY};
 use crate::delivery::{AttemptOutcome, Deliverer, DeliveryError, DeliveryJob};
 use crate::schedule::RetrySchedule;
-use futures::StreamExt;
+use futures::{FutureExt, StreamExt};
 use lapin::message::Delivery;
 use lapin::options::{
     BasicAckOptions, BasicConsumeOptions, BasicNackOptions, BasicPublishOptions, BasicQosOptions,
@@ -74,6 +76,9 @@ pub struct Worker {
 /// model behind) waits before it is handed back to the broker.
 const TRANSIENT_BACKOFF: Duration = Duration::from_secs(1);
 
+/// Event messages handled together at most.
+const EVENT_BATCH: usize = 100;
+
 impl Worker {
     /// Consumes until `stop` is cancelled, reconnecting with backoff after any failure.
     pub async fn run(self, stop: CancellationToken) {
@@ -111,8 +116,14 @@ impl Worker {
         channel
             .confirm_select(ConfirmSelectOptions::default())
             .await?;
+        // Event messages are handled in batches (see `handle_events`): room for two
+        // batches in flight, so the next one is received while one is handled.
+        let prefetch = match self.role {
+            Role::Events => u16::try_from(2 * EVENT_BATCH).unwrap_or(u16::MAX),
+            Role::Jobs => s.prefetch,
+        };
         channel
-            .basic_qos(s.prefetch, BasicQosOptions::default())
+            .basic_qos(prefetch, BasicQosOptions::default())
             .await?;
         let queue = match self.role {
             Role::Events => s.names.delivery_queue(),
@@ -132,6 +143,33 @@ impl Worker {
             tokio::select! {
                 _ = stop.cancelled() => break Ok(()),
                 next = consumer.next() => match next {
+                    Some(Ok(delivery)) if self.role == Role::Events => {
+                        // Every event message already received goes into one batch: one
+                        // read of the log, one wait for the hooks read model and one
+                        // hooks query per batch instead of per event.
+                        let mut batch = vec![delivery];
+                        let mut broken = None;
+                        while batch.len() < EVENT_BATCH {
+                            match consumer.next().now_or_never() {
+                                Some(Some(Ok(more))) => batch.push(more),
+                                Some(Some(Err(e))) => {
+                                    broken = Some(WorkerError::Broker(e));
+                                    break;
+                                }
+                                Some(None) => {
+                                    broken = Some(WorkerError::ConsumerClosed);
+                                    break;
+                                }
+                                None => break,
+                            }
+                        }
+                        let this = self.clone();
+                        let channel = channel.clone();
+                        in_flight.spawn(async move { this.handle_events(&channel, batch).await });
+                        if let Some(e) = broken {
+                            break Err(e);
+                        }
+                    }
                     Some(Ok(delivery)) => {
                         let this = self.clone();
                         let channel = channel.clone();
@@ -162,10 +200,8 @@ impl Worker {
     }
 
     async fn handle(&self, channel: &Channel, delivery: Delivery) -> Result<(), WorkerError> {
-        let handled = match self.role {
-            Role::Events => self.fan_out(channel, &delivery).await,
-            Role::Jobs => self.deliver(channel, &delivery).await,
-        };
+        // Event messages go through `handle_events`.
+        let handled = self.deliver(channel, &delivery).await;
         match handled {
             Ok(()) => {
                 delivery.ack(BasicAckOptions::default()).await?;
@@ -191,14 +227,100 @@ impl Worker {
         }
     }
 
-    /// An event message: publish one job per subscribed hook, confirmed.
-    async fn fan_out(&self, channel: &Channel, delivery: &Delivery) -> Result<(), Handling> {
-        let notice: EventNotice = serde_json::from_slice(&delivery.data)
-            .map_err(|e| Handling::Poison(format!("event message is not an event notice: {e}")))?;
-        let event = self.load(&notice).await?;
+    /// Handles a batch of event messages: each is acked once the jobs of its event are
+    /// confirmed by the broker; a malformed one or one not in this log is rejected; after
+    /// a passing failure the whole batch is handed back to the broker.
+    async fn handle_events(
+        &self,
+        channel: &Channel,
+        deliveries: Vec<Delivery>,
+    ) -> Result<(), WorkerError> {
+        let mut parsed = Vec::with_capacity(deliveries.len());
+        for delivery in deliveries {
+            match serde_json::from_slice::<EventNotice>(&delivery.data) {
+                Ok(notice) => parsed.push((delivery, notice)),
+                Err(e) => {
+                    tracing::error!(reason = %e, "dropping an event message that is not an event notice");
+                    delivery
+                        .reject(BasicRejectOptions { requeue: false })
+                        .await?;
+                }
+            }
+        }
+        if parsed.is_empty() {
+            return Ok(());
+        }
+        let notices: Vec<&EventNotice> = parsed.iter().map(|(_, n)| n).collect();
+        let result = match self.load_many(&notices).await {
+            Ok(found) => {
+                let mut events = Vec::with_capacity(found.len());
+                let mut handled = Vec::with_capacity(found.len());
+                for ((delivery, notice), event) in parsed.into_iter().zip(found) {
+                    match event {
+                        Some(event) => {
+                            events.push(event);
+                            handled.push(delivery);
+                        }
+                        None => {
+                            tracing::error!(event = %notice.event_id, position = notice.position.0, "dropping an event message that names no event of this log");
+                            delivery
+                                .reject(BasicRejectOptions { requeue: false })
+                                .await?;
+                        }
+                    }
+                }
+                parsed = Vec::new();
+                let published = self.publish_jobs_of(channel, events).await;
+                (handled, published)
+            }
+            Err(e) => (Vec::new(), Err(Handling::Transient(e))),
+        };
+        let (handled, published) = result;
+        let deliveries: Vec<Delivery> = handled
+            .into_iter()
+            .chain(parsed.into_iter().map(|(d, _)| d))
+            .collect();
+        match published {
+            Ok(()) => {
+                for delivery in deliveries {
+                    delivery.ack(BasicAckOptions::default()).await?;
+                }
+                Ok(())
+            }
+            Err(Handling::Poison(reason)) => {
+                // Only encoding a job can fail this way; keep the events for an operator.
+                tracing::error!(%reason, "event messages cannot be turned into jobs; handed back");
+                Err(self.nack_all(deliveries, WorkerError::Nacked).await)
+            }
+            Err(Handling::Transient(e)) => Err(self.nack_all(deliveries, e).await),
+        }
+    }
+
+    async fn nack_all(&self, deliveries: Vec<Delivery>, cause: WorkerError) -> WorkerError {
+        tokio::time::sleep(TRANSIENT_BACKOFF).await;
+        for delivery in deliveries {
+            let requeue = BasicNackOptions {
+                requeue: true,
+                ..BasicNackOptions::default()
+            };
+            if let Err(e) = delivery.nack(requeue).await {
+                return e.into();
+            }
+        }
+        cause
+    }
+
+    /// Publishes the jobs of `events` and waits for every confirm.
+    async fn publish_jobs_of(
+        &self,
+        channel: &Channel,
+        mut events: Vec<RecordedEvent>,
+    ) -> Result<(), Handling> {
+        events.sort_by_key(|e| e.position);
+        events.dedup_by_key(|e| e.position);
         let jobs = self
             .deliverer
-            .jobs_for(&event)
+            .jobs_for_batch(&events)
             .await
             .map_err(Handling::from)?;
         let mut confirms = Vec::with_capacity(jobs.len());
@@ -219,6 +341,53 @@ impl Worker {
             confirmed(confirm, &self.settings.names.jobs()).await?;
         }
         Ok(())
+    }
+
+    /// The events the notices name, in the notices' order (`None`: not in this log). One
+    /// read of the log's range when the positions are close together (notices are sparse
+    /// when most of the log is not webhook-relevant), else one read per event.
+    async fn load_many(
+        &self,
+        notices: &[&EventNotice],
+    ) -> Result<Vec<Option<RecordedEvent>>, WorkerError> {
+        let first = notices.iter().map(|n| n.position.0).min().unwrap_or(1);
+        let last = notices.iter().map(|n| n.position.0).max().unwrap_or(1);
+        let span = last.saturating_sub(first) + 1;
+        let mut by_position = std::collections::HashMap::new();
+        if span <= 4 * notices.len() as u64 + 16 {
+            let after = Position(first.saturating_sub(1));
+            let events = self
+                .store
+                .log
+                .read_all(after, span as usize)
+                .await
+                .map_err(|e| WorkerError::Delivery(e.into()))?;
+            for event in events {
+                by_position.insert(event.position.0, event);
+            }
+        } else {
+            for notice in notices {
+                let after = Position(notice.position.0.saturating_sub(1));
+                let events = self
+                    .store
+                    .log
+                    .read_all(after, 1)
+                    .await
+                    .map_err(|e| WorkerError::Delivery(e.into()))?;
+                for event in events {
+                    by_position.insert(event.position.0, event);
+                }
+            }
+        }
+        Ok(notices
+            .iter()
+            .map(|n| {
+                by_position
+                    .get(&n.position.0)
+                    .filter(|e| e.event_id == n.event_id)
+                    .cloned()
+            })
+            .collect())
     }
 
     /// A job message: one attempt, then retry, give up, or done.
@@ -255,24 +424,6 @@ impl Worker {
                     self.deliverer.exhausted(&job).await.map_err(Handling::from)
                 }
             },
-        }
-    }
-
-    /// The whole event (with its payload, through the vault) that a notice names.
-    async fn load(&self, notice: &EventNotice) -> Result<RecordedEvent, Handling> {
-        let after = Position(notice.position.0.saturating_sub(1));
-        let events = self
-            .store
-            .log
-            .read_all(after, 1)
-            .await
-            .map_err(|e| Handling::Transient(WorkerError::Delivery(e.into())))?;
-        match events.into_iter().next() {
-            Some(event) if event.event_id == notice.event_id => Ok(event),
-            _ => Err(Handling::Poison(format!(
-                "event {} is not at position {} of this log",
-                notice.event_id, notice.position.0
-            ))),
         }
     }
 }
