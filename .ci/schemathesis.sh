@@ -29,7 +29,7 @@ fi
 "$VENV/bin/st" --version
 
 cargo build --quiet --bin tessera
-BIN=$PWD/target/debug/tessera
+BIN=${CARGO_TARGET_DIR:-$PWD/target}/debug/tessera
 
 work=$(mktemp -d)
 server_pid=
