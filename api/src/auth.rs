@@ -8,12 +8,14 @@
 
 use crate::error::ErrorBody;
 use crate::state::AppState;
+use crate::verified_tokens::VerifiedToken;
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{AUTHORIZATION, WWW_AUTHENTICATE};
 use actix_web::http::StatusCode;
 use actix_web::middleware::Next;
 use actix_web::{web, Error, HttpMessage, HttpResponse};
+use domain::Timestamp;
 use serde::Deserialize;
 
 /// Logto's Management API resource indicator for the (only) tenant `default`.
@@ -33,6 +35,8 @@ struct Claims {
     sub: String,
     #[serde(default)]
     scope: String,
+    /// Seconds since the epoch (required by the validation below).
+    exp: i64,
 }
 
 fn is_public(path: &str) -> bool {
@@ -107,23 +111,36 @@ fn authenticate(req: &ServiceRequest) -> Result<Principal, Refusal> {
         })
         .ok_or(Refusal::Unauthorized)?;
     let oidc = &state.oidc;
-    let claims: Claims = oidc
-        .keys
-        .current()
-        .verify(token, state.clock.now(), |v| {
-            v.set_issuer(&[&oidc.issuer]);
-            v.set_audience(&[MANAGEMENT_API_INDICATOR]);
-            v.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
-        })
-        .ok_or(Refusal::Unauthorized)?;
-    if claims.sub.is_empty() {
-        return Err(Refusal::Unauthorized);
-    }
-    if !claims.scope.split(' ').any(|s| s == MANAGEMENT_API_SCOPE) {
+    let now = state.clock.now();
+    let keys = oidc.keys.current();
+    let verified = match oidc.verified_tokens.get(token, keys.version, now) {
+        Some(verified) => verified,
+        None => {
+            let claims: Claims = keys
+                .verify(token, now, |v| {
+                    v.set_issuer(&[&oidc.issuer]);
+                    v.set_audience(&[MANAGEMENT_API_INDICATOR]);
+                    v.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
+                })
+                .ok_or(Refusal::Unauthorized)?;
+            if claims.sub.is_empty() {
+                return Err(Refusal::Unauthorized);
+            }
+            let verified = VerifiedToken {
+                has_management_scope: claims.scope.split(' ').any(|s| s == MANAGEMENT_API_SCOPE),
+                client_id: claims.sub,
+            };
+            let expires_at = Timestamp::from_millis(claims.exp.saturating_mul(1000));
+            oidc.verified_tokens
+                .put(token, keys.version, expires_at, verified.clone(), now);
+            verified
+        }
+    };
+    if !verified.has_management_scope {
         return Err(Refusal::Forbidden);
     }
     Ok(Principal {
-        client_id: claims.sub,
+        client_id: verified.client_id,
     })
 }
 

@@ -19,6 +19,7 @@ pub mod request;
 pub mod routes;
 pub mod signin;
 pub mod state;
+pub mod verified_tokens;
 
 pub use app::{build_app, configure};
 pub use error::{ApiError, ErrorBody};

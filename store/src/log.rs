@@ -25,6 +25,20 @@ pub trait EventLog: Send + Sync + 'static {
         Ok(events)
     }
 
+    /// Several streams at once: for each `(stream, after_version)` what
+    /// [`EventLog::read_stream_after`] gives, in the order asked. Postgres answers in one
+    /// round trip (a webhook attempt needs three streams); the default reads one by one.
+    async fn read_streams(
+        &self,
+        streams: &[(StreamRef, u64)],
+    ) -> Result<Vec<Vec<RecordedEvent>>, StoreError> {
+        let mut out = Vec::with_capacity(streams.len());
+        for (stream, after) in streams {
+            out.push(self.read_stream_after(stream, *after).await?);
+        }
+        Ok(out)
+    }
+
     /// Up to `limit` events with position > `after`, in position order, such that no event
     /// with a lower position can still commit later (invariant 2). May wait briefly for an
     /// in-flight transaction that holds a lower position.

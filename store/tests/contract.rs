@@ -600,3 +600,66 @@ async fn cached_loads_read_only_new_events_and_see_every_writer() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn several_streams_read_in_one_call_come_back_in_the_order_asked() {
+    for env in backends().await {
+        let md = metadata();
+        let created = user_created("dora", "dora@example.com");
+        let suspended = UserEvent::UserSuspended(domain::user::UserSuspended {});
+        let batch = AppendBatch {
+            streams: vec![
+                Repository::stage::<User>(
+                    "u21",
+                    ExpectedVersion::NoStream,
+                    &[created, suspended],
+                    &md,
+                ),
+                StreamAppend {
+                    stream: StreamRef::new("other", "o21"),
+                    expected: ExpectedVersion::Any,
+                    events: vec![plain_event(1), plain_event(2), plain_event(3)],
+                },
+            ],
+        };
+        env.store.repository().append(batch).await.unwrap();
+        let asked = [
+            (StreamRef::new("other", "o21"), 1),
+            (StreamRef::new("nothing", "here"), 0),
+            (StreamRef::new("user", "u21"), 0),
+        ];
+        let got = env.store.log.read_streams(&asked).await.unwrap();
+        let shape: Vec<Vec<(String, u64)>> = got
+            .iter()
+            .map(|events| {
+                events
+                    .iter()
+                    .map(|e| (e.stream.stream_id.clone(), e.stream_version))
+                    .collect()
+            })
+            .collect();
+        assert_eq!(
+            shape,
+            vec![
+                vec![("o21".to_owned(), 2), ("o21".to_owned(), 3)],
+                vec![],
+                vec![("u21".to_owned(), 1), ("u21".to_owned(), 2)],
+            ],
+            "{}",
+            env.name
+        );
+        // Personal fields are opened as in a single-stream read.
+        let one = env
+            .store
+            .log
+            .read_stream(&StreamRef::new("user", "u21"))
+            .await
+            .unwrap();
+        assert_eq!(got[2][0].payload, one[0].payload, "{}", env.name);
+        assert!(
+            got[2][0].payload.to_string().contains("dora@example.com"),
+            "{}",
+            env.name
+        );
+    }
+}

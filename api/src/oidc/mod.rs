@@ -36,6 +36,8 @@ pub struct Oidc {
     pub issuer: String,
     pub keys: KeyRing,
     pub directory: Arc<Directory>,
+    /// Management API tokens already verified (saves a P-384 verification per request).
+    pub verified_tokens: crate::verified_tokens::VerifiedTokens,
 }
 
 impl Oidc {
@@ -54,6 +56,7 @@ impl Oidc {
             issuer: format!("{}/oidc", endpoint.trim_end_matches('/')),
             keys,
             directory: Arc::new(Directory::new(store.clone())),
+            verified_tokens: Default::default(),
         });
         let weak = Arc::downgrade(&oidc);
         tokio::spawn(oidc.directory.clone().follow(move || {

@@ -121,6 +121,20 @@ impl EventLog for PgLog {
         Ok(events)
     }
 
+    async fn read_streams(
+        &self,
+        streams: &[(StreamRef, u64)],
+    ) -> Result<Vec<Vec<RecordedEvent>>, StoreError> {
+        let all = read::read_streams(&self.pool, &self.codec, streams).await?;
+        for ((stream, after), events) in streams.iter().zip(&all) {
+            let version = events.last().map_or(*after, |e| e.stream_version);
+            if version > 0 {
+                self.versions.observe(stream, version);
+            }
+        }
+        Ok(all)
+    }
+
     async fn read_all(
         &self,
         after: Position,

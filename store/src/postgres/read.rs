@@ -83,6 +83,51 @@ pub(super) async fn read_stream(
     decode(pool, codec, rows).await
 }
 
+/// Several streams in one round trip: for each `(stream, after_version)` its events above
+/// that version, in version order (an empty list for an empty stream).
+pub(super) async fn read_streams(
+    pool: &PgPool,
+    codec: &Codec,
+    streams: &[(StreamRef, u64)],
+) -> Result<Vec<Vec<RecordedEvent>>, StoreError> {
+    let types: Vec<&str> = streams
+        .iter()
+        .map(|(s, _)| s.stream_type.as_str())
+        .collect();
+    let ids: Vec<&str> = streams.iter().map(|(s, _)| s.stream_id.as_str()).collect();
+    let after: Vec<i64> = streams
+        .iter()
+        .map(|(_, v)| i64::try_from(*v).unwrap_or(i64::MAX))
+        .collect();
+    // `ord` keeps the answer in the order asked; each stream is an index range scan.
+    let rows = sqlx::query(&format!(
+        "SELECT {COLUMNS}, s.ord FROM unnest($1::text[], $2::text[], $3::bigint[]) \
+         WITH ORDINALITY AS s(t, i, after, ord) \
+         JOIN events ON stream_type = s.t AND stream_id = s.i AND stream_version > s.after \
+         ORDER BY s.ord, stream_version"
+    ))
+    .bind(&types)
+    .bind(&ids)
+    .bind(&after)
+    .fetch_all(pool)
+    .await?;
+    let mut owners = Vec::with_capacity(rows.len());
+    let mut stored = Vec::with_capacity(rows.len());
+    for row in &rows {
+        let ord: i64 = row.try_get(9)?;
+        owners.push(usize::try_from(ord - 1).unwrap_or(usize::MAX));
+        stored.push(parse(row)?);
+    }
+    let events = decode(pool, codec, stored).await?;
+    let mut out: Vec<Vec<RecordedEvent>> = streams.iter().map(|_| Vec::new()).collect();
+    for (owner, event) in owners.into_iter().zip(events) {
+        if let Some(list) = out.get_mut(owner) {
+            list.push(event);
+        }
+    }
+    Ok(out)
+}
+
 async fn fetch_page(
     pool: &PgPool,
     after: Position,
