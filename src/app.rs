@@ -104,8 +104,13 @@ async fn serve(config: Config) -> Result<(), AppError> {
             return Err(e);
         }
     };
-    let deliverer =
-        webhooks::delivery::Deliverer::new(store.clone(), runner.clone(), state.webhooks.clone());
+    // Delivery attempts read the log through connections of their own (a lane): hundreds
+    // of attempts in flight must not queue API requests behind them, nor the reverse.
+    let deliverer = webhooks::delivery::Deliverer::new(
+        store.lane("tessera-webhook-jobs", webhooks::delivery::LANE_CONNECTIONS),
+        runner.clone(),
+        state.webhooks.clone(),
+    );
     let server = HttpServer::new(move || api::build_app(state.clone()))
         .disable_signals()
         .shutdown_timeout(SHUTDOWN_TIMEOUT_SECS)
@@ -124,7 +129,7 @@ async fn serve(config: Config) -> Result<(), AppError> {
     let (delivery, amqp) = match &config.amqp_url {
         None => (
             Some(webhooks::embedded::EmbeddedDelivery::start(
-                store.clone(),
+                store.lane("tessera-webhook-dispatch", 2),
                 deliverer,
                 retry_schedule,
                 stop_delivery.clone(),
@@ -178,6 +183,7 @@ fn start_amqp(
     let mut settings = webhooks::amqp::AmqpSettings::new(url.to_owned(), config.data_dir.clone());
     settings.prefix = config.amqp_prefix.clone();
     settings.workers = config.amqp_workers.max(1);
+    settings.prefetch = config.amqp_prefetch.max(1);
     settings.schedule = schedule;
     tracing::info!(prefix = %settings.prefix, workers = settings.workers, "webhooks delivered through RabbitMQ");
     webhooks::amqp::AmqpTransport::start(store.clone(), deliverer, settings)

@@ -21,6 +21,7 @@ const ENV_KEYS: &[&str] = &[
     "amqp_url",
     "amqp_prefix",
     "amqp_workers",
+    "amqp_prefetch",
     "kek",
     "log_format",
     "log",
@@ -59,9 +60,14 @@ pub struct Config {
     /// Prefix of the RabbitMQ exchange and queue names (`TESSERA_AMQP_PREFIX`).
     #[serde(default = "default_amqp_prefix")]
     pub amqp_prefix: String,
-    /// Consumers per RabbitMQ queue (`TESSERA_AMQP_WORKERS`), each with 10 messages in flight.
+    /// Consumers per RabbitMQ queue (`TESSERA_AMQP_WORKERS`).
     #[serde(default = "default_amqp_workers")]
     pub amqp_workers: usize,
+    /// Delivery jobs in flight per job consumer (`TESSERA_AMQP_PREFETCH`): the broker's
+    /// prefetch. Attempts mostly wait (on the database, on receivers), so throughput is
+    /// about `workers × prefetch / attempt latency`.
+    #[serde(default = "default_amqp_prefetch")]
+    pub amqp_prefetch: u16,
     /// Key-encryption key, base64 of 32 bytes (`TESSERA_KEK`).
     pub kek: Option<String>,
     /// `text` or `json` (`TESSERA_LOG_FORMAT`).
@@ -111,6 +117,10 @@ fn default_amqp_workers() -> usize {
     2
 }
 
+fn default_amqp_prefetch() -> u16 {
+    100
+}
+
 impl std::fmt::Debug for Config {
     // The KEK and database URL may carry secrets: keep them out of logs.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -142,6 +152,7 @@ impl Default for Config {
             amqp_url: None,
             amqp_prefix: default_amqp_prefix(),
             amqp_workers: default_amqp_workers(),
+            amqp_prefetch: default_amqp_prefetch(),
             kek: None,
             log_format: LogFormat::Text,
             log: None,

@@ -3,7 +3,7 @@
 use crate::codec::Codec;
 use crate::error::StoreError;
 use crate::log::EventLog;
-use crate::postgres::PgLog;
+use crate::postgres::{PgLane, PgLog};
 use crate::repository::Repository;
 use crate::snapshots::AggregateCache;
 use crate::sqlite::SqliteLog;
@@ -167,6 +167,26 @@ impl Store {
             .decode(sealed)
             .map_err(|e| StoreError::Crypto(format!("sealed secret is not base64: {e}")))?;
         self.codec.vault.open_secret(&bytes)
+    }
+
+    /// This store with the log read through a pool of its own on Postgres
+    /// (`max_connections`, opened on first use, named `application_name`): for background
+    /// work that reads the log at the API's write rate and must not compete with API
+    /// requests for connections (`postgres/lane.rs`). On SQLite the same store (local reads).
+    /// Appends, the vault and the read-model pool stay shared; close the parent store, not
+    /// a lane.
+    pub fn lane(&self, application_name: &str, max_connections: u32) -> Store {
+        match self.inner.as_ref() {
+            Inner::Postgres(log) => Store {
+                log: Arc::new(PgLane::new(
+                    log.clone(),
+                    application_name,
+                    max_connections,
+                )),
+                ..self.clone()
+            },
+            Inner::Sqlite(_) => self.clone(),
+        }
     }
 
     pub fn repository(&self) -> Repository {

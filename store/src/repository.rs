@@ -37,12 +37,17 @@ impl Repository {
     /// and upcast by the log). An empty stream gives `A::default()` at version 0.
     pub async fn load<A: Aggregate>(&self, id: &str) -> Result<Loaded<A>, StoreError> {
         let stream = StreamRef::new(A::STREAM_TYPE, id);
-        let events = self.log.read_stream(&stream).await?;
+        Self::fold(&self.log.read_stream(&stream).await?)
+    }
+
+    /// An aggregate rebuilt from events already read (all of its stream, in version
+    /// order), e.g. by [`EventLog::read_streams`](crate::EventLog::read_streams).
+    pub fn fold<A: Aggregate>(events: &[RecordedEvent]) -> Result<Loaded<A>, StoreError> {
         let mut loaded = Loaded {
             aggregate: A::default(),
             version: 0,
         };
-        apply_all(&mut loaded, &events)?;
+        apply_all(&mut loaded, events)?;
         Ok(loaded)
     }
 

@@ -20,9 +20,15 @@ use projections::ProjectionRunner;
 use serde::{Deserialize, Serialize};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use store::{
-    AppendBatch, ExpectedVersion, Position, RecordedEvent, Repository, Store, StoreError, StreamRef,
+    AppendBatch, ExpectedVersion, Loaded, Position, RecordedEvent, Repository, Store, StoreError,
+    StreamRef,
 };
 use uuid::Uuid;
+
+/// Connections of the delivery attempts' own lane on Postgres (`Store::lane`): an attempt
+/// holds one for a single read and its append is group-committed, so a few serve hundreds
+/// of attempts in flight.
+pub const LANE_CONNECTIONS: u32 = 8;
 
 /// How long `jobs_for` waits for the hooks read model to reach an event.
 const READ_MODEL_WAIT: Duration = Duration::from_secs(10);
@@ -38,6 +44,11 @@ pub struct DeliveryJob {
     pub hook_id: String,
     pub logto_event: String,
     pub attempt: u32,
+    /// The event's stream, so an attempt reads it in the same round trip as the delivery
+    /// and the hook. Absent in jobs queued without it (the embedded queue's rows, jobs
+    /// from earlier versions): the event is then read by its position first.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stream: Option<StreamRef>,
 }
 
 impl DeliveryJob {
@@ -91,6 +102,15 @@ impl DeliveryError {
             Self::Store(_) | Self::Projection(_) | Self::NotCaughtUp(_)
         )
     }
+}
+
+/// What [`Deliverer::attempt`] reads before deciding.
+struct AttemptInputs {
+    delivery: Loaded<Delivery>,
+    hook: Loaded<Hook>,
+    event: Result<RecordedEvent, DeliveryError>,
+    /// The event's stream as read (all its events, also later ones).
+    stream: Vec<RecordedEvent>,
 }
 
 /// The delivery core. Cheap to clone.
@@ -207,6 +227,7 @@ impl Deliverer {
                         hook_id: hook.id.clone(),
                         logto_event: name.to_owned(),
                         attempt: 1,
+                        stream: Some(event.stream.clone()),
                     });
                 }
             }
@@ -239,23 +260,66 @@ impl Deliverer {
         })
     }
 
+    /// What an attempt needs from the log, read together: the delivery, the hook and
+    /// the event's own stream (which holds the event and, for most payloads, the entity
+    /// the payload shows). One round trip on Postgres when the job names the stream.
+    async fn attempt_inputs(&self, job: &DeliveryJob) -> Result<AttemptInputs, DeliveryError> {
+        let delivery_stream = StreamRef::new(Delivery::STREAM_TYPE, job.delivery_id());
+        let hook_stream = StreamRef::new(Hook::STREAM_TYPE, &job.hook_id);
+        let (event_stream, located) = match &job.stream {
+            Some(stream) => (stream.clone(), None),
+            // Without the stream: find the event by position first (its stream is read
+            // below, the same as for any other job).
+            None => match self.load_event(job).await {
+                Ok(event) => (event.stream.clone(), Some(Ok(event))),
+                Err(e) => (delivery_stream.clone(), Some(Err(e))),
+            },
+        };
+        let mut read = self
+            .store
+            .log
+            .read_streams(&[(delivery_stream, 0), (hook_stream, 0), (event_stream, 0)])
+            .await?
+            .into_iter();
+        let (delivery, hook, stream) = (
+            read.next().unwrap_or_default(),
+            read.next().unwrap_or_default(),
+            read.next().unwrap_or_default(),
+        );
+        let event = match located {
+            Some(located) => located,
+            None => stream
+                .iter()
+                .find(|e| e.position.0 == job.position && e.event_id == job.event_id)
+                .cloned()
+                .ok_or(DeliveryError::EventNotFound {
+                    event_id: job.event_id,
+                    position: job.position,
+                }),
+        };
+        Ok(AttemptInputs {
+            delivery: Repository::fold(&delivery)?,
+            hook: Repository::fold(&hook)?,
+            event,
+            stream,
+        })
+    }
+
     /// Makes attempt `job.attempt` and records it. Errors are the store's or corrupt
     /// data; every failure of the receiver is an outcome.
     pub async fn attempt(&self, job: &DeliveryJob) -> Result<AttemptOutcome, DeliveryError> {
         let repo = self.store.repository();
         let delivery_id = job.delivery_id();
-        // The three reads are independent: made concurrently (an attempt's latency is
-        // mostly database round trips), judged in the same order as before.
-        let (delivery, hook, event) = tokio::join!(
-            repo.load::<Delivery>(&delivery_id),
-            repo.load::<Hook>(&job.hook_id),
-            self.load_event(job),
-        );
-        let delivery = delivery?;
+        let AttemptInputs {
+            delivery,
+            hook,
+            event,
+            stream,
+        } = self.attempt_inputs(job).await?;
+        // Judged in this order: a finished delivery, then the hook's state, then the event.
         if delivery.aggregate.finished() {
             return Ok(AttemptOutcome::Skipped);
         }
-        let hook = hook?;
         let Some(state) = hook.aggregate.state() else {
             return Ok(AttemptOutcome::Skipped);
         };
@@ -263,13 +327,9 @@ impl Deliverer {
             return Ok(AttemptOutcome::Skipped);
         }
         let event = event?;
-        let (body, subject) = payload::build(
-            self.store.log.as_ref(),
-            &event,
-            &job.hook_id,
-            &job.logto_event,
-        )
-        .await?;
+        let streams = payload::Streams::with_known(self.store.log.as_ref(), &event.stream, &stream);
+        let (body, subject) =
+            payload::build(&streams, &event, &job.hook_id, &job.logto_event).await?;
         let body = body.to_string();
         let key = self.store.open_sealed(&state.sealed_signing_key)?;
         let key = String::from_utf8(key).map_err(|e| DeliveryError::Corrupt(e.to_string()))?;

@@ -344,6 +344,8 @@ impl Worker {
                 logto_event: row.try_get(2)?,
                 position: u64::try_from(row.try_get::<i64, _>(3)?).unwrap_or(0),
                 attempt: u32::try_from(row.try_get::<i64, _>(4)?).unwrap_or(1),
+                // Not kept in the row: the attempt finds the event by its position.
+                stream: None,
             };
             let was: i64 = row.try_get(5)?;
             let won = sqlx::query(

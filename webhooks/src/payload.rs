@@ -15,6 +15,7 @@ use domain::session::SessionEvent;
 use domain::user::{User, UserState};
 use domain::{Actor, Aggregate};
 use serde_json::{json, Map, Value};
+use std::borrow::Cow;
 use store::{EventLog, RecordedEvent, StreamRef};
 
 /// An aggregate rebuilt from the events of its stream up to a global position, with the
@@ -25,12 +26,40 @@ struct AsOf<A> {
     updated_at: Option<i64>,
 }
 
+/// Where payloads read aggregates' streams: the log, except for the one stream the
+/// caller has already read (the delivered event's own, read with the delivery).
+pub struct Streams<'a> {
+    log: &'a dyn EventLog,
+    known: Option<(&'a StreamRef, &'a [RecordedEvent])>,
+}
+
+impl<'a> Streams<'a> {
+    /// `events`: all of `stream` as read at some point after the delivered event.
+    pub fn with_known(
+        log: &'a dyn EventLog,
+        stream: &'a StreamRef,
+        events: &'a [RecordedEvent],
+    ) -> Self {
+        Self {
+            log,
+            known: Some((stream, events)),
+        }
+    }
+
+    async fn read(&self, stream: &StreamRef) -> Result<Cow<'a, [RecordedEvent]>, DeliveryError> {
+        match self.known {
+            Some((known, events)) if known == stream => Ok(Cow::Borrowed(events)),
+            _ => Ok(Cow::Owned(self.log.read_stream(stream).await?)),
+        }
+    }
+}
+
 async fn as_of<A: Aggregate>(
-    log: &dyn EventLog,
+    log: &Streams<'_>,
     id: &str,
     before_or_at: u64,
 ) -> Result<AsOf<A>, DeliveryError> {
-    let events = log.read_stream(&StreamRef::new(A::STREAM_TYPE, id)).await?;
+    let events = log.read(&StreamRef::new(A::STREAM_TYPE, id)).await?;
     let mut out = AsOf {
         aggregate: A::default(),
         created_at: None,
@@ -88,7 +117,7 @@ fn user_json(
     })
 }
 
-async fn user_at(log: &dyn EventLog, id: &str, position: u64) -> Result<Value, DeliveryError> {
+async fn user_at(log: &Streams<'_>, id: &str, position: u64) -> Result<Value, DeliveryError> {
     let user = as_of::<User>(log, id, position).await?;
     Ok(match user.aggregate.state() {
         Some(s) => user_json(id, s, user.created_at, user.updated_at),
@@ -97,7 +126,7 @@ async fn user_at(log: &dyn EventLog, id: &str, position: u64) -> Result<Value, D
 }
 
 async fn application_at(
-    log: &dyn EventLog,
+    log: &Streams<'_>,
     id: &str,
     position: u64,
 ) -> Result<Value, DeliveryError> {
@@ -116,7 +145,7 @@ async fn application_at(
 /// The payload of `logto_event` for hook `hook_id`, and whose personal data it holds (the
 /// delivery attempt seals the body under that user's data key).
 pub async fn build(
-    log: &dyn EventLog,
+    log: &Streams<'_>,
     event: &RecordedEvent,
     hook_id: &str,
     logto_event: &str,

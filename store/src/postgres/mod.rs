@@ -3,9 +3,12 @@
 //! be preceded by a later commit (invariant 2). Appends are group-committed by a few
 //! writer tasks (writer.rs); LISTEN/NOTIFY spreads commits to every node (listen.rs).
 
+mod lane;
 mod listen;
 mod read;
 mod writer;
+
+pub(crate) use lane::PgLane;
 
 use crate::codec::Codec;
 use crate::envelope::*;
@@ -76,6 +79,15 @@ impl PgLog {
         &self.pool
     }
 
+    /// Reads through `pool` (this log's own, or a lane's).
+    fn reads<'a>(&'a self, pool: &'a PgPool) -> Reads<'a> {
+        Reads {
+            pool,
+            codec: &self.codec,
+            versions: &self.versions,
+        }
+    }
+
     /// Erases the subject's key and tells other nodes to drop it from their caches.
     pub(crate) async fn destroy_key(&self, subject: &str, now: i64) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await?;
@@ -97,6 +109,44 @@ impl PgLog {
     }
 }
 
+/// Stream reads through one pool, remembering stream versions for the writer: a loaded
+/// aggregate is usually appended to next, and the version cache spares the writer a query.
+struct Reads<'a> {
+    pool: &'a PgPool,
+    codec: &'a Codec,
+    versions: &'a crate::versions::VersionCache,
+}
+
+impl Reads<'_> {
+    async fn read_stream_after(
+        &self,
+        stream: &StreamRef,
+        after_version: u64,
+    ) -> Result<Vec<RecordedEvent>, StoreError> {
+        let events = read::read_stream(self.pool, self.codec, stream, after_version).await?;
+        self.observe(stream, after_version, &events);
+        Ok(events)
+    }
+
+    async fn read_streams(
+        &self,
+        streams: &[(StreamRef, u64)],
+    ) -> Result<Vec<Vec<RecordedEvent>>, StoreError> {
+        let all = read::read_streams(self.pool, self.codec, streams).await?;
+        for ((stream, after), events) in streams.iter().zip(&all) {
+            self.observe(stream, *after, events);
+        }
+        Ok(all)
+    }
+
+    fn observe(&self, stream: &StreamRef, after_version: u64, events: &[RecordedEvent]) {
+        let version = events.last().map_or(after_version, |e| e.stream_version);
+        if version > 0 {
+            self.versions.observe(stream, version);
+        }
+    }
+}
+
 #[async_trait]
 impl EventLog for PgLog {
     async fn append(&self, batch: AppendBatch) -> Result<AppendOutcome, StoreError> {
@@ -112,27 +162,16 @@ impl EventLog for PgLog {
         stream: &StreamRef,
         after_version: u64,
     ) -> Result<Vec<RecordedEvent>, StoreError> {
-        let events = read::read_stream(&self.pool, &self.codec, stream, after_version).await?;
-        // A loaded aggregate is usually appended to next: remember where its stream is.
-        let version = events.last().map_or(after_version, |e| e.stream_version);
-        if version > 0 {
-            self.versions.observe(stream, version);
-        }
-        Ok(events)
+        self.reads(&self.pool)
+            .read_stream_after(stream, after_version)
+            .await
     }
 
     async fn read_streams(
         &self,
         streams: &[(StreamRef, u64)],
     ) -> Result<Vec<Vec<RecordedEvent>>, StoreError> {
-        let all = read::read_streams(&self.pool, &self.codec, streams).await?;
-        for ((stream, after), events) in streams.iter().zip(&all) {
-            let version = events.last().map_or(*after, |e| e.stream_version);
-            if version > 0 {
-                self.versions.observe(stream, version);
-            }
-        }
-        Ok(all)
+        self.reads(&self.pool).read_streams(streams).await
     }
 
     async fn read_all(

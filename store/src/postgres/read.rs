@@ -85,37 +85,47 @@ pub(super) async fn read_stream(
 
 /// Several streams in one round trip: for each `(stream, after_version)` its events above
 /// that version, in version order (an empty list for an empty stream).
+///
+/// One `UNION ALL` branch per stream, each an index range scan on
+/// `(stream_type, stream_id, stream_version)`. (A join against `unnest` of arrays was
+/// 0.1 ms planned for its arguments but 2.4 ms on average once Postgres switched the
+/// prepared statement to its generic plan.) The text depends only on how many streams
+/// are asked for, so a handful of prepared statements serve every call.
 pub(super) async fn read_streams(
     pool: &PgPool,
     codec: &Codec,
     streams: &[(StreamRef, u64)],
 ) -> Result<Vec<Vec<RecordedEvent>>, StoreError> {
-    let types: Vec<&str> = streams
+    if streams.is_empty() {
+        return Ok(vec![]);
+    }
+    let sql = streams
         .iter()
-        .map(|(s, _)| s.stream_type.as_str())
-        .collect();
-    let ids: Vec<&str> = streams.iter().map(|(s, _)| s.stream_id.as_str()).collect();
-    let after: Vec<i64> = streams
-        .iter()
-        .map(|(_, v)| i64::try_from(*v).unwrap_or(i64::MAX))
-        .collect();
-    // `ord` keeps the answer in the order asked; each stream is an index range scan.
-    let rows = sqlx::query(&format!(
-        "SELECT {COLUMNS}, s.ord FROM unnest($1::text[], $2::text[], $3::bigint[]) \
-         WITH ORDINALITY AS s(t, i, after, ord) \
-         JOIN events ON stream_type = s.t AND stream_id = s.i AND stream_version > s.after \
-         ORDER BY s.ord, stream_version"
-    ))
-    .bind(&types)
-    .bind(&ids)
-    .bind(&after)
-    .fetch_all(pool)
-    .await?;
+        .enumerate()
+        .map(|(i, _)| {
+            format!(
+                "(SELECT {COLUMNS}, {i}::int8 AS ord FROM events WHERE stream_type = ${} \
+                 AND stream_id = ${} AND stream_version > ${} ORDER BY stream_version)",
+                3 * i + 1,
+                3 * i + 2,
+                3 * i + 3
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(" UNION ALL ");
+    let mut query = sqlx::query(&sql);
+    for (stream, after) in streams {
+        query = query
+            .bind(&stream.stream_type)
+            .bind(&stream.stream_id)
+            .bind(i64::try_from(*after).unwrap_or(i64::MAX));
+    }
+    let rows = query.fetch_all(pool).await?;
     let mut owners = Vec::with_capacity(rows.len());
     let mut stored = Vec::with_capacity(rows.len());
     for row in &rows {
         let ord: i64 = row.try_get(9)?;
-        owners.push(usize::try_from(ord - 1).unwrap_or(usize::MAX));
+        owners.push(usize::try_from(ord).unwrap_or(usize::MAX));
         stored.push(parse(row)?);
     }
     let events = decode(pool, codec, stored).await?;
@@ -124,6 +134,11 @@ pub(super) async fn read_streams(
         if let Some(list) = out.get_mut(owner) {
             list.push(event);
         }
+    }
+    // SQL promises no order across a UNION ALL without an outer ORDER BY (Postgres keeps
+    // the branches' in practice): make version order certain, it is nearly free.
+    for list in &mut out {
+        list.sort_by_key(|e| e.stream_version);
     }
     Ok(out)
 }

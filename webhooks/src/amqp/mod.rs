@@ -36,7 +36,7 @@ pub struct AmqpSettings {
     pub prefix: String,
     /// Consumers of the delivery queue and of the jobs queue (each).
     pub workers: usize,
-    /// Unacked messages per worker (Logto delivers up to 10 at a time).
+    /// Unacked job messages per job worker: attempts in flight per worker.
     pub prefetch: u16,
     pub schedule: RetrySchedule,
     /// The data directory (the SQLite relay lock lives there).
@@ -49,7 +49,7 @@ impl AmqpSettings {
             url,
             prefix: DEFAULT_PREFIX.to_owned(),
             workers: 2,
-            prefetch: 10,
+            prefetch: 100,
             schedule: RetrySchedule::default(),
             lock_dir,
         }
@@ -84,8 +84,11 @@ impl AmqpTransport {
         let names = Names::new(&settings.prefix);
         let backoff_initial = Duration::from_millis(200);
         let backoff_max = Duration::from_secs(5);
+        // The relay and the event workers read the log at the API's write rate: each
+        // through connections of its own, so neither waits behind API requests or the
+        // delivery attempts (which have theirs: `Deliverer`'s store).
         let relay = Relay {
-            store: store.clone(),
+            store: store.lane("tessera-webhook-relay", 2),
             settings: RelaySettings {
                 url: settings.url.clone(),
                 names: names.clone(),
@@ -109,10 +112,11 @@ impl AmqpTransport {
             backoff_initial,
             backoff_max,
         });
+        let events_store = store.lane("tessera-webhook-events", 2);
         for role in [Role::Events, Role::Jobs] {
             for index in 0..settings.workers.max(1) {
                 let worker = Worker {
-                    store: store.clone(),
+                    store: events_store.clone(),
                     deliverer: deliverer.clone(),
                     settings: worker_settings.clone(),
                     role,
