@@ -8,6 +8,10 @@ mod logging;
 use clap::Parser;
 use std::process::ExitCode;
 
+/// See the `mimalloc` entry in Cargo.toml for why not the system allocator.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
     match app::run(cli) {

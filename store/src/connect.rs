@@ -178,11 +178,7 @@ impl Store {
     pub fn lane(&self, application_name: &str, max_connections: u32) -> Store {
         match self.inner.as_ref() {
             Inner::Postgres(log) => Store {
-                log: Arc::new(PgLane::new(
-                    log.clone(),
-                    application_name,
-                    max_connections,
-                )),
+                log: Arc::new(PgLane::new(log.clone(), application_name, max_connections)),
                 ..self.clone()
             },
             Inner::Sqlite(_) => self.clone(),
