@@ -124,12 +124,16 @@ async fn serve(config: Config) -> Result<(), AppError> {
             return Err(e.into());
         }
     };
-    // Embedded webhook delivery unless RabbitMQ carries it (TESSERA_AMQP_URL).
+    // Embedded webhook delivery unless RabbitMQ carries it (TESSERA_AMQP_URL). The relay
+    // (or the embedded dispatcher) follows the log like the projectors do, so it reads
+    // through their shared tail: recent events come from memory, not from the database
+    // once more.
+    let tail_reader = store.with_log(runner.log());
     let stop_delivery = CancellationToken::new();
     let (delivery, amqp) = match &config.amqp_url {
         None => (
             Some(webhooks::embedded::EmbeddedDelivery::start(
-                store.lane("tessera-webhook-dispatch", 2),
+                tail_reader.clone(),
                 deliverer,
                 retry_schedule,
                 stop_delivery.clone(),
@@ -138,7 +142,13 @@ async fn serve(config: Config) -> Result<(), AppError> {
         ),
         Some(url) => (
             None,
-            Some(start_amqp(&config, url, &store, deliverer, retry_schedule)),
+            Some(start_amqp(
+                &config,
+                url,
+                &tail_reader,
+                deliverer,
+                retry_schedule,
+            )),
         ),
     };
     let handle = server.handle();

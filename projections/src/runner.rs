@@ -64,6 +64,8 @@ impl Slot {
 
 pub(crate) struct Inner {
     pub(crate) log: Arc<dyn EventLog>,
+    /// The same object as `log`, typed: `wait_for_stream_type` looks into its window.
+    pub(crate) tail: Arc<SharedTail>,
     pub(crate) pool: AnyPool,
     pub(crate) slots: Vec<Arc<Slot>>,
     pub(crate) config: RunnerConfig,
@@ -169,10 +171,12 @@ impl ProjectionRunner {
             })
             .collect();
         // One shared read of the tail for every projector (see `tail.rs`).
-        let log: Arc<dyn EventLog> = Arc::new(SharedTail::new(log, crate::tail::DEFAULT_CAPACITY));
+        let tail = Arc::new(SharedTail::new(log, crate::tail::DEFAULT_CAPACITY));
+        let log: Arc<dyn EventLog> = tail.clone();
         Self {
             inner: Arc::new(Inner {
                 log,
+                tail,
                 pool,
                 slots,
                 config,
@@ -184,6 +188,13 @@ impl ProjectionRunner {
     /// The `users` and `event_stats` projectors with the default configuration.
     pub fn standard(log: Arc<dyn EventLog>, pool: AnyPool) -> Self {
         Self::new(log, pool, standard_projectors(), RunnerConfig::default())
+    }
+
+    /// The log as the projectors read it: through the shared tail, so another follower of
+    /// the log in this process (the webhook relay) reads recent events from memory
+    /// instead of reading, decrypting and decoding each again from the database.
+    pub fn log(&self) -> Arc<dyn EventLog> {
+        self.inner.log.clone()
     }
 
     pub fn names(&self) -> Vec<&'static str> {
@@ -270,6 +281,39 @@ impl ProjectionRunner {
         let mut rx = self.slot(name)?.checkpoint.subscribe();
         let reached = tokio::time::timeout(timeout, rx.wait_for(|p| *p >= position)).await;
         Ok(matches!(reached, Ok(Ok(_))))
+    }
+
+    /// [`ProjectionRunner::wait_for`] for a reader that only cares about projector
+    /// `name`'s view of one stream type (the webhook fan-out reads the `hooks` read model
+    /// as of an event): done as soon as the projector has committed every event of
+    /// `stream_type` up to `position`. While it is behind, the shared tail tells whether
+    /// any such event lies between its checkpoint and `position` (when the tail still
+    /// holds that whole stretch): if none does, the read model already shows that stream
+    /// type as of `position`, and waiting for the projector to work through unrelated
+    /// events would only add latency.
+    pub async fn wait_for_stream_type(
+        &self,
+        name: &str,
+        position: Position,
+        stream_type: &str,
+        timeout: Duration,
+    ) -> Result<bool, ProjectionError> {
+        let mut rx = self.slot(name)?.checkpoint.subscribe();
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let committed = *rx.borrow_and_update();
+            if committed >= position
+                || self.inner.tail.none_in(committed.0, position.0, |e| {
+                    e.stream.stream_type == stream_type
+                })
+            {
+                return Ok(true);
+            }
+            match tokio::time::timeout_at(deadline, rx.changed()).await {
+                Ok(Ok(())) => continue,
+                _ => return Ok(false),
+            }
+        }
     }
 
     /// Waits until every projector has reached the log's current head.

@@ -57,6 +57,19 @@ impl Tail {
         )
     }
 
+    fn none_in(&self, after: u64, upto: u64, selects: impl Fn(&RecordedEvent) -> bool) -> bool {
+        if after < self.lo || upto > self.hi {
+            return false;
+        }
+        let start = self.events.partition_point(|e| e.position.0 <= after);
+        !self
+            .events
+            .iter()
+            .skip(start)
+            .take_while(|e| e.position.0 <= upto)
+            .any(selects)
+    }
+
     /// Adds the result of reading `(after, …]` from the database.
     fn absorb(&mut self, after: u64, read: &[RecordedEvent], capacity: usize) {
         let Some(last) = read.last().map(|e| e.position.0) else {
@@ -91,6 +104,15 @@ impl SharedTail {
             tail_read: tokio::sync::Mutex::new(()),
             capacity: capacity.max(1),
         }
+    }
+
+    /// True when the window holds every event in `(after, upto]` and none of them
+    /// matches `selects`; false when it does not hold that whole stretch (so nothing can
+    /// be concluded) or when one matches.
+    pub fn none_in(&self, after: u64, upto: u64, selects: impl Fn(&RecordedEvent) -> bool) -> bool {
+        self.cache
+            .lock()
+            .is_ok_and(|tail| tail.none_in(after, upto, selects))
     }
 
     fn cached(&self, after: Position, limit: usize) -> Option<Vec<RecordedEvent>> {
@@ -167,6 +189,7 @@ impl EventLog for SharedTail {
 #[cfg(test)]
 mod tests {
     use super::*;
+
     use domain::{EventMetadata, Timestamp};
     use uuid::Uuid;
 
@@ -220,5 +243,23 @@ mod tests {
         tail.absorb(0, &[event(1)], 2);
         assert_eq!(positions(&tail.serve(101, 10).unwrap()), vec![102, 103]);
         assert!(tail.serve(0, 10).is_none());
+    }
+
+    #[test]
+    fn none_in_needs_the_whole_stretch_and_no_match() {
+        let mut tail = Tail::default();
+        let read: Vec<_> = (11..=20).map(event).collect();
+        tail.absorb(10, &read, 100);
+        assert!(
+            tail.none_in(12, 18, |e| e.position.0 == 19),
+            "19 is outside"
+        );
+        assert!(
+            !tail.none_in(12, 19, |e| e.position.0 == 19),
+            "19 is inside"
+        );
+        assert!(!tail.none_in(9, 15, |_| false), "10 is not held");
+        assert!(!tail.none_in(15, 21, |_| false), "21 is not held yet");
+        assert!(tail.none_in(10, 20, |_| false));
     }
 }

@@ -185,6 +185,15 @@ impl Store {
         }
     }
 
+    /// This store reading and appending through `log` (a wrapper of this store's log,
+    /// such as the projectors' shared tail); everything else shared.
+    pub fn with_log(&self, log: Arc<dyn EventLog>) -> Store {
+        Store {
+            log,
+            ..self.clone()
+        }
+    }
+
     pub fn repository(&self) -> Repository {
         Repository::with_cache(self.log.clone(), self.aggregates.clone())
     }

@@ -206,7 +206,12 @@ impl Deliverer {
         };
         let reached = self
             .runner
-            .wait_for(projections::hooks::NAME, last, READ_MODEL_WAIT)
+            .wait_for_stream_type(
+                projections::hooks::NAME,
+                last,
+                Hook::STREAM_TYPE,
+                READ_MODEL_WAIT,
+            )
             .await?;
         if !reached {
             return Err(DeliveryError::NotCaughtUp(last.0));

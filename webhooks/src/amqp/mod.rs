@@ -78,17 +78,17 @@ pub struct AmqpTransport {
 impl AmqpTransport {
     /// Spawns the relay and `workers` consumers of each queue. Connection failures are
     /// not errors here: every task connects (and reconnects) on its own, with backoff.
+    /// `store` is what the relay and the event workers read the log through: pass the
+    /// projectors' shared tail (`ProjectionRunner::log`), as they all follow the same
+    /// recent events.
     pub fn start(store: Store, deliverer: Deliverer, settings: AmqpSettings) -> Self {
         let stop = CancellationToken::new();
         let status = Arc::new(RelayStatus::default());
         let names = Names::new(&settings.prefix);
         let backoff_initial = Duration::from_millis(200);
         let backoff_max = Duration::from_secs(5);
-        // The relay and the event workers read the log at the API's write rate: each
-        // through connections of its own, so neither waits behind API requests or the
-        // delivery attempts (which have theirs: `Deliverer`'s store).
         let relay = Relay {
-            store: store.lane("tessera-webhook-relay", 2),
+            store: store.clone(),
             settings: RelaySettings {
                 url: settings.url.clone(),
                 names: names.clone(),
@@ -112,11 +112,10 @@ impl AmqpTransport {
             backoff_initial,
             backoff_max,
         });
-        let events_store = store.lane("tessera-webhook-events", 2);
         for role in [Role::Events, Role::Jobs] {
             for index in 0..settings.workers.max(1) {
                 let worker = Worker {
-                    store: events_store.clone(),
+                    store: store.clone(),
                     deliverer: deliverer.clone(),
                     settings: worker_settings.clone(),
                     role,

@@ -1,6 +1,7 @@
 //! The relay: follows the global log from its own checkpoint and publishes every event to
-//! the events exchange. A batch is published pipelined (persistent messages, publisher
-//! confirms on), then every confirm is awaited, and only then does the checkpoint move.
+//! the events exchange. Batches are published pipelined (persistent messages, publisher
+//! confirms on, up to `PIPELINE_DEPTH` batches ahead of the oldest unconfirmed one); the
+//! checkpoint moves past a batch only once every confirm of it has arrived, in order.
 //! A crash between the confirms and the checkpoint commit republishes the batch on restart
 //! with the same message ids (the event ids), so consumers see duplicates, never gaps.
 //!
@@ -13,17 +14,21 @@ use super::message::EventNotice;
 use super::topology::{self, Names};
 use super::RelayStatus;
 use lapin::options::{BasicPublishOptions, ConfirmSelectOptions};
-use lapin::{BasicProperties, Channel, Connection, ConnectionProperties};
+use lapin::{BasicProperties, Channel, Connection, ConnectionProperties, PublisherConfirm};
+use std::collections::VecDeque;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
-use store::{RecordedEvent, Store, StoreError};
+use store::{Position, RecordedEvent, Store, StoreError};
 use tokio_util::sync::CancellationToken;
 
 /// Test-only fault injection: when set to an event type, the process exits right after the
 /// broker confirmed the first batch holding an event of that type and before the checkpoint
 /// commits (the "crash between publish and checkpoint" case). Never set in production.
 pub const CRASH_AFTER_CONFIRM_ENV: &str = "TESSERA_TEST_RELAY_CRASH_AFTER_CONFIRM";
+
+/// Batches published ahead of the oldest unconfirmed one.
+const PIPELINE_DEPTH: usize = 3;
 
 #[derive(Debug, Clone)]
 pub struct RelaySettings {
@@ -134,6 +139,12 @@ impl Relay {
         tracing::info!(%exchange, checkpoint = checkpoint.0, "webhook relay publishing");
         let crash_after = crash_after_confirm();
         let mut changes = self.store.log.changes();
+        // Batches published and not yet checkpointed, oldest first. Reading and publishing
+        // the next batch overlaps the broker's confirms of the previous ones (a confirm of
+        // persistent messages waits for the broker's disk); the checkpoint still moves
+        // batch by batch, in order, each only after all its confirms.
+        let mut in_flight: VecDeque<InFlight> = VecDeque::new();
+        let mut published = checkpoint;
         let result = loop {
             if stop.is_cancelled() {
                 break Ok(());
@@ -141,7 +152,7 @@ impl Relay {
             let events = match self
                 .store
                 .log
-                .read_all(checkpoint, self.settings.batch_size)
+                .read_all(published, self.settings.batch_size)
                 .await
             {
                 Ok(events) => events,
@@ -151,6 +162,17 @@ impl Relay {
                 self.status.observe_head(head.position);
             }
             if events.is_empty() {
+                if !in_flight.is_empty() {
+                    // Caught up: settle everything so the checkpoint does not lag.
+                    if let Err(e) = self
+                        .settle(lease, exchange, &mut checkpoint, &mut in_flight, 0)
+                        .await
+                    {
+                        break Err(e);
+                    }
+                    published = checkpoint;
+                    continue;
+                }
                 changes.borrow_and_update();
                 tokio::select! {
                     _ = stop.cancelled() => {}
@@ -165,39 +187,35 @@ impl Relay {
             if let Err(e) = lease.check().await {
                 break Err(e.into());
             }
-            if let Err(e) = publish_confirmed(&channel, exchange, &events).await {
+            match publish(&channel, exchange, &events).await {
+                Ok(confirms) => {
+                    published = events.last().map_or(published, |e| e.position);
+                    in_flight.push_back(InFlight {
+                        to: published,
+                        count: events.len(),
+                        crash_here: crash_after
+                            .as_deref()
+                            .is_some_and(|t| events.iter().any(|e| e.event_type == t)),
+                        confirms,
+                    });
+                }
+                Err(e) => break Err(e),
+            }
+            if let Err(e) = self
+                .settle(
+                    lease,
+                    exchange,
+                    &mut checkpoint,
+                    &mut in_flight,
+                    PIPELINE_DEPTH,
+                )
+                .await
+            {
                 break Err(e);
             }
-            let to = events.last().map(|e| e.position).unwrap_or(checkpoint);
-            if crash_after
-                .as_deref()
-                .is_some_and(|t| events.iter().any(|e| e.event_type == t))
-            {
-                tracing::error!(
-                    position = to.0,
-                    "{CRASH_AFTER_CONFIRM_ENV}: exiting after the confirms, before the checkpoint"
-                );
-                std::process::exit(86);
-            }
-            match lease.advance(exchange, checkpoint, to).await {
-                Ok(true) => {
-                    checkpoint = to;
-                    self.status.set_checkpoint(to);
-                    self.status.add_published(events.len() as u64);
-                }
-                Ok(false) => match lease.load(exchange).await {
-                    // Someone moved it (only a misconfigured second relay could): follow it.
-                    Ok(moved) => {
-                        tracing::warn!(
-                            from = checkpoint.0,
-                            to = moved.0,
-                            "relay checkpoint moved by someone else"
-                        );
-                        checkpoint = moved;
-                    }
-                    Err(e) => break Err(e.into()),
-                },
-                Err(e) => break Err(e.into()),
+            // A checkpoint moved by someone else restarts reading from it.
+            if checkpoint > published {
+                published = checkpoint;
             }
         };
         self.status.set_connected(false);
@@ -207,6 +225,60 @@ impl Relay {
     }
 }
 
+impl Relay {
+    /// Awaits the confirms of the oldest batches until at most `keep` are in flight, moving
+    /// the checkpoint past each (in order).
+    async fn settle(
+        &self,
+        lease: &mut RelayLease,
+        exchange: &str,
+        checkpoint: &mut Position,
+        in_flight: &mut VecDeque<InFlight>,
+        keep: usize,
+    ) -> Result<(), RelayError> {
+        while in_flight.len() > keep {
+            let Some(batch) = in_flight.pop_front() else {
+                break;
+            };
+            confirmed(batch.confirms).await?;
+            if batch.crash_here {
+                tracing::error!(
+                    position = batch.to.0,
+                    "{CRASH_AFTER_CONFIRM_ENV}: exiting after the confirms, before the checkpoint"
+                );
+                std::process::exit(86);
+            }
+            if lease.advance(exchange, *checkpoint, batch.to).await? {
+                *checkpoint = batch.to;
+                self.status.set_checkpoint(batch.to);
+                self.status.add_published(batch.count as u64);
+            } else {
+                // Someone moved it (only a misconfigured second relay could): follow it,
+                // and drop what we had in flight (it is republished from there).
+                let moved = lease.load(exchange).await?;
+                tracing::warn!(
+                    from = checkpoint.0,
+                    to = moved.0,
+                    "relay checkpoint moved by someone else"
+                );
+                *checkpoint = moved;
+                in_flight.clear();
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A published batch whose confirms are outstanding.
+struct InFlight {
+    /// The last position in the batch: where the checkpoint moves once it is confirmed.
+    to: Position,
+    count: usize,
+    /// Holds an event of the type named by [`CRASH_AFTER_CONFIRM_ENV`].
+    crash_here: bool,
+    confirms: Vec<(Position, PublisherConfirm)>,
+}
+
 fn crash_after_confirm() -> Option<String> {
     std::env::var(CRASH_AFTER_CONFIRM_ENV)
         .ok()
@@ -214,12 +286,12 @@ fn crash_after_confirm() -> Option<String> {
         .filter(|v| !v.is_empty())
 }
 
-/// Publishes the batch pipelined and waits for every confirm; any nack fails the batch.
-async fn publish_confirmed(
+/// Publishes the batch (persistent messages) without waiting for the confirms.
+async fn publish(
     channel: &Channel,
     exchange: &str,
     events: &[RecordedEvent],
-) -> Result<(), RelayError> {
+) -> Result<Vec<(Position, PublisherConfirm)>, RelayError> {
     let mut confirms = Vec::with_capacity(events.len());
     for event in events {
         let body = serde_json::to_vec(&EventNotice::of(event))
@@ -235,6 +307,11 @@ async fn publish_confirmed(
             .await?;
         confirms.push((event.position, confirm));
     }
+    Ok(confirms)
+}
+
+/// Waits for every confirm of a batch; any nack fails it.
+async fn confirmed(confirms: Vec<(Position, PublisherConfirm)>) -> Result<(), RelayError> {
     for (position, confirm) in confirms {
         if !confirm.await?.is_ack() {
             return Err(RelayError::Nacked(position.0));
