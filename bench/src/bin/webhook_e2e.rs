@@ -4,8 +4,15 @@
 //! ```text
 //! webhook_e2e --url http://127.0.0.1:3001 --client-id ID --client-secret SECRET \
 //!     [--rate 1000] [--seconds 60] [--amqp amqp://guest:guest@127.0.0.1:5672/%2f] \
-//!     [--prefix tessera] [--drain-seconds 30]
+//!     [--prefix tessera] [--drain-seconds 30] [--source api|log]
 //! ```
+//!
+//! `--source api` (default) creates each user with `POST /api/users`, so the run also
+//! carries the API's cost of 1,000 requests/s. `--source log` appends the same events
+//! (`IdentifierClaimed` + `UserCreated`, decided by the domain aggregates) straight to the
+//! server's event log from this process, as another Tessera node's writer would
+//! (`TESSERA_DATABASE_URL` and `TESSERA_KEK` from the environment): the measurement the
+//! issue names, "from appended event to the receiver's 2xx", without the HTTP front.
 //!
 //! Starts a local receiver (HTTP/1.1, keep-alive), creates a hook subscribed to
 //! `User.Created` pointing at it, then creates users through the Management API at
@@ -33,6 +40,8 @@ struct Args {
     amqp: String,
     prefix: String,
     drain_seconds: u64,
+    /// Append through the API, or straight to the log.
+    source_log: bool,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -45,6 +54,7 @@ fn parse_args() -> Result<Args, String> {
         amqp: "amqp://guest:guest@127.0.0.1:5672/%2f".into(),
         prefix: "tessera".into(),
         drain_seconds: 30,
+        source_log: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -62,6 +72,13 @@ fn parse_args() -> Result<Args, String> {
             "--amqp" => args.amqp = value,
             "--prefix" => args.prefix = value,
             "--drain-seconds" => args.drain_seconds = number(&value)?.clamp(1, 600),
+            "--source" => {
+                args.source_log = match value.as_str() {
+                    "api" => false,
+                    "log" => true,
+                    _ => return Err("--source is api or log".into()),
+                }
+            }
             _ => return Err(format!("unknown flag {flag}")),
         }
     }
@@ -161,6 +178,79 @@ async fn sample_depths(amqp: &str, prefix: &str) -> String {
     out.join(" ")
 }
 
+/// The server's event log, opened as another node would (same database, same KEK).
+async fn open_log() -> Result<store::Store, String> {
+    let database_url = std::env::var("TESSERA_DATABASE_URL")
+        .map_err(|_| "--source log needs TESSERA_DATABASE_URL (the server's database)")?;
+    let kek = std::env::var("TESSERA_KEK").map_err(|_| "--source log needs TESSERA_KEK")?;
+    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+    store::Store::connect(&store::StoreConfig {
+        data_dir: dir.path().to_path_buf(),
+        database_url: Some(database_url),
+        kek: Some(kek),
+    })
+    .await
+    .map_err(|e| e.to_string())
+}
+
+/// What `POST /api/users {"username"}` appends: the username's claim and the user, in one
+/// atomic batch, each decided by its aggregate.
+async fn append_user(store: &store::Store, user_id: &str, username: &str) -> Result<(), String> {
+    use domain::identifier::{IdentifierClaim, IdentifierCommand};
+    use domain::user::{User, UserCommand, UserDetails, UserDetailsFields};
+    use domain::{Aggregate, CommandContext, EventMetadata, Timestamp};
+    use store::{AppendBatch, ExpectedVersion, Repository};
+    let ctx = CommandContext {
+        now: Timestamp::from_millis(now_ms()),
+    };
+    let metadata = EventMetadata::system(ctx.now, user_id);
+    let details = UserDetails::new(UserDetailsFields {
+        username: Some(username.to_owned()),
+        ..UserDetailsFields::default()
+    })
+    .map_err(|e| e.to_string())?;
+    let mut batch = AppendBatch::default();
+    for identifier in details.identifiers() {
+        let claim = IdentifierClaim::default()
+            .handle(
+                IdentifierCommand::Claim {
+                    holder: user_id.to_owned(),
+                },
+                &ctx,
+            )
+            .map_err(|e| format!("{e:?}"))?;
+        batch.streams.push(Repository::stage::<IdentifierClaim>(
+            &store.identifier_stream_id(&identifier),
+            ExpectedVersion::NoStream,
+            &claim,
+            &metadata,
+        ));
+    }
+    let events = User::default()
+        .handle(
+            UserCommand::Create {
+                details,
+                custom_data: Default::default(),
+                password: None,
+                application_id: None,
+            },
+            &ctx,
+        )
+        .map_err(|e| e.to_string())?;
+    batch.streams.push(Repository::stage::<User>(
+        user_id,
+        ExpectedVersion::NoStream,
+        &events,
+        &metadata,
+    ));
+    store
+        .repository()
+        .append(batch)
+        .await
+        .map(|_| ())
+        .map_err(|e| e.to_string())
+}
+
 #[tokio::main]
 async fn main() -> Result<(), String> {
     let args = parse_args()?;
@@ -217,9 +307,20 @@ async fn main() -> Result<(), String> {
         return Err(format!("create hook: {}", hook.status()));
     }
 
+    let log_store = if args.source_log {
+        Some(open_log().await?)
+    } else {
+        None
+    };
     println!(
-        "webhook_e2e: {} users/s for {} s -> {receiver}",
-        args.rate, args.seconds
+        "webhook_e2e: {} users/s for {} s through {} -> {receiver}",
+        args.rate,
+        args.seconds,
+        if args.source_log {
+            "the log"
+        } else {
+            "the API"
+        }
     );
     let created = Arc::new(Mutex::new(HashSet::new()));
     let failures = Arc::new(std::sync::atomic::AtomicU64::new(0));
@@ -244,6 +345,27 @@ async fn main() -> Result<(), String> {
         let (http, url, bearer) = (http.clone(), args.url.clone(), bearer.clone());
         let (created, failures) = (created.clone(), failures.clone());
         let username = format!("bench_{run}_{i}");
+        if let Some(store) = &log_store {
+            let store = store.clone();
+            let user_id = format!("b{run}x{i}");
+            tasks.spawn(async move {
+                match append_user(&store, &user_id, &username).await {
+                    Ok(()) => {
+                        if let Ok(mut c) = created.lock() {
+                            c.insert(user_id);
+                        }
+                    }
+                    Err(e) => {
+                        eprintln!("append: {e}");
+                        failures.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    }
+                }
+            });
+            while let Some(done) = tasks.try_join_next() {
+                let _ = done;
+            }
+            continue;
+        }
         tasks.spawn(async move {
             let response = http
                 .post(format!("{url}/api/users"))

@@ -53,6 +53,10 @@ impl DeliveryAttempted {
     }
 }
 
+/// Recorded after a 2xx attempt by versions before 2026-11-22 and still applied when read.
+/// No longer emitted: the attempt's 2xx status says the same, and a second event per
+/// delivery cost a quarter of the log, relay and audit traffic at webhook rates (and gave
+/// the audit log two `TriggerHook` rows for one call).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DeliverySucceeded {
@@ -148,7 +152,12 @@ impl Aggregate for Delivery {
 
     fn apply(&mut self, event: &DeliveryEvent) {
         match event {
-            DeliveryEvent::DeliveryAttempted(e) => self.attempts = self.attempts.max(e.attempt),
+            DeliveryEvent::DeliveryAttempted(e) => {
+                self.attempts = self.attempts.max(e.attempt);
+                if e.succeeded() {
+                    self.status = DeliveryStatus::Succeeded;
+                }
+            }
             DeliveryEvent::DeliverySucceeded(_) => self.status = DeliveryStatus::Succeeded,
             DeliveryEvent::DeliveryExhausted(_) => self.status = DeliveryStatus::Exhausted,
         }
@@ -165,15 +174,8 @@ impl Aggregate for Delivery {
         Ok(match command {
             DeliveryCommand::Record(mut attempt) => {
                 attempt.response_excerpt = attempt.response_excerpt.map(|body| truncate(&body));
-                let mut events = vec![];
-                if attempt.succeeded() {
-                    events.push(DeliveryEvent::DeliverySucceeded(DeliverySucceeded {
-                        hook_id: attempt.hook_id.clone(),
-                        attempt: attempt.attempt,
-                    }));
-                }
-                events.insert(0, DeliveryEvent::DeliveryAttempted(attempt));
-                events
+                // A 2xx attempt is the success: no separate event (see `DeliverySucceeded`).
+                vec![DeliveryEvent::DeliveryAttempted(attempt)]
             }
             DeliveryCommand::GiveUp { hook_id } => {
                 vec![DeliveryEvent::DeliveryExhausted(DeliveryExhausted {
@@ -236,9 +238,17 @@ mod tests {
         let events = d
             .handle(DeliveryCommand::Record(attempt(2, Some(204), "")), &CTX)
             .unwrap();
-        assert_eq!(events.len(), 2);
+        assert_eq!(events.len(), 1, "the 2xx attempt is the success");
         events.iter().for_each(|e| d.apply(e));
         assert_eq!(d.status, DeliveryStatus::Succeeded);
+        // A log written before this change holds a separate success event: still finishes.
+        let mut old = Delivery::default();
+        old.apply(&DeliveryEvent::DeliveryAttempted(attempt(1, Some(500), "")));
+        old.apply(&DeliveryEvent::DeliverySucceeded(DeliverySucceeded {
+            hook_id: "h".into(),
+            attempt: 1,
+        }));
+        assert_eq!(old.status, DeliveryStatus::Succeeded);
         assert_eq!(
             d.handle(
                 DeliveryCommand::GiveUp {

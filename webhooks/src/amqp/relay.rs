@@ -287,27 +287,35 @@ fn crash_after_confirm() -> Option<String> {
 }
 
 /// Publishes the batch (persistent messages) without waiting for the confirms.
+///
+/// The publishes are polled together: each queues its frames and waits for the connection
+/// to write them, and awaiting them one by one cost a wake-up of the connection's I/O task
+/// and a socket write per event. `try_join_all` polls them in order first, so the frames
+/// (and the delivery tags the confirms refer to) stay in log order.
 async fn publish(
     channel: &Channel,
     exchange: &str,
     events: &[RecordedEvent],
 ) -> Result<Vec<(Position, PublisherConfirm)>, RelayError> {
-    let mut confirms = Vec::with_capacity(events.len());
+    let mut bodies = Vec::with_capacity(events.len());
     for event in events {
         let body = serde_json::to_vec(&EventNotice::of(event))
             .map_err(|e| RelayError::Encode(event.event_id, e))?;
+        bodies.push(body);
+    }
+    let publishes = events.iter().zip(&bodies).map(|(event, body)| async move {
         let confirm = channel
             .basic_publish(
                 exchange.into(),
                 event.event_type.as_str().into(),
                 BasicPublishOptions::default(),
-                &body,
+                body,
                 properties(event),
             )
             .await?;
-        confirms.push((event.position, confirm));
-    }
-    Ok(confirms)
+        Ok::<_, RelayError>((event.position, confirm))
+    });
+    futures::future::try_join_all(publishes).await
 }
 
 /// Waits for every confirm of a batch; any nack fails it.
