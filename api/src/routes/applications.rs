@@ -14,7 +14,7 @@ use domain::application::{
     OidcClientMetadata,
 };
 use domain::Timestamp;
-use projections::{applications, roles, TENANT_ID};
+use projections::{applications, resources, roles, TENANT_ID};
 use serde_json::json;
 use store::Position;
 
@@ -58,7 +58,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     );
 }
 
-const MODELS: &[&str] = &[applications::NAME, roles::NAME];
+/// Read models an application view and its `isAdmin` come from (`isAdmin` joins the
+/// app's roles to the Management API resource's scopes, so `resources` too: right after a
+/// start its projector may still be catching up with the bootstrap events).
+const MODELS: &[&str] = &[applications::NAME, roles::NAME, resources::NAME];
 
 async fn read(
     state: &AppState,
