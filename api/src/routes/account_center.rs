@@ -93,6 +93,7 @@ async fn get(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
 }
 
 fn parse(body: &[u8]) -> Result<UpdateAccountCenter, ApiError> {
+    crate::routes::input::refuse_nul(body)?;
     let object: Map<String, Value> = serde_json::from_slice(body).map_err(ApiError::json_body)?;
     let mut update = UpdateAccountCenter {
         enabled: None,

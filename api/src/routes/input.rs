@@ -35,6 +35,7 @@ pub async fn json_object(mut payload: actix_web::web::Payload) -> Result<Body, A
         }
         bytes.extend_from_slice(&chunk);
     }
+    refuse_nul(&bytes)?;
     let value: Value = if bytes.iter().all(u8::is_ascii_whitespace) {
         Value::Object(Map::new())
     } else {
@@ -50,6 +51,35 @@ pub async fn json_object(mut payload: actix_web::web::Payload) -> Result<Body, A
             type_name(&other)
         ))),
     }
+}
+
+/// True when the JSON text holds the escape `\u0000` in a string or key. Postgres cannot
+/// store U+0000 in `jsonb` or `text`, so such a body would fail at the append (a 500 for
+/// a client's input); every JSON body is checked with this before it is parsed. Escapes
+/// are walked in order, so an escaped backslash followed by `u0000` is not a match.
+pub fn has_escaped_nul(json: &[u8]) -> bool {
+    let mut i = 0;
+    while i < json.len() {
+        if json[i] == b'\\' {
+            if json.get(i + 1) == Some(&b'u') && json.get(i + 2..i + 6) == Some(b"0000") {
+                return true;
+            }
+            i += 2;
+        } else {
+            i += 1;
+        }
+    }
+    false
+}
+
+/// [`has_escaped_nul`] as the 400 every JSON body route answers.
+pub fn refuse_nul(json: &[u8]) -> Result<(), ApiError> {
+    if has_escaped_nul(json) {
+        return Err(ApiError::invalid_body(
+            "body: strings and keys must not contain the character U+0000",
+        ));
+    }
+    Ok(())
 }
 
 pub fn type_name(value: &Value) -> &'static str {
@@ -288,5 +318,26 @@ pub fn path_id(id: &str, entity: &'static str) -> Result<(), ApiError> {
             entity,
             id: id.to_owned(),
         }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::has_escaped_nul;
+
+    #[test]
+    fn finds_the_nul_escape_in_strings_and_keys_only() {
+        assert!(has_escaped_nul(br#"{"a": "x\u0000y"}"#));
+        assert!(has_escaped_nul(br#"{"k\u0000": 1}"#));
+        assert!(
+            !has_escaped_nul(br#"{"a": "x\\u0000y"}"#),
+            "an escaped backslash"
+        );
+        assert!(
+            has_escaped_nul(br#"{"a": "x\\\u0000y"}"#),
+            "backslash, then the escape"
+        );
+        assert!(!has_escaped_nul(br#"{"a": "\u0001", "b": "u0000"}"#));
+        assert!(!has_escaped_nul(br#"{"a": "trailing\"#));
     }
 }

@@ -153,6 +153,7 @@ async fn patch(
     let caller = authenticate(&state, &req).await?;
     let center = enabled(&state).await?;
     caller.require_scope("profile")?;
+    crate::routes::input::refuse_nul(&body)?;
     let object: Map<String, Value> = serde_json::from_slice(&body).map_err(ApiError::json_body)?;
     for field in ["name", "avatar", "username", "customData"] {
         if object.contains_key(field) {
@@ -204,6 +205,7 @@ async fn patch_profile(
     let caller = authenticate(&state, &req).await?;
     editable(&enabled(&state).await?, "profile")?;
     caller.require_scope("profile")?;
+    crate::routes::input::refuse_nul(&body)?;
     let object: Map<String, Value> = serde_json::from_slice(&body).map_err(ApiError::json_body)?;
     let wrapped = serde_json::to_vec(&json!({ "profile": object })).map_err(ApiError::internal)?;
     let partial = parse_profile_patch(&wrapped)?;

@@ -30,6 +30,9 @@ pub const CRASH_AFTER_CONFIRM_ENV: &str = "TESSERA_TEST_RELAY_CRASH_AFTER_CONFIR
 /// Batches published ahead of the oldest unconfirmed one.
 const PIPELINE_DEPTH: usize = 3;
 
+/// How long a graceful stop waits for the confirms of the batches in flight.
+const STOP_SETTLE: Duration = Duration::from_secs(5);
+
 #[derive(Debug, Clone)]
 pub struct RelaySettings {
     pub url: String,
@@ -147,7 +150,13 @@ impl Relay {
         let mut published = checkpoint;
         let result = loop {
             if stop.is_cancelled() {
-                break Ok(());
+                // A graceful stop checkpoints what the broker confirms (within a few
+                // seconds), so the next start does not publish those events again; what
+                // is left unconfirmed is republished then (duplicates, same ids).
+                let settled = self.settle(lease, exchange, &mut checkpoint, &mut in_flight, 0);
+                break tokio::time::timeout(STOP_SETTLE, settled)
+                    .await
+                    .unwrap_or(Ok(()));
             }
             let events = match self
                 .store

@@ -11,6 +11,7 @@ use serde_json::{Map, Value};
 
 /// The body as a JSON object (an empty body reads as `{}`).
 pub fn json_object(bytes: &[u8]) -> Result<Map<String, Value>, ApiError> {
+    crate::routes::input::refuse_nul(bytes)?;
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Ok(Map::new());
     }

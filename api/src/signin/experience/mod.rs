@@ -158,6 +158,13 @@ pub(super) fn with_cookie(
 
 /// A JSON body, refused in Logto's shape (`guard.invalid_input`) when it does not parse.
 pub(super) fn parse<T: serde::de::DeserializeOwned>(raw: &[u8]) -> Result<T, ExperienceError> {
+    if crate::routes::input::has_escaped_nul(raw) {
+        return Err(refuse(
+            StatusCode::BAD_REQUEST,
+            "guard.invalid_input",
+            "invalid body: strings must not contain the character U+0000".to_owned(),
+        ));
+    }
     serde_json::from_slice(raw).map_err(|e| {
         refuse(
             StatusCode::BAD_REQUEST,
