@@ -271,37 +271,32 @@ impl Deliverer {
     async fn attempt_inputs(&self, job: &DeliveryJob) -> Result<AttemptInputs, DeliveryError> {
         let delivery_stream = StreamRef::new(Delivery::STREAM_TYPE, job.delivery_id());
         let hook_stream = StreamRef::new(Hook::STREAM_TYPE, &job.hook_id);
-        let (event_stream, located) = match &job.stream {
-            Some(stream) => (stream.clone(), None),
-            // Without the stream: find the event by position first (its stream is read
-            // below, the same as for any other job).
-            None => match self.load_event(job).await {
-                Ok(event) => (event.stream.clone(), Some(Ok(event))),
-                Err(e) => (delivery_stream.clone(), Some(Err(e))),
-            },
+        let not_found = || DeliveryError::EventNotFound {
+            event_id: job.event_id,
+            position: job.position,
         };
-        let mut read = self
-            .store
-            .log
-            .read_streams(&[(delivery_stream, 0), (hook_stream, 0), (event_stream, 0)])
-            .await?
-            .into_iter();
+        // Without the stream in the job: find the event by position first to learn it.
+        let event_stream = match &job.stream {
+            Some(stream) => Ok(stream.clone()),
+            None => self.load_event(job).await.map(|e| e.stream),
+        };
+        let mut asked = vec![(delivery_stream, 0), (hook_stream, 0)];
+        if let Ok(stream) = &event_stream {
+            asked.push((stream.clone(), 0));
+        }
+        let mut read = self.store.log.read_streams(&asked).await?.into_iter();
         let (delivery, hook, stream) = (
             read.next().unwrap_or_default(),
             read.next().unwrap_or_default(),
             read.next().unwrap_or_default(),
         );
-        let event = match located {
-            Some(located) => located,
-            None => stream
+        let event = event_stream.and_then(|_| {
+            stream
                 .iter()
                 .find(|e| e.position.0 == job.position && e.event_id == job.event_id)
                 .cloned()
-                .ok_or(DeliveryError::EventNotFound {
-                    event_id: job.event_id,
-                    position: job.position,
-                }),
-        };
+                .ok_or_else(not_found)
+        });
         Ok(AttemptInputs {
             delivery: Repository::fold(&delivery)?,
             hook: Repository::fold(&hook)?,

@@ -1,10 +1,11 @@
 //! A lane: the same Postgres log read through a small pool of its own.
 //!
-//! Background work that reads the log at the rate the API writes it (the webhook relay,
-//! delivery workers) must neither wait behind API requests for one of the shared pool's
+//! Background work that reads the log at the rate the API writes it (webhook delivery
+//! attempts) must neither wait behind API requests for one of the shared pool's
 //! connections nor make API requests wait behind it: with one shared pool, 200 delivery
 //! attempts in flight starved the relay and user creation alike (bench/RESULTS.md,
-//! webhooks end to end). Appends still go through the log's one group-commit writer, and
+//! webhooks end to end). (The relay and the fan-out now read the projectors' in-memory
+//! tail instead, `ProjectionRunner::log`.) Appends still go through the log's one group-commit writer, and
 //! change notifications come from the log's listener, so a lane adds connections only.
 
 use super::{read, PgLog};
