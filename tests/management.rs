@@ -577,6 +577,18 @@ async fn client_mistakes_name_the_field_and_unknown_ids_are_404(backend: Backend
     }
     let malformed = server.post_raw("/api/applications", "{not json").await;
     assert_eq!(malformed.status(), 400);
+    // U+0000 anywhere (here a key deep in customClientMetadata, as schemathesis once sent)
+    // is the client's mistake, not a 500 from a database that cannot store it.
+    let nul = json!({"name": "x", "type": "SPA", "customClientMetadata": {"k\u{0}": {"a": 1}}});
+    let body = post(&server, "/api/applications", nul, 400).await;
+    assert_eq!(body["code"], "guard.invalid_input", "{body}");
+    assert!(
+        body["details"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("U+0000"),
+        "{body}"
+    );
 
     for path in [
         "/api/applications/nosuchapp",
