@@ -76,6 +76,9 @@ async fn user_stream(deployment: &Deployment, id: &str) -> Vec<(String, String)>
         })
         .await
         .expect("read the user's stream");
+    // Release the connections (listener, writer, pools): the test opens a store per check,
+    // and unclosed ones add up to Postgres' max_connections across parallel tests.
+    store.close().await;
     events
         .into_iter()
         .map(|e| (e.event_type.clone(), e.payload.to_string()))
