@@ -22,7 +22,7 @@ export TESSERA_AMQP_PREFIX=$PREFIX TESSERA_WEBHOOK_ALLOW_PRIVATE=true TESSERA_LO
 export TESSERA_BOOTSTRAP_M2M_ID=bench-admin TESSERA_BOOTSTRAP_M2M_SECRET=bench-secret-0123456789abcdef
 export TESSERA_KEK=${TESSERA_KEK:-$(head -c32 /dev/urandom | base64)} TESSERA_DATA_DIR=$DATA
 export TESSERA_BIND=127.0.0.1:3091
-"$BIN/tessera" serve > "$DATA/server.log" 2>&1 &
+"$BIN/tessera" serve > "${SERVER_LOG:-$DATA/server.log}" 2>&1 &
 SERVER=$!
 trap 'kill -INT $SERVER 2>/dev/null; wait $SERVER 2>/dev/null; rm -rf "$DATA"' EXIT
 for _ in $(seq 1 60); do curl -sf http://127.0.0.1:3091/api/status >/dev/null && break; sleep 0.5; done

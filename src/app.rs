@@ -209,7 +209,7 @@ async fn app_state(
 ) -> Result<AppState, AppError> {
     let clock = SystemClock;
     let random = SystemRandom::new();
-    let oidc = api::oidc::Oidc::start(store, endpoint, &clock, &random).await?;
+    let oidc = api::oidc::Oidc::start(store, runner.log(), endpoint, &clock, &random).await?;
     let state = AppState {
         store: store.clone(),
         projections: runner.clone(),

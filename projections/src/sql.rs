@@ -67,6 +67,19 @@ impl Dialect {
         }
     }
 
+    /// `column` is one of the strings of a JSON array bound as `$1`. On Postgres an
+    /// array compared with `= ANY`, which is probed through `column`'s index: `IN` over a
+    /// set-returning function is estimated at 100 rows and planned as a hash join over a
+    /// sequential scan of the whole table (7 ms at 30,000 users against 0.3 ms).
+    pub fn in_json_strings(self, column: &str) -> String {
+        match self {
+            Self::Sqlite => format!("{column} IN (SELECT value FROM json_each(?))"),
+            Self::Postgres => {
+                format!("{column} = ANY(ARRAY(SELECT jsonb_array_elements_text($1::jsonb)))")
+            }
+        }
+    }
+
     /// A one-column subquery over a JSON array of strings bound as `$1`, for `IN (…)`.
     pub fn json_strings(self) -> &'static str {
         match self {

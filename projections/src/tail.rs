@@ -201,7 +201,7 @@ mod tests {
             stream_version: position,
             event_type: "E".into(),
             schema_version: 1,
-            payload: serde_json::Value::Null,
+            payload: Arc::new(serde_json::Value::Null),
             metadata: EventMetadata::system(Timestamp::from_millis(0), "c"),
         }
     }

@@ -6,6 +6,7 @@ use crate::envelope::*;
 use crate::error::StoreError;
 use crate::vault::Vault;
 use domain::UpcasterRegistry;
+use std::sync::Arc;
 use uuid::Uuid;
 
 /// A row as read from either backend.
@@ -56,7 +57,7 @@ impl Codec {
             stream_version: r.stream_version as u64,
             event_type: r.event_type,
             schema_version,
-            payload,
+            payload: Arc::new(payload),
             metadata,
         })
     }

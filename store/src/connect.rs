@@ -235,8 +235,29 @@ impl Store {
     }
 }
 
+/// How long a pooled connection may sit idle before it is pinged on acquire.
+const PING_IF_IDLE_FOR: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// Pool settings shared by every pool: a connection is health-checked on acquire only
+/// after sitting idle (sqlx's default pings before *every* acquire, a second round trip
+/// for each query of a busy pool). A connection in steady use is known alive; one idle
+/// for a while may have been cut by a database restart and is still checked (and
+/// replaced) before a caller sees it fail.
+pub(crate) fn pool_options<DB: sqlx::Database>() -> sqlx::pool::PoolOptions<DB> {
+    sqlx::pool::PoolOptions::new()
+        .test_before_acquire(false)
+        .before_acquire(|conn, meta| {
+            Box::pin(async move {
+                if meta.idle_for >= PING_IF_IDLE_FOR {
+                    sqlx::Connection::ping(conn).await?;
+                }
+                Ok(true)
+            })
+        })
+}
+
 async fn read_pool(url: &str, backend: Backend) -> Result<AnyPool, StoreError> {
-    let mut options = AnyPoolOptions::new().max_connections(8);
+    let mut options: AnyPoolOptions = pool_options().max_connections(8);
     if backend == Backend::Sqlite {
         // Read models write through this pool too: wait for the writer's lock instead of
         // failing with SQLITE_BUSY, keep durable commits (the file is already in WAL), and

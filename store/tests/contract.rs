@@ -69,7 +69,7 @@ async fn appended_events_read_back_with_their_envelope() {
         let all = log.read_all(Position(0), 100).await.unwrap();
         assert_eq!(all.len(), 3);
         assert_eq!(all[2].stream, StreamRef::new("other", "o1"));
-        assert_eq!(all[2].payload, serde_json::json!({"n": 7}));
+        assert_eq!(*all[2].payload, serde_json::json!({"n": 7}));
         assert_eq!(
             all[0], stream[0],
             "{}: read_all and read_stream agree",

@@ -283,7 +283,7 @@ pub async fn build(
         }
         _ => {
             data_event(&mut body, event);
-            body.insert("data".into(), event.payload.clone());
+            body.insert("data".into(), (*event.payload).clone());
         }
     }
     Ok((Value::Object(body), subject))

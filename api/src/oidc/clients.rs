@@ -15,7 +15,7 @@ use std::collections::HashMap;
 use std::hash::Hash;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
-use store::{Position, Store, StoreError};
+use store::{EventLog, Position, Store, StoreError};
 
 /// Past this many entries a map is simply emptied (a flood of distinct ids must not grow
 /// memory without bound; a miss costs one stream read).
@@ -176,12 +176,15 @@ impl Directory {
     /// Follows the log from its current head, evicting entries as their streams change
     /// and calling `on_keys` after a change to the signing keys. Ends when the store
     /// closes.
-    pub async fn follow<F, Fut>(self: Arc<Self>, on_keys: F)
+    ///
+    /// `log` is what to follow: in the server, the projectors' shared tail (this follower
+    /// only needs each event's stream; reading and decoding the log once more for it cost
+    /// as much as a projector).
+    pub async fn follow<F, Fut>(self: Arc<Self>, log: Arc<dyn EventLog>, on_keys: F)
     where
         F: Fn() -> Fut,
         Fut: std::future::Future<Output = ()>,
     {
-        let log = self.store.log.clone();
         let mut changes = log.changes();
         let mut after = match log.head().await {
             Ok(head) => head,

@@ -28,7 +28,7 @@ use clients::Directory;
 use domain::EventMetadata;
 use keys::{KeyError, KeyRing};
 use std::sync::Arc;
-use store::Store;
+use store::{EventLog, Store};
 
 /// The provider's shared state.
 pub struct Oidc {
@@ -43,9 +43,11 @@ pub struct Oidc {
 impl Oidc {
     /// Loads the signing keys (creating the first on a fresh deployment) and starts the
     /// follower that keeps the caches and the key ring in step with the log. The
-    /// follower ends when the store closes.
+    /// follower ends when the store closes. `follow` is the log the follower reads: the
+    /// projectors' shared tail in the server, so it costs no read of its own.
     pub async fn start(
         store: &Store,
+        follow: Arc<dyn EventLog>,
         endpoint: &str,
         clock: &dyn Clock,
         random: &dyn RandomSource,
@@ -59,7 +61,7 @@ impl Oidc {
             verified_tokens: Default::default(),
         });
         let weak = Arc::downgrade(&oidc);
-        tokio::spawn(oidc.directory.clone().follow(move || {
+        tokio::spawn(oidc.directory.clone().follow(follow, move || {
             let weak = weak.clone();
             async move {
                 if let Some(oidc) = weak.upgrade() {

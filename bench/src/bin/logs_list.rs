@@ -123,7 +123,7 @@ impl Generator {
             stream_version: version,
             event_type: event_type.into(),
             schema_version: 1,
-            payload,
+            payload: std::sync::Arc::new(payload),
             metadata: EventMetadata {
                 occurred_at: Timestamp::from_millis(at),
                 actor,

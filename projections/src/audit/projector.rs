@@ -157,9 +157,9 @@ async fn load_erased(
 async fn erase(tx: &mut Transaction<'_, Any>, users: &[&str]) -> Result<(), ProjectionError> {
     let dialect = Dialect::of(tx);
     let blank = format!(
-        "UPDATE audit_logs SET ip = NULL, user_agent = NULL WHERE user_id IN ({}) \
+        "UPDATE audit_logs SET ip = NULL, user_agent = NULL WHERE {} \
          AND (ip IS NOT NULL OR user_agent IS NOT NULL)",
-        dialect.json_strings()
+        dialect.in_json_strings("user_id")
     );
     let remember = format!(
         "INSERT INTO audit_erased_users (user_id) {} WHERE true \
@@ -168,7 +168,13 @@ async fn erase(tx: &mut Transaction<'_, Any>, users: &[&str]) -> Result<(), Proj
     );
     for chunk in users.chunks(ROWS_PER_STATEMENT) {
         let ids = json_array(chunk)?;
-        sqlx::query(&blank).bind(&ids).execute(&mut **tx).await?;
+        // Planned at every call: a plan cached while `audit_logs` was small scans it whole,
+        // and where nothing analyses it (autovacuum off) it stays.
+        sqlx::query(&blank)
+            .persistent(false)
+            .bind(&ids)
+            .execute(&mut **tx)
+            .await?;
         sqlx::query(&remember).bind(&ids).execute(&mut **tx).await?;
     }
     Ok(())

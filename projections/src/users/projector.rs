@@ -127,7 +127,7 @@ fn json_array<T: serde::Serialize>(items: &[T]) -> Result<String, ProjectionErro
 /// into a tagged wrapper first; on replay that clone was a measurable share of the time.
 fn decode(recorded: &RecordedEvent) -> Result<UserEvent, ProjectionError> {
     use serde::Deserialize;
-    let p = &recorded.payload;
+    let p: &serde_json::Value = &recorded.payload;
     let event = match recorded.event_type.as_str() {
         "UserCreated" => UserCreated::deserialize(p).map(UserEvent::UserCreated),
         "UserDetailsUpdated" => {
@@ -158,10 +158,13 @@ async fn load(
     let dialect = Dialect::of(tx);
     for chunk in ids.chunks(ROWS_PER_STATEMENT) {
         let sql = format!(
-            "SELECT {COLUMNS} FROM users WHERE id IN ({})",
-            dialect.json_strings()
+            "SELECT {COLUMNS} FROM users WHERE {}",
+            dialect.in_json_strings("id")
         );
+        // Planned at every call: a plan cached while `users` was nearly empty scans the
+        // whole table, and where nothing analyses it (autovacuum off) it stays.
         let found = sqlx::query(&sql)
+            .persistent(false)
             .bind(json_array(chunk)?)
             .fetch_all(&mut **tx)
             .await?;
@@ -214,11 +217,13 @@ async fn upsert(tx: &mut Transaction<'_, Any>, rows: &[&UserRow]) -> Result<(), 
 
 async fn delete(tx: &mut Transaction<'_, Any>, ids: &[&str]) -> Result<(), ProjectionError> {
     let sql = format!(
-        "DELETE FROM users WHERE id IN ({})",
-        Dialect::of(tx).json_strings()
+        "DELETE FROM users WHERE {}",
+        Dialect::of(tx).in_json_strings("id")
     );
     for chunk in ids.chunks(ROWS_PER_STATEMENT) {
+        // Planned at every call, like `load`.
         sqlx::query(&sql)
+            .persistent(false)
             .bind(json_array(chunk)?)
             .execute(&mut **tx)
             .await?;

@@ -13,7 +13,7 @@ use crate::envelope::*;
 use crate::error::StoreError;
 use crate::log::EventLog;
 use async_trait::async_trait;
-use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::postgres::PgConnectOptions;
 use sqlx::PgPool;
 use std::sync::Arc;
 use tokio::sync::watch;
@@ -33,7 +33,7 @@ impl PgLane {
             .as_ref()
             .clone()
             .application_name(application_name);
-        let pool = PgPoolOptions::new()
+        let pool = crate::connect::pool_options::<sqlx::Postgres>()
             .max_connections(max_connections.max(1))
             .connect_lazy_with(options);
         Self { log, pool }

@@ -16,7 +16,7 @@ use crate::error::StoreError;
 use crate::group::Appender;
 use crate::log::EventLog;
 use async_trait::async_trait;
-use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::postgres::PgConnectOptions;
 use sqlx::PgPool;
 use std::str::FromStr;
 use std::sync::{Arc, Mutex};
@@ -42,13 +42,13 @@ pub(crate) struct PgLog {
 impl PgLog {
     pub(crate) async fn open(url: &str, codec: Arc<Codec>) -> Result<Self, StoreError> {
         let options = PgConnectOptions::from_str(url)?;
-        let pool = PgPoolOptions::new()
+        let pool = crate::connect::pool_options::<sqlx::Postgres>()
             .max_connections(8)
             .connect_with(options.clone())
             .await?;
         // Concurrent nodes starting at once: sqlx serialises migrations with an advisory lock.
         sqlx::migrate!("../migrations/postgres").run(&pool).await?;
-        let write = PgPoolOptions::new()
+        let write = crate::connect::pool_options::<sqlx::Postgres>()
             .max_connections(WRITERS as u32)
             .connect_with(options)
             .await?;

@@ -15,7 +15,7 @@ use crate::group::Appender;
 use crate::log::EventLog;
 use crate::versions::VersionCache;
 use async_trait::async_trait;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 use sqlx::SqlitePool;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -53,12 +53,12 @@ pub(crate) struct SqliteLog {
 
 impl SqliteLog {
     pub(crate) async fn open(file: &Path, codec: Arc<Codec>) -> Result<Self, StoreError> {
-        let write = SqlitePoolOptions::new()
+        let write = crate::connect::pool_options::<sqlx::Sqlite>()
             .max_connections(1)
             .connect_with(options(file))
             .await?;
         sqlx::migrate!("../migrations/sqlite").run(&write).await?;
-        let read = SqlitePoolOptions::new()
+        let read = crate::connect::pool_options::<sqlx::Sqlite>()
             .max_connections(4)
             .connect_with(options(file).read_only(true))
             .await?;
