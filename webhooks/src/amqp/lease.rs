@@ -6,8 +6,10 @@
 //! checkpoint write goes through that same connection, so a relay that lost its
 //! connection — and with it the lock, which the server drops with the session — cannot move
 //! the checkpoint any more: its next write fails and it stops relaying. A standby node
-//! takes the lock as soon as the session is gone. Before each batch the relay pings the
-//! connection, so a dead lease is noticed before publishing, not only at the commit.
+//! takes the lock as soon as the session is gone. The relay writes its checkpoint for every
+//! few batches it has published and pings the connection whenever it has been idle for
+//! half a second, and stops publishing as soon as either fails: a dead lease is noticed
+//! within that time, not only at the next commit.
 //!
 //! *SQLite* (the embedded single-node default): the database is a local file that only
 //! processes on this machine can open, and the log's single-writer design already limits

@@ -1,7 +1,8 @@
 //! The relay: follows the global log from its own checkpoint and publishes every event to
-//! the events exchange. Batches are published pipelined (persistent messages, publisher
-//! confirms on, up to `PIPELINE_DEPTH` batches ahead of the oldest unconfirmed one); the
-//! checkpoint moves past a batch only once every confirm of it has arrived, in order.
+//! the events exchange (persistent messages, publisher confirms on). Publishing and settling
+//! are two loops of one session: the publisher never waits for confirms (up to
+//! `MAX_UNCONFIRMED` events ahead of the checkpoint); the settler awaits them in order and
+//! moves the checkpoint past a batch only once every confirm of it has arrived.
 //! A crash between the confirms and the checkpoint commit republishes the batch on restart
 //! with the same message ids (the event ids), so consumers see duplicates, never gaps.
 //!
@@ -15,11 +16,11 @@ use super::topology::{self, Names};
 use super::RelayStatus;
 use lapin::options::{BasicPublishOptions, ConfirmSelectOptions};
 use lapin::{BasicProperties, Channel, Connection, ConnectionProperties, PublisherConfirm};
-use std::collections::VecDeque;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 use store::{Position, RecordedEvent, Store, StoreError};
+use tokio::sync::{mpsc, OwnedSemaphorePermit, Semaphore};
 use tokio_util::sync::CancellationToken;
 
 /// Test-only fault injection: when set to an event type, the process exits right after the
@@ -27,8 +28,17 @@ use tokio_util::sync::CancellationToken;
 /// commits (the "crash between publish and checkpoint" case). Never set in production.
 pub const CRASH_AFTER_CONFIRM_ENV: &str = "TESSERA_TEST_RELAY_CRASH_AFTER_CONFIRM";
 
-/// Batches published ahead of the oldest unconfirmed one.
-const PIPELINE_DEPTH: usize = 3;
+/// Events published and not yet checkpointed, at most: enough to keep the broker's
+/// confirm latency off the publish path at thousands of events per second, and a bound
+/// on what a broker that stops confirming lets pile up (and what a restart republishes).
+const MAX_UNCONFIRMED: usize = 10_000;
+
+/// Confirmed batches folded into one checkpoint write, at most.
+const CHECKPOINT_BATCHES: usize = 32;
+
+/// How long the settler waits for a batch before checking the lease on its own (a
+/// checkpoint write also proves it).
+const LEASE_CHECK_IDLE: Duration = Duration::from_millis(500);
 
 /// How long a graceful stop waits for the confirms of the batches in flight.
 const STOP_SETTLE: Duration = Duration::from_secs(5);
@@ -60,6 +70,8 @@ pub enum RelayError {
     Log(#[from] StoreError),
     #[error(transparent)]
     Lease(#[from] LeaseError),
+    #[error("the relay checkpoint was moved by someone else (from position {0})")]
+    CheckpointMoved(u64),
     #[error("cannot encode event {0}: {1}")]
     Encode(uuid::Uuid, serde_json::Error),
 }
@@ -120,7 +132,7 @@ impl Relay {
         exchange: &str,
         stop: &CancellationToken,
     ) -> Result<(), RelayError> {
-        let mut checkpoint = lease.load(exchange).await?;
+        let checkpoint = lease.load(exchange).await?;
         self.status.set_checkpoint(checkpoint);
         let connection = Connection::connect(
             &self.settings.url,
@@ -140,51 +152,64 @@ impl Relay {
             .await?;
         self.status.set_connected(true);
         tracing::info!(%exchange, checkpoint = checkpoint.0, "webhook relay publishing");
-        let crash_after = crash_after_confirm();
-        let mut changes = self.store.log.changes();
-        // Batches published and not yet checkpointed, oldest first. Reading and publishing
-        // the next batch overlaps the broker's confirms of the previous ones (a confirm of
-        // persistent messages waits for the broker's disk); the checkpoint still moves
-        // batch by batch, in order, each only after all its confirms.
-        let mut in_flight: VecDeque<InFlight> = VecDeque::new();
-        let mut published = checkpoint;
-        let result = loop {
-            if stop.is_cancelled() {
-                // A graceful stop checkpoints what the broker confirms (within a few
-                // seconds), so the next start does not publish those events again; what
-                // is left unconfirmed is republished then (duplicates, same ids).
-                let settled = self.settle(lease, exchange, &mut checkpoint, &mut in_flight, 0);
-                break tokio::time::timeout(STOP_SETTLE, settled)
-                    .await
-                    .unwrap_or(Ok(()));
+        // Publishing and settling run side by side: the broker's confirms (a disk write
+        // each, slow under load) never hold up the next publish, only the checkpoint, and
+        // `room` bounds how far publishing may run ahead of them. Either side failing
+        // (`failed`) ends both; the session then restarts from the committed checkpoint.
+        let (batches, settle_queue) = mpsc::unbounded_channel();
+        let failed = CancellationToken::new();
+        let publishing = async {
+            let result = self
+                .publish_from(&channel, exchange, checkpoint, batches, stop, &failed)
+                .await;
+            if result.is_err() {
+                failed.cancel();
             }
-            let events = match self
+            result
+        };
+        let settling = async {
+            let result = self
+                .settle(lease, exchange, checkpoint, settle_queue, stop, &failed)
+                .await;
+            if result.is_err() {
+                failed.cancel();
+            }
+            result
+        };
+        let (published, settled) = tokio::join!(publishing, settling);
+        self.status.set_connected(false);
+        let _ = channel.close(200, "relay stopping".into()).await;
+        let _ = connection.close(200, "relay stopping".into()).await;
+        settled.and(published)
+    }
+
+    /// Reads the log from `from` and publishes it batch by batch, handing each batch's
+    /// confirms to the settler. Returns when `stop` or `failed` is cancelled.
+    async fn publish_from(
+        &self,
+        channel: &Channel,
+        exchange: &str,
+        from: Position,
+        batches: mpsc::UnboundedSender<InFlight>,
+        stop: &CancellationToken,
+        failed: &CancellationToken,
+    ) -> Result<(), RelayError> {
+        let crash_after = crash_after_confirm();
+        let room = Arc::new(Semaphore::new(MAX_UNCONFIRMED));
+        let mut changes = self.store.log.changes();
+        let mut published = from;
+        while !stop.is_cancelled() && !failed.is_cancelled() {
+            // Marked before reading, so a commit landing after the read still wakes us.
+            changes.borrow_and_update();
+            let events = self
                 .store
                 .log
                 .read_all(published, self.settings.batch_size)
-                .await
-            {
-                Ok(events) => events,
-                Err(e) => break Err(e.into()),
-            };
-            if let Some(head) = events.last() {
-                self.status.observe_head(head.position);
-            }
-            if events.is_empty() {
-                if !in_flight.is_empty() {
-                    // Caught up: settle everything so the checkpoint does not lag.
-                    if let Err(e) = self
-                        .settle(lease, exchange, &mut checkpoint, &mut in_flight, 0)
-                        .await
-                    {
-                        break Err(e);
-                    }
-                    published = checkpoint;
-                    continue;
-                }
-                changes.borrow_and_update();
+                .await?;
+            let Some(last) = events.last().map(|e| e.position) else {
                 tokio::select! {
                     _ = stop.cancelled() => {}
+                    _ = failed.cancelled() => {}
                     _ = changes.changed() => {}
                     _ = tokio::time::sleep(self.settings.poll_interval) => {}
                 }
@@ -192,89 +217,102 @@ impl Relay {
                     self.status.observe_head(head);
                 }
                 continue;
+            };
+            self.status.observe_head(last);
+            let count = u32::try_from(events.len()).unwrap_or(u32::MAX);
+            let permit = tokio::select! {
+                permit = room.clone().acquire_many_owned(count) => permit,
+                _ = stop.cancelled() => break,
+                _ = failed.cancelled() => break,
+            };
+            // The semaphore is never closed.
+            let Ok(permit) = permit else { break };
+            let confirms = publish(channel, exchange, &events).await?;
+            published = last;
+            let batch = InFlight {
+                to: last,
+                count: events.len(),
+                crash_here: crash_after
+                    .as_deref()
+                    .is_some_and(|t| events.iter().any(|e| e.event_type == t)),
+                confirms,
+                _room: permit,
+            };
+            if batches.send(batch).is_err() {
+                // The settler has ended (and said why).
+                break;
             }
-            if let Err(e) = lease.check().await {
-                break Err(e.into());
-            }
-            match publish(&channel, exchange, &events).await {
-                Ok(confirms) => {
-                    published = events.last().map_or(published, |e| e.position);
-                    in_flight.push_back(InFlight {
-                        to: published,
-                        count: events.len(),
-                        crash_here: crash_after
-                            .as_deref()
-                            .is_some_and(|t| events.iter().any(|e| e.event_type == t)),
-                        confirms,
-                    });
-                }
-                Err(e) => break Err(e),
-            }
-            if let Err(e) = self
-                .settle(
-                    lease,
-                    exchange,
-                    &mut checkpoint,
-                    &mut in_flight,
-                    PIPELINE_DEPTH,
-                )
-                .await
-            {
-                break Err(e);
-            }
-            // A checkpoint moved by someone else restarts reading from it.
-            if checkpoint > published {
-                published = checkpoint;
-            }
-        };
-        self.status.set_connected(false);
-        let _ = channel.close(200, "relay stopping".into()).await;
-        let _ = connection.close(200, "relay stopping".into()).await;
-        result
+        }
+        Ok(())
     }
-}
 
-impl Relay {
-    /// Awaits the confirms of the oldest batches until at most `keep` are in flight, moving
-    /// the checkpoint past each (in order).
+    /// Awaits the confirms of published batches in order and moves the checkpoint past
+    /// them, folding batches whose confirms are already in into one checkpoint write.
+    /// While idle it checks the lease. After `stop`, it settles what is in flight for at
+    /// most `STOP_SETTLE`, so a restart does not publish those events again; what is left
+    /// unconfirmed is republished then (duplicates, same ids).
     async fn settle(
         &self,
         lease: &mut RelayLease,
         exchange: &str,
-        checkpoint: &mut Position,
-        in_flight: &mut VecDeque<InFlight>,
-        keep: usize,
+        mut checkpoint: Position,
+        mut queue: mpsc::UnboundedReceiver<InFlight>,
+        stop: &CancellationToken,
+        failed: &CancellationToken,
     ) -> Result<(), RelayError> {
-        while in_flight.len() > keep {
-            let Some(batch) = in_flight.pop_front() else {
-                break;
+        let give_up = async {
+            stop.cancelled().await;
+            tokio::time::sleep(STOP_SETTLE).await;
+        };
+        tokio::pin!(give_up);
+        loop {
+            let first = tokio::select! {
+                batch = queue.recv() => match batch {
+                    Some(batch) => batch,
+                    None => return Ok(()),
+                },
+                _ = failed.cancelled() => return Ok(()),
+                _ = tokio::time::sleep(LEASE_CHECK_IDLE) => {
+                    lease.check().await?;
+                    continue;
+                }
             };
-            confirmed(batch.confirms).await?;
-            if batch.crash_here {
-                tracing::error!(
-                    position = batch.to.0,
-                    "{CRASH_AFTER_CONFIRM_ENV}: exiting after the confirms, before the checkpoint"
-                );
-                std::process::exit(86);
+            let mut settled = vec![first];
+            while settled.len() < CHECKPOINT_BATCHES {
+                match queue.try_recv() {
+                    Ok(batch) => settled.push(batch),
+                    Err(_) => break,
+                }
             }
-            if lease.advance(exchange, *checkpoint, batch.to).await? {
-                *checkpoint = batch.to;
-                self.status.set_checkpoint(batch.to);
-                self.status.add_published(batch.count as u64);
-            } else {
-                // Someone moved it (only a misconfigured second relay could): follow it,
-                // and drop what we had in flight (it is republished from there).
-                let moved = lease.load(exchange).await?;
-                tracing::warn!(
-                    from = checkpoint.0,
-                    to = moved.0,
-                    "relay checkpoint moved by someone else"
-                );
-                *checkpoint = moved;
-                in_flight.clear();
+            let mut to = checkpoint;
+            let mut count = 0;
+            for batch in &mut settled {
+                let confirms = std::mem::take(&mut batch.confirms);
+                tokio::select! {
+                    result = confirmed(confirms) => result?,
+                    _ = failed.cancelled() => return Ok(()),
+                    _ = &mut give_up => return Ok(()),
+                }
+                if batch.crash_here {
+                    tracing::error!(
+                        position = batch.to.0,
+                        "{CRASH_AFTER_CONFIRM_ENV}: exiting after the confirms, before the checkpoint"
+                    );
+                    std::process::exit(86);
+                }
+                to = batch.to;
+                count += batch.count;
             }
+            if !lease.advance(exchange, checkpoint, to).await? {
+                // Only a misconfigured second relay could have moved it: start over from
+                // whatever is committed now (what we had in flight is republished).
+                return Err(RelayError::CheckpointMoved(checkpoint.0));
+            }
+            checkpoint = to;
+            self.status.set_checkpoint(to);
+            self.status.add_published(count as u64);
+            // `settled` drops here, giving its room back to the publisher.
         }
-        Ok(())
     }
 }
 
@@ -286,6 +324,8 @@ struct InFlight {
     /// Holds an event of the type named by [`CRASH_AFTER_CONFIRM_ENV`].
     crash_here: bool,
     confirms: Vec<(Position, PublisherConfirm)>,
+    /// The batch's share of [`MAX_UNCONFIRMED`], returned when it is checkpointed.
+    _room: OwnedSemaphorePermit,
 }
 
 fn crash_after_confirm() -> Option<String> {
