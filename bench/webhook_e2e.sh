@@ -4,6 +4,8 @@
 # transport, then the webhook_e2e driver. Needs a release build:
 #   cargo build --release -p tessera --bin tessera -p tessera-bench --bin webhook_e2e
 # Usage: bench/webhook_e2e.sh [rate] [seconds] [api|log]
+# BIN: where the binaries are (default target/release); SERVER_LOG: keep the server's output
+# there (default: a temporary directory removed at the end).
 set -euo pipefail
 RATE=${1:-1000}
 SECONDS_=${2:-60}
