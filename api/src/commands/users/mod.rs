@@ -17,7 +17,7 @@ use domain::user::{User, UserCommand, UserDetails, UserState};
 use domain::{Aggregate, CommandContext, StandardId};
 use projections::users::UserView;
 use serde_json::{Map, Value};
-use store::{AppendBatch, ExpectedVersion, Repository, StoreError};
+use store::{AppendBatch, ExpectedVersion, Repository, StoreError, StreamRef};
 
 /// How often a create is retried after an optimistic-concurrency conflict.
 const MAX_ATTEMPTS: usize = 5;
@@ -74,10 +74,23 @@ pub async fn create_user(
         let metadata = request.metadata(now);
         let mut batch = AppendBatch::default();
 
+        // Every stream this decision needs in one round trip: the claim of each identifier,
+        // then the user's own stream (last).
+        let claim_ids: Vec<String> = identifiers
+            .iter()
+            .map(|identifier| state.store.identifier_stream_id(identifier))
+            .collect();
+        let mut streams: Vec<(StreamRef, u64)> = claim_ids
+            .iter()
+            .map(|id| (StreamRef::new(IdentifierClaim::STREAM_TYPE, id), 0))
+            .collect();
+        streams.push((StreamRef::new(User::STREAM_TYPE, &user_id), 0));
+        let mut read = repo.log().read_streams(&streams).await?;
+        let user_events = read.pop().unwrap_or_default();
+
         // Claims first: a taken identifier is answered before any password is hashed.
-        for identifier in &identifiers {
-            let stream_id = state.store.identifier_stream_id(identifier);
-            let loaded = repo.load::<IdentifierClaim>(&stream_id).await?;
+        for ((identifier, stream_id), events) in identifiers.iter().zip(&claim_ids).zip(&read) {
+            let loaded = Repository::fold::<IdentifierClaim>(events)?;
             let events = loaded
                 .aggregate
                 .handle(
@@ -88,7 +101,7 @@ pub async fn create_user(
                 )
                 .map_err(|ClaimError::AlreadyClaimed| in_use(identifier))?;
             batch.streams.push(Repository::stage::<IdentifierClaim>(
-                &stream_id,
+                stream_id,
                 ExpectedVersion::at(loaded.version),
                 &events,
                 &metadata,
@@ -99,7 +112,7 @@ pub async fn create_user(
             password = Some(hash(state, plain).await?);
         }
 
-        let loaded = repo.load::<User>(&user_id).await?;
+        let loaded = Repository::fold::<User>(&user_events)?;
         let mut user = loaded.aggregate;
         let mut events = user
             .handle(
