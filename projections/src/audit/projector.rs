@@ -168,8 +168,7 @@ async fn erase(tx: &mut Transaction<'_, Any>, users: &[&str]) -> Result<(), Proj
     );
     for chunk in users.chunks(ROWS_PER_STATEMENT) {
         let ids = json_array(chunk)?;
-        // Planned at every call: a plan cached while `audit_logs` was small scans it whole,
-        // and where nothing analyses it (autovacuum off) it stays.
+        // Unprepared: see `Dialect::in_json_strings`.
         sqlx::query(&blank)
             .persistent(false)
             .bind(&ids)

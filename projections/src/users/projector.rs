@@ -161,8 +161,7 @@ async fn load(
             "SELECT {COLUMNS} FROM users WHERE {}",
             dialect.in_json_strings("id")
         );
-        // Planned at every call: a plan cached while `users` was nearly empty scans the
-        // whole table, and where nothing analyses it (autovacuum off) it stays.
+        // Unprepared: see `Dialect::in_json_strings`.
         let found = sqlx::query(&sql)
             .persistent(false)
             .bind(json_array(chunk)?)
@@ -221,7 +220,7 @@ async fn delete(tx: &mut Transaction<'_, Any>, ids: &[&str]) -> Result<(), Proje
         Dialect::of(tx).in_json_strings("id")
     );
     for chunk in ids.chunks(ROWS_PER_STATEMENT) {
-        // Planned at every call, like `load`.
+        // Unprepared: see `Dialect::in_json_strings`.
         sqlx::query(&sql)
             .persistent(false)
             .bind(json_array(chunk)?)

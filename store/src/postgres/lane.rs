@@ -5,8 +5,9 @@
 //! connections nor make API requests wait behind it: with one shared pool, 200 delivery
 //! attempts in flight starved the relay and user creation alike (bench/RESULTS.md,
 //! webhooks end to end). (The relay and the fan-out now read the projectors' in-memory
-//! tail instead, `ProjectionRunner::log`.) Appends still go through the log's one group-commit writer, and
-//! change notifications come from the log's listener, so a lane adds connections only.
+//! tail instead, `ProjectionRunner::log`.) Appends still go through the log's one
+//! group-commit writer, and change notifications come from the log's listener, so a lane
+//! adds connections only.
 
 use super::{read, PgLog};
 use crate::envelope::*;

@@ -219,7 +219,8 @@ impl Relay {
                 continue;
             };
             self.status.observe_head(last);
-            let count = u32::try_from(events.len()).unwrap_or(u32::MAX);
+            // A batch larger than the whole window (a batch_size above it) takes all of it.
+            let count = u32::try_from(events.len().min(MAX_UNCONFIRMED)).unwrap_or(u32::MAX);
             let permit = tokio::select! {
                 permit = room.clone().acquire_many_owned(count) => permit,
                 _ = stop.cancelled() => break,
