@@ -378,17 +378,26 @@ async fn main() -> Result<(), String> {
                     .json::<Value>()
                     .await
                     .ok()
-                    .and_then(|v| v["id"].as_str().map(str::to_owned)),
-                _ => None,
+                    .and_then(|v| v["id"].as_str().map(str::to_owned))
+                    .ok_or_else(|| "a 2xx without an id".to_owned()),
+                Ok(r) => {
+                    let status = r.status();
+                    Err(format!("{status}: {}", r.text().await.unwrap_or_default()))
+                }
+                Err(e) => Err(format!("request: {e}")),
             };
             match id {
-                Some(id) => {
+                Ok(id) => {
                     if let Ok(mut c) = created.lock() {
                         c.insert(id);
                     }
                 }
-                None => {
-                    failures.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                Err(why) => {
+                    // The first few reasons are printed: a failed request is a finding.
+                    let n = failures.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    if n < 10 {
+                        eprintln!("POST /api/users failed: {why}");
+                    }
                 }
             }
         });
