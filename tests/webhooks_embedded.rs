@@ -157,6 +157,17 @@ async fn subscribed_events_arrive_signed_and_others_do_not(backend: Backend) {
     assert_eq!(c["data"]["name"], "Alice A.");
     assert_eq!(c["data"]["isSuspended"], false);
     assert_eq!(updated[0].json()["data"]["name"], "Alice B.");
+    // Logto's API-hook context: the Management API request that made the change.
+    let u = updated[0].json();
+    assert_eq!(u["path"], format!("/users/{user_id}"));
+    assert_eq!(u["method"], "PATCH");
+    assert_eq!(u["matchedRoute"], "/users/:userId");
+    assert_eq!(u["params"], json!({ "userId": user_id }));
+    assert!(u["ip"].as_str().is_some_and(|ip| !ip.is_empty()), "{u}");
+    assert_eq!(
+        suspended[0].json()["matchedRoute"],
+        "/users/:userId/is-suspended"
+    );
     assert_eq!(suspended[0].json()["data"]["isSuspended"], true);
     let s = signed_in[0].json();
     assert_eq!(s["interactionEvent"], "SignIn");

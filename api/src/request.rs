@@ -3,7 +3,7 @@
 use actix_web::dev::Payload;
 use actix_web::http::header::{HeaderName, USER_AGENT};
 use actix_web::{FromRequest, HttpMessage, HttpRequest};
-use domain::{Actor, EventMetadata, Timestamp};
+use domain::{Actor, EventMetadata, RequestLine, Timestamp};
 use std::future::{ready, Ready};
 
 pub const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-request-id");
@@ -33,6 +33,7 @@ pub struct RequestContext {
     pub user_agent: Option<String>,
     /// The authenticated caller (an M2M application on the Management API), else the system.
     pub actor: Actor,
+    pub request: Option<RequestLine>,
 }
 
 impl RequestContext {
@@ -44,7 +45,22 @@ impl RequestContext {
             correlation_id: self.correlation_id.clone(),
             client_ip: self.client_ip.clone(),
             user_agent: self.user_agent.clone(),
+            request: self.request.clone(),
         }
+    }
+}
+
+/// The request line of `req` as events keep it (paths are bounded like the user agent).
+fn request_line(req: &HttpRequest) -> RequestLine {
+    RequestLine {
+        method: req.method().as_str().to_owned(),
+        path: req.path().chars().take(512).collect(),
+        route: req.match_pattern(),
+        params: req
+            .match_info()
+            .iter()
+            .map(|(name, value)| (name.to_owned(), value.to_owned()))
+            .collect(),
     }
 }
 
@@ -75,6 +91,7 @@ impl FromRequest for RequestContext {
             client_ip,
             user_agent,
             actor,
+            request: Some(request_line(req)),
         }))
     }
 }

@@ -23,6 +23,29 @@ pub struct EventMetadata {
     pub client_ip: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_agent: Option<String>,
+    /// The HTTP request the event was decided in; absent for events decided without one
+    /// (background work, imports) and for events recorded before it was kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request: Option<RequestLine>,
+}
+
+/// Which route of Tessera's HTTP surface caused an event: what Logto's data webhooks
+/// report as `method`, `path`, `matchedRoute` and `params`, and what tells an auditor
+/// which endpoint made a change. No query string and no body: the path's parameters
+/// are ids, never personal data.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RequestLine {
+    /// `GET`, `POST`, …
+    pub method: String,
+    /// The request path as received, e.g. `/api/users/u1/is-suspended`.
+    pub path: String,
+    /// The route pattern it matched, in the router's syntax: `/api/users/{userId}/is-suspended`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub route: Option<String>,
+    /// The route's path parameters by name, e.g. `userId → u1`.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub params: std::collections::BTreeMap<String, String>,
 }
 
 impl EventMetadata {
@@ -33,6 +56,7 @@ impl EventMetadata {
             correlation_id: correlation_id.into(),
             client_ip: None,
             user_agent: None,
+            request: None,
         }
     }
 }

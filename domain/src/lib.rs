@@ -24,7 +24,7 @@ pub mod upcast;
 pub mod user;
 
 pub use aggregate::{Aggregate, CommandContext};
-pub use event::{Actor, DomainEvent, EventMetadata};
+pub use event::{Actor, DomainEvent, EventMetadata, RequestLine};
 pub use ids::{Random, StandardId};
 pub use time::Timestamp;
 pub use upcast::{Upcaster, UpcasterRegistry};

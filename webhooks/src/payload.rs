@@ -13,7 +13,7 @@ use domain::resource::Resource;
 use domain::role::Role;
 use domain::session::SessionEvent;
 use domain::user::{User, UserState};
-use domain::{Actor, Aggregate};
+use domain::{Actor, Aggregate, RequestLine};
 use serde_json::{json, Map, Value};
 use std::borrow::Cow;
 use store::{EventLog, RecordedEvent, StreamRef};
@@ -289,13 +289,56 @@ pub async fn build(
     Ok((Value::Object(body), subject))
 }
 
-/// Fields of data events caused through the Management API: the caller's IP and, for
-/// an application, its id.
+/// Fields of data events: the caller's IP, the request that made the change (Logto's
+/// API-hook context) and, for an application, its id.
 fn data_event(body: &mut Map<String, Value>, event: &RecordedEvent) {
     body.insert("ip".into(), json!(event.metadata.client_ip));
+    if let Some(request) = event.metadata.request.as_ref().and_then(api_request) {
+        body.extend(request);
+    }
     if let Actor::Application(app) = &event.metadata.actor {
         body.insert("application".into(), json!({ "id": app }));
     }
+}
+
+/// Logto's `path`, `method`, `params` and `matchedRoute` for a change made through the
+/// Management or Account API. Logto mounts those APIs at `/api` and reports paths below
+/// the mount in koa-router's syntax (`/users/:userId`); Tessera's routes carry the same
+/// parameter names, so stripping the prefix and rewriting `{name}` to `:name` gives
+/// Logto's values. Logto's `status` (the response's) is not sent: the event is recorded
+/// before the response exists. Changes made elsewhere (the sign-in flow) carry none, as
+/// in Logto.
+fn api_request(request: &RequestLine) -> Option<Map<String, Value>> {
+    let path = request.path.strip_prefix("/api")?.to_owned();
+    if !path.starts_with('/') || path.starts_with("/experience") {
+        return None;
+    }
+    let mut fields = Map::new();
+    fields.insert("path".into(), json!(path));
+    fields.insert("method".into(), json!(request.method));
+    fields.insert("params".into(), json!(request.params));
+    if let Some(route) = request
+        .route
+        .as_deref()
+        .and_then(|r| r.strip_prefix("/api"))
+    {
+        fields.insert("matchedRoute".into(), json!(koa_route(route)));
+    }
+    Some(fields)
+}
+
+/// `/users/{userId}/roles/{roleId}` → `/users/:userId/roles/:roleId`.
+fn koa_route(route: &str) -> String {
+    route
+        .split('/')
+        .map(
+            |segment| match segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+                Some(name) => format!(":{name}"),
+                None => segment.to_owned(),
+            },
+        )
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 fn corrupt(e: serde_json::Error) -> DeliveryError {
@@ -352,5 +395,50 @@ mod tests {
             super::iso8601(1_700_000_000_123),
             "2023-11-14T22:13:20.123Z"
         );
+    }
+
+    fn line(method: &str, path: &str, route: &str, params: &[(&str, &str)]) -> super::RequestLine {
+        super::RequestLine {
+            method: method.into(),
+            path: path.into(),
+            route: Some(route.into()),
+            params: params
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn api_requests_are_reported_below_the_mount_in_koa_syntax() {
+        let fields = super::api_request(&line(
+            "DELETE",
+            "/api/users/u1/roles/r2",
+            "/api/users/{userId}/roles/{roleId}",
+            &[("userId", "u1"), ("roleId", "r2")],
+        ))
+        .expect("a Management API request");
+        assert_eq!(fields["path"], "/users/u1/roles/r2");
+        assert_eq!(fields["method"], "DELETE");
+        assert_eq!(fields["matchedRoute"], "/users/:userId/roles/:roleId");
+        assert_eq!(
+            fields["params"],
+            serde_json::json!({"userId": "u1", "roleId": "r2"})
+        );
+    }
+
+    #[test]
+    fn sign_in_flow_requests_carry_no_api_context() {
+        for path in [
+            "/api/experience/submit",
+            "/oidc/token",
+            "/apiary",
+            "/sign-in",
+        ] {
+            assert!(
+                super::api_request(&line("POST", path, path, &[])).is_none(),
+                "{path}"
+            );
+        }
     }
 }

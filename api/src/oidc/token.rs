@@ -310,6 +310,7 @@ async fn record(
         correlation_id: request.correlation_id.clone(),
         client_ip: request.client_ip.clone(),
         user_agent: request.user_agent.clone(),
+        request: request.request.clone(),
     };
     let batch = AppendBatch {
         streams: vec![Repository::stage::<ClientCredentialsToken>(

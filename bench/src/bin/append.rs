@@ -64,6 +64,7 @@ fn event(n: usize) -> NewEvent {
             correlation_id: format!("bench-{n}"),
             client_ip: Some("203.0.113.1".into()),
             user_agent: Some("tessera-bench".into()),
+            request: None,
         },
     }
 }

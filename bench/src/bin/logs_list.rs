@@ -130,6 +130,7 @@ impl Generator {
                 correlation_id: Uuid::now_v7().to_string(),
                 client_ip: Some(ip),
                 user_agent: Some("Mozilla/5.0 (X11; Linux x86_64) bench".into()),
+                request: None,
             },
         }
     }

@@ -47,6 +47,7 @@ pub fn metadata() -> EventMetadata {
         correlation_id: "corr-42".into(),
         client_ip: Some("203.0.113.9".into()),
         user_agent: Some("tests/1.0".into()),
+        request: None,
     }
 }
 
