@@ -2,7 +2,7 @@
 #![allow(dead_code)]
 
 use domain::user::{UserCreated, UserDetailsFields, UserEvent};
-use domain::{Actor, EventMetadata, Timestamp};
+use domain::{Actor, EventMetadata, RequestLine, Timestamp};
 use std::time::Duration;
 use store::testing::{postgres_config, sqlite_config};
 use store::*;
@@ -47,7 +47,12 @@ pub fn metadata() -> EventMetadata {
         correlation_id: "corr-42".into(),
         client_ip: Some("203.0.113.9".into()),
         user_agent: Some("tests/1.0".into()),
-        request: None,
+        request: Some(RequestLine {
+            method: "PATCH".into(),
+            path: "/api/users/u1".into(),
+            route: Some("/api/users/{userId}".into()),
+            params: [("userId".to_owned(), "u1".to_owned())].into(),
+        }),
     }
 }
 
