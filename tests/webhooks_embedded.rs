@@ -132,6 +132,10 @@ async fn subscribed_events_arrive_signed_and_others_do_not(backend: Backend) {
         200,
     )
     .await;
+    // The log's head once the last subscribed event is in.
+    let suspended_at = json(server.get("/api/status/projections").await).await["head"]
+        .as_u64()
+        .expect("head");
 
     let created = receiver.wait_for("User.Created", 1, WAIT).await;
     let updated = receiver.wait_for("User.Data.Updated", 1, WAIT).await;
@@ -193,6 +197,36 @@ async fn subscribed_events_arrive_signed_and_others_do_not(backend: Backend) {
         logs.iter().all(|l| l["payload"]["result"] == "Success"),
         "{logs:?}"
     );
+
+    // /metrics tells how far delivery has come: the dispatcher's checkpoint has passed the
+    // suspension, and the queue empties once every job is done.
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let text = server.get("/metrics").await.text().await.expect("metrics");
+        let value = |name: &str| -> Option<u64> {
+            text.lines()
+                .find_map(|l| l.strip_prefix(name)?.trim().parse().ok())
+        };
+        let checkpoint =
+            value("tessera_webhook_checkpoint_position{follower=\"embedded:embedded\"}");
+        let head = value("tessera_log_head_position");
+        let queued = value("tessera_webhook_embedded_jobs_queued");
+        let lag = value("tessera_webhook_lag_events{follower=\"embedded:embedded\"}");
+        let (Some(checkpoint), Some(head), Some(queued), Some(lag)) =
+            (checkpoint, head, queued, lag)
+        else {
+            panic!("webhook figures missing from /metrics:\n{text}");
+        };
+        assert_eq!(lag, head.saturating_sub(checkpoint), "{text}");
+        if queued == 0 && checkpoint >= suspended_at {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "delivery did not settle:\n{text}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
 async fn failures_are_retried_on_schedule_with_one_webhook_id(backend: Backend) {

@@ -443,6 +443,19 @@ async fn every_subscribed_event_is_delivered_and_signed(backend: Backend) {
         server.log()
     );
     assert!(receiver.requests("/deleted").is_empty(), "no User.Deleted");
+    // /metrics reports the relay's checkpoint and lag (read from the database).
+    let metrics = server.get("/metrics").await.text().await.expect("metrics");
+    for name in [
+        "tessera_webhook_checkpoint_position{follower=\"relay:",
+        "tessera_webhook_lag_events{follower=\"relay:",
+    ] {
+        assert!(
+            metrics
+                .lines()
+                .any(|l| l.starts_with(name) && l.contains(&prefix)),
+            "{name}…{prefix} missing from /metrics:\n{metrics}"
+        );
+    }
     let (status, _) = server.terminate(Duration::from_secs(20));
     assert!(status.success());
 

@@ -9,6 +9,10 @@
 //! | `tessera_projector_checkpoint_position` | gauge | `projector` |
 //! | `tessera_projector_lag_events` | gauge | `projector` |
 //! | `tessera_projector_events_applied_total` | counter | `projector` |
+//! | `tessera_webhook_checkpoint_position` | gauge | `follower` |
+//! | `tessera_webhook_lag_events` | gauge | `follower` |
+//! | `tessera_webhook_embedded_jobs_queued` | gauge | — |
+//! | `tessera_webhook_embedded_jobs_due` | gauge | — |
 
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
@@ -36,6 +40,11 @@ pub struct ProjectorLabels {
     pub projector: String,
 }
 
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct FollowerLabels {
+    pub follower: String,
+}
+
 fn latency_histogram() -> Histogram {
     // 0.5 ms … ~4 s
     Histogram::new(exponential_buckets(0.0005, 2.0, 14))
@@ -59,6 +68,10 @@ pub struct Metrics {
     pub projector_checkpoint: Family<ProjectorLabels, Gauge>,
     pub projector_lag: Family<ProjectorLabels, Gauge>,
     pub projector_events_applied: Family<ProjectorLabels, Counter>,
+    pub webhook_checkpoint: Family<FollowerLabels, Gauge>,
+    pub webhook_lag: Family<FollowerLabels, Gauge>,
+    pub webhook_jobs_queued: Gauge,
+    pub webhook_jobs_due: Gauge,
     /// The runner's cumulative `events_applied` at the last scrape, per projector, so the
     /// counter above can be advanced by the difference.
     applied_seen: Mutex<Vec<(String, u64)>>,
@@ -124,6 +137,30 @@ impl Metrics {
             "Events applied by each projector since this process started",
             projector_events_applied.clone(),
         );
+        let webhook_checkpoint = Family::<FollowerLabels, Gauge>::default();
+        registry.register(
+            "webhook_checkpoint_position",
+            "Committed checkpoint of webhook delivery's log followers (the RabbitMQ relay, the embedded dispatcher)",
+            webhook_checkpoint.clone(),
+        );
+        let webhook_lag = Family::<FollowerLabels, Gauge>::default();
+        registry.register(
+            "webhook_lag_events",
+            "Log head minus the webhook follower's checkpoint: events not yet handed to delivery",
+            webhook_lag.clone(),
+        );
+        let webhook_jobs_queued = Gauge::default();
+        registry.register(
+            "webhook_embedded_jobs_queued",
+            "Delivery jobs in the embedded transport's queue (due or waiting for a retry)",
+            webhook_jobs_queued.clone(),
+        );
+        let webhook_jobs_due = Gauge::default();
+        registry.register(
+            "webhook_embedded_jobs_due",
+            "Delivery jobs in the embedded transport's queue that are due now",
+            webhook_jobs_due.clone(),
+        );
         Self {
             registry,
             http_requests,
@@ -133,6 +170,10 @@ impl Metrics {
             projector_checkpoint,
             projector_lag,
             projector_events_applied,
+            webhook_checkpoint,
+            webhook_lag,
+            webhook_jobs_queued,
+            webhook_jobs_due,
             applied_seen: Mutex::new(Vec::new()),
         }
     }
@@ -184,12 +225,34 @@ impl Metrics {
         }
     }
 
+    /// Records webhook delivery's progress against the log head (called at scrape time).
+    pub fn record_webhooks(&self, head: u64, progress: &webhooks::progress::WebhookProgress) {
+        for f in &progress.followers {
+            let labels = FollowerLabels {
+                follower: f.follower.clone(),
+            };
+            self.webhook_checkpoint
+                .get_or_create(&labels)
+                .set(gauge(f.position));
+            self.webhook_lag
+                .get_or_create(&labels)
+                .set(gauge(head.saturating_sub(f.position)));
+        }
+        self.webhook_jobs_queued
+            .set(gauge(progress.embedded_jobs_queued));
+        self.webhook_jobs_due.set(gauge(progress.embedded_jobs_due));
+    }
+
     /// The registry in Prometheus' text format.
     pub fn encode(&self) -> Result<String, std::fmt::Error> {
         let mut out = String::new();
         prometheus_client::encoding::text::encode(&mut out, &self.registry)?;
         Ok(out)
     }
+}
+
+fn gauge(value: u64) -> i64 {
+    i64::try_from(value).unwrap_or(i64::MAX)
 }
 
 #[cfg(test)]
@@ -210,8 +273,23 @@ mod tests {
                 events_applied: 7,
             }],
         );
+        metrics.record_webhooks(
+            10,
+            &webhooks::progress::WebhookProgress {
+                followers: vec![webhooks::progress::FollowerCheckpoint {
+                    follower: "relay:tessera".into(),
+                    position: 4,
+                }],
+                embedded_jobs_queued: 5,
+                embedded_jobs_due: 2,
+            },
+        );
         let text = metrics.encode().unwrap();
         for name in [
+            "tessera_webhook_checkpoint_position{follower=\"relay:tessera\"} 4",
+            "tessera_webhook_lag_events{follower=\"relay:tessera\"} 6",
+            "tessera_webhook_embedded_jobs_queued 5",
+            "tessera_webhook_embedded_jobs_due 2",
             "tessera_http_requests_total",
             "tessera_http_request_duration_seconds_bucket",
             "tessera_events_appended_total 3",

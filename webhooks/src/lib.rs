@@ -8,6 +8,7 @@ pub mod amqp;
 pub mod delivery;
 pub mod embedded;
 pub mod payload;
+pub mod progress;
 pub mod schedule;
 pub mod sender;
 pub mod signature;

@@ -1,5 +1,5 @@
-//! `GET /metrics`: Prometheus/OpenMetrics text. Projector figures and the log head are
-//! read at scrape time.
+//! `GET /metrics`: Prometheus/OpenMetrics text. Projector figures, webhook delivery's
+//! progress and the log head are read at scrape time.
 
 use crate::error::ApiError;
 use crate::metrics::ProjectorSample;
@@ -38,6 +38,9 @@ async fn metrics(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
         })
         .collect();
     state.metrics.record_projections(report.head, &samples);
+    let progress =
+        webhooks::progress::read(&state.store.read_pool, state.clock.now().as_millis()).await?;
+    state.metrics.record_webhooks(report.head, &progress);
     let text = state.metrics.encode().map_err(ApiError::internal)?;
     Ok(HttpResponse::Ok()
         .content_type("application/openmetrics-text; version=1.0.0; charset=utf-8")
