@@ -81,6 +81,7 @@ async fn serve(config: Config) -> Result<(), AppError> {
     })?;
     let addr = listener.local_addr()?;
     let retry_schedule = config.retry_schedule()?;
+    let broker = config.broker()?;
 
     let store = Store::connect(&config.store_config()).await?;
     tracing::info!(backend = %describe(&config, &store), "event store open, migrations applied");
@@ -130,7 +131,7 @@ async fn serve(config: Config) -> Result<(), AppError> {
     // once more.
     let tail_reader = store.with_log(runner.log());
     let stop_delivery = CancellationToken::new();
-    let (delivery, amqp) = match &config.amqp_url {
+    let (delivery, amqp) = match broker {
         None => (
             Some(webhooks::embedded::EmbeddedDelivery::start(
                 tail_reader.clone(),
@@ -140,11 +141,11 @@ async fn serve(config: Config) -> Result<(), AppError> {
             )),
             None,
         ),
-        Some(url) => (
+        Some(broker) => (
             None,
             Some(start_amqp(
                 &config,
-                url,
+                broker,
                 &tail_reader,
                 deliverer,
                 retry_schedule,
@@ -185,17 +186,18 @@ async fn serve(config: Config) -> Result<(), AppError> {
 /// on its own, so a broker that is down at start delays webhooks, not the server.
 fn start_amqp(
     config: &Config,
-    url: &str,
+    broker: webhooks::amqp::Broker,
     store: &Store,
     deliverer: webhooks::delivery::Deliverer,
     schedule: webhooks::schedule::RetrySchedule,
 ) -> webhooks::amqp::AmqpTransport {
-    let mut settings = webhooks::amqp::AmqpSettings::new(url.to_owned(), config.data_dir.clone());
+    let tls = broker.is_tls();
+    let mut settings = webhooks::amqp::AmqpSettings::new(broker, config.data_dir.clone());
     settings.prefix = config.amqp_prefix.clone();
     settings.workers = config.amqp_workers.max(1);
     settings.prefetch = config.amqp_prefetch.max(1);
     settings.schedule = schedule;
-    tracing::info!(prefix = %settings.prefix, workers = settings.workers, "webhooks delivered through RabbitMQ");
+    tracing::info!(prefix = %settings.prefix, workers = settings.workers, tls, "webhooks delivered through RabbitMQ");
     webhooks::amqp::AmqpTransport::start(store.clone(), deliverer, settings)
 }
 

@@ -19,6 +19,7 @@ const ENV_KEYS: &[&str] = &[
     "data_dir",
     "database_url",
     "amqp_url",
+    "amqp_ca_file",
     "amqp_prefix",
     "amqp_workers",
     "amqp_prefetch",
@@ -57,6 +58,9 @@ pub struct Config {
     pub database_url: Option<String>,
     /// RabbitMQ for webhook delivery (`TESSERA_AMQP_URL`); unset: embedded delivery.
     pub amqp_url: Option<String>,
+    /// PEM certificates to trust for an `amqps://` broker besides the Mozilla roots
+    /// (`TESSERA_AMQP_CA_FILE`): a private CA.
+    pub amqp_ca_file: Option<PathBuf>,
     /// Prefix of the RabbitMQ exchange and queue names (`TESSERA_AMQP_PREFIX`).
     #[serde(default = "default_amqp_prefix")]
     pub amqp_prefix: String,
@@ -130,6 +134,7 @@ impl std::fmt::Debug for Config {
             .field("data_dir", &self.data_dir)
             .field("database_url", &self.database_url.as_ref().map(|_| "<set>"))
             .field("amqp_url", &self.amqp_url.as_ref().map(|_| "<set>"))
+            .field("amqp_ca_file", &self.amqp_ca_file)
             .field("kek", &self.kek.as_ref().map(|_| "<set>"))
             .field("log_format", &self.log_format)
             .field("log", &self.log)
@@ -150,6 +155,7 @@ impl Default for Config {
             data_dir: PathBuf::from("data"),
             database_url: None,
             amqp_url: None,
+            amqp_ca_file: None,
             amqp_prefix: default_amqp_prefix(),
             amqp_workers: default_amqp_workers(),
             amqp_prefetch: default_amqp_prefetch(),
@@ -179,6 +185,8 @@ pub enum ConfigError {
     Incomplete(&'static str),
     #[error("invalid TESSERA_WEBHOOK_RETRY_SCHEDULE: {0}")]
     RetrySchedule(#[from] webhooks::schedule::ScheduleError),
+    #[error(transparent)]
+    Broker(#[from] webhooks::amqp::BrokerConfigError),
 }
 
 impl Config {
@@ -221,6 +229,13 @@ impl Config {
             if field.as_deref().is_some_and(|v| v.trim().is_empty()) {
                 *field = None;
             }
+        }
+        if self
+            .amqp_ca_file
+            .as_ref()
+            .is_some_and(|p| p.as_os_str().is_empty())
+        {
+            self.amqp_ca_file = None;
         }
         self
     }
@@ -269,6 +284,21 @@ impl Config {
         match &self.webhook_retry_schedule {
             Some(text) => Ok(webhooks::schedule::RetrySchedule::parse(text)?),
             None => Ok(webhooks::schedule::RetrySchedule::default()),
+        }
+    }
+
+    /// The RabbitMQ broker when `TESSERA_AMQP_URL` is set, validated (scheme, URL syntax,
+    /// CA file) so a mistake stops the server at startup.
+    pub fn broker(&self) -> Result<Option<webhooks::amqp::Broker>, ConfigError> {
+        match &self.amqp_url {
+            Some(url) => Ok(Some(webhooks::amqp::Broker::new(
+                url.trim(),
+                self.amqp_ca_file.as_deref(),
+            )?)),
+            None if self.amqp_ca_file.is_some() => Err(ConfigError::Incomplete(
+                "TESSERA_AMQP_CA_FILE is set without TESSERA_AMQP_URL",
+            )),
+            None => Ok(None),
         }
     }
 

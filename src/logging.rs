@@ -9,8 +9,11 @@ pub fn init(config: &Config) {
         eprintln!("tessera: invalid log filter ({err}); using `info`");
         EnvFilter::new("info")
     });
+    // Colours only on a terminal: escape codes in a log file or journald are noise.
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(ansi)
         .with_writer(std::io::stderr);
     // `try_init` fails only if a subscriber is already set (e.g. twice in tests): harmless.
     let _ = match config.log_format {

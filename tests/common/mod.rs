@@ -40,6 +40,7 @@ pub enum Backend {
 /// Runs an async scenario once per backend: `both_backends!(name);` expands to
 /// `mod name { #[tokio::test] async fn sqlite() … async fn postgres() … }` calling
 /// `name(Backend)`.
+#[allow(unused_macros)] // not every test file runs on both backends
 macro_rules! both_backends {
     ($($scenario:ident),* $(,)?) => {$(
         mod $scenario {
@@ -97,6 +98,7 @@ impl Deployment {
             "TESSERA_ENDPOINT",
             "TESSERA_DATABASE_URL",
             "TESSERA_AMQP_URL",
+            "TESSERA_AMQP_CA_FILE",
             "TESSERA_LOG",
             "TESSERA_LOG_FORMAT",
         ] {

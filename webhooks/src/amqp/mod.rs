@@ -5,11 +5,14 @@
 //! moves or a message is acked), so a crash anywhere means redelivery, never loss.
 //! `topology.rs` draws the exchanges and queues.
 
+pub mod broker;
 pub mod lease;
 pub mod message;
 pub mod relay;
 pub mod topology;
 pub mod worker;
+
+pub use broker::{Broker, BrokerConfigError};
 
 use crate::delivery::Deliverer;
 use crate::schedule::RetrySchedule;
@@ -30,8 +33,8 @@ pub const DEFAULT_PREFIX: &str = "tessera";
 /// How the RabbitMQ transport is set up.
 #[derive(Debug, Clone)]
 pub struct AmqpSettings {
-    /// `amqp://user:pass@host:port/vhost`.
-    pub url: String,
+    /// The broker (`TESSERA_AMQP_URL`, `TESSERA_AMQP_CA_FILE`).
+    pub broker: Broker,
     /// Prefix of exchange and queue names.
     pub prefix: String,
     /// Consumers of the delivery queue and of the jobs queue (each).
@@ -44,9 +47,9 @@ pub struct AmqpSettings {
 }
 
 impl AmqpSettings {
-    pub fn new(url: String, lock_dir: PathBuf) -> Self {
+    pub fn new(broker: Broker, lock_dir: PathBuf) -> Self {
         Self {
-            url,
+            broker,
             prefix: DEFAULT_PREFIX.to_owned(),
             workers: 2,
             prefetch: 100,
@@ -90,7 +93,7 @@ impl AmqpTransport {
         let relay = Relay {
             store: store.clone(),
             settings: RelaySettings {
-                url: settings.url.clone(),
+                broker: settings.broker.clone(),
                 names: names.clone(),
                 routing_keys: delivery_routing_keys(),
                 delays: settings.schedule.delays().to_vec(),
@@ -104,7 +107,7 @@ impl AmqpTransport {
         };
         let mut tasks = vec![tokio::spawn(relay.run(stop.clone()))];
         let worker_settings = Arc::new(WorkerSettings {
-            url: settings.url.clone(),
+            broker: settings.broker.clone(),
             names,
             routing_keys: delivery_routing_keys(),
             schedule: settings.schedule.clone(),

@@ -15,7 +15,7 @@ use super::message::EventNotice;
 use super::topology::{self, Names};
 use super::RelayStatus;
 use lapin::options::{BasicPublishOptions, ConfirmSelectOptions};
-use lapin::{BasicProperties, Channel, Connection, ConnectionProperties, PublisherConfirm};
+use lapin::{BasicProperties, Channel, PublisherConfirm};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -45,7 +45,7 @@ const STOP_SETTLE: Duration = Duration::from_secs(5);
 
 #[derive(Debug, Clone)]
 pub struct RelaySettings {
-    pub url: String,
+    pub broker: super::Broker,
     pub names: Names,
     /// The delivery queue's bindings and the retry delays: the relay declares the whole
     /// topology before its first publish, so no event reaches an exchange with the
@@ -134,11 +134,7 @@ impl Relay {
     ) -> Result<(), RelayError> {
         let checkpoint = lease.load(exchange).await?;
         self.status.set_checkpoint(checkpoint);
-        let connection = Connection::connect(
-            &self.settings.url,
-            ConnectionProperties::default().with_connection_name("tessera-relay".into()),
-        )
-        .await?;
+        let connection = self.settings.broker.connect("tessera-relay").await?;
         let channel = connection.create_channel().await?;
         topology::declare_all(
             &channel,

@@ -21,7 +21,7 @@ use lapin::options::{
     BasicRejectOptions, ConfirmSelectOptions,
 };
 use lapin::types::FieldTable;
-use lapin::{BasicProperties, Channel, Connection, ConnectionProperties};
+use lapin::{BasicProperties, Channel};
 use std::sync::Arc;
 use std::time::Duration;
 use store::{Position, RecordedEvent, Store};
@@ -39,7 +39,7 @@ pub enum Role {
 
 #[derive(Debug, Clone)]
 pub struct WorkerSettings {
-    pub url: String,
+    pub broker: super::Broker,
     pub names: Names,
     /// Event types the delivery queue is bound to (`#`: all).
     pub routing_keys: Vec<String>,
@@ -106,11 +106,7 @@ impl Worker {
     async fn session(self: Arc<Self>, stop: &CancellationToken) -> Result<(), WorkerError> {
         let s = &self.settings;
         let name = format!("tessera-{:?}-worker-{}", self.role, self.index).to_lowercase();
-        let connection = Connection::connect(
-            &s.url,
-            ConnectionProperties::default().with_connection_name(name.as_str().into()),
-        )
-        .await?;
+        let connection = s.broker.connect(&name).await?;
         let channel = connection.create_channel().await?;
         topology::declare_all(&channel, &s.names, &s.routing_keys, s.schedule.delays()).await?;
         channel
