@@ -21,6 +21,7 @@ both_backends!(
     a_delivery_pending_retry_survives_a_restart,
     a_grant_limit_decision_is_one_grant_limit_exceeded,
     scope_and_role_scope_changes_are_told_apart,
+    a_deleted_users_bodies_leave_the_hook_logs,
 );
 
 const ALLOW_PRIVATE: (&str, &str) = ("TESSERA_WEBHOOK_ALLOW_PRIVATE", "true");
@@ -489,5 +490,51 @@ async fn scope_and_role_scope_changes_are_told_apart(backend: Backend) {
         events.len(),
         4,
         "one delivery per change, no Role.Created: {events:?} ({role})"
+    );
+}
+
+/// The hook logs keep each body the receiver got (the user's personal data in clear) until
+/// the user is deleted; then every body about them is blank, including the `User.Deleted`
+/// delivery written after the deletion. Another user's rows keep theirs.
+async fn a_deleted_users_bodies_leave_the_hook_logs(backend: Backend) {
+    let Some(deployment) = Deployment::new(backend).await else {
+        return;
+    };
+    let server = deployment.start_with(&[ALLOW_PRIVATE]).await;
+    let receiver = Receiver::start(&[], 204).await;
+    let (hook_id, _) = hook(&server, &["User.Created", "User.Deleted"], &receiver.url).await;
+    let gone = flow::user(&server, "gone").await;
+    flow::user(&server, "stays").await;
+    receiver.wait_for("User.Created", 2, WAIT).await;
+    let logs = logs_until(&server, &hook_id, |l| l.len() == 2).await;
+    assert!(
+        logs.iter()
+            .all(|l| l["payload"]["hookRequest"]["body"]["data"]["username"].is_string()),
+        "bodies are kept while the users exist: {logs:?}"
+    );
+
+    expect(server.delete(&format!("/api/users/{gone}")).await, 204).await;
+    receiver.wait_for("User.Deleted", 1, WAIT).await;
+    let logs = logs_until(&server, &hook_id, |l| l.len() == 3).await;
+    assert!(
+        logs.iter()
+            .any(|l| l["payload"]["hookRequest"]["body"]["data"]["username"] == "stays"),
+        "another user's row keeps its body: {logs:?}"
+    );
+    let blank: Vec<&Value> = logs
+        .iter()
+        .filter(|l| l["payload"]["hookRequest"]["body"].is_null())
+        .collect();
+    assert_eq!(
+        blank.len(),
+        2,
+        "the deleted user's two rows are blank: {logs:?}"
+    );
+    assert!(blank.iter().any(|l| l["key"] == "TriggerHook.User.Deleted"));
+    assert!(blank.iter().any(|l| l["key"] == "TriggerHook.User.Created"));
+    let text = serde_json::to_string(&logs).expect("logs");
+    assert!(
+        !text.contains("\"gone\"") && !text.contains("gone@example.com"),
+        "{text}"
     );
 }

@@ -1,24 +1,38 @@
 //! The `hook_logs` read model: one row per delivery attempt in the shape of Logto's
 //! `TriggerHook.<Event>` log (`GET /api/hooks/:id/recent-logs`), plus one row when a
 //! delivery is given up.
+//!
+//! A row keeps the body the receiver got, which holds the user's personal data in clear.
+//! At the user's erasure (`crate::erasure`) the bodies of that user's rows are blanked and
+//! the user is remembered (`hook_logs_erased_subjects`), so rows written later about them
+//! (the `User.Deleted` delivery, retries) are stored blank too.
 
+use crate::erasure::erased_user;
 use crate::error::ProjectionError;
 use crate::mgmt::{decode, json_column, json_text, occurred_at, Window, TENANT_ID};
 use crate::projector::{Projector, TableSpec};
+use crate::sql::Dialect;
 use async_trait::async_trait;
 use domain::hook::delivery::{Delivery, DeliveryEvent};
 use domain::Aggregate;
 use serde::Serialize;
 use serde_json::{json, Value};
 use sqlx::{Any, AnyPool, Row, Transaction};
+use std::collections::HashSet;
 use store::RecordedEvent;
 
 pub const NAME: &str = "hook_logs";
 
-const TABLES: &[TableSpec] = &[TableSpec {
-    name: "hook_logs",
-    order_by: "id",
-}];
+const TABLES: &[TableSpec] = &[
+    TableSpec {
+        name: "hook_logs",
+        order_by: "id",
+    },
+    TableSpec {
+        name: "hook_logs_erased_subjects",
+        order_by: "subject",
+    },
+];
 
 /// Logto's log object.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -96,13 +110,14 @@ async fn insert(
     tx: &mut Transaction<'_, Any>,
     recorded: &RecordedEvent,
     hook_id: &str,
+    subject: Option<&str>,
     key: String,
     payload: Value,
 ) -> Result<(), ProjectionError> {
     let result = payload["result"].as_str().unwrap_or("Error").to_owned();
     sqlx::query(
-        "INSERT INTO hook_logs (id, hook_id, log_key, result, payload, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING",
+        "INSERT INTO hook_logs (id, hook_id, log_key, result, payload, created_at, subject) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO NOTHING",
     )
     .bind(recorded.event_id.to_string())
     .bind(hook_id)
@@ -110,6 +125,56 @@ async fn insert(
     .bind(result)
     .bind(json_text(&payload)?)
     .bind(occurred_at(recorded))
+    .bind(subject)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Of `subjects`, those erased by an earlier batch.
+async fn load_erased(
+    tx: &mut Transaction<'_, Any>,
+    subjects: &[&str],
+) -> Result<HashSet<String>, ProjectionError> {
+    if subjects.is_empty() {
+        return Ok(HashSet::new());
+    }
+    let sql = format!(
+        "SELECT subject FROM hook_logs_erased_subjects WHERE {}",
+        Dialect::of(tx).in_json_strings("subject")
+    );
+    // Unprepared: see `Dialect::in_json_strings`.
+    let rows = sqlx::query(&sql)
+        .persistent(false)
+        .bind(json_text(&json!(subjects))?)
+        .fetch_all(&mut **tx)
+        .await?;
+    rows.iter()
+        .map(|row| Ok(row.try_get::<String, _>(0)?))
+        .collect()
+}
+
+/// Blanks the bodies of `subject`'s rows and remembers the subject (rare: one erasure).
+async fn erase(tx: &mut Transaction<'_, Any>, subject: &str) -> Result<(), ProjectionError> {
+    let rows = sqlx::query("SELECT id, payload FROM hook_logs WHERE subject = $1")
+        .bind(subject)
+        .fetch_all(&mut **tx)
+        .await?;
+    for row in rows {
+        let id: String = row.try_get(0)?;
+        let mut payload = json_column(&row, 1, "hook_logs.payload")?;
+        payload["hookRequest"]["body"] = Value::Null;
+        sqlx::query("UPDATE hook_logs SET payload = $1 WHERE id = $2")
+            .bind(json_text(&payload)?)
+            .bind(id)
+            .execute(&mut **tx)
+            .await?;
+    }
+    sqlx::query(
+        "INSERT INTO hook_logs_erased_subjects (subject) VALUES ($1) \
+         ON CONFLICT (subject) DO NOTHING",
+    )
+    .bind(subject)
     .execute(&mut **tx)
     .await?;
     Ok(())
@@ -118,15 +183,19 @@ async fn insert(
 async fn apply(
     tx: &mut Transaction<'_, Any>,
     recorded: &RecordedEvent,
+    event: DeliveryEvent,
+    erased: &HashSet<String>,
 ) -> Result<(), ProjectionError> {
-    match decode::<DeliveryEvent>(recorded)? {
+    match event {
         DeliveryEvent::DeliveryAttempted(e) => {
             let key = format!("TriggerHook.{}", e.logto_event);
             let result = if e.succeeded() { "Success" } else { "Error" };
-            // The body as the receiver got it; absent once the user's data was erased.
+            // The body as the receiver got it; absent once the user's data was erased
+            // (here, or in the log once the user's data key is destroyed).
             let body = e
                 .request_body
                 .as_deref()
+                .filter(|_| !e.subject.as_ref().is_some_and(|s| erased.contains(s)))
                 .map(|b| serde_json::from_str(b).unwrap_or_else(|_| json!(b)))
                 .unwrap_or(Value::Null);
             let mut payload = json!({
@@ -147,7 +216,7 @@ async fn apply(
                 payload["error"] =
                     json!(format!("the endpoint answered {}", e.status.unwrap_or(0)));
             }
-            insert(tx, recorded, &e.hook_id, key, payload).await
+            insert(tx, recorded, &e.hook_id, e.subject.as_deref(), key, payload).await
         }
         DeliveryEvent::DeliveryExhausted(e) => {
             let name = logto_event_of(&recorded.stream.stream_id);
@@ -160,7 +229,7 @@ async fn apply(
                 "exhausted": true,
                 "error": format!("gave up after {} attempts", e.attempts),
             });
-            insert(tx, recorded, &e.hook_id, key, payload).await
+            insert(tx, recorded, &e.hook_id, None, key, payload).await
         }
         DeliveryEvent::DeliverySucceeded(_) => Ok(()),
     }
@@ -181,11 +250,33 @@ impl Projector for HookLogsProjector {
         tx: &mut Transaction<'_, Any>,
         events: &[RecordedEvent],
     ) -> Result<(), ProjectionError> {
-        for recorded in events
+        let mut deliveries = Vec::new();
+        for recorded in events {
+            if recorded.stream.stream_type == Delivery::STREAM_TYPE {
+                deliveries.push(Some(decode::<DeliveryEvent>(recorded)?));
+            } else {
+                deliveries.push(None);
+            }
+        }
+        let subjects: Vec<&str> = deliveries
             .iter()
-            .filter(|e| e.stream.stream_type == Delivery::STREAM_TYPE)
-        {
-            apply(tx, recorded).await?;
+            .flatten()
+            .filter_map(|d| match d {
+                DeliveryEvent::DeliveryAttempted(e) => e.subject.as_deref(),
+                _ => None,
+            })
+            .collect::<HashSet<_>>()
+            .into_iter()
+            .collect();
+        let mut erased = load_erased(tx, &subjects).await?;
+        for (recorded, delivery) in events.iter().zip(deliveries) {
+            if let Some(user) = erased_user(recorded) {
+                erase(tx, user).await?;
+                erased.insert(user.to_owned());
+            }
+            if let Some(delivery) = delivery {
+                apply(tx, recorded, delivery, &erased).await?;
+            }
         }
         Ok(())
     }

@@ -16,6 +16,7 @@ pub mod applications;
 pub mod audit;
 pub mod checkpoint;
 pub mod dump;
+mod erasure;
 pub mod error;
 pub mod event_stats;
 pub mod grants;

@@ -13,6 +13,7 @@
 
 use super::row::{build, payload_context, self_identifying, AuditRow, StreamContext, COLUMNS};
 use super::{NAME, TABLES};
+use crate::erasure::erased_user;
 use crate::error::ProjectionError;
 use crate::projector::{Projector, TableSpec};
 use crate::sql::Dialect;
@@ -29,12 +30,6 @@ const ROWS_PER_STATEMENT: usize = 1_000;
 pub struct AuditProjector;
 
 type StreamKey = (String, String);
-
-/// A user's deletion (or a future explicit erasure event) erases their personal data.
-fn erased_user(event: &RecordedEvent) -> Option<&str> {
-    let erases = event.event_type == "UserDeleted" || event.event_type.ends_with("Erased");
-    (event.stream.stream_type == "user" && erases).then_some(event.stream.stream_id.as_str())
-}
 
 /// Whether a context says more than the event's actor: a client-credentials token names
 /// only the application that is also its actor, so remembering it for its stream (one
