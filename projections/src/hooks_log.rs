@@ -7,11 +7,10 @@
 //! the user is remembered (`hook_logs_erased_subjects`), so rows written later about them
 //! (the `User.Deleted` delivery, retries) are stored blank too.
 
-use crate::erasure::erased_user;
+use crate::erasure::{erased_user, remembered};
 use crate::error::ProjectionError;
 use crate::mgmt::{decode, json_column, json_text, occurred_at, Window, TENANT_ID};
 use crate::projector::{Projector, TableSpec};
-use crate::sql::Dialect;
 use async_trait::async_trait;
 use domain::hook::delivery::{Delivery, DeliveryEvent};
 use domain::Aggregate;
@@ -131,29 +130,6 @@ async fn insert(
     Ok(())
 }
 
-/// Of `subjects`, those erased by an earlier batch.
-async fn load_erased(
-    tx: &mut Transaction<'_, Any>,
-    subjects: &[&str],
-) -> Result<HashSet<String>, ProjectionError> {
-    if subjects.is_empty() {
-        return Ok(HashSet::new());
-    }
-    let sql = format!(
-        "SELECT subject FROM hook_logs_erased_subjects WHERE {}",
-        Dialect::of(tx).in_json_strings("subject")
-    );
-    // Unprepared: see `Dialect::in_json_strings`.
-    let rows = sqlx::query(&sql)
-        .persistent(false)
-        .bind(json_text(&json!(subjects))?)
-        .fetch_all(&mut **tx)
-        .await?;
-    rows.iter()
-        .map(|row| Ok(row.try_get::<String, _>(0)?))
-        .collect()
-}
-
 /// Blanks the bodies of `subject`'s rows and remembers the subject (rare: one erasure).
 async fn erase(tx: &mut Transaction<'_, Any>, subject: &str) -> Result<(), ProjectionError> {
     let rows = sqlx::query("SELECT id, payload FROM hook_logs WHERE subject = $1")
@@ -268,7 +244,7 @@ impl Projector for HookLogsProjector {
             .collect::<HashSet<_>>()
             .into_iter()
             .collect();
-        let mut erased = load_erased(tx, &subjects).await?;
+        let mut erased = remembered(tx, "hook_logs_erased_subjects", "subject", &subjects).await?;
         for (recorded, delivery) in events.iter().zip(deliveries) {
             if let Some(user) = erased_user(recorded) {
                 erase(tx, user).await?;

@@ -13,7 +13,7 @@
 
 use super::row::{build, payload_context, self_identifying, AuditRow, StreamContext, COLUMNS};
 use super::{NAME, TABLES};
-use crate::erasure::erased_user;
+use crate::erasure::{erased_user, remembered};
 use crate::error::ProjectionError;
 use crate::projector::{Projector, TableSpec};
 use crate::sql::Dialect;
@@ -126,28 +126,6 @@ async fn save_contexts(
     Ok(())
 }
 
-/// Of `users`, those erased by an earlier batch.
-async fn load_erased(
-    tx: &mut Transaction<'_, Any>,
-    users: &[&str],
-) -> Result<HashSet<String>, ProjectionError> {
-    let mut out = HashSet::new();
-    let sql = format!(
-        "SELECT user_id FROM audit_erased_users WHERE user_id IN ({})",
-        Dialect::of(tx).json_strings()
-    );
-    for chunk in users.chunks(ROWS_PER_STATEMENT) {
-        let rows = sqlx::query(&sql)
-            .bind(json_array(chunk)?)
-            .fetch_all(&mut **tx)
-            .await?;
-        for row in rows {
-            out.insert(row.try_get(0)?);
-        }
-    }
-    Ok(out)
-}
-
 /// Blanks the personal data of the rows already written for `users` and remembers them.
 async fn erase(tx: &mut Transaction<'_, Any>, users: &[&str]) -> Result<(), ProjectionError> {
     let dialect = Dialect::of(tx);
@@ -245,7 +223,7 @@ impl Projector for AuditProjector {
 
         let users: BTreeSet<&str> = rows.iter().filter_map(|r| r.user_id.as_deref()).collect();
         let users: Vec<&str> = users.into_iter().collect();
-        let mut erased = load_erased(tx, &users).await?;
+        let mut erased = remembered(tx, "audit_erased_users", "user_id", &users).await?;
         erased.extend(erased_now.iter().map(|u| (*u).to_owned()));
         for row in &mut rows {
             if row.user_id.as_ref().is_some_and(|u| erased.contains(u)) {
