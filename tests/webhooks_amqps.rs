@@ -166,15 +166,7 @@ async fn amqps_refuses_a_broker_it_cannot_verify() {
     let prefix = prefix();
     // No TESSERA_AMQP_CA_FILE: the test CA is not among the Mozilla roots.
     let server = start(&deployment, &front, &prefix, false).await;
-    let deadline = Instant::now() + WAIT;
-    while !server.log().contains("UnknownIssuer") {
-        assert!(
-            Instant::now() < deadline,
-            "no certificate error logged:\n{}",
-            server.log()
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    server.wait_for_log("UnknownIssuer", WAIT).await;
     assert_eq!(
         front.handshakes.load(Ordering::SeqCst),
         0,

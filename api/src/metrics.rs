@@ -196,7 +196,7 @@ impl Metrics {
 
     /// Records the log head and each projector's figures (called when `/metrics` is scraped).
     pub fn record_projections(&self, head: u64, projectors: &[ProjectorSample]) {
-        self.log_head.set(i64::try_from(head).unwrap_or(i64::MAX));
+        self.log_head.set(gauge(head));
         let mut seen = match self.applied_seen.lock() {
             Ok(seen) => seen,
             Err(poisoned) => poisoned.into_inner(),
@@ -207,10 +207,8 @@ impl Metrics {
             };
             self.projector_checkpoint
                 .get_or_create(&labels)
-                .set(i64::try_from(p.checkpoint).unwrap_or(i64::MAX));
-            self.projector_lag
-                .get_or_create(&labels)
-                .set(i64::try_from(p.lag).unwrap_or(i64::MAX));
+                .set(gauge(p.checkpoint));
+            self.projector_lag.get_or_create(&labels).set(gauge(p.lag));
             let previous = match seen.iter_mut().find(|(name, _)| *name == p.name) {
                 Some((_, value)) => std::mem::replace(value, p.events_applied),
                 None => {
@@ -251,6 +249,7 @@ impl Metrics {
     }
 }
 
+/// A position or count as a gauge value (saturating: gauges are `i64`).
 fn gauge(value: u64) -> i64 {
     i64::try_from(value).unwrap_or(i64::MAX)
 }

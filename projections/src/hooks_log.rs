@@ -226,14 +226,15 @@ impl Projector for HookLogsProjector {
         tx: &mut Transaction<'_, Any>,
         events: &[RecordedEvent],
     ) -> Result<(), ProjectionError> {
-        let mut deliveries = Vec::new();
-        for recorded in events {
-            if recorded.stream.stream_type == Delivery::STREAM_TYPE {
-                deliveries.push(Some(decode::<DeliveryEvent>(recorded)?));
-            } else {
-                deliveries.push(None);
-            }
-        }
+        // Decoded once: the subjects are looked up before the rows are written.
+        let deliveries = events
+            .iter()
+            .map(|recorded| {
+                (recorded.stream.stream_type == Delivery::STREAM_TYPE)
+                    .then(|| decode::<DeliveryEvent>(recorded))
+                    .transpose()
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         let subjects: Vec<&str> = deliveries
             .iter()
             .flatten()
