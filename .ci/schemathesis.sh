@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# Schema-driven test of the Management API against its own OpenAPI document
-# (GET /api/swagger.json) with schemathesis: generated valid and invalid requests to every
-# Management operation must never get a 5xx (check `not_a_server_error`), and answers must
-# match the documented schemas (`response_schema_conformance`), on SQLite and Postgres.
+# Schema-driven test of every documented operation against the OpenAPI document
+# (GET /api/swagger.json) with schemathesis: generated valid and invalid requests must never
+# get a 5xx (check `not_a_server_error`), and answers must match the documented schemas
+# (`response_schema_conformance`), on SQLite and Postgres. Three runs per backend: the
+# Management API with a Management token; the Account API with an end user's token
+# (.ci/user_token.py signs a user in through the hosted form); and everything anyone may
+# call (OIDC, the Experience API, the hosted pages, status) without credentials.
 #
 # Usage: bash .ci/schemathesis.sh [sqlite|postgres ...]   (default: both)
 # Needs: python3 with venv, curl, psql for Postgres (127.0.0.1:5432, user postgres).
@@ -52,6 +55,8 @@ start_server() {
     TESSERA_BOOTSTRAP_M2M_ID=$ADMIN_ID
     TESSERA_BOOTSTRAP_M2M_SECRET=$ADMIN_SECRET
     RUST_LOG=warn
+    # Schemathesis sends thousands of requests from one address.
+    TESSERA_RATE_LIMIT_PER_SECOND=0
   )
   if [ "$backend" = postgres ]; then
     database="tessera_schemathesis_$$"
@@ -94,17 +99,20 @@ management_token() {
     python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])'
 }
 
-# The Management API: every /api operation that takes the Bearer token. Not here: the
-# anonymous Experience API (needs a browser interaction), the Account API (user tokens),
-# health and the document itself. Key rotation runs last and alone: a generated
+# The Management API: every /api operation that takes the Bearer token (the Experience and
+# Account APIs, health and the documents run separately). Key rotation runs last and alone: a generated
 # `rotationGracePeriod` of 0 retires the key that signed the run's token.
 ROTATE='^/api/configs/oidc/private-keys/rotate$'
 EXCLUDE='^/api/((experience|my-account|verifications|docs|status)(/|$)|swagger\.json$|configs/oidc/private-keys/rotate$)'
 
+# run_st BEARER_TOKEN_OR_EMPTY SCHEMATHESIS_ARGS...
 run_st() {
+  local bearer=$1 auth=()
+  shift
+  [ -z "$bearer" ] || auth=(--header "Authorization: Bearer $bearer")
   timeout "${SCHEMATHESIS_TIMEOUT:-150}" "$VENV/bin/st" run "$url/api/swagger.json" \
     --checks not_a_server_error,response_schema_conformance \
-    --header "Authorization: Bearer $token" \
+    "${auth[@]}" \
     --max-examples "$EXAMPLES" --seed "$SEED" --workers 2 \
     --request-timeout 20 --no-color --warnings off \
     --generation-database none "$@"
@@ -122,8 +130,15 @@ for backend in "${backends[@]}"; do
   # A run whose requests were all refused would prove nothing.
   probe=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $token" "$url/api/roles")
   [ "$probe" = 200 ] || { echo "the Management token does not work ($probe)" >&2; exit 1; }
-  run_st --include-path-regex '^/api/' --exclude-path-regex "$EXCLUDE" || status=1
-  run_st --include-path-regex "$ROTATE" || status=1
+  user_token=$(python3 .ci/user_token.py "$url" "$token")
+  echo "-- Management API"
+  run_st "$token" --include-path-regex '^/api/' --exclude-path-regex "$EXCLUDE" || status=1
+  echo "-- Account API (an end user's token)"
+  run_st "$user_token" --include-path-regex '^/api/(my-account|verifications)(/|$)' || status=1
+  echo "-- public and cookie-bound routes (no credentials)"
+  run_st "" --include-path-regex '^/(oidc|sign-in|register|consent|metrics|api/(experience|status))(/|$)' || status=1
+  echo "-- key rotation"
+  run_st "$token" --include-path-regex "$ROTATE" || status=1
   echo "answers by status (tessera_http_requests_total):"
   curl -s "$url/metrics" | python3 -c '
 import collections, re, sys

@@ -225,7 +225,13 @@ async fn app_state(
             lifetimes: config.lifetimes(),
         },
         webhooks: webhooks::sender::Sender::new(config.webhook_allow_private)?,
+        rate_limit: api::rate_limit::IpRateLimit::new(api::rate_limit::RateLimitSettings {
+            per_second: config.rate_limit_per_second,
+            burst: config.rate_limit_burst,
+        }),
+        metrics_token: config.metrics_token.clone(),
     };
+    state.rate_limit.spawn_housekeeping();
     let bootstrap = api::bootstrap::BootstrapM2m {
         credentials: config.bootstrap_m2m()?,
         data_dir: config.data_dir.clone(),

@@ -35,6 +35,9 @@ const ENV_KEYS: &[&str] = &[
     "session_ttl",
     "webhook_allow_private",
     "webhook_retry_schedule",
+    "rate_limit_per_second",
+    "rate_limit_burst",
+    "metrics_token",
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -107,6 +110,25 @@ pub struct Config {
     /// `5s,30s,2m`); unset: 5s,30s,2m,10m,30m,2h,6h,12h,24h.
     #[serde(default)]
     pub webhook_retry_schedule: Option<String>,
+    /// Requests per second one client address may make to the routes anyone can call
+    /// (`TESSERA_RATE_LIMIT_PER_SECOND`, default 50; 0 turns the limit off) and at once
+    /// before that rate applies (`TESSERA_RATE_LIMIT_BURST`, default 200).
+    #[serde(default = "default_rate_limit_per_second")]
+    pub rate_limit_per_second: u32,
+    #[serde(default = "default_rate_limit_burst")]
+    pub rate_limit_burst: u32,
+    /// When set, `GET /metrics` needs `Authorization: Bearer <this>`
+    /// (`TESSERA_METRICS_TOKEN`); unset, it is public as before.
+    #[serde(default)]
+    pub metrics_token: Option<String>,
+}
+
+fn default_rate_limit_per_second() -> u32 {
+    api::rate_limit::RateLimitSettings::default().per_second
+}
+
+fn default_rate_limit_burst() -> u32 {
+    api::rate_limit::RateLimitSettings::default().burst
 }
 
 fn default_true() -> bool {
@@ -143,6 +165,12 @@ impl std::fmt::Debug for Config {
                 "bootstrap_m2m_secret",
                 &self.bootstrap_m2m_secret.as_ref().map(|_| "<set>"),
             )
+            .field("rate_limit_per_second", &self.rate_limit_per_second)
+            .field("rate_limit_burst", &self.rate_limit_burst)
+            .field(
+                "metrics_token",
+                &self.metrics_token.as_ref().map(|_| "<set>"),
+            )
             .finish()
     }
 }
@@ -171,6 +199,9 @@ impl Default for Config {
             session_ttl: None,
             webhook_allow_private: false,
             webhook_retry_schedule: None,
+            rate_limit_per_second: default_rate_limit_per_second(),
+            rate_limit_burst: default_rate_limit_burst(),
+            metrics_token: None,
         }
     }
 }
@@ -225,6 +256,7 @@ impl Config {
             &mut self.bootstrap_m2m_id,
             &mut self.bootstrap_m2m_secret,
             &mut self.webhook_retry_schedule,
+            &mut self.metrics_token,
         ] {
             if field.as_deref().is_some_and(|v| v.trim().is_empty()) {
                 *field = None;

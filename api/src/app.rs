@@ -5,7 +5,7 @@ use crate::state::AppState;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::http::header::HeaderValue;
-use actix_web::middleware::{from_fn, Next};
+use actix_web::middleware::{from_fn, DefaultHeaders, Next};
 use actix_web::{web, App, Error, HttpMessage};
 use std::time::Instant;
 use tracing::Instrument;
@@ -27,13 +27,31 @@ pub fn build_app(
         InitError = (),
     >,
 > {
+    let headers = security_headers(&state.endpoint);
     App::new()
         .app_data(web::Data::new(state))
         .configure(configure)
         .default_service(web::to(crate::routes::not_found))
-        // Inside `observe`, so refused requests are counted and carry a request id too.
-        .wrap(from_fn(crate::auth::require_management_token))
+        // Before routing; inside `observe`, so refused requests are counted and carry a
+        // request id too. Who may call a route is decided where it is mounted (`access`).
+        .wrap(from_fn(crate::normal_path::require_normal_path))
+        .wrap(headers)
         .wrap(from_fn(observe))
+}
+
+/// Headers on every response (routes may set stricter ones of their own): no MIME
+/// sniffing, no referrer (URLs here carry interaction and client details), and HSTS when
+/// the endpoint is HTTPS (a plain-HTTP endpoint is a development setup, and a browser
+/// ignores HSTS over HTTP anyway).
+fn security_headers(endpoint: &str) -> DefaultHeaders {
+    let headers = DefaultHeaders::new()
+        .add(("x-content-type-options", "nosniff"))
+        .add(("referrer-policy", "no-referrer"));
+    if endpoint.starts_with("https://") {
+        headers.add(("strict-transport-security", "max-age=31536000"))
+    } else {
+        headers
+    }
 }
 
 /// Assigns the request id, records metrics by route pattern and status, and logs the

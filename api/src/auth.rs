@@ -1,20 +1,15 @@
-//! Management API authentication (reference §1.14): every `/api` route needs a Bearer
+//! Management API authentication (Logto's Management API access, see README): a Bearer
 //! JWT issued by this server for Logto's Management API resource, with scope `all`.
 //!
-//! Public: `/api/status` and `/api/status/projections` (health and progress for load
-//! balancers and operators; no personal data) and `/api/.well-known/*` (public in Logto).
-//! The check runs before routing, so an unknown `/api` path without a token is a 401 as
-//! in Logto, not a 404 that would reveal which routes exist.
+//! Which routes need it is decided where they are mounted (`access.rs`); this module only
+//! verifies the token.
 
 use crate::error::ErrorBody;
 use crate::state::AppState;
 use crate::verified_tokens::VerifiedToken;
-use actix_web::body::{BoxBody, MessageBody};
-use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{AUTHORIZATION, WWW_AUTHENTICATE};
 use actix_web::http::StatusCode;
-use actix_web::middleware::Next;
-use actix_web::{web, Error, HttpMessage, HttpResponse};
+use actix_web::{HttpRequest, HttpResponse};
 use domain::Timestamp;
 use serde::Deserialize;
 
@@ -39,30 +34,9 @@ struct Claims {
     exp: i64,
 }
 
-fn is_public(path: &str) -> bool {
-    path == "/api/status"
-        || path == "/api/status/projections"
-        || path.starts_with("/api/.well-known/")
-        // The OpenAPI document and its docs page are public, as Logto's swagger.json is.
-        || path == crate::openapi::DOCUMENT_PATH
-        || path == crate::openapi::DOCS_PATH
-        || path.starts_with("/api/docs/")
-        // The Account API authenticates the end user's own access token itself.
-        || path == "/api/my-account"
-        || path.starts_with("/api/my-account/")
-        || path.starts_with("/api/verifications/")
-        // The Experience API is anonymous; it answers only to the sealed interaction cookie.
-        || path == "/api/experience"
-        || path.starts_with("/api/experience/")
-}
-
-pub(crate) fn needs_token(path: &str) -> bool {
-    (path == "/api" || path.starts_with("/api/")) && !is_public(path)
-}
-
 /// Why a request was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Refusal {
+pub(crate) enum Refusal {
     /// No token, or one that does not verify (signature, issuer, audience, expiry, sub).
     Unauthorized,
     /// A valid token without the `all` scope.
@@ -70,7 +44,7 @@ enum Refusal {
 }
 
 impl Refusal {
-    fn response(self) -> HttpResponse {
+    pub(crate) fn response(self) -> HttpResponse {
         let (status, code, message) = match self {
             Self::Unauthorized => (
                 StatusCode::UNAUTHORIZED,
@@ -96,11 +70,10 @@ impl Refusal {
     }
 }
 
-/// The decision for one request: the principal, or why it is refused.
-fn authenticate(req: &ServiceRequest) -> Result<Principal, Refusal> {
-    let state = req
-        .app_data::<web::Data<AppState>>()
-        .ok_or(Refusal::Unauthorized)?;
+/// The decision for one request: the principal, or why it is refused. Called by the
+/// guard of `access::Access::Management` routes and by the default service for unknown
+/// `/api` paths; never by path.
+pub(crate) fn authenticate(state: &AppState, req: &HttpRequest) -> Result<Principal, Refusal> {
     let token = req
         .headers()
         .get(AUTHORIZATION)
@@ -142,39 +115,4 @@ fn authenticate(req: &ServiceRequest) -> Result<Principal, Refusal> {
     Ok(Principal {
         client_id: verified.client_id,
     })
-}
-
-/// Middleware: lets public and non-`/api` requests through, checks the rest.
-pub async fn require_management_token(
-    req: ServiceRequest,
-    next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<BoxBody>, Error> {
-    if !needs_token(req.path()) {
-        return Ok(next.call(req).await?.map_into_boxed_body());
-    }
-    match authenticate(&req) {
-        Ok(principal) => {
-            req.extensions_mut().insert(principal);
-            Ok(next.call(req).await?.map_into_boxed_body())
-        }
-        Err(refusal) => Ok(req.into_response(refusal.response())),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn status_and_well_known_are_public_everything_else_under_api_is_not() {
-        assert!(!needs_token("/api/status"));
-        assert!(!needs_token("/api/status/projections"));
-        assert!(!needs_token("/api/.well-known/sign-in-exp"));
-        assert!(!needs_token("/oidc/token"));
-        assert!(!needs_token("/metrics"));
-        assert!(needs_token("/api/users"));
-        assert!(needs_token("/api"));
-        assert!(needs_token("/api/status-x"));
-        assert!(needs_token("/api/nothing-here"));
-    }
 }

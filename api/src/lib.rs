@@ -5,6 +5,7 @@
 //! - [`routes`] holds the handlers, [`commands`] the event-sourced write services;
 //! - [`error::ApiError`] is the one mapping from failures to HTTP responses.
 
+pub mod access;
 pub mod app;
 pub mod auth;
 pub mod bootstrap;
@@ -12,11 +13,14 @@ pub mod commands;
 pub mod env;
 pub mod error;
 pub mod metrics;
+pub mod normal_path;
 pub mod oidc;
 pub mod openapi;
 pub mod pagination;
+pub mod rate_limit;
 pub mod request;
 pub mod routes;
+pub mod same_site;
 pub mod signin;
 pub mod state;
 pub mod verified_tokens;

@@ -178,7 +178,12 @@ impl Metrics {
         }
     }
 
+    /// Counts one answered request. Every label is bounded: `method` is a standard
+    /// method or `other` (a client chooses the method: 8 KB made-up methods once grew the
+    /// label set, and every scrape, without limit), `route` is a registered pattern or
+    /// `unmatched`, and `status` is a status this server answers.
     pub fn observe_request(&self, method: &str, route: &str, status: u16, seconds: f64) {
+        let method = method_label(method);
         self.http_requests
             .get_or_create(&HttpLabels {
                 method: method.to_owned(),
@@ -252,6 +257,18 @@ impl Metrics {
 /// A position or count as a gauge value (saturating: gauges are `i64`).
 fn gauge(value: u64) -> i64 {
     i64::try_from(value).unwrap_or(i64::MAX)
+}
+
+/// The label of an HTTP method: one of the standard methods (RFC 9110 §9, PATCH), else
+/// `other`.
+pub fn method_label(method: &str) -> &'static str {
+    const STANDARD: [&str; 9] = [
+        "GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH",
+    ];
+    STANDARD
+        .into_iter()
+        .find(|m| *m == method)
+        .unwrap_or("other")
 }
 
 #[cfg(test)]

@@ -24,6 +24,10 @@ pub struct AppState {
     pub sign_in: crate::signin::Settings,
     /// Webhook HTTP side: the address policy for hook URLs and the test delivery.
     pub webhooks: webhooks::sender::Sender,
+    /// The per-address limit on the routes anyone can call (`rate_limit.rs`).
+    pub rate_limit: crate::rate_limit::IpRateLimit,
+    /// When set, `/metrics` needs it as a Bearer token.
+    pub metrics_token: Option<String>,
 }
 
 /// One projector's progress (`GET /api/status/projections`).

@@ -8,15 +8,15 @@ use actix_web::http::header::CACHE_CONTROL;
 use actix_web::{web, HttpResponse};
 use serde_json::json;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
+pub fn configure(routes: &mut crate::access::Routes) {
     for name in ["openid-configuration", "oauth-authorization-server"] {
-        cfg.service(
+        routes.resource(
             web::resource(format!("/oidc/.well-known/{name}"))
                 .route(web::get().to(discovery))
                 .default_service(web::to(crate::routes::method_not_allowed)),
         );
     }
-    cfg.service(
+    routes.resource(
         web::resource("/oidc/jwks")
             .route(web::get().to(jwks))
             .default_service(web::to(crate::routes::method_not_allowed)),

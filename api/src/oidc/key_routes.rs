@@ -15,18 +15,18 @@ use domain::signing_keys::{
 };
 use serde::Deserialize;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(
+pub fn configure(routes: &mut crate::access::Routes) {
+    routes.resource(
         web::resource("/api/configs/oidc/private-keys")
             .route(web::get().to(list))
             .default_service(web::to(crate::routes::method_not_allowed)),
     );
-    cfg.service(
+    routes.resource(
         web::resource("/api/configs/oidc/private-keys/rotate")
             .route(web::post().to(rotate))
             .default_service(web::to(crate::routes::method_not_allowed)),
     );
-    cfg.service(
+    routes.resource(
         web::resource("/api/configs/oidc/private-keys/{keyId}")
             .route(web::delete().to(delete))
             .default_service(web::to(crate::routes::method_not_allowed)),

@@ -76,13 +76,12 @@ impl Oidc {
     }
 }
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    discovery::configure(cfg);
-    cfg.service(
+pub fn configure(routes: &mut crate::access::Routes) {
+    discovery::configure(routes);
+    routes.resource(
         web::resource("/oidc/token")
             .route(web::post().to(token::token))
             .default_service(web::to(crate::routes::method_not_allowed)),
     );
-    key_routes::configure(cfg);
-    user_routes::configure(cfg);
+    user_routes::configure(routes);
 }

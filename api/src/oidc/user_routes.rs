@@ -4,34 +4,35 @@
 
 use actix_web::web;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
+pub fn configure(routes: &mut crate::access::Routes) {
     let not_allowed = || web::to(crate::routes::method_not_allowed);
-    cfg.service(
-        web::resource("/oidc/auth")
-            .route(web::get().to(super::authorize::get))
-            .route(web::post().to(super::authorize::post))
-            .default_service(not_allowed()),
-    )
-    .service(
-        web::resource("/oidc/me")
-            .route(web::get().to(super::userinfo::userinfo))
-            .route(web::post().to(super::userinfo::userinfo))
-            .default_service(not_allowed()),
-    )
-    .service(
-        web::resource("/oidc/token/introspection")
-            .route(web::post().to(super::introspect::introspect))
-            .default_service(not_allowed()),
-    )
-    .service(
-        web::resource("/oidc/token/revocation")
-            .route(web::post().to(super::revoke::revoke))
-            .default_service(not_allowed()),
-    )
-    .service(
-        web::resource("/oidc/session/end")
-            .route(web::get().to(super::end_session::get))
-            .route(web::post().to(super::end_session::post))
-            .default_service(not_allowed()),
-    );
+    routes
+        .resource(
+            web::resource("/oidc/auth")
+                .route(web::get().to(super::authorize::get))
+                .route(web::post().to(super::authorize::post))
+                .default_service(not_allowed()),
+        )
+        .resource(
+            web::resource("/oidc/me")
+                .route(web::get().to(super::userinfo::userinfo))
+                .route(web::post().to(super::userinfo::userinfo))
+                .default_service(not_allowed()),
+        )
+        .resource(
+            web::resource("/oidc/token/introspection")
+                .route(web::post().to(super::introspect::introspect))
+                .default_service(not_allowed()),
+        )
+        .resource(
+            web::resource("/oidc/token/revocation")
+                .route(web::post().to(super::revoke::revoke))
+                .default_service(not_allowed()),
+        )
+        .resource(
+            web::resource("/oidc/session/end")
+                .route(web::get().to(super::end_session::get))
+                .route(web::post().to(super::end_session::post))
+                .default_service(not_allowed()),
+        );
 }

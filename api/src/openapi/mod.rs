@@ -3,12 +3,15 @@
 //! with Swagger UI at `/api/docs/` (bundled in the binary).
 //!
 //! Which operations need the Management API token is not written per route: [`Security`]
-//! asks `auth::needs_token`, the function the middleware itself uses, so the document
-//! cannot disagree with the check.
+//! derives it from the operation's tag ([`documented_access`]), one tag per surface, as
+//! `routes::configure` mounts each surface under one access class. The route-walking
+//! test (`tests/security.rs`) calls every documented operation and fails where the
+//! document and the guards disagree.
 
 pub mod oidc_schemas;
 pub mod schemas;
 
+use crate::access::Access;
 use crate::error::{ApiError, ErrorBody};
 use actix_web::http::header::LOCATION;
 use actix_web::{web, HttpResponse};
@@ -212,10 +215,7 @@ impl Modify for Security {
                 )
                 .build()
         };
-        for (path, item) in doc.paths.paths.iter_mut() {
-            if !crate::auth::needs_token(path) {
-                continue;
-            }
+        for item in doc.paths.paths.values_mut() {
             let operations = [
                 &mut item.get,
                 &mut item.put,
@@ -227,6 +227,9 @@ impl Modify for Security {
                 &mut item.trace,
             ];
             for operation in operations.into_iter().flatten() {
+                if documented_access(operation) != Access::Management {
+                    continue;
+                }
                 operation.security =
                     Some(vec![SecurityRequirement::new(BEARER, Vec::<String>::new())]);
                 let responses = &mut operation.responses.responses;
@@ -238,6 +241,26 @@ impl Modify for Security {
                     .or_insert_with(|| error("`auth.forbidden`: the token lacks `all`").into());
             }
         }
+    }
+}
+
+/// The access class an operation is documented with, from its tag: the Account API's
+/// routes are mounted as [`Access::EndUser`], the Experience API's as
+/// [`Access::Experience`], the hosted pages as [`Access::HostedPage`], the protocol and
+/// operations routes as [`Access::Public`], and every other tag is a Management API
+/// surface.
+pub fn documented_access(operation: &utoipa::openapi::path::Operation) -> Access {
+    let tag = operation
+        .tags
+        .as_ref()
+        .and_then(|tags| tags.first())
+        .map_or("", String::as_str);
+    match tag {
+        "Account" => Access::EndUser,
+        "Experience" => Access::Experience,
+        "Sign-in pages" => Access::HostedPage,
+        "OIDC" | "Operations" => Access::Public,
+        _ => Access::Management,
     }
 }
 
@@ -299,20 +322,21 @@ fn operations(
 static DOCUMENT_JSON: LazyLock<Result<String, String>> =
     LazyLock::new(|| document().to_json().map_err(|e| e.to_string()));
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
+pub fn configure(routes: &mut crate::access::Routes) {
     let na = || web::to(crate::routes::method_not_allowed);
-    cfg.service(
-        // Literal paths: tests/openapi.rs reads the registrations from the source.
-        web::resource("/api/swagger.json")
-            .route(web::get().to(swagger_json))
-            .default_service(na()),
-    )
-    .service(
-        web::resource("/api/docs")
-            .route(web::get().to(docs_redirect))
-            .default_service(na()),
-    )
-    .service(
+    routes
+        .resource(
+            // Literal paths: tests/openapi.rs reads the registrations from the source.
+            web::resource("/api/swagger.json")
+                .route(web::get().to(swagger_json))
+                .default_service(na()),
+        )
+        .resource(
+            web::resource("/api/docs")
+                .route(web::get().to(docs_redirect))
+                .default_service(na()),
+        );
+    routes.public_service(
         utoipa_swagger_ui::SwaggerUi::new("/api/docs/{_:.*}")
             .config(utoipa_swagger_ui::Config::new([DOCUMENT_PATH])),
     );

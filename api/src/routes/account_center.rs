@@ -13,8 +13,8 @@ use domain::account_center::{AccountCenter, Permission, UpdateAccountCenter, STR
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(
+pub fn configure(routes: &mut crate::access::Routes) {
+    routes.resource(
         web::resource("/api/account-center")
             .route(web::get().to(get))
             .route(web::patch().to(patch))
@@ -82,7 +82,7 @@ fn render(center: &AccountCenter) -> Value {
 #[utoipa::path(
     get,
     path = "/api/account-center",
-    tag = "Account",
+    tag = "Account center",
     operation_id = "GetAccountCenterSettings",
     responses(
         (status = 200, description = "The settings", body = crate::openapi::schemas::AccountCenter)
@@ -137,7 +137,7 @@ fn parse(body: &[u8]) -> Result<UpdateAccountCenter, ApiError> {
 #[utoipa::path(
     patch,
     path = "/api/account-center",
-    tag = "Account",
+    tag = "Account center",
     operation_id = "UpdateAccountCenterSettings",
     request_body = crate::openapi::schemas::UpdateAccountCenter,
     responses(

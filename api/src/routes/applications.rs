@@ -18,44 +18,45 @@ use projections::{applications, resources, roles, TENANT_ID};
 use serde_json::json;
 use store::Position;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
+pub fn configure(routes: &mut crate::access::Routes) {
     let na = || web::to(super::method_not_allowed);
-    cfg.service(
-        web::resource("/api/applications")
-            .route(web::get().to(list))
-            .route(web::post().to(create))
-            .default_service(na()),
-    )
-    .service(
-        web::resource("/api/applications/{id}")
-            .route(web::get().to(get))
-            .route(web::patch().to(update))
-            .route(web::delete().to(delete))
-            .default_service(na()),
-    )
-    .service(
-        web::resource("/api/applications/{id}/secrets")
-            .route(web::get().to(list_secrets))
-            .route(web::post().to(add_secret))
-            .default_service(na()),
-    )
-    .service(
-        web::resource("/api/applications/{id}/secrets/{name}")
-            .route(web::delete().to(delete_secret))
-            .default_service(na()),
-    )
-    .service(
-        web::resource("/api/applications/{id}/roles")
-            .route(web::get().to(list_roles))
-            .route(web::post().to(assign_roles))
-            .route(web::put().to(replace_roles))
-            .default_service(na()),
-    )
-    .service(
-        web::resource("/api/applications/{id}/roles/{roleId}")
-            .route(web::delete().to(remove_role))
-            .default_service(na()),
-    );
+    routes
+        .resource(
+            web::resource("/api/applications")
+                .route(web::get().to(list))
+                .route(web::post().to(create))
+                .default_service(na()),
+        )
+        .resource(
+            web::resource("/api/applications/{id}")
+                .route(web::get().to(get))
+                .route(web::patch().to(update))
+                .route(web::delete().to(delete))
+                .default_service(na()),
+        )
+        .resource(
+            web::resource("/api/applications/{id}/secrets")
+                .route(web::get().to(list_secrets))
+                .route(web::post().to(add_secret))
+                .default_service(na()),
+        )
+        .resource(
+            web::resource("/api/applications/{id}/secrets/{name}")
+                .route(web::delete().to(delete_secret))
+                .default_service(na()),
+        )
+        .resource(
+            web::resource("/api/applications/{id}/roles")
+                .route(web::get().to(list_roles))
+                .route(web::post().to(assign_roles))
+                .route(web::put().to(replace_roles))
+                .default_service(na()),
+        )
+        .resource(
+            web::resource("/api/applications/{id}/roles/{roleId}")
+                .route(web::delete().to(remove_role))
+                .default_service(na()),
+        );
 }
 
 /// Read models an application view and its `isAdmin` come from (`isAdmin` joins the

@@ -14,18 +14,19 @@ use projections::{applications, grants};
 use serde_json::{json, Value};
 use std::collections::HashMap;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
+pub fn configure(routes: &mut crate::access::Routes) {
     let na = || web::to(super::method_not_allowed);
-    cfg.service(
-        web::resource("/api/users/{userId}/grants")
-            .route(web::get().to(list))
-            .default_service(na()),
-    )
-    .service(
-        web::resource("/api/users/{userId}/grants/{grantId}")
-            .route(web::delete().to(delete))
-            .default_service(na()),
-    );
+    routes
+        .resource(
+            web::resource("/api/users/{userId}/grants")
+                .route(web::get().to(list))
+                .default_service(na()),
+        )
+        .resource(
+            web::resource("/api/users/{userId}/grants/{grantId}")
+                .route(web::delete().to(delete))
+                .default_service(na()),
+        );
 }
 
 /// `appType`: `Some(true)` for third-party applications only.

@@ -18,36 +18,37 @@ use serde_json::{json, Value};
 use store::Position;
 use webhooks::sender::Outgoing;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
+pub fn configure(routes: &mut crate::access::Routes) {
     let na = || web::to(super::method_not_allowed);
-    cfg.service(
-        web::resource("/api/hooks")
-            .route(web::get().to(list))
-            .route(web::post().to(create))
-            .default_service(na()),
-    )
-    .service(
-        web::resource("/api/hooks/{id}")
-            .route(web::get().to(get))
-            .route(web::patch().to(update))
-            .route(web::delete().to(delete))
-            .default_service(na()),
-    )
-    .service(
-        web::resource("/api/hooks/{id}/signing-key")
-            .route(web::patch().to(rotate_signing_key))
-            .default_service(na()),
-    )
-    .service(
-        web::resource("/api/hooks/{id}/test")
-            .route(web::post().to(test))
-            .default_service(na()),
-    )
-    .service(
-        web::resource("/api/hooks/{id}/recent-logs")
-            .route(web::get().to(recent_logs))
-            .default_service(na()),
-    );
+    routes
+        .resource(
+            web::resource("/api/hooks")
+                .route(web::get().to(list))
+                .route(web::post().to(create))
+                .default_service(na()),
+        )
+        .resource(
+            web::resource("/api/hooks/{id}")
+                .route(web::get().to(get))
+                .route(web::patch().to(update))
+                .route(web::delete().to(delete))
+                .default_service(na()),
+        )
+        .resource(
+            web::resource("/api/hooks/{id}/signing-key")
+                .route(web::patch().to(rotate_signing_key))
+                .default_service(na()),
+        )
+        .resource(
+            web::resource("/api/hooks/{id}/test")
+                .route(web::post().to(test))
+                .default_service(na()),
+        )
+        .resource(
+            web::resource("/api/hooks/{id}/recent-logs")
+                .route(web::get().to(recent_logs))
+                .default_service(na()),
+        );
 }
 
 /// `executionStats` and `recent-logs` look back this far by default (Logto: 24 h).

@@ -29,18 +29,19 @@ const COUNT_CAP: u64 = 10_000;
 /// Longest id-like filter value accepted.
 const MAX_FILTER_LEN: usize = 256;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
+pub fn configure(routes: &mut crate::access::Routes) {
     let na = || web::to(super::method_not_allowed);
-    cfg.service(
-        web::resource("/api/logs")
-            .route(web::get().to(list))
-            .default_service(na()),
-    )
-    .service(
-        web::resource("/api/logs/{id}")
-            .route(web::get().to(get))
-            .default_service(na()),
-    );
+    routes
+        .resource(
+            web::resource("/api/logs")
+                .route(web::get().to(list))
+                .default_service(na()),
+        )
+        .resource(
+            web::resource("/api/logs/{id}")
+                .route(web::get().to(get))
+                .default_service(na()),
+        );
 }
 
 /// The parsed list query.

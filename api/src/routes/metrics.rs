@@ -4,10 +4,12 @@
 use crate::error::ApiError;
 use crate::metrics::ProjectorSample;
 use crate::state::AppState;
-use actix_web::{web, HttpResponse};
+use actix_web::http::header::AUTHORIZATION;
+use actix_web::{web, HttpRequest, HttpResponse};
+use subtle::ConstantTimeEq;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(
+pub fn configure(routes: &mut crate::access::Routes) {
+    routes.resource(
         web::resource("/metrics")
             .route(web::get().to(metrics))
             .default_service(web::to(super::method_not_allowed)),
@@ -22,10 +24,27 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     operation_id = "GetMetrics",
     responses(
         (status = 200, description = "OpenMetrics exposition", content_type = "application/openmetrics-text", body = String),
+        (status = 401, description = "`TESSERA_METRICS_TOKEN` is set and the request lacks it", body = crate::error::ErrorBody),
         (status = 500, description = "The database cannot be read", body = crate::error::ErrorBody)
     )
 )]
-async fn metrics(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+async fn metrics(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    if let Some(expected) = &state.metrics_token {
+        let presented = req
+            .headers()
+            .get(AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().split_once(' '))
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+            .map_or("", |(_, token)| token.trim());
+        // Constant time: the token is a shared secret.
+        if !bool::from(presented.as_bytes().ct_eq(expected.as_bytes())) {
+            return Err(ApiError::Unauthorized {
+                code: "auth.unauthorized",
+                message: "`/metrics` needs the configured Bearer token.".to_owned(),
+            });
+        }
+    }
     let report = state.projection_report().await?;
     let samples: Vec<ProjectorSample> = report
         .projectors

@@ -20,35 +20,59 @@ pub mod user_roles;
 pub mod users;
 pub mod verifications;
 
+use crate::access::{Access, Routes};
 use crate::error::ApiError;
+use crate::state::AppState;
 use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 
+/// Every route of the application, each group under the access class it is mounted
+/// with: this is the one place that decides who may call what (`access.rs`).
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    status::configure(cfg);
-    metrics::configure(cfg);
-    users::configure(cfg);
-    applications::configure(cfg);
-    resources::configure(cfg);
-    roles::configure(cfg);
-    hooks::configure(cfg);
-    user_roles::configure(cfg);
-    sessions::configure(cfg);
-    grants::configure(cfg);
-    account_center::configure(cfg);
-    my_account::configure(cfg);
-    verifications::configure(cfg);
-    logs::configure(cfg);
-    oidc_config::configure(cfg);
-    crate::oidc::configure(cfg);
-    crate::signin::configure(cfg);
-    crate::openapi::configure(cfg);
+    let public = &mut Routes::new(cfg, Access::Public);
+    status::configure(public);
+    metrics::configure(public);
+    crate::oidc::configure(public);
+    crate::openapi::configure(public);
+
+    let pages = &mut Routes::new(cfg, Access::HostedPage);
+    crate::signin::configure(pages);
+
+    let experience = &mut Routes::new(cfg, Access::Experience);
+    crate::signin::experience::configure(experience);
+
+    let end_user = &mut Routes::new(cfg, Access::EndUser);
+    my_account::configure(end_user);
+    verifications::configure(end_user);
+
+    let management = &mut Routes::new(cfg, Access::Management);
+    users::configure(management);
+    applications::configure(management);
+    resources::configure(management);
+    roles::configure(management);
+    hooks::configure(management);
+    user_roles::configure(management);
+    sessions::configure(management);
+    grants::configure(management);
+    account_center::configure(management);
+    logs::configure(management);
+    oidc_config::configure(management);
+    crate::oidc::key_routes::configure(management);
 }
 
-/// Default service of the app: an unknown route is a JSON 404; under `/oidc` it is the
-/// provider's own (reference §1.13), as in Logto, where oidc-provider owns that prefix.
-pub async fn not_found(req: HttpRequest) -> HttpResponse {
-    if is_oidc(req.path()) {
+/// Default service of the app, for a request no route matched: no handler runs. An
+/// unknown `/api` path answers 401 without a valid Management token, as in Logto (so
+/// the answer does not tell which routes exist), else the JSON 404; under `/oidc` it is
+/// the provider's own (reference §1.13), as in Logto, where oidc-provider owns that
+/// prefix. The prefix is read from the path the router matched (percent-decoded).
+pub async fn not_found(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+    let path = req.match_info().as_str();
+    if is_oidc(path) {
         return oidc_unrecognized_route(&req);
+    }
+    if path == "/api" || path.starts_with("/api/") {
+        if let Err(refusal) = crate::auth::authenticate(&state, &req) {
+            return refusal.response();
+        }
     }
     ApiError::RouteNotFound {
         method: req.method().to_string(),

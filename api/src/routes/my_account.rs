@@ -26,44 +26,45 @@ use serde_json::{json, Map, Value};
 
 const SESSIONS_SCOPE: &str = "urn:logto:scope:sessions";
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
+pub fn configure(routes: &mut crate::access::Routes) {
     let na = || web::to(super::method_not_allowed);
-    cfg.service(
-        web::resource("/api/my-account")
-            .route(web::get().to(get))
-            .route(web::patch().to(patch))
-            .default_service(na()),
-    )
-    .service(
-        web::resource("/api/my-account/profile")
-            .route(web::patch().to(patch_profile))
-            .default_service(na()),
-    )
-    .service(
-        web::resource("/api/my-account/password")
-            .route(web::post().to(password))
-            .default_service(na()),
-    )
-    .service(
-        web::resource("/api/my-account/sessions")
-            .route(web::get().to(sessions))
-            .default_service(na()),
-    )
-    .service(
-        web::resource("/api/my-account/sessions/{sessionId}")
-            .route(web::delete().to(revoke_session))
-            .default_service(na()),
-    )
-    .service(
-        web::resource("/api/my-account/grants")
-            .route(web::get().to(grants))
-            .default_service(na()),
-    )
-    .service(
-        web::resource("/api/my-account/grants/{grantId}")
-            .route(web::delete().to(revoke_grant))
-            .default_service(na()),
-    );
+    routes
+        .resource(
+            web::resource("/api/my-account")
+                .route(web::get().to(get))
+                .route(web::patch().to(patch))
+                .default_service(na()),
+        )
+        .resource(
+            web::resource("/api/my-account/profile")
+                .route(web::patch().to(patch_profile))
+                .default_service(na()),
+        )
+        .resource(
+            web::resource("/api/my-account/password")
+                .route(web::post().to(password))
+                .default_service(na()),
+        )
+        .resource(
+            web::resource("/api/my-account/sessions")
+                .route(web::get().to(sessions))
+                .default_service(na()),
+        )
+        .resource(
+            web::resource("/api/my-account/sessions/{sessionId}")
+                .route(web::delete().to(revoke_session))
+                .default_service(na()),
+        )
+        .resource(
+            web::resource("/api/my-account/grants")
+                .route(web::get().to(grants))
+                .default_service(na()),
+        )
+        .resource(
+            web::resource("/api/my-account/grants/{grantId}")
+                .route(web::delete().to(revoke_grant))
+                .default_service(na()),
+        );
 }
 
 /// The request's metadata with the user as the actor.

@@ -18,7 +18,7 @@ use crate::error::ApiError;
 use crate::oidc::issued;
 use crate::state::AppState;
 use actix_web::http::header::AUTHORIZATION;
-use actix_web::HttpRequest;
+use actix_web::{HttpMessage, HttpRequest};
 use domain::grant::Grant;
 use serde::{Deserialize, Serialize};
 
@@ -61,8 +61,21 @@ impl AccountCaller {
     }
 }
 
-/// Authenticates the bearer user access token.
-pub async fn authenticate(state: &AppState, req: &HttpRequest) -> Result<AccountCaller, ApiError> {
+/// The caller that the Account API's guard authenticated (`access::Access::EndUser`).
+/// A handler mounted outside that class finds none and refuses: it cannot be reached
+/// without a live user token even if it is registered in the wrong place.
+pub async fn authenticate(_state: &AppState, req: &HttpRequest) -> Result<AccountCaller, ApiError> {
+    req.extensions()
+        .get::<AccountCaller>()
+        .cloned()
+        .ok_or_else(|| unauthorized("Authorization header with a Bearer token is missing."))
+}
+
+/// Authenticates the bearer user access token (the guard of the Account API's routes).
+pub async fn authenticate_bearer(
+    state: &AppState,
+    req: &HttpRequest,
+) -> Result<AccountCaller, ApiError> {
     let token = req
         .headers()
         .get(AUTHORIZATION)

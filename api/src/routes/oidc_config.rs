@@ -17,8 +17,8 @@ use serde::Deserialize;
 use serde_json::json;
 
 /// Must be registered before the `/api/configs/oidc/{keyType}` routes.
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(
+pub fn configure(routes: &mut crate::access::Routes) {
+    routes.resource(
         web::resource("/api/configs/oidc/session")
             .route(web::get().to(get))
             .route(web::patch().to(patch))

@@ -12,38 +12,39 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use projections::resources::{self, NAME};
 use store::Position;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
+pub fn configure(routes: &mut crate::access::Routes) {
     let na = || web::to(super::method_not_allowed);
-    cfg.service(
-        web::resource("/api/resources")
-            .route(web::get().to(list))
-            .route(web::post().to(create))
-            .default_service(na()),
-    )
-    .service(
-        web::resource("/api/resources/{id}")
-            .route(web::get().to(get))
-            .route(web::patch().to(update))
-            .route(web::delete().to(delete))
-            .default_service(na()),
-    )
-    .service(
-        web::resource("/api/resources/{id}/is-default")
-            .route(web::patch().to(set_default))
-            .default_service(na()),
-    )
-    .service(
-        web::resource("/api/resources/{id}/scopes")
-            .route(web::get().to(list_scopes))
-            .route(web::post().to(create_scope))
-            .default_service(na()),
-    )
-    .service(
-        web::resource("/api/resources/{id}/scopes/{scopeId}")
-            .route(web::patch().to(update_scope))
-            .route(web::delete().to(delete_scope))
-            .default_service(na()),
-    );
+    routes
+        .resource(
+            web::resource("/api/resources")
+                .route(web::get().to(list))
+                .route(web::post().to(create))
+                .default_service(na()),
+        )
+        .resource(
+            web::resource("/api/resources/{id}")
+                .route(web::get().to(get))
+                .route(web::patch().to(update))
+                .route(web::delete().to(delete))
+                .default_service(na()),
+        )
+        .resource(
+            web::resource("/api/resources/{id}/is-default")
+                .route(web::patch().to(set_default))
+                .default_service(na()),
+        )
+        .resource(
+            web::resource("/api/resources/{id}/scopes")
+                .route(web::get().to(list_scopes))
+                .route(web::post().to(create_scope))
+                .default_service(na()),
+        )
+        .resource(
+            web::resource("/api/resources/{id}/scopes/{scopeId}")
+                .route(web::patch().to(update_scope))
+                .route(web::delete().to(delete_scope))
+                .default_service(na()),
+        );
 }
 
 fn not_found(id: &str) -> ApiError {

@@ -13,43 +13,44 @@ use domain::role::RoleType;
 use projections::{applications, resources, roles};
 use store::Position;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
+pub fn configure(routes: &mut crate::access::Routes) {
     let na = || web::to(super::method_not_allowed);
-    cfg.service(
-        web::resource("/api/roles")
-            .route(web::get().to(list))
-            .route(web::post().to(create))
-            .default_service(na()),
-    )
-    .service(
-        web::resource("/api/roles/{id}")
-            .route(web::get().to(get))
-            .route(web::patch().to(update))
-            .route(web::delete().to(delete))
-            .default_service(na()),
-    )
-    .service(
-        web::resource("/api/roles/{id}/scopes")
-            .route(web::get().to(list_scopes))
-            .route(web::post().to(add_scopes))
-            .default_service(na()),
-    )
-    .service(
-        web::resource("/api/roles/{id}/scopes/{scopeId}")
-            .route(web::delete().to(remove_scope))
-            .default_service(na()),
-    )
-    .service(
-        web::resource("/api/roles/{id}/applications")
-            .route(web::get().to(list_applications))
-            .route(web::post().to(add_applications))
-            .default_service(na()),
-    )
-    .service(
-        web::resource("/api/roles/{id}/applications/{applicationId}")
-            .route(web::delete().to(remove_application))
-            .default_service(na()),
-    );
+    routes
+        .resource(
+            web::resource("/api/roles")
+                .route(web::get().to(list))
+                .route(web::post().to(create))
+                .default_service(na()),
+        )
+        .resource(
+            web::resource("/api/roles/{id}")
+                .route(web::get().to(get))
+                .route(web::patch().to(update))
+                .route(web::delete().to(delete))
+                .default_service(na()),
+        )
+        .resource(
+            web::resource("/api/roles/{id}/scopes")
+                .route(web::get().to(list_scopes))
+                .route(web::post().to(add_scopes))
+                .default_service(na()),
+        )
+        .resource(
+            web::resource("/api/roles/{id}/scopes/{scopeId}")
+                .route(web::delete().to(remove_scope))
+                .default_service(na()),
+        )
+        .resource(
+            web::resource("/api/roles/{id}/applications")
+                .route(web::get().to(list_applications))
+                .route(web::post().to(add_applications))
+                .default_service(na()),
+        )
+        .resource(
+            web::resource("/api/roles/{id}/applications/{applicationId}")
+                .route(web::delete().to(remove_application))
+                .default_service(na()),
+        );
 }
 
 /// Every projector a role answer may join over.

@@ -16,19 +16,20 @@ use projections::sessions::SessionView;
 use projections::{grants, sessions, users};
 use serde_json::{json, Map, Value};
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
+pub fn configure(routes: &mut crate::access::Routes) {
     let na = || web::to(super::method_not_allowed);
-    cfg.service(
-        web::resource("/api/users/{userId}/sessions")
-            .route(web::get().to(list))
-            .default_service(na()),
-    )
-    .service(
-        web::resource("/api/users/{userId}/sessions/{sessionId}")
-            .route(web::get().to(get))
-            .route(web::delete().to(delete))
-            .default_service(na()),
-    );
+    routes
+        .resource(
+            web::resource("/api/users/{userId}/sessions")
+                .route(web::get().to(list))
+                .default_service(na()),
+        )
+        .resource(
+            web::resource("/api/users/{userId}/sessions/{sessionId}")
+                .route(web::get().to(get))
+                .route(web::delete().to(delete))
+                .default_service(na()),
+        );
 }
 
 /// 404 unless user `id` exists (in the users read model, caught up with the head), after

@@ -6,18 +6,19 @@ use crate::error::ApiError;
 use crate::state::AppState;
 use actix_web::{web, HttpResponse};
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::resource("/api/status")
-            .route(web::get().to(status))
-            .route(web::head().to(status_head))
-            .default_service(web::to(super::method_not_allowed)),
-    )
-    .service(
-        web::resource("/api/status/projections")
-            .route(web::get().to(projections))
-            .default_service(web::to(super::method_not_allowed)),
-    );
+pub fn configure(routes: &mut crate::access::Routes) {
+    routes
+        .resource(
+            web::resource("/api/status")
+                .route(web::get().to(status))
+                .route(web::head().to(status_head))
+                .default_service(web::to(super::method_not_allowed)),
+        )
+        .resource(
+            web::resource("/api/status/projections")
+                .route(web::get().to(projections))
+                .default_service(web::to(super::method_not_allowed)),
+        );
 }
 
 /// Liveness: the process is up and serving.

@@ -12,31 +12,32 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use projections::{roles, user_roles, users};
 use serde_json::json;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
+pub fn configure(routes: &mut crate::access::Routes) {
     let na = || web::to(super::method_not_allowed);
-    cfg.service(
-        web::resource("/api/users/{userId}/roles")
-            .route(web::get().to(list_roles))
-            .route(web::post().to(assign_roles))
-            .route(web::put().to(replace_roles))
-            .default_service(na()),
-    )
-    .service(
-        web::resource("/api/users/{userId}/roles/{roleId}")
-            .route(web::delete().to(remove_role))
-            .default_service(na()),
-    )
-    .service(
-        web::resource("/api/roles/{id}/users")
-            .route(web::get().to(list_users))
-            .route(web::post().to(add_users))
-            .default_service(na()),
-    )
-    .service(
-        web::resource("/api/roles/{id}/users/{userId}")
-            .route(web::delete().to(remove_user))
-            .default_service(na()),
-    );
+    routes
+        .resource(
+            web::resource("/api/users/{userId}/roles")
+                .route(web::get().to(list_roles))
+                .route(web::post().to(assign_roles))
+                .route(web::put().to(replace_roles))
+                .default_service(na()),
+        )
+        .resource(
+            web::resource("/api/users/{userId}/roles/{roleId}")
+                .route(web::delete().to(remove_role))
+                .default_service(na()),
+        )
+        .resource(
+            web::resource("/api/roles/{id}/users")
+                .route(web::get().to(list_users))
+                .route(web::post().to(add_users))
+                .default_service(na()),
+        )
+        .resource(
+            web::resource("/api/roles/{id}/users/{userId}")
+                .route(web::delete().to(remove_user))
+                .default_service(na()),
+        );
 }
 
 /// Every projector an answer here may join over.

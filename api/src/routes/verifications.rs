@@ -13,8 +13,8 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use domain::Actor;
 use serde_json::json;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(
+pub fn configure(routes: &mut crate::access::Routes) {
+    routes.resource(
         web::resource("/api/verifications/password")
             .route(web::post().to(password))
             .default_service(web::to(super::method_not_allowed)),

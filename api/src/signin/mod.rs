@@ -39,24 +39,24 @@ impl Default for Settings {
     }
 }
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    experience::configure(cfg);
-    cfg.service(
-        web::resource("/sign-in")
-            .route(web::get().to(form::show_sign_in))
-            .route(web::post().to(form::sign_in))
-            .default_service(web::to(crate::routes::method_not_allowed)),
-    )
-    .service(
-        web::resource("/register")
-            .route(web::get().to(register::show_register))
-            .route(web::post().to(register::register))
-            .default_service(web::to(crate::routes::method_not_allowed)),
-    )
-    .service(
-        web::resource("/consent")
-            .route(web::get().to(consent::show_consent))
-            .route(web::post().to(consent::consent))
-            .default_service(web::to(crate::routes::method_not_allowed)),
-    );
+pub fn configure(routes: &mut crate::access::Routes) {
+    routes
+        .resource(
+            web::resource("/sign-in")
+                .route(web::get().to(form::show_sign_in))
+                .route(web::post().to(form::sign_in))
+                .default_service(web::to(crate::routes::method_not_allowed)),
+        )
+        .resource(
+            web::resource("/register")
+                .route(web::get().to(register::show_register))
+                .route(web::post().to(register::register))
+                .default_service(web::to(crate::routes::method_not_allowed)),
+        )
+        .resource(
+            web::resource("/consent")
+                .route(web::get().to(consent::show_consent))
+                .route(web::post().to(consent::consent))
+                .default_service(web::to(crate::routes::method_not_allowed)),
+        );
 }

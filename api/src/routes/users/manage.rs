@@ -21,39 +21,40 @@ use projections::users::{self, UserView};
 use serde_json::json;
 use store::Position;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
+pub fn configure(routes: &mut crate::access::Routes) {
     let na = || web::to(super::super::method_not_allowed);
-    cfg.service(
-        web::resource("/api/users/{userId}/password")
-            .route(web::patch().to(set_password))
-            .default_service(na()),
-    )
-    .service(
-        web::resource("/api/users/{userId}/password/verify")
-            .route(web::post().to(verify_password))
-            .default_service(na()),
-    )
-    .service(
-        web::resource("/api/users/{userId}/has-password")
-            .route(web::get().to(has_password))
-            .default_service(na()),
-    )
-    .service(
-        web::resource("/api/users/{userId}/custom-data")
-            .route(web::get().to(custom_data))
-            .route(web::patch().to(update_custom_data))
-            .default_service(na()),
-    )
-    .service(
-        web::resource("/api/users/{userId}/profile")
-            .route(web::patch().to(update_profile))
-            .default_service(na()),
-    )
-    .service(
-        web::resource("/api/users/{userId}/is-suspended")
-            .route(web::patch().to(set_suspended))
-            .default_service(na()),
-    );
+    routes
+        .resource(
+            web::resource("/api/users/{userId}/password")
+                .route(web::patch().to(set_password))
+                .default_service(na()),
+        )
+        .resource(
+            web::resource("/api/users/{userId}/password/verify")
+                .route(web::post().to(verify_password))
+                .default_service(na()),
+        )
+        .resource(
+            web::resource("/api/users/{userId}/has-password")
+                .route(web::get().to(has_password))
+                .default_service(na()),
+        )
+        .resource(
+            web::resource("/api/users/{userId}/custom-data")
+                .route(web::get().to(custom_data))
+                .route(web::patch().to(update_custom_data))
+                .default_service(na()),
+        )
+        .resource(
+            web::resource("/api/users/{userId}/profile")
+                .route(web::patch().to(update_profile))
+                .default_service(na()),
+        )
+        .resource(
+            web::resource("/api/users/{userId}/is-suspended")
+                .route(web::patch().to(set_suspended))
+                .default_service(na()),
+        );
 }
 
 fn not_found(id: &str) -> ApiError {

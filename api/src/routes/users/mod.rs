@@ -31,21 +31,22 @@ const LIST_CONSISTENCY_WAIT: Duration = Duration::from_secs(1);
 
 const TOTAL_NUMBER: HeaderName = HeaderName::from_static("total-number");
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::resource("/api/users")
-            .route(web::get().to(list))
-            .route(web::post().to(create))
-            .default_service(web::to(super::method_not_allowed)),
-    )
-    .service(
-        web::resource("/api/users/{userId}")
-            .route(web::get().to(get))
-            .route(web::patch().to(manage::update))
-            .route(web::delete().to(manage::delete))
-            .default_service(web::to(super::method_not_allowed)),
-    );
-    manage::configure(cfg);
+pub fn configure(routes: &mut crate::access::Routes) {
+    routes
+        .resource(
+            web::resource("/api/users")
+                .route(web::get().to(list))
+                .route(web::post().to(create))
+                .default_service(web::to(super::method_not_allowed)),
+        )
+        .resource(
+            web::resource("/api/users/{userId}")
+                .route(web::get().to(get))
+                .route(web::patch().to(manage::update))
+                .route(web::delete().to(manage::delete))
+                .default_service(web::to(super::method_not_allowed)),
+        );
+    manage::configure(routes);
 }
 
 pub(crate) async fn read_body(mut payload: web::Payload) -> Result<Vec<u8>, ApiError> {

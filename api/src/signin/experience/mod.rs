@@ -66,48 +66,49 @@ impl ResponseError for ExperienceError {
 
 pub(super) type Answer = Result<HttpResponse, ExperienceError>;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
+pub fn configure(routes: &mut crate::access::Routes) {
     let na = || web::to(crate::routes::method_not_allowed);
-    cfg.service(
-        web::resource("/api/experience")
-            .route(web::put().to(start))
-            .default_service(na()),
-    )
-    .service(
-        web::resource("/api/experience/interaction-event")
-            .route(web::put().to(set_event))
-            .default_service(na()),
-    )
-    .service(
-        web::resource("/api/experience/interaction")
-            .route(web::get().to(show))
-            .default_service(na()),
-    )
-    .service(
-        web::resource("/api/experience/verification/password")
-            .route(web::post().to(verification::password))
-            .default_service(na()),
-    )
-    .service(
-        web::resource("/api/experience/verification/new-password-identity")
-            .route(web::post().to(verification::new_password_identity))
-            .default_service(na()),
-    )
-    .service(
-        web::resource("/api/experience/identification")
-            .route(web::post().to(verification::identification))
-            .default_service(na()),
-    )
-    .service(
-        web::resource("/api/experience/submit")
-            .route(web::post().to(submit))
-            .default_service(na()),
-    )
-    .service(
-        web::resource("/oidc/auth/{uid}")
-            .route(web::get().to(resume))
-            .default_service(na()),
-    );
+    routes
+        .resource(
+            web::resource("/api/experience")
+                .route(web::put().to(start))
+                .default_service(na()),
+        )
+        .resource(
+            web::resource("/api/experience/interaction-event")
+                .route(web::put().to(set_event))
+                .default_service(na()),
+        )
+        .resource(
+            web::resource("/api/experience/interaction")
+                .route(web::get().to(show))
+                .default_service(na()),
+        )
+        .resource(
+            web::resource("/api/experience/verification/password")
+                .route(web::post().to(verification::password))
+                .default_service(na()),
+        )
+        .resource(
+            web::resource("/api/experience/verification/new-password-identity")
+                .route(web::post().to(verification::new_password_identity))
+                .default_service(na()),
+        )
+        .resource(
+            web::resource("/api/experience/identification")
+                .route(web::post().to(verification::identification))
+                .default_service(na()),
+        )
+        .resource(
+            web::resource("/api/experience/submit")
+                .route(web::post().to(submit))
+                .default_service(na()),
+        )
+        .resource(
+            web::resource("/oidc/auth/{uid}")
+                .route(web::get().to(resume))
+                .default_service(na()),
+        );
 }
 
 pub(super) fn interaction(
