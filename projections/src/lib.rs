@@ -41,7 +41,7 @@ pub use projector::{Projector, TableSpec};
 pub use replay::{ReplayProgress, ReplaySummary, ReplayTarget};
 pub use runner::{
     standard_projectors, ProjectionRunner, ProjectionStatus, ProjectorMetrics, RunnerConfig,
-    RunnerHandle,
+    RunnerHandle, BEFORE_COMMIT_FAILPOINT,
 };
 pub use tokio_util::sync::CancellationToken;
 pub use users::UsersProjector;

@@ -330,6 +330,9 @@ impl ProjectionRunner {
     }
 }
 
+/// The fault point between a batch's writes and its commit (`failpoints` feature).
+pub const BEFORE_COMMIT_FAILPOINT: &str = "projection-batch-before-commit";
+
 /// Commits one batch: checkpoint move first (claims the row, see `checkpoint::advance`),
 /// then the projector's writes, then commit. Any error rolls everything back.
 pub(crate) async fn commit_batch(
@@ -353,6 +356,13 @@ pub(crate) async fn commit_batch(
     .await;
     match result {
         Ok(true) => {
+            // Fault point (feature `failpoints`, tests only): a failure after the
+            // read-model writes and the checkpoint move, before they commit. Returning
+            // drops `tx`, which rolls both back: invariant 3 says nothing is then applied.
+            #[cfg(feature = "failpoints")]
+            fail::fail_point!(BEFORE_COMMIT_FAILPOINT, |_| Err(ProjectionError::Injected(
+                BEFORE_COMMIT_FAILPOINT.to_owned()
+            )));
             tx.commit().await?;
             slot.applied
                 .fetch_add(events.len() as u64, Ordering::Relaxed);
