@@ -10,8 +10,7 @@
 mod common;
 
 use projections::{
-    event_stats, CancellationToken, EventStatsProjector, ProjectionRunner, Projector,
-    RunnerConfig,
+    event_stats, CancellationToken, EventStatsProjector, ProjectionRunner, Projector, RunnerConfig,
 };
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
@@ -32,7 +31,12 @@ fn runner(store: &Store) -> ProjectionRunner {
         backoff_max: Duration::from_millis(20),
         ..RunnerConfig::default()
     };
-    ProjectionRunner::new(store.log.clone(), store.read_pool.clone(), projectors, config)
+    ProjectionRunner::new(
+        store.log.clone(),
+        store.read_pool.clone(),
+        projectors,
+        config,
+    )
 }
 
 fn applied(runner: &ProjectionRunner) -> u64 {
@@ -95,7 +99,10 @@ async fn two_runners_apply_every_event_once() {
         common::seed_users(&store, 200 + wave * 50..250 + wave * 50).await;
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    assert!(runner.wait_caught_up(Duration::from_secs(60)).await.unwrap());
+    assert!(runner
+        .wait_caught_up(Duration::from_secs(60))
+        .await
+        .unwrap());
     std::fs::write(&stop, b"stop").unwrap();
     let output = child.wait_with_output().unwrap();
     assert!(output.status.success(), "child runner failed");

@@ -6,6 +6,7 @@ use common::*;
 use rand::Rng;
 use sqlx::{Connection, Executor, PgConnection};
 use std::collections::HashSet;
+use std::sync::Arc;
 use std::time::Duration;
 use store::*;
 
@@ -285,6 +286,150 @@ async fn postgres_held_position_under_concurrent_load() {
     assert_eq!(
         positions, appended,
         "every committed event once, in position order; missing {missing:?}, held {low}"
+    );
+    store.close().await;
+}
+
+const CHILD_DB: &str = "TESSERA_TEST_CHILD_DATABASE_URL";
+const CHILD_PREFIX: &str = "TESSERA_TEST_CHILD_PREFIX";
+/// Writer tasks per process, and events each appends.
+const PROCESS_WRITERS: usize = 4;
+const PER_WRITER: usize = 1_500;
+
+/// One writer: `PER_WRITER` events on its own stream, in transactions of 1–20 events.
+async fn append_stream(log: &dyn EventLog, stream: String) -> Vec<uuid::Uuid> {
+    let mut ids = Vec::new();
+    let mut version = 0u64;
+    while ids.len() < PER_WRITER {
+        let size = rand::thread_rng()
+            .gen_range(1..=20usize)
+            .min(PER_WRITER - ids.len());
+        let events = (0..size)
+            .map(|i| plain_event(version + 1 + i as u64))
+            .collect();
+        let out = log
+            .append(AppendBatch {
+                streams: vec![StreamAppend {
+                    stream: StreamRef::new("order2", stream.clone()),
+                    expected: ExpectedVersion::at(version),
+                    events,
+                }],
+            })
+            .await
+            .unwrap();
+        version += size as u64;
+        ids.extend(out.events.iter().map(|e| e.event_id));
+    }
+    ids
+}
+
+/// `PROCESS_WRITERS` writers of one process, their streams named after `prefix`.
+async fn append_from_process(log: Arc<dyn EventLog>, prefix: &str) -> Vec<uuid::Uuid> {
+    let writers: Vec<_> = (0..PROCESS_WRITERS)
+        .map(|w| {
+            let log = log.clone();
+            let stream = format!("{prefix}-{w}");
+            tokio::spawn(async move { append_stream(&*log, stream).await })
+        })
+        .collect();
+    let mut ids = Vec::new();
+    for w in writers {
+        ids.extend(w.await.unwrap());
+    }
+    ids
+}
+
+/// The second process of `two_processes_appending_leave_no_gap_to_a_follower`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "entry point of the child process of two_processes_appending_leave_no_gap_to_a_follower"]
+async fn child_appender() {
+    let (Ok(url), Ok(prefix)) = (std::env::var(CHILD_DB), std::env::var(CHILD_PREFIX)) else {
+        panic!("run by two_processes_appending_leave_no_gap_to_a_follower only");
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::connect(&StoreConfig {
+        data_dir: dir.path().to_path_buf(),
+        database_url: Some(url),
+        kek: Some(store::testing::TEST_KEK.into()),
+    })
+    .await
+    .unwrap();
+    let ids = append_from_process(store.log.clone(), &prefix).await;
+    println!("child appended: {}", ids.len());
+    store.close().await;
+}
+
+/// Invariant 2 across nodes: two processes append at once (each with its own writer task,
+/// so their commits interleave in no particular order of position) while a live follower
+/// reads. The follower sees every event of both, once each, in increasing positions, and
+/// nothing it skipped turns up later.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_processes_appending_leave_no_gap_to_a_follower() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(cfg) = store::testing::postgres_config(dir.path()).await else {
+        return;
+    };
+    let url = cfg.database_url.clone().unwrap();
+    let store = Store::connect(&cfg).await.unwrap();
+    let log = store.log.clone();
+    let total = 2 * PROCESS_WRITERS * PER_WRITER;
+    let follower = {
+        let log = log.clone();
+        tokio::spawn(
+            async move { follow(&*log, Position(0), total, Duration::from_secs(300)).await },
+        )
+    };
+    let child = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", "child_appender", "--ignored", "--nocapture"])
+        .env(CHILD_DB, &url)
+        .env(CHILD_PREFIX, "child")
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mine = append_from_process(log.clone(), "parent").await;
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success(), "the child appender failed");
+    assert!(
+        String::from_utf8_lossy(&output.stdout)
+            .contains(&format!("child appended: {}", PROCESS_WRITERS * PER_WRITER)),
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+    let seen = follower.await.unwrap();
+    let seen_ids: HashSet<_> = seen.iter().map(|e| e.event_id).collect();
+    assert_eq!(
+        seen.len(),
+        total,
+        "the follower saw {} of {total}",
+        seen.len()
+    );
+    assert_eq!(seen_ids.len(), total, "an event was seen twice");
+    assert!(mine.iter().all(|id| seen_ids.contains(id)));
+    let mut last = std::collections::HashMap::new();
+    for e in &seen {
+        let v = last.entry(e.stream.clone()).or_insert(0u64);
+        assert_eq!(
+            e.stream_version,
+            *v + 1,
+            "stream {:?} out of order",
+            e.stream
+        );
+        *v = e.stream_version;
+    }
+    // What the follower saw is the whole log, in order: nothing it passed over turned up.
+    let mut all = Vec::new();
+    let mut after = Position(0);
+    loop {
+        let page = log.read_all(after, 1_000).await.unwrap();
+        let Some(last) = page.last() else { break };
+        after = last.position;
+        all.extend(page.into_iter().map(|e| e.event_id));
+    }
+    assert_eq!(all.len(), seen.len());
+    let first_difference = all.iter().zip(&seen).position(|(a, s)| *a != s.event_id);
+    assert_eq!(
+        first_difference, None,
+        "the follower's order differs from the log's"
     );
     store.close().await;
 }
