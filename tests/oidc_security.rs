@@ -231,6 +231,44 @@ async fn resources_are_bound_to_the_grant_and_tokens_keep_their_scopes(backend: 
         (400, Some("invalid_scope"))
     );
 
+    // The Account API reads the token's own scopes: a token refreshed down to `openid`
+    // cannot list sessions although its grant holds the sessions scope.
+    let r = server
+        .patch_json(
+            "/api/account-center",
+            &j!({"enabled": true, "fields": {"session": "ReadOnly"}}),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let url = auth_url(&server, &spa, &[]).replace(
+        "scope=openid+offline_access+profile+email",
+        "scope=openid+offline_access+profile+urn%3Alogto%3Ascope%3Asessions",
+    );
+    let back = sign_in(&server, &mut Jar::default(), &url, "rita", PASSWORD).await;
+    let tokens = redeem_spa(&server, &spa, &back).await;
+    let sessions = |token: String| {
+        let url = server.url("/api/my-account/sessions");
+        async move {
+            let r = browser()
+                .get(url)
+                .bearer_auth(token)
+                .send()
+                .await
+                .expect("sessions");
+            (r.status().as_u16(), r.text().await.unwrap_or_default())
+        }
+    };
+    let full = tokens["access_token"].as_str().expect("at").to_owned();
+    assert_eq!(sessions(full).await.0, 200);
+    let rt = tokens["refresh_token"].as_str().expect("rt");
+    let (status, body) = refresh(&server, &spa, rt, &[("scope", "openid")]).await;
+    assert_eq!(status, 200, "{body}");
+    let narrow = body["access_token"].as_str().expect("at").to_owned();
+    // Refused as the Account API refuses a missing scope (401 `auth.unauthorized`).
+    let (status, body) = sessions(narrow).await;
+    assert_eq!(status, 401, "{body}");
+    assert!(body.contains("urn:logto:scope:sessions"), "{body}");
+
     // Introspection reads the token's own scopes too (a confidential client's token).
     let (web, secret) = app(&server, "Traditional", false).await;
     let secret = secret.expect("secret");
