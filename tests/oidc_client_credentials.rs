@@ -257,13 +257,18 @@ async fn client_credentials_issue_a_jwt_verifiable_against_the_jwks(backend: Bac
             domain::Actor::Application(ADMIN_ID.into())
         );
     }
-    // The signing key is in the log only sealed.
-    let key = events
+    // The signing keys (ES384 and RS256) are in the log only sealed.
+    let keys: Vec<_> = events
         .iter()
-        .find(|e| e.event_type == "SigningKeyGenerated")
-        .expect("key event");
-    assert!(key.payload["publicJwk"].get("d").is_none());
-    assert!(key.payload["sealedPrivateKey"].is_string());
+        .filter(|e| e.event_type == "SigningKeyGenerated")
+        .collect();
+    assert_eq!(keys.len(), 2, "one key per published algorithm");
+    for key in keys {
+        for private in ["d", "p", "q", "dp", "dq", "qi"] {
+            assert!(key.payload["publicJwk"].get(private).is_none(), "{private}");
+        }
+        assert!(key.payload["sealedPrivateKey"].is_string());
+    }
 }
 
 async fn expect_oauth_error(response: reqwest::Response, status: u16, error: &str) -> Value {
