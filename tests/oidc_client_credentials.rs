@@ -68,6 +68,7 @@ async fn seed_clients(deployment: &Deployment) {
                         oidc_client_metadata: OidcClientMetadata {
                             redirect_uris: redirects,
                             post_logout_redirect_uris: vec![],
+                            id_token_signed_response_alg: None,
                         },
                         custom_client_metadata: CustomClientMetadata::default(),
                         custom_data: Map::new(),
@@ -151,7 +152,14 @@ async fn discovery_and_jwks_under_both_names(backend: Backend) {
 
     let set = json(server.get_anonymous("/oidc/jwks").await).await;
     let keys = set["keys"].as_array().unwrap();
-    assert_eq!(keys.len(), 1, "{set}");
+    // One current key per published algorithm: ES384 (the primary, first) and RS256.
+    assert_eq!(keys.len(), 2, "{set}");
+    assert_eq!(keys[1]["alg"], "RS256");
+    assert_eq!(keys[1]["kty"], "RSA");
+    assert_eq!(
+        a["id_token_signing_alg_values_supported"],
+        serde_json::json!(["ES384", "RS256"])
+    );
     let key = &keys[0];
     assert_eq!(key["kty"], "EC");
     assert_eq!(key["crv"], "P-384");
@@ -249,13 +257,18 @@ async fn client_credentials_issue_a_jwt_verifiable_against_the_jwks(backend: Bac
             domain::Actor::Application(ADMIN_ID.into())
         );
     }
-    // The signing key is in the log only sealed.
-    let key = events
+    // The signing keys (ES384 and RS256) are in the log only sealed.
+    let keys: Vec<_> = events
         .iter()
-        .find(|e| e.event_type == "SigningKeyGenerated")
-        .expect("key event");
-    assert!(key.payload["publicJwk"].get("d").is_none());
-    assert!(key.payload["sealedPrivateKey"].is_string());
+        .filter(|e| e.event_type == "SigningKeyGenerated")
+        .collect();
+    assert_eq!(keys.len(), 2, "one key per published algorithm");
+    for key in keys {
+        for private in ["d", "p", "q", "dp", "dq", "qi"] {
+            assert!(key.payload["publicJwk"].get(private).is_none(), "{private}");
+        }
+        assert!(key.payload["sealedPrivateKey"].is_string());
+    }
 }
 
 async fn expect_oauth_error(response: reqwest::Response, status: u16, error: &str) -> Value {
@@ -490,7 +503,8 @@ async fn rotation_keeps_old_tokens_valid_and_signs_with_the_new_key(backend: Bac
     let (ok, out, err) = deployment.run(&["keys", "rotate"]);
     assert!(ok, "keys rotate failed: {err}");
     assert!(out.contains("current signing key"), "{out}");
-    let set = await_keys(&server, 2).await;
+    // ES384 rotated: the new and the retired ES384 key, and the RS256 key.
+    let set = await_keys(&server, 3).await;
     assert!(set.find(&old_kid).is_some(), "old key left the JWKS early");
 
     let fresh = server.management_token(ADMIN_ID, ADMIN_SECRET).await;
@@ -511,7 +525,8 @@ async fn rotation_keeps_old_tokens_valid_and_signs_with_the_new_key(backend: Bac
     assert_eq!(rotated.status(), 200);
     let listing = json(rotated).await;
     let listing = listing.as_array().unwrap();
-    assert_eq!(listing.len(), 3, "{listing:?}");
+    // The new RSA key (primary), the current ES384 key, the two retired ones.
+    assert_eq!(listing.len(), 4, "{listing:?}");
     assert_eq!(listing[0]["status"], "Current");
     assert_eq!(listing[0]["signingKeyAlgorithm"], "RSA");
     assert!(listing[0]["createdAt"].is_i64() && listing[0]["id"].is_string());
@@ -533,7 +548,9 @@ async fn rotation_keeps_old_tokens_valid_and_signs_with_the_new_key(backend: Bac
         "RS256"
     );
     let keys = json(server.get("/api/configs/oidc/private-keys").await).await;
-    assert_eq!(keys.as_array().unwrap().len(), 3);
+    assert_eq!(keys.as_array().unwrap().len(), 4);
+    assert_eq!(keys[1]["status"], "Current", "{keys}");
+    assert_eq!(keys[1]["signingKeyAlgorithm"], "EC", "{keys}");
     assert_eq!(
         server
             .get_anonymous("/api/configs/oidc/private-keys")
@@ -547,7 +564,7 @@ async fn rotation_keeps_old_tokens_valid_and_signs_with_the_new_key(backend: Bac
     drop(server);
     let server = deployment.start().await;
     let set = jwks(&server).await;
-    assert_eq!(set.keys.len(), 3);
+    assert_eq!(set.keys.len(), 4);
     let key = DecodingKey::from_jwk(set.find(&old_kid).unwrap()).unwrap();
     let mut signature_only = Validation::new(Algorithm::ES384);
     signature_only.validate_aud = false;

@@ -483,12 +483,9 @@ async fn introspection_revocation_and_end_session(backend: Backend) {
         .expect("end");
     assert_eq!(r.status(), 400);
     assert!(r.headers().get(LOCATION).is_none());
-    let r = b
-        .get(end(LOGOUT_CB))
-        .header(COOKIE, jar.header())
-        .send()
-        .await
-        .expect("end");
+    // Without an ID token hint the user confirms on a page first.
+    let mut after = jar.clone();
+    let r = end_session_confirmed(&server, &mut after, &end(LOGOUT_CB)).await;
     assert_eq!(r.status(), 303);
     assert!(location(&r).starts_with(LOGOUT_CB));
     assert_eq!(query(&location(&r))["state"], "bye");
@@ -679,12 +676,12 @@ async fn session_and_grant_read_models_follow_the_flow(backend: Backend) {
         .await
         .expect("revoke");
     assert_eq!(r.status(), 200);
-    let r = browser()
-        .get(server.url(&format!("/oidc/session/end?client_id={spa}")))
-        .header(COOKIE, jar.header())
-        .send()
-        .await
-        .expect("end");
+    let r = end_session_confirmed(
+        &server,
+        &mut jar.clone(),
+        &server.url(&format!("/oidc/session/end?client_id={spa}")),
+    )
+    .await;
     assert_eq!(r.status(), 200);
     settle(&server).await;
     assert_eq!(
@@ -771,7 +768,14 @@ async fn registration_consent_and_resource_tokens(backend: Backend) {
     // Registration (first_screen=register), then consent for the third-party app.
     let mut jar = Jar::default();
     let r = b
-        .get(auth_url(&server, &third, &[("first_screen", "register")]))
+        .get(auth_url(
+            &server,
+            &third,
+            &[
+                ("first_screen", "register"),
+                ("resource", common::MANAGEMENT_API),
+            ],
+        ))
         .send()
         .await
         .expect("auth");

@@ -436,8 +436,10 @@ async fn signing_keys_are_listed_rotated_and_deleted_but_never_the_current_one(b
             .expect("list"),
     )
     .await;
-    assert_eq!(keys.as_array().map(Vec::len), Some(1), "{keys}");
+    // The new ES384 key and the RS256 key, both current.
+    assert_eq!(keys.as_array().map(Vec::len), Some(2), "{keys}");
     assert_eq!(keys[0]["status"], "Current");
+    assert_eq!(keys[1]["status"], "Current");
     assert!(!kids(json(server.get_anonymous("/oidc/jwks").await).await).contains(&first));
     let r = server.get("/api/configs/oidc/private-keys").await;
     assert_eq!(

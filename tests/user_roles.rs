@@ -228,11 +228,12 @@ async fn resource_tokens_carry_only_scopes_the_user_holds(backend: Backend) {
     .await;
     let (app, secret) = traditional_app(&server).await;
 
-    // Both resource scopes are requested (and granted at authorization), but dave holds
-    // only read:x.
+    // Both resource scopes are requested (and granted at authorization, with the resource
+    // itself: RFC 8707 binds it to the grant), but dave holds only read:x.
     let scope = "openid offline_access roles read:x write:x";
     let mut jar = Jar::default();
-    let back = sign_in(&server, &mut jar, &auth_url(&server, &app, scope, &[])).await;
+    let url = auth_url(&server, &app, scope, &[("resource", INDICATOR)]);
+    let back = sign_in(&server, &mut jar, &url).await;
     let code = query(&back)["code"].clone();
     let (status, tokens) = token(
         &server,

@@ -1,7 +1,9 @@
 //! Client-credentials grants (RFC 6749 §4.4): every access token issued to a machine
 //! client is an event. Each token gets its own stream (keyed by the token's `jti`), so
 //! thousands of issuances per second never contend on one stream's version and all go
-//! through the store's group commit.
+//! through the store's group commit. A token revoked by its client (RFC 7009) gets a
+//! second event on the same stream; introspection reads the stream and answers
+//! `active: false` from then on.
 
 use crate::aggregate::{Aggregate, CommandContext};
 use crate::event::DomainEvent;
@@ -18,16 +20,24 @@ pub struct ClientCredentialsGranted {
     pub expires_at: Timestamp,
 }
 
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ClientCredentialsRevoked {
+    pub application_id: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", content = "data")]
 pub enum ClientCredentialsEvent {
     ClientCredentialsGranted(ClientCredentialsGranted),
+    ClientCredentialsRevoked(ClientCredentialsRevoked),
 }
 
 impl DomainEvent for ClientCredentialsEvent {
     fn event_type(&self) -> &'static str {
         match self {
             Self::ClientCredentialsGranted(_) => "ClientCredentialsGranted",
+            Self::ClientCredentialsRevoked(_) => "ClientCredentialsRevoked",
         }
     }
 
@@ -42,6 +52,23 @@ impl DomainEvent for ClientCredentialsEvent {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ClientCredentialsToken {
     pub granted: Option<ClientCredentialsGranted>,
+    pub revoked: bool,
+}
+
+impl ClientCredentialsToken {
+    /// Whether the token (its signature already verified) is live at `now`.
+    pub fn is_active(&self, now: Timestamp) -> bool {
+        !self.revoked && self.granted.as_ref().is_some_and(|g| now < g.expires_at)
+    }
+}
+
+pub enum ClientCredentialsCommand {
+    Grant(ClientCredentialsGranted),
+    /// RFC 7009 by the application the token was issued to; a no-op for anyone else
+    /// and for a token already revoked or expired.
+    Revoke {
+        application_id: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -53,24 +80,76 @@ pub enum ClientCredentialsError {
 impl Aggregate for ClientCredentialsToken {
     const STREAM_TYPE: &'static str = "client-credentials";
     type Event = ClientCredentialsEvent;
-    type Command = ClientCredentialsGranted;
+    type Command = ClientCredentialsCommand;
     type Error = ClientCredentialsError;
 
     fn apply(&mut self, event: &ClientCredentialsEvent) {
-        let ClientCredentialsEvent::ClientCredentialsGranted(e) = event;
-        self.granted = Some(e.clone());
+        match event {
+            ClientCredentialsEvent::ClientCredentialsGranted(e) => self.granted = Some(e.clone()),
+            ClientCredentialsEvent::ClientCredentialsRevoked(_) => self.revoked = true,
+        }
     }
 
     fn handle(
         &self,
-        command: ClientCredentialsGranted,
-        _ctx: &CommandContext,
+        command: ClientCredentialsCommand,
+        ctx: &CommandContext,
     ) -> Result<Vec<ClientCredentialsEvent>, ClientCredentialsError> {
-        if self.granted.is_some() {
-            return Err(ClientCredentialsError::AlreadyIssued);
+        match command {
+            ClientCredentialsCommand::Grant(granted) => {
+                if self.granted.is_some() {
+                    return Err(ClientCredentialsError::AlreadyIssued);
+                }
+                Ok(vec![ClientCredentialsEvent::ClientCredentialsGranted(
+                    granted,
+                )])
+            }
+            ClientCredentialsCommand::Revoke { application_id } => {
+                let mine = self
+                    .granted
+                    .as_ref()
+                    .is_some_and(|g| g.application_id == application_id);
+                if !mine || !self.is_active(ctx.now) {
+                    return Ok(vec![]);
+                }
+                Ok(vec![ClientCredentialsEvent::ClientCredentialsRevoked(
+                    ClientCredentialsRevoked { application_id },
+                )])
+            }
         }
-        Ok(vec![ClientCredentialsEvent::ClientCredentialsGranted(
-            command,
-        )])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_issuing_application_revokes_a_live_token() {
+        let now = Timestamp::from_millis(1_000);
+        let ctx = CommandContext { now };
+        let mut token = ClientCredentialsToken::default();
+        let granted = ClientCredentialsGranted {
+            application_id: "m2m".into(),
+            resource: "https://api".into(),
+            scopes: vec![],
+            expires_at: Timestamp::from_millis(10_000),
+        };
+        for e in token
+            .handle(ClientCredentialsCommand::Grant(granted), &ctx)
+            .unwrap()
+        {
+            token.apply(&e);
+        }
+        assert!(token.is_active(now));
+        let revoke = |id: &str| ClientCredentialsCommand::Revoke {
+            application_id: id.into(),
+        };
+        assert!(token.handle(revoke("other"), &ctx).unwrap().is_empty());
+        let events = token.handle(revoke("m2m"), &ctx).unwrap();
+        assert_eq!(events.len(), 1);
+        token.apply(&events[0]);
+        assert!(!token.is_active(now));
+        assert!(token.handle(revoke("m2m"), &ctx).unwrap().is_empty());
     }
 }

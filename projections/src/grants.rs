@@ -245,7 +245,7 @@ async fn apply(
                 }
             }
         }
-        GrantEvent::AccessTokenRevoked(_) => {}
+        GrantEvent::AccessTokenRevoked(_) | GrantEvent::ResourceTokenRevoked(_) => {}
     }
     Ok(())
 }

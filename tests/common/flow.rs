@@ -230,3 +230,34 @@ pub async fn redeem_spa(server: &Server, client: &str, back: &str) -> Value {
     assert_eq!(status, 200, "{body}");
     body
 }
+
+/// `GET url` (an end-session request) with the jar's cookies, confirming on the page it
+/// shows when the request carries no ID token hint: the final response (the sign-out's
+/// redirect or page). Updates the jar.
+pub async fn end_session_confirmed(server: &Server, jar: &mut Jar, url: &str) -> reqwest::Response {
+    let b = browser();
+    let r = b
+        .get(url)
+        .header(COOKIE, jar.header())
+        .send()
+        .await
+        .expect("end session");
+    jar.take(&r);
+    if r.status() != 200 {
+        return r;
+    }
+    let page = r.text().await.expect("html");
+    assert!(
+        page.contains("/oidc/session/end/confirm"),
+        "expected the confirmation page: {page}"
+    );
+    let r = b
+        .post(server.url("/oidc/session/end/confirm"))
+        .header(COOKIE, jar.header())
+        .form(&[("csrf_token", csrf_of(&page))])
+        .send()
+        .await
+        .expect("confirm");
+    jar.take(&r);
+    r
+}

@@ -4,9 +4,13 @@
 //! Until the client and its redirect URI are known good, errors are an HTML page and
 //! never a redirect (RFC 6749 §4.1.2.1: an open redirector otherwise). After that, errors
 //! go back to the client as `error`, `error_description`, `state` and `iss`.
-//! Logto's extra parameters (reference §1.12) and `resource` are accepted and ignored:
-//! a code exchange never carries a resource (Logto's `useGrantedResource=false`), the
-//! refresh grant asks for it.
+//! Logto's extra parameters (reference §1.12) are accepted and ignored. `resource`
+//! (RFC 8707; repeatable, and comma-separated as Logto accepts) names the API resources
+//! the grant will hold: each must be a registered resource (else `invalid_target`), and
+//! only they may later be the audience of the grant's tokens.
+//!
+//! PKCE (S256) is required of every client (RFC 9700 §2.1.1); a confidential client
+//! (Traditional) may opt out with `customClientMetadata.requirePkce=false`.
 
 use crate::request::RequestContext;
 use crate::signin::cookies::{self, INTERACTION, SESSION};
@@ -19,12 +23,15 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
 use base64::Engine;
-use domain::application::ApplicationType;
+use domain::application::{ApplicationState, ApplicationType};
 use domain::oauth::pkce::CodeChallenge;
 use domain::oauth::redirect;
 use domain::session::{Session, SessionCommand};
 use domain::{Aggregate, StandardId};
 use std::collections::HashMap;
+
+/// Logto's reserved resource indicator for organization tokens.
+const ORGANIZATIONS_RESOURCE: &str = "urn:logto:resource:organizations";
 
 /// An error the client is told about through its redirect URI.
 struct Refused {
@@ -35,7 +42,7 @@ struct Refused {
 fn refuse(error: &'static str, description: impl Into<String>) -> Refused {
     Refused {
         error,
-        description: description.into(),
+        description: super::error::safe_description(&description.into()),
     }
 }
 
@@ -53,7 +60,8 @@ fn refuse(error: &'static str, description: impl Into<String>) -> Refused {
         ("nonce" = Option<String>, Query),
         ("code_challenge" = Option<String>, Query, description = "PKCE S256"),
         ("code_challenge_method" = Option<String>, Query, description = "`S256`"),
-        ("prompt" = Option<String>, Query, description = "`none`, `login`, `consent`")
+        ("prompt" = Option<String>, Query, description = "`none`, `login`, `consent`"),
+        ("resource" = Option<Vec<String>>, Query, description = "API resource indicators (RFC 8707), repeatable or comma-separated")
     ),
     responses(
         (status = 303, description = "To the sign-in page, or back to the client with `code` or `error`"),
@@ -109,10 +117,23 @@ async fn authorize(
         );
     };
     let mut params: HashMap<String, String> = HashMap::new();
+    let mut resources: Vec<String> = Vec::new();
     let mut repeated = None;
     for (k, v) in pairs {
-        // `resource` may repeat (RFC 8707); it is not used here.
-        if k != "resource" && params.insert(k.clone(), v).is_some() {
+        if k == "resource" {
+            // RFC 8707 lets it repeat; Logto also splits a comma-separated value.
+            // Logto's reserved organizations indicator is ignored: Tessera has no
+            // organizations, so there is nothing for a grant to hold there.
+            for r in v
+                .split(',')
+                .map(str::trim)
+                .filter(|r| !r.is_empty() && *r != ORGANIZATIONS_RESOURCE)
+            {
+                if !resources.iter().any(|have| have == r) {
+                    resources.push(r.to_owned());
+                }
+            }
+        } else if params.insert(k.clone(), v).is_some() {
             repeated = Some(k);
         }
     }
@@ -175,10 +196,25 @@ async fn authorize(
             format!("parameter {name} appears more than once"),
         ));
     }
-    let validated = match validate(&params, app.app_type) {
+    let validated = match validate(&params, app) {
         Ok(v) => v,
         Err(r) => return back(r),
     };
+    for indicator in &resources {
+        match state.oidc.directory.resource(indicator).await {
+            Ok(Some(_)) => {}
+            Ok(None) => {
+                return back(refuse(
+                    "invalid_target",
+                    "a resource indicator is not a registered API resource",
+                ))
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot load a resource");
+                return back(refuse("server_error", "internal server error"));
+            }
+        }
+    }
 
     let now = state.clock.now();
     let lifetimes = state.sign_in.lifetimes;
@@ -208,6 +244,7 @@ async fn authorize(
         client_id: client_id.clone(),
         redirect_uri: redirect_uri.clone(),
         scopes: validated.scopes,
+        resources,
         state: client_state.clone(),
         nonce: params.get("nonce").cloned(),
         code_challenge: validated.challenge,
@@ -268,8 +305,9 @@ struct Validated {
 
 fn validate(
     params: &HashMap<String, String>,
-    app_type: ApplicationType,
+    app: &ApplicationState,
 ) -> Result<Validated, Refused> {
+    let app_type = app.app_type;
     if app_type == ApplicationType::MachineToMachine {
         return Err(refuse(
             "unauthorized_client",
@@ -365,11 +403,10 @@ fn validate(
         ),
         None => None,
     };
-    let public = matches!(app_type, ApplicationType::Spa | ApplicationType::Native);
-    if public && challenge.is_none() {
+    if app.requires_pkce() && challenge.is_none() {
         return Err(refuse(
             "invalid_request",
-            "PKCE (code_challenge with S256) is required for public clients",
+            "PKCE (code_challenge with S256) is required",
         ));
     }
     let max_age = match params.get("max_age") {

@@ -2,7 +2,7 @@
 //! revocation: `client_secret_basic`, `client_secret_post`, and `none` for public clients
 //! (SPA, Native), which prove possession through PKCE instead.
 
-use super::error::{OAuthCode, OAuthError};
+use super::error::OAuthError;
 use crate::state::AppState;
 use actix_web::http::header::{AUTHORIZATION, CONTENT_TYPE};
 use actix_web::HttpRequest;
@@ -72,7 +72,12 @@ pub fn body_pairs(req: &HttpRequest, body: &[u8]) -> Result<Vec<(String, String)
 }
 
 pub fn parse(req: &HttpRequest, body: &[u8]) -> Result<Form, OAuthError> {
-    let pairs = body_pairs(req, body)?;
+    parse_pairs(body_pairs(req, body)?)
+}
+
+/// The form of `pairs`: `resource` may repeat and is split at commas (Logto); every
+/// other parameter at most once.
+pub fn parse_pairs(pairs: Vec<(String, String)>) -> Result<Form, OAuthError> {
     let mut out = Form::default();
     for (name, value) in pairs {
         if name == "resource" {
@@ -109,6 +114,55 @@ impl Client {
     }
 }
 
+/// Whether an `Authorization` value uses the Basic scheme (any case).
+pub fn is_basic(value: &str) -> bool {
+    let scheme = value
+        .trim()
+        .split_once(' ')
+        .map_or(value.trim(), |(s, _)| s);
+    scheme.eq_ignore_ascii_case("basic")
+}
+
+/// The client id and secret of a `Basic` `Authorization` value: base64 of
+/// `<id>:<secret>`, each form-urlencoded first (RFC 6749 §2.3.1). `None` for anything
+/// else, including ids or secrets that do not decode to UTF-8.
+pub fn decode_basic(value: &str) -> Option<(String, String)> {
+    let (scheme, encoded) = value.trim().split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return None;
+    }
+    let decoded = B64
+        .decode(encoded.trim())
+        .ok()
+        .and_then(|b| String::from_utf8(b).ok())?;
+    let (id, secret) = decoded.split_once(':')?;
+    Some((form_decode(id)?, form_decode(secret)?))
+}
+
+/// RFC 6749 §2.3.1: Basic credentials are form-urlencoded before base64 (`+` is a
+/// space, `%XX` a byte); `None` for a broken escape or a result that is not UTF-8.
+pub fn form_decode(part: &str) -> Option<String> {
+    let bytes = part.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' => {
+                let hex = std::str::from_utf8(bytes.get(i + 1..i + 3)?).ok()?;
+                if !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+                    return None;
+                }
+                out.push(u8::from_str_radix(hex, 16).ok()?);
+                i += 2;
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8(out).ok()
+}
+
 pub async fn authenticate(
     state: &AppState,
     req: &HttpRequest,
@@ -120,8 +174,7 @@ pub async fn authenticate(
         .map(|v| v.to_str().unwrap_or_default());
     let (id, secret, basic) = match header {
         Some(value) => {
-            let (scheme, encoded) = value.trim().split_once(' ').unwrap_or((value, ""));
-            if !scheme.eq_ignore_ascii_case("basic") {
+            if !is_basic(value) {
                 return Err(OAuthError::invalid_client(true));
             }
             if form.get("client_secret").is_some() {
@@ -129,17 +182,8 @@ pub async fn authenticate(
                     "client authenticated with more than one method",
                 ));
             }
-            let decoded = B64
-                .decode(encoded.trim())
-                .ok()
-                .and_then(|b| String::from_utf8(b).ok())
-                .ok_or_else(|| OAuthError::invalid_client(true))?;
-            let (id, secret) = decoded
-                .split_once(':')
-                .and_then(|(i, s)| {
-                    Some((super::token::form_decode(i)?, super::token::form_decode(s)?))
-                })
-                .ok_or_else(|| OAuthError::invalid_client(true))?;
+            let (id, secret) =
+                decode_basic(value).ok_or_else(|| OAuthError::invalid_client(true))?;
             if form.get("client_id").is_some_and(|body_id| body_id != id) {
                 return Err(OAuthError::invalid_request(
                     "client_id in the body differs from the authenticated client",
@@ -178,6 +222,107 @@ pub async fn authenticate(
     Ok(Client { id, app })
 }
 
-pub fn invalid_grant(description: impl Into<String>) -> OAuthError {
-    OAuthError::new(OAuthCode::InvalidGrant, description)
+/// `invalid_grant`; `reason` is logged, never sent (see [`OAuthError::invalid_grant`]).
+pub fn invalid_grant(reason: impl std::fmt::Display) -> OAuthError {
+    OAuthError::invalid_grant(reason)
+}
+
+#[cfg(test)]
+mod proptests {
+    //! The token endpoint's decoding, as an attacker reaches it: any form body and any
+    //! `Authorization` value.
+    use super::*;
+    use proptest::prelude::*;
+
+    /// RFC 6749 Appendix B: what a client does to an id or secret before base64.
+    fn form_encode(s: &str) -> String {
+        let mut out = String::new();
+        for b in s.bytes() {
+            match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'*' => {
+                    out.push(b as char)
+                }
+                b' ' => out.push('+'),
+                b => out.push_str(&format!("%{b:02X}")),
+            }
+        }
+        out
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        #[test]
+        fn basic_credentials_round_trip(id in any::<String>(), secret in any::<String>(), scheme in prop::sample::select(vec!["Basic", "basic", "BASIC", "bAsIc"]), pad in " {1,3}") {
+            let encoded = B64.encode(format!("{}:{}", form_encode(&id), form_encode(&secret)));
+            let header = format!("{scheme}{pad}{encoded}");
+            prop_assert!(is_basic(&header));
+            prop_assert_eq!(decode_basic(&header), Some((id, secret)));
+        }
+
+        #[test]
+        fn any_authorization_value_decodes_or_is_refused_without_panicking(value in any::<String>()) {
+            let _ = is_basic(&value);
+            if decode_basic(&value).is_some() {
+                prop_assert!(is_basic(&value));
+            }
+        }
+
+        #[test]
+        fn form_decoding_inverts_form_encoding(s in any::<String>()) {
+            prop_assert_eq!(form_decode(&form_encode(&s)), Some(s));
+        }
+
+        #[test]
+        fn form_decoding_never_panics(s in any::<String>()) {
+            let _ = form_decode(&s);
+        }
+
+        /// `%` must be followed by exactly two hex digits (`%+5` is no escape, though
+        /// `u8::from_str_radix` alone would read it as 5).
+        #[test]
+        fn only_two_hex_digits_make_an_escape(a in "[0-9a-fA-F+ -]", b in "[0-9a-fA-F+ -]") {
+            let hex = |c: &str| c.chars().all(|c| c.is_ascii_hexdigit());
+            let decoded = form_decode(&format!("%{a}{b}"));
+            prop_assert_eq!(decoded.is_some(), hex(&a) && hex(&b) && u8::from_str_radix(&format!("{a}{b}"), 16).is_ok_and(|x| x < 0x80));
+        }
+
+        /// Every parameter but `resource` at most once; `resource` values split at commas,
+        /// trimmed, empty pieces dropped, order kept.
+        #[test]
+        fn form_parameters_are_single_and_resources_split(
+            pairs in prop::collection::vec(
+                (prop::sample::select(vec!["grant_type", "code", "scope", "resource", "client_id"]), "[ -~]{0,12}"),
+                0..8,
+            )
+        ) {
+            let pairs: Vec<(String, String)> =
+                pairs.into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
+            // Through a real form body, as the endpoint receives it.
+            let body = serde_urlencoded::to_string(&pairs).unwrap();
+            let decoded: Vec<(String, String)> = serde_urlencoded::from_str(&body).unwrap();
+            prop_assert_eq!(&decoded, &pairs);
+            let repeated = pairs.iter().enumerate().any(|(i, (k, _))| {
+                k != "resource" && pairs[..i].iter().any(|(other, _)| other == k)
+            });
+            match parse_pairs(decoded) {
+                Err(e) => {
+                    prop_assert!(repeated);
+                    prop_assert_eq!(e.code, super::super::error::OAuthCode::InvalidRequest);
+                }
+                Ok(form) => {
+                    prop_assert!(!repeated);
+                    let expected: Vec<String> = pairs
+                        .iter()
+                        .filter(|(k, _)| k == "resource")
+                        .flat_map(|(_, v)| v.split(',').map(str::trim).filter(|r| !r.is_empty()).map(str::to_owned).collect::<Vec<_>>())
+                        .collect();
+                    prop_assert_eq!(&form.resources, &expected);
+                    for (k, v) in pairs.iter().filter(|(k, _)| k != "resource") {
+                        prop_assert_eq!(form.get(k), Some(v.as_str()));
+                    }
+                }
+            }
+        }
+    }
 }

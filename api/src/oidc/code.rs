@@ -6,10 +6,15 @@
 //! other gets a conflict, reloads, and now sees a redeemed code: the aggregate answers
 //! that replay by revoking the grant (RFC 9700 §4.14), and the request gets
 //! `invalid_grant`.
+//!
+//! With `resource` (RFC 8707) the access token is a JWT for that resource, which the
+//! grant must hold (`resource_token.rs`); without, it is opaque (for `/oidc/me`).
 
 use super::client_auth::{self, invalid_grant, Form};
 use super::error::{OAuthCode, OAuthError};
 use super::issued::{self, TokenResponse};
+use super::refresh::refusal;
+use super::resource_token;
 use crate::request::RequestContext;
 use crate::state::AppState;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -69,8 +74,9 @@ async fn exchange(
         .ok_or_else(|| OAuthError::invalid_request("missing redirect_uri"))?;
     let presented = issued::split(code)
         .filter(|p| p.generation.is_none())
-        .ok_or_else(|| invalid_grant("the code is invalid"))?;
+        .ok_or_else(|| invalid_grant("malformed code"))?;
     let grant_id = presented.grant_id;
+    let resource = resource_token::requested(state, &form.resources).await?;
     let lifetimes = state.sign_in.lifetimes;
     let client_lifetimes = &app.settings.custom_client_metadata.lifetimes;
     let repo = state.store.repository();
@@ -82,10 +88,31 @@ async fn exchange(
             .await
             .map_err(OAuthError::server)?;
         let Some(grant) = loaded.aggregate.state() else {
-            return Err(invalid_grant("the code is invalid"));
+            return Err(invalid_grant(format_args!("grant {grant_id} not found")));
         };
         let scopes = grant.issued.scopes.clone();
-        let access = issued::opaque(state, grant_id);
+        let (access_token, record, scope, expires_in) = match &resource {
+            None => {
+                let minted = issued::opaque(state, grant_id);
+                let record = issued::opaque_record(
+                    minted.digest.clone(),
+                    &scopes,
+                    now,
+                    lifetimes.access_token,
+                );
+                (
+                    minted.token,
+                    record,
+                    scopes.join(" "),
+                    lifetimes.access_token,
+                )
+            }
+            Some(resource) => {
+                let t =
+                    resource_token::mint(state, grant_id, grant, resource, &scopes, now).await?;
+                (t.token, t.record, t.scope, t.ttl)
+            }
+        };
         // Logto: offline_access granted, or a web app that asked to always get one.
         let always = app.app_type != ApplicationType::Native
             && app
@@ -100,12 +127,7 @@ async fn exchange(
             secret: presented.secret.to_owned(),
             redirect_uri: redirect_uri.to_owned(),
             code_verifier: form.get("code_verifier").map(str::to_owned),
-            access_token: issued::opaque_record(
-                access.digest.clone(),
-                &scopes,
-                now,
-                lifetimes.access_token,
-            ),
+            access_token: record,
             refresh_token: refresh.as_ref().map(|r| RefreshTokenIssued {
                 generation: 1,
                 digest: r.digest.clone(),
@@ -119,7 +141,7 @@ async fn exchange(
         let events = loaded
             .aggregate
             .handle(command, &CommandContext { now })
-            .map_err(|r| invalid_grant(r.to_string()))?;
+            .map_err(|r| refusal(grant_id, r))?;
         let mut metadata = request.metadata(now);
         metadata.actor = Actor::Application(client.id.clone());
         let batch = AppendBatch {
@@ -141,9 +163,9 @@ async fn exchange(
             Err(e) => return Err(OAuthError::server(e)),
         }
         if ends_in_revocation(&events) {
-            return Err(invalid_grant(
-                "the code was already used; the tokens issued for it are revoked",
-            ));
+            return Err(invalid_grant(format_args!(
+                "grant {grant_id}: the code was replayed; the grant is revoked"
+            )));
         }
         if let Some(max) = app.settings.custom_client_metadata.max_allowed_grants {
             let mut as_client = request.clone();
@@ -163,21 +185,17 @@ async fn exchange(
                 tracing::error!(error = %e, grant_id, "concurrent grant limit not enforced");
             }
         }
-        let id_token = issued::id_token(
-            state,
-            grant_id,
-            grant,
-            lifetimes.id_token_for(client_lifetimes),
-        )
-        .await?;
+        let id_token = issued::id_token(state, grant_id, grant, &scopes, app).await?;
         return Ok(issued::respond(&TokenResponse {
-            access_token: access.token,
+            access_token,
             token_type: "Bearer",
-            expires_in: lifetimes.access_token,
-            scope: scopes.join(" "),
+            expires_in,
+            scope,
             id_token,
             refresh_token: refresh.map(|r| r.token),
         }));
     }
-    Err(invalid_grant("the code is being redeemed concurrently"))
+    Err(invalid_grant(format_args!(
+        "grant {grant_id}: the code is being redeemed concurrently"
+    )))
 }

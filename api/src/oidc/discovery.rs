@@ -37,7 +37,9 @@ pub fn configure(routes: &mut crate::access::Routes) {
 )]
 async fn discovery(state: web::Data<AppState>) -> HttpResponse {
     let issuer = &state.oidc.issuer;
-    let alg = state.oidc.keys.current().signer.alg.as_str();
+    // Every algorithm with a current key, the primary's first: RS256 is always among
+    // them (OpenID Connect Discovery §3 requires it).
+    let algs = state.oidc.keys.current().algorithms();
     HttpResponse::Ok().json(json!({
         "issuer": issuer,
         "authorization_endpoint": format!("{issuer}/auth"),
@@ -61,7 +63,7 @@ async fn discovery(state: web::Data<AppState>) -> HttpResponse {
             "custom_data", "roles", "sid", "auth_time", "iss"
         ],
         "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
-        "id_token_signing_alg_values_supported": [alg],
+        "id_token_signing_alg_values_supported": algs,
         "subject_types_supported": ["public"],
         "claims_parameter_supported": false,
         "request_uri_parameter_supported": false,

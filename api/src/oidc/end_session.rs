@@ -1,12 +1,20 @@
-//! `GET|POST /oidc/session/end` (RP-initiated logout). Logto's SDKs send `client_id` and
+//! `GET|POST /oidc/session/end` (RP-initiated logout) and `POST
+//! /oidc/session/end/confirm`. Logto's SDKs send `client_id` and
 //! `post_logout_redirect_uri` without `id_token_hint` (reference §6.1), so `client_id`
 //! alone names the client. A `post_logout_redirect_uri` must be registered for that
 //! client exactly; otherwise the answer is an error page, never a redirect.
-//! The browser's session gets `SignedOut` and its cookie is cleared. Grants issued in the
-//! session stay (refresh tokens are for offline access; the client revokes them).
+//!
+//! A request proves it comes from the relying party only with an `id_token_hint` signed
+//! here for the signed-in user. Without one (a link on any site can point here), and
+//! while the browser holds a session, the user is asked first: a page with a form that
+//! POSTs to `/oidc/session/end/confirm` (Logto's path) with a CSRF token bound to a
+//! sealed `_logout` cookie that also carries the validated redirect. Only the confirmed
+//! POST signs out. The browser's session gets `SignedOut`, and its session and
+//! interaction cookies are cleared. Grants issued in the session stay (refresh tokens
+//! are for offline access; the client revokes them).
 
 use crate::request::RequestContext;
-use crate::signin::cookies::{self, SESSION};
+use crate::signin::cookies::{self, INTERACTION, SESSION};
 use crate::signin::interaction::SessionCookie;
 use crate::signin::issue;
 use crate::signin::page;
@@ -14,12 +22,38 @@ use crate::state::AppState;
 use actix_web::http::header::LOCATION;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
+use base64::Engine;
 use domain::oauth::redirect;
 use domain::session::{Session, SessionCommand, SignOutReason};
-use domain::{Actor, Aggregate, CommandContext};
+use domain::{Actor, Aggregate, CommandContext, Timestamp};
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::HashMap;
 use store::{AppendBatch, ExpectedVersion, Repository};
+use subtle::ConstantTimeEq;
+
+/// The cookie holding a logout waiting for the user's confirmation.
+const LOGOUT: &str = "_logout";
+/// How long the confirmation page stays usable.
+const CONFIRM_SECS: u64 = 600;
+
+/// A validated logout request, sealed in the `_logout` cookie until confirmed.
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PendingLogout {
+    csrf: String,
+    client_id: Option<String>,
+    /// The post-logout redirect (already validated, with `state` and `iss`).
+    location: Option<String>,
+    expires_at: Timestamp,
+}
+
+#[derive(Deserialize)]
+pub struct ConfirmForm {
+    #[serde(default)]
+    csrf_token: String,
+}
 
 #[utoipa::path(
     get,
@@ -33,8 +67,8 @@ use store::{AppendBatch, ExpectedVersion, Repository};
         ("state" = Option<String>, Query)
     ),
     responses(
-        (status = 303, description = "Signed out; to the post-logout redirect URI"),
-        (status = 200, description = "Signed out (no redirect URI)", content_type = "text/html", body = String),
+        (status = 303, description = "Signed out (an ID token hint for the signed-in user, or no session); to the post-logout redirect URI"),
+        (status = 200, description = "Signed out (no redirect URI), or the confirmation page (no ID token hint)", content_type = "text/html", body = String),
         (status = 400, description = "Unregistered redirect URI or unknown client", content_type = "text/html", body = String),
         (status = 500, description = "Error page", content_type = "text/html", body = String)
     )
@@ -55,7 +89,7 @@ pub async fn get(
     request_body(content_type = "application/x-www-form-urlencoded", content = Object, description = "The parameters of `GET /oidc/session/end`"),
     responses(
         (status = 303, description = "Signed out; to the post-logout redirect URI"),
-        (status = 200, description = "Signed out (no redirect URI)", content_type = "text/html", body = String),
+        (status = 200, description = "Signed out (no redirect URI), or the confirmation page (no ID token hint)", content_type = "text/html", body = String),
         (status = 400, description = "Unregistered redirect URI or unknown client", content_type = "text/html", body = String),
         (status = 500, description = "Error page", content_type = "text/html", body = String)
     )
@@ -67,6 +101,55 @@ pub async fn post(
     body: web::Bytes,
 ) -> HttpResponse {
     end(&state, &req, &request, &body).await
+}
+
+#[utoipa::path(
+    post,
+    path = "/oidc/session/end/confirm",
+    tag = "OIDC",
+    operation_id = "ConfirmEndSession",
+    request_body(content_type = "application/x-www-form-urlencoded", content = Object, description = "`csrf_token` from the confirmation page"),
+    responses(
+        (status = 303, description = "Signed out; to the post-logout redirect URI"),
+        (status = 200, description = "Signed out (no redirect URI)", content_type = "text/html", body = String),
+        (status = 400, description = "No pending logout, or it expired", content_type = "text/html", body = String),
+        (status = 403, description = "The CSRF token does not match", content_type = "text/html", body = String),
+        (status = 500, description = "Error page", content_type = "text/html", body = String)
+    )
+)]
+pub async fn confirm(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    request: RequestContext,
+    form: web::Form<ConfirmForm>,
+) -> HttpResponse {
+    let Some(pending) = cookies::open::<PendingLogout>(&state, &req, LOGOUT) else {
+        return page::error(
+            StatusCode::BAD_REQUEST,
+            "Sign-out expired",
+            "This sign-out is no longer valid. Go back to the application and sign out again.",
+        );
+    };
+    if state.clock.now() >= pending.expires_at {
+        return page::error(
+            StatusCode::BAD_REQUEST,
+            "Sign-out expired",
+            "This sign-out is no longer valid. Go back to the application and sign out again.",
+        );
+    }
+    let same: bool = pending
+        .csrf
+        .as_bytes()
+        .ct_eq(form.csrf_token.as_bytes())
+        .into();
+    if !same {
+        return page::error(
+            StatusCode::FORBIDDEN,
+            "Request refused",
+            "The sign-out was not confirmed from this server's page.",
+        );
+    }
+    sign_out(&state, &req, &request, pending.client_id, pending.location).await
 }
 
 fn failed(e: impl std::fmt::Display) -> HttpResponse {
@@ -91,8 +174,8 @@ async fn end(
             "The logout request is malformed.",
         );
     };
-    // The hint's audience names the client when client_id is absent; an expired hint is
-    // fine (it only identifies), a forged one is not.
+    // The hint names the client (its audience) and the user (its subject); an expired
+    // hint is fine (it only identifies), a forged one is not.
     let hinted = params.get("id_token_hint").and_then(|hint| {
         let keys = state.oidc.keys.current();
         let claims: serde_json::Map<String, Value> = keys.verify(hint, state.clock.now(), |v| {
@@ -100,9 +183,13 @@ async fn end(
             v.validate_aud = false;
             v.validate_exp = false;
         })?;
-        claims.get("aud").and_then(Value::as_str).map(str::to_owned)
+        let text = |name: &str| claims.get(name).and_then(Value::as_str).map(str::to_owned);
+        Some((text("aud")?, text("sub")?))
     });
-    let client_id = params.get("client_id").cloned().or(hinted);
+    let client_id = params
+        .get("client_id")
+        .cloned()
+        .or_else(|| hinted.as_ref().map(|(aud, _)| aud.clone()));
     let mut location = None;
     if let Some(uri) = params.get("post_logout_redirect_uri") {
         let Some(client_id) = &client_id else {
@@ -137,6 +224,51 @@ async fn end(
         ));
     }
 
+    let session = cookies::open::<SessionCookie>(state, req, SESSION);
+    let vouched = match (&session, &hinted) {
+        // Nothing to sign out of: nothing to confirm.
+        (None, _) => true,
+        (Some(cookie), Some((_, sub))) => *sub == cookie.user_id,
+        (Some(_), None) => false,
+    };
+    if vouched {
+        return sign_out(state, req, request, client_id, location).await;
+    }
+    ask(state, client_id, location)
+}
+
+/// The confirmation page, with the validated request sealed in the `_logout` cookie.
+fn ask(state: &AppState, client_id: Option<String>, location: Option<String>) -> HttpResponse {
+    let pending = PendingLogout {
+        csrf: B64URL.encode(state.random.bytes::<24>()),
+        client_id,
+        location,
+        expires_at: state.clock.now().plus_seconds(CONFIRM_SECS as i64),
+    };
+    let mut response = page::builder(StatusCode::OK);
+    if let Err(e) = cookies::set(state, &mut response, LOGOUT, &pending, CONFIRM_SECS) {
+        return failed(e);
+    }
+    response.body(page::html(
+        "Sign out",
+        &format!(
+            "<h1>Sign out?</h1><p>Do you want to sign out of this device?</p>\
+<form method=\"post\" action=\"/oidc/session/end/confirm\">\
+<input type=\"hidden\" name=\"csrf_token\" value=\"{csrf}\">\
+<button type=\"submit\" id=\"logout\">Sign out</button></form>",
+            csrf = page::escape(&pending.csrf),
+        ),
+    ))
+}
+
+/// Ends the browser's session (if any) and clears its cookies.
+async fn sign_out(
+    state: &AppState,
+    req: &HttpRequest,
+    request: &RequestContext,
+    client_id: Option<String>,
+    location: Option<String>,
+) -> HttpResponse {
     if let Some(cookie) = cookies::open::<SessionCookie>(state, req, SESSION) {
         let repo = state.store.repository();
         let loaded = match repo.load::<Session>(&cookie.session_id).await {
@@ -175,7 +307,10 @@ async fn end(
         }
         None => page::builder(StatusCode::OK),
     };
+    // A sign-in or consent in progress belongs to the session that just ended.
     cookies::clear(state, &mut response, SESSION);
+    cookies::clear(state, &mut response, INTERACTION);
+    cookies::clear(state, &mut response, LOGOUT);
     match location {
         Some(_) => response.finish(),
         None => response.body(page::html(

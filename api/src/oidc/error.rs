@@ -52,13 +52,38 @@ struct Body<'a> {
     error_description: &'a str,
 }
 
+/// RFC 6749 §5.2: `error_description` is limited to printable ASCII without `"` and `\`
+/// (`%x20-21 / %x23-5B / %x5D-7E`). Descriptions quote client input (a parameter name, a
+/// prompt value), so they are made safe here, in the one place every error body (and the
+/// authorization endpoint's error redirects) is built, rather than at each call site.
+pub fn safe_description(description: &str) -> String {
+    description
+        .chars()
+        .filter_map(|c| match c {
+            '"' => Some('\''),
+            '\\' => Some('/'),
+            ' '..='~' => Some(c),
+            c if c.is_control() => None,
+            _ => Some('?'),
+        })
+        .collect()
+}
+
 impl OAuthError {
     pub fn new(code: OAuthCode, description: impl Into<String>) -> Self {
         Self {
             code,
-            description: description.into(),
+            description: safe_description(&description.into()),
             basic_challenge: false,
         }
+    }
+
+    /// `invalid_grant` without the reason (RFC 6749 §5.2 allows a bare error): telling a
+    /// client that a stolen code was "issued to another client" or "failed PKCE" helps
+    /// only the thief. The reason goes to the log, with the request's correlation id.
+    pub fn invalid_grant(reason: impl std::fmt::Display) -> Self {
+        tracing::info!(%reason, "token request refused: invalid_grant");
+        Self::new(OAuthCode::InvalidGrant, "grant request is invalid")
     }
 
     pub fn invalid_request(description: impl Into<String>) -> Self {

@@ -8,6 +8,7 @@ use crate::signin::issue::secs;
 use crate::state::AppState;
 use actix_web::http::header::{CACHE_CONTROL, PRAGMA};
 use actix_web::HttpResponse;
+use domain::application::ApplicationState;
 use domain::grant::{AccessTokenIssued, GrantState};
 use domain::oauth::secret::{generate_secret, SecretDigest};
 use domain::Timestamp;
@@ -103,21 +104,32 @@ pub fn split(token: &str) -> Option<Presented<'_>> {
     }
 }
 
-/// An ID token for the grant's user, or `None` without the `openid` scope.
+/// An ID token for the grant's user with the claims of `scopes` (the grant's, or fewer
+/// on a down-scoped refresh), or `None` without `openid`. Signed with the key of the
+/// client's `id_token_signed_response_alg`, or the primary key.
 pub async fn id_token(
     state: &AppState,
     grant_id: &str,
     grant: &GrantState,
-    ttl: u64,
+    scopes: &[String],
+    app: &ApplicationState,
 ) -> Result<Option<String>, OAuthError> {
     let issued = &grant.issued;
-    if !issued.scopes.iter().any(|s| s == "openid") {
+    if !scopes.iter().any(|s| s == "openid") {
         return Ok(None);
     }
-    let mut c = claims::of_user(state, &issued.user_id, &issued.scopes, Target::IdToken)
+    let ttl = state
+        .sign_in
+        .lifetimes
+        .id_token_for(&app.settings.custom_client_metadata.lifetimes);
+    let mut c = claims::of_user(state, &issued.user_id, scopes, Target::IdToken)
         .await
         .map_err(OAuthError::server)?
-        .ok_or_else(|| invalid_grant("the user no longer exists or is suspended"))?;
+        .ok_or_else(|| {
+            invalid_grant(format_args!(
+                "grant {grant_id}: the user no longer exists or is suspended"
+            ))
+        })?;
     let now = state.clock.now().as_millis() / 1000;
     c.insert("iss".into(), json!(state.oidc.issuer));
     c.insert("aud".into(), json!(issued.client_id));
@@ -133,10 +145,14 @@ pub async fn id_token(
     let sid = issued.session_id.as_deref().unwrap_or(grant_id);
     c.insert("sid".into(), json!(sid));
     let keys = state.oidc.keys.current();
-    keys.signer
-        .sign_id_token(&Value::Object(c))
-        .map(Some)
-        .map_err(OAuthError::server)
+    keys.signer_for(
+        app.settings
+            .oidc_client_metadata
+            .id_token_signed_response_alg,
+    )
+    .sign_id_token(&Value::Object(c))
+    .map(Some)
+    .map_err(OAuthError::server)
 }
 
 #[derive(Serialize)]

@@ -2,7 +2,9 @@
 //!
 //! Keys live in the log (`SigningKeys` aggregate, private halves sealed under the KEK).
 //! The ring opens them once at start and after every change to that stream, and keeps
-//! the parsed key pair: parsing PKCS#8 per token (what `jsonwebtoken::encode` does) would
+//! the parsed key pair of every current key (one per algorithm: the primary signs access
+//! tokens and default ID tokens, the other signs ID tokens of clients that registered its
+//! `id_token_signed_response_alg`): parsing PKCS#8 per token (what `jsonwebtoken::encode` does) would
 //! cost more than the signature itself. Signing uses aws-lc directly (jsonwebtoken's
 //! signer objects are not `Send`, so they cannot be shared across workers); verification
 //! uses jsonwebtoken with `DecodingKey`s built once per key.
@@ -118,13 +120,35 @@ pub struct KeyInfo {
 pub struct KeySet {
     /// The stream version this snapshot was built from.
     pub version: u64,
+    /// The primary key's signer.
     pub signer: Arc<Signer>,
+    /// The current key of every algorithm (the primary's included).
+    signers: HashMap<SigningAlgorithm, Arc<Signer>>,
     verifiers: HashMap<String, Verifier>,
     jwks: Vec<(Map<String, Value>, Option<Timestamp>)>,
     pub info: Vec<(KeyInfo, Option<Timestamp>)>,
 }
 
 impl KeySet {
+    /// The signer for `alg` (a client's `id_token_signed_response_alg`); the primary
+    /// when none is asked for (or, defensively, when no current key has it).
+    pub fn signer_for(&self, alg: Option<SigningAlgorithm>) -> &Signer {
+        alg.and_then(|a| self.signers.get(&a))
+            .unwrap_or(&self.signer)
+    }
+
+    /// The algorithms of the current keys, the primary's first (discovery's
+    /// `id_token_signing_alg_values_supported`).
+    pub fn algorithms(&self) -> Vec<&'static str> {
+        let mut out = vec![self.signer.alg.as_str()];
+        for alg in domain::signing_keys::ALGORITHMS {
+            if alg != self.signer.alg && self.signers.contains_key(&alg) {
+                out.push(alg.as_str());
+            }
+        }
+        out
+    }
+
     /// The JWKS document at `now`: every key not yet past its publication window.
     pub fn jwks(&self, now: Timestamp) -> Value {
         let keys: Vec<&Map<String, Value>> = self
@@ -240,15 +264,14 @@ fn decoding_key(jwk: &Map<String, Value>) -> Option<DecodingKey> {
     }
 }
 
-/// Builds a snapshot from the aggregate, opening the current private key.
-fn build(store: &Store, keys: &SigningKeys, version: u64) -> Result<KeySet, KeyError> {
-    let current = keys.current().ok_or(KeyError::NoCurrentKey)?;
+/// Opens one current key's private half.
+fn open_signer(store: &Store, key: &domain::signing_keys::SigningKey) -> Result<Signer, KeyError> {
     let unusable = |reason: &str| KeyError::Unusable {
-        kid: current.kid.clone(),
+        kid: key.kid.clone(),
         reason: reason.to_owned(),
     };
-    let pkcs8 = store.open_sealed(&current.sealed_private_key)?;
-    let pair = match current.alg {
+    let pkcs8 = store.open_sealed(&key.sealed_private_key)?;
+    let pair = match key.alg {
         SigningAlgorithm::ES384 => Pair::Ec(
             EcdsaKeyPair::from_pkcs8(&ECDSA_P384_SHA384_FIXED_SIGNING, &pkcs8)
                 .map_err(|_| unusable("not a P-384 PKCS#8 key"))?,
@@ -257,13 +280,29 @@ fn build(store: &Store, keys: &SigningKeys, version: u64) -> Result<KeySet, KeyE
             RsaKeyPair::from_pkcs8(&pkcs8).map_err(|_| unusable("not an RSA PKCS#8 key"))?,
         ),
     };
-    let header = json!({"alg": current.alg.as_str(), "typ": "at+jwt", "kid": current.kid});
-    let signer = Signer {
-        kid: current.kid.clone(),
-        alg: current.alg,
+    let header = json!({"alg": key.alg.as_str(), "typ": "at+jwt", "kid": key.kid});
+    Ok(Signer {
+        kid: key.kid.clone(),
+        alg: key.alg,
         at_header: B64URL.encode(header.to_string()),
         pair,
-    };
+    })
+}
+
+/// Builds a snapshot from the aggregate, opening the current private keys.
+fn build(store: &Store, keys: &SigningKeys, version: u64) -> Result<KeySet, KeyError> {
+    let primary = keys.current().ok_or(KeyError::NoCurrentKey)?;
+    let signer = Arc::new(open_signer(store, primary)?);
+    let mut signers = HashMap::new();
+    signers.insert(primary.alg, signer.clone());
+    for alg in domain::signing_keys::ALGORITHMS {
+        if alg == primary.alg {
+            continue;
+        }
+        if let Some(key) = keys.current_for(alg) {
+            signers.insert(alg, Arc::new(open_signer(store, key)?));
+        }
+    }
     let mut verifiers = HashMap::new();
     let mut jwks = Vec::new();
     let mut info = Vec::new();
@@ -294,12 +333,15 @@ fn build(store: &Store, keys: &SigningKeys, version: u64) -> Result<KeySet, KeyE
             key.expires_at,
         ));
     }
-    // Current key first in the JWKS: clients that take the first key get the right one.
-    jwks.sort_by_key(|(_, exp)| exp.is_some());
-    info.sort_by_key(|(_, exp)| exp.is_some());
+    // Primary key first in the JWKS, then the other current keys: clients that take the
+    // first key get the one that signs access tokens.
+    let rank = |kid: &str, exp: &Option<Timestamp>| (kid != signer.kid, exp.is_some());
+    jwks.sort_by_key(|(k, exp)| rank(k.get("kid").and_then(Value::as_str).unwrap_or(""), exp));
+    info.sort_by_key(|(k, exp)| rank(&k.id, exp));
     Ok(KeySet {
         version,
-        signer: Arc::new(signer),
+        signer,
+        signers,
         verifiers,
         jwks,
         info,
@@ -327,7 +369,7 @@ async fn new_key(
 
 /// What to do to the key stream.
 pub enum KeyChange {
-    /// Create the first key if there is none.
+    /// Create a current key for every algorithm that has none.
     Ensure,
     /// Replace the current key; the old one stays published for `grace_secs` (at least
     /// the longest token lifetime).
@@ -348,12 +390,12 @@ pub async fn change_keys(
     for _ in 0..5 {
         let loaded = repo.load::<SigningKeys>(STREAM_ID).await?;
         let command = match &change {
-            KeyChange::Ensure if loaded.aggregate.current().is_some() => {
-                return Ok(0);
-            }
-            KeyChange::Ensure => {
-                SigningKeyCommand::Ensure(new_key(store, SigningAlgorithm::ES384, random).await?)
-            }
+            // One algorithm per round: the first key (ES384, Logto's default) becomes the
+            // primary, the RS256 key joins it (OpenID Connect Discovery requires RS256).
+            KeyChange::Ensure => match loaded.aggregate.missing_algorithms().first() {
+                None => return Ok(0),
+                Some(alg) => SigningKeyCommand::Ensure(new_key(store, *alg, random).await?),
+            },
             KeyChange::Rotate { alg, grace_secs } => SigningKeyCommand::Rotate {
                 key: new_key(store, *alg, random).await?,
                 grace_secs: *grace_secs,
@@ -376,6 +418,8 @@ pub async fn change_keys(
             )],
         };
         match repo.append(batch).await {
+            // Ensure goes round again for the next missing algorithm.
+            Ok(_) if matches!(change, KeyChange::Ensure) => continue,
             Ok(_) => return Ok(events.len() as u64),
             Err(StoreError::Conflict { .. }) => continue,
             Err(e) => return Err(e.into()),
@@ -462,14 +506,16 @@ mod tests {
                 expires_at: None,
             },
         );
+        let signer = Arc::new(Signer {
+            kid: "k1".into(),
+            alg,
+            at_header: B64URL.encode(header.to_string()),
+            pair,
+        });
         KeySet {
             version: 1,
-            signer: Arc::new(Signer {
-                kid: "k1".into(),
-                alg,
-                at_header: B64URL.encode(header.to_string()),
-                pair,
-            }),
+            signers: HashMap::from([(alg, signer.clone())]),
+            signer,
             verifiers,
             jwks: vec![(jwk, None)],
             info: vec![],

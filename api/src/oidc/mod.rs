@@ -18,6 +18,7 @@ pub mod end_session;
 pub mod introspect;
 pub mod issued;
 pub mod refresh;
+pub mod resource_token;
 pub mod revoke;
 pub mod user_routes;
 pub mod userinfo;

@@ -1,54 +1,39 @@
 //! `grant_type=refresh_token` (RFC 6749 §6) with rotation and reuse detection.
 //!
-//! Every refresh rotates the token (generation + 1) unless the application set
-//! `customClientMetadata.rotateRefreshToken=false`: simpler than oidc-provider's "rotate
-//! confidential clients past 70 % of the lifetime", and stricter. A rotated-out token
+//! Every refresh rotates the token (generation + 1). A confidential client may turn that
+//! off with `customClientMetadata.rotateRefreshToken=false`; a public client (SPA,
+//! Native) may not: RFC 9700 §4.14.2 requires its refresh tokens to be rotated (they are
+//! not sender-constrained), so the setting is ignored for them. A rotated-out token
 //! presented again revokes the whole grant (the aggregate decides; a concurrent use of
 //! the same token loses the version race, reloads and is judged a replay too).
 //!
-//! With `resource` (RFC 8707) the access token is an RFC 9068 JWT for that resource.
-//! Its scopes are the requested (default: granted) scopes that the resource defines AND
-//! the user holds through its `User` roles (`projections::access::user_scopes`), so no
-//! scope is ever handed out that the subject does not hold.
+//! `scope` may narrow the grant's scopes (never widen them): the token issued carries
+//! exactly the scopes asked for, and remembers them. With `resource` (RFC 8707) the
+//! access token is an RFC 9068 JWT for that resource, which the grant must hold
+//! (`resource_token.rs`).
 
 use super::client_auth::{self, invalid_grant};
 use super::code::{user_client, MAX_ATTEMPTS};
 use super::error::{OAuthCode, OAuthError};
 use super::issued::{self, TokenResponse};
+use super::resource_token;
 use crate::request::RequestContext;
 use crate::signin::issue::secs;
 use crate::state::AppState;
 use actix_web::{HttpRequest, HttpResponse};
-use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
-use base64::Engine;
 use domain::application::ApplicationType;
-use domain::grant::{
-    ends_in_revocation, AccessTokenIssued, Grant, GrantCommand, IssuedSecret, Refusal,
-};
-use domain::{Actor, Aggregate, CommandContext, Timestamp};
-use serde::Serialize;
+use domain::grant::{ends_in_revocation, Grant, GrantCommand, IssuedSecret, Refusal};
+use domain::{Actor, Aggregate, CommandContext};
 use store::{AppendBatch, ExpectedVersion, Repository, StoreError};
 
-#[derive(Serialize)]
-struct AccessTokenClaims<'a> {
-    jti: &'a str,
-    sub: &'a str,
-    iat: i64,
-    exp: i64,
-    scope: &'a str,
-    client_id: &'a str,
-    iss: &'a str,
-    aud: &'a str,
-}
-
-/// The access token to hand out: opaque, or a JWT for a resource.
-enum Access {
-    Opaque(issued::Minted),
-    Jwt {
-        token: String,
-        jti: String,
-        audience: String,
-    },
+/// The aggregate's refusal on the wire: the scope and target refusals say what they are,
+/// every other one is a bare `invalid_grant` (the reason is logged).
+pub fn refusal(grant_id: &str, r: Refusal) -> OAuthError {
+    match r {
+        Refusal::ScopeExceeded => OAuthError::new(OAuthCode::InvalidScope, r.to_string()),
+        Refusal::TargetNotGranted => OAuthError::new(OAuthCode::InvalidTarget, r.to_string()),
+        r => invalid_grant(format_args!("grant {grant_id}: {r}")),
+    }
 }
 
 pub async fn refresh(
@@ -63,35 +48,17 @@ pub async fn refresh(
     let token = form
         .get("refresh_token")
         .ok_or_else(|| OAuthError::invalid_request("missing refresh_token"))?;
-    let presented =
-        issued::split(token).ok_or_else(|| invalid_grant("the refresh token is invalid"))?;
+    let presented = issued::split(token).ok_or_else(|| invalid_grant("malformed refresh token"))?;
     let Some(generation) = presented.generation else {
-        return Err(invalid_grant("the refresh token is invalid"));
+        return Err(invalid_grant(
+            "an access token presented as a refresh token",
+        ));
     };
     let grant_id = presented.grant_id;
-    let resource = match form.resources.as_slice() {
-        [] => None,
-        [one] => Some(
-            state
-                .oidc
-                .directory
-                .resource(one)
-                .await
-                .map_err(OAuthError::server)?
-                .ok_or_else(|| {
-                    OAuthError::new(OAuthCode::InvalidTarget, "resource indicator is unknown")
-                })?,
-        ),
-        _ => {
-            return Err(OAuthError::new(
-                OAuthCode::InvalidTarget,
-                "only one resource indicator may be requested",
-            ))
-        }
-    };
+    let resource = resource_token::requested(state, &form.resources).await?;
     let lifetimes = state.sign_in.lifetimes;
     let client_lifetimes = &app.settings.custom_client_metadata.lifetimes;
-    let rotate = app.settings.custom_client_metadata.rotate_refresh_token != Some(false);
+    let rotate = app.rotates_refresh_tokens();
     let repo = state.store.repository();
 
     for _ in 0..MAX_ATTEMPTS {
@@ -101,13 +68,23 @@ pub async fn refresh(
             .await
             .map_err(OAuthError::server)?;
         let Some(grant) = loaded.aggregate.state() else {
-            return Err(invalid_grant("the refresh token is invalid"));
+            return Err(invalid_grant(format_args!("grant {grant_id} not found")));
         };
         if !issued::user_may_hold_tokens(state, &grant.issued.user_id).await? {
-            return Err(invalid_grant("the user no longer exists or is suspended"));
+            return Err(invalid_grant(format_args!(
+                "grant {grant_id}: the user no longer exists or is suspended"
+            )));
         }
         let requested: Vec<String> = match form.get("scope") {
-            Some(s) => s.split_whitespace().map(str::to_owned).collect(),
+            Some(s) => {
+                let mut asked: Vec<String> = Vec::new();
+                for scope in s.split_whitespace() {
+                    if !asked.iter().any(|a| a == scope) {
+                        asked.push(scope.to_owned());
+                    }
+                }
+                asked
+            }
             None => grant.issued.scopes.clone(),
         };
         if !requested.iter().all(|s| grant.issued.scopes.contains(s)) {
@@ -116,7 +93,7 @@ pub async fn refresh(
                 "requested scope exceeds the grant",
             ));
         }
-        let (access, record, scope, expires_in) = match &resource {
+        let (access_token, record, scope, expires_in) = match &resource {
             None => {
                 let minted = issued::opaque(state, grant_id);
                 let record = issued::opaque_record(
@@ -126,67 +103,16 @@ pub async fn refresh(
                     lifetimes.access_token,
                 );
                 (
-                    Access::Opaque(minted),
+                    minted.token,
                     record,
                     requested.join(" "),
                     lifetimes.access_token,
                 )
             }
             Some(resource) => {
-                // Only what the user holds through its User roles right now (read model:
-                // role changes through the API settle it before they answer).
-                let held = projections::access::user_scopes(
-                    &state.store.read_pool,
-                    &grant.issued.user_id,
-                    &resource.state.indicator,
-                )
-                .await
-                .map_err(OAuthError::server)?;
-                let scopes: Vec<String> = requested
-                    .iter()
-                    .filter(|s| resource.state.scopes.iter().any(|r| &r.name == *s))
-                    .filter(|s| held.contains(s))
-                    .cloned()
-                    .collect();
-                let scope = scopes.join(" ");
-                let ttl = resource.state.access_token_ttl;
-                let jti = B64URL.encode(state.random.bytes::<16>());
-                let iat = now.as_millis() / 1000;
-                let exp = iat + secs(ttl);
-                let audience = resource.state.indicator.clone();
-                let token = state
-                    .oidc
-                    .keys
-                    .current()
-                    .signer
-                    .sign_access_token(&AccessTokenClaims {
-                        jti: &jti,
-                        sub: &grant.issued.user_id,
-                        iat,
-                        exp,
-                        scope: &scope,
-                        client_id: &client.id,
-                        iss: &state.oidc.issuer,
-                        aud: &audience,
-                    })
-                    .map_err(OAuthError::server)?;
-                let record = AccessTokenIssued::Jwt {
-                    jti: jti.clone(),
-                    audience: audience.clone(),
-                    scopes,
-                    issued_at: now,
-                    expires_at: Timestamp::from_millis(exp.saturating_mul(1000)),
-                };
-                (
-                    Access::Jwt {
-                        token,
-                        jti,
-                        audience,
-                    },
-                    record,
-                    scope,
-                    ttl,
-                )
+                let t =
+                    resource_token::mint(state, grant_id, grant, resource, &requested, now).await?;
+                (t.token, t.record, t.scope, t.ttl)
             }
         };
         let next = rotate.then(|| issued::refresh(state, grant_id, generation + 1));
@@ -208,10 +134,7 @@ pub async fn refresh(
         let events = loaded
             .aggregate
             .handle(command, &CommandContext { now })
-            .map_err(|r| match r {
-                Refusal::ScopeExceeded => OAuthError::new(OAuthCode::InvalidScope, r.to_string()),
-                r => invalid_grant(r.to_string()),
-            })?;
+            .map_err(|r| refusal(grant_id, r))?;
         let mut metadata = request.metadata(now);
         metadata.actor = Actor::Application(client.id.clone());
         let batch = AppendBatch {
@@ -233,28 +156,11 @@ pub async fn refresh(
             Err(e) => return Err(OAuthError::server(e)),
         }
         if ends_in_revocation(&events) {
-            return Err(invalid_grant(
-                "the refresh token was already used; the grant is revoked",
-            ));
+            return Err(invalid_grant(format_args!(
+                "grant {grant_id}: a rotated-out refresh token was replayed; the grant is revoked"
+            )));
         }
-        let id_token = issued::id_token(
-            state,
-            grant_id,
-            grant,
-            lifetimes.id_token_for(client_lifetimes),
-        )
-        .await?;
-        let access_token = match access {
-            Access::Opaque(m) => m.token,
-            Access::Jwt {
-                token,
-                jti,
-                audience,
-            } => {
-                tracing::debug!(%jti, %audience, "resource access token issued");
-                token
-            }
-        };
+        let id_token = issued::id_token(state, grant_id, grant, &requested, app).await?;
         return Ok(issued::respond(&TokenResponse {
             access_token,
             token_type: "Bearer",
@@ -265,7 +171,7 @@ pub async fn refresh(
             refresh_token: next.map(|n| n.token),
         }));
     }
-    Err(invalid_grant(
-        "the refresh token is being used concurrently",
-    ))
+    Err(invalid_grant(format_args!(
+        "grant {grant_id}: the refresh token is being used concurrently"
+    )))
 }

@@ -1,18 +1,27 @@
 //! `POST /oidc/token/revocation` (RFC 7009), client-authenticated. Revoking a refresh
 //! token ends its grant (and so every token under it); revoking an opaque access token
-//! ends that token. Unknown, foreign or already-dead tokens are answered 200 all the same
-//! (§2.2): the answer must not tell a client which tokens exist.
+//! ends that token. Revoking a resource JWT (a user's, or a client-credentials one) ends
+//! that JWT as far as this server can see it: the revocation is an event (on the grant,
+//! or on the client-credentials token's stream) and introspection answers
+//! `active: false` from then on; a resource server that verifies the JWT locally against
+//! the JWKS cannot learn of it and accepts it until `exp` (RFC 7009 §2 lets a server
+//! revoke only what it can; short resource token lifetimes bound the rest). Unknown,
+//! foreign or already-dead tokens are answered 200 all the same (§2.2): the answer must
+//! not tell a client which tokens exist.
 
 use super::client_auth;
 use super::code::MAX_ATTEMPTS;
 use super::error::OAuthError;
 use super::issued;
+use super::resource_token::GRANT_CLAIM;
 use crate::request::RequestContext;
 use crate::state::AppState;
 use actix_web::http::header::CACHE_CONTROL;
 use actix_web::{web, HttpRequest, HttpResponse};
+use domain::client_credentials::{ClientCredentialsCommand, ClientCredentialsToken};
 use domain::grant::{Grant, GrantCommand};
-use domain::{Actor, Aggregate, CommandContext};
+use domain::{Actor, Aggregate, CommandContext, Timestamp};
+use serde_json::{Map, Value};
 use store::{AppendBatch, ExpectedVersion, Repository, StoreError};
 
 #[utoipa::path(
@@ -38,6 +47,11 @@ pub async fn revoke(
     let token = form
         .get("token")
         .ok_or_else(|| OAuthError::invalid_request("missing token"))?;
+    if issued::split(token).is_none() {
+        if let Some(claims) = super::introspect::verified_jwt(&state, &client.id, token) {
+            revoke_jwt(&state, &request, &client.id, &claims).await?;
+        }
+    }
     if let Some(p) = issued::split(token) {
         let repo = state.store.repository();
         for _ in 0..MAX_ATTEMPTS {
@@ -91,4 +105,102 @@ pub async fn revoke(
     Ok(HttpResponse::Ok()
         .insert_header((CACHE_CONTROL, "no-store"))
         .finish())
+}
+
+/// Records the revocation of a verified JWT issued to `client_id`: on its grant, or on
+/// its client-credentials stream. Retries a conflict (a concurrent refresh of the grant).
+async fn revoke_jwt(
+    state: &AppState,
+    request: &RequestContext,
+    client_id: &str,
+    claims: &Map<String, Value>,
+) -> Result<(), OAuthError> {
+    let text = |name: &str| claims.get(name).and_then(Value::as_str);
+    let Some(jti) = text("jti") else {
+        return Ok(());
+    };
+    let expires_at = Timestamp::from_millis(
+        claims
+            .get("exp")
+            .and_then(Value::as_i64)
+            .unwrap_or(0)
+            .saturating_mul(1000),
+    );
+    let repo = state.store.repository();
+    for _ in 0..MAX_ATTEMPTS {
+        let now = state.clock.now();
+        let ctx = CommandContext { now };
+        let staged = if let Some(grant_id) = text(GRANT_CLAIM) {
+            let loaded = repo
+                .load_cached::<Grant>(grant_id)
+                .await
+                .map_err(OAuthError::server)?;
+            let command = GrantCommand::RevokeResourceToken {
+                client_id: client_id.to_owned(),
+                jti: jti.to_owned(),
+                expires_at,
+            };
+            let Ok(events) = loaded.aggregate.handle(command, &ctx) else {
+                return Ok(());
+            };
+            (
+                events.is_empty(),
+                Staged::Grant(grant_id, loaded.version, events),
+            )
+        } else if text("sub") == Some(client_id) {
+            let loaded = repo
+                .load::<ClientCredentialsToken>(jti)
+                .await
+                .map_err(OAuthError::server)?;
+            let command = ClientCredentialsCommand::Revoke {
+                application_id: client_id.to_owned(),
+            };
+            let Ok(events) = loaded.aggregate.handle(command, &ctx) else {
+                return Ok(());
+            };
+            (events.is_empty(), Staged::Machine(loaded.version, events))
+        } else {
+            // A user's JWT minted before tokens named their grant: nothing to record it on.
+            return Ok(());
+        };
+        let (nothing, staged) = staged;
+        if nothing {
+            return Ok(());
+        }
+        let mut metadata = request.metadata(now);
+        metadata.actor = Actor::Application(client_id.to_owned());
+        let stream = match &staged {
+            Staged::Grant(id, version, events) => {
+                Repository::stage::<Grant>(id, ExpectedVersion::at(*version), events, &metadata)
+            }
+            Staged::Machine(version, events) => Repository::stage::<ClientCredentialsToken>(
+                jti,
+                ExpectedVersion::at(*version),
+                events,
+                &metadata,
+            ),
+        };
+        match repo
+            .append(AppendBatch {
+                streams: vec![stream],
+            })
+            .await
+        {
+            Ok(outcome) => {
+                state
+                    .metrics
+                    .events_appended
+                    .inc_by(outcome.events.len() as u64);
+                return Ok(());
+            }
+            Err(StoreError::Conflict { .. }) => continue,
+            Err(e) => return Err(OAuthError::server(e)),
+        }
+    }
+    Ok(())
+}
+
+enum Staged<'a> {
+    Grant(&'a str, u64, Vec<domain::grant::GrantEvent>),
+    Machine(u64, Vec<domain::client_credentials::ClientCredentialsEvent>),
 }

@@ -8,10 +8,12 @@ use crate::request::RequestContext;
 use crate::state::AppState;
 use actix_web::http::header::{AUTHORIZATION, CACHE_CONTROL, PRAGMA};
 use actix_web::{web, HttpRequest, HttpResponse};
-use base64::engine::general_purpose::{STANDARD as B64, URL_SAFE_NO_PAD as B64URL};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
 use base64::Engine;
 use domain::application::ApplicationType;
-use domain::client_credentials::{ClientCredentialsGranted, ClientCredentialsToken};
+use domain::client_credentials::{
+    ClientCredentialsCommand, ClientCredentialsGranted, ClientCredentialsToken,
+};
 use domain::{Actor, Aggregate, CommandContext, EventMetadata};
 use serde::Serialize;
 use store::{AppendBatch, ExpectedVersion, Repository};
@@ -57,26 +59,6 @@ fn parse(req: &HttpRequest, body: &[u8]) -> Result<Params, OAuthError> {
     Ok(p)
 }
 
-/// RFC 6749 §2.3.1: Basic credentials are form-urlencoded before base64.
-pub(super) fn form_decode(part: &str) -> Option<String> {
-    let bytes = part.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'+' => out.push(b' '),
-            b'%' => {
-                let hex = std::str::from_utf8(bytes.get(i + 1..i + 3)?).ok()?;
-                out.push(u8::from_str_radix(hex, 16).ok()?);
-                i += 2;
-            }
-            b => out.push(b),
-        }
-        i += 1;
-    }
-    String::from_utf8(out).ok()
-}
-
 struct Credentials {
     client_id: String,
     secret: String,
@@ -90,8 +72,7 @@ fn credentials(req: &HttpRequest, params: &mut Params) -> Result<Credentials, OA
         .map(|v| v.to_str().unwrap_or_default());
     match header {
         Some(value) => {
-            let (scheme, encoded) = value.trim().split_once(' ').unwrap_or((value, ""));
-            if !scheme.eq_ignore_ascii_case("basic") {
+            if !super::client_auth::is_basic(value) {
                 return Err(OAuthError::invalid_client(true));
             }
             if params.client_secret.is_some() {
@@ -100,14 +81,7 @@ fn credentials(req: &HttpRequest, params: &mut Params) -> Result<Credentials, OA
                     "client authenticated with more than one method",
                 ));
             }
-            let decoded = B64
-                .decode(encoded.trim())
-                .ok()
-                .and_then(|b| String::from_utf8(b).ok())
-                .ok_or_else(|| OAuthError::invalid_client(true))?;
-            let (id, secret) = decoded
-                .split_once(':')
-                .and_then(|(i, s)| Some((form_decode(i)?, form_decode(s)?)))
+            let (id, secret) = super::client_auth::decode_basic(value)
                 .ok_or_else(|| OAuthError::invalid_client(true))?;
             if params
                 .client_id
@@ -302,7 +276,10 @@ async fn record(
         expires_at: domain::Timestamp::from_millis(exp.saturating_mul(1000)),
     };
     let events = ClientCredentialsToken::default()
-        .handle(command, &CommandContext { now })
+        .handle(
+            ClientCredentialsCommand::Grant(command),
+            &CommandContext { now },
+        )
         .map_err(OAuthError::server)?;
     let metadata = EventMetadata {
         occurred_at: now,
@@ -335,12 +312,14 @@ async fn record(
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use crate::oidc::client_auth::form_decode;
 
     #[test]
     fn basic_credentials_are_form_decoded() {
         assert_eq!(form_decode("a%3Ab+c").as_deref(), Some("a:b c"));
         assert_eq!(form_decode("%zz"), None);
         assert_eq!(form_decode("%4"), None);
+        // `from_str_radix` alone would take a sign: `%+5` is not an escape.
+        assert_eq!(form_decode("%+5"), None);
     }
 }

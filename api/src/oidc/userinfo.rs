@@ -1,5 +1,6 @@
 //! `GET|POST /oidc/me` (OpenID Connect Core §5.3): the user's claims for the scopes of
-//! the grant, for an opaque access token only (Logto/oidc-provider refuse resource JWTs).
+//! the access token (its own: a down-scoped refresh gives fewer than the grant's), for
+//! an opaque access token only (Logto/oidc-provider refuse resource JWTs).
 //! Every refusal is 401 with `WWW-Authenticate: Bearer error="invalid_token"` (RFC 6750).
 
 use super::claims::{self, Target};
@@ -68,17 +69,17 @@ pub async fn userinfo(state: web::Data<AppState>, req: HttpRequest) -> HttpRespo
         }
     };
     let now = state.clock.now();
-    let Some(grant) = loaded
+    let Some((grant, token)) = loaded
         .aggregate
         .state()
-        .filter(|g| g.accepts_access_token(p.secret, now))
+        .and_then(|g| Some((g, g.access_token(p.secret, now)?)))
     else {
         return unauthorized("invalid or expired access token");
     };
     match claims::of_user(
         &state,
         &grant.issued.user_id,
-        &grant.issued.scopes,
+        &token.scopes,
         Target::UserInfo,
     )
     .await

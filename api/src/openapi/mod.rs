@@ -125,6 +125,7 @@ const ACCOUNT: &str = "accountApi";
         crate::oidc::revoke::revoke,
         crate::oidc::end_session::get,
         crate::oidc::end_session::post,
+        crate::oidc::end_session::confirm,
         crate::oidc::key_routes::list,
         crate::oidc::key_routes::rotate,
         crate::oidc::key_routes::delete,

@@ -93,10 +93,10 @@ pub async fn authenticate_bearer(
         .load_cached::<Grant>(presented.grant_id)
         .await?;
     let now = state.clock.now();
-    let grant = loaded
+    let (grant, token) = loaded
         .aggregate
         .state()
-        .filter(|g| g.accepts_access_token(presented.secret, now))
+        .and_then(|g| Some((g, g.access_token(presented.secret, now)?)))
         .ok_or_else(|| unauthorized("The access token is invalid or expired."))?;
     let may = issued::user_may_hold_tokens(state, &grant.issued.user_id)
         .await
@@ -109,7 +109,8 @@ pub async fn authenticate_bearer(
         client_id: grant.issued.client_id.clone(),
         grant_id: presented.grant_id.to_owned(),
         session_id: grant.issued.session_id.clone(),
-        scopes: grant.issued.scopes.clone(),
+        // The token's own scopes: a down-scoped refresh narrows what it may do.
+        scopes: token.scopes.clone(),
     };
     caller.require_scope("openid")?;
     Ok(caller)

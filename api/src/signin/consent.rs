@@ -1,14 +1,21 @@
 //! The consent page, for third-party applications only (first-party apps pass without a
 //! screen, like Logto).
+//!
+//! Consent is given in the session the interaction was started in: both the page and the
+//! decision load that session's stream and go on only while it lives and belongs to the
+//! same user, so a consent after sign-out (in this tab or any other, on any node) or
+//! after the session was revoked issues nothing.
 
 use super::cookies::{self, INTERACTION};
 use super::form::{app_name, csrf_ok, expired, failed, forbidden, interaction, see_other};
+use super::interaction::SessionCookie;
 use super::issue::{self, Subject};
 use super::page;
 use crate::request::RequestContext;
 use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
+use domain::session::Session;
 use serde::Deserialize;
 
 #[derive(Deserialize)]
@@ -33,8 +40,13 @@ pub async fn show_consent(state: web::Data<AppState>, req: HttpRequest) -> HttpR
     let Some(i) = interaction(&state, &req) else {
         return expired();
     };
-    if i.signed_in.is_none() {
+    let Some(cookie) = &i.signed_in else {
         return see_other("/sign-in").finish();
+    };
+    match session_live(&state, cookie).await {
+        Ok(true) => {}
+        Ok(false) => return ended(&state),
+        Err(e) => return failed(e),
     }
     let name = app_name(&state, &i.client_id).await;
     page::builder(StatusCode::OK).body(page::consent_form(&name, &i.csrf, &i.scopes))
@@ -66,6 +78,11 @@ pub async fn consent(
     let Some(cookie) = i.signed_in.clone() else {
         return see_other("/sign-in").finish();
     };
+    match session_live(&state, &cookie).await {
+        Ok(true) => {}
+        Ok(false) => return ended(&state),
+        Err(e) => return failed(e),
+    }
     let location = if form.decision == "allow" {
         let subject = Subject {
             user_id: cookie.user_id,
@@ -90,4 +107,29 @@ pub async fn consent(
     let mut r = see_other(&location);
     cookies::clear(&state, &mut r, INTERACTION);
     r.finish()
+}
+
+/// Whether the session the interaction was started in still lives for the same user.
+async fn session_live(state: &AppState, cookie: &SessionCookie) -> Result<bool, store::StoreError> {
+    let loaded = state
+        .store
+        .repository()
+        .load::<Session>(&cookie.session_id)
+        .await?;
+    let now = state.clock.now();
+    Ok(loaded
+        .aggregate
+        .active(now)
+        .is_some_and(|s| s.user_id == cookie.user_id))
+}
+
+/// The session ended under the interaction: nothing is issued, and the interaction
+/// (which names that session) is dropped.
+fn ended(state: &AppState) -> HttpResponse {
+    let mut r = page::builder(StatusCode::BAD_REQUEST);
+    cookies::clear(state, &mut r, INTERACTION);
+    r.body(page::html(
+        "Signed out",
+        "<h1>You have signed out</h1><p>This sign-in ended with your session. Go back to the application and start again.</p>",
+    ))
 }

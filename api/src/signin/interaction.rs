@@ -13,6 +13,9 @@ pub struct Interaction {
     pub client_id: String,
     pub redirect_uri: String,
     pub scopes: Vec<String>,
+    /// The API resources (RFC 8707) the request named; the grant will hold them.
+    #[serde(default)]
+    pub resources: Vec<String>,
     pub state: Option<String>,
     pub nonce: Option<String>,
     pub code_challenge: Option<CodeChallenge>,

@@ -78,6 +78,7 @@ pub async fn complete(
         client_id: interaction.client_id.clone(),
         session_id: Some(interaction.session_id.clone()),
         scopes: interaction.scopes.clone(),
+        resources: interaction.resources.clone(),
         auth_time: subject.auth_time,
         nonce: interaction.nonce.clone(),
         code: AuthorizationCode {

@@ -58,5 +58,11 @@ pub fn configure(routes: &mut crate::access::Routes) {
                 .route(web::get().to(consent::show_consent))
                 .route(web::post().to(consent::consent))
                 .default_service(web::to(crate::routes::method_not_allowed)),
+        )
+        // The logout confirmation is a hosted page's form too (`oidc/end_session.rs`).
+        .resource(
+            web::resource("/oidc/session/end/confirm")
+                .route(web::post().to(crate::oidc::end_session::confirm))
+                .default_service(web::to(crate::routes::method_not_allowed)),
         );
 }

@@ -36,6 +36,21 @@ impl ApplicationState {
         rules_for(self.app_type)
     }
 
+    /// Whether the authorization endpoint requires PKCE of this client: always for
+    /// public clients, and for confidential ones unless `requirePkce` is `false`.
+    pub fn requires_pkce(&self) -> bool {
+        self.app_type.is_public()
+            || self.settings.custom_client_metadata.require_pkce != Some(false)
+    }
+
+    /// Whether refresh tokens rotate: always for public clients (RFC 9700 §4.14.2: a
+    /// public client's refresh token must be sender-constrained or rotated), and for
+    /// confidential ones unless `rotateRefreshToken` is `false`.
+    pub fn rotates_refresh_tokens(&self) -> bool {
+        self.app_type.is_public()
+            || self.settings.custom_client_metadata.rotate_refresh_token != Some(false)
+    }
+
     /// Whether `presented` is a live secret of this application.
     pub fn accepts_secret(&self, presented: &str, now: Timestamp) -> bool {
         // Check every secret (no early exit) so timing does not reveal which one matched.
@@ -331,6 +346,7 @@ mod tests {
             oidc_client_metadata: OidcClientMetadata {
                 redirect_uris: redirects.iter().map(|s| s.to_string()).collect(),
                 post_logout_redirect_uris: vec![],
+                id_token_signed_response_alg: None,
             },
             custom_client_metadata: CustomClientMetadata::default(),
             custom_data: Map::new(),

@@ -1,6 +1,7 @@
 use crate::event::DomainEvent;
 use crate::oauth::lifetimes::ClientLifetimes;
 use crate::oauth::secret::SecretDigest;
+use crate::signing_keys::SigningAlgorithm;
 use crate::time::Timestamp;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -39,6 +40,15 @@ pub struct OidcClientMetadata {
     pub redirect_uris: Vec<String>,
     #[serde(default)]
     pub post_logout_redirect_uris: Vec<String>,
+    /// OpenID Connect Dynamic Client Registration's `id_token_signed_response_alg`
+    /// (`RS256` or `ES384`): the algorithm of this client's ID tokens. Absent: the
+    /// server's primary key signs them.
+    #[serde(
+        default,
+        alias = "id_token_signed_response_alg",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub id_token_signed_response_alg: Option<SigningAlgorithm>,
 }
 
 /// The subset of Logto's `customClientMetadata` that changes server behaviour; other keys
@@ -50,9 +60,15 @@ pub struct CustomClientMetadata {
     pub lifetimes: ClientLifetimes,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub always_issue_refresh_token: Option<bool>,
-    /// Refresh-token rotation; Logto's default is on.
+    /// Refresh-token rotation; Logto's default is on. `false` is honoured for
+    /// confidential clients only: public clients always rotate (RFC 9700 §4.14.2).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rotate_refresh_token: Option<bool>,
+    /// PKCE at the authorization endpoint; required by default for every client (RFC 9700
+    /// §2.1.1). `false` lets a confidential client (Traditional) sign in without it;
+    /// public clients (SPA, Native) always need it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub require_pkce: Option<bool>,
     /// The most grants one user may hold for this app at once; the oldest are revoked.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_allowed_grants: Option<u32>,

@@ -3,6 +3,15 @@ use crate::aggregate::{Aggregate, CommandContext};
 use crate::oauth::secret::SecretDigest;
 use crate::time::Timestamp;
 
+/// An opaque access token that may still be live, with the scopes it was issued with
+/// (a down-scoped refresh gives a token with fewer scopes than the grant).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LiveAccessToken {
+    pub digest: SecretDigest,
+    pub scopes: Vec<String>,
+    pub expires_at: Timestamp,
+}
+
 /// A secret's digest with its expiry, as kept in the grant's state.
 #[derive(Debug, Clone, PartialEq)]
 pub struct IssuedSecret {
@@ -19,7 +28,9 @@ pub struct GrantState {
     /// Rotated-out refresh tokens, to tell an authentic replay from a guess.
     pub past_refresh: Vec<(u32, SecretDigest)>,
     /// Opaque access tokens that may still be live.
-    pub access_tokens: Vec<IssuedSecret>,
+    pub access_tokens: Vec<LiveAccessToken>,
+    /// Resource JWTs revoked by the client, until they expire.
+    pub revoked_jwts: Vec<(String, Timestamp)>,
     pub revoked: Option<RevocationReason>,
 }
 
@@ -30,16 +41,46 @@ impl GrantState {
 
     /// Whether an opaque access token with this secret is live now.
     pub fn accepts_access_token(&self, secret: &str, now: Timestamp) -> bool {
-        self.is_active(now)
-            && self
-                .access_tokens
-                .iter()
-                .any(|t| now < t.expires_at && t.digest.matches(secret))
+        self.access_token(secret, now).is_some()
+    }
+
+    /// The live opaque access token with this secret: its own scopes are what it may be
+    /// used for (`/oidc/me`, introspection, the Account API), not the grant's.
+    pub fn access_token(&self, secret: &str, now: Timestamp) -> Option<&LiveAccessToken> {
+        if !self.is_active(now) {
+            return None;
+        }
+        self.access_tokens
+            .iter()
+            .find(|t| now < t.expires_at && t.digest.matches(secret))
+    }
+
+    /// Whether a resource JWT of this grant (its signature already verified) is live:
+    /// the grant is, and the client has not revoked the token.
+    pub fn accepts_jwt(&self, jti: &str, now: Timestamp) -> bool {
+        self.is_active(now) && !self.revoked_jwts.iter().any(|(j, _)| j == jti)
     }
 
     /// Whether `scopes` stays within what the user granted.
     fn covers(&self, scopes: &[String]) -> bool {
         scopes.iter().all(|s| self.issued.scopes.contains(s))
+    }
+
+    /// Whether a token for this audience may be issued: none (opaque), or a resource
+    /// the authorization request named (RFC 8707 §2.2).
+    pub fn holds_resource(&self, audience: Option<&str>) -> bool {
+        audience.is_none_or(|a| self.issued.resources.iter().any(|r| r == a))
+    }
+
+    /// Checks an access token about to be issued against the grant.
+    fn admits(&self, token: &AccessTokenIssued) -> Result<(), Refusal> {
+        if !self.holds_resource(token.audience()) {
+            return Err(Refusal::TargetNotGranted);
+        }
+        if !self.covers(token.scopes()) {
+            return Err(Refusal::ScopeExceeded);
+        }
+        Ok(())
     }
 }
 
@@ -79,6 +120,13 @@ pub enum GrantCommand {
     RevokeAccessToken {
         secret: String,
     },
+    /// RFC 7009 with a resource JWT of this grant (signature verified by the caller):
+    /// ends that token only.
+    RevokeResourceToken {
+        client_id: String,
+        jti: String,
+        expires_at: Timestamp,
+    },
     Revoke(RevocationReason),
     /// Revoked because newer grants pushed the user over the application's limit.
     RevokeOverLimit(GrantLimitExceeded),
@@ -106,6 +154,9 @@ pub enum Refusal {
     Pkce(String),
     #[error("requested scope exceeds the grant")]
     ScopeExceeded,
+    /// `invalid_target` on the wire (RFC 8707 §2).
+    #[error("the grant does not hold the requested resource")]
+    TargetNotGranted,
 }
 
 impl Grant {
@@ -153,6 +204,7 @@ impl Aggregate for Grant {
                     refresh: None,
                     past_refresh: vec![],
                     access_tokens: vec![],
+                    revoked_jwts: vec![],
                     revoked: None,
                 }))
             }
@@ -171,6 +223,11 @@ impl Aggregate for Grant {
             }
             (GrantEvent::AccessTokenRevoked(e), Self::Active(s)) => {
                 s.access_tokens.retain(|t| t.digest != e.digest)
+            }
+            (GrantEvent::ResourceTokenRevoked(e), Self::Active(s)) => {
+                // Forgotten once a later token's issuance shows they expired
+                // (`remember_access_token`).
+                s.revoked_jwts.push((e.jti.clone(), e.expires_at));
             }
             (GrantEvent::GrantRevoked(e), Self::Active(s)) => {
                 s.revoked.get_or_insert(e.reason);
@@ -227,6 +284,7 @@ impl Aggregate for Grant {
                     }
                     (None, None) => {}
                 }
+                state.admits(&access_token)?;
                 Ok(vec![GrantEvent::AuthorizationCodeRedeemed(
                     AuthorizationCodeRedeemed {
                         access_token,
@@ -257,13 +315,7 @@ impl Aggregate for Grant {
                 if now >= token.expires_at {
                     return Err(Refusal::Expired);
                 }
-                let scopes = match &access_token {
-                    AccessTokenIssued::Opaque { scopes, .. }
-                    | AccessTokenIssued::Jwt { scopes, .. } => scopes,
-                };
-                if !state.covers(scopes) {
-                    return Err(Refusal::ScopeExceeded);
-                }
+                state.admits(&access_token)?;
                 let refresh_token = rotate_to.map(|next| RefreshTokenIssued {
                     generation: current + 1,
                     digest: next.digest,
@@ -300,6 +352,22 @@ impl Aggregate for Grant {
                 Ok(vec![GrantEvent::AccessTokenRevoked(AccessTokenRevoked {
                     digest: token.digest.clone(),
                 })])
+            }
+            GrantCommand::RevokeResourceToken {
+                client_id,
+                jti,
+                expires_at,
+            } => {
+                let state = self.live(now)?;
+                if state.issued.client_id != client_id {
+                    return Err(Refusal::WrongClient);
+                }
+                if !state.accepts_jwt(&jti, now) || now >= expires_at {
+                    return Ok(vec![]);
+                }
+                Ok(vec![GrantEvent::ResourceTokenRevoked(
+                    ResourceTokenRevoked { jti, expires_at },
+                )])
             }
             GrantCommand::Revoke(reason) => {
                 let state = self.state().ok_or(Refusal::NotFound)?;
@@ -346,12 +414,17 @@ fn remember_access_token(state: &mut GrantState, token: &AccessTokenIssued) {
     // Tokens that had expired when this one was issued can never be accepted again.
     let issued_at = token.issued_at();
     state.access_tokens.retain(|t| t.expires_at > issued_at);
+    state.revoked_jwts.retain(|(_, exp)| *exp > issued_at);
     if let AccessTokenIssued::Opaque {
-        digest, expires_at, ..
+        digest,
+        scopes,
+        expires_at,
+        ..
     } = token
     {
-        state.access_tokens.push(IssuedSecret {
+        state.access_tokens.push(LiveAccessToken {
             digest: digest.clone(),
+            scopes: scopes.clone(),
             expires_at: *expires_at,
         });
     }

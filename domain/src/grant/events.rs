@@ -42,6 +42,20 @@ impl AccessTokenIssued {
             Self::Opaque { issued_at, .. } | Self::Jwt { issued_at, .. } => *issued_at,
         }
     }
+
+    pub fn scopes(&self) -> &[String] {
+        match self {
+            Self::Opaque { scopes, .. } | Self::Jwt { scopes, .. } => scopes,
+        }
+    }
+
+    /// The resource indicator a JWT is for; `None` for an opaque token.
+    pub fn audience(&self) -> Option<&str> {
+        match self {
+            Self::Opaque { .. } => None,
+            Self::Jwt { audience, .. } => Some(audience),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -59,7 +73,13 @@ pub struct GrantIssued {
     pub client_id: String,
     #[serde(default)]
     pub session_id: Option<String>,
+    /// The scopes the user consented to (OIDC scopes and API resource scopes alike).
     pub scopes: Vec<String>,
+    /// The API resources (RFC 8707 indicators) the authorization request named: the only
+    /// audiences a token of this grant may have. Events written before resource binding
+    /// have none, so their grants get no resource tokens (the safe reading).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub resources: Vec<String>,
     pub auth_time: Timestamp,
     #[serde(default)]
     pub nonce: Option<String>,
@@ -130,6 +150,16 @@ pub struct AccessTokenRevoked {
     pub digest: SecretDigest,
 }
 
+/// A resource access token (JWT) of this grant revoked by its client (RFC 7009): it is
+/// refused by introspection until it expires (resource servers that verify the JWT
+/// themselves cannot see this; that is what short lifetimes are for).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ResourceTokenRevoked {
+    pub jti: String,
+    pub expires_at: Timestamp,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct GrantRevoked {
@@ -146,6 +176,7 @@ pub enum GrantEvent {
     AuthorizationCodeRedeemed(AuthorizationCodeRedeemed),
     RefreshTokenRotated(RefreshTokenRotated),
     AccessTokenRevoked(AccessTokenRevoked),
+    ResourceTokenRevoked(ResourceTokenRevoked),
     GrantRevoked(GrantRevoked),
 }
 
@@ -156,6 +187,7 @@ impl DomainEvent for GrantEvent {
             Self::AuthorizationCodeRedeemed(_) => "AuthorizationCodeRedeemed",
             Self::RefreshTokenRotated(_) => "RefreshTokenRotated",
             Self::AccessTokenRevoked(_) => "AccessTokenRevoked",
+            Self::ResourceTokenRevoked(_) => "ResourceTokenRevoked",
             Self::GrantRevoked(_) => "GrantRevoked",
         }
     }

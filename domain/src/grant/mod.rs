@@ -14,7 +14,9 @@
 mod aggregate;
 mod events;
 
-pub use aggregate::{ends_in_revocation, Grant, GrantCommand, GrantState, IssuedSecret, Refusal};
+pub use aggregate::{
+    ends_in_revocation, Grant, GrantCommand, GrantState, IssuedSecret, LiveAccessToken, Refusal,
+};
 pub use events::*;
 
 #[cfg(test)]

@@ -32,6 +32,7 @@ fn issued_grant() -> Grant {
         client_id: "app1".into(),
         session_id: Some("sess1".into()),
         scopes: vec!["openid".into(), "offline_access".into(), "read".into()],
+        resources: vec!["https://api.example".into()],
         auth_time: Timestamp::from_millis(T0),
         nonce: None,
         code: AuthorizationCode {
@@ -363,4 +364,128 @@ fn revoking_the_refresh_token_ends_the_grant_and_revocation_is_idempotent() {
         grant.state().unwrap().revoked,
         Some(RevocationReason::ClientRevoked)
     );
+}
+
+fn jwt_for(audience: &str, scopes: &[&str], ctx: CommandContext) -> AccessTokenIssued {
+    AccessTokenIssued::Jwt {
+        jti: format!("jti-{audience}"),
+        audience: audience.into(),
+        scopes: scopes.iter().map(|s| (*s).to_owned()).collect(),
+        issued_at: ctx.now,
+        expires_at: ctx.now.plus_seconds(3600),
+    }
+}
+
+#[test]
+fn a_token_for_a_resource_the_grant_does_not_hold_is_refused_at_refresh_and_code() {
+    let mut grant = redeemed_grant();
+    let other = GrantCommand::Refresh {
+        client_id: "app1".into(),
+        generation: 1,
+        secret: "rt-1".into(),
+        access_token: jwt_for("https://other.example", &[], at(5_000)),
+        rotate_to: None,
+    };
+    assert_eq!(
+        run(&mut grant, other, at(5_000)),
+        Err(Refusal::TargetNotGranted)
+    );
+    let held = GrantCommand::Refresh {
+        client_id: "app1".into(),
+        generation: 1,
+        secret: "rt-1".into(),
+        access_token: jwt_for("https://api.example", &["read"], at(5_000)),
+        rotate_to: None,
+    };
+    run(&mut grant, held, at(5_000)).unwrap();
+
+    let mut fresh = issued_grant();
+    let GrantCommand::RedeemCode {
+        client_id,
+        secret,
+        redirect_uri,
+        code_verifier,
+        refresh_token,
+        ..
+    } = redeem(Some(VERIFIER), "app1", "https://app.example/cb")
+    else {
+        unreachable!()
+    };
+    let command = GrantCommand::RedeemCode {
+        client_id,
+        secret,
+        redirect_uri,
+        code_verifier,
+        access_token: jwt_for("https://other.example", &[], at(1_000)),
+        refresh_token,
+    };
+    assert_eq!(
+        run(&mut fresh, command, at(1_000)),
+        Err(Refusal::TargetNotGranted)
+    );
+    assert!(
+        !fresh.state().unwrap().code_redeemed,
+        "the code stays usable"
+    );
+}
+
+#[test]
+fn grants_issued_before_resource_binding_hold_no_resource() {
+    // A stored `GrantIssued` without `resources` (written before RFC 8707 binding).
+    let payload = serde_json::json!({
+        "userId": "u", "clientId": "c", "scopes": ["openid"], "authTime": T0,
+        "code": {"digest": SecretDigest::of("x"), "redirectUri": "https://a/cb", "expiresAt": T0},
+        "expiresAt": T0 + 1_000
+    });
+    let issued: GrantIssued = serde_json::from_value(payload).unwrap();
+    assert!(issued.resources.is_empty());
+    let mut grant = Grant::default();
+    grant.apply(&GrantEvent::GrantIssued(issued));
+    let state = grant.state().unwrap();
+    assert!(state.holds_resource(None));
+    assert!(!state.holds_resource(Some("https://api.example")));
+}
+
+#[test]
+fn each_opaque_token_keeps_its_own_scopes() {
+    let mut grant = redeemed_grant();
+    let down = GrantCommand::Refresh {
+        client_id: "app1".into(),
+        generation: 1,
+        secret: "rt-1".into(),
+        access_token: AccessTokenIssued::Opaque {
+            digest: SecretDigest::of("at-narrow"),
+            scopes: vec!["openid".into()],
+            issued_at: at(5_000).now,
+            expires_at: at(5_000).now.plus_seconds(3600),
+        },
+        rotate_to: None,
+    };
+    run(&mut grant, down, at(5_000)).unwrap();
+    let state = grant.state().unwrap();
+    let token = state.access_token("at-narrow", at(6_000).now).unwrap();
+    assert_eq!(token.scopes, vec!["openid".to_owned()]);
+    assert_eq!(state.issued.scopes.len(), 3, "the grant keeps its own");
+}
+
+#[test]
+fn a_revoked_resource_jwt_is_refused_and_only_its_client_may_revoke_it() {
+    let mut grant = redeemed_grant();
+    let revoke = |client: &str| GrantCommand::RevokeResourceToken {
+        client_id: client.into(),
+        jti: "j1".into(),
+        expires_at: at(3_600_000).now,
+    };
+    assert_eq!(
+        run(&mut grant, revoke("app2"), at(2_000)),
+        Err(Refusal::WrongClient)
+    );
+    assert!(grant.state().unwrap().accepts_jwt("j1", at(2_000).now));
+    assert_eq!(run(&mut grant, revoke("app1"), at(2_000)).unwrap().len(), 1);
+    let state = grant.state().unwrap();
+    assert!(!state.accepts_jwt("j1", at(3_000).now));
+    assert!(state.accepts_jwt("j2", at(3_000).now));
+    assert!(run(&mut grant, revoke("app1"), at(4_000))
+        .unwrap()
+        .is_empty());
 }

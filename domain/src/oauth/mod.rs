@@ -6,3 +6,6 @@ pub mod pkce;
 pub mod redirect;
 pub mod secret;
 pub mod wildcard;
+
+#[cfg(test)]
+mod proptests;

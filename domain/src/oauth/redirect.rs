@@ -3,7 +3,7 @@
 //! any port, since the port is chosen by the OS at run time), and Logto's wildcard
 //! patterns for web apps (`wildcard.rs`), which an operator opts into by registering one.
 
-use super::wildcard::WildcardPattern;
+use super::wildcard::{WildcardPattern, WildcardRefusal};
 use url::{Host, Url};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -18,7 +18,15 @@ pub enum RedirectUriError {
     InvalidWildcard(String),
     #[error("native application redirect URIs cannot contain wildcards: {0}")]
     WildcardNotAllowed(String),
+    #[error("wildcard redirect URI {uri} leaves only the public suffix {suffix} fixed: anyone can register a site under it")]
+    PublicSuffixWildcard { uri: String, suffix: String },
+    #[error("redirect URIs may not use the {scheme}: scheme: {uri}")]
+    ForbiddenScheme { uri: String, scheme: String },
 }
+
+/// Schemes that run code or read local data in the browser or the OS instead of
+/// reaching an application: never a redirect target, whatever the application type.
+const FORBIDDEN_SCHEMES: &[&str] = &["javascript", "data", "file", "vbscript", "blob"];
 
 /// Which matching and registration rules apply.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,12 +39,28 @@ pub enum RedirectRules {
 
 /// Checks a URI being registered for an application.
 pub fn validate(uri: &str, rules: RedirectRules) -> Result<(), RedirectUriError> {
+    // Before anything else: `javascript:*` must be named for what it is.
+    if let Some(scheme) = forbidden_scheme(uri) {
+        return Err(RedirectUriError::ForbiddenScheme {
+            uri: uri.to_owned(),
+            scheme,
+        });
+    }
     if uri.contains('*') {
         if rules == RedirectRules::Native {
             return Err(RedirectUriError::WildcardNotAllowed(uri.to_owned()));
         }
-        if WildcardPattern::parse(uri).is_none() {
-            return Err(RedirectUriError::InvalidWildcard(uri.to_owned()));
+        match WildcardPattern::try_parse(uri) {
+            Ok(_) => {}
+            Err(WildcardRefusal::Invalid) => {
+                return Err(RedirectUriError::InvalidWildcard(uri.to_owned()))
+            }
+            Err(WildcardRefusal::PublicSuffix(suffix)) => {
+                return Err(RedirectUriError::PublicSuffixWildcard {
+                    uri: uri.to_owned(),
+                    suffix,
+                })
+            }
         }
     }
     let parsed = Url::parse(uri).map_err(|_| RedirectUriError::NotAbsolute(uri.to_owned()))?;
@@ -47,6 +71,24 @@ pub fn validate(uri: &str, rules: RedirectRules) -> Result<(), RedirectUriError>
         return Err(RedirectUriError::NotHttp(uri.to_owned()));
     }
     Ok(())
+}
+
+/// The scheme of `uri` when it is one of [`FORBIDDEN_SCHEMES`]. Read the way a browser
+/// would (leading whitespace and control characters skipped, tabs and newlines inside
+/// the scheme ignored, any case), so `" JaVa\tScript:"` is caught too.
+fn forbidden_scheme(uri: &str) -> Option<String> {
+    let scheme: String = uri
+        .trim_start_matches(|c: char| c <= ' ')
+        .chars()
+        .filter(|c| !matches!(c, '\t' | '\n' | '\r'))
+        .take_while(|c| *c != ':')
+        .collect::<String>()
+        .to_ascii_lowercase();
+    let has_colon = uri.contains(':');
+    FORBIDDEN_SCHEMES
+        .iter()
+        .find(|s| has_colon && **s == scheme)
+        .map(|s| (*s).to_owned())
 }
 
 /// Whether `presented` is one of `registered` (a redirect URI at the authorization endpoint).
@@ -203,6 +245,45 @@ mod tests {
             validate("myapp://*/cb", RedirectRules::Native),
             Err(RedirectUriError::WildcardNotAllowed(_))
         ));
+    }
+
+    #[test]
+    fn script_data_and_file_schemes_are_refused_for_every_application_type() {
+        for uri in [
+            "javascript:alert(1)",
+            "JavaScript://example.com/%0aalert(1)",
+            " java\tscript:alert(1)",
+            "data:text/html,<script>alert(1)</script>",
+            "file:///etc/passwd",
+            "vbscript:msgbox(1)",
+            "blob:https://example.com/uuid",
+        ] {
+            for rules in [RedirectRules::Web, RedirectRules::Native] {
+                assert!(
+                    matches!(
+                        validate(uri, rules),
+                        Err(RedirectUriError::ForbiddenScheme { .. })
+                    ),
+                    "{uri:?} must be refused for {rules:?}"
+                );
+            }
+        }
+        assert!(validate("com.example.javascript://cb", RedirectRules::Native).is_ok());
+    }
+
+    #[test]
+    fn public_suffix_wildcards_are_refused_with_a_clear_reason() {
+        let e = validate("https://*.github.io/cb", RedirectRules::Web).unwrap_err();
+        assert_eq!(
+            e,
+            RedirectUriError::PublicSuffixWildcard {
+                uri: "https://*.github.io/cb".into(),
+                suffix: "github.io".into()
+            }
+        );
+        assert!(e.to_string().contains("public suffix github.io"));
+        assert!(validate("https://*.co.uk/cb", RedirectRules::Web).is_err());
+        assert!(validate("https://*.example.co.uk/cb", RedirectRules::Web).is_ok());
     }
 
     #[test]

@@ -8,6 +8,10 @@
 //!   `*.example.com` matches `a.example.com` but not `a.b.example.com`), the pattern needs
 //!   at least one dot, and its last two labels must be literal (`*.com` and `example.*` are
 //!   refused: they would hand codes to anyone's domain);
+//! - the labels right of the last wildcard must not be a public suffix (Mozilla's Public
+//!   Suffix List, ICANN and private sections, through the `psl` crate): `*.github.io` or
+//!   `*.co.uk` would match sites that anyone can register. This is checked when a pattern
+//!   is parsed, so a pattern registered before the rule existed stops matching too;
 //! - in the path, `*` matches any run of characters, `/` included;
 //! - scheme, effective port, query and fragment must equal the pattern's exactly;
 //! - a presented URI that itself contains `*` never matches (a pattern is not a target).
@@ -15,6 +19,15 @@
 //! Wildcards loosen RFC 9700's exact matching; they are an opt-in of the app's operator.
 
 use url::Url;
+
+/// Why a wildcard pattern is not accepted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WildcardRefusal {
+    /// It breaks one of the placement rules, or is not a URI.
+    Invalid,
+    /// The fixed part of the hostname is this public suffix.
+    PublicSuffix(String),
+}
 
 /// A parsed, valid wildcard pattern.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,6 +43,21 @@ pub struct WildcardPattern {
 impl WildcardPattern {
     /// Parses `pattern`; `None` when it breaks a rule above or is not a URI at all.
     pub fn parse(pattern: &str) -> Option<Self> {
+        Self::try_parse(pattern).ok()
+    }
+
+    /// As [`Self::parse`], saying why a pattern is refused.
+    pub fn try_parse(pattern: &str) -> Result<Self, WildcardRefusal> {
+        let pattern = Self::parse_shape(pattern).ok_or(WildcardRefusal::Invalid)?;
+        if let Some(fixed) = fixed_domain(&pattern.host_labels) {
+            if is_public_suffix(&fixed) {
+                return Err(WildcardRefusal::PublicSuffix(fixed));
+            }
+        }
+        Ok(pattern)
+    }
+
+    fn parse_shape(pattern: &str) -> Option<Self> {
         let (scheme, rest) = pattern.split_once("://")?;
         if scheme.is_empty() || scheme.contains('*') {
             return None;
@@ -97,6 +125,18 @@ impl WildcardPattern {
             && url.query().filter(|q| !q.is_empty()) == self.query.as_deref()
             && url.fragment().filter(|f| !f.is_empty()) == self.fragment.as_deref()
     }
+}
+
+/// The labels right of the last label holding a wildcard, joined; `None` without one.
+fn fixed_domain(labels: &[String]) -> Option<String> {
+    let last = labels.iter().rposition(|l| l.contains('*'))?;
+    Some(labels[last + 1..].join("."))
+}
+
+/// Whether `domain` is itself a public suffix (nobody's registrable domain): `co.uk`,
+/// `github.io`. Names under an unknown top-level domain count as registrable below it.
+pub fn is_public_suffix(domain: &str) -> bool {
+    psl::suffix_str(domain).is_some_and(|suffix| suffix.eq_ignore_ascii_case(domain))
 }
 
 fn split_once_opt(s: &str, sep: char) -> (&str, Option<&str>) {
@@ -241,6 +281,32 @@ mod tests {
             "https://a.example.com/cb?x=2"
         ));
         assert!(!m("https://*.example.com/cb", "http://a.example.com/cb"));
+    }
+
+    #[test]
+    fn a_wildcard_whose_fixed_part_is_a_public_suffix_is_refused() {
+        for bad in [
+            "https://*.github.io/cb",
+            "https://*.co.uk/cb",
+            "https://pr-*.herokuapp.com/cb",
+            "https://a.*.github.io/cb",
+            "https://*.s3.amazonaws.com/cb",
+        ] {
+            assert!(
+                WildcardPattern::parse(bad).is_none(),
+                "{bad} must be refused"
+            );
+        }
+        for good in [
+            "https://*.example.co.uk/cb",
+            "https://*.myorg.github.io/cb",
+            "https://*.example.com/cb",
+            "http://*.app.internal/cb",
+        ] {
+            assert!(WildcardPattern::parse(good).is_some(), "{good} is fine");
+        }
+        assert!(is_public_suffix("co.uk") && is_public_suffix("github.io"));
+        assert!(!is_public_suffix("example.co.uk"));
     }
 
     #[test]

@@ -1,0 +1,136 @@
+//! RFC 8707 resource indicators for the user-facing grants: which resource a token
+//! request asks for, whether the grant holds it, and the RFC 9068 JWT for it.
+//!
+//! A grant holds the resources its authorization request named (`GrantIssued.resources`);
+//! a code or refresh request for any other resource is `invalid_target`. The JWT's
+//! scopes are the requested (default: granted) scopes that the resource defines AND the
+//! user holds through its `User` roles (`projections::access::user_scopes`) right now.
+//! The JWT carries the grant id as the private claim `grant_id`, so introspection can
+//! answer `active: false` once the grant is revoked or its user suspended or deleted,
+//! and revoking the JWT can be recorded on its grant.
+
+use super::clients::ResourceEntry;
+use super::error::{OAuthCode, OAuthError};
+use crate::signin::issue::secs;
+use crate::state::AppState;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
+use base64::Engine;
+use domain::grant::{AccessTokenIssued, GrantState};
+use domain::Timestamp;
+use serde::Serialize;
+use std::sync::Arc;
+
+/// The private claim naming the grant behind a resource JWT.
+pub const GRANT_CLAIM: &str = "grant_id";
+
+#[derive(Serialize)]
+struct Claims<'a> {
+    jti: &'a str,
+    sub: &'a str,
+    iat: i64,
+    exp: i64,
+    scope: &'a str,
+    client_id: &'a str,
+    iss: &'a str,
+    aud: &'a str,
+    grant_id: &'a str,
+}
+
+/// A minted resource token and its record for the grant's event.
+pub struct ResourceToken {
+    pub token: String,
+    pub record: AccessTokenIssued,
+    pub scope: String,
+    pub ttl: u64,
+}
+
+fn invalid_target(description: &str) -> OAuthError {
+    OAuthError::new(OAuthCode::InvalidTarget, description)
+}
+
+/// The one resource a token request names, if any; several, or an unknown one, is
+/// `invalid_target`.
+pub async fn requested(
+    state: &AppState,
+    resources: &[String],
+) -> Result<Option<Arc<ResourceEntry>>, OAuthError> {
+    match resources {
+        [] => Ok(None),
+        [one] => state
+            .oidc
+            .directory
+            .resource(one)
+            .await
+            .map_err(OAuthError::server)?
+            .map(Some)
+            .ok_or_else(|| invalid_target("resource indicator is unknown")),
+        _ => Err(invalid_target(
+            "only one resource indicator may be requested",
+        )),
+    }
+}
+
+/// A JWT for `resource` under `grant`: refused (`invalid_target`) unless the grant holds
+/// the resource.
+pub async fn mint(
+    state: &AppState,
+    grant_id: &str,
+    grant: &GrantState,
+    resource: &ResourceEntry,
+    requested: &[String],
+    now: Timestamp,
+) -> Result<ResourceToken, OAuthError> {
+    let indicator = &resource.state.indicator;
+    if !grant.holds_resource(Some(indicator)) {
+        return Err(invalid_target(
+            "the grant does not hold the requested resource",
+        ));
+    }
+    // Only what the user holds through its User roles right now (read model: role
+    // changes through the API settle it before they answer).
+    let held =
+        projections::access::user_scopes(&state.store.read_pool, &grant.issued.user_id, indicator)
+            .await
+            .map_err(OAuthError::server)?;
+    let scopes: Vec<String> = requested
+        .iter()
+        .filter(|s| resource.state.scopes.iter().any(|r| &r.name == *s))
+        .filter(|s| held.contains(s))
+        .cloned()
+        .collect();
+    let scope = scopes.join(" ");
+    let ttl = resource.state.access_token_ttl;
+    let jti = B64URL.encode(state.random.bytes::<16>());
+    let iat = now.as_millis() / 1000;
+    let exp = iat + secs(ttl);
+    let token = state
+        .oidc
+        .keys
+        .current()
+        .signer
+        .sign_access_token(&Claims {
+            jti: &jti,
+            sub: &grant.issued.user_id,
+            iat,
+            exp,
+            scope: &scope,
+            client_id: &grant.issued.client_id,
+            iss: &state.oidc.issuer,
+            aud: indicator,
+            grant_id,
+        })
+        .map_err(OAuthError::server)?;
+    let record = AccessTokenIssued::Jwt {
+        jti,
+        audience: indicator.clone(),
+        scopes,
+        issued_at: now,
+        expires_at: Timestamp::from_millis(exp.saturating_mul(1000)),
+    };
+    Ok(ResourceToken {
+        token,
+        record,
+        scope,
+        ttl,
+    })
+}
