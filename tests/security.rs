@@ -283,6 +283,18 @@ async fn security_headers_on_every_answer(backend: Backend) {
         // The test endpoint is plain HTTP: no HSTS there.
         assert!(headers.get("strict-transport-security").is_none(), "{path}");
     }
+    // Hosted pages are never framed (clickjacking on the password form) nor cached.
+    let page = server
+        .anonymous
+        .get(server.url("/sign-in"))
+        .send()
+        .await
+        .expect("page");
+    let headers = page.headers();
+    assert_eq!(headers["x-frame-options"], "DENY");
+    let csp = headers["content-security-policy"].to_str().expect("ascii");
+    assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+    assert_eq!(headers["cache-control"], "no-store");
 }
 
 both_backends!(security_headers_on_every_answer);
