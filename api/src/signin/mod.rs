@@ -14,20 +14,30 @@ pub mod cookies;
 pub mod credentials;
 pub mod experience;
 pub mod form;
+pub mod hashing;
 pub mod interaction;
 pub mod issue;
 pub mod page;
 pub mod register;
+pub mod registration;
+pub mod sentinel;
 
 use actix_web::web;
 
 /// Hosted sign-in settings.
 #[derive(Debug, Clone)]
 pub struct Settings {
-    /// Whether `/register` creates accounts (`TESSERA_REGISTRATION`, default on).
+    /// Whether end users may register (`TESSERA_REGISTRATION`, default on); read only
+    /// through [`registration::permit`].
     pub registration: bool,
     /// Code, token, session and interaction lifetimes (Logto's defaults, configurable).
     pub lifetimes: domain::oauth::lifetimes::Lifetimes,
+    /// Lockout after failed attempts (`TESSERA_SENTINEL_*`).
+    pub sentinel: domain::sentinel::SentinelPolicy,
+    /// What new passwords must satisfy on self-service paths (`TESSERA_PASSWORD_*`).
+    pub password_policy: domain::password::policy::PasswordPolicy,
+    /// The one bound on concurrent password hashing (`TESSERA_PASSWORD_HASH_*`).
+    pub hasher: std::sync::Arc<hashing::Hasher>,
 }
 
 impl Default for Settings {
@@ -35,7 +45,25 @@ impl Default for Settings {
         Self {
             registration: true,
             lifetimes: Default::default(),
+            sentinel: Default::default(),
+            password_policy: Default::default(),
+            hasher: Default::default(),
         }
+    }
+}
+
+/// Checks a new password against the policy (and what is known of its user): the one
+/// check every self-service path runs before hashing.
+pub fn check_new_password(
+    settings: &Settings,
+    password: &str,
+    user: &domain::password::policy::UserInfo<'_>,
+) -> Result<(), crate::error::ApiError> {
+    let issues = settings.password_policy.check(password, user);
+    if issues.is_empty() {
+        Ok(())
+    } else {
+        Err(crate::error::ApiError::PasswordRejected(issues))
     }
 }
 
