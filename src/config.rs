@@ -50,6 +50,7 @@ const ENV_KEYS: &[&str] = &[
     "password_reject_words",
     "password_hash_concurrency",
     "password_hash_queue",
+    "password_pwned_api",
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -168,6 +169,11 @@ pub struct Config {
     pub password_hash_concurrency: Option<usize>,
     #[serde(default)]
     pub password_hash_queue: Option<usize>,
+    /// A breached-password range API asked after the offline check
+    /// (`TESSERA_PASSWORD_PWNED_API`, e.g. `https://api.pwnedpasswords.com`; unset: off).
+    /// Only the first five hex digits of the password's SHA-1 are sent.
+    #[serde(default)]
+    pub password_pwned_api: Option<String>,
 }
 
 fn default_rate_limit_per_second() -> u32 {
@@ -261,6 +267,7 @@ impl Default for Config {
             password_reject_words: None,
             password_hash_concurrency: None,
             password_hash_queue: None,
+            password_pwned_api: None,
         }
     }
 }
@@ -315,6 +322,7 @@ impl Config {
             &mut self.bootstrap_m2m_id,
             &mut self.bootstrap_m2m_secret,
             &mut self.webhook_retry_schedule,
+            &mut self.password_pwned_api,
             &mut self.metrics_token,
         ] {
             if field.as_deref().is_some_and(|v| v.trim().is_empty()) {

@@ -758,3 +758,89 @@ async fn two_nodes_share_the_lockout_counter() {
     let r = a.post_json(&path, &j!({"password": PASSWORD})).await;
     assert_eq!(r.status(), 400, "node A sees node B's lock");
 }
+
+/// A one-route HTTP server standing in for the range API: answers every request with
+/// `body` and records the request lines it saw.
+async fn range_api(body: &'static str) -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let log = seen.clone();
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            let mut buf = vec![0u8; 4096];
+            let n = socket.read(&mut buf).await.unwrap_or(0);
+            let head = String::from_utf8_lossy(&buf[..n]).into_owned();
+            if let Ok(mut seen) = log.lock() {
+                seen.push(head.lines().next().unwrap_or_default().to_owned());
+            }
+            let response = format!(
+                "HTTP/1.1 200 OK\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            let _ = socket.write_all(response.as_bytes()).await;
+        }
+    });
+    (url, seen)
+}
+
+/// With `TESSERA_PASSWORD_PWNED_API`, a password the offline check accepts is refused when
+/// the range API lists it, and only the first five hex digits of its SHA-1 are sent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_online_breached_check_sends_only_the_prefix() {
+    let Some(deployment) = Deployment::new(Backend::Sqlite).await else {
+        return;
+    };
+    // SHA-1("Harbor-Lamp-Vintage-73") = 7389C621211A54DFCFFE4684F836052A7F77BBCD (Python's
+    // hashlib); a padding line with count 0 must not count.
+    let (url, seen) = range_api(
+        "0018A45C4D1DEF81644B54AB7F969B88D65:0\r\n621211A54DFCFFE4684F836052A7F77BBCD:12\r\n",
+    )
+    .await;
+    let server = deployment
+        .start_with(&[
+            ("TESSERA_PASSWORD_PWNED_API", url.as_str()),
+            ("TESSERA_WEBHOOK_ALLOW_PRIVATE", "true"),
+        ])
+        .await;
+    let (spa, _) = app(&server, "SPA", false).await;
+    let mut jar = interaction(&server, &spa).await;
+    experience(
+        &server,
+        &mut jar,
+        Method::PUT,
+        "/api/experience",
+        Some(j!({"interactionEvent": "Register"})),
+    )
+    .await;
+    let attempt = |password: &'static str| j!({"identifier": {"type": "username", "value": "hank"}, "password": password});
+    let (status, body, _) = experience(
+        &server,
+        &mut jar,
+        Method::POST,
+        "/api/experience/verification/new-password-identity",
+        Some(attempt("Harbor-Lamp-Vintage-73")),
+    )
+    .await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["data"]["issues"][0]["code"], "password_rejected.pwned");
+    let (status, body, _) = experience(
+        &server,
+        &mut jar,
+        Method::POST,
+        "/api/experience/verification/new-password-identity",
+        Some(attempt(STRONG)),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let seen = seen.lock().map(|s| s.clone()).unwrap_or_default();
+    assert_eq!(seen.len(), 2, "{seen:?}");
+    assert!(seen[0].starts_with("GET /range/7389C "), "{seen:?}");
+    assert!(
+        seen.iter().all(|line| !line.contains("21211A54")),
+        "{seen:?}"
+    );
+}

@@ -261,7 +261,7 @@ async fn password(
             phone: d.primary_phone.as_deref(),
             name: d.name.as_deref(),
         };
-        crate::signin::check_new_password(&state.sign_in, &password, &info)?;
+        crate::signin::check_new_password(&state, &password, &info).await?;
     }
     update::set_password(&state, &request, &caller.user_id, password).await?;
     // Whoever knew the old password is signed out; this session and grant stay.

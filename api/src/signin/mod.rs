@@ -18,6 +18,7 @@ pub mod hashing;
 pub mod interaction;
 pub mod issue;
 pub mod page;
+pub mod pwned;
 pub mod register;
 pub mod registration;
 pub mod sentinel;
@@ -38,6 +39,9 @@ pub struct Settings {
     pub password_policy: domain::password::policy::PasswordPolicy,
     /// The one bound on concurrent password hashing (`TESSERA_PASSWORD_HASH_*`).
     pub hasher: std::sync::Arc<hashing::Hasher>,
+    /// Base URL of a k-anonymity breached-password range API (Have I Been Pwned's), asked
+    /// after the offline check when `reject_pwned` is on (`TESSERA_PASSWORD_PWNED_API`).
+    pub pwned_api: Option<String>,
 }
 
 impl Default for Settings {
@@ -48,18 +52,31 @@ impl Default for Settings {
             sentinel: Default::default(),
             password_policy: Default::default(),
             hasher: Default::default(),
+            pwned_api: None,
         }
     }
 }
 
-/// Checks a new password against the policy (and what is known of its user): the one
-/// check every self-service path runs before hashing.
-pub fn check_new_password(
-    settings: &Settings,
+/// Checks a new password against the policy (and what is known of its user), then, when
+/// configured, the online range API: the one check every self-service path runs before
+/// hashing.
+pub async fn check_new_password(
+    state: &crate::state::AppState,
     password: &str,
     user: &domain::password::policy::UserInfo<'_>,
 ) -> Result<(), crate::error::ApiError> {
-    let issues = settings.password_policy.check(password, user);
+    use domain::password::policy::{Issue, PWNED};
+    let settings = &state.sign_in;
+    let mut issues = settings.password_policy.check(password, user);
+    if let (true, true, Some(base)) = (
+        issues.is_empty(),
+        settings.password_policy.reject_pwned,
+        &settings.pwned_api,
+    ) {
+        if pwned::is_breached(&state.webhooks, base, password).await == Some(true) {
+            issues.push(Issue::new(PWNED));
+        }
+    }
     if issues.is_empty() {
         Ok(())
     } else {

@@ -150,7 +150,7 @@ pub async fn register(
         ..Default::default()
     };
     if let Err(ApiError::PasswordRejected(issues)) =
-        check_new_password(&state.sign_in, &form.password, &user_info)
+        check_new_password(&state, &form.password, &user_info).await
     {
         return rejected(&issues);
     }

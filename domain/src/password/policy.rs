@@ -63,7 +63,7 @@ pub struct Issue {
 }
 
 impl Issue {
-    fn new(code: &'static str) -> Self {
+    pub fn new(code: &'static str) -> Self {
         Self {
             code,
             interpolation: None,

@@ -149,7 +149,7 @@ pub(super) async fn new_password_identity(
         username: Some(&username),
         ..Default::default()
     };
-    check_new_password(&state.sign_in, &body.password, &user_info)?;
+    check_new_password(&state, &body.password, &user_info).await?;
     let claim = state
         .store
         .repository()
