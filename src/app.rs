@@ -223,6 +223,10 @@ async fn app_state(
         sign_in: api::signin::Settings {
             registration: config.registration,
             lifetimes: config.lifetimes(),
+            sentinel: config.sentinel_policy(),
+            password_policy: config.password_policy(),
+            hasher: Arc::new(config.hasher()),
+            pwned_api: config.password_pwned_api.clone(),
         },
         webhooks: webhooks::sender::Sender::new(config.webhook_allow_private)?,
         rate_limit: api::rate_limit::IpRateLimit::new(api::rate_limit::RateLimitSettings {

@@ -38,6 +38,19 @@ const ENV_KEYS: &[&str] = &[
     "rate_limit_per_second",
     "rate_limit_burst",
     "metrics_token",
+    "sentinel_max_attempts",
+    "sentinel_window_secs",
+    "sentinel_lockout_secs",
+    "password_min_length",
+    "password_max_length",
+    "password_character_types",
+    "password_reject_pwned",
+    "password_reject_sequences",
+    "password_reject_user_info",
+    "password_reject_words",
+    "password_hash_concurrency",
+    "password_hash_queue",
+    "password_pwned_api",
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -121,6 +134,46 @@ pub struct Config {
     /// (`TESSERA_METRICS_TOKEN`); unset, it is public as before.
     #[serde(default)]
     pub metrics_token: Option<String>,
+    /// Lockout (Logto's `sentinelPolicy`): failed attempts per identifier within the
+    /// window that lock it, the window and the lock's length in seconds
+    /// (`TESSERA_SENTINEL_MAX_ATTEMPTS`, `…_WINDOW_SECS`, `…_LOCKOUT_SECS`); unset:
+    /// Logto's 100 attempts in 1 hour, locked for 60 minutes.
+    #[serde(default)]
+    pub sentinel_max_attempts: Option<u32>,
+    #[serde(default)]
+    pub sentinel_window_secs: Option<i64>,
+    #[serde(default)]
+    pub sentinel_lockout_secs: Option<i64>,
+    /// Password policy (Logto's `passwordPolicy`) for self-service paths:
+    /// `TESSERA_PASSWORD_MIN_LENGTH` (8), `…_MAX_LENGTH` (256), `…_CHARACTER_TYPES` (1),
+    /// `…_REJECT_PWNED` (true: common passwords, checked offline), `…_REJECT_SEQUENCES`
+    /// (true), `…_REJECT_USER_INFO` (true), `…_REJECT_WORDS` (comma-separated, none).
+    #[serde(default)]
+    pub password_min_length: Option<usize>,
+    #[serde(default)]
+    pub password_max_length: Option<usize>,
+    #[serde(default)]
+    pub password_character_types: Option<usize>,
+    #[serde(default)]
+    pub password_reject_pwned: Option<bool>,
+    #[serde(default)]
+    pub password_reject_sequences: Option<bool>,
+    #[serde(default)]
+    pub password_reject_user_info: Option<bool>,
+    #[serde(default)]
+    pub password_reject_words: Option<String>,
+    /// Argon2 computations at once (`TESSERA_PASSWORD_HASH_CONCURRENCY`, default: the
+    /// number of cores) and how many more may wait (`TESSERA_PASSWORD_HASH_QUEUE`, default
+    /// eight per core); beyond, requests are answered 503 with `Retry-After`.
+    #[serde(default)]
+    pub password_hash_concurrency: Option<usize>,
+    #[serde(default)]
+    pub password_hash_queue: Option<usize>,
+    /// A breached-password range API asked after the offline check
+    /// (`TESSERA_PASSWORD_PWNED_API`, e.g. `https://api.pwnedpasswords.com`; unset: off).
+    /// Only the first five hex digits of the password's SHA-1 are sent.
+    #[serde(default)]
+    pub password_pwned_api: Option<String>,
 }
 
 fn default_rate_limit_per_second() -> u32 {
@@ -202,6 +255,19 @@ impl Default for Config {
             rate_limit_per_second: default_rate_limit_per_second(),
             rate_limit_burst: default_rate_limit_burst(),
             metrics_token: None,
+            sentinel_max_attempts: None,
+            sentinel_window_secs: None,
+            sentinel_lockout_secs: None,
+            password_min_length: None,
+            password_max_length: None,
+            password_character_types: None,
+            password_reject_pwned: None,
+            password_reject_sequences: None,
+            password_reject_user_info: None,
+            password_reject_words: None,
+            password_hash_concurrency: None,
+            password_hash_queue: None,
+            password_pwned_api: None,
         }
     }
 }
@@ -256,6 +322,7 @@ impl Config {
             &mut self.bootstrap_m2m_id,
             &mut self.bootstrap_m2m_secret,
             &mut self.webhook_retry_schedule,
+            &mut self.password_pwned_api,
             &mut self.metrics_token,
         ] {
             if field.as_deref().is_some_and(|v| v.trim().is_empty()) {
@@ -282,6 +349,48 @@ impl Config {
             session: self.session_ttl.unwrap_or(d.session),
             ..d
         }
+    }
+
+    /// The lockout policy: Logto's defaults with the configured overrides.
+    pub fn sentinel_policy(&self) -> domain::sentinel::SentinelPolicy {
+        let d = domain::sentinel::SentinelPolicy::default();
+        domain::sentinel::SentinelPolicy {
+            max_attempts: self.sentinel_max_attempts.unwrap_or(d.max_attempts),
+            window_secs: self.sentinel_window_secs.unwrap_or(d.window_secs),
+            lockout_secs: self.sentinel_lockout_secs.unwrap_or(d.lockout_secs),
+        }
+    }
+
+    /// The password policy: Logto's defaults with the configured overrides.
+    pub fn password_policy(&self) -> domain::password::policy::PasswordPolicy {
+        let d = domain::password::policy::PasswordPolicy::default();
+        let words = self.password_reject_words.as_deref().unwrap_or_default();
+        domain::password::policy::PasswordPolicy {
+            min_length: self.password_min_length.unwrap_or(d.min_length),
+            max_length: self.password_max_length.unwrap_or(d.max_length),
+            min_character_types: self
+                .password_character_types
+                .unwrap_or(d.min_character_types),
+            reject_pwned: self.password_reject_pwned.unwrap_or(d.reject_pwned),
+            reject_repetition_and_sequence: self
+                .password_reject_sequences
+                .unwrap_or(d.reject_repetition_and_sequence),
+            reject_user_info: self.password_reject_user_info.unwrap_or(d.reject_user_info),
+            reject_words: words
+                .split(',')
+                .map(str::trim)
+                .filter(|w| !w.is_empty())
+                .map(str::to_owned)
+                .collect(),
+        }
+    }
+
+    /// The bound on concurrent password hashing.
+    pub fn hasher(&self) -> api::signin::hashing::Hasher {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let concurrency = self.password_hash_concurrency.unwrap_or(cores).max(1);
+        let queue = self.password_hash_queue.unwrap_or(concurrency * 8);
+        api::signin::hashing::Hasher::new(concurrency, queue)
     }
 
     /// The log filter: `TESSERA_LOG`/`log`, else `RUST_LOG`, else `info`.
@@ -411,6 +520,19 @@ mod tests {
             let lifetimes = config.lifetimes();
             assert_eq!((lifetimes.access_token, lifetimes.session), (60, 600));
             assert_eq!(lifetimes.id_token, 3600);
+            assert_eq!(config.sentinel_policy(), Default::default());
+            assert_eq!(config.password_policy(), Default::default());
+            jail.set_env("TESSERA_SENTINEL_MAX_ATTEMPTS", "3");
+            jail.set_env("TESSERA_SENTINEL_LOCKOUT_SECS", "5");
+            jail.set_env("TESSERA_PASSWORD_MIN_LENGTH", "12");
+            jail.set_env("TESSERA_PASSWORD_REJECT_WORDS", "acme, tessera,");
+            let config = Config::load(None).map_err(|e| e.to_string())?;
+            let sentinel = config.sentinel_policy();
+            assert_eq!((sentinel.max_attempts, sentinel.lockout_secs), (3, 5));
+            assert_eq!(sentinel.window_secs, 3600);
+            let policy = config.password_policy();
+            assert_eq!(policy.min_length, 12);
+            assert_eq!(policy.reject_words, vec!["acme", "tessera"]);
             Ok(())
         });
     }

@@ -334,36 +334,6 @@ async fn the_account_api_with_a_user_access_token(backend: Backend) {
             .is_some_and(|t| t.ends_with('Z')),
         "{record}"
     );
-    let (status, body) = call(
-        &server,
-        Method::POST,
-        "/api/my-account/password",
-        Some(&full),
-        Some(&vid),
-        Some(j!({"password": NEW_PASSWORD})),
-    )
-    .await;
-    assert_eq!(status, 204, "{body}");
-    let (status, _) = call(
-        &server,
-        Method::POST,
-        "/api/verifications/password",
-        Some(&full),
-        None,
-        Some(j!({"password": PASSWORD})),
-    )
-    .await;
-    assert_eq!(status, 422, "the old password no longer verifies");
-    let (status, _) = call(
-        &server,
-        Method::POST,
-        "/api/verifications/password",
-        Some(&full),
-        None,
-        Some(j!({"password": NEW_PASSWORD})),
-    )
-    .await;
-    assert_eq!(status, 201);
     let (status, body) = patch(
         full.clone(),
         j!({"username": "acct_hana2"}),
@@ -508,4 +478,36 @@ async fn the_account_api_with_a_user_access_token(backend: Backend) {
     .await;
     assert_eq!(status, 200);
     assert_eq!(body["sessions"][0]["isCurrent"], true, "{body}");
+
+    // The password change comes last: it ends the user's other sessions and grants.
+    let (status, body) = call(
+        &server,
+        Method::POST,
+        "/api/my-account/password",
+        Some(&full),
+        Some(&vid),
+        Some(j!({"password": NEW_PASSWORD})),
+    )
+    .await;
+    assert_eq!(status, 204, "{body}");
+    let (status, _) = call(
+        &server,
+        Method::POST,
+        "/api/verifications/password",
+        Some(&full),
+        None,
+        Some(j!({"password": PASSWORD})),
+    )
+    .await;
+    assert_eq!(status, 422, "the old password no longer verifies");
+    let (status, _) = call(
+        &server,
+        Method::POST,
+        "/api/verifications/password",
+        Some(&full),
+        None,
+        Some(j!({"password": NEW_PASSWORD})),
+    )
+    .await;
+    assert_eq!(status, 201);
 }

@@ -794,8 +794,9 @@ async fn registration_consent_and_resource_tokens(backend: Backend) {
         ],
     )
     .await;
-    assert_eq!(r.status(), 400);
-    assert!(r.text().await.expect("html").contains("at least 8"));
+    assert_eq!(r.status(), 422, "the password policy refuses it");
+    let html = r.text().await.expect("html");
+    assert!(html.contains("at least 8") && html.contains("password_rejected.too_short"));
     let r = post_page(
         &server,
         &mut jar,

@@ -76,6 +76,17 @@ pub enum ApiError {
     PayloadTooLarge,
     #[error("the service is shutting down")]
     Unavailable,
+    /// Too many password checks at once: the bounded hasher refused the request (503
+    /// with `Retry-After`).
+    #[error("too many password checks in progress")]
+    Busy,
+    /// A new password the password policy refuses: Logto's 422 `password.rejected` with
+    /// the issues in `data.issues`.
+    #[error("the password is rejected by the password policy")]
+    PasswordRejected(Vec<domain::password::policy::Issue>),
+    /// The identifier is locked after too many failed attempts (the sentinel).
+    #[error("too many failed attempts")]
+    Locked { retry_after_secs: i64 },
     /// A failure of Tessera itself. The cause is logged when the response is built.
     #[error("internal error: {0}")]
     Internal(String),
@@ -133,6 +144,9 @@ impl ApiError {
             Self::Conflict => "entity.concurrency_conflict",
             Self::PayloadTooLarge => "request.payload_too_large",
             Self::Unavailable => "request.service_unavailable",
+            Self::Busy => BUSY_CODE,
+            Self::PasswordRejected(_) => "password.rejected",
+            Self::Locked { .. } => LOCKED_CODE,
             Self::Internal(_) => "unexpected_error",
         }
     }
@@ -178,6 +192,9 @@ impl ApiError {
             }
             Self::PayloadTooLarge => "The request body is too large.".into(),
             Self::Unavailable => "The service is shutting down; please retry.".into(),
+            Self::Busy => BUSY_MESSAGE.into(),
+            Self::PasswordRejected(_) => "The password is rejected by the password policy.".into(),
+            Self::Locked { retry_after_secs } => locked_message(*retry_after_secs),
             Self::Internal(_) => "Internal server error.".into(),
             Self::UnprocessableWith { message, .. } => message.clone(),
         }
@@ -196,6 +213,7 @@ impl ApiError {
                 Some(serde_json::json!({ "name": entity, "id": id }))
             }
             Self::UnprocessableWith { data, .. } => Some(data.clone()),
+            Self::PasswordRejected(issues) => Some(serde_json::json!({ "issues": issues })),
             _ => None,
         };
         ErrorBody {
@@ -223,7 +241,10 @@ impl ResponseError for ApiError {
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::IdentifierInUse(_)
             | Self::Unprocessable { .. }
-            | Self::UnprocessableWith { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            | Self::UnprocessableWith { .. }
+            | Self::PasswordRejected(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Locked { .. } => StatusCode::BAD_REQUEST,
+            Self::Busy => StatusCode::SERVICE_UNAVAILABLE,
             Self::Conflict => StatusCode::CONFLICT,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
@@ -235,7 +256,45 @@ impl ResponseError for ApiError {
         if let Self::Internal(cause) = self {
             tracing::error!(error = %cause, "request failed");
         }
-        HttpResponse::build(self.status_code()).json(self.body())
+        let mut r = HttpResponse::build(self.status_code());
+        match self {
+            Self::Busy => {
+                r.insert_header(("Retry-After", BUSY_RETRY_AFTER_SECS.to_string()));
+            }
+            Self::Locked { retry_after_secs } => {
+                r.insert_header(("Retry-After", retry_after_secs.max(&1).to_string()));
+            }
+            _ => {}
+        }
+        r.json(self.body())
+    }
+}
+
+/// The code of a request refused because too many password checks are running.
+pub const BUSY_CODE: &str = "request.password_hashing_busy";
+pub const BUSY_MESSAGE: &str = "Too many password checks are in progress; retry shortly.";
+pub const BUSY_RETRY_AFTER_SECS: u64 = crate::signin::hashing::RETRY_AFTER_SECS;
+/// Logto's code for a verification of a locked identifier.
+pub const LOCKED_CODE: &str = "session.verification_blocked_too_many_attempts";
+
+/// Logto's phrase, with the time left in words ("in 59 minutes").
+pub fn locked_message(retry_after_secs: i64) -> String {
+    let secs = retry_after_secs.max(1);
+    let left = if secs < 60 {
+        format!("{secs} second{}", if secs == 1 { "" } else { "s" })
+    } else {
+        let minutes = (secs + 59) / 60;
+        format!("{minutes} minute{}", if minutes == 1 { "" } else { "s" })
+    };
+    format!("Too many attempts. Please try again in {left}.")
+}
+
+impl From<crate::signin::hashing::HashError> for ApiError {
+    fn from(err: crate::signin::hashing::HashError) -> Self {
+        match err {
+            crate::signin::hashing::HashError::Busy => Self::Busy,
+            crate::signin::hashing::HashError::Failed(e) => Self::Internal(e),
+        }
     }
 }
 

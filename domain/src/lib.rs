@@ -17,6 +17,7 @@ pub mod oidc_config;
 pub mod password;
 pub mod resource;
 pub mod role;
+pub mod sentinel;
 pub mod session;
 pub mod signing_keys;
 pub mod time;

@@ -77,6 +77,8 @@ pub enum SignOutReason {
     Revoked,
     UserSuspended,
     UserDeleted,
+    /// The user's password changed: sessions that knew the old one end.
+    PasswordChanged,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -235,6 +235,11 @@ pub struct Server {
 }
 
 impl Server {
+    /// The server process's id (to read its `/proc` entries).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.url)
     }

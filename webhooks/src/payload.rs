@@ -11,6 +11,7 @@ use domain::grant::GrantEvent;
 use domain::hook::logto_events as names;
 use domain::resource::Resource;
 use domain::role::Role;
+use domain::sentinel::SentinelEvent;
 use domain::session::SessionEvent;
 use domain::user::{User, UserState};
 use domain::{Actor, Aggregate, RequestLine};
@@ -263,6 +264,28 @@ pub async fn build(
                     None => Value::Null,
                 },
             );
+        }
+        names::IDENTIFIER_LOCKOUT => {
+            // Logto's exception payload: the locked identifier's type and value at the top
+            // level. The value is personal data, sealed like the event's.
+            let SentinelEvent::IdentifierLockedOut(locked) =
+                event.decode::<SentinelEvent>().map_err(corrupt)?
+            else {
+                return Err(DeliveryError::Corrupt(
+                    "Identifier.Lockout from a non-lockout event".into(),
+                ));
+            };
+            body.insert("type".into(), json!(locked.identifier_type));
+            body.insert("value".into(), json!(locked.value));
+            body.insert("userIp".into(), json!(meta.client_ip));
+            if let Some(user_id) = &locked.user_id {
+                body.insert("userId".into(), json!(user_id));
+            }
+            body.insert(
+                "lockedUntil".into(),
+                json!(iso8601(locked.until.as_millis())),
+            );
+            subject = Some(locked.user_id.unwrap_or_else(|| id.to_owned()));
         }
         names::GRANT_LIMIT_EXCEEDED => {
             let GrantEvent::GrantRevoked(revoked) =

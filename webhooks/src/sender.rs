@@ -161,6 +161,46 @@ impl Sender {
         let status = response.status().as_u16();
         Ok((status, read_excerpt(response.into_body()).await))
     }
+
+    /// One GET of `url` under the same address policy, TLS roots and timeout, reading at
+    /// most `limit` bytes of the body: the password policy's optional breached-password
+    /// range query (k-anonymity) uses it. (status, body as text).
+    pub async fn get(&self, url: &str, limit: usize) -> Result<(u16, String), String> {
+        self.policy
+            .check_url(url)
+            .await
+            .map_err(|e| e.to_string())?;
+        let request = hyper::Request::get(url)
+            .header("user-agent", "Tessera")
+            .body(Full::new(Bytes::new()))
+            .map_err(|e| format!("invalid request: {e}"))?;
+        let exchange = async {
+            let response = self
+                .client
+                .request(request)
+                .await
+                .map_err(|e| describe(&e))?;
+            let status = response.status().as_u16();
+            let mut body = response.into_body();
+            let mut bytes = Vec::new();
+            while bytes.len() < limit {
+                match body.frame().await {
+                    Some(Ok(frame)) => {
+                        if let Some(data) = frame.data_ref() {
+                            bytes.extend_from_slice(data);
+                        }
+                    }
+                    Some(Err(e)) => return Err(describe(&e)),
+                    None => break,
+                }
+            }
+            bytes.truncate(limit);
+            Ok((status, String::from_utf8_lossy(&bytes).into_owned()))
+        };
+        tokio::time::timeout(TIMEOUT, exchange)
+            .await
+            .map_err(|_| format!("timed out after {} s", TIMEOUT.as_secs()))?
+    }
 }
 
 /// Reads at most the excerpt's size (a receiver cannot make us buffer a huge body).

@@ -17,6 +17,9 @@ use domain::session::{Session, SessionCommand, SignOutReason};
 pub enum UserDisabled {
     Suspended,
     Deleted,
+    /// The password changed: whoever knew the old one is signed out (the caller's own
+    /// session and grant may be kept, see [`sign_out_others`]).
+    PasswordChanged,
 }
 
 impl UserDisabled {
@@ -27,6 +30,10 @@ impl UserDisabled {
                 RevocationReason::UserSuspended,
             ),
             Self::Deleted => (SignOutReason::UserDeleted, RevocationReason::UserDeleted),
+            Self::PasswordChanged => (
+                SignOutReason::PasswordChanged,
+                RevocationReason::PasswordChanged,
+            ),
         }
     }
 }
@@ -53,6 +60,19 @@ pub async fn sign_out_everywhere(
     cause: UserDisabled,
     request: &RequestContext,
 ) -> Result<SignedOutEverywhere, ApiError> {
+    sign_out_others(state, user_id, cause, None, None, request).await
+}
+
+/// [`sign_out_everywhere`], except session `keep_session` and grant `keep_grant` (the
+/// caller's own, when a user changes their password through the Account API).
+pub async fn sign_out_others(
+    state: &AppState,
+    user_id: &str,
+    cause: UserDisabled,
+    keep_session: Option<&str>,
+    keep_grant: Option<&str>,
+    request: &RequestContext,
+) -> Result<SignedOutEverywhere, ApiError> {
     settle(
         state,
         &[projections::sessions::NAME, projections::grants::NAME],
@@ -60,8 +80,10 @@ pub async fn sign_out_everywhere(
     )
     .await?;
     let pool = &state.store.read_pool;
-    let sessions = projections::sessions::unended_ids_for_user(pool, user_id).await?;
-    let grants = projections::grants::unrevoked_ids_for_user(pool, user_id).await?;
+    let mut sessions = projections::sessions::unended_ids_for_user(pool, user_id).await?;
+    let mut grants = projections::grants::unrevoked_ids_for_user(pool, user_id).await?;
+    sessions.retain(|s| Some(s.as_str()) != keep_session);
+    grants.retain(|g| Some(g.as_str()) != keep_grant);
     let (session_reason, grant_reason) = cause.reasons();
     let revoked = end(
         state,

@@ -228,9 +228,11 @@ async fn patch_profile(
     request_body = crate::openapi::schemas::UserPassword,
     security(("accountApi" = [])),
     responses(
-        (status = 204, description = "Password changed"),
+        (status = 204, description = "Password changed; the user's other sessions and grants end"),
         (status = 400, description = "Invalid body or query (`guard.invalid_input`, `details` names the field)", body = crate::error::ErrorBody),
-        (status = 401, description = "No or invalid user access token (`auth.unauthorized`), or a missing verification record (`verification_record.permission_denied`)", body = crate::error::ErrorBody)
+        (status = 401, description = "No or invalid user access token (`auth.unauthorized`), or a missing verification record (`verification_record.permission_denied`)", body = crate::error::ErrorBody),
+        (status = 422, description = "Refused by the password policy (`password.rejected`, the issues in `data.issues`)", body = crate::error::ErrorBody),
+        (status = 503, description = "Too many password checks at once (`request.password_hashing_busy`, with `Retry-After`)", body = crate::error::ErrorBody)
     )
 )]
 async fn password(
@@ -244,7 +246,34 @@ async fn password(
     require_verification(&state, &req, &caller)?;
     let password = parse_password(&body)?;
     let request = as_user(request, &caller);
+    // The password policy applies to self-service changes, with the user's own details.
+    let user: domain::user::User = state
+        .store
+        .repository()
+        .load(&caller.user_id)
+        .await?
+        .aggregate;
+    if let Some(s) = user.state() {
+        let d = &s.details;
+        let info = domain::password::policy::UserInfo {
+            username: d.username.as_deref(),
+            email: d.primary_email.as_deref(),
+            phone: d.primary_phone.as_deref(),
+            name: d.name.as_deref(),
+        };
+        crate::signin::check_new_password(&state, &password, &info).await?;
+    }
     update::set_password(&state, &request, &caller.user_id, password).await?;
+    // Whoever knew the old password is signed out; this session and grant stay.
+    cmd::sign_out_others(
+        &state,
+        &caller.user_id,
+        cmd::UserDisabled::PasswordChanged,
+        caller.session_id.as_deref(),
+        Some(&caller.grant_id),
+        &request,
+    )
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -293,7 +293,7 @@ pub fn parse_create_user(bytes: &[u8]) -> Result<CreateUser, ApiError> {
         details,
         custom_data,
         password,
-        application_id: None,
+        origin: crate::commands::users::Origin::Admin,
     })
 }
 

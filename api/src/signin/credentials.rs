@@ -1,57 +1,61 @@
 //! Checking a password against the user an identifier names, at the same cost whether or
-//! not the identifier names anyone (no account enumeration by timing).
+//! not the identifier names anyone and whatever digest the user has (no account
+//! enumeration, no telling migrated accounts apart by timing), under the sentinel's
+//! lockout, and with every failure recorded as events.
 
+use super::sentinel::{self, Target};
 use crate::commands::users::update::rehash_if_needed;
+use crate::error::ApiError;
 use crate::request::RequestContext;
 use crate::state::AppState;
 use domain::identifier::{Identifier, IdentifierClaim};
-use domain::password::{hash_password, verify_password, PasswordDigest};
-use domain::session::SignInFailure;
+use domain::password::verify_timing_flat;
+use domain::session::{SignInFailed, SignInFailure};
 use domain::user::User;
-use std::sync::OnceLock;
-use store::StoreError;
 
-/// A digest to verify against when the identifier names nobody, so an unknown user costs
-/// the same time as a wrong password (no account enumeration by timing).
-fn decoy() -> Option<&'static PasswordDigest> {
-    static DECOY: OnceLock<Option<PasswordDigest>> = OnceLock::new();
-    DECOY
-        .get_or_init(|| hash_password("tessera-decoy-password", [7; 16]).ok())
-        .as_ref()
+/// How a password check ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Outcome {
+    /// The credentials are good: the user's id.
+    Verified(String),
+    /// Refused; recorded (with the user the identifier named, if any).
+    Failed(SignInFailure),
+    /// The identifier is locked (seconds left), whatever the password.
+    Locked(i64),
 }
 
-pub(crate) type Checked = Result<String, (SignInFailure, Option<String>)>;
+/// The sign-in session a check belongs to, whose stream records the failures.
+pub(crate) struct SessionRef<'a> {
+    pub session_id: &'a str,
+    pub client_id: &'a str,
+}
 
-/// `Ok(Ok(user id))` when the credentials are good.
-pub(super) async fn check_credentials(
-    state: &AppState,
-    request: &RequestContext,
-    identifier: &str,
-    password: &str,
-) -> Result<Checked, StoreError> {
-    let parsed = if identifier.contains('@') {
-        Identifier::email(identifier)
+/// The hosted form's identifier: an email when it has an `@`, else a username.
+pub(super) fn parse_form_identifier(identifier: &str) -> Option<Identifier> {
+    if identifier.contains('@') {
+        Identifier::email(identifier).ok()
     } else {
-        Identifier::username(identifier)
-    };
-    verify(state, request, parsed.ok(), password).await
+        Identifier::username(identifier).ok()
+    }
 }
 
 /// Checks `password` for the user holding `identifier` (`None`: an identifier that cannot
-/// exist), at the same cost whether or not anyone holds it. A good password on an outdated
-/// digest (imported, or older parameters) is rehashed with the policy before answering, as
-/// a `UserPasswordRehashed` event (so the hosted form and the Experience API both migrate).
+/// exist). The password is always evaluated (one policy Argon2id check at least, through
+/// the bounded hasher: 503 when busy), then the lock is consulted, then a failure is
+/// recorded. A good password on an outdated digest is rehashed (`UserPasswordRehashed`),
+/// so the hosted form and the Experience API both migrate imported digests.
 pub(crate) async fn verify(
     state: &AppState,
     request: &RequestContext,
     parsed: Option<Identifier>,
     password: &str,
-) -> Result<Checked, StoreError> {
+    session: SessionRef<'_>,
+) -> Result<Outcome, ApiError> {
     let repo = state.store.repository();
     let mut user = None;
-    if let Some(parsed) = parsed {
+    if let Some(parsed) = &parsed {
         let claim = repo
-            .load::<IdentifierClaim>(&state.store.identifier_stream_id(&parsed))
+            .load::<IdentifierClaim>(&state.store.identifier_stream_id(parsed))
             .await?;
         if let Some(holder) = claim.aggregate.holder() {
             let loaded = repo.load::<User>(holder).await?;
@@ -60,27 +64,54 @@ pub(crate) async fn verify(
             }
         }
     }
-    let digest = user
-        .as_ref()
-        .and_then(|(_, d, _)| d.clone())
-        .or_else(|| decoy().cloned());
+    let digest = user.as_ref().and_then(|(_, d, _)| d.clone());
     let plain = password.to_owned();
-    let verified = match digest {
-        Some(d) => tokio::task::spawn_blocking(move || verify_password(&plain, &d))
-            .await
-            .unwrap_or(false),
-        None => false,
+    let verified = state
+        .sign_in
+        .hasher
+        .run(move || verify_timing_flat(&plain, digest.as_ref()))
+        .await?;
+    let target = parsed.as_ref().map(|p| Target::identifier(state, p));
+    let locked = match &target {
+        Some(t) => sentinel::locked(state, t).await?,
+        None => None,
     };
-    if let Some((id, Some(stored), false)) = &user {
-        if verified {
-            rehash_if_needed(state, request, id, stored, password.to_owned()).await;
+    let (failure, user_id) = match &user {
+        None => (SignInFailure::UnknownIdentifier, None),
+        Some((id, None, _)) => (SignInFailure::NoPassword, Some(id.clone())),
+        Some((id, Some(_), _)) if !verified => (SignInFailure::WrongPassword, Some(id.clone())),
+        Some((id, Some(stored), suspended)) => {
+            if let Some(secs) = locked {
+                return Ok(Outcome::Locked(secs));
+            }
+            if *suspended {
+                (SignInFailure::Suspended, Some(id.clone()))
+            } else {
+                rehash_if_needed(state, request, id, stored, password.to_owned()).await;
+                return Ok(Outcome::Verified(id.clone()));
+            }
         }
-    }
-    Ok(match user {
-        None => Err((SignInFailure::UnknownIdentifier, None)),
-        Some((id, None, _)) => Err((SignInFailure::NoPassword, Some(id))),
-        Some((id, Some(_), _)) if !verified => Err((SignInFailure::WrongPassword, Some(id))),
-        Some((id, _, true)) => Err((SignInFailure::Suspended, Some(id))),
-        Some((id, _, false)) => Ok(id),
+    };
+    let recorded = SignInFailed {
+        reason: failure,
+        user_id: user_id.clone(),
+        client_id: session.client_id.to_owned(),
+    };
+    // A suspended user's right password is no guess: it is recorded on the session but
+    // does not count towards the lock.
+    let counted = (failure != SignInFailure::Suspended)
+        .then_some(target.as_ref())
+        .flatten();
+    let lock = sentinel::record_failure(
+        state,
+        request,
+        counted,
+        user_id.as_deref(),
+        Some((session.session_id, &recorded)),
+    )
+    .await?;
+    Ok(match lock.or(locked) {
+        Some(secs) => Outcome::Locked(secs),
+        None => Outcome::Failed(failure),
     })
 }

@@ -2,16 +2,17 @@
 //! error pages, starting the session).
 
 use super::cookies::{self, INTERACTION, SESSION};
-use super::credentials::check_credentials;
+use super::credentials::{parse_form_identifier, verify, Outcome, SessionRef};
 use super::interaction::{Interaction, SessionCookie};
 use super::issue::{self, secs, IssueError, Subject};
 use super::page;
+use crate::error::ApiError;
 use crate::request::RequestContext;
 use crate::state::AppState;
 use actix_web::http::header::LOCATION;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
-use domain::session::{Session, SessionCommand, SignInFailed, SignInFailure, SignedIn};
+use domain::session::{Session, SessionCommand, SignInFailure, SignedIn};
 use domain::{Aggregate, CommandContext};
 use serde::Deserialize;
 use store::{AppendBatch, ExpectedVersion, Repository, StoreError};
@@ -99,7 +100,7 @@ pub async fn show_sign_in(state: web::Data<AppState>, req: HttpRequest) -> HttpR
         &i.csrf,
         "",
         None,
-        state.sign_in.registration,
+        super::registration::permit(&state).is_ok(),
     ))
 }
 
@@ -111,8 +112,9 @@ pub async fn show_sign_in(state: web::Data<AppState>, req: HttpRequest) -> HttpR
     request_body(content_type = "application/x-www-form-urlencoded", content = Object, description = "The HTML form's fields"),
     responses(
         (status = 303, description = "Signed in: on to the client or consent"),
-        (status = 400, description = "Invalid form or interaction", content_type = "text/html", body = String),
-        (status = 401, description = "Wrong credentials: the form again", content_type = "text/html", body = String)
+        (status = 400, description = "Invalid form or interaction, wrong credentials or a locked identifier: the form again", content_type = "text/html", body = String),
+        (status = 401, description = "Wrong credentials: the form again", content_type = "text/html", body = String),
+        (status = 503, description = "Too many password checks at once (with `Retry-After`)", content_type = "text/html", body = String)
     )
 )]
 pub async fn sign_in(
@@ -128,53 +130,56 @@ pub async fn sign_in(
         return forbidden();
     }
     let identifier = form.identifier.trim();
-    let checked = match check_credentials(&state, &request, identifier, &form.password).await {
-        Ok(c) => c,
+    let session = SessionRef {
+        session_id: &i.session_id,
+        client_id: &i.client_id,
+    };
+    let parsed = parse_form_identifier(identifier);
+    let outcome = match verify(&state, &request, parsed, &form.password, session).await {
+        Ok(o) => o,
+        Err(ApiError::Busy) => return busy(),
         Err(e) => return failed(e),
     };
-    let loaded = match state
-        .store
-        .repository()
-        .load::<Session>(&i.session_id)
-        .await
-    {
-        Ok(l) => l,
-        Err(e) => return failed(e),
-    };
-    let user_id = match checked {
-        Ok(user_id) => user_id,
-        Err((reason, user_id)) => {
-            let failure = SignInFailed {
-                reason,
-                user_id,
-                client_id: i.client_id.clone(),
+    let message = match outcome {
+        Outcome::Verified(user_id) => {
+            let loaded = state
+                .store
+                .repository()
+                .load::<Session>(&i.session_id)
+                .await;
+            return match loaded {
+                Ok(l) => signed_in(&state, &request, i, user_id, l.version).await,
+                Err(e) => failed(e),
             };
-            if let Err(e) = record(
-                &state,
-                &request,
-                &i.session_id,
-                &loaded,
-                SessionCommand::RecordFailure(failure),
-            )
-            .await
-            {
-                return failed(e);
-            }
-            let message = match reason {
-                SignInFailure::Suspended => "This account is suspended.",
-                _ => INCORRECT,
-            };
-            let name = app_name(&state, &i.client_id).await;
-            return page::builder(StatusCode::BAD_REQUEST).body(page::sign_in_form(
-                &name,
-                &i.csrf,
-                identifier,
-                Some(message),
-                state.sign_in.registration,
-            ));
         }
+        Outcome::Locked(secs) => crate::error::locked_message(secs),
+        Outcome::Failed(SignInFailure::Suspended) => "This account is suspended.".to_owned(),
+        Outcome::Failed(_) => INCORRECT.to_owned(),
     };
-    signed_in(&state, &request, i, user_id, loaded.version).await
+    let name = app_name(&state, &i.client_id).await;
+    page::builder(StatusCode::BAD_REQUEST).body(page::sign_in_form(
+        &name,
+        &i.csrf,
+        identifier,
+        Some(&message),
+        super::registration::permit(&state).is_ok(),
+    ))
+}
+
+/// Too many password checks at once: try again in a moment (503 with `Retry-After`).
+pub(super) fn busy() -> HttpResponse {
+    let mut r = page::error(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "Busy",
+        "Too many sign-ins are being checked right now. Please try again in a moment.",
+    );
+    if let Ok(v) = actix_web::http::header::HeaderValue::from_str(
+        &crate::error::BUSY_RETRY_AFTER_SECS.to_string(),
+    ) {
+        r.headers_mut()
+            .insert(actix_web::http::header::RETRY_AFTER, v);
+    }
+    r
 }
 
 /// Appends one session command's events (a failure, or a sign-in awaiting consent);

@@ -1,17 +1,56 @@
 //! The registration page (`/register`, when `TESSERA_REGISTRATION` is on): a username and
 //! a password, created through the users command service, then signed in.
 
+use super::check_new_password;
 use super::form::{app_name, csrf_ok, expired, failed, forbidden, interaction, signed_in};
 use super::page;
-use crate::commands::users::{create_user, CreateUser, PasswordInput};
+use super::registration;
+use crate::commands::users::{create_user, CreateUser, Origin, PasswordInput};
 use crate::error::ApiError;
 use crate::request::RequestContext;
 use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
+use domain::password::policy::{Issue, UserInfo};
 use domain::session::Session;
 use domain::user::{UserDetails, UserDetailsFields};
 use serde::Deserialize;
+
+fn closed() -> HttpResponse {
+    page::error(
+        StatusCode::NOT_FOUND,
+        "Registration is closed",
+        "New accounts cannot be created here.",
+    )
+}
+
+/// What the policy refused, in words (the codes are Logto's `password_rejected.*`).
+fn describe(issue: &Issue) -> String {
+    use domain::password::policy as p;
+    let n = |key: &str| {
+        issue
+            .interpolation
+            .as_ref()
+            .and_then(|v| v.get(key))
+            .map(|v| v.to_string())
+            .unwrap_or_default()
+    };
+    match issue.code {
+        p::TOO_SHORT => format!("The password must be at least {} characters long.", n("min")),
+        p::TOO_LONG => format!("The password must be at most {} characters long.", n("max")),
+        p::CHARACTER_TYPES => format!(
+            "The password must mix at least {} of lowercase letters, uppercase letters, digits and symbols.",
+            n("min")
+        ),
+        p::UNSUPPORTED_CHARACTERS => "The password may only hold letters, digits and ASCII symbols.".into(),
+        p::PWNED => "This password is too common: it appears in lists of breached passwords.".into(),
+        p::REPETITION => "The password must not repeat a character more than 3 times in a row.".into(),
+        p::SEQUENCE => "The password must not contain sequences such as 1234 or qwer.".into(),
+        p::USER_INFO => "The password must not contain your username, name, email or phone.".into(),
+        p::WORDS => "The password contains a word that is not allowed.".into(),
+        other => other.to_owned(),
+    }
+}
 
 #[derive(Deserialize)]
 pub struct RegisterForm {
@@ -35,12 +74,8 @@ pub struct RegisterForm {
     )
 )]
 pub async fn show_register(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
-    if !state.sign_in.registration {
-        return page::error(
-            StatusCode::NOT_FOUND,
-            "Registration is closed",
-            "New accounts cannot be created here.",
-        );
+    if registration::permit(&state).is_err() {
+        return closed();
     }
     let Some(i) = interaction(&state, &req) else {
         return expired();
@@ -59,7 +94,8 @@ pub async fn show_register(state: web::Data<AppState>, req: HttpRequest) -> Http
         (status = 303, description = "Registered and signed in"),
         (status = 400, description = "Invalid form or interaction", content_type = "text/html", body = String),
         (status = 404, description = "Registration disabled", content_type = "text/html", body = String),
-        (status = 422, description = "Refused: the form again", content_type = "text/html", body = String)
+        (status = 422, description = "Refused (the password policy's `password_rejected.*` codes in the text): the form again", content_type = "text/html", body = String),
+        (status = 503, description = "Too many password checks at once (with `Retry-After`)", content_type = "text/html", body = String)
     )
 )]
 pub async fn register(
@@ -68,13 +104,9 @@ pub async fn register(
     request: RequestContext,
     form: web::Form<RegisterForm>,
 ) -> HttpResponse {
-    if !state.sign_in.registration {
-        return page::error(
-            StatusCode::NOT_FOUND,
-            "Registration is closed",
-            "New accounts cannot be created here.",
-        );
-    }
+    let Ok(permit) = registration::permit(&state) else {
+        return closed();
+    };
     let Some(i) = interaction(&state, &req) else {
         return expired();
     };
@@ -91,6 +123,19 @@ pub async fn register(
             Some(message),
         ))
     };
+    // 422 with every issue in words, each followed by Logto's code.
+    let rejected = |issues: &[Issue]| {
+        let text: Vec<String> = issues
+            .iter()
+            .map(|issue| format!("{} ({})", describe(issue), issue.code))
+            .collect();
+        page::builder(StatusCode::UNPROCESSABLE_ENTITY).body(page::register_form(
+            &name,
+            &i.csrf,
+            username,
+            Some(&text.join(" ")),
+        ))
+    };
     let details = UserDetails::new(UserDetailsFields {
         username: Some(username.to_owned()),
         ..Default::default()
@@ -100,19 +145,29 @@ pub async fn register(
             "A username starts with a letter or _ and holds only letters, digits and _.",
         );
     };
-    if form.password.chars().count() < 8 {
-        return problem("The password must be at least 8 characters long.");
+    let user_info = UserInfo {
+        username: Some(username),
+        ..Default::default()
+    };
+    if let Err(ApiError::PasswordRejected(issues)) =
+        check_new_password(&state, &form.password, &user_info).await
+    {
+        return rejected(&issues);
     }
     let input = CreateUser {
         details,
         custom_data: Default::default(),
         password: Some(PasswordInput::Plain(form.password.clone())),
-        application_id: Some(i.client_id.clone()),
+        origin: Origin::SelfService {
+            application_id: i.client_id.clone(),
+            permit,
+        },
     };
     let user = match create_user(&state, input, &request).await {
         Ok(user) => user,
         Err(ApiError::IdentifierInUse(_)) => return problem("This username is already taken."),
         Err(ApiError::InvalidInput { details, .. }) => return problem(&details),
+        Err(ApiError::Busy) => return super::form::busy(),
         Err(e) => return failed(e),
     };
     let version = match state

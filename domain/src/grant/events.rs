@@ -128,6 +128,8 @@ pub enum RevocationReason {
     UserSuspended,
     /// The user was deleted: every session and grant ends.
     UserDeleted,
+    /// The user's password changed: grants issued before end.
+    PasswordChanged,
 }
 
 /// Why a concurrent-grant limit revoked grants: everything Logto's `Grant.LimitExceeded`

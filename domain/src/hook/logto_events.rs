@@ -5,8 +5,7 @@
 //! scope's creation and its edits as the same `ResourceScopeDefined`).
 //!
 //! Not produced (nothing in Tessera logs them yet): `PostResetPassword` (no password
-//! reset flow), `PostSignInAdaptiveMfaTriggered` (no MFA), `Identifier.Lockout` (no
-//! lockout policy), `Message.RateLimited` (no messaging), the `Organization*` events (no
+//! reset flow), `PostSignInAdaptiveMfaTriggered` (no MFA), `Message.RateLimited` (no messaging), the `Organization*` events (no
 //! organizations) and the dev-feature `TrustedDevice.*`. They can be subscribed to, as in
 //! Logto, and fire once the events behind them exist.
 
@@ -26,6 +25,7 @@ pub const SCOPE_CREATED: &str = "Scope.Created";
 pub const SCOPE_DELETED: &str = "Scope.Deleted";
 pub const SCOPE_DATA_UPDATED: &str = "Scope.Data.Updated";
 pub const GRANT_LIMIT_EXCEEDED: &str = "Grant.LimitExceeded";
+pub const IDENTIFIER_LOCKOUT: &str = "Identifier.Lockout";
 
 /// Every event name a hook may subscribe to (Logto's registrable list).
 pub const ALL: &[&str] = &[
@@ -55,7 +55,7 @@ pub const ALL: &[&str] = &[
     "OrganizationScope.Created",
     "OrganizationScope.Deleted",
     "OrganizationScope.Data.Updated",
-    "Identifier.Lockout",
+    IDENTIFIER_LOCKOUT,
     "Message.RateLimited",
     GRANT_LIMIT_EXCEEDED,
     "TrustedDevice.Created",
@@ -92,6 +92,7 @@ pub const SOURCE_EVENT_TYPES: &[(&str, &str)] = &[
     ("resource", "ResourceScopeDefined"),
     ("resource", "ResourceScopeDeleted"),
     ("grant", "GrantRevoked"),
+    ("sentinel", "IdentifierLockedOut"),
 ];
 
 /// A logged event, as much as the mapping needs of it.
@@ -153,6 +154,7 @@ pub fn logto_events(event: &LoggedEvent<'_>) -> Vec<&'static str> {
                 vec![]
             }
         }
+        ("sentinel", "IdentifierLockedOut") => vec![IDENTIFIER_LOCKOUT],
         _ => vec![],
     }
 }
@@ -213,6 +215,7 @@ mod tests {
             ("hook", "HookCreated"),
             ("hook-delivery", "DeliveryAttempted"),
             ("client-credentials", "ClientCredentialsGranted"),
+            ("sentinel", "VerificationFailed"),
         ] {
             assert!(SOURCE_EVENT_TYPES.iter().all(|(_, t)| *t != event_type));
             assert!(map(stream_type, event_type, payload.clone()).is_empty());
@@ -227,6 +230,7 @@ mod tests {
             USER_SUSPENSION_UPDATED,
             SCOPE_DATA_UPDATED,
             GRANT_LIMIT_EXCEEDED,
+            IDENTIFIER_LOCKOUT,
         ] {
             assert!(is_known(name));
         }

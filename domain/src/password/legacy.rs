@@ -230,4 +230,82 @@ mod tests {
             Err(LegacyError::UnsupportedAlgorithm("whirlpool".into()))
         );
     }
+
+    mod properties {
+        use super::super::*;
+        use proptest::prelude::*;
+
+        fn hex(bytes: &[u8]) -> String {
+            bytes.iter().map(|b| format!("{b:02x}")).collect()
+        }
+
+        proptest! {
+            /// Whatever an importer sends, parsing answers (never panics) and a parsed
+            /// expression can be verified.
+            #[test]
+            fn parsing_any_text_never_panics(text in ".{0,200}") {
+                if let Ok(e) = Expression::parse(&text) {
+                    let _ = e.verify("x");
+                }
+            }
+
+            /// JSON-shaped input with arbitrary members: only well-formed tuples that
+            /// contain "@" parse.
+            #[test]
+            fn tuples_parse_only_with_the_password_placeholder(
+                algorithm in "(md5|sha1|sha256|sha512|pbkdf2|[a-z0-9]{1,8})",
+                args in proptest::collection::vec("(@|[ -~]{0,12})", 0..6),
+                expected in "[0-9a-f]{0,64}",
+            ) {
+                let text = serde_json::to_string(&(algorithm, &args, &expected)).unwrap();
+                match Expression::parse(&text) {
+                    Ok(_) => {
+                        prop_assert!(args.iter().any(|a| a == "@"));
+                        prop_assert!(!expected.is_empty());
+                    }
+                    Err(LegacyError::InvalidFormat(_)) | Err(LegacyError::UnsupportedAlgorithm(_)) => {}
+                }
+                if !args.iter().any(|a| a == "@") {
+                    prop_assert!(matches!(Expression::parse(&text), Err(LegacyError::InvalidFormat(_))));
+                }
+            }
+
+            /// A concatenation verifies exactly the password it was made from, whatever
+            /// the salt's characters and wherever "@" stands; the expected digest's case
+            /// does not matter.
+            #[test]
+            fn concatenations_verify_only_their_password(
+                before in "\\PC{0,16}",
+                after in "\\PC{0,16}",
+                password in "\\PC{1,32}",
+                upper in any::<bool>(),
+            ) {
+                prop_assume!(before != "@" && after != "@");
+                let digest = hex(&Sha256::digest(format!("{before}{password}{after}").as_bytes()));
+                let digest = if upper { digest.to_ascii_uppercase() } else { digest };
+                let text = serde_json::to_string(&("sha256", [&before, "@", &after], digest)).unwrap();
+                let e = Expression::parse(&text).unwrap();
+                prop_assert!(e.verify(&password));
+                let other = format!("{password}x");
+                prop_assert!(!e.verify(&other));
+            }
+
+            /// PBKDF2 with a raw (`hex:`) salt verifies the password it was made from.
+            #[test]
+            fn pbkdf2_hex_salts_round_trip(
+                salt in proptest::collection::vec(any::<u8>(), 0..24),
+                password in "[ -~]{1,24}",
+                key_len in 1usize..64,
+            ) {
+                let mut out = vec![0u8; key_len];
+                pbkdf2::pbkdf2_hmac::<Sha256>(password.as_bytes(), &salt, 3, &mut out);
+                let args = [format!("hex:{}", hex(&salt)), "3".into(), key_len.to_string(), "sha256".into(), "@".into()];
+                let text = serde_json::to_string(&("pbkdf2", args, hex(&out))).unwrap();
+                let e = Expression::parse(&text).unwrap();
+                prop_assert!(e.verify(&password));
+                let other = format!("{password}!");
+                prop_assert!(!e.verify(&other));
+            }
+        }
+    }
 }

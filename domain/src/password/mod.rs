@@ -10,6 +10,7 @@
 
 mod imported;
 mod legacy;
+pub mod policy;
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
@@ -121,6 +122,35 @@ pub fn verify_password(password: &str, stored: &PasswordDigest) -> bool {
     imported::verify(password, stored)
 }
 
+/// A policy digest of a fixed password, verified in place of a digest that does not exist
+/// or beside one that is cheaper than the policy's, so every check costs one policy
+/// Argon2id computation at least. Computed once (a fixed salt is fine: it protects nothing).
+pub fn decoy() -> Option<&'static PasswordDigest> {
+    static DECOY: std::sync::OnceLock<Option<PasswordDigest>> = std::sync::OnceLock::new();
+    DECOY
+        .get_or_init(|| hash_password("tessera-decoy-password", [7; 16]).ok())
+        .as_ref()
+}
+
+/// Checks `password` against `stored` (`None`: the identifier names nobody, or the user has
+/// no password) at the cost of a policy Argon2id check whatever `stored` is, so an attacker
+/// cannot tell unknown users, users without a password, or users with an imported fast
+/// digest (MD5, SHA, bcrypt at a low cost, Argon2 with small parameters, legacy
+/// expressions) from the others by timing: anything that is not a policy digest is
+/// verified and then the decoy too. The decoy's answer is never used.
+pub fn verify_timing_flat(password: &str, stored: Option<&PasswordDigest>) -> bool {
+    let (verified, with_decoy) = match stored {
+        None => (false, true),
+        Some(digest) => (verify_password(password, digest), needs_rehash(digest)),
+    };
+    if with_decoy {
+        if let Some(decoy) = decoy() {
+            std::hint::black_box(verify_password(password, decoy));
+        }
+    }
+    verified
+}
+
 /// Whether a digest that just verified should be replaced by a policy digest: anything
 /// that is not Argon2id with exactly the policy's parameters (an imported Argon2id with
 /// weaker parameters included).
@@ -151,6 +181,31 @@ mod tests {
         assert!(verify_password("correct horse", &digest));
         assert!(!verify_password("wrong horse", &digest));
         assert!(!needs_rehash(&digest));
+    }
+
+    #[test]
+    fn fast_digests_cost_as_much_as_the_decoy() {
+        let md5 =
+            PasswordDigest::import(PasswordAlgorithm::Md5, "ff26274020980b9319bc596f81ff110a")
+                .unwrap();
+        let policy = hash_password("Legacy-Pass-1", [1; 16]).unwrap();
+        let time = |stored: Option<&PasswordDigest>| {
+            let start = std::time::Instant::now();
+            for _ in 0..3 {
+                std::hint::black_box(verify_timing_flat("Legacy-Pass-1", stored));
+            }
+            start.elapsed()
+        };
+        assert!(verify_timing_flat("Legacy-Pass-1", Some(&md5)));
+        assert!(!verify_timing_flat("Legacy-Pass-1", None));
+        let (fast, slow, none) = (time(Some(&md5)), time(Some(&policy)), time(None));
+        // The MD5 check alone takes microseconds; with the decoy it is within a factor of
+        // the policy check (generous bounds: CI machines are noisy).
+        assert!(
+            fast * 2 > slow && fast < slow * 2,
+            "md5 {fast:?} vs argon2 {slow:?}"
+        );
+        assert!(none * 2 > slow, "unknown {none:?} vs argon2 {slow:?}");
     }
 
     #[test]

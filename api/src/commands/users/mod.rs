@@ -28,9 +28,30 @@ pub struct CreateUser {
     pub details: UserDetails,
     pub custom_data: Map<String, Value>,
     pub password: Option<PasswordInput>,
-    /// The application a user registered through (sign-up pages, Experience API); `None`
-    /// for users an operator creates. Logto's `applicationId`, and what makes `PostRegister` fire.
-    pub application_id: Option<String>,
+    pub origin: Origin,
+}
+
+/// Who creates the user.
+#[derive(Debug)]
+pub enum Origin {
+    /// An operator, through the Management API.
+    Admin,
+    /// The user themselves, registering through an application (sign-up pages, Experience
+    /// API): needs registration to be open ([`crate::signin::registration::permit`]). The
+    /// application is Logto's `applicationId`, and what makes `PostRegister` fire.
+    SelfService {
+        application_id: String,
+        permit: crate::signin::registration::Permit,
+    },
+}
+
+impl Origin {
+    fn application_id(&self) -> Option<String> {
+        match self {
+            Self::Admin => None,
+            Self::SelfService { application_id, .. } => Some(application_id.clone()),
+        }
+    }
 }
 
 pub enum PasswordInput {
@@ -120,7 +141,7 @@ pub async fn create_user(
                     details: input.details.clone(),
                     custom_data: input.custom_data.clone(),
                     password: password.clone(),
-                    application_id: input.application_id.clone(),
+                    application_id: input.origin.application_id(),
                 },
                 &ctx,
             )
@@ -168,11 +189,14 @@ fn in_use(identifier: &Identifier) -> ApiError {
     ApiError::IdentifierInUse(identifier.kind())
 }
 
-async fn hash(state: &AppState, plain: String) -> Result<PasswordDigest, ApiError> {
+/// Hashes a new password with the policy, through the bounded hasher (503 when busy).
+pub(crate) async fn hash(state: &AppState, plain: String) -> Result<PasswordDigest, ApiError> {
     let salt: [u8; 16] = state.random.bytes();
-    tokio::task::spawn_blocking(move || hash_password(&plain, salt))
-        .await
-        .map_err(ApiError::internal)?
+    state
+        .sign_in
+        .hasher
+        .run(move || hash_password(&plain, salt))
+        .await?
         .map_err(|e| match e {
             PasswordError::InvalidLength => ApiError::invalid_body(format!("password: {e}")),
             PasswordError::Hashing(_) => ApiError::internal(e),

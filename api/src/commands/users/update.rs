@@ -7,9 +7,10 @@ use super::{hash, in_use};
 use crate::commands::exec::{transact, Tx};
 use crate::error::ApiError;
 use crate::request::RequestContext;
+use crate::signin::sentinel::{self, Target};
 use crate::state::AppState;
 use domain::identifier::{ClaimError, IdentifierClaim, IdentifierCommand};
-use domain::password::{needs_rehash, verify_password, PasswordDigest};
+use domain::password::{needs_rehash, verify_timing_flat, PasswordDigest};
 use domain::user::{identifiers_of, User, UserCommand, UserDetails, UserDetailsFields, UserState};
 use serde_json::{Map, Value};
 use store::Position;
@@ -200,9 +201,11 @@ pub async fn set_password(
     Ok(at)
 }
 
-/// `POST /api/users/{id}/password/verify`: 422 `session.invalid_credentials` when the
-/// password does not match (or the user has none). A match on an outdated digest rehashes
-/// it, as a sign-in does.
+/// `POST /api/users/{id}/password/verify` and `POST /api/verifications/password`: 422
+/// `session.invalid_credentials` when the password does not match (or the user has none),
+/// 400 `session.verification_blocked_too_many_attempts` while the user is locked out by
+/// failures of this kind of check (the sentinel counts them per user id; each failure is an
+/// event). A match on an outdated digest rehashes it, as a sign-in does.
 pub async fn verify_user_password(
     state: &AppState,
     request: &RequestContext,
@@ -211,22 +214,35 @@ pub async fn verify_user_password(
 ) -> Result<(), ApiError> {
     let user: User = state.store.repository().load(id).await?.aggregate;
     let stored = user.state().ok_or_else(|| not_found(id))?.password.clone();
-    let invalid = || ApiError::Unprocessable {
-        code: "session.invalid_credentials",
-        message: "Wrong identifier or password.".into(),
-    };
-    let Some(stored) = stored else {
-        return Err(invalid());
-    };
     let (plain, digest) = (password.clone(), stored.clone());
-    let matches = tokio::task::spawn_blocking(move || verify_password(&plain, &digest))
-        .await
-        .map_err(ApiError::internal)?;
-    if !matches {
-        return Err(invalid());
+    let matches = state
+        .sign_in
+        .hasher
+        .run(move || verify_timing_flat(&plain, digest.as_ref()))
+        .await?;
+    let target = Target::user(id);
+    let locked = sentinel::locked(state, &target).await?;
+    match (&stored, matches) {
+        (Some(stored), true) => {
+            if let Some(retry_after_secs) = locked {
+                return Err(ApiError::Locked { retry_after_secs });
+            }
+            rehash_if_needed(state, request, id, stored, password).await;
+            Ok(())
+        }
+        _ => {
+            let lock = sentinel::record_failure(state, request, Some(&target), Some(id), None)
+                .await?
+                .or(locked);
+            Err(match lock {
+                Some(retry_after_secs) => ApiError::Locked { retry_after_secs },
+                None => ApiError::Unprocessable {
+                    code: "session.invalid_credentials",
+                    message: "Wrong identifier or password.".into(),
+                },
+            })
+        }
     }
-    rehash_if_needed(state, request, id, &stored, password).await;
-    Ok(())
 }
 
 /// After `password` verified against `verified` (the user's stored digest), replaces an

@@ -180,6 +180,8 @@ async fn set_password(
     let id = user_id(path)?;
     let password = parse_password(&read_body(payload).await?)?;
     let at = update::set_password(&state, &request, &id, password).await?;
+    // Whoever knew the old password is signed out everywhere.
+    sign_out_everywhere(&state, &id, UserDisabled::PasswordChanged, &request).await?;
     settled_view(&state, &id, at).await
 }
 
@@ -194,9 +196,10 @@ async fn set_password(
     request_body = crate::openapi::schemas::UserPassword,
     responses(
         (status = 204, description = "The password matches"),
-        (status = 400, description = "Invalid body or query (`guard.invalid_input`, `details` names the field)", body = crate::error::ErrorBody),
+        (status = 400, description = "Invalid body or query (`guard.invalid_input`, `details` names the field), or too many failed attempts for this user (`session.verification_blocked_too_many_attempts`, with `Retry-After`)", body = crate::error::ErrorBody),
         (status = 404, description = "No user with this id (`entity.not_exists_with_id`)", body = crate::error::ErrorBody),
-        (status = 422, description = "Wrong password (`session.invalid_credentials`)", body = crate::error::ErrorBody)
+        (status = 422, description = "Wrong password (`session.invalid_credentials`)", body = crate::error::ErrorBody),
+        (status = 503, description = "Too many password checks at once (`request.password_hashing_busy`, with `Retry-After`)", body = crate::error::ErrorBody)
     )
 )]
 async fn verify_password(

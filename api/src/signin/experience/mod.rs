@@ -26,6 +26,39 @@ pub struct ExperienceError {
     status: StatusCode,
     code: &'static str,
     message: String,
+    data: Option<serde_json::Value>,
+    retry_after: Option<i64>,
+}
+
+/// The Management/Account error mapping's answer, in the Experience API's envelope
+/// (busy hasher, lockout, policy rejection, store failures).
+impl From<crate::error::ApiError> for ExperienceError {
+    fn from(e: crate::error::ApiError) -> Self {
+        use crate::error::ApiError;
+        if let ApiError::Internal(cause) = &e {
+            return internal(cause);
+        }
+        let retry_after = match &e {
+            ApiError::Busy => Some(crate::error::BUSY_RETRY_AFTER_SECS as i64),
+            ApiError::Locked { retry_after_secs } => Some((*retry_after_secs).max(1)),
+            _ => None,
+        };
+        let body = e.body();
+        Self {
+            status: actix_web::ResponseError::status_code(&e),
+            code: e.code(),
+            message: body.message,
+            data: body.data,
+            retry_after,
+        }
+    }
+}
+
+impl From<crate::signin::registration::Closed> for ExperienceError {
+    fn from(_: crate::signin::registration::Closed) -> Self {
+        use crate::signin::registration::Closed;
+        refuse(StatusCode::FORBIDDEN, Closed::CODE, Closed::MESSAGE)
+    }
 }
 
 pub(super) fn refuse(
@@ -37,6 +70,8 @@ pub(super) fn refuse(
         status,
         code,
         message: message.into(),
+        data: None,
+        retry_after: None,
     }
 }
 
@@ -55,10 +90,14 @@ impl ResponseError for ExperienceError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        HttpResponse::build(self.status).json(ErrorBody {
+        let mut r = HttpResponse::build(self.status);
+        if let Some(secs) = self.retry_after {
+            r.insert_header(("Retry-After", secs.to_string()));
+        }
+        r.json(ErrorBody {
             code: self.code.to_owned(),
             message: self.message.clone(),
-            data: None,
+            data: self.data.clone(),
             details: None,
         })
     }
@@ -181,9 +220,15 @@ pub struct EventBody {
     interaction_event: String,
 }
 
-fn check_event(event: &str) -> Result<(), ExperienceError> {
+/// A supported event; `Register` only while registration is open (403 `auth.forbidden`,
+/// Logto's answer for an event the sign-in experience disables).
+fn check_event(state: &AppState, event: &str) -> Result<(), ExperienceError> {
     match event {
-        "SignIn" | "Register" => Ok(()),
+        "SignIn" => Ok(()),
+        "Register" => {
+            crate::signin::registration::permit(state)?;
+            Ok(())
+        }
         "ForgotPassword" => Err(refuse(
             StatusCode::BAD_REQUEST,
             "session.not_supported_for_forgot_password",
@@ -206,20 +251,13 @@ fn check_event(event: &str) -> Result<(), ExperienceError> {
     responses(
         (status = 204, description = "Interaction started. Needs the `_interaction` cookie set by `/oidc/auth`; answers update it."),
         (status = 400, description = "Invalid body, or no interaction (`session.not_found`, `session.interaction_not_found`)", body = crate::error::ErrorBody),
-        (status = 403, description = "Registration disabled (`user.registration_disabled`)", body = crate::error::ErrorBody)
+        (status = 403, description = "Registration disabled (`auth.forbidden`)", body = crate::error::ErrorBody)
     )
 )]
 async fn start(state: web::Data<AppState>, req: HttpRequest, raw: web::Bytes) -> Answer {
     let body: EventBody = parse(&raw)?;
     let mut i = interaction(&state, &req)?;
-    check_event(&body.interaction_event)?;
-    if body.interaction_event == "Register" && !state.sign_in.registration {
-        return Err(refuse(
-            StatusCode::FORBIDDEN,
-            "user.registration_disabled",
-            "Registration is disabled.",
-        ));
-    }
+    check_event(&state, &body.interaction_event)?;
     i.experience = Some(Experience {
         event: body.interaction_event.clone(),
         verifications: vec![],
@@ -237,13 +275,14 @@ async fn start(state: web::Data<AppState>, req: HttpRequest, raw: web::Bytes) ->
     request_body = crate::openapi::oidc_schemas::InteractionEvent,
     responses(
         (status = 204, description = "Event changed"),
-        (status = 400, description = "Invalid body, or no interaction (`session.not_found`, `session.interaction_not_found`)", body = crate::error::ErrorBody)
+        (status = 400, description = "Invalid body, or no interaction (`session.not_found`, `session.interaction_not_found`)", body = crate::error::ErrorBody),
+        (status = 403, description = "Registration disabled (`auth.forbidden`)", body = crate::error::ErrorBody)
     )
 )]
 async fn set_event(state: web::Data<AppState>, req: HttpRequest, raw: web::Bytes) -> Answer {
     let body: EventBody = parse(&raw)?;
     let mut i = interaction(&state, &req)?;
-    check_event(&body.interaction_event)?;
+    check_event(&state, &body.interaction_event)?;
     let e = experience(&mut i)?;
     e.event = body.interaction_event.clone();
     e.identified = None;

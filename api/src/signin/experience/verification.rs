@@ -2,12 +2,12 @@
 //! (sign-in), a new username + password (registration), and binding one to the interaction.
 
 use super::{experience, interaction, internal, parse, refuse, with_cookie, Answer};
-use crate::commands::users::{create_user, CreateUser, PasswordInput};
+use crate::commands::users::{create_user, CreateUser, Origin, PasswordInput};
 use crate::error::ApiError;
 use crate::request::RequestContext;
-use crate::signin::credentials::verify;
-use crate::signin::form;
+use crate::signin::credentials::{verify, Outcome, SessionRef};
 use crate::signin::interaction::Verification;
+use crate::signin::{check_new_password, registration};
 use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -15,7 +15,8 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
 use base64::Engine;
 use domain::identifier::{Identifier, IdentifierClaim};
 use domain::password::hash_password;
-use domain::session::{Session, SessionCommand, SignInFailed, SignInFailure};
+use domain::password::policy::UserInfo;
+use domain::session::SignInFailure;
 use domain::user::{UserDetails, UserDetailsFields};
 use serde::Deserialize;
 use serde_json::json;
@@ -54,9 +55,10 @@ fn verification_id(state: &AppState) -> String {
     request_body = crate::openapi::oidc_schemas::PasswordVerification,
     responses(
         (status = 200, description = "Verified", body = crate::openapi::oidc_schemas::VerificationId),
-        (status = 400, description = "Invalid body, or no interaction (`session.not_found`, `session.interaction_not_found`)", body = crate::error::ErrorBody),
+        (status = 400, description = "Invalid body, no interaction (`session.not_found`, `session.interaction_not_found`), or too many failed attempts: the identifier is locked (`session.verification_blocked_too_many_attempts`, with `Retry-After`)", body = crate::error::ErrorBody),
         (status = 401, description = "Suspended user (`user.suspended`)", body = crate::error::ErrorBody),
-        (status = 422, description = "Wrong identifier or password (`session.invalid_credentials`)", body = crate::error::ErrorBody)
+        (status = 422, description = "Wrong identifier or password (`session.invalid_credentials`)", body = crate::error::ErrorBody),
+        (status = 503, description = "Too many password checks at once (`request.password_hashing_busy`, with `Retry-After`)", body = crate::error::ErrorBody)
     )
 )]
 pub(super) async fn password(
@@ -68,16 +70,14 @@ pub(super) async fn password(
     let body: PasswordBody = parse(&raw)?;
     let mut i = interaction(&state, &req)?;
     experience(&mut i)?;
-    let checked = verify(
-        &state,
-        &request,
-        parse_identifier(&body.identifier),
-        &body.password,
-    )
-    .await
-    .map_err(internal)?;
-    match checked {
-        Ok(user_id) => {
+    let session = SessionRef {
+        session_id: &i.session_id,
+        client_id: &i.client_id,
+    };
+    let parsed = parse_identifier(&body.identifier);
+    let outcome = verify(&state, &request, parsed, &body.password, session).await?;
+    match outcome {
+        Outcome::Verified(user_id) => {
             let id = verification_id(&state);
             experience(&mut i)?
                 .verifications
@@ -92,40 +92,17 @@ pub(super) async fn password(
                 Some(json!({ "verificationId": id })),
             )
         }
-        Err((reason, user_id)) => {
-            let loaded = state
-                .store
-                .repository()
-                .load::<Session>(&i.session_id)
-                .await
-                .map_err(internal)?;
-            let failure = SignInFailed {
-                reason,
-                user_id,
-                client_id: i.client_id.clone(),
-            };
-            form::record(
-                &state,
-                &request,
-                &i.session_id,
-                &loaded,
-                SessionCommand::RecordFailure(failure),
-            )
-            .await
-            .map_err(internal)?;
-            Err(match reason {
-                SignInFailure::Suspended => refuse(
-                    StatusCode::UNAUTHORIZED,
-                    "user.suspended",
-                    "This account is suspended.",
-                ),
-                _ => refuse(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "session.invalid_credentials",
-                    "Wrong identifier or password.",
-                ),
-            })
-        }
+        Outcome::Locked(retry_after_secs) => Err(ApiError::Locked { retry_after_secs }.into()),
+        Outcome::Failed(SignInFailure::Suspended) => Err(refuse(
+            StatusCode::UNAUTHORIZED,
+            "user.suspended",
+            "This account is suspended.",
+        )),
+        Outcome::Failed(_) => Err(refuse(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "session.invalid_credentials",
+            "Wrong identifier or password.",
+        )),
     }
 }
 
@@ -138,7 +115,9 @@ pub(super) async fn password(
     responses(
         (status = 200, description = "Verified", body = crate::openapi::oidc_schemas::VerificationId),
         (status = 400, description = "Invalid body, or no interaction (`session.not_found`, `session.interaction_not_found`)", body = crate::error::ErrorBody),
-        (status = 422, description = "Identifier in use or password refused by the policy", body = crate::error::ErrorBody)
+        (status = 403, description = "Registration disabled (`auth.forbidden`)", body = crate::error::ErrorBody),
+        (status = 422, description = "Identifier in use (`user.username_already_in_use`) or password refused by the policy (`password.rejected`, the issues in `data.issues`)", body = crate::error::ErrorBody),
+        (status = 503, description = "Too many password checks at once (`request.password_hashing_busy`, with `Retry-After`)", body = crate::error::ErrorBody)
     )
 )]
 pub(super) async fn new_password_identity(
@@ -149,6 +128,8 @@ pub(super) async fn new_password_identity(
     let body: PasswordBody = parse(&raw)?;
     let mut i = interaction(&state, &req)?;
     experience(&mut i)?;
+    // Only registration uses this record: refused (before any hashing) when closed.
+    registration::permit(&state)?;
     if body.identifier.kind != "username" {
         return Err(refuse(
             StatusCode::BAD_REQUEST,
@@ -164,14 +145,11 @@ pub(super) async fn new_password_identity(
             "invalid username",
         ));
     };
-    // Logto's default policy: at least 8 characters.
-    if body.password.chars().count() < 8 {
-        return Err(refuse(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "password.rejected",
-            "The password must be at least 8 characters long.",
-        ));
-    }
+    let user_info = UserInfo {
+        username: Some(&username),
+        ..Default::default()
+    };
+    check_new_password(&state, &body.password, &user_info).await?;
     let claim = state
         .store
         .repository()
@@ -187,9 +165,12 @@ pub(super) async fn new_password_identity(
     }
     let salt: [u8; 16] = state.random.bytes();
     let plain = body.password.clone();
-    let digest = tokio::task::spawn_blocking(move || hash_password(&plain, salt))
+    let digest = state
+        .sign_in
+        .hasher
+        .run(move || hash_password(&plain, salt))
         .await
-        .map_err(internal)?
+        .map_err(ApiError::from)?
         .map_err(|e| {
             refuse(
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -230,6 +211,7 @@ pub struct IdentificationBody {
         (status = 204, description = "User identified"),
         (status = 201, description = "User registered and identified"),
         (status = 400, description = "Invalid body, or no interaction (`session.not_found`, `session.interaction_not_found`)", body = crate::error::ErrorBody),
+        (status = 403, description = "Registration disabled (`auth.forbidden`)", body = crate::error::ErrorBody),
         (status = 404, description = "Unknown verification", body = crate::error::ErrorBody),
         (status = 422, description = "Refused (identifier in use, verification not finished)", body = crate::error::ErrorBody)
     )
@@ -273,6 +255,8 @@ pub(super) async fn identification(
                 username, digest, ..
             },
         ) => {
+            // The one place a user is created here: only with registration open now.
+            let permit = registration::permit(&state)?;
             let details = UserDetails::new(UserDetailsFields {
                 username: Some(username),
                 ..Default::default()
@@ -288,7 +272,10 @@ pub(super) async fn identification(
                 details,
                 custom_data: Default::default(),
                 password: Some(PasswordInput::Digest(digest)),
-                application_id: Some(client_id.clone()),
+                origin: Origin::SelfService {
+                    application_id: client_id.clone(),
+                    permit,
+                },
             };
             let user = match create_user(&state, input, &request).await {
                 Ok(user) => user,
@@ -299,7 +286,7 @@ pub(super) async fn identification(
                         err.to_string(),
                     ))
                 }
-                Err(err) => return Err(internal(err)),
+                Err(err) => return Err(err.into()),
             };
             e.identified = Some(user.id);
             StatusCode::CREATED

@@ -1,0 +1,38 @@
+//! Whether end users may create their own accounts: decided here and only here.
+//!
+//! Every self-service path that creates a user (the hosted `/register` form, the
+//! Experience API's `Register` event and its identification) needs a [`Permit`] to build
+//! the `CreateUser` origin [`crate::commands::users::Origin::SelfService`], and a permit
+//! can only come from [`permit`], which reads `TESSERA_REGISTRATION`. A new path that
+//! forgot to ask cannot compile; the Experience API also asks when the event is set (so
+//! `Register` is refused at `PUT /api/experience` and at `PUT …/interaction-event`, as
+//! Logto does) and again at identification (where the user is created).
+
+use crate::state::AppState;
+
+/// Proof that registration was open when a self-service creation was decided. Only
+/// [`permit`] makes one.
+#[derive(Debug, Clone, Copy)]
+pub struct Permit {
+    _private: (),
+}
+
+/// Registration is closed (`TESSERA_REGISTRATION=false`). Logto answers a disabled
+/// interaction event with 403 `auth.forbidden`.
+#[derive(Debug, Clone, Copy, thiserror::Error)]
+#[error("registration is disabled")]
+pub struct Closed;
+
+impl Closed {
+    pub const CODE: &'static str = "auth.forbidden";
+    pub const MESSAGE: &'static str = "Registration is disabled.";
+}
+
+/// A permit to create an account through a self-service path, if registration is open.
+pub fn permit(state: &AppState) -> Result<Permit, Closed> {
+    if state.sign_in.registration {
+        Ok(Permit { _private: () })
+    } else {
+        Err(Closed)
+    }
+}
