@@ -38,6 +38,7 @@ const ENV_KEYS: &[&str] = &[
     "rate_limit_per_second",
     "rate_limit_burst",
     "metrics_token",
+    "user_search_timeout_ms",
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -121,6 +122,10 @@ pub struct Config {
     /// (`TESSERA_METRICS_TOKEN`); unset, it is public as before.
     #[serde(default)]
     pub metrics_token: Option<String>,
+    /// Statement timeout of the regular-expression searches of `GET /api/users`
+    /// (`similar_to`, `posix`; Postgres) in milliseconds (`TESSERA_USER_SEARCH_TIMEOUT_MS`).
+    #[serde(default = "default_user_search_timeout_ms")]
+    pub user_search_timeout_ms: u64,
 }
 
 fn default_rate_limit_per_second() -> u32 {
@@ -129,6 +134,10 @@ fn default_rate_limit_per_second() -> u32 {
 
 fn default_rate_limit_burst() -> u32 {
     api::rate_limit::RateLimitSettings::default().burst
+}
+
+fn default_user_search_timeout_ms() -> u64 {
+    2_000
 }
 
 fn default_true() -> bool {
@@ -202,6 +211,7 @@ impl Default for Config {
             rate_limit_per_second: default_rate_limit_per_second(),
             rate_limit_burst: default_rate_limit_burst(),
             metrics_token: None,
+            user_search_timeout_ms: default_user_search_timeout_ms(),
         }
     }
 }
