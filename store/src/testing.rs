@@ -115,32 +115,6 @@ pub async fn postgres_config(dir: &Path) -> Option<StoreConfig> {
     })
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn creation_time_is_read_from_the_name() {
-        let id = uuid::Uuid::now_v7();
-        let at = super::created_ms(&format!("tessera_test_{}", id.simple())).unwrap();
-        let (secs, _) = id.get_timestamp().unwrap().to_unix();
-        assert_eq!(at / 1000, secs);
-        assert_eq!(super::created_ms("tessera_test_nothex"), None);
-        assert_eq!(super::created_ms("other"), None);
-    }
-
-    #[test]
-    fn database_name_is_replaced() {
-        assert_eq!(
-            super::with_database("postgres://u@h:5432/postgres", "x"),
-            "postgres://u@h:5432/x"
-        );
-        assert_eq!(super::with_database("postgres://h", "x"), "postgres://h/x");
-        assert_eq!(
-            super::with_database("postgres://h/db?sslmode=disable", "x"),
-            "postgres://h/x?sslmode=disable"
-        );
-    }
-}
-
 /// The first scheme's sealing of a secret (before keys by purpose): what older versions
 /// put into events, for tests that check such data still opens.
 pub fn scheme_1_seal(store: &crate::Store, plain: &[u8]) -> Result<String, crate::StoreError> {
@@ -186,4 +160,30 @@ pub async fn downgrade_data_key(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn creation_time_is_read_from_the_name() {
+        let id = uuid::Uuid::now_v7();
+        let at = super::created_ms(&format!("tessera_test_{}", id.simple())).unwrap();
+        let (secs, _) = id.get_timestamp().unwrap().to_unix();
+        assert_eq!(at / 1000, secs);
+        assert_eq!(super::created_ms("tessera_test_nothex"), None);
+        assert_eq!(super::created_ms("other"), None);
+    }
+
+    #[test]
+    fn database_name_is_replaced() {
+        assert_eq!(
+            super::with_database("postgres://u@h:5432/postgres", "x"),
+            "postgres://u@h:5432/x"
+        );
+        assert_eq!(super::with_database("postgres://h", "x"), "postgres://h/x");
+        assert_eq!(
+            super::with_database("postgres://h/db?sslmode=disable", "x"),
+            "postgres://h/x?sslmode=disable"
+        );
+    }
 }
