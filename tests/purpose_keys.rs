@@ -218,8 +218,8 @@ async fn values_sealed_by_the_first_scheme_still_open(backend: Backend) {
     );
     let metadata = EventMetadata::system(now, "test:scheme-1");
 
-    // The signing key: the current key's PKCS#8 again, sealed by the first scheme under a
-    // new kid, made current.
+    // The signing key: the primary (ES384) key's PKCS#8 again, sealed by the first scheme
+    // under a new kid, made current and primary.
     let keys = store
         .log
         .read_stream(&store::StreamRef::new("signing-keys", "oidc"))
@@ -227,9 +227,11 @@ async fn values_sealed_by_the_first_scheme_still_open(backend: Backend) {
         .expect("key events");
     let first: SigningKeyGenerated = keys
         .iter()
-        .find(|e| e.event_type == "SigningKeyGenerated")
-        .map(|e| serde_json::from_value((*e.payload).clone()).expect("key event"))
-        .expect("a generated key");
+        .filter(|e| e.event_type == "SigningKeyGenerated")
+        .map(|e| serde_json::from_value::<SigningKeyGenerated>((*e.payload).clone()))
+        .filter_map(Result::ok)
+        .find(|k| k.alg == domain::signing_keys::SigningAlgorithm::ES384)
+        .expect("the primary ES384 key");
     let pkcs8 = store
         .open_sealed(
             SealPurpose::SigningKey,
@@ -250,6 +252,7 @@ async fn values_sealed_by_the_first_scheme_still_open(backend: Backend) {
         }),
         SigningKeyEvent::SigningKeyActivated(SigningKeyActivated {
             kid: old_kid.clone(),
+            primary: true,
         }),
         SigningKeyEvent::SigningKeyRetired(SigningKeyRetired {
             kid: first.kid.clone(),
