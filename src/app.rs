@@ -234,6 +234,7 @@ async fn app_state(
             burst: config.rate_limit_burst,
         }),
         metrics_token: config.metrics_token.clone(),
+        user_search_timeout: std::time::Duration::from_millis(config.user_search_timeout_ms),
     };
     state.rate_limit.spawn_housekeeping();
     let bootstrap = api::bootstrap::BootstrapM2m {

@@ -51,6 +51,7 @@ const ENV_KEYS: &[&str] = &[
     "password_hash_concurrency",
     "password_hash_queue",
     "password_pwned_api",
+    "user_search_timeout_ms",
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -174,6 +175,10 @@ pub struct Config {
     /// Only the first five hex digits of the password's SHA-1 are sent.
     #[serde(default)]
     pub password_pwned_api: Option<String>,
+    /// Statement timeout of the regular-expression searches of `GET /api/users`
+    /// (`similar_to`, `posix`; Postgres) in milliseconds (`TESSERA_USER_SEARCH_TIMEOUT_MS`).
+    #[serde(default = "default_user_search_timeout_ms")]
+    pub user_search_timeout_ms: u64,
 }
 
 fn default_rate_limit_per_second() -> u32 {
@@ -182,6 +187,10 @@ fn default_rate_limit_per_second() -> u32 {
 
 fn default_rate_limit_burst() -> u32 {
     api::rate_limit::RateLimitSettings::default().burst
+}
+
+fn default_user_search_timeout_ms() -> u64 {
+    2_000
 }
 
 fn default_true() -> bool {
@@ -268,6 +277,7 @@ impl Default for Config {
             password_hash_concurrency: None,
             password_hash_queue: None,
             password_pwned_api: None,
+            user_search_timeout_ms: default_user_search_timeout_ms(),
         }
     }
 }

@@ -10,7 +10,7 @@
 //! refuses unknown `/api` paths without a Management token as Logto does (401, so the
 //! answer does not reveal which routes exist) and never runs a handler.
 
-use crate::auth::{self, Refusal};
+use crate::auth::Refusal;
 use crate::rate_limit::limit_by_ip;
 use crate::routes::my_account_auth;
 use crate::state::AppState;
@@ -110,12 +110,13 @@ async fn require_management(
     let Some(state) = state(&req) else {
         return Ok(req.into_response(Refusal::Unauthorized.response()));
     };
-    match auth::authenticate(&state, req.request()) {
+    // The token, and whether its app still has Management access (`management_access.rs`).
+    match crate::management_access::authenticate(&state, req.request()).await {
         Ok(principal) => {
             req.extensions_mut().insert(principal);
             Ok(next.call(req).await?.map_into_boxed_body())
         }
-        Err(refusal) => Ok(req.into_response(refusal.response())),
+        Err(refused) => Ok(req.into_response(refused)),
     }
 }
 

@@ -312,6 +312,7 @@ impl From<projections::ProjectionError> for ApiError {
     fn from(err: projections::ProjectionError) -> Self {
         match err {
             projections::ProjectionError::Store(store) => store.into(),
+            projections::ProjectionError::Search(details) => Self::InvalidRequest { details },
             projections::ProjectionError::UnknownProjection(name) => Self::InvalidRequest {
                 details: format!("unknown projection {name:?}"),
             },

@@ -12,6 +12,7 @@ pub mod bootstrap;
 pub mod commands;
 pub mod env;
 pub mod error;
+pub mod management_access;
 pub mod metrics;
 pub mod normal_path;
 pub mod oidc;

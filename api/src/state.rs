@@ -28,6 +28,8 @@ pub struct AppState {
     pub rate_limit: crate::rate_limit::IpRateLimit,
     /// When set, `/metrics` needs it as a Bearer token.
     pub metrics_token: Option<String>,
+    /// Statement timeout of `GET /api/users`'s regular-expression searches (Postgres).
+    pub user_search_timeout: std::time::Duration,
 }
 
 /// One projector's progress (`GET /api/status/projections`).

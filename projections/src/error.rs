@@ -17,6 +17,10 @@ pub enum ProjectionError {
     /// A read-model row holds something the code cannot read back (e.g. broken JSON text).
     #[error("read model row is corrupt: {0}")]
     Corrupt(String),
+    /// A user search the database refused: its pattern is invalid, or it ran past the
+    /// statement timeout (`users::list`). The caller's mistake, not the server's.
+    #[error("{0}")]
+    Search(String),
     #[error("unknown projection {0:?}")]
     UnknownProjection(String),
     /// Raised by test wrappers to simulate a crash inside a batch.

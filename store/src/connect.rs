@@ -7,7 +7,7 @@ use crate::postgres::{PgLane, PgLog};
 use crate::repository::Repository;
 use crate::snapshots::AggregateCache;
 use crate::sqlite::SqliteLog;
-use crate::vault::{load_kek, KeyState, Vault};
+use crate::vault::{load_kek, KeyState, SealPurpose, Vault};
 use domain::identifier::Identifier;
 use domain::UpcasterRegistry;
 use sqlx::any::AnyPoolOptions;
@@ -36,6 +36,12 @@ enum Inner {
     Postgres(Arc<PgLog>),
 }
 
+/// The backend's writing pool, for maintenance statements (`rewrap.rs`).
+pub(crate) enum InnerRef<'a> {
+    Sqlite(&'a sqlx::SqlitePool),
+    Postgres(&'a sqlx::PgPool),
+}
+
 /// The opened store: the log, a pool for read models on the same database, and the vault.
 #[derive(Clone)]
 pub struct Store {
@@ -44,7 +50,7 @@ pub struct Store {
     pub read_pool: AnyPool,
     pub backend: Backend,
     inner: Arc<Inner>,
-    codec: Arc<Codec>,
+    pub(crate) codec: Arc<Codec>,
     aggregates: Arc<AggregateCache>,
 }
 
@@ -60,7 +66,7 @@ impl Store {
         let postgres = cfg.database_url.is_some();
         let kek = load_kek(cfg.kek.as_deref(), &cfg.data_dir, postgres)?;
         let codec = Arc::new(Codec {
-            vault: Vault::new(kek),
+            vault: Vault::new(kek)?,
             upcasters: UpcasterRegistry::domain(),
         });
         match &cfg.database_url {
@@ -118,6 +124,10 @@ impl Store {
             store.close().await;
             return Err(e);
         }
+        if let Err(e) = store.rewrap_data_keys().await {
+            store.close().await;
+            return Err(e);
+        }
         Ok(store)
     }
 
@@ -153,20 +163,38 @@ impl Store {
         self.codec.vault.verify_kek_check(&sealed)
     }
 
-    /// Seals a secret under the KEK for storage in an event (base64 of nonce ‖ ciphertext).
-    pub fn seal(&self, plain: &[u8]) -> Result<String, StoreError> {
-        use base64::Engine;
-        let sealed = self.codec.vault.seal_secret(plain)?;
-        Ok(base64::engine::general_purpose::STANDARD.encode(sealed))
+    pub(crate) fn inner(&self) -> InnerRef<'_> {
+        match &*self.inner {
+            Inner::Sqlite(log) => InnerRef::Sqlite(log.write_pool()),
+            Inner::Postgres(log) => InnerRef::Postgres(log.pool()),
+        }
     }
 
-    /// Opens what [`Store::seal`] produced; a wrong KEK or tampering is an error.
-    pub fn open_sealed(&self, sealed: &str) -> Result<Vec<u8>, StoreError> {
-        use base64::Engine;
-        let bytes = base64::engine::general_purpose::STANDARD
-            .decode(sealed)
-            .map_err(|e| StoreError::Crypto(format!("sealed secret is not base64: {e}")))?;
-        self.codec.vault.open_secret(&bytes)
+    /// Seals a secret under `purpose`'s key (derived from the KEK), bound to `owner` (see
+    /// `vault/purpose.rs`); text safe for events, cookies and headers.
+    pub fn seal(
+        &self,
+        purpose: SealPurpose,
+        owner: &str,
+        plain: &[u8],
+    ) -> Result<String, StoreError> {
+        self.codec.vault.seal_secret(purpose, owner, plain)
+    }
+
+    /// Opens what [`Store::seal`] produced for the same purpose and owner; anything else
+    /// (another purpose or owner, a wrong KEK, tampering) is an error.
+    pub fn open_sealed(
+        &self,
+        purpose: SealPurpose,
+        owner: &str,
+        sealed: &str,
+    ) -> Result<Vec<u8>, StoreError> {
+        self.codec.vault.open_secret(purpose, owner, sealed)
+    }
+
+    /// Whether `sealed` predates keys by purpose (scheme 1), so a writer may seal it anew.
+    pub fn sealed_by_scheme_1(sealed: &str) -> bool {
+        Vault::is_scheme_1_secret(sealed)
     }
 
     /// This store with the log read through a pool of its own on Postgres

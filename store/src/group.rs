@@ -391,7 +391,7 @@ mod tests {
 
     #[test]
     fn later_batches_in_a_group_see_earlier_ones_and_failed_batches_leave_no_trace() {
-        let vault = Vault::new([7; 32]);
+        let vault = Vault::new([7; 32]).unwrap();
         let b1 = batch(&[("a", ExpectedVersion::NoStream, 2)]);
         // Expects a at 2: only true because b1 precedes it in the group.
         let b2 = batch(&[("a", ExpectedVersion::Exact(2), 1)]);
@@ -424,7 +424,7 @@ mod tests {
 
     #[test]
     fn personal_data_for_an_erased_subject_is_refused() {
-        let vault = Vault::new([7; 32]);
+        let vault = Vault::new([7; 32]).unwrap();
         vault.remember("u1", KeyState::Destroyed);
         let mut with_pii = ev();
         with_pii.payload = serde_json::json!({"email": "x@example.com"});

@@ -10,6 +10,7 @@ mod group;
 pub mod log;
 mod postgres;
 pub mod repository;
+mod rewrap;
 pub mod snapshots;
 mod sqlite;
 #[cfg(feature = "test-support")]
@@ -22,3 +23,4 @@ pub use envelope::*;
 pub use error::StoreError;
 pub use log::EventLog;
 pub use repository::{Loaded, Repository};
+pub use vault::SealPurpose;

@@ -115,6 +115,53 @@ pub async fn postgres_config(dir: &Path) -> Option<StoreConfig> {
     })
 }
 
+/// The first scheme's sealing of a secret (before keys by purpose): what older versions
+/// put into events, for tests that check such data still opens.
+pub fn scheme_1_seal(store: &crate::Store, plain: &[u8]) -> Result<String, crate::StoreError> {
+    store.codec.vault.scheme_1_seal(plain)
+}
+
+/// Rewrites `subject`'s data key in `data_keys` as the first scheme wrapped it (directly
+/// under the KEK), as a database written by an older version holds it.
+pub async fn downgrade_data_key(
+    store: &crate::Store,
+    subject: &str,
+) -> Result<(), crate::StoreError> {
+    use crate::connect::InnerRef;
+    let (wrapped,): (Vec<u8>,) = match store.inner() {
+        InnerRef::Sqlite(pool) => {
+            sqlx::query_as("SELECT wrapped_key FROM data_keys WHERE subject_id = ?")
+                .bind(subject)
+                .fetch_one(pool)
+                .await?
+        }
+        InnerRef::Postgres(pool) => {
+            sqlx::query_as("SELECT wrapped_key FROM data_keys WHERE subject_id = $1")
+                .bind(subject)
+                .fetch_one(pool)
+                .await?
+        }
+    };
+    let old = store.codec.vault.scheme_1_wrap_of(subject, &wrapped)?;
+    match store.inner() {
+        InnerRef::Sqlite(pool) => {
+            sqlx::query("UPDATE data_keys SET wrapped_key = ? WHERE subject_id = ?")
+                .bind(old)
+                .bind(subject)
+                .execute(pool)
+                .await?;
+        }
+        InnerRef::Postgres(pool) => {
+            sqlx::query("UPDATE data_keys SET wrapped_key = $1 WHERE subject_id = $2")
+                .bind(old)
+                .bind(subject)
+                .execute(pool)
+                .await?;
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

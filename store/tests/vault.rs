@@ -76,7 +76,12 @@ async fn personal_fields_are_encrypted_at_rest_and_decrypted_on_read() {
             .fetch_one(&env.store.read_pool)
             .await
             .unwrap();
-        assert_eq!(len, 12 + 32 + 16, "{}: nonce ‖ wrapped key ‖ tag", env.name);
+        assert_eq!(
+            len,
+            1 + 12 + 32 + 16,
+            "{}: scheme byte ‖ nonce ‖ wrapped key ‖ tag",
+            env.name
+        );
 
         let events = env
             .store
@@ -106,6 +111,57 @@ async fn personal_fields_are_encrypted_at_rest_and_decrypted_on_read() {
             "{}",
             env.name
         );
+        reopened.close().await;
+    }
+}
+
+async fn wrapped_len(store: &Store, subject: &str) -> i64 {
+    let sql = match store.backend {
+        Backend::Sqlite => "SELECT length(wrapped_key) FROM data_keys WHERE subject_id = ?",
+        Backend::Postgres => {
+            "SELECT length(wrapped_key)::bigint FROM data_keys WHERE subject_id = $1"
+        }
+    };
+    sqlx::query_scalar(sql)
+        .bind(subject)
+        .fetch_one(&store.read_pool)
+        .await
+        .unwrap()
+}
+
+/// Keys by purpose: a data key wrapped by the first scheme (directly under the KEK, as
+/// older versions stored it) still opens, and is re-wrapped under the derived data-key key
+/// when the store opens.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn data_keys_of_the_first_scheme_open_and_are_rewrapped_at_start() {
+    for env in backends().await {
+        create_alice(&env.store, "u1").await;
+        create_alice(&env.store, "u2").await;
+        store::testing::downgrade_data_key(&env.store, "u1")
+            .await
+            .unwrap();
+        assert_eq!(wrapped_len(&env.store, "u1").await, 60, "{}", env.name);
+        env.store.close().await;
+
+        let reopened = Store::connect(&env.cfg).await.unwrap();
+        assert_eq!(
+            wrapped_len(&reopened, "u1").await,
+            61,
+            "{}: re-wrapped at start",
+            env.name
+        );
+        for id in ["u1", "u2"] {
+            let loaded = reopened.repository().load::<User>(id).await.unwrap();
+            let User::Active(state) = loaded.aggregate else {
+                panic!("{}: {id} is not active", env.name)
+            };
+            assert_eq!(
+                state.details.primary_email.as_deref(),
+                Some(EMAIL),
+                "{}: {id}",
+                env.name
+            );
+        }
         reopened.close().await;
     }
 }

@@ -20,8 +20,8 @@ use projections::ProjectionRunner;
 use serde::{Deserialize, Serialize};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use store::{
-    AppendBatch, ExpectedVersion, Loaded, Position, RecordedEvent, Repository, Store, StoreError,
-    StreamRef,
+    AppendBatch, ExpectedVersion, Loaded, Position, RecordedEvent, Repository, SealPurpose, Store,
+    StoreError, StreamRef,
 };
 use uuid::Uuid;
 
@@ -331,12 +331,20 @@ impl Deliverer {
         let (body, subject) =
             payload::build(&streams, &event, &job.hook_id, &job.logto_event).await?;
         let body = body.to_string();
-        let key = self.store.open_sealed(&state.sealed_signing_key)?;
+        let key = self.store.open_sealed(
+            SealPurpose::HookSigningKey,
+            &job.hook_id,
+            &state.sealed_signing_key,
+        )?;
         let key = String::from_utf8(key).map_err(|e| DeliveryError::Corrupt(e.to_string()))?;
         let headers: Headers = match &state.sealed_headers {
             None => Headers::new(),
-            Some(sealed) => serde_json::from_slice(&self.store.open_sealed(sealed)?)
-                .map_err(|e| DeliveryError::Corrupt(format!("hook headers: {e}")))?,
+            Some(sealed) => serde_json::from_slice(&self.store.open_sealed(
+                SealPurpose::HookHeaders,
+                &job.hook_id,
+                sealed,
+            )?)
+            .map_err(|e| DeliveryError::Corrupt(format!("hook headers: {e}")))?,
         };
         let webhook_id = self.webhook_id(&event, &job.logto_event).await?;
         let response = self

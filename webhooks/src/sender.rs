@@ -127,7 +127,12 @@ impl Sender {
         let body = out.body.as_bytes();
         let mut request = hyper::Request::post(out.url);
         // Custom headers first: the fixed headers below replace any with the same name.
+        // Framing and hop-by-hop headers are the client's (hooks saved before they were
+        // refused may still hold some).
         for (name, value) in out.headers {
+            if domain::hook::is_reserved_header(name) {
+                continue;
+            }
             request = request.header(name.as_str(), value.as_str());
         }
         let mut request = request

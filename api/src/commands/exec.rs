@@ -87,6 +87,15 @@ where
         }
         match state.store.repository().append(tx.batch).await {
             Ok(outcome) => {
+                // Management access and the token endpoint read the directory cache: a
+                // deleted app or a removed role must not keep working on this node until
+                // the follower catches up.
+                for e in &outcome.events {
+                    state
+                        .oidc
+                        .directory
+                        .forget(&e.stream.stream_type, &e.stream.stream_id);
+                }
                 state
                     .metrics
                     .events_appended

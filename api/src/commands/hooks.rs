@@ -1,8 +1,9 @@
 //! Hooks: create, edit, rotate the signing key, delete. The URL is checked twice: its
 //! syntax by the aggregate, its resolved addresses by the delivery core's address policy
 //! (`TESSERA_WEBHOOK_ALLOW_PRIVATE`), here when saved and again at every delivery.
-//! Signing keys are generated here (injected randomness) and sealed under the KEK before
-//! they enter an event (invariant 7).
+//! Signing keys are generated here (injected randomness) and sealed before they enter an
+//! event (invariant 7), under keys derived from the KEK for hook secrets and bound to the
+//! hook (`store::SealPurpose`).
 
 use super::exec::transact;
 use crate::error::ApiError;
@@ -13,7 +14,7 @@ use domain::hook::{
 };
 use domain::ids::random_string;
 use domain::StandardId;
-use store::Position;
+use store::{Position, SealPurpose};
 
 pub fn hook_error(id: &str) -> impl Fn(HookError) -> ApiError + '_ {
     move |e| match e.field() {
@@ -28,42 +29,62 @@ pub fn hook_error(id: &str) -> impl Fn(HookError) -> ApiError + '_ {
     }
 }
 
+/// What a caller is told when a hook URL's host is refused or does not resolve: one
+/// message for both, naming no address, so the Management API is no oracle for the
+/// server's name resolution or internal network (the detail goes to the server log).
+pub const UNREACHABLE_URL: &str =
+    "config.url: the host is not allowed or cannot be resolved from this server";
+
 /// Refuses a URL the address policy forbids, naming the field.
 pub async fn check_url(state: &AppState, url: &str) -> Result<(), ApiError> {
-    state
-        .webhooks
-        .check_url(url)
-        .await
-        .map_err(|e| ApiError::invalid_body(format!("config.url: {e}")))
+    match state.webhooks.check_url(url).await {
+        Ok(()) => Ok(()),
+        Err(webhooks::ssrf::UrlRefused::Invalid(reason)) => {
+            Err(ApiError::invalid_body(format!("config.url: {reason}")))
+        }
+        Err(refused) => {
+            tracing::info!(%refused, "hook URL refused");
+            Err(ApiError::invalid_body(UNREACHABLE_URL))
+        }
+    }
 }
 
 pub fn new_id(state: &AppState) -> String {
     StandardId::generate(&mut state.random.rng()).into_string()
 }
 
-/// Custom headers sealed under the KEK (they often hold the receiver's credentials).
-fn seal_headers(state: &AppState, headers: &Headers) -> Result<Option<String>, ApiError> {
+/// Custom headers sealed under the hook-headers key derived from the KEK, bound to the hook
+/// (they often hold the receiver's credentials).
+fn seal_headers(state: &AppState, id: &str, headers: &Headers) -> Result<Option<String>, ApiError> {
     if headers.is_empty() {
         return Ok(None);
     }
     let json = serde_json::to_vec(headers).map_err(ApiError::internal)?;
-    Ok(Some(state.store.seal(&json)?))
+    Ok(Some(state.store.seal(
+        SealPurpose::HookHeaders,
+        id,
+        &json,
+    )?))
 }
 
-/// The hook's custom headers in plain text.
-pub fn open_headers(state: &AppState, sealed: Option<&str>) -> Result<Headers, ApiError> {
+/// Hook `id`'s custom headers in plain text.
+pub fn open_headers(state: &AppState, id: &str, sealed: Option<&str>) -> Result<Headers, ApiError> {
     match sealed {
         None => Ok(Headers::new()),
         Some(sealed) => {
-            let bytes = state.store.open_sealed(sealed)?;
+            let bytes = state
+                .store
+                .open_sealed(SealPurpose::HookHeaders, id, sealed)?;
             serde_json::from_slice(&bytes).map_err(ApiError::internal)
         }
     }
 }
 
-fn sealed_new_key(state: &AppState) -> Result<String, ApiError> {
+fn sealed_new_key(state: &AppState, id: &str) -> Result<String, ApiError> {
     let key = random_string(&mut state.random.rng(), SIGNING_KEY_LEN);
-    Ok(state.store.seal(key.as_bytes())?)
+    Ok(state
+        .store
+        .seal(SealPurpose::HookSigningKey, id, key.as_bytes())?)
 }
 
 pub async fn create(
@@ -75,8 +96,8 @@ pub async fn create(
     // Syntax first, so a malformed URL is reported as such rather than as unresolvable.
     settings.check().map_err(hook_error(id))?;
     check_url(state, &settings.url).await?;
-    let sealed_signing_key = sealed_new_key(state)?;
-    let sealed_headers = seal_headers(state, &settings.headers)?;
+    let sealed_signing_key = sealed_new_key(state, id)?;
+    let sealed_headers = seal_headers(state, id, &settings.headers)?;
     let (_, at) = transact(state, request, |mut tx| {
         let command = HookCommand::Create {
             settings: settings.clone(),
@@ -114,7 +135,7 @@ pub async fn update(
     }
     let headers = match &patch.headers {
         Some(plain) => Some(SealedHeaders {
-            sealed: seal_headers(state, plain)?,
+            sealed: seal_headers(state, id, plain)?,
             plain: plain.clone(),
         }),
         None => None,
@@ -143,7 +164,7 @@ pub async fn rotate_signing_key(
     request: &RequestContext,
     id: &str,
 ) -> Result<Option<Position>, ApiError> {
-    let sealed_signing_key = sealed_new_key(state)?;
+    let sealed_signing_key = sealed_new_key(state, id)?;
     let (_, at) = transact(state, request, |mut tx| {
         let command = HookCommand::RotateSigningKey {
             sealed_signing_key: sealed_signing_key.clone(),
@@ -171,8 +192,10 @@ pub async fn delete(
     Ok(at)
 }
 
-/// The hook's signing key in plain text (for answers and the test delivery).
-pub fn open_signing_key(state: &AppState, sealed: &str) -> Result<String, ApiError> {
-    let bytes = state.store.open_sealed(sealed)?;
+/// Hook `id`'s signing key in plain text (for answers and the test delivery).
+pub fn open_signing_key(state: &AppState, id: &str, sealed: &str) -> Result<String, ApiError> {
+    let bytes = state
+        .store
+        .open_sealed(SealPurpose::HookSigningKey, id, sealed)?;
     String::from_utf8(bytes).map_err(ApiError::internal)
 }

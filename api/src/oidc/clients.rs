@@ -158,6 +158,13 @@ impl Directory {
         Ok(names)
     }
 
+    /// Evicts what a write of this node to `(stream_type, stream_id)` changed, so the next
+    /// request here sees it without waiting for the follower (`commands/exec.rs`).
+    pub fn forget(&self, stream_type: &str, stream_id: &str) {
+        // Signing keys are reloaded by the follower (and by the rotation itself).
+        let _ = self.evict(stream_type, stream_id);
+    }
+
     /// Evicts whatever an event on `(stream_type, stream_id)` may have changed. Returns
     /// whether the signing keys changed.
     fn evict(&self, stream_type: &str, stream_id: &str) -> bool {

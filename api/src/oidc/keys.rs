@@ -21,7 +21,7 @@ use serde::Serialize;
 use serde_json::{json, Map, Value};
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
-use store::{AppendBatch, ExpectedVersion, Repository, Store, StoreError};
+use store::{AppendBatch, ExpectedVersion, Repository, SealPurpose, Store, StoreError};
 
 use aws_lc_rs::encoding::AsDer;
 use aws_lc_rs::rand::SystemRandom;
@@ -270,7 +270,7 @@ fn open_signer(store: &Store, key: &domain::signing_keys::SigningKey) -> Result<
         kid: key.kid.clone(),
         reason: reason.to_owned(),
     };
-    let pkcs8 = store.open_sealed(&key.sealed_private_key)?;
+    let pkcs8 = store.open_sealed(SealPurpose::SigningKey, &key.kid, &key.sealed_private_key)?;
     let pair = match key.alg {
         SigningAlgorithm::ES384 => Pair::Ec(
             EcdsaKeyPair::from_pkcs8(&ECDSA_P384_SHA384_FIXED_SIGNING, &pkcs8)
@@ -359,11 +359,12 @@ async fn new_key(
     let (pkcs8, public_jwk) = tokio::task::spawn_blocking(move || generate(alg, &kid2))
         .await
         .map_err(|_| KeyError::Generate)??;
+    let sealed_private_key = store.seal(SealPurpose::SigningKey, &kid, &pkcs8)?;
     Ok(NewSigningKey {
         kid,
         alg,
         public_jwk,
-        sealed_private_key: store.seal(&pkcs8)?,
+        sealed_private_key,
     })
 }
 

@@ -74,13 +74,13 @@ pub struct HookView {
 
 fn view(state: &AppState, row: HookRow) -> Result<HookView, ApiError> {
     let mut config = json!({ "url": row.url });
-    let headers = cmd::open_headers(state, row.sealed_headers.as_deref())?;
+    let headers = cmd::open_headers(state, &row.id, row.sealed_headers.as_deref())?;
     if !headers.is_empty() {
         config["headers"] = json!(headers);
     }
     Ok(HookView {
         tenant_id: projections::TENANT_ID,
-        signing_key: cmd::open_signing_key(state, &row.sealed_signing_key)?,
+        signing_key: cmd::open_signing_key(state, &row.id, &row.sealed_signing_key)?,
         id: row.id,
         name: row.name,
         event: None,
@@ -416,7 +416,7 @@ async fn test(
             id: id.clone(),
         });
     };
-    let key = cmd::open_signing_key(&state, &hook.sealed_signing_key)?;
+    let key = cmd::open_signing_key(&state, &id, &hook.sealed_signing_key)?;
     let headers = headers.unwrap_or_default();
     let now = state.clock.now().as_millis();
     for event in &events {
@@ -445,14 +445,14 @@ async fn test(
                 })
             }
             None => {
+                // One message whatever failed (refused address, DNS, connection, timeout):
+                // the reason would tell the caller about the server's network.
+                tracing::info!(hook = %id, error = %response.error.unwrap_or_default(), "test delivery failed");
                 return Err(ApiError::UnprocessableWith {
                     code: "hook.send_test_payload_failed",
-                    message: format!(
-                        "Failed to send the test payload: {}",
-                        response.error.unwrap_or_default()
-                    ),
+                    message: "Failed to send the test payload.".into(),
                     data: json!({}),
-                })
+                });
             }
         }
     }

@@ -3,15 +3,19 @@
 //! `users` read model; changes go through the same user commands as the Management API
 //! (so the same validation, claims and events), with the user as the events' actor.
 //!
-//! Gates: `openid` everywhere; `profile` to change name, avatar, username and profile;
-//! `custom_data` to see and change custom data; `urn:logto:scope:sessions` for sessions
-//! and grants. Changing the username or password and revoking sessions or grants also
+//! Gates: `openid` everywhere; what `GET` shows follows the token's scopes as `/oidc/me`
+//! does (`profile` for name, avatar, username and profile, `email`, `phone`, `custom_data`,
+//! `identities`); `profile` to change name, avatar, username and profile; `custom_data` to
+//! change custom data; `urn:logto:scope:sessions` for sessions and grants. Changes are
+//! accepted from first-party applications only (Logto: 403 for a third-party app's token). Changing the username or password and revoking sessions or grants also
 //! needs a verification record (`logto-verification-id`, from `/api/verifications/password`).
 //! The account-center settings (`account_center.rs`) come first: nothing works while the
 //! Account API is disabled, a field must be readable to be shown and `Edit` to change.
 
 use super::account_center::{editable, enabled, readable};
-use super::my_account_auth::{authenticate, require_verification, AccountCaller};
+use super::my_account_auth::{
+    authenticate, require_first_party, require_verification, AccountCaller,
+};
 use super::users::input::{parse_password, parse_profile_patch, parse_user_patch};
 use crate::commands::exec::settle;
 use crate::commands::sessions as cmd;
@@ -75,7 +79,24 @@ fn as_user(request: RequestContext, caller: &AccountCaller) -> RequestContext {
     }
 }
 
-/// The caller's user as Logto returns it (`customData` only with the `custom_data` scope).
+/// The token scope each shown key needs, as `/oidc/me` releases the same data
+/// (`oidc/claims.rs`): a token holding only `openid` (say, of a third-party app the user
+/// consented to `openid` alone) sees the id and the account's timestamps, nothing personal.
+const KEY_SCOPES: [(&str, &str); 9] = [
+    ("name", "profile"),
+    ("avatar", "profile"),
+    ("username", "profile"),
+    ("profile", "profile"),
+    ("primaryEmail", "email"),
+    ("primaryPhone", "phone"),
+    ("customData", "custom_data"),
+    ("identities", "identities"),
+    // Logto: the app of the user's first consent, only with `profile`.
+    ("applicationId", "profile"),
+];
+
+/// The caller's user as Logto returns it: each key only with its token scope
+/// ([`KEY_SCOPES`]) and its account-center field readable.
 async fn profile_of(state: &AppState, caller: &AccountCaller) -> Result<Value, ApiError> {
     let center = super::account_center::current(state).await?;
     let row = users::get(&state.store.read_pool, &caller.user_id)
@@ -86,8 +107,10 @@ async fn profile_of(state: &AppState, caller: &AccountCaller) -> Result<Value, A
         })?;
     let mut view = serde_json::to_value(row.to_view()?).map_err(ApiError::internal)?;
     if let Some(object) = view.as_object_mut() {
-        if !caller.has_scope("custom_data") {
-            object.remove("customData");
+        for (key, scope) in KEY_SCOPES {
+            if !caller.has_scope(scope) {
+                object.remove(key);
+            }
         }
         // Keys shown only when their account-center field is readable.
         for (key, field) in [
@@ -141,7 +164,7 @@ async fn get(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpRespons
         (status = 200, description = "The caller, updated", body = crate::openapi::schemas::AccountProfile),
         (status = 400, description = "Invalid body or query (`guard.invalid_input`, `details` names the field)", body = crate::error::ErrorBody),
         (status = 401, description = "No or invalid user access token (`auth.unauthorized`), or a missing verification record (`verification_record.permission_denied`)", body = crate::error::ErrorBody),
-        (status = 403, description = "The token lacks the scope (`auth.forbidden`)", body = crate::error::ErrorBody),
+        (status = 403, description = "The token lacks the scope, or was issued to a third-party application (`auth.forbidden`)", body = crate::error::ErrorBody),
         (status = 422, description = "Username in use", body = crate::error::ErrorBody)
     )
 )]
@@ -152,6 +175,7 @@ async fn patch(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let caller = authenticate(&state, &req).await?;
+    require_first_party(&state, &caller).await?;
     let center = enabled(&state).await?;
     caller.require_scope("profile")?;
     crate::routes::input::refuse_nul(&body)?;
@@ -194,7 +218,7 @@ async fn patch(
         (status = 200, description = "The merged profile", body = Object),
         (status = 400, description = "Invalid body or query (`guard.invalid_input`, `details` names the field)", body = crate::error::ErrorBody),
         (status = 401, description = "No or invalid user access token (`auth.unauthorized`), or a missing verification record (`verification_record.permission_denied`)", body = crate::error::ErrorBody),
-        (status = 403, description = "The token lacks the scope (`auth.forbidden`)", body = crate::error::ErrorBody)
+        (status = 403, description = "The token lacks the scope, or was issued to a third-party application (`auth.forbidden`)", body = crate::error::ErrorBody)
     )
 )]
 async fn patch_profile(
@@ -204,6 +228,7 @@ async fn patch_profile(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let caller = authenticate(&state, &req).await?;
+    require_first_party(&state, &caller).await?;
     editable(&enabled(&state).await?, "profile")?;
     caller.require_scope("profile")?;
     crate::routes::input::refuse_nul(&body)?;
@@ -231,6 +256,7 @@ async fn patch_profile(
         (status = 204, description = "Password changed; the user's other sessions and grants end"),
         (status = 400, description = "Invalid body or query (`guard.invalid_input`, `details` names the field)", body = crate::error::ErrorBody),
         (status = 401, description = "No or invalid user access token (`auth.unauthorized`), or a missing verification record (`verification_record.permission_denied`)", body = crate::error::ErrorBody),
+        (status = 403, description = "Issued to a third-party application (`auth.forbidden`)", body = crate::error::ErrorBody),
         (status = 422, description = "Refused by the password policy (`password.rejected`, the issues in `data.issues`)", body = crate::error::ErrorBody),
         (status = 503, description = "Too many password checks at once (`request.password_hashing_busy`, with `Retry-After`)", body = crate::error::ErrorBody)
     )
@@ -242,6 +268,7 @@ async fn password(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let caller = authenticate(&state, &req).await?;
+    require_first_party(&state, &caller).await?;
     editable(&enabled(&state).await?, "password")?;
     require_verification(&state, &req, &caller)?;
     let password = parse_password(&body)?;
@@ -286,7 +313,7 @@ async fn password(
     responses(
         (status = 200, description = "The caller's sessions", body = crate::openapi::schemas::UserSessions),
         (status = 401, description = "No or invalid user access token (`auth.unauthorized`), or a missing verification record (`verification_record.permission_denied`)", body = crate::error::ErrorBody),
-        (status = 403, description = "The token lacks the scope (`auth.forbidden`)", body = crate::error::ErrorBody)
+        (status = 403, description = "The token lacks the scope, or was issued to a third-party application (`auth.forbidden`)", body = crate::error::ErrorBody)
     )
 )]
 async fn sessions(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
@@ -326,7 +353,7 @@ async fn sessions(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpRe
         (status = 204, description = "Session ended"),
         (status = 400, description = "Invalid body or query (`guard.invalid_input`, `details` names the field)", body = crate::error::ErrorBody),
         (status = 401, description = "No or invalid user access token (`auth.unauthorized`), or a missing verification record (`verification_record.permission_denied`)", body = crate::error::ErrorBody),
-        (status = 403, description = "The token lacks the scope (`auth.forbidden`)", body = crate::error::ErrorBody),
+        (status = 403, description = "The token lacks the scope, or was issued to a third-party application (`auth.forbidden`)", body = crate::error::ErrorBody),
         (status = 404, description = "No such session (`oidc.session_not_found`)", body = crate::error::ErrorBody)
     )
 )]
@@ -337,6 +364,7 @@ async fn revoke_session(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let caller = authenticate(&state, &req).await?;
+    require_first_party(&state, &caller).await?;
     editable(&enabled(&state).await?, "session")?;
     caller.require_scope(SESSIONS_SCOPE)?;
     require_verification(&state, &req, &caller)?;
@@ -359,7 +387,7 @@ async fn revoke_session(
         (status = 200, description = "The caller's grants", body = crate::openapi::schemas::UserGrants),
         (status = 400, description = "Invalid body or query (`guard.invalid_input`, `details` names the field)", body = crate::error::ErrorBody),
         (status = 401, description = "No or invalid user access token (`auth.unauthorized`), or a missing verification record (`verification_record.permission_denied`)", body = crate::error::ErrorBody),
-        (status = 403, description = "The token lacks the scope (`auth.forbidden`)", body = crate::error::ErrorBody)
+        (status = 403, description = "The token lacks the scope, or was issued to a third-party application (`auth.forbidden`)", body = crate::error::ErrorBody)
     )
 )]
 async fn grants(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
@@ -385,7 +413,7 @@ async fn grants(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResp
     responses(
         (status = 204, description = "Revoked"),
         (status = 401, description = "No or invalid user access token (`auth.unauthorized`), or a missing verification record (`verification_record.permission_denied`)", body = crate::error::ErrorBody),
-        (status = 403, description = "The token lacks the scope (`auth.forbidden`)", body = crate::error::ErrorBody),
+        (status = 403, description = "The token lacks the scope, or was issued to a third-party application (`auth.forbidden`)", body = crate::error::ErrorBody),
         (status = 404, description = "No such grant", body = crate::error::ErrorBody)
     )
 )]
@@ -396,6 +424,7 @@ async fn revoke_grant(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let caller = authenticate(&state, &req).await?;
+    require_first_party(&state, &caller).await?;
     editable(&enabled(&state).await?, "session")?;
     caller.require_scope(SESSIONS_SCOPE)?;
     require_verification(&state, &req, &caller)?;

@@ -7,8 +7,8 @@
 //! 401 `verification_record.permission_denied`.
 //!
 //! Verification records (`POST /api/verifications/password`) are sealed tokens, not
-//! events: the record is `{userId, purpose, expiresAt}` sealed under the KEK (as the
-//! interaction cookie), handed to the client as the `verificationRecordId`, and sent back
+//! events: the record is `{userId, purpose, expiresAt}` sealed under the verification-record
+//! key derived from the KEK and bound to the user (`store::SealPurpose`), handed to the client as the `verificationRecordId`, and sent back
 //! in `logto-verification-id`. Nothing to store or expire, any node can check it, and
 //! nobody can forge, read or move one to another user. The cost: a record cannot be
 //! revoked before its 10 minutes pass (Logto's records are also reusable until they
@@ -21,6 +21,7 @@ use actix_web::http::header::AUTHORIZATION;
 use actix_web::{HttpMessage, HttpRequest};
 use domain::grant::Grant;
 use serde::{Deserialize, Serialize};
+use store::SealPurpose;
 
 /// Header carrying a verification record id.
 pub const VERIFICATION_HEADER: &str = "logto-verification-id";
@@ -116,6 +117,23 @@ pub async fn authenticate_bearer(
     Ok(caller)
 }
 
+/// 403 unless the token was issued to a first-party application: Logto's Account API
+/// accepts changes only from first-party apps (a third-party app may read what its
+/// consented scopes show, never change the account).
+pub async fn require_first_party(state: &AppState, caller: &AccountCaller) -> Result<(), ApiError> {
+    let app = state.oidc.directory.application(&caller.client_id).await?;
+    match app.state() {
+        Some(app) if !app.is_third_party => Ok(()),
+        Some(_) => Err(ApiError::Forbidden {
+            code: "auth.forbidden",
+            message: "The Account API accepts changes only from first-party applications.".into(),
+        }),
+        None => Err(unauthorized(
+            "The application of this token no longer exists.",
+        )),
+    }
+}
+
 /// What a verification record proves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -149,7 +167,10 @@ pub fn issue_verification(
         expires_at,
     };
     let plain = serde_json::to_vec(&record).map_err(ApiError::internal)?;
-    Ok((state.store.seal(&plain)?, expires_at))
+    let sealed = state
+        .store
+        .seal(SealPurpose::VerificationRecord, user_id, &plain)?;
+    Ok((sealed, expires_at))
 }
 
 /// 401 `verification_record.permission_denied` unless the request carries a live record
@@ -168,7 +189,10 @@ pub fn require_verification(
         .get(VERIFICATION_HEADER)
         .and_then(|v| v.to_str().ok())
         .ok_or_else(denied)?;
-    let plain = state.store.open_sealed(sealed).map_err(|_| denied())?;
+    let plain = state
+        .store
+        .open_sealed(SealPurpose::VerificationRecord, &caller.user_id, sealed)
+        .map_err(|_| denied())?;
     let record: VerificationRecord = serde_json::from_slice(&plain).map_err(|_| denied())?;
     let live = record.user_id == caller.user_id
         && record.purpose == Purpose::Password

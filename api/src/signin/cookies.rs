@@ -1,12 +1,15 @@
 //! Reading and writing the sign-in cookies: `HttpOnly`, `SameSite=Lax` (the redirect back
 //! from another site must carry them; cross-site POSTs must not), `Secure` when the public
-//! endpoint is HTTPS. Values are sealed under the KEK (see the module above).
+//! endpoint is HTTPS. Values are sealed under the cookie key derived from the KEK and bound to
+//! the cookie's name (`store::SealPurpose::Cookie`): one cookie cannot pass for another, nor
+//! for any other sealed value.
 
 use crate::state::AppState;
 use actix_web::http::header::{HeaderValue, COOKIE, SET_COOKIE};
 use actix_web::{HttpRequest, HttpResponseBuilder};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
+use store::SealPurpose;
 
 pub const INTERACTION: &str = "_interaction";
 pub const SESSION: &str = "_session";
@@ -25,7 +28,10 @@ pub fn raw(req: &HttpRequest, name: &str) -> Option<String> {
 /// Cookie `name` opened and decoded; `None` when absent, tampered with or unreadable.
 pub fn open<T: DeserializeOwned>(state: &AppState, req: &HttpRequest, name: &str) -> Option<T> {
     let sealed = raw(req, name)?;
-    let plain = state.store.open_sealed(&sealed).ok()?;
+    let plain = state
+        .store
+        .open_sealed(SealPurpose::Cookie, name, &sealed)
+        .ok()?;
     serde_json::from_slice(&plain).ok()
 }
 
@@ -39,7 +45,7 @@ pub fn set<T: Serialize>(
 ) -> Result<(), store::StoreError> {
     let json = serde_json::to_vec(value)
         .map_err(|e| store::StoreError::Crypto(format!("cookie value: {e}")))?;
-    let sealed = state.store.seal(&json)?;
+    let sealed = state.store.seal(SealPurpose::Cookie, name, &json)?;
     append(state, response, name, &sealed, max_age);
     Ok(())
 }

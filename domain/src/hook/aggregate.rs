@@ -86,6 +86,8 @@ pub enum HookError {
     InvalidUrl(String),
     #[error("invalid header {0:?}")]
     InvalidHeader(String),
+    #[error("header {0:?} frames the request or is hop-by-hop; it cannot be a custom header")]
+    ReservedHeader(String),
 }
 
 impl HookError {
@@ -95,7 +97,7 @@ impl HookError {
             Self::NameTooLong => Some("name"),
             Self::NoEvents | Self::UnknownEvent(_) => Some("events"),
             Self::InvalidUrl(_) => Some("config.url"),
-            Self::InvalidHeader(_) => Some("config.headers"),
+            Self::InvalidHeader(_) | Self::ReservedHeader(_) => Some("config.headers"),
             Self::NotFound | Self::AlreadyExists => None,
         }
     }
@@ -117,9 +119,40 @@ pub fn check_url(url: &str) -> Result<(), HookError> {
     Ok(())
 }
 
-/// RFC 9110 token characters for names; values must be visible ASCII or spaces/tabs.
+/// Headers the HTTP client owns: framing (a `content-length: 5` truncated the delivered
+/// body), routing (`host`), the body's coding, and the hop-by-hop headers of RFC 9110
+/// §7.6.1. A custom header may not set them; the sender also drops them, for hooks stored
+/// before this rule.
+const RESERVED_HEADERS: [&str; 13] = [
+    "host",
+    "content-length",
+    "transfer-encoding",
+    "content-encoding",
+    "connection",
+    "keep-alive",
+    "proxy-connection",
+    "proxy-authenticate",
+    "proxy-authorization",
+    "te",
+    "trailer",
+    "upgrade",
+    "expect",
+];
+
+/// Whether `name` (any case) is a header a hook's custom headers may not set.
+pub fn is_reserved_header(name: &str) -> bool {
+    RESERVED_HEADERS
+        .iter()
+        .any(|reserved| reserved.eq_ignore_ascii_case(name))
+}
+
+/// RFC 9110 token characters for names; values must be visible ASCII or spaces/tabs; no
+/// framing or hop-by-hop header ([`is_reserved_header`]).
 fn check_headers(headers: &Headers) -> Result<(), HookError> {
     for (name, value) in headers {
+        if is_reserved_header(name) {
+            return Err(HookError::ReservedHeader(name.clone()));
+        }
         let name_ok = !name.is_empty()
             && name
                 .bytes()
@@ -423,5 +456,36 @@ mod tests {
         };
         assert_eq!(run(&mut h, clear).unwrap().len(), 1);
         assert_eq!(h.state().unwrap().sealed_headers, None);
+    }
+
+    #[test]
+    fn framing_and_hop_by_hop_headers_are_refused_in_any_case() {
+        for name in [
+            "Host",
+            "content-length",
+            "Transfer-Encoding",
+            "CONNECTION",
+            "te",
+        ] {
+            let mut h = Hook::default();
+            let mut s = settings(&["User.Created"], "https://a.example");
+            s.headers.insert(name.into(), "5".into());
+            let create = HookCommand::Create {
+                settings: s,
+                sealed_headers: Some("S".into()),
+                sealed_signing_key: "k".into(),
+            };
+            assert_eq!(
+                run(&mut h, create),
+                Err(HookError::ReservedHeader(name.into()))
+            );
+        }
+        assert!(is_reserved_header("Keep-Alive"));
+        assert!(!is_reserved_header("authorization"));
+        assert!(!is_reserved_header("x-content-length"));
+        assert_eq!(
+            HookError::ReservedHeader("host".into()).field(),
+            Some("config.headers")
+        );
     }
 }

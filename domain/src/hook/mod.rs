@@ -9,7 +9,8 @@ pub mod events;
 pub mod logto_events;
 
 pub use aggregate::{
-    check_url, Hook, HookCommand, HookError, HookSettings, HookState, SealedHeaders,
+    check_url, is_reserved_header, Hook, HookCommand, HookError, HookSettings, HookState,
+    SealedHeaders,
 };
 pub use events::*;
 

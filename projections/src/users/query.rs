@@ -100,7 +100,13 @@ pub struct UserQuery {
     pub search: Search,
     /// `excludeRoleId`: leave out users holding this role.
     pub exclude_role_id: Option<String>,
+    /// Statement timeout of the regular-expression modes (not a query parameter: the
+    /// server's setting, `TESSERA_USER_SEARCH_TIMEOUT_MS`).
+    pub regex_timeout: std::time::Duration,
 }
+
+/// Default of [`UserQuery::regex_timeout`].
+pub const DEFAULT_REGEX_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
 
 impl Default for UserQuery {
     fn default() -> Self {
@@ -109,6 +115,7 @@ impl Default for UserQuery {
             page_size: DEFAULT_PAGE_SIZE,
             search: Search::default(),
             exclude_role_id: None,
+            regex_timeout: DEFAULT_REGEX_TIMEOUT,
         }
     }
 }

@@ -5,7 +5,7 @@ use super::row::{UserRow, COLUMNS};
 use super::search::fts_prefilter;
 use crate::error::ProjectionError;
 use crate::sql::Dialect;
-use sqlx::{AnyPool, Row};
+use sqlx::{AnyConnection, AnyPool, Connection, Row};
 
 /// The user with this id, if it exists and is not deleted.
 pub async fn get(pool: &AnyPool, id: &str) -> Result<Option<UserRow>, ProjectionError> {
@@ -159,12 +159,65 @@ fn filter(query: &UserQuery, dialect: Dialect) -> Filter {
 }
 
 /// One page of users, newest first (then by id), and the total number matching.
+///
+/// The regular-expression modes (`similar_to`, `posix`; Postgres only) run in a transaction
+/// with `SET LOCAL statement_timeout = query.regex_timeout`: a pattern's cost is the
+/// caller's to choose, and one expensive enough must not hold a connection and a core for
+/// as long as it likes. Past the timeout, and for a pattern the database refuses (invalid
+/// regular expression or escape), the answer is [`ProjectionError::Search`], a client error.
 pub async fn list(
     pool: &AnyPool,
     query: &UserQuery,
 ) -> Result<(Vec<UserRow>, u64), ProjectionError> {
     let mut conn = pool.acquire().await?;
     let dialect = Dialect::of(&conn);
+    if dialect == Dialect::Postgres && query.needs_postgres() {
+        let mut tx = conn.begin().await?;
+        let ms = query.regex_timeout.as_millis().max(1);
+        sqlx::query(&format!("SET LOCAL statement_timeout = {ms}"))
+            .execute(&mut *tx)
+            .await?;
+        let page = run(&mut tx, dialect, query)
+            .await
+            .map_err(|e| search_error(e, ms))?;
+        tx.commit().await?;
+        Ok(page)
+    } else {
+        run(&mut conn, dialect, query)
+            .await
+            .map_err(|e| search_error(e, 0))
+    }
+}
+
+/// A database error the search pattern caused, as a client error; others unchanged.
+fn search_error(err: sqlx::Error, timeout_ms: u128) -> ProjectionError {
+    let code = match &err {
+        sqlx::Error::Database(db) => db.code().map(|c| c.into_owned()),
+        _ => None,
+    };
+    match code.as_deref() {
+        // query_canceled: the statement timeout (nothing else cancels these queries).
+        Some("57014") if timeout_ms > 0 => ProjectionError::Search(format!(
+            "the search took longer than {timeout_ms} ms; use a simpler pattern"
+        )),
+        // Class 22, data exception: invalid regular expression (2201B), invalid escape
+        // (22025), and the like — the pattern's fault.
+        Some(c) if c.starts_with("22") => {
+            let message = match &err {
+                sqlx::Error::Database(db) => db.message().to_owned(),
+                other => other.to_string(),
+            };
+            ProjectionError::Search(format!("the search pattern is invalid: {message}"))
+        }
+        _ => err.into(),
+    }
+}
+
+async fn run(
+    conn: &mut AnyConnection,
+    dialect: Dialect,
+    query: &UserQuery,
+) -> Result<(Vec<UserRow>, u64), sqlx::Error> {
     let Filter { sql: cond, binds } = filter(query, dialect);
     // A search is sent as an unnamed statement, planned with its actual pattern. A prepared
     // one gets Postgres' generic plan after five runs, and for `lower(col) LIKE $1 ... ORDER
@@ -198,15 +251,12 @@ pub async fn list(
     for b in &binds {
         page = page.bind(b.as_str());
     }
-    let rows = page
-        .bind(limit)
-        .bind(offset)
-        .fetch_all(&mut *conn)
-        .await?
+    let rows = page.bind(limit).bind(offset).fetch_all(&mut *conn).await?;
+    let users = rows
         .iter()
         .map(UserRow::from_row)
         .collect::<Result<Vec<_>, _>>()?;
-    Ok((rows, u64::try_from(total).unwrap_or(0)))
+    Ok((users, u64::try_from(total).unwrap_or(0)))
 }
 
 #[cfg(test)]

@@ -1,11 +1,15 @@
-//! The personal-data vault (invariant 8): per-subject data keys wrapped under the KEK,
-//! field encryption inside event payloads, and the keyed digest that names identifier
-//! streams without putting personal data into stream ids.
+//! The personal-data vault (invariant 8): per-subject data keys wrapped under a key derived
+//! from the KEK (keys by purpose, `purpose.rs`), field encryption inside event payloads, and
+//! the keyed digest that names identifier streams without putting personal data into stream
+//! ids.
 
 mod crypto;
 mod kek;
+mod purpose;
 
 pub(crate) use kek::load_kek;
+pub use purpose::SealPurpose;
+use purpose::{aad, PurposeKeys, DATA_KEY_LABEL};
 
 use crate::envelope::NewEvent;
 use crate::error::StoreError;
@@ -37,23 +41,35 @@ pub(crate) enum KeyState {
 /// A data_keys row as stored: the wrapped key, or `None` once destroyed.
 pub(crate) type KeyRow = (String, Option<Vec<u8>>);
 
+/// Text prefix of a secret sealed by scheme 2 (see `purpose.rs`).
+const SCHEME_2_PREFIX: &str = "v2.";
+/// First byte of a data key wrapped by scheme 2.
+const SCHEME_2_WRAP: u8 = 2;
+/// Length of a data key wrapped by scheme 1: nonce (12) ‖ key (32) ‖ tag (16).
+const SCHEME_1_WRAP_LEN: usize = 60;
+/// Associated data of every secret sealed by scheme 1.
+const SCHEME_1_SECRET_AAD: &[u8] = b"tessera/sealed-secret/v1";
+
 pub(crate) struct Vault {
+    /// Used directly only for the KEK check and to open what scheme 1 sealed.
     kek: [u8; 32],
+    keys: PurposeKeys,
     identifier_key: hmac::Key,
     cache: RwLock<HashMap<String, KeyState>>,
 }
 
 impl Vault {
-    pub(crate) fn new(kek: [u8; 32]) -> Self {
+    pub(crate) fn new(kek: [u8; 32]) -> Result<Self, StoreError> {
         // Derive a separate key for stream-id digests so the KEK itself is only ever used
         // for wrapping.
         let kek_mac = hmac::Key::new(hmac::HMAC_SHA256, &kek);
         let derived = hmac::sign(&kek_mac, b"tessera/identifier-stream-id/v1");
-        Self {
+        Ok(Self {
             kek,
+            keys: PurposeKeys::derive(&kek)?,
             identifier_key: hmac::Key::new(hmac::HMAC_SHA256, derived.as_ref()),
             cache: RwLock::new(HashMap::new()),
-        }
+        })
     }
 
     /// Hex HMAC-SHA256 of `input` under the identifier key.
@@ -78,24 +94,122 @@ impl Vault {
         }
     }
 
-    /// Seals a server secret (e.g. a signing key) directly under the KEK (invariant 7).
-    /// The AAD binds the ciphertext to this use, so it cannot pass for a wrapped data key.
-    pub(crate) fn seal_secret(&self, plain: &[u8]) -> Result<Vec<u8>, StoreError> {
-        crypto::seal(&self.kek, b"tessera/sealed-secret/v1", plain)
+    /// Seals a server secret (invariant 7) under `purpose`'s key, bound to `owner`:
+    /// `v2.` + base64(nonce ‖ ciphertext ‖ tag).
+    pub(crate) fn seal_secret(
+        &self,
+        purpose: SealPurpose,
+        owner: &str,
+        plain: &[u8],
+    ) -> Result<String, StoreError> {
+        let sealed = crypto::seal(
+            self.keys.secret(purpose),
+            &aad(purpose.label(), owner),
+            plain,
+        )?;
+        Ok(format!("{SCHEME_2_PREFIX}{}", B64.encode(sealed)))
     }
 
-    pub(crate) fn open_secret(&self, sealed: &[u8]) -> Result<Vec<u8>, StoreError> {
-        crypto::open(&self.kek, b"tessera/sealed-secret/v1", sealed)
+    /// Opens what [`Vault::seal_secret`] sealed for the same purpose and owner (or, where
+    /// the purpose allows it, what scheme 1 sealed).
+    pub(crate) fn open_secret(
+        &self,
+        purpose: SealPurpose,
+        owner: &str,
+        sealed: &str,
+    ) -> Result<Vec<u8>, StoreError> {
+        let not_base64 = |e| StoreError::Crypto(format!("sealed secret is not base64: {e}"));
+        match sealed.strip_prefix(SCHEME_2_PREFIX) {
+            Some(b64) => crypto::open(
+                self.keys.secret(purpose),
+                &aad(purpose.label(), owner),
+                &B64.decode(b64).map_err(not_base64)?,
+            ),
+            None if purpose.reads_scheme_1() => crypto::open(
+                &self.kek,
+                SCHEME_1_SECRET_AAD,
+                &B64.decode(sealed).map_err(not_base64)?,
+            ),
+            None => Err(StoreError::Crypto(format!(
+                "not sealed as a {purpose:?} by this version"
+            ))),
+        }
     }
 
-    fn wrap_aad(subject: &str) -> Vec<u8> {
-        format!("tessera/data-key/v1:{subject}").into_bytes()
+    /// Whether `sealed` (a [`Vault::seal_secret`] output) was sealed by scheme 1.
+    pub(crate) fn is_scheme_1_secret(sealed: &str) -> bool {
+        !sealed.starts_with(SCHEME_2_PREFIX)
+    }
+
+    /// Wraps a data key under the data-key key, bound to its subject.
+    fn wrap(&self, subject: &str, key: &[u8; 32]) -> Result<Vec<u8>, StoreError> {
+        let sealed = crypto::seal(&self.keys.data_key, &aad(DATA_KEY_LABEL, subject), key)?;
+        let mut wrapped = Vec::with_capacity(1 + sealed.len());
+        wrapped.push(SCHEME_2_WRAP);
+        wrapped.extend_from_slice(&sealed);
+        Ok(wrapped)
+    }
+
+    /// Unwraps a data key wrapped by either scheme (scheme 1: the KEK itself, bound to
+    /// `tessera/data-key/v1:<subject>`).
+    fn unwrap(&self, subject: &str, wrapped: &[u8]) -> Result<[u8; 32], StoreError> {
+        let plain = match wrapped.split_first() {
+            Some((&SCHEME_2_WRAP, sealed)) if wrapped.len() == SCHEME_1_WRAP_LEN + 1 => {
+                crypto::open(&self.keys.data_key, &aad(DATA_KEY_LABEL, subject), sealed)?
+            }
+            _ if wrapped.len() == SCHEME_1_WRAP_LEN => crypto::open(
+                &self.kek,
+                format!("tessera/data-key/v1:{subject}").as_bytes(),
+                wrapped,
+            )?,
+            _ => {
+                return Err(StoreError::Crypto(format!(
+                    "data key of {subject} is wrapped in an unknown format"
+                )))
+            }
+        };
+        plain
+            .as_slice()
+            .try_into()
+            .map_err(|_| StoreError::Crypto(format!("data key of {subject} has the wrong length")))
+    }
+
+    /// Whether a stored wrapped data key still has scheme 1's form.
+    pub(crate) fn is_scheme_1_wrap(wrapped: &[u8]) -> bool {
+        wrapped.len() == SCHEME_1_WRAP_LEN
+    }
+
+    /// A scheme-1 wrapped key, unwrapped and wrapped again under scheme 2.
+    pub(crate) fn rewrap(&self, subject: &str, wrapped: &[u8]) -> Result<Vec<u8>, StoreError> {
+        let key = self.unwrap(subject, wrapped)?;
+        self.wrap(subject, &key)
+    }
+
+    /// The first scheme's wrapping of the key `wrapped` holds (tests make old data with it).
+    #[cfg(feature = "test-support")]
+    pub(crate) fn scheme_1_wrap_of(
+        &self,
+        subject: &str,
+        wrapped: &[u8],
+    ) -> Result<Vec<u8>, StoreError> {
+        let key = self.unwrap(subject, wrapped)?;
+        crypto::seal(
+            &self.kek,
+            format!("tessera/data-key/v1:{subject}").as_bytes(),
+            &key,
+        )
+    }
+
+    /// What `Store::seal` produced before keys by purpose (tests make old data with it).
+    #[cfg(feature = "test-support")]
+    pub(crate) fn scheme_1_seal(&self, plain: &[u8]) -> Result<String, StoreError> {
+        Ok(B64.encode(crypto::seal(&self.kek, SCHEME_1_SECRET_AAD, plain)?))
     }
 
     /// A fresh random data key and its wrapped form for `data_keys`.
     pub(crate) fn new_key(&self, subject: &str) -> Result<([u8; 32], Vec<u8>), StoreError> {
         let key = crypto::random_key()?;
-        let wrapped = crypto::seal(&self.kek, &Self::wrap_aad(subject), &key)?;
+        let wrapped = self.wrap(subject, &key)?;
         Ok((key, wrapped))
     }
 
@@ -139,13 +253,7 @@ impl Vault {
         for (subject, wrapped) in rows {
             let state = match wrapped {
                 None => KeyState::Destroyed,
-                Some(w) => {
-                    let plain = crypto::open(&self.kek, &Self::wrap_aad(&subject), &w)?;
-                    let key: [u8; 32] = plain.as_slice().try_into().map_err(|_| {
-                        StoreError::Crypto(format!("data key of {subject} has the wrong length"))
-                    })?;
-                    KeyState::Live(key)
-                }
+                Some(w) => KeyState::Live(self.unwrap(&subject, &w)?),
             };
             self.remember(&subject, state);
         }
@@ -258,6 +366,14 @@ pub(crate) fn destroyed(subject: &str) -> StoreError {
 mod tests {
     use super::*;
 
+    fn vault1() -> Vault {
+        Vault::new([1; 32]).unwrap()
+    }
+
+    fn vault2() -> Vault {
+        Vault::new([2; 32]).unwrap()
+    }
+
     fn event(payload: Value) -> NewEvent {
         NewEvent {
             event_type: "E".into(),
@@ -271,7 +387,7 @@ mod tests {
 
     #[test]
     fn sealed_fields_round_trip_and_are_bound_to_the_event() {
-        let vault = Vault::new([1; 32]);
+        let vault = vault1();
         let (key, wrapped) = vault.new_key("u1").unwrap();
         vault.absorb(vec![("u1".into(), Some(wrapped))]).unwrap();
         assert!(matches!(vault.cached("u1"), Some(KeyState::Live(k)) if k == key));
@@ -298,15 +414,13 @@ mod tests {
 
     #[test]
     fn a_key_wrapped_for_one_subject_does_not_unwrap_for_another_or_under_another_kek() {
-        let vault = Vault::new([1; 32]);
+        let vault = vault1();
         let (_, wrapped) = vault.new_key("u1").unwrap();
         assert!(vault
             .absorb(vec![("u2".into(), Some(wrapped.clone()))])
             .is_err());
-        assert!(Vault::new([2; 32])
-            .absorb(vec![("u1".into(), Some(wrapped))])
-            .is_err());
-        assert!(Vault::new([2; 32])
+        assert!(vault2().absorb(vec![("u1".into(), Some(wrapped))]).is_err());
+        assert!(vault2()
             .verify_kek_check(&vault.kek_check_value().unwrap())
             .is_err());
         assert!(vault
@@ -324,5 +438,127 @@ mod tests {
             Vault::subject_needing_key(&event(serde_json::json!({"name": null}))),
             Some("u1")
         );
+    }
+}
+
+/// Keys by purpose (`purpose.rs`): no ciphertext of one kind opens as another, and what the
+/// first scheme sealed still opens where it rests in our own storage.
+#[cfg(test)]
+mod purpose_tests {
+    use super::*;
+
+    const KEK: [u8; 32] = [7; 32];
+
+    fn vault() -> Vault {
+        Vault::new(KEK).unwrap()
+    }
+
+    /// What `Store::seal` produced before keys by purpose (the first scheme's code path:
+    /// `Vault::seal_secret` then base64).
+    fn scheme_1_secret(plain: &[u8]) -> String {
+        B64.encode(crypto::seal(&KEK, SCHEME_1_SECRET_AAD, plain).unwrap())
+    }
+
+    /// What `Vault::new_key` stored in `data_keys` before keys by purpose.
+    fn scheme_1_wrap(subject: &str, key: &[u8; 32]) -> Vec<u8> {
+        crypto::seal(
+            &KEK,
+            format!("tessera/data-key/v1:{subject}").as_bytes(),
+            key,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn a_secret_opens_only_for_its_purpose_and_owner() {
+        let v = vault();
+        for sealed_as in SealPurpose::ALL {
+            let sealed = v.seal_secret(sealed_as, "owner-1", b"secret").unwrap();
+            assert!(sealed.starts_with("v2."));
+            assert_eq!(
+                v.open_secret(sealed_as, "owner-1", &sealed).unwrap(),
+                b"secret"
+            );
+            assert!(
+                v.open_secret(sealed_as, "owner-2", &sealed).is_err(),
+                "{sealed_as:?} opened for another owner"
+            );
+            for opened_as in SealPurpose::ALL.into_iter().filter(|p| *p != sealed_as) {
+                assert!(
+                    v.open_secret(opened_as, "owner-1", &sealed).is_err(),
+                    "{sealed_as:?} opened as {opened_as:?}"
+                );
+            }
+            // Under another KEK nothing opens.
+            assert!(Vault::new([2; 32])
+                .unwrap()
+                .open_secret(sealed_as, "owner-1", &sealed)
+                .is_err());
+        }
+    }
+
+    #[test]
+    fn secrets_and_wrapped_data_keys_do_not_pass_for_each_other() {
+        let v = vault();
+        // A cookie (or any secret) fed to the data-key path.
+        for purpose in SealPurpose::ALL {
+            let sealed = v.seal_secret(purpose, "u1", &[9; 32]).unwrap();
+            let bytes = B64.decode(&sealed[3..]).unwrap();
+            let mut as_wrap = vec![SCHEME_2_WRAP];
+            as_wrap.extend_from_slice(&bytes);
+            for candidate in [bytes, as_wrap] {
+                assert!(
+                    v.absorb(vec![("u1".into(), Some(candidate))]).is_err(),
+                    "a {purpose:?} ciphertext unwrapped as a data key"
+                );
+            }
+        }
+        // A wrapped data key fed to every secret path.
+        let (_, wrapped) = v.new_key("u1").unwrap();
+        assert_eq!(wrapped.len(), SCHEME_1_WRAP_LEN + 1);
+        for candidate in [&wrapped[..], &wrapped[1..]] {
+            let as_secret = format!("v2.{}", B64.encode(candidate));
+            for purpose in SealPurpose::ALL {
+                assert!(v.open_secret(purpose, "u1", &as_secret).is_err());
+            }
+        }
+    }
+
+    #[test]
+    fn scheme_1_secrets_open_where_they_rest_in_events_and_nowhere_a_client_sends_them() {
+        let v = vault();
+        let old = scheme_1_secret(b"pkcs8 or hook key");
+        assert!(Vault::is_scheme_1_secret(&old));
+        for purpose in SealPurpose::ALL {
+            let opened = v.open_secret(purpose, "any", &old);
+            if purpose.reads_scheme_1() {
+                assert_eq!(opened.unwrap(), b"pkcs8 or hook key", "{purpose:?}");
+            } else {
+                assert!(opened.is_err(), "{purpose:?} accepted a scheme-1 value");
+            }
+        }
+    }
+
+    #[test]
+    fn scheme_1_data_keys_unwrap_and_rewrap_to_scheme_2() {
+        let v = vault();
+        let key = [5u8; 32];
+        let old = scheme_1_wrap("u1", &key);
+        assert!(Vault::is_scheme_1_wrap(&old));
+        v.absorb(vec![("u1".into(), Some(old.clone()))]).unwrap();
+        assert!(matches!(v.cached("u1"), Some(KeyState::Live(k)) if k == key));
+        // Bound to its subject under scheme 1 too.
+        assert!(v.absorb(vec![("u2".into(), Some(old.clone()))]).is_err());
+        let new = v.rewrap("u1", &old).unwrap();
+        assert!(!Vault::is_scheme_1_wrap(&new));
+        let fresh = vault();
+        fresh
+            .absorb(vec![("u1".into(), Some(new.clone()))])
+            .unwrap();
+        assert!(matches!(fresh.cached("u1"), Some(KeyState::Live(k)) if k == key));
+        // A scheme-1 wrap is not a secret either.
+        assert!(v
+            .open_secret(SealPurpose::HookHeaders, "u1", &B64.encode(&old))
+            .is_err());
     }
 }

@@ -155,7 +155,8 @@ async fn get(
 )]
 async fn list(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
     let pairs = query_pairs(req.query_string())?;
-    let query = UserQuery::from_pairs(pairs.iter().map(|(k, v)| (k, v)))?;
+    let mut query = UserQuery::from_pairs(pairs.iter().map(|(k, v)| (k, v)))?;
+    query.regex_timeout = state.user_search_timeout;
     if query.needs_postgres() && state.store.backend != store::Backend::Postgres {
         // SQLite has no regular expressions; say so rather than answer wrongly.
         return Err(ApiError::InvalidRequest {
