@@ -149,6 +149,15 @@ async fn management_tokens_end_with_their_apps_access(backend: Backend) {
     let r = server.delete(&format!("/api/applications/{a}")).await;
     assert_eq!(r.status(), 204);
     assert_eq!(status_with(&server, &token_a).await, 401, "app deleted");
+    // Nor does an unknown /api path tell a dead app's token apart (401, not 404).
+    let unknown = server
+        .anonymous
+        .get(server.url("/api/no-such-route"))
+        .bearer_auth(&token_a)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(unknown.status(), 401, "unknown path, app deleted");
     // The server's own token is unaffected.
     assert_eq!(status_with(&server, &server.token).await, 200);
 

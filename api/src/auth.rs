@@ -70,9 +70,9 @@ impl Refusal {
     }
 }
 
-/// The decision for one request: the principal, or why it is refused. Called by the
-/// guard of `access::Access::Management` routes and by the default service for unknown
-/// `/api` paths; never by path.
+/// Whether the request's token verifies: the principal, or why it is refused. Only
+/// `management_access::authenticate` calls it, which also checks that the token's app
+/// still has Management access; never by path.
 pub(crate) fn authenticate(state: &AppState, req: &HttpRequest) -> Result<Principal, Refusal> {
     let token = req
         .headers()

@@ -16,7 +16,7 @@ use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use store::{Store, StoreConfig};
+use store::Store;
 
 const CHILD_DB: &str = "TESSERA_TEST_CHILD_DATABASE_URL";
 const CHILD_STOP: &str = "TESSERA_TEST_CHILD_STOP_FILE";
@@ -51,13 +51,9 @@ async fn child_runner() {
         panic!("run by two_runners_apply_every_event_once only");
     };
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::connect(&StoreConfig {
-        data_dir: dir.path().to_path_buf(),
-        database_url: Some(url),
-        kek: Some(store::testing::TEST_KEK.into()),
-    })
-    .await
-    .unwrap();
+    let store = Store::connect(&store::testing::postgres_config_at(dir.path(), url))
+        .await
+        .unwrap();
     let runner = runner(&store);
     let shutdown = CancellationToken::new();
     let handle = runner.start(shutdown.clone()).await.unwrap();

@@ -106,6 +106,16 @@ pub fn sqlite_config(dir: &Path) -> StoreConfig {
     }
 }
 
+/// A config on the existing Postgres database `url` (a second process of a test joining
+/// the first one's database).
+pub fn postgres_config_at(dir: &Path, url: String) -> StoreConfig {
+    StoreConfig {
+        data_dir: dir.to_path_buf(),
+        database_url: Some(url),
+        kek: Some(TEST_KEK.into()),
+    }
+}
+
 /// A config on a fresh Postgres database, or `None` when skipped (see [`fresh_postgres_url`]).
 pub async fn postgres_config(dir: &Path) -> Option<StoreConfig> {
     Some(StoreConfig {

@@ -347,13 +347,9 @@ async fn child_appender() {
         panic!("run by two_processes_appending_leave_no_gap_to_a_follower only");
     };
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::connect(&StoreConfig {
-        data_dir: dir.path().to_path_buf(),
-        database_url: Some(url),
-        kek: Some(store::testing::TEST_KEK.into()),
-    })
-    .await
-    .unwrap();
+    let store = Store::connect(&store::testing::postgres_config_at(dir.path(), url))
+        .await
+        .unwrap();
     let ids = append_from_process(store.log.clone(), &prefix).await;
     println!("child appended: {}", ids.len());
     store.close().await;

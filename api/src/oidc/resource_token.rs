@@ -23,17 +23,21 @@ use std::sync::Arc;
 /// The private claim naming the grant behind a resource JWT.
 pub const GRANT_CLAIM: &str = "grant_id";
 
+/// The claims of every RFC 9068 access token this server signs: for a user's grant
+/// (with [`GRANT_CLAIM`], so introspection can find the grant) or for a client's own
+/// credentials (without).
 #[derive(Serialize)]
-struct Claims<'a> {
-    jti: &'a str,
-    sub: &'a str,
-    iat: i64,
-    exp: i64,
-    scope: &'a str,
-    client_id: &'a str,
-    iss: &'a str,
-    aud: &'a str,
-    grant_id: &'a str,
+pub(crate) struct AccessTokenClaims<'a> {
+    pub jti: &'a str,
+    pub sub: &'a str,
+    pub iat: i64,
+    pub exp: i64,
+    pub scope: &'a str,
+    pub client_id: &'a str,
+    pub iss: &'a str,
+    pub aud: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub grant_id: Option<&'a str>,
 }
 
 /// A minted resource token and its record for the grant's event.
@@ -108,7 +112,7 @@ pub async fn mint(
         .keys
         .current()
         .signer
-        .sign_access_token(&Claims {
+        .sign_access_token(&AccessTokenClaims {
             jti: &jti,
             sub: &grant.issued.user_id,
             iat,
@@ -117,7 +121,7 @@ pub async fn mint(
             client_id: &grant.issued.client_id,
             iss: &state.oidc.issuer,
             aud: indicator,
-            grant_id,
+            grant_id: Some(grant_id),
         })
         .map_err(OAuthError::server)?;
     let record = AccessTokenIssued::Jwt {

@@ -4,6 +4,7 @@
 //! in `code.rs` and `refresh.rs`.
 
 use super::error::{OAuthCode, OAuthError};
+use super::resource_token::AccessTokenClaims;
 use crate::request::RequestContext;
 use crate::state::AppState;
 use actix_web::http::header::{AUTHORIZATION, CACHE_CONTROL, PRAGMA};
@@ -107,18 +108,6 @@ fn credentials(req: &HttpRequest, params: &mut Params) -> Result<Credentials, OA
             _ => Err(OAuthError::invalid_client(false)),
         },
     }
-}
-
-#[derive(Serialize)]
-struct AccessTokenClaims<'a> {
-    jti: &'a str,
-    sub: &'a str,
-    iat: i64,
-    exp: i64,
-    scope: &'a str,
-    client_id: &'a str,
-    iss: &'a str,
-    aud: &'a str,
 }
 
 #[derive(Serialize)]
@@ -232,6 +221,7 @@ pub async fn token(
             client_id: &creds.client_id,
             iss: &oidc.issuer,
             aud: indicator,
+            grant_id: None,
         })
         .map_err(OAuthError::server)?;
 

@@ -70,8 +70,9 @@ pub async fn not_found(req: HttpRequest, state: web::Data<AppState>) -> HttpResp
         return oidc_unrecognized_route(&req);
     }
     if path == "/api" || path.starts_with("/api/") {
-        if let Err(refusal) = crate::auth::authenticate(&state, &req) {
-            return refusal.response();
+        // The same decision as the Management guard's: a live app's verified token.
+        if let Err(refused) = crate::management_access::authenticate(&state, &req).await {
+            return refused;
         }
     }
     ApiError::RouteNotFound {
