@@ -40,13 +40,15 @@ pub fn build_app(
 }
 
 /// Headers on every response (routes may set stricter ones of their own): no MIME
-/// sniffing, no referrer (URLs here carry interaction and client details), and HSTS when
+/// sniffing, no referrer to other origins (URLs here carry codes, interaction and client
+/// details; `same-origin` rather than `no-referrer`, under which browsers send `Origin:
+/// null` on this site's own form posts), and HSTS when
 /// the endpoint is HTTPS (a plain-HTTP endpoint is a development setup, and a browser
 /// ignores HSTS over HTTP anyway).
 fn security_headers(endpoint: &str) -> DefaultHeaders {
     let headers = DefaultHeaders::new()
         .add(("x-content-type-options", "nosniff"))
-        .add(("referrer-policy", "no-referrer"));
+        .add(("referrer-policy", "same-origin"));
     if endpoint.starts_with("https://") {
         headers.add(("strict-transport-security", "max-age=31536000"))
     } else {

@@ -34,12 +34,16 @@ pub(crate) fn refusal(
         .get("sec-fetch-site")
         .and_then(|v| v.to_str().ok())
         .map(str::to_ascii_lowercase);
-    let foreign_site = matches!(fetch_site.as_deref(), Some("cross-site" | "same-site"));
-    let foreign_origin = headers
-        .get(ORIGIN)
-        .map(|origin| origin.to_str().map_or(true, |o| !same_origin(o, endpoint)))
-        .unwrap_or(false);
-    if foreign_site || foreign_origin {
+    // The browser's own verdict when it gives one; `Origin` otherwise (older browsers).
+    // Not both: a same-origin form post may carry `Origin: null` (a page whose referrer
+    // policy is `no-referrer` serialises its origin that way).
+    let foreign = match fetch_site.as_deref() {
+        Some(site) => !matches!(site, "same-origin" | "none"),
+        None => headers
+            .get(ORIGIN)
+            .is_some_and(|origin| origin.to_str().map_or(true, |o| !same_origin(o, endpoint))),
+    };
+    if foreign {
         return Some(ApiError::Forbidden {
             code: "auth.forbidden",
             message: "Cross-site request refused: this route only answers pages of this site."
@@ -144,6 +148,17 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn the_browsers_same_origin_verdict_wins_over_a_null_origin() {
+        let h = headers(&[("sec-fetch-site", "same-origin"), ("origin", "null")]);
+        assert!(refusal(Access::HostedPage, &Method::POST, &h, ENDPOINT).is_none());
+        let h = headers(&[
+            ("sec-fetch-site", "cross-site"),
+            ("origin", "https://id.example.com"),
+        ]);
+        assert!(refusal(Access::HostedPage, &Method::POST, &h, ENDPOINT).is_some());
     }
 
     #[test]

@@ -663,3 +663,43 @@ async fn several_streams_read_in_one_call_come_back_in_the_order_asked() {
         );
     }
 }
+
+/// A stream name no backend can store (U+0000: Postgres text cannot hold it) reads as an
+/// empty stream, alone or among others, never as an error: such names come from requests
+/// (`/oidc/auth?client_id=%00…`) and must answer "unknown", not 500.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_stream_name_with_nul_reads_as_empty() {
+    for env in backends().await {
+        let log = env.store.log.clone();
+        let real = StreamRef::new("nul-test", "real");
+        log.append(one_stream(
+            real.clone(),
+            ExpectedVersion::NoStream,
+            vec![plain_event(1)],
+        ))
+        .await
+        .unwrap();
+        let nul = StreamRef::new("nul-test", "a\0b");
+        assert!(
+            log.read_stream(&nul).await.unwrap().is_empty(),
+            "{}",
+            env.name
+        );
+        assert!(
+            log.read_stream_after(&nul, 0).await.unwrap().is_empty(),
+            "{}",
+            env.name
+        );
+        let both = log
+            .read_streams(&[(nul.clone(), 0), (real.clone(), 0), (nul, 0)])
+            .await
+            .unwrap();
+        assert_eq!(
+            both.iter().map(Vec::len).collect::<Vec<_>>(),
+            vec![0, 1, 0],
+            "{}",
+            env.name
+        );
+        env.store.close().await;
+    }
+}

@@ -69,12 +69,21 @@ async fn decode(
     codec.decode(rows)
 }
 
+/// Postgres text cannot hold U+0000, so no stream's name contains it; an id taken from a
+/// request (`/oidc/auth?client_id=%00…`) names an empty stream, not a database error.
+fn unstorable(stream: &StreamRef) -> bool {
+    stream.stream_id.contains('\0') || stream.stream_type.contains('\0')
+}
+
 pub(super) async fn read_stream(
     pool: &PgPool,
     codec: &Codec,
     stream: &StreamRef,
     after_version: u64,
 ) -> Result<Vec<RecordedEvent>, StoreError> {
+    if unstorable(stream) {
+        return Ok(vec![]);
+    }
     let rows = sqlx::query(&format!(
         "SELECT {COLUMNS} FROM events WHERE stream_type = $1 AND stream_id = $2 \
          AND stream_version > $3 ORDER BY stream_version"
@@ -101,10 +110,15 @@ pub(super) async fn read_streams(
     codec: &Codec,
     streams: &[(StreamRef, u64)],
 ) -> Result<Vec<Vec<RecordedEvent>>, StoreError> {
-    if streams.is_empty() {
-        return Ok(vec![]);
+    let mut out: Vec<Vec<RecordedEvent>> = streams.iter().map(|_| Vec::new()).collect();
+    // Branch i reads streams[asked[i]]; unstorable names are empty without asking.
+    let asked: Vec<usize> = (0..streams.len())
+        .filter(|&i| !unstorable(&streams[i].0))
+        .collect();
+    if asked.is_empty() {
+        return Ok(out);
     }
-    let sql = streams
+    let sql = asked
         .iter()
         .enumerate()
         .map(|(i, _)| {
@@ -119,7 +133,7 @@ pub(super) async fn read_streams(
         .collect::<Vec<_>>()
         .join(" UNION ALL ");
     let mut query = sqlx::query(&sql);
-    for (stream, after) in streams {
+    for (stream, after) in asked.iter().map(|&i| &streams[i]) {
         query = query
             .bind(&stream.stream_type)
             .bind(&stream.stream_id)
@@ -130,11 +144,11 @@ pub(super) async fn read_streams(
     let mut stored = Vec::with_capacity(rows.len());
     for row in &rows {
         let ord: i64 = row.try_get(9)?;
-        owners.push(usize::try_from(ord).unwrap_or(usize::MAX));
+        let branch = usize::try_from(ord).unwrap_or(usize::MAX);
+        owners.push(asked.get(branch).copied().unwrap_or(usize::MAX));
         stored.push(parse(row)?);
     }
     let events = decode(pool, codec, stored).await?;
-    let mut out: Vec<Vec<RecordedEvent>> = streams.iter().map(|_| Vec::new()).collect();
     for (owner, event) in owners.into_iter().zip(events) {
         if let Some(list) = out.get_mut(owner) {
             list.push(event);
