@@ -9,6 +9,7 @@
 //! document and the guards disagree.
 
 pub mod oidc_schemas;
+pub mod responses;
 pub mod schemas;
 
 use crate::access::Access;

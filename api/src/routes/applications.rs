@@ -102,7 +102,7 @@ fn app_type(value: &str) -> Option<ApplicationType> {
     ),
     responses(
         (status = 200, description = "Applications (the whole list unless `page`/`page_size` is sent)", body = Vec<crate::openapi::schemas::Application>),
-        (status = 400, description = "Invalid input or pagination (`guard.invalid_input`, `guard.invalid_pagination`)", body = crate::error::ErrorBody)
+        crate::openapi::responses::InvalidPagination
     )
 )]
 async fn list(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
@@ -172,7 +172,7 @@ fn description(body: &mut Body) -> Option<Option<String>> {
     request_body = crate::openapi::schemas::CreateApplication,
     responses(
         (status = 200, description = "The new application (with `secret` once, for confidential clients)", body = crate::openapi::schemas::Application),
-        (status = 400, description = "Invalid body or query (`guard.invalid_input`, `details` names the field)", body = crate::error::ErrorBody),
+        crate::openapi::responses::InvalidInput,
         (status = 422, description = "Refused (e.g. a redirect URI not allowed for the type)", body = crate::error::ErrorBody)
     )
 )]
@@ -235,7 +235,7 @@ async fn create(
     ),
     responses(
         (status = 200, description = "The application (with `isAdmin`)", body = crate::openapi::schemas::Application),
-        (status = 404, description = "No application with this id (`entity.not_exists_with_id`)", body = crate::error::ErrorBody)
+        crate::openapi::responses::ApplicationNotFound
     )
 )]
 async fn get(
@@ -271,8 +271,8 @@ async fn get(
     request_body = crate::openapi::schemas::UpdateApplication,
     responses(
         (status = 200, description = "The updated application", body = crate::openapi::schemas::Application),
-        (status = 400, description = "Invalid body or query (`guard.invalid_input`, `details` names the field)", body = crate::error::ErrorBody),
-        (status = 404, description = "No application with this id (`entity.not_exists_with_id`)", body = crate::error::ErrorBody),
+        crate::openapi::responses::InvalidInput,
+        crate::openapi::responses::ApplicationNotFound,
         (status = 422, description = "Refused by the application's state", body = crate::error::ErrorBody)
     )
 )]
@@ -308,7 +308,7 @@ async fn update(
     ),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 404, description = "No application with this id (`entity.not_exists_with_id`)", body = crate::error::ErrorBody),
+        crate::openapi::responses::ApplicationNotFound,
         (status = 422, description = "Refused (e.g. the bootstrap application)", body = crate::error::ErrorBody)
     )
 )]
@@ -334,7 +334,7 @@ async fn delete(
     ),
     responses(
         (status = 200, description = "Secret names and lifetimes (no values)", body = Vec<crate::openapi::schemas::ApplicationSecret>),
-        (status = 404, description = "No application with this id (`entity.not_exists_with_id`)", body = crate::error::ErrorBody)
+        crate::openapi::responses::ApplicationNotFound
     )
 )]
 async fn list_secrets(
@@ -359,8 +359,8 @@ async fn list_secrets(
     request_body = crate::openapi::schemas::CreateApplicationSecret,
     responses(
         (status = 201, description = "The new secret, with its value shown once", body = crate::openapi::schemas::CreatedApplicationSecret),
-        (status = 400, description = "Invalid body or query (`guard.invalid_input`, `details` names the field)", body = crate::error::ErrorBody),
-        (status = 404, description = "No application with this id (`entity.not_exists_with_id`)", body = crate::error::ErrorBody),
+        crate::openapi::responses::InvalidInput,
+        crate::openapi::responses::ApplicationNotFound,
         (status = 422, description = "Name in use, or a public client", body = crate::error::ErrorBody)
     )
 )]
@@ -449,8 +449,8 @@ async fn delete_secret(
     ),
     responses(
         (status = 200, description = "The application's roles", body = Vec<crate::openapi::schemas::Role>),
-        (status = 400, description = "Invalid input or pagination (`guard.invalid_input`, `guard.invalid_pagination`)", body = crate::error::ErrorBody),
-        (status = 404, description = "No application with this id (`entity.not_exists_with_id`)", body = crate::error::ErrorBody)
+        crate::openapi::responses::InvalidPagination,
+        crate::openapi::responses::ApplicationNotFound
     )
 )]
 async fn list_roles(
@@ -494,7 +494,7 @@ async fn list_roles(
     request_body = crate::openapi::schemas::RoleIds,
     responses(
         (status = 201, description = "Assigned", body = crate::openapi::schemas::RoleAssignment),
-        (status = 400, description = "Invalid body or query (`guard.invalid_input`, `details` names the field)", body = crate::error::ErrorBody),
+        crate::openapi::responses::InvalidInput,
         (status = 404, description = "No such application or role", body = crate::error::ErrorBody),
         (status = 422, description = "Role type or application type refused", body = crate::error::ErrorBody)
     )
@@ -524,7 +524,7 @@ async fn assign_roles(
     request_body = crate::openapi::schemas::RoleIds,
     responses(
         (status = 200, description = "Replaced"),
-        (status = 400, description = "Invalid body or query (`guard.invalid_input`, `details` names the field)", body = crate::error::ErrorBody),
+        crate::openapi::responses::InvalidInput,
         (status = 404, description = "No such application or role", body = crate::error::ErrorBody),
         (status = 422, description = "Role type or application type refused", body = crate::error::ErrorBody)
     )

@@ -94,8 +94,8 @@ pub async fn rendered_for_user(
     ),
     responses(
         (status = 200, description = "The user's live grants", body = crate::openapi::schemas::UserGrants),
-        (status = 400, description = "Invalid body or query (`guard.invalid_input`, `details` names the field)", body = crate::error::ErrorBody),
-        (status = 404, description = "No user with this id (`entity.not_exists_with_id`)", body = crate::error::ErrorBody)
+        crate::openapi::responses::InvalidInput,
+        crate::openapi::responses::UserNotFound
     )
 )]
 async fn list(

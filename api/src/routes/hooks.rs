@@ -130,7 +130,7 @@ fn include_stats(pairs: &[(String, String)]) -> bool {
     ),
     responses(
         (status = 200, description = "Hooks (the whole list unless `page`/`page_size` is sent)", body = Vec<crate::openapi::schemas::Hook>),
-        (status = 400, description = "Invalid input or pagination (`guard.invalid_input`, `guard.invalid_pagination`)", body = crate::error::ErrorBody)
+        crate::openapi::responses::InvalidPagination
     )
 )]
 async fn list(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
@@ -216,7 +216,7 @@ fn config(body: &mut Body, required: bool) -> (Option<String>, Option<Headers>) 
     request_body = crate::openapi::schemas::CreateHook,
     responses(
         (status = 201, description = "The new hook", body = crate::openapi::schemas::Hook),
-        (status = 400, description = "Invalid body or query (`guard.invalid_input`, `details` names the field)", body = crate::error::ErrorBody)
+        crate::openapi::responses::InvalidInput
     )
 )]
 async fn create(
@@ -257,7 +257,7 @@ async fn create(
     ),
     responses(
         (status = 200, description = "The hook", body = crate::openapi::schemas::Hook),
-        (status = 404, description = "No hook with this id (`entity.not_exists_with_id`)", body = crate::error::ErrorBody)
+        crate::openapi::responses::HookNotFound
     )
 )]
 async fn get(
@@ -287,8 +287,8 @@ async fn get(
     request_body = crate::openapi::schemas::UpdateHook,
     responses(
         (status = 200, description = "The updated hook", body = crate::openapi::schemas::Hook),
-        (status = 400, description = "Invalid body or query (`guard.invalid_input`, `details` names the field)", body = crate::error::ErrorBody),
-        (status = 404, description = "No hook with this id (`entity.not_exists_with_id`)", body = crate::error::ErrorBody)
+        crate::openapi::responses::InvalidInput,
+        crate::openapi::responses::HookNotFound
     )
 )]
 async fn update(
@@ -325,7 +325,7 @@ async fn update(
     ),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 404, description = "No hook with this id (`entity.not_exists_with_id`)", body = crate::error::ErrorBody)
+        crate::openapi::responses::HookNotFound
     )
 )]
 async fn delete(
@@ -350,7 +350,7 @@ async fn delete(
     ),
     responses(
         (status = 200, description = "The hook with its new signing key", body = crate::openapi::schemas::Hook),
-        (status = 404, description = "No hook with this id (`entity.not_exists_with_id`)", body = crate::error::ErrorBody)
+        crate::openapi::responses::HookNotFound
     )
 )]
 async fn rotate_signing_key(
@@ -377,8 +377,8 @@ async fn rotate_signing_key(
     request_body = crate::openapi::schemas::TestHook,
     responses(
         (status = 204, description = "The endpoint answered 2xx"),
-        (status = 400, description = "Invalid body or query (`guard.invalid_input`, `details` names the field)", body = crate::error::ErrorBody),
-        (status = 404, description = "No hook with this id (`entity.not_exists_with_id`)", body = crate::error::ErrorBody),
+        crate::openapi::responses::InvalidInput,
+        crate::openapi::responses::HookNotFound,
         (status = 422, description = "The endpoint failed or answered an error (`hook.endpoint_responded_with_error`, `hook.send_test_payload_failed`)", body = crate::error::ErrorBody)
     )
 )]
@@ -476,8 +476,8 @@ async fn test(
     ),
     responses(
         (status = 200, description = "Deliveries, newest first (`Total-Number`, `Link`)", body = Vec<crate::openapi::schemas::Log>),
-        (status = 400, description = "Invalid input or pagination (`guard.invalid_input`, `guard.invalid_pagination`)", body = crate::error::ErrorBody),
-        (status = 404, description = "No hook with this id (`entity.not_exists_with_id`)", body = crate::error::ErrorBody)
+        crate::openapi::responses::InvalidPagination,
+        crate::openapi::responses::HookNotFound
     )
 )]
 async fn recent_logs(

@@ -158,7 +158,7 @@ fn parse(pairs: &[(String, String)]) -> Result<LogQuery, ApiError> {
     ),
     responses(
         (status = 200, description = "Entries, newest first", body = Vec<crate::openapi::schemas::Log>),
-        (status = 400, description = "Invalid input or pagination (`guard.invalid_input`, `guard.invalid_pagination`)", body = crate::error::ErrorBody)
+        crate::openapi::responses::InvalidPagination
     )
 )]
 async fn list(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, ApiError> {

@@ -139,7 +139,7 @@ async fn profile_of(state: &AppState, caller: &AccountCaller) -> Result<Value, A
     security(("accountApi" = [])),
     responses(
         (status = 200, description = "The caller", body = crate::openapi::schemas::AccountProfile),
-        (status = 401, description = "No or invalid user access token (`auth.unauthorized`), or a missing verification record (`verification_record.permission_denied`)", body = crate::error::ErrorBody)
+        crate::openapi::responses::AccountUnauthorized
     )
 )]
 async fn get(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
@@ -162,9 +162,9 @@ async fn get(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpRespons
     security(("accountApi" = [])),
     responses(
         (status = 200, description = "The caller, updated", body = crate::openapi::schemas::AccountProfile),
-        (status = 400, description = "Invalid body or query (`guard.invalid_input`, `details` names the field)", body = crate::error::ErrorBody),
-        (status = 401, description = "No or invalid user access token (`auth.unauthorized`), or a missing verification record (`verification_record.permission_denied`)", body = crate::error::ErrorBody),
-        (status = 403, description = "The token lacks the scope, or was issued to a third-party application (`auth.forbidden`)", body = crate::error::ErrorBody),
+        crate::openapi::responses::InvalidInput,
+        crate::openapi::responses::AccountUnauthorized,
+        crate::openapi::responses::AccountForbidden,
         (status = 422, description = "Username in use", body = crate::error::ErrorBody)
     )
 )]
@@ -216,9 +216,9 @@ async fn patch(
     security(("accountApi" = [])),
     responses(
         (status = 200, description = "The merged profile", body = Object),
-        (status = 400, description = "Invalid body or query (`guard.invalid_input`, `details` names the field)", body = crate::error::ErrorBody),
-        (status = 401, description = "No or invalid user access token (`auth.unauthorized`), or a missing verification record (`verification_record.permission_denied`)", body = crate::error::ErrorBody),
-        (status = 403, description = "The token lacks the scope, or was issued to a third-party application (`auth.forbidden`)", body = crate::error::ErrorBody)
+        crate::openapi::responses::InvalidInput,
+        crate::openapi::responses::AccountUnauthorized,
+        crate::openapi::responses::AccountForbidden
     )
 )]
 async fn patch_profile(
@@ -254,11 +254,11 @@ async fn patch_profile(
     security(("accountApi" = [])),
     responses(
         (status = 204, description = "Password changed; the user's other sessions and grants end"),
-        (status = 400, description = "Invalid body or query (`guard.invalid_input`, `details` names the field)", body = crate::error::ErrorBody),
-        (status = 401, description = "No or invalid user access token (`auth.unauthorized`), or a missing verification record (`verification_record.permission_denied`)", body = crate::error::ErrorBody),
+        crate::openapi::responses::InvalidInput,
+        crate::openapi::responses::AccountUnauthorized,
         (status = 403, description = "Issued to a third-party application (`auth.forbidden`)", body = crate::error::ErrorBody),
         (status = 422, description = "Refused by the password policy (`password.rejected`, the issues in `data.issues`)", body = crate::error::ErrorBody),
-        (status = 503, description = "Too many password checks at once (`request.password_hashing_busy`, with `Retry-After`)", body = crate::error::ErrorBody)
+        crate::openapi::responses::HashingBusy
     )
 )]
 async fn password(
@@ -312,8 +312,8 @@ async fn password(
     security(("accountApi" = [])),
     responses(
         (status = 200, description = "The caller's sessions", body = crate::openapi::schemas::UserSessions),
-        (status = 401, description = "No or invalid user access token (`auth.unauthorized`), or a missing verification record (`verification_record.permission_denied`)", body = crate::error::ErrorBody),
-        (status = 403, description = "The token lacks the scope, or was issued to a third-party application (`auth.forbidden`)", body = crate::error::ErrorBody)
+        crate::openapi::responses::AccountUnauthorized,
+        crate::openapi::responses::AccountForbidden
     )
 )]
 async fn sessions(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
@@ -351,9 +351,9 @@ async fn sessions(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpRe
     security(("accountApi" = [])),
     responses(
         (status = 204, description = "Session ended"),
-        (status = 400, description = "Invalid body or query (`guard.invalid_input`, `details` names the field)", body = crate::error::ErrorBody),
-        (status = 401, description = "No or invalid user access token (`auth.unauthorized`), or a missing verification record (`verification_record.permission_denied`)", body = crate::error::ErrorBody),
-        (status = 403, description = "The token lacks the scope, or was issued to a third-party application (`auth.forbidden`)", body = crate::error::ErrorBody),
+        crate::openapi::responses::InvalidInput,
+        crate::openapi::responses::AccountUnauthorized,
+        crate::openapi::responses::AccountForbidden,
         (status = 404, description = "No such session (`oidc.session_not_found`)", body = crate::error::ErrorBody)
     )
 )]
@@ -385,9 +385,9 @@ async fn revoke_session(
     security(("accountApi" = [])),
     responses(
         (status = 200, description = "The caller's grants", body = crate::openapi::schemas::UserGrants),
-        (status = 400, description = "Invalid body or query (`guard.invalid_input`, `details` names the field)", body = crate::error::ErrorBody),
-        (status = 401, description = "No or invalid user access token (`auth.unauthorized`), or a missing verification record (`verification_record.permission_denied`)", body = crate::error::ErrorBody),
-        (status = 403, description = "The token lacks the scope, or was issued to a third-party application (`auth.forbidden`)", body = crate::error::ErrorBody)
+        crate::openapi::responses::InvalidInput,
+        crate::openapi::responses::AccountUnauthorized,
+        crate::openapi::responses::AccountForbidden
     )
 )]
 async fn grants(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
@@ -412,8 +412,8 @@ async fn grants(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResp
     security(("accountApi" = [])),
     responses(
         (status = 204, description = "Revoked"),
-        (status = 401, description = "No or invalid user access token (`auth.unauthorized`), or a missing verification record (`verification_record.permission_denied`)", body = crate::error::ErrorBody),
-        (status = 403, description = "The token lacks the scope, or was issued to a third-party application (`auth.forbidden`)", body = crate::error::ErrorBody),
+        crate::openapi::responses::AccountUnauthorized,
+        crate::openapi::responses::AccountForbidden,
         (status = 404, description = "No such grant", body = crate::error::ErrorBody)
     )
 )]

@@ -65,7 +65,7 @@ struct SessionBody {
     request_body = crate::openapi::schemas::OidcSessionConfig,
     responses(
         (status = 200, description = "The session settings", body = crate::openapi::schemas::OidcSessionConfig),
-        (status = 400, description = "Invalid body or query (`guard.invalid_input`, `details` names the field)", body = crate::error::ErrorBody)
+        crate::openapi::responses::InvalidInput
     )
 )]
 async fn patch(

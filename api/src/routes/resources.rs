@@ -78,7 +78,7 @@ async fn read(
     ),
     responses(
         (status = 200, description = "Resources (the whole list unless `page`/`page_size` is sent)", body = Vec<crate::openapi::schemas::Resource>),
-        (status = 400, description = "Invalid input or pagination (`guard.invalid_input`, `guard.invalid_pagination`)", body = crate::error::ErrorBody)
+        crate::openapi::responses::InvalidPagination
     )
 )]
 async fn list(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
@@ -118,7 +118,7 @@ fn ttl(body: &mut Body) -> Option<u64> {
     request_body = crate::openapi::schemas::CreateResource,
     responses(
         (status = 201, description = "The new resource", body = crate::openapi::schemas::Resource),
-        (status = 400, description = "Invalid body or query (`guard.invalid_input`, `details` names the field)", body = crate::error::ErrorBody),
+        crate::openapi::responses::InvalidInput,
         (status = 422, description = "Indicator in use (`resource.indicator_in_use`)", body = crate::error::ErrorBody)
     )
 )]
@@ -156,7 +156,7 @@ async fn create(
     ),
     responses(
         (status = 200, description = "The resource", body = crate::openapi::schemas::Resource),
-        (status = 404, description = "No resource with this id (`entity.not_exists_with_id`)", body = crate::error::ErrorBody)
+        crate::openapi::responses::ResourceNotFound
     )
 )]
 async fn get(
@@ -179,8 +179,8 @@ async fn get(
     request_body = crate::openapi::schemas::UpdateResource,
     responses(
         (status = 200, description = "The updated resource", body = crate::openapi::schemas::Resource),
-        (status = 400, description = "Invalid body or query (`guard.invalid_input`, `details` names the field)", body = crate::error::ErrorBody),
-        (status = 404, description = "No resource with this id (`entity.not_exists_with_id`)", body = crate::error::ErrorBody)
+        crate::openapi::responses::InvalidInput,
+        crate::openapi::responses::ResourceNotFound
     )
 )]
 async fn update(
@@ -213,8 +213,8 @@ async fn update(
     request_body = crate::openapi::schemas::SetDefaultResource,
     responses(
         (status = 200, description = "The updated resource", body = crate::openapi::schemas::Resource),
-        (status = 400, description = "Invalid body or query (`guard.invalid_input`, `details` names the field)", body = crate::error::ErrorBody),
-        (status = 404, description = "No resource with this id (`entity.not_exists_with_id`)", body = crate::error::ErrorBody)
+        crate::openapi::responses::InvalidInput,
+        crate::openapi::responses::ResourceNotFound
     )
 )]
 async fn set_default(
@@ -250,7 +250,7 @@ async fn set_default(
     ),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 404, description = "No resource with this id (`entity.not_exists_with_id`)", body = crate::error::ErrorBody),
+        crate::openapi::responses::ResourceNotFound,
         (status = 422, description = "The Management API resource cannot be deleted", body = crate::error::ErrorBody)
     )
 )]
@@ -278,8 +278,8 @@ async fn delete(
     ),
     responses(
         (status = 200, description = "The resource's scopes", body = Vec<crate::openapi::schemas::Scope>),
-        (status = 400, description = "Invalid input or pagination (`guard.invalid_input`, `guard.invalid_pagination`)", body = crate::error::ErrorBody),
-        (status = 404, description = "No resource with this id (`entity.not_exists_with_id`)", body = crate::error::ErrorBody)
+        crate::openapi::responses::InvalidPagination,
+        crate::openapi::responses::ResourceNotFound
     )
 )]
 async fn list_scopes(
@@ -338,8 +338,8 @@ async fn scope_answer(
     request_body = crate::openapi::schemas::CreateScope,
     responses(
         (status = 201, description = "The new scope", body = crate::openapi::schemas::Scope),
-        (status = 400, description = "Invalid body or query (`guard.invalid_input`, `details` names the field)", body = crate::error::ErrorBody),
-        (status = 404, description = "No resource with this id (`entity.not_exists_with_id`)", body = crate::error::ErrorBody),
+        crate::openapi::responses::InvalidInput,
+        crate::openapi::responses::ResourceNotFound,
         (status = 422, description = "Scope name in use", body = crate::error::ErrorBody)
     )
 )]
@@ -374,7 +374,7 @@ async fn create_scope(
     request_body = crate::openapi::schemas::UpdateScope,
     responses(
         (status = 200, description = "The updated scope", body = crate::openapi::schemas::Scope),
-        (status = 400, description = "Invalid body or query (`guard.invalid_input`, `details` names the field)", body = crate::error::ErrorBody),
+        crate::openapi::responses::InvalidInput,
         (status = 404, description = "No such resource or scope", body = crate::error::ErrorBody),
         (status = 422, description = "Scope name in use", body = crate::error::ErrorBody)
     )

@@ -93,7 +93,7 @@ fn role_type(value: &str) -> Option<RoleType> {
     ),
     responses(
         (status = 200, description = "Roles, newest first (always paginated: `Total-Number`, `Link`)", body = Vec<crate::openapi::schemas::RoleListItem>),
-        (status = 400, description = "Invalid input or pagination (`guard.invalid_input`, `guard.invalid_pagination`)", body = crate::error::ErrorBody)
+        crate::openapi::responses::InvalidPagination
     )
 )]
 async fn list(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
@@ -136,7 +136,7 @@ async fn list(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpRespon
     request_body = crate::openapi::schemas::CreateRole,
     responses(
         (status = 200, description = "The new role", body = crate::openapi::schemas::Role),
-        (status = 400, description = "Invalid body or query (`guard.invalid_input`, `details` names the field)", body = crate::error::ErrorBody),
+        crate::openapi::responses::InvalidInput,
         (status = 404, description = "A scope id does not exist", body = crate::error::ErrorBody),
         (status = 422, description = "Name in use (`role.name_in_use`)", body = crate::error::ErrorBody)
     )
@@ -191,7 +191,7 @@ async fn create(
     ),
     responses(
         (status = 200, description = "The role", body = crate::openapi::schemas::Role),
-        (status = 404, description = "No role with this id (`entity.not_exists_with_id`)", body = crate::error::ErrorBody)
+        crate::openapi::responses::RoleNotFound
     )
 )]
 async fn get(
@@ -214,8 +214,8 @@ async fn get(
     request_body = crate::openapi::schemas::UpdateRole,
     responses(
         (status = 200, description = "The updated role", body = crate::openapi::schemas::Role),
-        (status = 400, description = "Invalid body or query (`guard.invalid_input`, `details` names the field)", body = crate::error::ErrorBody),
-        (status = 404, description = "No role with this id (`entity.not_exists_with_id`)", body = crate::error::ErrorBody),
+        crate::openapi::responses::InvalidInput,
+        crate::openapi::responses::RoleNotFound,
         (status = 422, description = "Name in use (`role.name_in_use`)", body = crate::error::ErrorBody)
     )
 )]
@@ -246,7 +246,7 @@ async fn update(
     ),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 404, description = "No role with this id (`entity.not_exists_with_id`)", body = crate::error::ErrorBody)
+        crate::openapi::responses::RoleNotFound
     )
 )]
 async fn delete(
@@ -271,7 +271,7 @@ async fn delete(
     ),
     responses(
         (status = 200, description = "The role's scopes with their resources", body = Vec<crate::openapi::schemas::RoleScope>),
-        (status = 404, description = "No role with this id (`entity.not_exists_with_id`)", body = crate::error::ErrorBody)
+        crate::openapi::responses::RoleNotFound
     )
 )]
 async fn list_scopes(
@@ -296,7 +296,7 @@ async fn list_scopes(
     request_body = crate::openapi::schemas::ScopeIds,
     responses(
         (status = 201, description = "The scopes added", body = Vec<crate::openapi::schemas::Scope>),
-        (status = 400, description = "Invalid body or query (`guard.invalid_input`, `details` names the field)", body = crate::error::ErrorBody),
+        crate::openapi::responses::InvalidInput,
         (status = 404, description = "No such role or scope", body = crate::error::ErrorBody),
         (status = 422, description = "Refused by the role's state", body = crate::error::ErrorBody)
     )
@@ -360,7 +360,7 @@ async fn remove_scope(
     ),
     responses(
         (status = 200, description = "Applications holding the role", body = Vec<crate::openapi::schemas::Application>),
-        (status = 404, description = "No role with this id (`entity.not_exists_with_id`)", body = crate::error::ErrorBody)
+        crate::openapi::responses::RoleNotFound
     )
 )]
 async fn list_applications(
@@ -385,7 +385,7 @@ async fn list_applications(
     request_body = crate::openapi::schemas::ApplicationIds,
     responses(
         (status = 201, description = "Assigned"),
-        (status = 400, description = "Invalid body or query (`guard.invalid_input`, `details` names the field)", body = crate::error::ErrorBody),
+        crate::openapi::responses::InvalidInput,
         (status = 404, description = "No such role or application", body = crate::error::ErrorBody),
         (status = 422, description = "Wrong role or application type", body = crate::error::ErrorBody)
     )

@@ -140,7 +140,7 @@ pub fn grants_target(req: &HttpRequest) -> Result<Option<GrantsTarget>, ApiError
     ),
     responses(
         (status = 200, description = "The user's live sessions", body = crate::openapi::schemas::UserSessions),
-        (status = 404, description = "No user with this id (`entity.not_exists_with_id`)", body = crate::error::ErrorBody)
+        crate::openapi::responses::UserNotFound
     )
 )]
 async fn list(
@@ -192,7 +192,7 @@ async fn get(
     ),
     responses(
         (status = 204, description = "Session ended"),
-        (status = 400, description = "Invalid body or query (`guard.invalid_input`, `details` names the field)", body = crate::error::ErrorBody),
+        crate::openapi::responses::InvalidInput,
         (status = 404, description = "No such user or session (`oidc.session_not_found`)", body = crate::error::ErrorBody)
     )
 )]

@@ -80,8 +80,8 @@ fn window_of<T>(all: Vec<T>, page: Option<crate::pagination::Page>) -> Vec<T> {
     ),
     responses(
         (status = 200, description = "The user's roles", body = Vec<crate::openapi::schemas::Role>),
-        (status = 400, description = "Invalid input or pagination (`guard.invalid_input`, `guard.invalid_pagination`)", body = crate::error::ErrorBody),
-        (status = 404, description = "No user with this id (`entity.not_exists_with_id`)", body = crate::error::ErrorBody)
+        crate::openapi::responses::InvalidPagination,
+        crate::openapi::responses::UserNotFound
     )
 )]
 async fn list_roles(
@@ -117,9 +117,9 @@ async fn list_roles(
     request_body = crate::openapi::schemas::RoleIds,
     responses(
         (status = 201, description = "Assigned", body = crate::openapi::schemas::RoleAssignment),
-        (status = 400, description = "Invalid body or query (`guard.invalid_input`, `details` names the field)", body = crate::error::ErrorBody),
+        crate::openapi::responses::InvalidInput,
         (status = 404, description = "No such user or role", body = crate::error::ErrorBody),
-        (status = 422, description = "A role of type MachineToMachine", body = crate::error::ErrorBody)
+        crate::openapi::responses::MachineToMachineRole
     )
 )]
 async fn assign_roles(
@@ -147,9 +147,9 @@ async fn assign_roles(
     request_body = crate::openapi::schemas::RoleIds,
     responses(
         (status = 200, description = "Replaced", body = crate::openapi::schemas::RoleIds),
-        (status = 400, description = "Invalid body or query (`guard.invalid_input`, `details` names the field)", body = crate::error::ErrorBody),
+        crate::openapi::responses::InvalidInput,
         (status = 404, description = "No such user or role", body = crate::error::ErrorBody),
-        (status = 422, description = "A role of type MachineToMachine", body = crate::error::ErrorBody)
+        crate::openapi::responses::MachineToMachineRole
     )
 )]
 async fn replace_roles(
@@ -217,8 +217,8 @@ async fn existing_role(state: &AppState, id: &str) -> Result<(), ApiError> {
     ),
     responses(
         (status = 200, description = "Users holding the role", body = Vec<crate::openapi::schemas::User>),
-        (status = 400, description = "Invalid input or pagination (`guard.invalid_input`, `guard.invalid_pagination`)", body = crate::error::ErrorBody),
-        (status = 404, description = "No role with this id (`entity.not_exists_with_id`)", body = crate::error::ErrorBody)
+        crate::openapi::responses::InvalidPagination,
+        crate::openapi::responses::RoleNotFound
     )
 )]
 async fn list_users(
@@ -260,9 +260,9 @@ async fn list_users(
     request_body = crate::openapi::schemas::UserIds,
     responses(
         (status = 201, description = "Assigned"),
-        (status = 400, description = "Invalid body or query (`guard.invalid_input`, `details` names the field)", body = crate::error::ErrorBody),
+        crate::openapi::responses::InvalidInput,
         (status = 404, description = "No such role or user", body = crate::error::ErrorBody),
-        (status = 422, description = "A role of type MachineToMachine", body = crate::error::ErrorBody)
+        crate::openapi::responses::MachineToMachineRole
     )
 )]
 async fn add_users(

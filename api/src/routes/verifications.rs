@@ -31,9 +31,9 @@ pub fn configure(routes: &mut crate::access::Routes) {
     responses(
         (status = 201, description = "A verification record", body = crate::openapi::schemas::VerificationRecord),
         (status = 400, description = "Invalid body or query (`guard.invalid_input`, `details` names the field), or too many failed attempts (`session.verification_blocked_too_many_attempts`, with `Retry-After`)", body = crate::error::ErrorBody),
-        (status = 401, description = "No or invalid user access token (`auth.unauthorized`), or a missing verification record (`verification_record.permission_denied`)", body = crate::error::ErrorBody),
+        crate::openapi::responses::AccountUnauthorized,
         (status = 422, description = "Wrong password (`session.invalid_credentials`)", body = crate::error::ErrorBody),
-        (status = 503, description = "Too many password checks at once (`request.password_hashing_busy`, with `Retry-After`)", body = crate::error::ErrorBody)
+        crate::openapi::responses::HashingBusy
     )
 )]
 async fn password(

@@ -113,8 +113,8 @@ fn user_id(path: web::Path<String>) -> Result<String, ApiError> {
     request_body = crate::openapi::schemas::UpdateUser,
     responses(
         (status = 200, description = "The updated user", body = crate::openapi::schemas::User),
-        (status = 400, description = "Invalid body or query (`guard.invalid_input`, `details` names the field)", body = crate::error::ErrorBody),
-        (status = 404, description = "No user with this id (`entity.not_exists_with_id`)", body = crate::error::ErrorBody),
+        crate::openapi::responses::InvalidInput,
+        crate::openapi::responses::UserNotFound,
         (status = 422, description = "Username, email or phone in use", body = crate::error::ErrorBody)
     )
 )]
@@ -140,7 +140,7 @@ pub(super) async fn update(
     ),
     responses(
         (status = 204, description = "Deleted; signed out everywhere"),
-        (status = 404, description = "No user with this id (`entity.not_exists_with_id`)", body = crate::error::ErrorBody)
+        crate::openapi::responses::UserNotFound
     )
 )]
 pub(super) async fn delete(
@@ -167,8 +167,8 @@ pub(super) async fn delete(
     request_body = crate::openapi::schemas::UserPassword,
     responses(
         (status = 200, description = "The user", body = crate::openapi::schemas::User),
-        (status = 400, description = "Invalid body or query (`guard.invalid_input`, `details` names the field)", body = crate::error::ErrorBody),
-        (status = 404, description = "No user with this id (`entity.not_exists_with_id`)", body = crate::error::ErrorBody)
+        crate::openapi::responses::InvalidInput,
+        crate::openapi::responses::UserNotFound
     )
 )]
 async fn set_password(
@@ -197,9 +197,9 @@ async fn set_password(
     responses(
         (status = 204, description = "The password matches"),
         (status = 400, description = "Invalid body or query (`guard.invalid_input`, `details` names the field), or too many failed attempts for this user (`session.verification_blocked_too_many_attempts`, with `Retry-After`)", body = crate::error::ErrorBody),
-        (status = 404, description = "No user with this id (`entity.not_exists_with_id`)", body = crate::error::ErrorBody),
+        crate::openapi::responses::UserNotFound,
         (status = 422, description = "Wrong password (`session.invalid_credentials`)", body = crate::error::ErrorBody),
-        (status = 503, description = "Too many password checks at once (`request.password_hashing_busy`, with `Retry-After`)", body = crate::error::ErrorBody)
+        crate::openapi::responses::HashingBusy
     )
 )]
 async fn verify_password(
@@ -224,7 +224,7 @@ async fn verify_password(
     ),
     responses(
         (status = 200, description = "Whether the user has a password", body = crate::openapi::schemas::HasPassword),
-        (status = 404, description = "No user with this id (`entity.not_exists_with_id`)", body = crate::error::ErrorBody)
+        crate::openapi::responses::UserNotFound
     )
 )]
 async fn has_password(
@@ -246,7 +246,7 @@ async fn has_password(
     ),
     responses(
         (status = 200, description = "The custom data", body = Object),
-        (status = 404, description = "No user with this id (`entity.not_exists_with_id`)", body = crate::error::ErrorBody)
+        crate::openapi::responses::UserNotFound
     )
 )]
 async fn custom_data(
@@ -268,8 +268,8 @@ async fn custom_data(
     request_body = crate::openapi::schemas::CustomDataPatch,
     responses(
         (status = 200, description = "The merged custom data", body = Object),
-        (status = 400, description = "Invalid body or query (`guard.invalid_input`, `details` names the field)", body = crate::error::ErrorBody),
-        (status = 404, description = "No user with this id (`entity.not_exists_with_id`)", body = crate::error::ErrorBody)
+        crate::openapi::responses::InvalidInput,
+        crate::openapi::responses::UserNotFound
     )
 )]
 async fn update_custom_data(
@@ -296,8 +296,8 @@ async fn update_custom_data(
     request_body = crate::openapi::schemas::ProfilePatch,
     responses(
         (status = 200, description = "The merged profile", body = Object),
-        (status = 400, description = "Invalid body or query (`guard.invalid_input`, `details` names the field)", body = crate::error::ErrorBody),
-        (status = 404, description = "No user with this id (`entity.not_exists_with_id`)", body = crate::error::ErrorBody)
+        crate::openapi::responses::InvalidInput,
+        crate::openapi::responses::UserNotFound
     )
 )]
 async fn update_profile(
@@ -324,8 +324,8 @@ async fn update_profile(
     request_body = crate::openapi::schemas::IsSuspended,
     responses(
         (status = 200, description = "The user (suspending signs them out everywhere)", body = crate::openapi::schemas::User),
-        (status = 400, description = "Invalid body or query (`guard.invalid_input`, `details` names the field)", body = crate::error::ErrorBody),
-        (status = 404, description = "No user with this id (`entity.not_exists_with_id`)", body = crate::error::ErrorBody)
+        crate::openapi::responses::InvalidInput,
+        crate::openapi::responses::UserNotFound
     )
 )]
 async fn set_suspended(

@@ -69,7 +69,7 @@ pub(crate) async fn read_body(mut payload: web::Payload) -> Result<Vec<u8>, ApiE
     request_body = crate::openapi::schemas::CreateUser,
     responses(
         (status = 200, description = "The new user", body = crate::openapi::schemas::User),
-        (status = 400, description = "Invalid body or query (`guard.invalid_input`, `details` names the field)", body = crate::error::ErrorBody),
+        crate::openapi::responses::InvalidInput,
         (status = 422, description = "Username, email or phone in use (`user.*_already_in_use`)", body = crate::error::ErrorBody)
     )
 )]
@@ -103,7 +103,7 @@ fn truthy(req: &HttpRequest, key: &str) -> Result<bool, ApiError> {
     ),
     responses(
         (status = 200, description = "The user", body = crate::openapi::schemas::User),
-        (status = 404, description = "No user with this id (`entity.not_exists_with_id`)", body = crate::error::ErrorBody)
+        crate::openapi::responses::UserNotFound
     )
 )]
 async fn get(
@@ -150,7 +150,7 @@ async fn get(
     ),
     responses(
         (status = 200, description = "Users, newest first (`Total-Number`, `Link`)", body = Vec<crate::openapi::schemas::User>),
-        (status = 400, description = "Invalid input or pagination (`guard.invalid_input`, `guard.invalid_pagination`)", body = crate::error::ErrorBody)
+        crate::openapi::responses::InvalidPagination
     )
 )]
 async fn list(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, ApiError> {

@@ -250,8 +250,8 @@ fn check_event(state: &AppState, event: &str) -> Result<(), ExperienceError> {
     request_body = crate::openapi::oidc_schemas::InteractionEvent,
     responses(
         (status = 204, description = "Interaction started. Needs the `_interaction` cookie set by `/oidc/auth`; answers update it."),
-        (status = 400, description = "Invalid body, or no interaction (`session.not_found`, `session.interaction_not_found`)", body = crate::error::ErrorBody),
-        (status = 403, description = "Registration disabled (`auth.forbidden`)", body = crate::error::ErrorBody)
+        crate::openapi::responses::NoInteraction,
+        crate::openapi::responses::RegistrationClosed
     )
 )]
 async fn start(state: web::Data<AppState>, req: HttpRequest, raw: web::Bytes) -> Answer {
@@ -275,8 +275,8 @@ async fn start(state: web::Data<AppState>, req: HttpRequest, raw: web::Bytes) ->
     request_body = crate::openapi::oidc_schemas::InteractionEvent,
     responses(
         (status = 204, description = "Event changed"),
-        (status = 400, description = "Invalid body, or no interaction (`session.not_found`, `session.interaction_not_found`)", body = crate::error::ErrorBody),
-        (status = 403, description = "Registration disabled (`auth.forbidden`)", body = crate::error::ErrorBody)
+        crate::openapi::responses::NoInteraction,
+        crate::openapi::responses::RegistrationClosed
     )
 )]
 async fn set_event(state: web::Data<AppState>, req: HttpRequest, raw: web::Bytes) -> Answer {
@@ -296,7 +296,7 @@ async fn set_event(state: web::Data<AppState>, req: HttpRequest, raw: web::Bytes
     operation_id = "GetInteraction",
     responses(
         (status = 200, description = "The interaction", body = crate::openapi::oidc_schemas::ExperienceInteraction),
-        (status = 400, description = "Invalid body, or no interaction (`session.not_found`, `session.interaction_not_found`)", body = crate::error::ErrorBody)
+        crate::openapi::responses::NoInteraction
     )
 )]
 async fn show(state: web::Data<AppState>, req: HttpRequest) -> Answer {

@@ -58,7 +58,7 @@ fn verification_id(state: &AppState) -> String {
         (status = 400, description = "Invalid body, no interaction (`session.not_found`, `session.interaction_not_found`), or too many failed attempts: the identifier is locked (`session.verification_blocked_too_many_attempts`, with `Retry-After`)", body = crate::error::ErrorBody),
         (status = 401, description = "Suspended user (`user.suspended`)", body = crate::error::ErrorBody),
         (status = 422, description = "Wrong identifier or password (`session.invalid_credentials`)", body = crate::error::ErrorBody),
-        (status = 503, description = "Too many password checks at once (`request.password_hashing_busy`, with `Retry-After`)", body = crate::error::ErrorBody)
+        crate::openapi::responses::HashingBusy
     )
 )]
 pub(super) async fn password(
@@ -114,10 +114,10 @@ pub(super) async fn password(
     request_body = crate::openapi::oidc_schemas::PasswordVerification,
     responses(
         (status = 200, description = "Verified", body = crate::openapi::oidc_schemas::VerificationId),
-        (status = 400, description = "Invalid body, or no interaction (`session.not_found`, `session.interaction_not_found`)", body = crate::error::ErrorBody),
-        (status = 403, description = "Registration disabled (`auth.forbidden`)", body = crate::error::ErrorBody),
+        crate::openapi::responses::NoInteraction,
+        crate::openapi::responses::RegistrationClosed,
         (status = 422, description = "Identifier in use (`user.username_already_in_use`) or password refused by the policy (`password.rejected`, the issues in `data.issues`)", body = crate::error::ErrorBody),
-        (status = 503, description = "Too many password checks at once (`request.password_hashing_busy`, with `Retry-After`)", body = crate::error::ErrorBody)
+        crate::openapi::responses::HashingBusy
     )
 )]
 pub(super) async fn new_password_identity(
@@ -210,8 +210,8 @@ pub struct IdentificationBody {
     responses(
         (status = 204, description = "User identified"),
         (status = 201, description = "User registered and identified"),
-        (status = 400, description = "Invalid body, or no interaction (`session.not_found`, `session.interaction_not_found`)", body = crate::error::ErrorBody),
-        (status = 403, description = "Registration disabled (`auth.forbidden`)", body = crate::error::ErrorBody),
+        crate::openapi::responses::NoInteraction,
+        crate::openapi::responses::RegistrationClosed,
         (status = 404, description = "Unknown verification", body = crate::error::ErrorBody),
         (status = 422, description = "Refused (identifier in use, verification not finished)", body = crate::error::ErrorBody)
     )
