@@ -338,7 +338,7 @@ async fn token_endpoint_refusals_follow_rfc_6749(backend: Backend) {
         .await;
     expect_oauth_error(missing, 400, "invalid_request").await;
 
-    // A JSON body is accepted and converted, as Logto does (reference §1.2)…
+    // A JSON body is accepted and converted, as Logto does (docs/logto/oidc.md#token-endpoint)…
     let as_json = server
         .anonymous
         .post(server.url("/oidc/token"))

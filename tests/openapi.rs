@@ -396,7 +396,7 @@ async fn unknown_oidc_paths_answer_an_oidc_error_and_malformed_json_names_the_pa
     };
     let server = deployment.start().await;
 
-    // Reference §1.13: oidc-provider's own 404 for an unknown route, in Logto's body.
+    // docs/logto/oidc.md#paths: oidc-provider's own 404 for an unknown route, in Logto's body.
     let response = server.get_anonymous("/oidc/no-such-endpoint").await;
     assert_eq!(response.status(), 404);
     let body = common::json(response).await;
@@ -414,7 +414,7 @@ async fn unknown_oidc_paths_answer_an_oidc_error_and_malformed_json_names_the_pa
     let body = common::json(server.get("/api/no-such-route").await).await;
     assert_eq!(body["code"], "entity.not_found", "{body}");
 
-    // Reference §2.4: malformed JSON is a 400 whose message is the parser's.
+    // docs/logto/management-api.md#errors: malformed JSON is a 400 whose message is the parser's.
     for path in ["/api/roles", "/api/users"] {
         let response = server.post_raw(path, "{\"name\": ").await;
         assert_eq!(response.status(), 400, "{path}");

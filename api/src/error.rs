@@ -33,7 +33,7 @@ pub enum ApiError {
     /// `request.invalid_input`, e.g. an unknown search field).
     #[error("input is invalid: {details}")]
     InvalidRequest { details: String },
-    /// The body is not JSON (Logto answers 400 with the parser's message, reference §2.4).
+    /// The body is not JSON (Logto answers 400 with the parser's message, docs/logto/management-api.md#errors).
     #[error("malformed JSON: {0}")]
     MalformedJson(String),
     #[error("the request pagination value is invalid")]

@@ -25,7 +25,7 @@ use std::collections::VecDeque;
 /// The most failures the state remembers; `max_attempts` above it is clamped.
 pub const MAX_TRACKED_FAILURES: u32 = 1000;
 
-/// Logto's `sentinelPolicy` (reference §5.2), with the durations in seconds so tests and
+/// Logto's `sentinelPolicy` (docs/logto/sign-in.md#sentinel), with the durations in seconds so tests and
 /// operators can shorten them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

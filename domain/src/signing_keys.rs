@@ -23,7 +23,7 @@ pub const MAX_TOKEN_TTL_SECS: u64 = 86_400;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum SigningAlgorithm {
-    /// ECDSA on P-384: Logto's default (reference §1.6).
+    /// ECDSA on P-384: Logto's default (docs/logto/oidc.md#signing-keys).
     ES384,
     RS256,
 }

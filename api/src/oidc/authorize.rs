@@ -4,7 +4,7 @@
 //! Until the client and its redirect URI are known good, errors are an HTML page and
 //! never a redirect (RFC 6749 §4.1.2.1: an open redirector otherwise). After that, errors
 //! go back to the client as `error`, `error_description`, `state` and `iss`.
-//! Logto's extra parameters (reference §1.12) are accepted and ignored. `resource`
+//! Logto's extra parameters (docs/logto/oidc.md#authorization-parameters) are accepted and ignored. `resource`
 //! (RFC 8707; repeatable, and comma-separated as Logto accepts) names the API resources
 //! the grant will hold: each must be a registered resource (else `invalid_target`), and
 //! only they may later be the audience of the grant's tokens.

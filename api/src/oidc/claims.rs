@@ -1,4 +1,4 @@
-//! User claims per scope (reference §1.7), shared by the ID token and `/oidc/me`.
+//! User claims per scope (docs/logto/oidc.md#claims), shared by the ID token and `/oidc/me`.
 //!
 //! Values come from the `User` aggregate (the decision must see the latest profile);
 //! `created_at`/`updated_at` (epoch ms, as Logto) come from the users read model when it

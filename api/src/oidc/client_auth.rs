@@ -26,8 +26,8 @@ impl Form {
 }
 
 /// The name/value pairs of an OAuth request body: `application/x-www-form-urlencoded` as
-/// RFC 6749 requires, or a JSON object, which Logto also accepts and converts (reference
-/// §1.2): string values as they are, numbers and booleans as text, arrays as repeated
+/// RFC 6749 requires, or a JSON object, which Logto also accepts and converts (see
+/// docs/logto/oidc.md#token-endpoint): string values as they are, numbers and booleans as text, arrays as repeated
 /// parameters.
 pub fn body_pairs(req: &HttpRequest, body: &[u8]) -> Result<Vec<(String, String)>, OAuthError> {
     let content_type = req

@@ -1,4 +1,4 @@
-//! Discovery (both well-known names, identical bodies, reference §1.1) and the JWKS.
+//! Discovery (both well-known names, identical bodies, docs/logto/oidc.md#discovery) and the JWKS.
 //!
 //! The document advertises only what Tessera implements today, with Logto's field names;
 //! each endpoint adds its entries as it lands (authorization, userinfo, end session, …).

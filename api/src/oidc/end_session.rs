@@ -1,6 +1,6 @@
 //! `GET|POST /oidc/session/end` (RP-initiated logout) and `POST
 //! /oidc/session/end/confirm`. Logto's SDKs send `client_id` and
-//! `post_logout_redirect_uri` without `id_token_hint` (reference §6.1), so `client_id`
+//! `post_logout_redirect_uri` without `id_token_hint` (docs/logto/oidc.md#end-session), so `client_id`
 //! alone names the client. A `post_logout_redirect_uri` must be registered for that
 //! client exactly; otherwise the answer is an error page, never a redirect.
 //!

@@ -1,6 +1,6 @@
 //! OAuth 2.0 errors (RFC 6749 §5.2) in Logto's body: the standard `error` and
 //! `error_description` plus `code: "oidc.<error>"` and `message`, which Logto's SDK
-//! requester expects in every non-2xx body (reference §1.13).
+//! requester expects in every non-2xx body (docs/logto/oidc.md#errors).
 
 use actix_web::http::header::{CACHE_CONTROL, PRAGMA, WWW_AUTHENTICATE};
 use actix_web::http::StatusCode;

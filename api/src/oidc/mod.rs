@@ -1,4 +1,4 @@
-//! The OpenID Connect / OAuth 2.0 provider under `/oidc` (Logto's paths, reference §1.2):
+//! The OpenID Connect / OAuth 2.0 provider under `/oidc` (Logto's paths, docs/logto/oidc.md#paths):
 //! discovery, JWKS and the token endpoint, plus the signing-key routes of the Management
 //! API (`/api/configs/oidc/private-keys`).
 
@@ -33,7 +33,7 @@ use store::{EventLog, Store};
 
 /// The provider's shared state.
 pub struct Oidc {
-    /// `<TESSERA_ENDPOINT>/oidc`, no trailing slash (reference §1.1).
+    /// `<TESSERA_ENDPOINT>/oidc`, no trailing slash (docs/logto/oidc.md#paths).
     pub issuer: String,
     pub keys: KeyRing,
     pub directory: Arc<Directory>,

@@ -124,7 +124,7 @@ pub async fn refresh(
             rotate_to: next.as_ref().map(|n| IssuedSecret {
                 digest: n.digest.clone(),
                 // SPAs keep the rotated token's remaining lifetime (no sliding renewal,
-                // as Logto, reference §1.5); other clients get a fresh one.
+                // as Logto, docs/logto/oidc.md#lifetimes); other clients get a fresh one.
                 expires_at: match (&grant.refresh, app.app_type == ApplicationType::Spa) {
                     (Some((_, current)), true) => current.expires_at,
                     _ => now.plus_seconds(secs(lifetimes.refresh_token_for(client_lifetimes))),

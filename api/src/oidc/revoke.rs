@@ -6,7 +6,7 @@
 //! `active: false` from then on; a resource server that verifies the JWT locally against
 //! the JWKS cannot learn of it and accepts it until `exp` (RFC 7009 §2 lets a server
 //! revoke only what it can; short resource token lifetimes bound the rest). Unknown,
-//! foreign or already-dead tokens are answered 200 all the same (§2.2): the answer must
+//! foreign or already-dead tokens are answered 200 all the same (RFC 7009 §2.2): the answer must
 //! not tell a client which tokens exist.
 
 use super::client_auth;

@@ -1,4 +1,4 @@
-//! User grants in Logto's Management API shape (reference 2.5): `GET
+//! User grants in Logto's Management API shape (docs/logto/management-api.md#sessions-and-grants): `GET
 //! /api/users/{userId}/grants[?appType=firstParty|thirdParty]` and `DELETE
 //! /api/users/{userId}/grants/{grantId}`. Lists come from the `grants` and `applications`
 //! read models; a revocation is decided on the grant's aggregate

@@ -62,7 +62,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 /// Default service of the app, for a request no route matched: no handler runs. An
 /// unknown `/api` path answers 401 without a valid Management token, as in Logto (so
 /// the answer does not tell which routes exist), else the JSON 404; under `/oidc` it is
-/// the provider's own (reference §1.13), as in Logto, where oidc-provider owns that
+/// the provider's own (docs/logto/oidc.md#paths), as in Logto, where oidc-provider owns that
 /// prefix. The prefix is read from the path the router matched (percent-decoded).
 pub async fn not_found(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
     let path = req.match_info().as_str();

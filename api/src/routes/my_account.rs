@@ -1,4 +1,4 @@
-//! Logto's Account API (reference 4.5): an end user manages their own account with an
+//! Logto's Account API (docs/logto/account-api.md): an end user manages their own account with an
 //! opaque user access token as bearer (`my_account_auth.rs`). Profile reads come from the
 //! `users` read model; changes go through the same user commands as the Management API
 //! (so the same validation, claims and events), with the user as the events' actor.

@@ -1,8 +1,8 @@
 //! Who is calling the Account API (`/api/my-account`, `/api/verifications`): the bearer is
 //! an opaque user access token issued by `/oidc/token` (`<grant id>.<secret>`). The grant
 //! decides whether it is live (revoked grants, expired tokens and suspended or deleted
-//! users are refused at once), and its scopes gate the routes as in Logto (reference
-//! 4.5): `openid` for everything, `profile`, `custom_data`, `urn:logto:scope:sessions`.
+//! users are refused at once), and its scopes gate the routes as in Logto (see
+//! docs/logto/account-api.md#scopes): `openid` for everything, `profile`, `custom_data`, `urn:logto:scope:sessions`.
 //! Every refusal is 401 `auth.unauthorized`; a missing or invalid verification record is
 //! 401 `verification_record.permission_denied`.
 //!

@@ -1,4 +1,4 @@
-//! User sessions in Logto's Management API shape (reference 2.5): `GET
+//! User sessions in Logto's Management API shape (docs/logto/management-api.md#sessions-and-grants): `GET
 //! /api/users/{userId}/sessions`, `GET`/`DELETE /api/users/{userId}/sessions/{sessionId}`
 //! with `revokeGrantsTarget`. Lists come from the `sessions` and `grants` read models
 //! (after they caught up with the log head); a deletion is decided on the aggregates

@@ -41,7 +41,7 @@ pub struct SessionCookie {
     pub auth_time: Timestamp,
 }
 
-/// What the Experience API has established so far (reference §4.1–4.4).
+/// What the Experience API has established so far (docs/logto/experience-api.md#binding).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Experience {

@@ -1,4 +1,4 @@
-//! Token and session lifetimes, defaulting to Logto's (reference §1.5).
+//! Token and session lifetimes, defaulting to Logto's (docs/logto/oidc.md#lifetimes).
 
 use serde::{Deserialize, Serialize};
 

@@ -1,4 +1,4 @@
-//! Logto's password policy (sign-in experience `passwordPolicy`, reference §5.1): what a
+//! Logto's password policy (sign-in experience `passwordPolicy`, docs/logto/sign-in.md#password-policy): what a
 //! new password must satisfy on every self-service path (registration, the Experience
 //! API, the Account API).
 //!

@@ -1,6 +1,6 @@
 //! Changing users: `UpdateUser`, `DeleteUser`, `UpdateUserPassword`, `VerifyUserPassword`,
 //! `GetUserHasPassword`, `ListUserCustomData`/`UpdateUserCustomData`, `UpdateUserProfile`
-//! and `UpdateUserIsSuspended`, with Logto's statuses (Appendix A of the reference).
+//! and `UpdateUserIsSuspended`, with Logto's statuses (docs/logto/management-api.md#status-codes).
 //!
 //! A write answers after the `users` projector has applied it (`exec::settle`), so the
 //! body and the caller's next read show the change.

@@ -1,4 +1,4 @@
-//! Logto's Experience API (`/api/experience`, reference §4.1–4.4) for the password
+//! Logto's Experience API (`/api/experience`, docs/logto/experience-api.md) for the password
 //! sign-in and registration paths, so a custom sign-in UI can drive the interaction that
 //! `/oidc/auth` started. Anonymous, but every call needs the `_interaction` cookie; the
 //! experience state lives in that (sealed) cookie, updated on each answer. `submit`
