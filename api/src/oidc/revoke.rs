@@ -10,7 +10,7 @@
 //! not tell a client which tokens exist.
 
 use super::client_auth;
-use super::code::MAX_ATTEMPTS;
+use super::token::MAX_ATTEMPTS;
 use super::error::OAuthError;
 use super::issued;
 use super::resource_token::GRANT_CLAIM;
