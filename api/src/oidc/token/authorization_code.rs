@@ -25,7 +25,6 @@ use store::StoreError;
 
 /// A code redemption: the code split into grant id and secret, and the parameters the
 /// grant checks it against.
-#[derive(Debug)]
 pub struct AuthorizationCode {
     grant_id: String,
     secret: String,
@@ -96,8 +95,16 @@ impl TokenGrant for AuthorizationCode {
             }
             enforce_grant_limit(call, app, grant, grant_id).await;
             let refresh_token = refresh.map(|r| r.token);
-            return user_grant::respond(state, grant_id, grant, &scopes, app, access, refresh_token)
-                .await;
+            return user_grant::respond(
+                state,
+                grant_id,
+                grant,
+                &scopes,
+                app,
+                access,
+                refresh_token,
+            )
+            .await;
         }
         Err(invalid_grant(format_args!(
             "grant {grant_id}: the code is being redeemed concurrently"
@@ -153,7 +160,12 @@ fn wants_refresh_token(app: &ApplicationState, scopes: &[String]) -> bool {
 /// `maxAllowedGrants`: the client's oldest grants of this user beyond the limit are
 /// revoked. The tokens are issued either way: a failure here leaves one grant too many
 /// until the next redemption, which is better than refusing a valid code.
-async fn enforce_grant_limit(call: &Call<'_>, app: &ApplicationState, grant: &GrantState, grant_id: &str) {
+async fn enforce_grant_limit(
+    call: &Call<'_>,
+    app: &ApplicationState,
+    grant: &GrantState,
+    grant_id: &str,
+) {
     let Some(max) = app.settings.custom_client_metadata.max_allowed_grants else {
         return;
     };
@@ -216,11 +228,7 @@ mod tests {
     #[test]
     fn a_malformed_code_is_invalid_grant_before_the_resource_is_read() {
         for code in ["garbage", "g1.2.s3cret", ".s"] {
-            let r = parse(&[
-                ("code", code),
-                ("redirect_uri", "x"),
-                ("resource", "a,b"),
-            ]);
+            let r = parse(&[("code", code), ("redirect_uri", "x"), ("resource", "a,b")]);
             refusal(r, OAuthCode::InvalidGrant);
         }
         let r = parse(&[("code", "g.s"), ("redirect_uri", "x"), ("resource", "a,b")]);

@@ -20,7 +20,6 @@ use domain::{Actor, Aggregate, CommandContext, EventMetadata};
 use store::{AppendBatch, ExpectedVersion, Repository};
 
 /// A client-credentials request: the resource (exactly one) and the scopes asked for.
-#[derive(Debug)]
 pub struct ClientCredentials {
     resource: String,
     /// `scope` split at single spaces, as Logto does; unheld pieces are dropped later.
@@ -83,7 +82,16 @@ impl TokenGrant for ClientCredentials {
             })
             .map_err(OAuthError::server)?;
 
-        record(state, client_id, indicator, &granted, &jti, exp, call.request).await?;
+        record(
+            state,
+            client_id,
+            indicator,
+            &granted,
+            &jti,
+            exp,
+            call.request,
+        )
+        .await?;
 
         Ok(issued::respond(&TokenResponse {
             access_token,
@@ -102,7 +110,7 @@ impl ClientCredentials {
         let mut granted: Vec<&str> = Vec::new();
         for s in &self.scopes {
             if held.iter().any(|h| h == s) && !granted.contains(&s.as_str()) {
-                granted.push(s);
+                granted.push(s.as_str());
             }
         }
         granted

@@ -35,7 +35,7 @@ use request::TokenForm;
 pub const MAX_ATTEMPTS: usize = 5;
 
 /// One grant type of the token endpoint: its typed request and its handler.
-pub(crate) trait TokenGrant: Sized {
+trait TokenGrant: Sized {
     /// Which clients may use the grant, and whether public clients authenticate with
     /// `none`.
     const CLIENTS: Clients;
@@ -54,10 +54,10 @@ pub(crate) trait TokenGrant: Sized {
 
 /// What a grant handler works with: the server, the request's context for event
 /// metadata, and the authenticated client.
-pub(crate) struct Call<'a> {
-    pub state: &'a AppState,
-    pub request: &'a RequestContext,
-    pub client: ClientAuthentication,
+struct Call<'a> {
+    state: &'a AppState,
+    request: &'a RequestContext,
+    client: ClientAuthentication,
 }
 
 #[utoipa::path(

@@ -30,7 +30,6 @@ use store::StoreError;
 
 /// A refresh: the token split into grant id, generation and secret, the scopes asked for
 /// and the resource.
-#[derive(Debug)]
 pub struct RefreshToken {
     grant_id: String,
     generation: u32,
@@ -119,8 +118,16 @@ impl TokenGrant for RefreshToken {
             }
             // Without rotation the client keeps using the token it has.
             let refresh_token = next.map(|n| n.token);
-            return user_grant::respond(state, grant_id, grant, &scopes, app, access, refresh_token)
-                .await;
+            return user_grant::respond(
+                state,
+                grant_id,
+                grant,
+                &scopes,
+                app,
+                access,
+                refresh_token,
+            )
+            .await;
         }
         Err(invalid_grant(format_args!(
             "grant {grant_id}: the refresh token is being used concurrently"

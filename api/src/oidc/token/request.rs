@@ -13,7 +13,7 @@ use std::collections::HashMap;
 /// (`TokenGrant::EVERY_PARAMETER_ONCE`).
 pub const ALWAYS_SINGLE: [&str; 4] = ["grant_type", "client_id", "client_secret", "scope"];
 
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct TokenForm {
     params: HashMap<String, String>,
     resources: Vec<String>,
@@ -143,12 +143,7 @@ pub(super) mod tests {
     /// when the endpoint checked those first.
     #[test]
     fn an_always_single_repeat_is_named_before_an_earlier_other_one() {
-        let e = form(&[
-            ("code", "a"),
-            ("code", "b"),
-            ("scope", "x"),
-            ("scope", "y"),
-        ]);
+        let e = form(&[("code", "a"), ("code", "b"), ("scope", "x"), ("scope", "y")]);
         assert_eq!(
             refusal(e, OAuthCode::InvalidRequest),
             "parameter scope appears more than once"
@@ -183,5 +178,51 @@ pub(super) mod tests {
         assert_eq!(one.resource().unwrap(), Some("https://a"));
         let none = form(&[("resource", " , ")]).unwrap();
         assert_eq!(none.resource().unwrap(), None);
+    }
+
+    mod proptests {
+        use super::*;
+        use crate::oidc::client_auth::parse_pairs;
+        use proptest::prelude::*;
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(512))]
+
+            /// The refusal of repeated parameters is the one the endpoint gave when it
+            /// parsed twice: first the always-single parameters (for every grant), then,
+            /// for the user grants, every parameter but `resource` (`parse_pairs`).
+            #[test]
+            fn repeats_are_refused_as_by_the_two_parses_before(
+                pairs in prop::collection::vec(
+                    (prop::sample::select(vec!["grant_type", "client_id", "scope", "resource", "code", "foo"]), "[ -~]{0,6}"),
+                    0..8,
+                )
+            ) {
+                let pairs: Vec<(String, String)> =
+                    pairs.into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
+                let first_repeat = |single: &dyn Fn(&str) -> bool| {
+                    pairs.iter().enumerate().find_map(|(i, (k, _))| {
+                        (single(k.as_str()) && pairs[..i].iter().any(|(o, _)| o == k)).then(|| k.clone())
+                    })
+                };
+                let always = first_repeat(&|k| ALWAYS_SINGLE.contains(&k));
+                match TokenForm::from_pairs(pairs.clone()) {
+                    Err(e) => prop_assert_eq!(
+                        Some(e.description),
+                        always.map(|k| format!("parameter {k} appears more than once"))
+                    ),
+                    Ok(form) => {
+                        prop_assert!(always.is_none());
+                        let strict = form.refuse_repeated().err().map(|e| e.description);
+                        let before = parse_pairs(pairs.clone()).err().map(|e| e.description);
+                        prop_assert_eq!(strict, before);
+                        let resources = parse_pairs(
+                            pairs.into_iter().filter(|(k, _)| k == "resource").collect(),
+                        );
+                        prop_assert_eq!(Some(form.resources), resources.ok().map(|f| f.resources));
+                    }
+                }
+            }
+        }
     }
 }
