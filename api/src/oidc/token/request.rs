@@ -6,7 +6,7 @@
 use crate::oidc::client_auth::{body_pairs, resource_indicators};
 use crate::oidc::error::{OAuthCode, OAuthError};
 use actix_web::HttpRequest;
-use std::collections::HashMap;
+use std::collections::hash_map::{Entry, HashMap};
 
 /// Parameters refused when repeated whatever the grant: the ones the endpoint reads
 /// before any grant does. The user grants refuse every repeated parameter
@@ -38,13 +38,19 @@ impl TokenForm {
         for (name, value) in pairs {
             if name == "resource" {
                 form.resources.extend(resource_indicators(&value));
-            } else if form.params.contains_key(&name) {
-                if ALWAYS_SINGLE.contains(&name.as_str()) {
-                    return Err(appears_twice(&name));
+                continue;
+            }
+            match form.params.entry(name) {
+                Entry::Vacant(slot) => {
+                    slot.insert(value);
                 }
-                form.repeated.get_or_insert(name);
-            } else {
-                form.params.insert(name, value);
+                Entry::Occupied(taken) => {
+                    let name = taken.key();
+                    if ALWAYS_SINGLE.contains(&name.as_str()) {
+                        return Err(appears_twice(name));
+                    }
+                    form.repeated.get_or_insert_with(|| name.clone());
+                }
             }
         }
         Ok(form)
