@@ -1,4 +1,4 @@
-//! Form parsing and client authentication for the user-facing grants, introspection and
+//! Request bodies and client authentication for the token endpoint, introspection and
 //! revocation: `client_secret_basic`, `client_secret_post`, and `none` for public clients
 //! (SPA, Native), which prove possession through PKCE instead.
 
@@ -81,14 +81,7 @@ pub fn parse_pairs(pairs: Vec<(String, String)>) -> Result<Form, OAuthError> {
     let mut out = Form::default();
     for (name, value) in pairs {
         if name == "resource" {
-            // Logto splits a comma-separated value into several indicators.
-            out.resources.extend(
-                value
-                    .split(',')
-                    .map(str::trim)
-                    .filter(|s| !s.is_empty())
-                    .map(str::to_owned),
-            );
+            out.resources.extend(resource_indicators(&value));
             continue;
         }
         if out.params.insert(name.clone(), value).is_some() {
@@ -100,17 +93,103 @@ pub fn parse_pairs(pairs: Vec<(String, String)>) -> Result<Form, OAuthError> {
     Ok(out)
 }
 
-/// An authenticated client.
-pub struct Client {
+/// The indicators of one `resource` value: Logto splits a comma-separated value into
+/// several, trimmed, empty pieces dropped.
+pub fn resource_indicators(value: &str) -> impl Iterator<Item = String> + '_ {
+    value
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+}
+
+/// An authenticated client: the one result of client authentication, which the grant
+/// handlers, introspection and revocation act on.
+pub struct ClientAuthentication {
     pub id: String,
     pub app: Arc<Application>,
 }
 
-impl Client {
+impl ClientAuthentication {
     pub fn state(&self) -> Result<&ApplicationState, OAuthError> {
         self.app
             .state()
             .ok_or_else(|| OAuthError::invalid_client(false))
+    }
+}
+
+/// Who a request says its client is: the `Authorization: Basic` header, or `client_id`
+/// (with `client_secret`, or without for `none`) in the body. Not yet checked.
+pub struct Credentials {
+    pub id: String,
+    pub secret: Option<String>,
+    /// Presented with HTTP Basic: a refusal then carries `WWW-Authenticate`.
+    pub basic: bool,
+}
+
+impl Credentials {
+    /// The credentials of `req` and its body's `client_id` and `client_secret`. A header
+    /// in any other scheme, or one that does not decode, is `invalid_client`; a secret in
+    /// both places (RFC 6749 §2.3: one method per request), or a body `client_id` naming
+    /// another client than the header, is `invalid_request`.
+    pub fn presented(
+        req: &HttpRequest,
+        client_id: Option<&str>,
+        client_secret: Option<&str>,
+    ) -> Result<Self, OAuthError> {
+        let header = req
+            .headers()
+            .get(AUTHORIZATION)
+            .map(|v| v.to_str().unwrap_or_default());
+        let Some(value) = header else {
+            let id = client_id.ok_or_else(|| OAuthError::invalid_client(false))?;
+            return Ok(Self {
+                id: id.to_owned(),
+                secret: client_secret.map(str::to_owned),
+                basic: false,
+            });
+        };
+        if !is_basic(value) {
+            return Err(OAuthError::invalid_client(true));
+        }
+        if client_secret.is_some() {
+            return Err(OAuthError::invalid_request(
+                "client authenticated with more than one method",
+            ));
+        }
+        let (id, secret) = decode_basic(value).ok_or_else(|| OAuthError::invalid_client(true))?;
+        if client_id.is_some_and(|body_id| body_id != id) {
+            return Err(OAuthError::invalid_request(
+                "client_id in the body differs from the authenticated client",
+            ));
+        }
+        Ok(Self {
+            id,
+            secret: Some(secret),
+            basic: true,
+        })
+    }
+
+    /// Checks the credentials against the directory: a live secret of the client, or no
+    /// secret at all (`none`) from a public client, which has none to present.
+    pub async fn verify(self, state: &AppState) -> Result<ClientAuthentication, OAuthError> {
+        let app = state
+            .oidc
+            .directory
+            .application(&self.id)
+            .await
+            .map_err(OAuthError::server)?;
+        let Some(app_state) = app.state() else {
+            return Err(OAuthError::invalid_client(self.basic));
+        };
+        let ok = match &self.secret {
+            Some(secret) => app_state.accepts_secret(secret, state.clock.now()),
+            None => app_state.app_type.is_public(),
+        };
+        if !ok {
+            return Err(OAuthError::invalid_client(self.basic));
+        }
+        Ok(ClientAuthentication { id: self.id, app })
     }
 }
 
@@ -163,68 +242,35 @@ pub fn form_decode(part: &str) -> Option<String> {
     String::from_utf8(out).ok()
 }
 
+/// The client of an introspection or revocation request (`client_secret_basic`,
+/// `client_secret_post` or `none`).
 pub async fn authenticate(
     state: &AppState,
     req: &HttpRequest,
     form: &Form,
-) -> Result<Client, OAuthError> {
-    let header = req
-        .headers()
-        .get(AUTHORIZATION)
-        .map(|v| v.to_str().unwrap_or_default());
-    let (id, secret, basic) = match header {
-        Some(value) => {
-            if !is_basic(value) {
-                return Err(OAuthError::invalid_client(true));
-            }
-            if form.get("client_secret").is_some() {
-                return Err(OAuthError::invalid_request(
-                    "client authenticated with more than one method",
-                ));
-            }
-            let (id, secret) =
-                decode_basic(value).ok_or_else(|| OAuthError::invalid_client(true))?;
-            if form.get("client_id").is_some_and(|body_id| body_id != id) {
-                return Err(OAuthError::invalid_request(
-                    "client_id in the body differs from the authenticated client",
-                ));
-            }
-            (id, Some(secret), true)
-        }
-        None => {
-            let id = form
-                .get("client_id")
-                .ok_or_else(|| OAuthError::invalid_client(false))?;
-            (
-                id.to_owned(),
-                form.get("client_secret").map(str::to_owned),
-                false,
-            )
-        }
-    };
-    let app = state
-        .oidc
-        .directory
-        .application(&id)
+) -> Result<ClientAuthentication, OAuthError> {
+    Credentials::presented(req, form.get("client_id"), form.get("client_secret"))?
+        .verify(state)
         .await
-        .map_err(OAuthError::server)?;
-    let Some(app_state) = app.state() else {
-        return Err(OAuthError::invalid_client(basic));
-    };
-    let ok = match &secret {
-        Some(secret) => app_state.accepts_secret(secret, state.clock.now()),
-        // `none`: only public clients, which have no secret to present.
-        None => app_state.app_type.is_public(),
-    };
-    if !ok {
-        return Err(OAuthError::invalid_client(basic));
-    }
-    Ok(Client { id, app })
 }
 
 /// `invalid_grant`; `reason` is logged, never sent (see [`OAuthError::invalid_grant`]).
 pub fn invalid_grant(reason: impl std::fmt::Display) -> OAuthError {
     OAuthError::invalid_grant(reason)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::form_decode;
+
+    #[test]
+    fn basic_credentials_are_form_decoded() {
+        assert_eq!(form_decode("a%3Ab+c").as_deref(), Some("a:b c"));
+        assert_eq!(form_decode("%zz"), None);
+        assert_eq!(form_decode("%4"), None);
+        // `from_str_radix` alone would take a sign: `%+5` is not an escape.
+        assert_eq!(form_decode("%+5"), None);
+    }
 }
 
 #[cfg(test)]

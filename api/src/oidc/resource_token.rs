@@ -48,30 +48,20 @@ pub struct ResourceToken {
     pub ttl: u64,
 }
 
-fn invalid_target(description: &str) -> OAuthError {
+pub fn invalid_target(description: &str) -> OAuthError {
     OAuthError::new(OAuthCode::InvalidTarget, description)
 }
 
-/// The one resource a token request names, if any; several, or an unknown one, is
-/// `invalid_target`.
-pub async fn requested(
-    state: &AppState,
-    resources: &[String],
-) -> Result<Option<Arc<ResourceEntry>>, OAuthError> {
-    match resources {
-        [] => Ok(None),
-        [one] => state
-            .oidc
-            .directory
-            .resource(one)
-            .await
-            .map_err(OAuthError::server)?
-            .map(Some)
-            .ok_or_else(|| invalid_target("resource indicator is unknown")),
-        _ => Err(invalid_target(
-            "only one resource indicator may be requested",
-        )),
-    }
+/// The resource a token request names (at most one: `request.rs` refuses several);
+/// an unknown indicator is `invalid_target`.
+pub async fn lookup(state: &AppState, indicator: &str) -> Result<Arc<ResourceEntry>, OAuthError> {
+    state
+        .oidc
+        .directory
+        .resource(indicator)
+        .await
+        .map_err(OAuthError::server)?
+        .ok_or_else(|| invalid_target("resource indicator is unknown"))
 }
 
 /// A JWT for `resource` under `grant`: refused (`invalid_target`) unless the grant holds

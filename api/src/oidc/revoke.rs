@@ -10,10 +10,10 @@
 //! not tell a client which tokens exist.
 
 use super::client_auth;
-use super::code::MAX_ATTEMPTS;
 use super::error::OAuthError;
 use super::issued;
 use super::resource_token::GRANT_CLAIM;
+use super::token::MAX_ATTEMPTS;
 use crate::request::RequestContext;
 use crate::state::AppState;
 use actix_web::http::header::CACHE_CONTROL;

@@ -1,6 +1,6 @@
 //! Routes of the interactive (user) flow under `/oidc`: authorization, userinfo,
 //! introspection, revocation and end session (the token endpoint dispatches the
-//! `authorization_code` and `refresh_token` grants to [`super::code::dispatch`]).
+//! `authorization_code` and `refresh_token` grants in [`super::token`]).
 
 use actix_web::web;
 

@@ -1,0 +1,130 @@
+//! What the user grants (`authorization_code`, `refresh_token`) share: the grant they
+//! load, the access token they mint (opaque, or an RFC 9068 JWT for the resource asked
+//! for), the aggregate's refusal on the wire, the batch they append, and the answer with
+//! its ID token.
+
+use super::Call;
+use crate::oidc::client_auth::invalid_grant;
+use crate::oidc::clients::ResourceEntry;
+use crate::oidc::error::{OAuthCode, OAuthError};
+use crate::oidc::issued::{self, TokenResponse};
+use crate::oidc::resource_token;
+use crate::state::AppState;
+use actix_web::HttpResponse;
+use domain::application::ApplicationState;
+use domain::grant::{AccessTokenIssued, Grant, GrantEvent, GrantState, Refusal};
+use domain::{Actor, Timestamp};
+use std::sync::Arc;
+use store::{AppendBatch, ExpectedVersion, Loaded, Repository};
+
+/// The aggregate's refusal on the wire: the scope and target refusals say what they are,
+/// every other one is a bare `invalid_grant` (the reason is logged).
+pub fn refusal(grant_id: &str, r: Refusal) -> OAuthError {
+    match r {
+        Refusal::ScopeExceeded => OAuthError::new(OAuthCode::InvalidScope, r.to_string()),
+        Refusal::TargetNotGranted => OAuthError::new(OAuthCode::InvalidTarget, r.to_string()),
+        r => invalid_grant(format_args!("grant {grant_id}: {r}")),
+    }
+}
+
+/// The resource a request names, looked up once before the grant is loaded.
+pub async fn resource(
+    state: &AppState,
+    indicator: Option<&str>,
+) -> Result<Option<Arc<ResourceEntry>>, OAuthError> {
+    match indicator {
+        Some(indicator) => resource_token::lookup(state, indicator).await.map(Some),
+        None => Ok(None),
+    }
+}
+
+/// The state of the grant `loaded`; `invalid_grant` if it was never issued.
+pub fn found<'a>(loaded: &'a Loaded<Grant>, grant_id: &str) -> Result<&'a GrantState, OAuthError> {
+    loaded
+        .aggregate
+        .state()
+        .ok_or_else(|| invalid_grant(format_args!("grant {grant_id} not found")))
+}
+
+/// An access token as the answer carries it.
+pub struct AccessToken {
+    pub token: String,
+    pub scope: String,
+    pub expires_in: u64,
+}
+
+/// An access token under `grant` for `scopes`, and its record for the grant's event:
+/// opaque (for `/oidc/me`) without a resource, a JWT for `resource` otherwise.
+pub async fn access_token(
+    state: &AppState,
+    grant_id: &str,
+    grant: &GrantState,
+    resource: Option<&ResourceEntry>,
+    scopes: &[String],
+    now: Timestamp,
+) -> Result<(AccessTokenIssued, AccessToken), OAuthError> {
+    match resource {
+        None => {
+            let ttl = state.sign_in.lifetimes.access_token;
+            let minted = issued::opaque(state, grant_id);
+            let record = issued::opaque_record(minted.digest, scopes, now, ttl);
+            let token = AccessToken {
+                token: minted.token,
+                scope: scopes.join(" "),
+                expires_in: ttl,
+            };
+            Ok((record, token))
+        }
+        Some(resource) => {
+            let t = resource_token::mint(state, grant_id, grant, resource, scopes, now).await?;
+            let token = AccessToken {
+                token: t.token,
+                scope: t.scope,
+                expires_in: t.ttl,
+            };
+            Ok((t.record, token))
+        }
+    }
+}
+
+/// `events` for the grant at the version it was loaded at, the client as the actor.
+pub fn batch(
+    call: &Call<'_>,
+    grant_id: &str,
+    loaded_version: u64,
+    events: &[GrantEvent],
+    now: Timestamp,
+) -> AppendBatch {
+    let mut metadata = call.request.metadata(now);
+    metadata.actor = Actor::Application(call.client.id.clone());
+    AppendBatch {
+        streams: vec![Repository::stage::<Grant>(
+            grant_id,
+            ExpectedVersion::at(loaded_version),
+            events,
+            &metadata,
+        )],
+    }
+}
+
+/// The token response: the access token, an ID token for `scopes` with `openid`, and the
+/// refresh token if one was issued.
+pub async fn respond(
+    state: &AppState,
+    grant_id: &str,
+    grant: &GrantState,
+    scopes: &[String],
+    app: &ApplicationState,
+    access: AccessToken,
+    refresh_token: Option<String>,
+) -> Result<HttpResponse, OAuthError> {
+    let id_token = issued::id_token(state, grant_id, grant, scopes, app).await?;
+    Ok(issued::respond(&TokenResponse {
+        access_token: access.token,
+        token_type: "Bearer",
+        expires_in: access.expires_in,
+        scope: access.scope,
+        id_token,
+        refresh_token,
+    }))
+}
