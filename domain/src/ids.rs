@@ -64,8 +64,8 @@ pub fn random_string(random: &mut dyn Random, len: usize) -> String {
 
 #[cfg(test)]
 mod tests {
-    use crate::testing::SeqRandom;
     use super::*;
+    use crate::testing::SeqRandom;
 
     #[test]
     fn standard_ids_are_21_lowercase_alphanumerics_and_differ() {

@@ -26,7 +26,7 @@ pub mod time;
 pub mod upcast;
 pub mod user;
 
-pub use aggregate::{Aggregate, CommandContext};
+pub use aggregate::{Aggregate, CommandContext, NoPersonalData};
 pub use clock::{Clock, TestClock};
 pub use event::{Actor, DomainEvent, EventMetadata, RequestLine};
 pub use ids::{Random, StandardId};

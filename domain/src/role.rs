@@ -147,6 +147,9 @@ fn check(description: &str, role_type: RoleType, is_default: bool) -> Result<(),
     Ok(())
 }
 
+/// Cacheable: its state holds the role's name, description and scope ids.
+impl crate::aggregate::NoPersonalData for Role {}
+
 impl Aggregate for Role {
     const STREAM_TYPE: &'static str = "role";
     type Event = RoleEvent;
@@ -288,7 +291,7 @@ mod tests {
             })])
             .when(RoleCommand::AddScopes(vec!["a".into()]))
             .then_nothing();
-        assert_eq!(role.state().state().unwrap().scope_ids, vec!["a", "b"]);
+        assert_eq!(role.state().unwrap().scope_ids, vec!["a", "b"]);
         role.when(RoleCommand::RemoveScope("a".into()))
             .then([RoleEvent::RoleScopeRemoved(RoleScopeRemoved {
                 scope_id: "a".into(),

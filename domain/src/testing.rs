@@ -38,12 +38,18 @@ pub fn given<A: Aggregate>(history: impl IntoIterator<Item = A::Event>) -> Scena
 }
 
 /// An aggregate state and the context the next command is decided in.
+#[derive(Clone)]
 pub struct Scenario<A: Aggregate> {
     aggregate: A,
     ctx: CommandContext,
 }
 
 impl<A: Aggregate> Scenario<A> {
+    /// Decides the next commands at `ms` epoch milliseconds instead of [`NOW`].
+    pub fn at_ms(self, ms: i64) -> Self {
+        self.at(Timestamp::from_millis(ms))
+    }
+
     /// Decides the next commands at `now` instead of [`NOW`].
     pub fn at(mut self, now: Timestamp) -> Self {
         self.ctx = CommandContext { now };
@@ -55,9 +61,29 @@ impl<A: Aggregate> Scenario<A> {
         self.ctx
     }
 
-    /// The aggregate as the events so far left it.
-    pub fn state(&self) -> &A {
+    /// The aggregate as the events so far left it (also reachable through `Deref`).
+    pub fn aggregate(&self) -> &A {
         &self.aggregate
+    }
+
+    /// Decides `command` at the scenario's context and applies what it decided: for tests
+    /// that look at a result in more ways than one `then` can say. Prefer `when`/`then`.
+    pub fn decide(&mut self, command: A::Command) -> Result<Vec<A::Event>, A::Error> {
+        let ctx = self.ctx;
+        self.decide_at(command, ctx)
+    }
+
+    /// [`Scenario::decide`] in another context (a later instant).
+    pub fn decide_at(
+        &mut self,
+        command: A::Command,
+        ctx: CommandContext,
+    ) -> Result<Vec<A::Event>, A::Error> {
+        let events = self.aggregate.handle(command, &ctx)?;
+        for event in &events {
+            self.aggregate.apply(event);
+        }
+        Ok(events)
     }
 
     /// Decides `command` against the current state (nothing applied yet).
@@ -67,6 +93,14 @@ impl<A: Aggregate> Scenario<A> {
             scenario: self,
             result,
         }
+    }
+}
+
+impl<A: Aggregate> std::ops::Deref for Scenario<A> {
+    type Target = A;
+
+    fn deref(&self) -> &A {
+        &self.aggregate
     }
 }
 
@@ -142,7 +176,10 @@ where
     pub fn then_error_matching(self, check: impl FnOnce(&A::Error) -> bool) -> Scenario<A> {
         match self.result {
             Err(e) => {
-                assert!(check(&e), "the command was refused with an unexpected error: {e:?}");
+                assert!(
+                    check(&e),
+                    "the command was refused with an unexpected error: {e:?}"
+                );
                 self.scenario
             }
             Ok(events) => panic!("expected an error, the command decided {events:?}"),

@@ -10,9 +10,9 @@
 //! checkpoint compare-and-set, so the two never apply a batch twice.
 
 use crate::checkpoint;
-use domain::Clock;
 use crate::error::ProjectionError;
 use crate::runner::{commit_batch, prefetch, take_prefetched, Commit, ProjectionRunner, Slot};
+use domain::Clock;
 use serde::Serialize;
 use std::sync::Arc;
 use std::time::Instant;

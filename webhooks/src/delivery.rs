@@ -446,8 +446,8 @@ impl Deliverer {
         for _ in 0..3 {
             let delivery = repo.load::<Delivery>(&delivery_id).await?;
             let ctx = CommandContext {
-            now: self.clock.now(),
-        };
+                now: self.clock.now(),
+            };
             let Ok(events) = delivery.aggregate.handle(
                 DeliveryCommand::GiveUp {
                     hook_id: job.hook_id.clone(),

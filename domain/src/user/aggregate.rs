@@ -294,7 +294,7 @@ mod tests {
             .when(create("alice"))
             .then_error(UserError::AlreadyExists);
         assert_eq!(
-            user.state().state().unwrap().details.username.as_deref(),
+            user.state().unwrap().details.username.as_deref(),
             Some("alice")
         );
     }
@@ -306,11 +306,11 @@ mod tests {
             .then([suspended(true)])
             .when(UserCommand::SetSuspended(true))
             .then_nothing();
-        assert!(user.state().state().unwrap().is_suspended);
+        assert!(user.state().unwrap().is_suspended);
         let user = user
             .when(UserCommand::SetSuspended(false))
             .then([suspended(false)]);
-        assert!(!user.state().state().unwrap().is_suspended);
+        assert!(!user.state().unwrap().is_suspended);
     }
 
     #[test]
@@ -352,7 +352,7 @@ mod tests {
             .then([UserEvent::UserRoleRemoved(UserRoleRemoved {
                 role_id: "r1".into(),
             })]);
-        assert_eq!(user.state().state().unwrap().role_ids, vec!["r2"]);
+        assert_eq!(user.state().unwrap().role_ids, vec!["r2"]);
         user.when(UserCommand::RemoveRole("r1".into()))
             .then_error(UserError::RoleNotAssigned);
     }
@@ -392,7 +392,7 @@ mod tests {
                 from_algorithm: PasswordAlgorithm::Md5,
                 password: Some(new.clone()),
             })]);
-        assert_eq!(user.state().state().unwrap().password.as_ref(), Some(&new));
+        assert_eq!(user.state().unwrap().password.as_ref(), Some(&new));
         // The MD5 digest is gone: a second (racing) rehash of it changes nothing.
         user.when(rehash()).then_nothing();
     }

@@ -6,7 +6,6 @@ mod checkpoint;
 mod read;
 mod writer;
 
-
 use crate::codec::Codec;
 use crate::envelope::*;
 use crate::error::StoreError;

@@ -20,11 +20,11 @@
 //! In both cases the checkpoint move is a compare-and-set, so even a relay that somehow ran
 //! twice could never move the checkpoint backwards or past events it did not publish.
 
+use domain::Timestamp;
 use sqlx::pool::PoolConnection;
 use sqlx::{Any, AnyConnection, AnyPool, Connection, Row};
 use std::fs::{File, OpenOptions};
 use std::path::Path;
-use domain::Timestamp;
 use store::{Backend, Position, Store};
 
 /// What holding the relay role looks like on each backend.

@@ -304,7 +304,8 @@ impl Relay {
             }
             if !lease
                 .advance(exchange, checkpoint, to, self.clock.now())
-                .await? {
+                .await?
+            {
                 // Only a misconfigured second relay could have moved it: start over from
                 // whatever is committed now (what we had in flight is republished).
                 return Err(RelayError::CheckpointMoved(checkpoint.0));
