@@ -120,17 +120,7 @@ where
     #[track_caller]
     pub fn then(self, expected: impl IntoIterator<Item = A::Event>) -> Scenario<A> {
         let expected: Vec<A::Event> = expected.into_iter().collect();
-        match self.result {
-            Ok(events) => {
-                assert_eq!(events, expected, "the command decided other events");
-                let mut scenario = self.scenario;
-                for event in &events {
-                    scenario.aggregate.apply(event);
-                }
-                scenario
-            }
-            Err(e) => panic!("expected events {expected:?}, the command was refused: {e:?}"),
-        }
+        self.then_with(|events| assert_eq!(events, expected, "the command decided other events"))
     }
 
     /// Asserts the command was accepted and changed nothing (an idempotent repeat).
