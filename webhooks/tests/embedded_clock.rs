@@ -8,13 +8,14 @@
 use domain::hook::delivery::{delivery_id, Delivery, DeliveryEvent};
 use domain::hook::{Headers, Hook, HookCommand, HookSettings};
 use domain::user::{User, UserCommand, UserDetails, UserDetailsFields};
-use domain::{Aggregate, Clock, CommandContext, EventMetadata, TestClock, Timestamp};
+use domain::{Aggregate, Clock, TestClock, Timestamp};
 use projections::{CancellationToken, ProjectionRunner};
 use sqlx::Row;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
-use store::{AppendBatch, ExpectedVersion, Repository, SealPurpose, Store, StreamRef};
+use store::testing::decide_and_append;
+use store::{SealPurpose, Store, StreamRef};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 use webhooks::delivery::Deliverer;
@@ -24,26 +25,6 @@ use webhooks::sender::Sender;
 
 /// Far from today, so a wall-clock read cannot pass for the pinned time.
 const T0: i64 = 4_000_000_000_000;
-
-async fn append<A: Aggregate>(store: &Store, id: &str, command: A::Command, now: Timestamp) {
-    let repo = store.repository();
-    let loaded = repo.load::<A>(id).await.unwrap();
-    let events = loaded
-        .aggregate
-        .handle(command, &CommandContext { now })
-        .map_err(|e| e.to_string())
-        .unwrap();
-    let metadata = EventMetadata::system(now, "test");
-    let batch = AppendBatch {
-        streams: vec![Repository::stage::<A>(
-            id,
-            ExpectedVersion::at(loaded.version),
-            &events,
-            &metadata,
-        )],
-    };
-    repo.append(batch).await.unwrap();
-}
 
 /// Whether `buf` holds a whole request (head and `Content-Length` body).
 fn complete(buf: &[u8]) -> bool {
@@ -145,7 +126,7 @@ async fn retries_follow_the_schedule_on_the_injected_clock() {
         sealed_headers: None,
         sealed_signing_key: sealed_key,
     };
-    append::<Hook>(&store, "h1", create_hook, now).await;
+    decide_and_append::<Hook>(&store, "h1", create_hook, now).await;
     let details = UserDetails::new(UserDetailsFields {
         username: Some("alice".into()),
         ..Default::default()
@@ -157,7 +138,7 @@ async fn retries_follow_the_schedule_on_the_injected_clock() {
         password: None,
         application_id: None,
     };
-    append::<User>(&store, "u1", create_user, now).await;
+    decide_and_append::<User>(&store, "u1", create_user, now).await;
 
     let deliverer = Deliverer::new(
         store.clone(),
