@@ -172,32 +172,6 @@ pub async fn downgrade_data_key(
     Ok(())
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn creation_time_is_read_from_the_name() {
-        let id = uuid::Uuid::now_v7();
-        let at = super::created_ms(&format!("tessera_test_{}", id.simple())).unwrap();
-        let (secs, _) = id.get_timestamp().unwrap().to_unix();
-        assert_eq!(at / 1000, secs);
-        assert_eq!(super::created_ms("tessera_test_nothex"), None);
-        assert_eq!(super::created_ms("other"), None);
-    }
-
-    #[test]
-    fn database_name_is_replaced() {
-        assert_eq!(
-            super::with_database("postgres://u@h:5432/postgres", "x"),
-            "postgres://u@h:5432/x"
-        );
-        assert_eq!(super::with_database("postgres://h", "x"), "postgres://h/x");
-        assert_eq!(
-            super::with_database("postgres://h/db?sslmode=disable", "x"),
-            "postgres://h/x?sslmode=disable"
-        );
-    }
-}
-
 /// Decides `command` on stream `id` of `A` at `now` (from its current version) and appends
 /// what it decided as the system: the usual setup step of a test that needs a few events in
 /// a real log. Panics on a refusal or a failed append (tests only).
@@ -223,4 +197,30 @@ pub async fn decide_and_append<A: domain::Aggregate>(
         )],
     };
     repo.append(batch).await.expect("append")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn creation_time_is_read_from_the_name() {
+        let id = uuid::Uuid::now_v7();
+        let at = super::created_ms(&format!("tessera_test_{}", id.simple())).unwrap();
+        let (secs, _) = id.get_timestamp().unwrap().to_unix();
+        assert_eq!(at / 1000, secs);
+        assert_eq!(super::created_ms("tessera_test_nothex"), None);
+        assert_eq!(super::created_ms("other"), None);
+    }
+
+    #[test]
+    fn database_name_is_replaced() {
+        assert_eq!(
+            super::with_database("postgres://u@h:5432/postgres", "x"),
+            "postgres://u@h:5432/x"
+        );
+        assert_eq!(super::with_database("postgres://h", "x"), "postgres://h/x");
+        assert_eq!(
+            super::with_database("postgres://h/db?sslmode=disable", "x"),
+            "postgres://h/x?sslmode=disable"
+        );
+    }
 }
