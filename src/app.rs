@@ -111,6 +111,7 @@ async fn serve(config: Config) -> Result<(), AppError> {
         store.lane("tessera-webhook-jobs", webhooks::delivery::LANE_CONNECTIONS),
         runner.clone(),
         state.webhooks.clone(),
+        Arc::new(SystemClock),
     );
     let server = HttpServer::new(move || api::build_app(state.clone()))
         .disable_signals()

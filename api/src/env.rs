@@ -1,26 +1,11 @@
 //! The world as the domain sees it: a clock and a source of randomness, injected so
-//! tests can pin them.
+//! tests can pin them. The clock is the workspace's one clock: the trait is
+//! `domain::Clock`, the system implementation `store::clock::SystemClock`.
 
-use domain::{Random, Timestamp};
-use std::time::{SystemTime, UNIX_EPOCH};
+use domain::Random;
 
-pub trait Clock: Send + Sync + 'static {
-    fn now(&self) -> Timestamp;
-}
-
-/// Wall-clock time in epoch milliseconds.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct SystemClock;
-
-impl Clock for SystemClock {
-    fn now(&self) -> Timestamp {
-        let ms = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-            .unwrap_or(0);
-        Timestamp::from_millis(ms)
-    }
-}
+pub use domain::Clock;
+pub use store::clock::SystemClock;
 
 /// A thread-safe source of random bytes; [`RandomSource::rng`] adapts it to the domain's
 /// [`Random`].

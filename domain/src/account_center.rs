@@ -112,6 +112,9 @@ pub enum AccountCenterError {
     UnknownField(String),
 }
 
+/// Cacheable: its state holds settings only.
+impl crate::aggregate::NoPersonalData for AccountCenter {}
+
 impl Aggregate for AccountCenter {
     const STREAM_TYPE: &'static str = "account-center";
     type Event = AccountCenterEvent;

@@ -25,3 +25,24 @@ pub trait Aggregate: Default + Send + Sync + 'static {
         ctx: &CommandContext,
     ) -> Result<Vec<Self::Event>, Self::Error>;
 }
+
+/// An aggregate whose state holds no personal data, so it may be kept in memory between
+/// requests (the store's aggregate cache, `Repository::load_cached`). Personal data must
+/// be erasable by destroying the subject's data key (invariant 8); a decrypted copy in a
+/// cache would outlive the erasure. Implement it only for aggregates whose state keeps
+/// ids, times and settings, never a field that `DomainEvent::pii_fields` names.
+///
+/// A user holds personal data and cannot be cached:
+///
+/// ```compile_fail
+/// fn cacheable<A: domain::NoPersonalData>() {}
+/// cacheable::<domain::user::User>();
+/// ```
+///
+/// A grant can:
+///
+/// ```
+/// fn cacheable<A: domain::NoPersonalData>() {}
+/// cacheable::<domain::grant::Grant>();
+/// ```
+pub trait NoPersonalData: Aggregate {}

@@ -63,28 +63,9 @@ pub fn random_string(random: &mut dyn Random, len: usize) -> String {
 }
 
 #[cfg(test)]
-pub(crate) mod testing {
-    use super::Random;
-
-    /// A deterministic xorshift generator for tests.
-    pub struct SeqRandom(pub u64);
-
-    impl Random for SeqRandom {
-        fn fill(&mut self, dest: &mut [u8]) {
-            for b in dest {
-                self.0 ^= self.0 << 13;
-                self.0 ^= self.0 >> 7;
-                self.0 ^= self.0 << 17;
-                *b = self.0 as u8;
-            }
-        }
-    }
-}
-
-#[cfg(test)]
 mod tests {
-    use super::testing::SeqRandom;
     use super::*;
+    use crate::testing::SeqRandom;
 
     #[test]
     fn standard_ids_are_21_lowercase_alphanumerics_and_differ() {

@@ -72,6 +72,9 @@ pub enum OidcConfigError {
     SessionTtlOutOfRange,
 }
 
+/// Cacheable: its state holds settings only.
+impl crate::aggregate::NoPersonalData for OidcConfig {}
+
 impl Aggregate for OidcConfig {
     const STREAM_TYPE: &'static str = "oidc-config";
     type Event = OidcConfigEvent;

@@ -171,6 +171,9 @@ impl Resource {
     }
 }
 
+/// Cacheable: its state holds the resource's name, indicator and scopes.
+impl crate::aggregate::NoPersonalData for Resource {}
+
 impl Aggregate for Resource {
     const STREAM_TYPE: &'static str = "resource";
     type Event = ResourceEvent;
@@ -294,30 +297,20 @@ impl Aggregate for Resource {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::time::Timestamp;
+    use crate::testing::{given, Scenario};
 
-    const CTX: CommandContext = CommandContext {
-        now: Timestamp::from_millis(0),
-    };
-
-    fn run(r: &mut Resource, c: ResourceCommand) -> Result<(), ResourceError> {
-        let events = r.handle(c, &CTX)?;
-        events.iter().for_each(|e| r.apply(e));
-        Ok(())
-    }
-
-    fn created() -> Resource {
-        let mut r = Resource::default();
-        run(
-            &mut r,
-            ResourceCommand::Create {
+    fn created() -> Scenario<Resource> {
+        given::<Resource>([])
+            .when(ResourceCommand::Create {
                 name: "Orders".into(),
                 indicator: "https://api.example.com".into(),
                 access_token_ttl: None,
-            },
-        )
-        .unwrap();
-        r
+            })
+            .then([ResourceEvent::ResourceCreated(ResourceCreated {
+                name: "Orders".into(),
+                indicator: "https://api.example.com".into(),
+                access_token_ttl: DEFAULT_ACCESS_TOKEN_TTL,
+            })])
     }
 
     fn define(id: &str, name: &str) -> ResourceCommand {
@@ -328,59 +321,57 @@ mod tests {
         }
     }
 
+    fn defined(id: &str, name: &str) -> ResourceEvent {
+        ResourceEvent::ResourceScopeDefined(ScopeDefined {
+            scope_id: id.into(),
+            name: name.into(),
+            description: None,
+        })
+    }
+
     #[test]
     fn a_resource_defaults_to_a_one_hour_ttl_and_refuses_bad_ttls() {
         let r = created();
         assert_eq!(r.state().unwrap().access_token_ttl, 3600);
-        let bad = r.handle(
-            ResourceCommand::Update {
-                name: None,
-                access_token_ttl: Some(0),
-                is_default: None,
-            },
-            &CTX,
-        );
-        assert_eq!(bad, Err(ResourceError::InvalidTtl));
+        r.when(ResourceCommand::Update {
+            name: None,
+            access_token_ttl: Some(0),
+            is_default: None,
+        })
+        .then_error(ResourceError::InvalidTtl);
     }
 
     #[test]
     fn scope_names_are_unique_per_resource_and_renaming_keeps_the_id() {
-        let mut r = created();
-        run(&mut r, define("s1", "read:orders")).unwrap();
-        assert_eq!(
-            run(&mut r, define("s2", "read:orders")),
-            Err(ResourceError::ScopeNameTaken("read:orders".into()))
-        );
-        assert_eq!(
-            run(&mut r, define("s2", "has space")),
-            Err(ResourceError::InvalidScopeName)
-        );
-        run(&mut r, define("s1", "orders:read")).unwrap();
+        let r = created()
+            .when(define("s1", "read:orders"))
+            .then([defined("s1", "read:orders")])
+            .when(define("s2", "read:orders"))
+            .then_error(ResourceError::ScopeNameTaken("read:orders".into()))
+            .when(define("s2", "has space"))
+            .then_error(ResourceError::InvalidScopeName)
+            .when(define("s1", "orders:read"))
+            .then([defined("s1", "orders:read")]);
         let state = r.state().unwrap();
         assert_eq!(state.scopes.len(), 1);
         assert_eq!(state.scope("s1").unwrap().name, "orders:read");
-        run(
-            &mut r,
-            ResourceCommand::DeleteScope {
+        let delete = || ResourceCommand::DeleteScope {
+            scope_id: "s1".into(),
+        };
+        r.when(delete())
+            .then([ResourceEvent::ResourceScopeDeleted(ScopeDeleted {
                 scope_id: "s1".into(),
-            },
-        )
-        .unwrap();
-        assert_eq!(
-            run(
-                &mut r,
-                ResourceCommand::DeleteScope {
-                    scope_id: "s1".into()
-                }
-            ),
-            Err(ResourceError::ScopeNotFound)
-        );
+            })])
+            .when(delete())
+            .then_error(ResourceError::ScopeNotFound);
     }
 
     #[test]
     fn a_deleted_resource_is_gone() {
-        let mut r = created();
-        run(&mut r, ResourceCommand::Delete).unwrap();
-        assert_eq!(run(&mut r, define("s1", "x")), Err(ResourceError::NotFound));
+        created()
+            .when(ResourceCommand::Delete)
+            .then([ResourceEvent::ResourceDeleted(ResourceDeleted {})])
+            .when(define("s1", "x"))
+            .then_error(ResourceError::NotFound);
     }
 }

@@ -147,6 +147,9 @@ fn check(description: &str, role_type: RoleType, is_default: bool) -> Result<(),
     Ok(())
 }
 
+/// Cacheable: its state holds the role's name, description and scope ids.
+impl crate::aggregate::NoPersonalData for Role {}
+
 impl Aggregate for Role {
     const STREAM_TYPE: &'static str = "role";
     type Event = RoleEvent;
@@ -257,17 +260,7 @@ impl Aggregate for Role {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::time::Timestamp;
-
-    const CTX: CommandContext = CommandContext {
-        now: Timestamp::from_millis(0),
-    };
-
-    fn run(r: &mut Role, c: RoleCommand) -> Result<Vec<RoleEvent>, RoleError> {
-        let events = r.handle(c, &CTX)?;
-        events.iter().for_each(|e| r.apply(e));
-        Ok(events)
-    }
+    use crate::testing::given;
 
     fn create(role_type: RoleType, is_default: bool) -> RoleCommand {
         RoleCommand::Create {
@@ -278,43 +271,48 @@ mod tests {
         }
     }
 
+    fn created(role_type: RoleType) -> RoleEvent {
+        RoleEvent::RoleCreated(RoleCreated {
+            name: "Admin".into(),
+            description: "Administrators".into(),
+            role_type,
+            is_default: false,
+        })
+    }
+
     #[test]
     fn scopes_are_added_once_and_removed_only_if_held() {
-        let mut role = Role::default();
-        run(&mut role, create(RoleType::User, false)).unwrap();
-        run(
-            &mut role,
-            RoleCommand::AddScopes(vec!["a".into(), "b".into()]),
-        )
-        .unwrap();
-        assert!(run(&mut role, RoleCommand::AddScopes(vec!["a".into()]))
-            .unwrap()
-            .is_empty());
+        let role = given::<Role>([])
+            .when(create(RoleType::User, false))
+            .then([created(RoleType::User)])
+            .when(RoleCommand::AddScopes(vec!["a".into(), "b".into()]))
+            .then([RoleEvent::RoleScopesAdded(RoleScopesAdded {
+                scope_ids: vec!["a".into(), "b".into()],
+            })])
+            .when(RoleCommand::AddScopes(vec!["a".into()]))
+            .then_nothing();
         assert_eq!(role.state().unwrap().scope_ids, vec!["a", "b"]);
-        run(&mut role, RoleCommand::RemoveScope("a".into())).unwrap();
-        assert_eq!(
-            run(&mut role, RoleCommand::RemoveScope("a".into())),
-            Err(RoleError::ScopeNotInRole)
-        );
+        role.when(RoleCommand::RemoveScope("a".into()))
+            .then([RoleEvent::RoleScopeRemoved(RoleScopeRemoved {
+                scope_id: "a".into(),
+            })])
+            .when(RoleCommand::RemoveScope("a".into()))
+            .then_error(RoleError::ScopeNotInRole);
     }
 
     #[test]
     fn machine_roles_cannot_be_default() {
-        let role = Role::default();
-        assert_eq!(
-            role.handle(create(RoleType::MachineToMachine, true), &CTX),
-            Err(RoleError::DefaultMachineRole)
-        );
+        given::<Role>([])
+            .when(create(RoleType::MachineToMachine, true))
+            .then_error(RoleError::DefaultMachineRole);
     }
 
     #[test]
     fn a_deleted_role_accepts_nothing() {
-        let mut role = Role::default();
-        run(&mut role, create(RoleType::MachineToMachine, false)).unwrap();
-        run(&mut role, RoleCommand::Delete).unwrap();
-        assert_eq!(
-            run(&mut role, RoleCommand::AddScopes(vec!["x".into()])),
-            Err(RoleError::NotFound)
-        );
+        given::<Role>([created(RoleType::MachineToMachine)])
+            .when(RoleCommand::Delete)
+            .then([RoleEvent::RoleDeleted(RoleDeleted {})])
+            .when(RoleCommand::AddScopes(vec!["x".into()]))
+            .then_error(RoleError::NotFound);
     }
 }

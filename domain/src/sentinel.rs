@@ -153,6 +153,9 @@ impl Sentinel {
     }
 }
 
+/// Cacheable: its state holds failure times and the lock's end; the locked identifier stays in the sealed event.
+impl crate::aggregate::NoPersonalData for Sentinel {}
+
 impl Aggregate for Sentinel {
     const STREAM_TYPE: &'static str = "sentinel";
     type Event = SentinelEvent;

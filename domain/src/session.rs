@@ -246,118 +246,110 @@ impl Aggregate for Session {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testing::given;
 
-    fn at(ms: i64) -> CommandContext {
-        CommandContext {
-            now: Timestamp::from_millis(ms),
-        }
-    }
-
-    fn run(
-        s: &mut Session,
-        cmd: SessionCommand,
-        ms: i64,
-    ) -> Result<Vec<SessionEvent>, SessionError> {
-        let events = s.handle(cmd, &at(ms))?;
-        events.iter().for_each(|e| s.apply(e));
-        Ok(events)
-    }
-
-    fn sign_in() -> SessionCommand {
-        SessionCommand::SignIn(SignedIn {
+    fn signed_in() -> SignedIn {
+        SignedIn {
             user_id: "u1".into(),
             auth_time: Timestamp::from_millis(10),
             ip: Some("192.0.2.1".into()),
             user_agent: Some("test".into()),
             client_id: "app".into(),
             expires_at: Timestamp::from_millis(1_000),
-        })
+        }
     }
 
-    fn failure() -> SessionCommand {
-        SessionCommand::RecordFailure(SignInFailed {
+    fn sign_in() -> SessionCommand {
+        SessionCommand::SignIn(signed_in())
+    }
+
+    fn failed() -> SignInFailed {
+        SignInFailed {
             reason: SignInFailure::WrongPassword,
             user_id: Some("u1".into()),
             client_id: "app".into(),
-        })
+        }
+    }
+
+    fn failure() -> SessionCommand {
+        SessionCommand::RecordFailure(failed())
+    }
+
+    fn sign_out(client_id: Option<&str>, reason: SignOutReason) -> SessionCommand {
+        SessionCommand::SignOut {
+            client_id: client_id.map(Into::into),
+            reason,
+        }
     }
 
     #[test]
     fn failures_then_success_live_on_one_stream() {
-        let mut s = Session::default();
-        run(&mut s, failure(), 1).unwrap();
-        run(&mut s, failure(), 2).unwrap();
+        let s = given::<Session>([])
+            .at_ms(1)
+            .when(failure())
+            .then([SessionEvent::SignInFailed(failed())])
+            .at_ms(2)
+            .when(failure())
+            .then([SessionEvent::SignInFailed(failed())]);
         assert_eq!(s.failures(), 2);
-        run(&mut s, sign_in(), 3).unwrap();
+        let s = s
+            .at_ms(3)
+            .when(sign_in())
+            .then([SessionEvent::SignedIn(signed_in())]);
         assert_eq!(
             s.active(Timestamp::from_millis(500))
                 .map(|e| e.user_id.as_str()),
             Some("u1")
         );
-        assert_eq!(
-            run(&mut s, sign_in(), 4),
-            Err(SessionError::AlreadySignedIn)
-        );
-        assert_eq!(
-            run(&mut s, failure(), 4),
-            Err(SessionError::AlreadySignedIn)
-        );
+        s.at_ms(4)
+            .when(sign_in())
+            .then_error(SessionError::AlreadySignedIn)
+            .when(failure())
+            .then_error(SessionError::AlreadySignedIn);
     }
 
     #[test]
     fn a_session_ends_by_logout_or_expiry_and_stays_ended() {
-        let mut s = Session::default();
-        assert!(run(
-            &mut s,
-            SessionCommand::SignOut {
-                client_id: None,
-                reason: SignOutReason::Logout
-            },
-            0
-        )
-        .unwrap()
-        .is_empty());
-        run(&mut s, sign_in(), 1).unwrap();
-        assert_eq!(
-            run(&mut s, SessionCommand::Expire, 999),
-            Err(SessionError::NotExpired)
-        );
+        let s = given::<Session>([])
+            .at_ms(0)
+            .when(sign_out(None, SignOutReason::Logout))
+            .then_nothing()
+            .at_ms(1)
+            .when(sign_in())
+            .then([SessionEvent::SignedIn(signed_in())])
+            .at_ms(999)
+            .when(SessionCommand::Expire)
+            .then_error(SessionError::NotExpired);
         assert!(s.active(Timestamp::from_millis(1_000)).is_none());
-        let mut logged_out = s.clone();
-        assert_eq!(
-            run(
-                &mut logged_out,
-                SessionCommand::SignOut {
-                    client_id: Some("app".into()),
-                    reason: SignOutReason::Revoked,
-                },
-                5
-            )
-            .unwrap()
-            .len(),
-            1
-        );
+        let logged_out = s
+            .clone()
+            .at_ms(5)
+            .when(sign_out(Some("app"), SignOutReason::Revoked))
+            .then([SessionEvent::SignedOut(SignedOut {
+                client_id: Some("app".into()),
+                reason: Some(SignOutReason::Revoked),
+            })]);
         assert!(logged_out.active(Timestamp::from_millis(6)).is_none());
-        assert!(run(
-            &mut logged_out,
-            SessionCommand::SignOut {
-                client_id: None,
-                reason: SignOutReason::Logout
-            },
-            7
-        )
-        .unwrap()
-        .is_empty());
-        assert_eq!(run(&mut s, SessionCommand::Expire, 1_000).unwrap().len(), 1);
-        assert!(run(&mut s, SessionCommand::Expire, 1_001)
-            .unwrap()
-            .is_empty());
+        logged_out
+            .at_ms(7)
+            .when(sign_out(None, SignOutReason::Logout))
+            .then_nothing();
+        s.at_ms(1_000)
+            .when(SessionCommand::Expire)
+            .then([SessionEvent::Expired(Expired {})])
+            .at_ms(1_001)
+            .when(SessionCommand::Expire)
+            .then_nothing();
     }
 
     #[test]
     fn sign_in_details_are_personal_data_of_the_user() {
-        let mut s = Session::default();
-        let events = run(&mut s, sign_in(), 1).unwrap();
+        let mut events = Vec::new();
+        given::<Session>([])
+            .at_ms(1)
+            .when(sign_in())
+            .then_with(|e| events.extend_from_slice(e));
+        assert_eq!(events, vec![SessionEvent::SignedIn(signed_in())]);
         assert_eq!(events[0].pii_fields(), &["ip", "userAgent"]);
         assert_eq!(events[0].pii_subject("sess"), Some("u1"));
         let payload = events[0].to_payload();

@@ -246,6 +246,9 @@ impl SigningKeys {
     }
 }
 
+/// Cacheable: its state holds public keys and sealed private keys.
+impl crate::aggregate::NoPersonalData for SigningKeys {}
+
 impl Aggregate for SigningKeys {
     const STREAM_TYPE: &'static str = "signing-keys";
     type Event = SigningKeyEvent;
@@ -349,6 +352,7 @@ impl Aggregate for SigningKeys {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testing::{given, Scenario};
 
     fn key(kid: &str) -> NewSigningKey {
         key_of(kid, SigningAlgorithm::ES384)
@@ -363,36 +367,66 @@ mod tests {
         }
     }
 
-    fn at(ms: i64) -> CommandContext {
-        CommandContext {
-            now: Timestamp::from_millis(ms),
-        }
+    fn generated(kid: &str, alg: SigningAlgorithm, ms: i64) -> SigningKeyEvent {
+        let k = key_of(kid, alg);
+        SigningKeyEvent::SigningKeyGenerated(SigningKeyGenerated {
+            kid: k.kid,
+            alg: k.alg,
+            public_jwk: k.public_jwk,
+            sealed_private_key: k.sealed_private_key,
+            created_at: Timestamp::from_millis(ms),
+        })
     }
 
-    fn run(keys: &mut SigningKeys, cmd: SigningKeyCommand, ms: i64) -> usize {
-        let events = keys.handle(cmd, &at(ms)).unwrap();
-        events.iter().for_each(|e| keys.apply(e));
-        events.len()
+    fn activated(kid: &str, primary: bool) -> SigningKeyEvent {
+        SigningKeyEvent::SigningKeyActivated(SigningKeyActivated {
+            kid: kid.into(),
+            primary,
+        })
+    }
+
+    fn retired(kid: &str, ms: i64, grace_secs: u64) -> SigningKeyEvent {
+        SigningKeyEvent::SigningKeyRetired(SigningKeyRetired {
+            kid: kid.into(),
+            retired_at: Timestamp::from_millis(ms),
+            expires_at: Timestamp::from_millis(
+                ms + grace_secs.max(MAX_TOKEN_TTL_SECS) as i64 * 1000,
+            ),
+        })
+    }
+
+    /// Keys with one ES384 key `kid` ensured at 0.
+    fn ensured(kid: &str) -> Scenario<SigningKeys> {
+        given::<SigningKeys>([])
+            .at_ms(0)
+            .when(SigningKeyCommand::Ensure(key(kid)))
+            .then([
+                generated(kid, SigningAlgorithm::ES384, 0),
+                activated(kid, true),
+            ])
     }
 
     #[test]
     fn ensure_creates_one_current_key_once() {
-        let mut keys = SigningKeys::default();
-        assert_eq!(run(&mut keys, SigningKeyCommand::Ensure(key("a")), 0), 2);
-        assert_eq!(run(&mut keys, SigningKeyCommand::Ensure(key("b")), 1), 0);
+        let keys = ensured("a")
+            .at_ms(1)
+            .when(SigningKeyCommand::Ensure(key("b")))
+            .then_nothing();
         assert_eq!(keys.current().unwrap().kid, "a");
         assert_eq!(keys.all().len(), 1);
     }
 
     #[test]
     fn rotation_keeps_the_old_key_published_for_the_longest_token_lifetime() {
-        let mut keys = SigningKeys::default();
-        run(&mut keys, SigningKeyCommand::Ensure(key("a")), 0);
         let rotate = SigningKeyCommand::Rotate {
             key: key("b"),
             grace_secs: 10,
         };
-        assert_eq!(run(&mut keys, rotate, 1_000), 3);
+        let keys = ensured("a").at_ms(1_000).when(rotate).then([
+            generated("b", SigningAlgorithm::ES384, 1_000),
+            retired("a", 1_000, 10),
+            activated("b", true),
+        ]);
         assert_eq!(keys.current().unwrap().kid, "b");
         let until = 1_000 + MAX_TOKEN_TTL_SECS as i64 * 1000;
         let kids = |now| -> Vec<String> {
@@ -408,48 +442,53 @@ mod tests {
 
     #[test]
     fn a_duplicate_kid_is_refused() {
-        let mut keys = SigningKeys::default();
-        run(&mut keys, SigningKeyCommand::Ensure(key("a")), 0);
-        let again = keys.handle(
-            SigningKeyCommand::Rotate {
+        ensured("a")
+            .at_ms(5)
+            .when(SigningKeyCommand::Rotate {
                 key: key("a"),
                 grace_secs: 0,
-            },
-            &at(5),
-        );
-        assert_eq!(again, Err(SigningKeyError::DuplicateKid("a".into())));
+            })
+            .then_error(SigningKeyError::DuplicateKid("a".into()));
     }
 
     #[test]
     fn only_a_key_that_is_not_current_can_be_deleted() {
-        let mut keys = SigningKeys::default();
-        run(&mut keys, SigningKeyCommand::Ensure(key("a")), 0);
         let delete = |kid: &str| SigningKeyCommand::Delete { kid: kid.into() };
-        assert_eq!(
-            keys.handle(delete("a"), &at(1)),
-            Err(SigningKeyError::CurrentKey)
-        );
-        assert_eq!(
-            keys.handle(delete("zz"), &at(1)),
-            Err(SigningKeyError::NotFound("zz".into()))
-        );
         let rotate = SigningKeyCommand::Rotate {
             key: key("b"),
             grace_secs: 0,
         };
-        run(&mut keys, rotate, 2);
-        assert_eq!(run(&mut keys, delete("a"), 3), 1);
+        let keys = ensured("a")
+            .at_ms(1)
+            .when(delete("a"))
+            .then_error(SigningKeyError::CurrentKey)
+            .when(delete("zz"))
+            .then_error(SigningKeyError::NotFound("zz".into()))
+            .at_ms(2)
+            .when(rotate)
+            .then([
+                generated("b", SigningAlgorithm::ES384, 2),
+                retired("a", 2, 0),
+                activated("b", true),
+            ])
+            .at_ms(3)
+            .when(delete("a"))
+            .then([SigningKeyEvent::SigningKeyDeleted(SigningKeyDeleted {
+                kid: "a".into(),
+            })]);
         assert_eq!(keys.all().len(), 1);
         assert_eq!(keys.published(Timestamp::from_millis(4)).len(), 1);
     }
 
     #[test]
     fn one_current_key_per_algorithm_and_rotation_moves_the_primary() {
-        let mut keys = SigningKeys::default();
-        run(&mut keys, SigningKeyCommand::Ensure(key("es")), 0);
+        let keys = ensured("es");
         assert_eq!(keys.missing_algorithms(), vec![SigningAlgorithm::RS256]);
         let rsa = key_of("rs", SigningAlgorithm::RS256);
-        assert_eq!(run(&mut keys, SigningKeyCommand::Ensure(rsa), 1), 2);
+        let keys = keys.at_ms(1).when(SigningKeyCommand::Ensure(rsa)).then([
+            generated("rs", SigningAlgorithm::RS256, 1),
+            activated("rs", false),
+        ]);
         assert!(keys.missing_algorithms().is_empty());
         // Adding the RS256 key leaves the primary (the signer) as it was.
         assert_eq!(keys.current().unwrap().kid, "es");
@@ -459,7 +498,11 @@ mod tests {
             key: key_of("rs2", SigningAlgorithm::RS256),
             grace_secs: 0,
         };
-        run(&mut keys, rotate, 2);
+        let keys = keys.at_ms(2).when(rotate).then([
+            generated("rs2", SigningAlgorithm::RS256, 2),
+            retired("rs", 2, 0),
+            activated("rs2", true),
+        ]);
         assert_eq!(keys.current().unwrap().kid, "rs2");
         assert_eq!(keys.current_for(SigningAlgorithm::ES384).unwrap().kid, "es");
         let status = |kid: &str| keys.all().iter().find(|k| k.kid == kid).unwrap().status;

@@ -1,6 +1,6 @@
 //! The `projection_checkpoints` table: one row per projector.
 
-use crate::sql::now_ms;
+use domain::Timestamp;
 use sqlx::{Any, AnyPool, Row, Transaction};
 use store::Position;
 
@@ -12,14 +12,17 @@ fn from_db(value: i64) -> Position {
     Position(u64::try_from(value).unwrap_or(0))
 }
 
+// `now` below only dates the row (`updated_at` bookkeeping); read-model contents take
+// their times from event metadata so replays are exact.
+
 /// Creates the checkpoint row at position 0 if the projector has none yet.
-pub async fn ensure(pool: &AnyPool, name: &str) -> Result<(), sqlx::Error> {
+pub async fn ensure(pool: &AnyPool, name: &str, now: Timestamp) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO projection_checkpoints (name, position, updated_at) VALUES ($1, 0, $2) \
          ON CONFLICT (name) DO NOTHING",
     )
     .bind(name)
-    .bind(now_ms())
+    .bind(now.as_millis())
     .execute(pool)
     .await?;
     Ok(())
@@ -48,13 +51,14 @@ pub async fn advance(
     name: &str,
     from: Position,
     to: Position,
+    now: Timestamp,
 ) -> Result<bool, sqlx::Error> {
     let done = sqlx::query(
         "UPDATE projection_checkpoints SET position = $1, updated_at = $2 \
          WHERE name = $3 AND position = $4",
     )
     .bind(to_db(to))
-    .bind(now_ms())
+    .bind(now.as_millis())
     .bind(name)
     .bind(to_db(from))
     .execute(&mut **tx)
@@ -67,6 +71,7 @@ pub async fn set(
     tx: &mut Transaction<'_, Any>,
     name: &str,
     to: Position,
+    now: Timestamp,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO projection_checkpoints (name, position, updated_at) VALUES ($1, $2, $3) \
@@ -74,7 +79,7 @@ pub async fn set(
     )
     .bind(name)
     .bind(to_db(to))
-    .bind(now_ms())
+    .bind(now.as_millis())
     .execute(&mut **tx)
     .await?;
     Ok(())

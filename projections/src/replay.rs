@@ -12,6 +12,7 @@
 use crate::checkpoint;
 use crate::error::ProjectionError;
 use crate::runner::{commit_batch, prefetch, take_prefetched, Commit, ProjectionRunner, Slot};
+use domain::Clock;
 use serde::Serialize;
 use std::sync::Arc;
 use std::time::Instant;
@@ -69,7 +70,13 @@ impl ProjectionRunner {
         let slot = self.slot(name)?;
         let mut tx = self.inner.pool.begin().await?;
         // Checkpoint first: on SQLite this takes the write lock before anything is read.
-        checkpoint::set(&mut tx, slot.projector.name(), Position(0)).await?;
+        checkpoint::set(
+            &mut tx,
+            slot.projector.name(),
+            Position(0),
+            self.inner.clock.now(),
+        )
+        .await?;
         slot.projector.reset(&mut tx).await?;
         tx.commit().await?;
         slot.set_checkpoint(Position(0));

@@ -9,11 +9,13 @@ use crate::event_stats::EventStatsProjector;
 use crate::projector::Projector;
 use crate::tail::SharedTail;
 use crate::users::UsersProjector;
+use domain::Clock;
 use serde::Serialize;
 use sqlx::AnyPool;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
+use store::clock::SystemClock;
 use store::{EventLog, Position, RecordedEvent, StoreError};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -69,6 +71,8 @@ pub(crate) struct Inner {
     pub(crate) pool: AnyPool,
     pub(crate) slots: Vec<Arc<Slot>>,
     pub(crate) config: RunnerConfig,
+    /// Dates checkpoint rows (`updated_at`).
+    pub(crate) clock: Arc<dyn Clock>,
     /// Highest head position this process has observed (for the synchronous `metrics`).
     pub(crate) head: AtomicU64,
 }
@@ -159,6 +163,17 @@ impl ProjectionRunner {
         projectors: Vec<Arc<dyn Projector>>,
         config: RunnerConfig,
     ) -> Self {
+        Self::with_clock(log, pool, projectors, config, Arc::new(SystemClock))
+    }
+
+    /// [`ProjectionRunner::new`] reading `clock` instead of the system clock.
+    pub fn with_clock(
+        log: Arc<dyn EventLog>,
+        pool: AnyPool,
+        projectors: Vec<Arc<dyn Projector>>,
+        config: RunnerConfig,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
         let slots = projectors
             .into_iter()
             .map(|projector| {
@@ -180,6 +195,7 @@ impl ProjectionRunner {
                 pool,
                 slots,
                 config,
+                clock,
                 head: AtomicU64::new(0),
             }),
         }
@@ -216,7 +232,7 @@ impl ProjectionRunner {
         shutdown: CancellationToken,
     ) -> Result<RunnerHandle, ProjectionError> {
         for slot in &self.inner.slots {
-            checkpoint::ensure(&self.inner.pool, slot.name()).await?;
+            checkpoint::ensure(&self.inner.pool, slot.name(), self.inner.clock.now()).await?;
             slot.set_checkpoint(checkpoint::load(&self.inner.pool, slot.name()).await?);
         }
         self.inner.observe_head(self.inner.log.head().await?);
@@ -347,7 +363,7 @@ pub(crate) async fn commit_batch(
     let to = last.position;
     let mut tx = inner.pool.begin().await?;
     let result = async {
-        if !checkpoint::advance(&mut tx, slot.name(), from, to).await? {
+        if !checkpoint::advance(&mut tx, slot.name(), from, to, inner.clock.now()).await? {
             return Ok(false);
         }
         slot.projector.apply_batch(&mut tx, events).await?;

@@ -99,15 +99,6 @@ pub fn rows_per_statement(cols: usize) -> usize {
     (8_000 / cols.max(1)).max(1)
 }
 
-/// Milliseconds since the epoch on this machine's clock (for `updated_at` bookkeeping only;
-/// read-model contents take their times from event metadata so replays are exact).
-pub fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-        .unwrap_or(0)
-}
-
 #[cfg(test)]
 mod tests {
     use super::Dialect::*;

@@ -236,7 +236,7 @@ impl Store {
     /// personal field sealed under it reads as absent from now on, and refuses new personal
     /// data for the subject. Events are not touched. Idempotent.
     pub async fn destroy_data_key(&self, subject: &str) -> Result<(), StoreError> {
-        let now = crate::sqlite::now_ms();
+        let now = crate::clock::SystemClock::now_ms();
         match &*self.inner {
             Inner::Sqlite(log) => {
                 sqlx::query(

@@ -2,6 +2,7 @@
 //! Postgres for production), the personal-data vault that encrypts PII inside events, and
 //! the [`Repository`] that loads aggregates and appends their decisions.
 
+pub mod clock;
 mod codec;
 pub mod connect;
 pub mod envelope;

@@ -53,8 +53,9 @@ impl Repository {
 
     /// Like [`Repository::load`], but starts from this process's cached state of the
     /// aggregate and reads only the events after it (see `snapshots.rs`). For aggregates
-    /// with long streams and no personal data, e.g. grants.
-    pub async fn load_cached<A: Aggregate + Clone>(
+    /// with long streams and no personal data, e.g. grants: only aggregates marked
+    /// [`NoPersonalData`](domain::NoPersonalData) may be cached (invariant 8).
+    pub async fn load_cached<A: domain::NoPersonalData + Clone>(
         &self,
         id: &str,
     ) -> Result<Loaded<A>, StoreError> {

@@ -172,6 +172,33 @@ pub async fn downgrade_data_key(
     Ok(())
 }
 
+/// Decides `command` on stream `id` of `A` at `now` (from its current version) and appends
+/// what it decided as the system: the usual setup step of a test that needs a few events in
+/// a real log. Panics on a refusal or a failed append (tests only).
+pub async fn decide_and_append<A: domain::Aggregate>(
+    store: &crate::Store,
+    id: &str,
+    command: A::Command,
+    now: domain::Timestamp,
+) -> crate::AppendOutcome {
+    let repo = store.repository();
+    let loaded = repo.load::<A>(id).await.expect("load");
+    let events = loaded
+        .aggregate
+        .handle(command, &domain::CommandContext { now })
+        .unwrap_or_else(|e| panic!("{} {id}: command refused: {e}", A::STREAM_TYPE));
+    let metadata = domain::EventMetadata::system(now, "test");
+    let batch = crate::AppendBatch {
+        streams: vec![crate::Repository::stage::<A>(
+            id,
+            crate::ExpectedVersion::at(loaded.version),
+            &events,
+            &metadata,
+        )],
+    };
+    repo.append(batch).await.expect("append")
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -3,6 +3,7 @@
 mod common;
 
 use common::*;
+use domain::role::{Role, RoleEvent};
 use domain::user::{User, UserEvent};
 use domain::DomainEvent;
 use std::time::Duration;
@@ -551,18 +552,29 @@ async fn stale_knowledge(a: &Store, b: &Store) {
 async fn cached_loads_read_only_new_events_and_see_every_writer() {
     for env in backends().await {
         let md = metadata();
-        let created = user_created("carol", "carol@example.com");
-        let suspended = UserEvent::UserSuspended(domain::user::UserSuspended {});
-        let unsuspended = UserEvent::UserUnsuspended(domain::user::UserUnsuspended {});
-        let append = |events: Vec<UserEvent>, expected| {
+        // A role: the cache takes only aggregates without personal data (`NoPersonalData`).
+        let role = |is_default| domain::role::RoleUpdated {
+            name: "Admin".into(),
+            description: "Administrators".into(),
+            is_default,
+        };
+        let created = RoleEvent::RoleCreated(domain::role::RoleCreated {
+            name: "Admin".into(),
+            description: "Administrators".into(),
+            role_type: domain::role::RoleType::User,
+            is_default: false,
+        });
+        let suspended = RoleEvent::RoleUpdated(role(true));
+        let unsuspended = RoleEvent::RoleUpdated(role(false));
+        let append = |events: Vec<RoleEvent>, expected| {
             let batch = AppendBatch {
-                streams: vec![Repository::stage::<User>("u9", expected, &events, &md)],
+                streams: vec![Repository::stage::<Role>("u9", expected, &events, &md)],
             };
             async { env.store.repository().append(batch).await.unwrap() }
         };
         append(vec![created, suspended], ExpectedVersion::NoStream).await;
 
-        let stream = StreamRef::new("user", "u9");
+        let stream = StreamRef::new("role", "u9");
         let after = env.store.log.read_stream_after(&stream, 1).await.unwrap();
         let versions: Vec<u64> = after.iter().map(|e| e.stream_version).collect();
         assert_eq!(
@@ -580,21 +592,21 @@ async fn cached_loads_read_only_new_events_and_see_every_writer() {
             .is_empty());
 
         let repo = env.store.repository();
-        let first = repo.load_cached::<User>("u9").await.unwrap();
+        let first = repo.load_cached::<Role>("u9").await.unwrap();
         assert_eq!(first.version, 2);
-        assert!(first.aggregate.state().unwrap().is_suspended);
+        assert!(first.aggregate.state().unwrap().is_default);
         // Another writer (a plain repository, as another node would be) appends.
         append(vec![unsuspended], ExpectedVersion::Exact(2)).await;
-        let second = repo.load_cached::<User>("u9").await.unwrap();
+        let second = repo.load_cached::<Role>("u9").await.unwrap();
         assert_eq!(
             second.version, 3,
             "{}: the cached state is brought up to date",
             env.name
         );
-        assert!(!second.aggregate.state().unwrap().is_suspended);
+        assert!(!second.aggregate.state().unwrap().is_default);
         assert_eq!(
             second.aggregate,
-            repo.load::<User>("u9").await.unwrap().aggregate,
+            repo.load::<Role>("u9").await.unwrap().aggregate,
             "{}: same state as a full load",
             env.name
         );

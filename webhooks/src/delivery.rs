@@ -15,10 +15,11 @@ use domain::hook::delivery::{
 use domain::hook::logto_events::{self, LoggedEvent};
 use domain::hook::{Headers, Hook, HookCommand};
 use domain::resource::{Resource, ResourceEvent};
-use domain::{Aggregate, CommandContext, EventMetadata, Timestamp};
+use domain::{Aggregate, Clock, CommandContext, EventMetadata};
 use projections::ProjectionRunner;
 use serde::{Deserialize, Serialize};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::sync::Arc;
+use std::time::Duration;
 use store::{
     AppendBatch, ExpectedVersion, Loaded, Position, RecordedEvent, Repository, SealPurpose, Store,
     StoreError, StreamRef,
@@ -119,24 +120,30 @@ pub struct Deliverer {
     store: Store,
     runner: ProjectionRunner,
     sender: Sender,
-}
-
-fn now() -> Timestamp {
-    let ms = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-        .unwrap_or(0);
-    Timestamp::from_millis(ms)
+    clock: Arc<dyn Clock>,
 }
 
 impl Deliverer {
-    /// `runner` must run the hooks projector (`projections::hooks::NAME`).
-    pub fn new(store: Store, runner: ProjectionRunner, sender: Sender) -> Self {
+    /// `runner` must run the hooks projector (`projections::hooks::NAME`). `clock` dates
+    /// the recorded attempts and is the transports' "now" for retry times and leases
+    /// (`store::clock::SystemClock` in production, `domain::TestClock` in tests).
+    pub fn new(
+        store: Store,
+        runner: ProjectionRunner,
+        sender: Sender,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
         Self {
             store,
             runner,
             sender,
+            clock,
         }
+    }
+
+    /// The clock the delivery core and its transports read.
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.clock
     }
 
     pub fn sender(&self) -> &Sender {
@@ -377,7 +384,9 @@ impl Deliverer {
             response_excerpt: response.body_excerpt,
             error: response.error,
         };
-        let ctx = CommandContext { now: now() };
+        let ctx = CommandContext {
+            now: self.clock.now(),
+        };
         let metadata = EventMetadata::system(ctx.now, event.metadata.correlation_id.clone());
         let events = match delivery
             .aggregate
@@ -436,7 +445,9 @@ impl Deliverer {
         let delivery_id = job.delivery_id();
         for _ in 0..3 {
             let delivery = repo.load::<Delivery>(&delivery_id).await?;
-            let ctx = CommandContext { now: now() };
+            let ctx = CommandContext {
+                now: self.clock.now(),
+            };
             let Ok(events) = delivery.aggregate.handle(
                 DeliveryCommand::GiveUp {
                     hook_id: job.hook_id.clone(),

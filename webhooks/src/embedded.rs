@@ -21,7 +21,7 @@ use crate::schedule::RetrySchedule;
 use futures::future::join_all;
 use sqlx::{AnyPool, Row};
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 use store::{Position, Store};
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
@@ -39,13 +39,6 @@ const LEASE: Duration = Duration::from_secs(60);
 const POLL: Duration = Duration::from_millis(500);
 /// Back-off after a failure of the store or the read model.
 const BACKOFF: Duration = Duration::from_secs(2);
-
-fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-        .unwrap_or(0)
-}
 
 fn ms(d: Duration) -> i64 {
     i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
@@ -214,7 +207,7 @@ impl Dispatcher {
     /// compare-and-set from `cursor.committed`). If another dispatcher moved it first, the
     /// cursor falls back to what that one committed.
     async fn commit(&self, cursor: &mut Cursor, jobs: &[DeliveryJob]) -> Result<(), StepError> {
-        let due = now_ms();
+        let due = self.deliverer.clock().now().as_millis();
         let mut tx = self.store.read_pool.begin().await?;
         let moved = sqlx::query(
             "UPDATE webhook_dispatch_checkpoint SET position = $1 WHERE name = $2 AND position = $3",
@@ -288,7 +281,8 @@ impl Worker {
                 Ok(Some(_)) => continue,
                 Ok(None) => match self.next_due().await {
                     Ok(Some(at)) => {
-                        Duration::from_millis(u64::try_from(at - now_ms()).unwrap_or(0)).min(POLL)
+                        let now = self.deliverer.clock().now().as_millis();
+                        Duration::from_millis(u64::try_from(at - now).unwrap_or(0)).min(POLL)
                     }
                     Ok(None) => POLL,
                     Err(e) => {
@@ -318,7 +312,7 @@ impl Worker {
 
     /// Claims and runs up to [`PARALLEL`] due jobs; `None` when none was due.
     async fn step(&self) -> Result<Option<usize>, StepError> {
-        let now = now_ms();
+        let now = self.deliverer.clock().now().as_millis();
         let rows = sqlx::query(
             "SELECT event_id, hook_id, logto_event, position, attempt, next_attempt_at \
              FROM webhook_jobs WHERE next_attempt_at <= $1 ORDER BY next_attempt_at LIMIT $2",
@@ -373,6 +367,7 @@ impl Worker {
 
     async fn run_one(&self, claimed: &Claimed) -> Result<(), StepError> {
         let job = &claimed.job;
+        let now_ms = || self.deliverer.clock().now().as_millis();
         let next = match self.deliverer.attempt(job).await {
             Ok(AttemptOutcome::RetryLater) => match self.schedule.delay_after(job.attempt) {
                 Some(delay) => Some((job.attempt + 1, now_ms() + ms(delay))),

@@ -11,7 +11,8 @@ use hyper::header::HeaderValue;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 /// Logto's per-attempt timeout.
 pub const TIMEOUT: Duration = Duration::from_secs(10);
@@ -56,6 +57,8 @@ type Connector = hyper_rustls::HttpsConnector<HttpConnector<CheckedResolver>>;
 pub struct Sender {
     client: Client<Connector, Full<Bytes>>,
     policy: AddressPolicy,
+    /// The `webhook-timestamp` of Standard Webhooks signatures.
+    clock: Arc<dyn domain::Clock>,
 }
 
 impl Sender {
@@ -79,7 +82,16 @@ impl Sender {
             .enable_http1()
             .wrap_connector(http);
         let client = Client::builder(TokioExecutor::new()).build(https);
-        Ok(Self { client, policy })
+        Ok(Self {
+            client,
+            policy,
+            clock: Arc::new(store::clock::SystemClock),
+        })
+    }
+
+    /// The same sender signing with `clock`'s time (tests pin it).
+    pub fn with_clock(self, clock: Arc<dyn domain::Clock>) -> Self {
+        Self { clock, ..self }
     }
 
     pub fn policy(&self) -> AddressPolicy {
@@ -120,10 +132,7 @@ impl Sender {
     }
 
     async fn exchange(&self, out: &Outgoing<'_>) -> Result<(u16, String), String> {
-        let timestamp = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-            .unwrap_or(0);
+        let timestamp = self.clock.now().as_millis().div_euclid(1000);
         let body = out.body.as_bytes();
         let mut request = hyper::Request::post(out.url);
         // Custom headers first: the fixed headers below replace any with the same name.

@@ -153,6 +153,9 @@ impl Application {
     }
 }
 
+/// Cacheable: its state holds client settings and secret digests.
+impl crate::aggregate::NoPersonalData for Application {}
+
 impl Aggregate for Application {
     const STREAM_TYPE: &'static str = "application";
     type Event = ApplicationEvent;
@@ -334,10 +337,7 @@ impl Aggregate for Application {
 mod tests {
     use super::*;
     use crate::oauth::secret::SecretDigest;
-
-    const CTX: CommandContext = CommandContext {
-        now: Timestamp::from_millis(1_000),
-    };
+    use crate::testing::{given, Scenario, CTX};
 
     fn settings(redirects: &[&str]) -> ApplicationSettings {
         ApplicationSettings {
@@ -353,162 +353,155 @@ mod tests {
         }
     }
 
-    fn run(app: &mut Application, cmd: ApplicationCommand) -> Result<(), ApplicationError> {
-        let events = app.handle(cmd, &CTX)?;
-        events.iter().for_each(|e| app.apply(e));
-        Ok(())
+    fn create(
+        app_type: ApplicationType,
+        redirects: &[&str],
+        secret: Option<&str>,
+    ) -> ApplicationCommand {
+        ApplicationCommand::Create {
+            app_type,
+            is_third_party: false,
+            settings: settings(redirects),
+            secret: secret.map(|s| ("default".into(), SecretDigest::of(s))),
+        }
     }
 
-    fn traditional_with_secret(secret: &str) -> Application {
-        let mut app = Application::default();
-        run(
-            &mut app,
-            ApplicationCommand::Create {
-                app_type: ApplicationType::Traditional,
-                is_third_party: false,
-                settings: settings(&["https://app.example/cb"]),
-                secret: Some(("default".into(), SecretDigest::of(secret))),
-            },
-        )
-        .unwrap();
-        app
+    fn created(app_type: ApplicationType, redirects: &[&str]) -> ApplicationEvent {
+        let s = settings(redirects);
+        ApplicationEvent::ApplicationCreated(ApplicationCreated {
+            name: s.name,
+            description: s.description,
+            app_type,
+            oidc_client_metadata: s.oidc_client_metadata,
+            custom_client_metadata: s.custom_client_metadata,
+            custom_data: s.custom_data,
+            is_third_party: false,
+        })
+    }
+
+    fn secret_added(name: &str, secret: &str, expires_at: Option<Timestamp>) -> ApplicationEvent {
+        ApplicationEvent::ApplicationSecretAdded(ApplicationSecretAdded {
+            name: name.into(),
+            digest: SecretDigest::of(secret),
+            expires_at,
+        })
+    }
+
+    fn traditional_with_secret(secret: &str) -> Scenario<Application> {
+        let redirects = ["https://app.example/cb"];
+        given::<Application>([])
+            .when(create(
+                ApplicationType::Traditional,
+                &redirects,
+                Some(secret),
+            ))
+            .then([
+                created(ApplicationType::Traditional, &redirects),
+                secret_added("default", secret, None),
+            ])
+    }
+
+    fn live(app: &Scenario<Application>) -> &ApplicationState {
+        app.state().unwrap()
     }
 
     #[test]
     fn a_confidential_client_accepts_its_secret_until_it_is_deleted() {
-        let mut app = traditional_with_secret("s3cret");
-        let state = app.state().unwrap();
-        assert!(state.accepts_secret("s3cret", CTX.now));
-        assert!(!state.accepts_secret("other", CTX.now));
-        run(
-            &mut app,
-            ApplicationCommand::DeleteSecret {
+        let app = traditional_with_secret("s3cret");
+        assert!(live(&app).accepts_secret("s3cret", CTX.now));
+        assert!(!live(&app).accepts_secret("other", CTX.now));
+        let app = app
+            .when(ApplicationCommand::DeleteSecret {
                 name: "default".into(),
-            },
-        )
-        .unwrap();
-        assert!(!app.state().unwrap().accepts_secret("s3cret", CTX.now));
+            })
+            .then([ApplicationEvent::ApplicationSecretDeleted(
+                ApplicationSecretDeleted {
+                    name: "default".into(),
+                },
+            )]);
+        assert!(!live(&app).accepts_secret("s3cret", CTX.now));
     }
 
     #[test]
     fn expired_secrets_are_refused() {
-        let mut app = traditional_with_secret("first");
-        run(
-            &mut app,
-            ApplicationCommand::AddSecret {
+        let expired = Some(Timestamp::from_millis(500));
+        let app = traditional_with_secret("first")
+            .when(ApplicationCommand::AddSecret {
                 name: "short".into(),
                 digest: SecretDigest::of("second"),
-                expires_at: Some(Timestamp::from_millis(500)),
-            },
-        )
-        .unwrap();
-        assert!(!app.state().unwrap().accepts_secret("second", CTX.now));
-        assert!(app.state().unwrap().accepts_secret("first", CTX.now));
+                expires_at: expired,
+            })
+            .then([secret_added("short", "second", expired)]);
+        assert!(!live(&app).accepts_secret("second", CTX.now));
+        assert!(live(&app).accepts_secret("first", CTX.now));
     }
 
     #[test]
     fn public_clients_hold_no_secrets_and_web_apps_need_http_redirects() {
-        let mut app = Application::default();
-        let err = app.handle(
-            ApplicationCommand::Create {
-                app_type: ApplicationType::Spa,
-                is_third_party: false,
-                settings: settings(&["https://spa.example/cb"]),
-                secret: Some(("x".into(), SecretDigest::of("x"))),
-            },
-            &CTX,
-        );
-        assert_eq!(
-            err,
-            Err(ApplicationError::PublicClientSecret(ApplicationType::Spa))
-        );
-        let err = app.handle(
-            ApplicationCommand::Create {
-                app_type: ApplicationType::Spa,
-                is_third_party: false,
-                settings: settings(&["myapp://cb"]),
-                secret: None,
-            },
-            &CTX,
-        );
-        assert!(matches!(err, Err(ApplicationError::InvalidRedirectUri(_))));
-        run(
-            &mut app,
-            ApplicationCommand::Create {
-                app_type: ApplicationType::Native,
-                is_third_party: false,
-                settings: settings(&["myapp://cb"]),
-                secret: None,
-            },
-        )
-        .unwrap();
-        assert_eq!(app.state().unwrap().redirect_rules(), RedirectRules::Native);
+        let app = given::<Application>([])
+            .when(create(
+                ApplicationType::Spa,
+                &["https://spa.example/cb"],
+                Some("x"),
+            ))
+            .then_error(ApplicationError::PublicClientSecret(ApplicationType::Spa))
+            .when(create(ApplicationType::Spa, &["myapp://cb"], None))
+            .then_error_matching(|e| matches!(e, ApplicationError::InvalidRedirectUri(_)))
+            .when(create(ApplicationType::Native, &["myapp://cb"], None))
+            .then([created(ApplicationType::Native, &["myapp://cb"])]);
+        assert_eq!(live(&app).redirect_rules(), RedirectRules::Native);
     }
 
     #[test]
     fn secret_names_are_unique_and_deleting_an_unknown_one_fails() {
-        let mut app = traditional_with_secret("a");
-        let dup = app.handle(
-            ApplicationCommand::AddSecret {
+        traditional_with_secret("a")
+            .when(ApplicationCommand::AddSecret {
                 name: "default".into(),
                 digest: SecretDigest::of("b"),
                 expires_at: None,
-            },
-            &CTX,
-        );
-        assert_eq!(
-            dup,
-            Err(ApplicationError::SecretNameTaken("default".into()))
-        );
-        assert_eq!(
-            app.handle(
-                ApplicationCommand::DeleteSecret {
-                    name: "nope".into()
-                },
-                &CTX
-            ),
-            Err(ApplicationError::SecretNotFound("nope".into()))
-        );
-        run(&mut app, ApplicationCommand::Delete).unwrap();
-        assert_eq!(
-            app.handle(ApplicationCommand::Delete, &CTX),
-            Err(ApplicationError::NotFound)
-        );
+            })
+            .then_error(ApplicationError::SecretNameTaken("default".into()))
+            .when(ApplicationCommand::DeleteSecret {
+                name: "nope".into(),
+            })
+            .then_error(ApplicationError::SecretNotFound("nope".into()))
+            .when(ApplicationCommand::Delete)
+            .then([ApplicationEvent::ApplicationDeleted(ApplicationDeleted {})])
+            .when(ApplicationCommand::Delete)
+            .then_error(ApplicationError::NotFound);
     }
 
     #[test]
     fn only_machine_to_machine_apps_take_roles_and_each_role_once() {
-        let mut web = traditional_with_secret("a");
-        assert_eq!(
-            run(&mut web, ApplicationCommand::AssignRoles(vec!["r1".into()])),
-            Err(ApplicationError::RolesNeedMachineToMachine)
-        );
-        let mut m2m = Application::default();
-        run(
-            &mut m2m,
-            ApplicationCommand::Create {
-                app_type: ApplicationType::MachineToMachine,
-                is_third_party: false,
-                settings: settings(&[]),
-                secret: Some(("default".into(), SecretDigest::of("s"))),
-            },
-        )
-        .unwrap();
-        run(
-            &mut m2m,
-            ApplicationCommand::AssignRoles(vec!["r1".into(), "r1".into()]),
-        )
-        .unwrap();
-        assert!(m2m
-            .handle(ApplicationCommand::AssignRoles(vec!["r1".into()]), &CTX)
-            .unwrap()
-            .is_empty());
-        assert_eq!(m2m.state().unwrap().role_ids, vec!["r1"]);
-        run(&mut m2m, ApplicationCommand::RemoveRole("r1".into())).unwrap();
-        assert_eq!(
-            run(&mut m2m, ApplicationCommand::RemoveRole("r1".into())),
-            Err(ApplicationError::RoleNotAssigned)
-        );
+        traditional_with_secret("a")
+            .when(ApplicationCommand::AssignRoles(vec!["r1".into()]))
+            .then_error(ApplicationError::RolesNeedMachineToMachine);
+        let m2m = given::<Application>([])
+            .when(create(ApplicationType::MachineToMachine, &[], Some("s")))
+            .then([
+                created(ApplicationType::MachineToMachine, &[]),
+                secret_added("default", "s", None),
+            ])
+            .when(ApplicationCommand::AssignRoles(vec![
+                "r1".into(),
+                "r1".into(),
+            ]))
+            .then([ApplicationEvent::ApplicationRolesAssigned(
+                ApplicationRolesAssigned {
+                    role_ids: vec!["r1".into()],
+                },
+            )])
+            .when(ApplicationCommand::AssignRoles(vec!["r1".into()]))
+            .then_nothing();
+        assert_eq!(live(&m2m).role_ids, vec!["r1"]);
+        m2m.when(ApplicationCommand::RemoveRole("r1".into()))
+            .then([ApplicationEvent::ApplicationRoleRemoved(
+                ApplicationRoleRemoved {
+                    role_id: "r1".into(),
+                },
+            )])
+            .when(ApplicationCommand::RemoveRole("r1".into()))
+            .then_error(ApplicationError::RoleNotAssigned);
     }
 
     #[test]

@@ -189,6 +189,9 @@ fn revoke(reason: RevocationReason) -> Vec<GrantEvent> {
     })]
 }
 
+/// Cacheable: its state holds user, client and session ids, scopes, digests and times.
+impl crate::aggregate::NoPersonalData for Grant {}
+
 impl Aggregate for Grant {
     const STREAM_TYPE: &'static str = "grant";
     type Event = GrantEvent;

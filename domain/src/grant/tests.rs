@@ -2,6 +2,7 @@ use super::*;
 use crate::aggregate::{Aggregate, CommandContext};
 use crate::oauth::pkce::CodeChallenge;
 use crate::oauth::secret::SecretDigest;
+use crate::testing::{given, Scenario};
 use crate::time::Timestamp;
 
 // RFC 7636 Appendix B.
@@ -15,19 +16,8 @@ fn at(ms_after: i64) -> CommandContext {
     }
 }
 
-fn run(
-    grant: &mut Grant,
-    cmd: GrantCommand,
-    ctx: CommandContext,
-) -> Result<Vec<GrantEvent>, Refusal> {
-    let events = grant.handle(cmd, &ctx)?;
-    events.iter().for_each(|e| grant.apply(e));
-    Ok(events)
-}
-
-fn issued_grant() -> Grant {
-    let mut grant = Grant::default();
-    let issued = GrantIssued {
+fn issued() -> GrantIssued {
+    GrantIssued {
         user_id: "user1".into(),
         client_id: "app1".into(),
         session_id: Some("sess1".into()),
@@ -42,9 +32,14 @@ fn issued_grant() -> Grant {
             expires_at: Timestamp::from_millis(T0 + 60_000),
         },
         expires_at: Timestamp::from_millis(T0 + 180 * 86_400_000),
-    };
-    run(&mut grant, GrantCommand::Issue(issued), at(0)).unwrap();
-    grant
+    }
+}
+
+fn issued_grant() -> Scenario<Grant> {
+    given::<Grant>([])
+        .at(at(0).now)
+        .when(GrantCommand::Issue(issued()))
+        .then([GrantEvent::GrantIssued(issued())])
 }
 
 fn opaque(secret: &str, ctx: CommandContext) -> AccessTokenIssued {
@@ -84,14 +79,14 @@ fn refresh(generation: u32, secret: &str, next: &str, ctx: CommandContext) -> Gr
     }
 }
 
-fn redeemed_grant() -> Grant {
+fn redeemed_grant() -> Scenario<Grant> {
     let mut grant = issued_grant();
-    run(
-        &mut grant,
-        redeem(Some(VERIFIER), "app1", "https://app.example/cb"),
-        at(1_000),
-    )
-    .unwrap();
+    grant
+        .decide_at(
+            redeem(Some(VERIFIER), "app1", "https://app.example/cb"),
+            at(1_000),
+        )
+        .unwrap();
     grant
 }
 
@@ -111,12 +106,12 @@ fn redeeming_the_code_issues_tokens_the_grant_then_accepts() {
 #[test]
 fn a_second_redemption_revokes_what_the_first_issued() {
     let mut grant = redeemed_grant();
-    let events = run(
-        &mut grant,
-        redeem(Some(VERIFIER), "app1", "https://app.example/cb"),
-        at(2_000),
-    )
-    .unwrap();
+    let events = grant
+        .decide_at(
+            redeem(Some(VERIFIER), "app1", "https://app.example/cb"),
+            at(2_000),
+        )
+        .unwrap();
     assert!(ends_in_revocation(&events));
     assert_eq!(
         grant.state().unwrap().revoked,
@@ -127,7 +122,7 @@ fn a_second_redemption_revokes_what_the_first_issued() {
         .unwrap()
         .accepts_access_token("at-1", at(3_000).now));
     assert_eq!(
-        run(&mut grant, refresh(1, "rt-1", "rt-2", at(4_000)), at(4_000)),
+        grant.decide_at(refresh(1, "rt-1", "rt-2", at(4_000)), at(4_000)),
         Err(Refusal::Inactive)
     );
 }
@@ -159,7 +154,7 @@ fn refusals_for_client_redirect_expiry_and_pkce_leave_the_code_unused() {
         ),
     ];
     for (cmd, ctx, expected) in cases {
-        assert_eq!(run(&mut grant, cmd, ctx), Err(expected));
+        assert_eq!(grant.decide_at(cmd, ctx), Err(expected));
     }
     let wrong_verifier = redeem(
         Some("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXa"),
@@ -167,17 +162,14 @@ fn refusals_for_client_redirect_expiry_and_pkce_leave_the_code_unused() {
         ok_redirect,
     );
     assert!(matches!(
-        run(&mut grant, wrong_verifier, at(1_000)),
+        grant.decide_at(wrong_verifier, at(1_000)),
         Err(Refusal::Pkce(_))
     ));
     assert!(!grant.state().unwrap().code_redeemed);
     // After all that, the genuine redemption still works.
-    run(
-        &mut grant,
-        redeem(Some(VERIFIER), "app1", ok_redirect),
-        at(1_000),
-    )
-    .unwrap();
+    grant
+        .decide_at(redeem(Some(VERIFIER), "app1", ok_redirect), at(1_000))
+        .unwrap();
 }
 
 #[test]
@@ -202,19 +194,16 @@ fn a_wrong_code_secret_is_refused_without_revoking() {
         access_token,
         refresh_token,
     };
-    assert_eq!(run(&mut grant, guess, at(2_000)), Err(Refusal::WrongSecret));
+    assert_eq!(grant.decide_at(guess, at(2_000)), Err(Refusal::WrongSecret));
     assert_eq!(grant.state().unwrap().revoked, None);
 }
 
 #[test]
 fn refresh_rotates_and_an_authentic_replay_revokes_the_grant() {
     let mut grant = redeemed_grant();
-    run(
-        &mut grant,
-        refresh(1, "rt-1", "rt-2", at(10_000)),
-        at(10_000),
-    )
-    .unwrap();
+    grant
+        .decide_at(refresh(1, "rt-1", "rt-2", at(10_000)), at(10_000))
+        .unwrap();
     assert_eq!(grant.state().unwrap().refresh.as_ref().unwrap().0, 2);
     assert!(grant
         .state()
@@ -226,23 +215,16 @@ fn refresh_rotates_and_an_authentic_replay_revokes_the_grant() {
         .unwrap()
         .accepts_access_token("at-1", at(11_000).now));
 
-    let events = run(
-        &mut grant,
-        refresh(1, "rt-1", "rt-x", at(20_000)),
-        at(20_000),
-    )
-    .unwrap();
+    let events = grant
+        .decide_at(refresh(1, "rt-1", "rt-x", at(20_000)), at(20_000))
+        .unwrap();
     assert!(ends_in_revocation(&events));
     assert_eq!(
         grant.state().unwrap().revoked,
         Some(RevocationReason::RefreshTokenReplayed)
     );
     assert_eq!(
-        run(
-            &mut grant,
-            refresh(2, "rt-2", "rt-3", at(30_000)),
-            at(30_000)
-        ),
+        grant.decide_at(refresh(2, "rt-2", "rt-3", at(30_000)), at(30_000)),
         Err(Refusal::Inactive)
     );
 }
@@ -250,27 +232,17 @@ fn refresh_rotates_and_an_authentic_replay_revokes_the_grant() {
 #[test]
 fn a_guessed_old_generation_does_not_revoke() {
     let mut grant = redeemed_grant();
-    run(
-        &mut grant,
-        refresh(1, "rt-1", "rt-2", at(10_000)),
-        at(10_000),
-    )
-    .unwrap();
+    grant
+        .decide_at(refresh(1, "rt-1", "rt-2", at(10_000)), at(10_000))
+        .unwrap();
     assert_eq!(
-        run(
-            &mut grant,
-            refresh(1, "not-the-token", "rt-x", at(20_000)),
-            at(20_000)
-        ),
+        grant.decide_at(refresh(1, "not-the-token", "rt-x", at(20_000)), at(20_000)),
         Err(Refusal::WrongSecret)
     );
     assert_eq!(grant.state().unwrap().revoked, None);
-    run(
-        &mut grant,
-        refresh(2, "rt-2", "rt-3", at(30_000)),
-        at(30_000),
-    )
-    .unwrap();
+    grant
+        .decide_at(refresh(2, "rt-2", "rt-3", at(30_000)), at(30_000))
+        .unwrap();
 }
 
 #[test]
@@ -290,7 +262,7 @@ fn refresh_cannot_widen_scope_or_be_used_by_another_client() {
         rotate_to: None,
     };
     assert_eq!(
-        run(&mut grant, wider, at(5_000)),
+        grant.decide_at(wider, at(5_000)),
         Err(Refusal::ScopeExceeded)
     );
     let GrantCommand::Refresh {
@@ -310,7 +282,7 @@ fn refresh_cannot_widen_scope_or_be_used_by_another_client() {
         access_token,
         rotate_to,
     };
-    assert_eq!(run(&mut grant, other, at(5_000)), Err(Refusal::WrongClient));
+    assert_eq!(grant.decide_at(other, at(5_000)), Err(Refusal::WrongClient));
 }
 
 #[test]
@@ -318,7 +290,7 @@ fn an_expired_refresh_token_is_refused() {
     let mut grant = redeemed_grant();
     let late = at(15 * 86_400_000);
     assert_eq!(
-        run(&mut grant, refresh(1, "rt-1", "rt-2", late), late),
+        grant.decide_at(refresh(1, "rt-1", "rt-2", late), late),
         Err(Refusal::Expired)
     );
 }
@@ -326,18 +298,20 @@ fn an_expired_refresh_token_is_refused() {
 #[test]
 fn revoking_an_access_token_ends_only_that_token() {
     let mut grant = redeemed_grant();
-    run(
-        &mut grant,
-        GrantCommand::RevokeAccessToken {
-            secret: "at-1".into(),
-        },
-        at(2_000),
-    )
-    .unwrap();
+    grant
+        .decide_at(
+            GrantCommand::RevokeAccessToken {
+                secret: "at-1".into(),
+            },
+            at(2_000),
+        )
+        .unwrap();
     let state = grant.state().unwrap();
     assert!(!state.accepts_access_token("at-1", at(3_000).now));
     assert!(state.is_active(at(3_000).now));
-    run(&mut grant, refresh(1, "rt-1", "rt-2", at(4_000)), at(4_000)).unwrap();
+    grant
+        .decide_at(refresh(1, "rt-1", "rt-2", at(4_000)), at(4_000))
+        .unwrap();
 }
 
 #[test]
@@ -348,18 +322,15 @@ fn revoking_the_refresh_token_ends_the_grant_and_revocation_is_idempotent() {
         generation: 1,
         secret: "rt-1".into(),
     };
-    run(&mut grant, revoke, at(2_000)).unwrap();
+    grant.decide_at(revoke, at(2_000)).unwrap();
     assert_eq!(
         grant.state().unwrap().revoked,
         Some(RevocationReason::ClientRevoked)
     );
-    assert!(run(
-        &mut grant,
-        GrantCommand::Revoke(RevocationReason::Revoked),
-        at(3_000)
-    )
-    .unwrap()
-    .is_empty());
+    assert!(grant
+        .decide_at(GrantCommand::Revoke(RevocationReason::Revoked), at(3_000))
+        .unwrap()
+        .is_empty());
     assert_eq!(
         grant.state().unwrap().revoked,
         Some(RevocationReason::ClientRevoked)
@@ -387,7 +358,7 @@ fn a_token_for_a_resource_the_grant_does_not_hold_is_refused_at_refresh_and_code
         rotate_to: None,
     };
     assert_eq!(
-        run(&mut grant, other, at(5_000)),
+        grant.decide_at(other, at(5_000)),
         Err(Refusal::TargetNotGranted)
     );
     let held = GrantCommand::Refresh {
@@ -397,7 +368,7 @@ fn a_token_for_a_resource_the_grant_does_not_hold_is_refused_at_refresh_and_code
         access_token: jwt_for("https://api.example", &["read"], at(5_000)),
         rotate_to: None,
     };
-    run(&mut grant, held, at(5_000)).unwrap();
+    grant.decide_at(held, at(5_000)).unwrap();
 
     let mut fresh = issued_grant();
     let GrantCommand::RedeemCode {
@@ -420,7 +391,7 @@ fn a_token_for_a_resource_the_grant_does_not_hold_is_refused_at_refresh_and_code
         refresh_token,
     };
     assert_eq!(
-        run(&mut fresh, command, at(1_000)),
+        fresh.decide_at(command, at(1_000)),
         Err(Refusal::TargetNotGranted)
     );
     assert!(
@@ -461,7 +432,7 @@ fn each_opaque_token_keeps_its_own_scopes() {
         },
         rotate_to: None,
     };
-    run(&mut grant, down, at(5_000)).unwrap();
+    grant.decide_at(down, at(5_000)).unwrap();
     let state = grant.state().unwrap();
     let token = state.access_token("at-narrow", at(6_000).now).unwrap();
     assert_eq!(token.scopes, vec!["openid".to_owned()]);
@@ -477,15 +448,24 @@ fn a_revoked_resource_jwt_is_refused_and_only_its_client_may_revoke_it() {
         expires_at: at(3_600_000).now,
     };
     assert_eq!(
-        run(&mut grant, revoke("app2"), at(2_000)),
+        grant.decide_at(revoke("app2"), at(2_000)),
         Err(Refusal::WrongClient)
     );
     assert!(grant.state().unwrap().accepts_jwt("j1", at(2_000).now));
-    assert_eq!(run(&mut grant, revoke("app1"), at(2_000)).unwrap().len(), 1);
+    assert_eq!(
+        grant.decide_at(revoke("app1"), at(2_000)),
+        Ok(vec![GrantEvent::ResourceTokenRevoked(
+            ResourceTokenRevoked {
+                jti: "j1".into(),
+                expires_at: at(3_600_000).now,
+            }
+        )])
+    );
     let state = grant.state().unwrap();
     assert!(!state.accepts_jwt("j1", at(3_000).now));
     assert!(state.accepts_jwt("j2", at(3_000).now));
-    assert!(run(&mut grant, revoke("app1"), at(4_000))
+    assert!(grant
+        .decide_at(revoke("app1"), at(4_000))
         .unwrap()
         .is_empty());
 }

@@ -340,11 +340,7 @@ impl Aggregate for Hook {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::time::Timestamp;
-
-    const CTX: CommandContext = CommandContext {
-        now: Timestamp::from_millis(0),
-    };
+    use crate::testing::given;
 
     fn settings(events: &[&str], url: &str) -> HookSettings {
         HookSettings {
@@ -356,60 +352,58 @@ mod tests {
         }
     }
 
-    fn run(h: &mut Hook, c: HookCommand) -> Result<Vec<HookEvent>, HookError> {
-        let events = h.handle(c, &CTX)?;
-        events.iter().for_each(|e| h.apply(e));
-        Ok(events)
+    fn create(s: HookSettings) -> HookCommand {
+        HookCommand::Create {
+            settings: s,
+            sealed_headers: None,
+            sealed_signing_key: "sealed".into(),
+        }
     }
 
-    fn create(h: &mut Hook, s: HookSettings) -> Result<Vec<HookEvent>, HookError> {
-        run(
-            h,
-            HookCommand::Create {
-                settings: s,
-                sealed_headers: None,
-                sealed_signing_key: "sealed".into(),
-            },
-        )
+    fn created(events: &[&str], url: &str, sealed_headers: Option<&str>, key: &str) -> HookEvent {
+        HookEvent::HookCreated(HookCreated {
+            name: "h".into(),
+            events: events.iter().map(|e| e.to_string()).collect(),
+            url: url.into(),
+            sealed_headers: sealed_headers.map(Into::into),
+            enabled: true,
+            sealed_signing_key: key.into(),
+        })
     }
 
     #[test]
     fn creation_checks_events_and_url() {
-        let mut h = Hook::default();
-        assert_eq!(
-            create(&mut h, settings(&[], "https://a.example")),
-            Err(HookError::NoEvents)
-        );
-        assert_eq!(
-            create(&mut h, settings(&["User.Nope"], "https://a.example")),
-            Err(HookError::UnknownEvent("User.Nope".into()))
-        );
-        assert!(matches!(
-            create(&mut h, settings(&["User.Created"], "ftp://a.example")),
-            Err(HookError::InvalidUrl(_))
-        ));
+        let h = given::<Hook>([])
+            .when(create(settings(&[], "https://a.example")))
+            .then_error(HookError::NoEvents)
+            .when(create(settings(&["User.Nope"], "https://a.example")))
+            .then_error(HookError::UnknownEvent("User.Nope".into()))
+            .when(create(settings(&["User.Created"], "ftp://a.example")))
+            .then_error_matching(|e| matches!(e, HookError::InvalidUrl(_)));
         assert_eq!(
             HookError::InvalidUrl(String::new()).field(),
             Some("config.url")
         );
-        create(
-            &mut h,
-            settings(&["User.Created", "User.Created"], "https://a.example/x"),
-        )
-        .unwrap();
+        let h = h
+            .when(create(settings(
+                &["User.Created", "User.Created"],
+                "https://a.example/x",
+            )))
+            .then([created(
+                &["User.Created"],
+                "https://a.example/x",
+                None,
+                "sealed",
+            )]);
         assert_eq!(h.state().unwrap().events, vec!["User.Created"]);
     }
 
     #[test]
     fn a_410_disables_once_and_an_unchanged_update_is_silent() {
-        let mut h = Hook::default();
-        create(&mut h, settings(&["PostSignIn"], "http://a.example")).unwrap();
         let disable = || HookCommand::DisableByReceiver {
             delivery_id: "d".into(),
             status: 410,
         };
-        assert_eq!(run(&mut h, disable()).unwrap().len(), 1);
-        assert!(run(&mut h, disable()).unwrap().is_empty());
         let same = HookCommand::Update {
             name: None,
             events: None,
@@ -417,14 +411,24 @@ mod tests {
             headers: None,
             enabled: Some(false),
         };
-        assert!(run(&mut h, same).unwrap().is_empty());
-        run(&mut h, HookCommand::Delete).unwrap();
-        assert_eq!(run(&mut h, HookCommand::Delete), Err(HookError::NotFound));
+        given::<Hook>([created(&["PostSignIn"], "http://a.example", None, "sealed")])
+            .when(disable())
+            .then([HookEvent::HookDisabledByReceiver(HookDisabledByReceiver {
+                delivery_id: "d".into(),
+                status: 410,
+            })])
+            .when(disable())
+            .then_nothing()
+            .when(same)
+            .then_nothing()
+            .when(HookCommand::Delete)
+            .then([HookEvent::HookDeleted(HookDeleted {})])
+            .when(HookCommand::Delete)
+            .then_error(HookError::NotFound);
     }
 
     #[test]
     fn headers_are_checked_in_plain_and_kept_only_sealed() {
-        let mut h = Hook::default();
         let mut s = settings(&["User.Created"], "https://a.example");
         s.headers.insert("bad header".into(), "x".into());
         let bad = HookCommand::Create {
@@ -432,17 +436,22 @@ mod tests {
             sealed_headers: Some("S".into()),
             sealed_signing_key: "k".into(),
         };
-        assert_eq!(
-            run(&mut h, bad),
-            Err(HookError::InvalidHeader("bad header".into()))
-        );
         s.headers = Headers::from([("authorization".to_owned(), "Bearer t".to_owned())]);
         let good = HookCommand::Create {
             settings: s,
             sealed_headers: Some("S".into()),
             sealed_signing_key: "k".into(),
         };
-        run(&mut h, good).unwrap();
+        let h = given::<Hook>([])
+            .when(bad)
+            .then_error(HookError::InvalidHeader("bad header".into()))
+            .when(good)
+            .then([created(
+                &["User.Created"],
+                "https://a.example",
+                Some("S"),
+                "k",
+            )]);
         assert_eq!(h.state().unwrap().sealed_headers.as_deref(), Some("S"));
         let clear = HookCommand::Update {
             name: None,
@@ -454,7 +463,13 @@ mod tests {
             }),
             enabled: None,
         };
-        assert_eq!(run(&mut h, clear).unwrap().len(), 1);
+        let h = h.when(clear).then([HookEvent::HookUpdated(HookUpdated {
+            name: "h".into(),
+            events: vec!["User.Created".into()],
+            url: "https://a.example".into(),
+            sealed_headers: None,
+            enabled: true,
+        })]);
         assert_eq!(h.state().unwrap().sealed_headers, None);
     }
 
@@ -467,7 +482,6 @@ mod tests {
             "CONNECTION",
             "te",
         ] {
-            let mut h = Hook::default();
             let mut s = settings(&["User.Created"], "https://a.example");
             s.headers.insert(name.into(), "5".into());
             let create = HookCommand::Create {
@@ -475,10 +489,9 @@ mod tests {
                 sealed_headers: Some("S".into()),
                 sealed_signing_key: "k".into(),
             };
-            assert_eq!(
-                run(&mut h, create),
-                Err(HookError::ReservedHeader(name.into()))
-            );
+            given::<Hook>([])
+                .when(create)
+                .then_error(HookError::ReservedHeader(name.into()));
         }
         assert!(is_reserved_header("Keep-Alive"));
         assert!(!is_reserved_header("authorization"));

@@ -56,7 +56,7 @@ fn hex(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ids::testing::SeqRandom;
+    use crate::testing::SeqRandom;
 
     #[test]
     fn a_generated_secret_matches_its_digest_and_nothing_else() {

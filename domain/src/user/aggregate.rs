@@ -249,39 +249,50 @@ impl Aggregate for User {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::time::Timestamp;
+    use crate::testing::{given, CTX};
 
-    const CTX: CommandContext = CommandContext {
-        now: Timestamp::from_millis(1_700_000_000_000),
-    };
-
-    fn run(user: &mut User, command: UserCommand) -> Result<Vec<UserEvent>, UserError> {
-        let events = user.handle(command, &CTX)?;
-        events.iter().for_each(|e| user.apply(e));
-        Ok(events)
+    fn details(username: &str) -> UserDetailsFields {
+        UserDetailsFields {
+            username: Some(username.into()),
+            ..Default::default()
+        }
     }
 
     fn create(username: &str) -> UserCommand {
         UserCommand::Create {
-            details: UserDetails::new(UserDetailsFields {
-                username: Some(username.into()),
-                ..Default::default()
-            })
-            .unwrap(),
+            details: UserDetails::new(details(username)).unwrap(),
             custom_data: Map::new(),
             password: None,
             application_id: None,
         }
     }
 
+    fn created(username: &str) -> UserEvent {
+        UserEvent::UserCreated(UserCreated {
+            details: details(username),
+            custom_data: Some(Map::new()),
+            password: None,
+            application_id: None,
+        })
+    }
+
+    fn suspended(on: bool) -> UserEvent {
+        if on {
+            UserEvent::UserSuspended(UserSuspended {})
+        } else {
+            UserEvent::UserUnsuspended(UserUnsuspended {})
+        }
+    }
+
+    const DELETED: UserEvent = UserEvent::UserDeleted(UserDeleted {});
+
     #[test]
     fn a_user_is_created_once_and_then_refuses_a_second_creation() {
-        let mut user = User::default();
-        assert_eq!(run(&mut user, create("alice")).unwrap().len(), 1);
-        assert_eq!(
-            run(&mut user, create("alice")),
-            Err(UserError::AlreadyExists)
-        );
+        let user = given::<User>([])
+            .when(create("alice"))
+            .then([created("alice")])
+            .when(create("alice"))
+            .then_error(UserError::AlreadyExists);
         assert_eq!(
             user.state().unwrap().details.username.as_deref(),
             Some("alice")
@@ -290,85 +301,70 @@ mod tests {
 
     #[test]
     fn suspension_toggles_and_repeats_are_no_ops() {
-        let mut user = User::default();
-        run(&mut user, create("bob")).unwrap();
-        assert_eq!(
-            run(&mut user, UserCommand::SetSuspended(true))
-                .unwrap()
-                .len(),
-            1
-        );
-        assert!(run(&mut user, UserCommand::SetSuspended(true))
-            .unwrap()
-            .is_empty());
+        let user = given::<User>([created("bob")])
+            .when(UserCommand::SetSuspended(true))
+            .then([suspended(true)])
+            .when(UserCommand::SetSuspended(true))
+            .then_nothing();
         assert!(user.state().unwrap().is_suspended);
-        run(&mut user, UserCommand::SetSuspended(false)).unwrap();
+        let user = user
+            .when(UserCommand::SetSuspended(false))
+            .then([suspended(false)]);
         assert!(!user.state().unwrap().is_suspended);
     }
 
     #[test]
     fn a_deleted_user_accepts_no_commands_and_cannot_be_recreated() {
-        let mut user = User::default();
-        run(&mut user, create("carol")).unwrap();
-        run(&mut user, UserCommand::Delete).unwrap();
-        assert_eq!(
-            run(&mut user, UserCommand::Delete),
-            Err(UserError::NotFound)
-        );
-        assert_eq!(
-            run(&mut user, create("carol")),
-            Err(UserError::AlreadyExists)
-        );
+        given::<User>([created("carol")])
+            .when(UserCommand::Delete)
+            .then([DELETED])
+            .when(UserCommand::Delete)
+            .then_error(UserError::NotFound)
+            .when(create("carol"))
+            .then_error(UserError::AlreadyExists);
     }
 
     #[test]
     fn commands_on_a_missing_user_are_not_found() {
-        let user = User::default();
+        given::<User>([])
+            .when(UserCommand::SetSuspended(true))
+            .then_error(UserError::NotFound);
         assert_eq!(
-            user.handle(UserCommand::SetSuspended(true), &CTX),
+            User::default().handle(UserCommand::SetSuspended(true), &CTX),
             Err(UserError::NotFound)
         );
     }
 
     #[test]
     fn roles_are_assigned_once_and_removed_only_if_held() {
-        let mut user = User::default();
-        run(&mut user, create("dave")).unwrap();
-        let events = run(
-            &mut user,
-            UserCommand::AssignRoles(vec!["r1".into(), "r2".into(), "r1".into()]),
-        )
-        .unwrap();
-        assert_eq!(
-            events,
-            vec![UserEvent::UserRolesAssigned(UserRolesAssigned {
-                role_ids: vec!["r1".into(), "r2".into()]
-            })]
-        );
-        assert!(run(&mut user, UserCommand::AssignRoles(vec!["r2".into()]))
-            .unwrap()
-            .is_empty());
-        run(&mut user, UserCommand::RemoveRole("r1".into())).unwrap();
+        let user = given::<User>([created("dave")])
+            .when(UserCommand::AssignRoles(vec![
+                "r1".into(),
+                "r2".into(),
+                "r1".into(),
+            ]))
+            .then([UserEvent::UserRolesAssigned(UserRolesAssigned {
+                role_ids: vec!["r1".into(), "r2".into()],
+            })])
+            .when(UserCommand::AssignRoles(vec!["r2".into()]))
+            .then_nothing()
+            .when(UserCommand::RemoveRole("r1".into()))
+            .then([UserEvent::UserRoleRemoved(UserRoleRemoved {
+                role_id: "r1".into(),
+            })]);
         assert_eq!(user.state().unwrap().role_ids, vec!["r2"]);
-        assert_eq!(
-            run(&mut user, UserCommand::RemoveRole("r1".into())),
-            Err(UserError::RoleNotAssigned)
-        );
+        user.when(UserCommand::RemoveRole("r1".into()))
+            .then_error(UserError::RoleNotAssigned);
     }
 
     #[test]
     fn roles_of_a_missing_or_deleted_user_are_not_found() {
-        let mut user = User::default();
-        assert_eq!(
-            run(&mut user, UserCommand::AssignRoles(vec!["r".into()])),
-            Err(UserError::NotFound)
-        );
-        run(&mut user, create("erin")).unwrap();
-        run(&mut user, UserCommand::Delete).unwrap();
-        assert_eq!(
-            run(&mut user, UserCommand::RemoveRole("r".into())),
-            Err(UserError::NotFound)
-        );
+        given::<User>([])
+            .when(UserCommand::AssignRoles(vec!["r".into()]))
+            .then_error(UserError::NotFound);
+        given::<User>([created("erin"), DELETED])
+            .when(UserCommand::RemoveRole("r".into()))
+            .then_error(UserError::NotFound);
     }
 
     #[test]
@@ -382,24 +378,23 @@ mod tests {
             algorithm: PasswordAlgorithm::Argon2id,
             digest: "$argon2id$new".into(),
         };
-        let mut user = User::default();
-        run(&mut user, create("frank")).unwrap();
-        run(&mut user, UserCommand::SetPassword(md5.clone())).unwrap();
         let rehash = || UserCommand::RehashPassword {
             verified: md5.clone(),
             new: new.clone(),
         };
-        let events = run(&mut user, rehash()).unwrap();
-        assert_eq!(
-            events,
-            vec![UserEvent::UserPasswordRehashed(UserPasswordRehashed {
+        let user = given::<User>([created("frank")])
+            .when(UserCommand::SetPassword(md5.clone()))
+            .then([UserEvent::UserPasswordSet(UserPasswordSet {
+                password: Some(md5.clone()),
+            })])
+            .when(rehash())
+            .then([UserEvent::UserPasswordRehashed(UserPasswordRehashed {
                 from_algorithm: PasswordAlgorithm::Md5,
                 password: Some(new.clone()),
-            })]
-        );
+            })]);
         assert_eq!(user.state().unwrap().password.as_ref(), Some(&new));
         // The MD5 digest is gone: a second (racing) rehash of it changes nothing.
-        assert!(run(&mut user, rehash()).unwrap().is_empty());
+        user.when(rehash()).then_nothing();
     }
 
     #[test]

@@ -126,7 +126,7 @@ impl GroupCommitter for PgCommitter {
         .bind(&md)
         .bind(&subjects)
         .bind(&wrapped)
-        .bind(crate::sqlite::now_ms())
+        .bind(crate::clock::SystemClock::now_ms())
         .fetch_all(&self.pool)
         .await;
         let inserted = match inserted {

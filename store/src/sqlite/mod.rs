@@ -6,8 +6,6 @@ mod checkpoint;
 mod read;
 mod writer;
 
-pub(crate) use writer::now_ms;
-
 use crate::codec::Codec;
 use crate::envelope::*;
 use crate::error::StoreError;

@@ -71,7 +71,7 @@ impl SqliteCommitter {
         let (rows, fresh) = group::seal_rows(&plans, vault)?;
 
         if !fresh.is_empty() {
-            let now = now_ms();
+            let now = crate::clock::SystemClock::now_ms();
             let mut q = QueryBuilder::<Sqlite>::new(
                 "INSERT INTO data_keys (subject_id, wrapped_key, created_at) ",
             );
@@ -147,11 +147,4 @@ async fn current_versions(
         }
     }
     Ok(versions)
-}
-
-pub(crate) fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
 }

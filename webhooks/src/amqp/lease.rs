@@ -20,6 +20,7 @@
 //! In both cases the checkpoint move is a compare-and-set, so even a relay that somehow ran
 //! twice could never move the checkpoint backwards or past events it did not publish.
 
+use domain::Timestamp;
 use sqlx::pool::PoolConnection;
 use sqlx::{Any, AnyConnection, AnyPool, Connection, Row};
 use std::fs::{File, OpenOptions};
@@ -56,13 +57,6 @@ pub fn advisory_key(exchange: &str) -> i64 {
 
 fn to_db(position: Position) -> i64 {
     i64::try_from(position.0).unwrap_or(i64::MAX)
-}
-
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-        .unwrap_or(0)
 }
 
 const ENSURE: &str = "INSERT INTO webhook_relay_checkpoints (exchange, position, updated_at) \
@@ -115,13 +109,13 @@ impl RelayLease {
         }
     }
 
-    /// The committed checkpoint, creating the row at 0 on first use.
-    pub async fn load(&mut self, exchange: &str) -> Result<Position, LeaseError> {
+    /// The committed checkpoint, creating the row at 0 on first use (`now` dates the row).
+    pub async fn load(&mut self, exchange: &str, now: Timestamp) -> Result<Position, LeaseError> {
         let row = match self {
             Self::Postgres(conn) => {
                 sqlx::query(ENSURE)
                     .bind(exchange)
-                    .bind(now_ms())
+                    .bind(now.as_millis())
                     .execute(&mut *conn)
                     .await?;
                 sqlx::query(LOAD)
@@ -132,7 +126,7 @@ impl RelayLease {
             Self::Sqlite { pool, .. } => {
                 sqlx::query(ENSURE)
                     .bind(exchange)
-                    .bind(now_ms())
+                    .bind(now.as_millis())
                     .execute(&*pool)
                     .await?;
                 sqlx::query(LOAD).bind(exchange).fetch_one(&*pool).await?
@@ -151,16 +145,17 @@ impl RelayLease {
         Ok(())
     }
 
-    /// Moves the checkpoint from `from` to `to`; false if it was not at `from`.
+    /// Moves the checkpoint from `from` to `to` (dated `now`); false if it was not at `from`.
     pub async fn advance(
         &mut self,
         exchange: &str,
         from: Position,
         to: Position,
+        now: Timestamp,
     ) -> Result<bool, LeaseError> {
         let query = sqlx::query(ADVANCE)
             .bind(to_db(to))
-            .bind(now_ms())
+            .bind(now.as_millis())
             .bind(exchange)
             .bind(to_db(from));
         let done = match self {

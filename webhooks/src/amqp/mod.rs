@@ -104,6 +104,7 @@ impl AmqpTransport {
                 backoff_max,
             },
             status: status.clone(),
+            clock: deliverer.clock().clone(),
         };
         let mut tasks = vec![tokio::spawn(relay.run(stop.clone()))];
         let worker_settings = Arc::new(WorkerSettings {

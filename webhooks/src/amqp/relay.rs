@@ -80,6 +80,8 @@ pub struct Relay {
     pub store: Store,
     pub settings: RelaySettings,
     pub status: Arc<RelayStatus>,
+    /// Dates the checkpoint row's `updated_at`.
+    pub clock: Arc<dyn domain::Clock>,
 }
 
 impl Relay {
@@ -132,7 +134,7 @@ impl Relay {
         exchange: &str,
         stop: &CancellationToken,
     ) -> Result<(), RelayError> {
-        let checkpoint = lease.load(exchange).await?;
+        let checkpoint = lease.load(exchange, self.clock.now()).await?;
         self.status.set_checkpoint(checkpoint);
         let connection = self.settings.broker.connect("tessera-relay").await?;
         let channel = connection.create_channel().await?;
@@ -300,7 +302,10 @@ impl Relay {
                 to = batch.to;
                 count += batch.count;
             }
-            if !lease.advance(exchange, checkpoint, to).await? {
+            if !lease
+                .advance(exchange, checkpoint, to, self.clock.now())
+                .await?
+            {
                 // Only a misconfigured second relay could have moved it: start over from
                 // whatever is committed now (what we had in flight is republished).
                 return Err(RelayError::CheckpointMoved(checkpoint.0));

@@ -175,7 +175,7 @@ impl RefreshToken {
 }
 
 /// When the rotated-to token expires: SPAs keep the rotated token's remaining lifetime
-/// (no sliding renewal, as Logto, reference §1.5); other clients get a fresh one.
+/// (no sliding renewal, as Logto, docs/logto/oidc.md#lifetimes); other clients get a fresh one.
 fn rotated_expiry(
     call: &Call<'_>,
     app: &ApplicationState,

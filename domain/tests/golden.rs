@@ -1,0 +1,577 @@
+//! Golden samples of every stored event: `tests/golden/<stream type>/<Variant>.json` holds
+//! one event of each variant as the log stores it (event type, schema version, payload).
+//! The test fails when the current types serialize a fixed value differently from the
+//! checked-in sample (a renamed, retyped, added or dropped field), when a sample no longer
+//! reads back into the same JSON, or when a variant has no sample.
+//!
+//! A deliberate change of an event's shape comes with a new schema version and an
+//! upcaster (`domain::upcast`); then regenerate the samples and review the diff:
+//!
+//! ```text
+//! TESSERA_UPDATE_GOLDEN=1 cargo test -p domain --test golden
+//! ```
+
+use domain::account_center::{AccountCenter, AccountCenterChanged, AccountCenterEvent, Permission};
+use domain::application::{
+    Application, ApplicationCreated, ApplicationDeleted, ApplicationEvent, ApplicationRoleRemoved,
+    ApplicationRolesAssigned, ApplicationSecretAdded, ApplicationSecretDeleted, ApplicationType,
+    ApplicationUpdated, CustomClientMetadata, OidcClientMetadata,
+};
+use domain::client_credentials::{
+    ClientCredentialsEvent, ClientCredentialsGranted, ClientCredentialsRevoked,
+    ClientCredentialsToken,
+};
+use domain::grant::{
+    AccessTokenIssued, AccessTokenRevoked, AuthorizationCode, AuthorizationCodeRedeemed, Grant,
+    GrantEvent, GrantIssued, GrantLimitExceeded, GrantRevoked, RefreshTokenIssued,
+    RefreshTokenRotated, ResourceTokenRevoked, RevocationReason,
+};
+use domain::hook::delivery::{
+    Delivery, DeliveryAttempted, DeliveryEvent, DeliveryExhausted, DeliverySucceeded,
+};
+use domain::hook::{
+    Hook, HookCreated, HookDeleted, HookDisabledByReceiver, HookEvent, HookSigningKeyRotated,
+    HookUpdated,
+};
+use domain::identifier::{IdentifierClaim, IdentifierClaimed, IdentifierEvent, IdentifierReleased};
+use domain::oauth::pkce::CodeChallenge;
+use domain::oauth::secret::SecretDigest;
+use domain::oidc_config::{OidcConfig, OidcConfigEvent, SessionTtlSet};
+use domain::password::{PasswordAlgorithm, PasswordDigest};
+use domain::resource::{
+    Resource, ResourceCreated, ResourceDeleted, ResourceEvent, ResourceUpdated, ScopeDefined,
+    ScopeDeleted,
+};
+use domain::role::{
+    Role, RoleCreated, RoleDeleted, RoleEvent, RoleScopeRemoved, RoleScopesAdded, RoleType,
+    RoleUpdated,
+};
+use domain::sentinel::{
+    IdentifierLockedOut, Sentinel, SentinelEvent, VerificationFailed, VerificationMethod,
+};
+use domain::session::{
+    Expired, Session, SessionEvent, SignInFailed, SignInFailure, SignOutReason, SignedIn, SignedOut,
+};
+use domain::signing_keys::{
+    SigningAlgorithm, SigningKeyActivated, SigningKeyDeleted, SigningKeyEvent, SigningKeyGenerated,
+    SigningKeyRetired, SigningKeys,
+};
+use domain::user::{
+    User, UserCreated, UserCustomDataUpdated, UserDeleted, UserDetailsFields, UserDetailsUpdated,
+    UserEvent, UserPasswordRehashed, UserPasswordSet, UserRoleRemoved, UserRolesAssigned,
+    UserSuspended, UserUnsuspended,
+};
+use domain::{Aggregate, DomainEvent, Timestamp};
+use serde_json::{json, Map, Value};
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+
+const UPDATE_ENV: &str = "TESSERA_UPDATE_GOLDEN";
+const T: Timestamp = Timestamp::from_millis(1_700_000_000_000);
+
+fn later(seconds: i64) -> Timestamp {
+    T.plus_seconds(seconds)
+}
+
+fn strings(items: &[&str]) -> Vec<String> {
+    items.iter().map(|s| (*s).to_owned()).collect()
+}
+
+fn object(value: Value) -> Map<String, Value> {
+    match value {
+        Value::Object(map) => map,
+        _ => Map::new(),
+    }
+}
+
+/// The variant names of an event enum, as serde knows them: the "unknown variant" error
+/// lists every one, so a new variant without a sample fails the coverage check.
+fn variants<E: DomainEvent>() -> BTreeSet<String> {
+    let err = match serde_json::from_value::<E>(json!({"type": "\u{1}", "data": null})) {
+        Err(e) => e.to_string(),
+        Ok(_) => String::new(),
+    };
+    // "expected `A`", "expected `A` or `B`", "expected one of `A`, `B`, `C`".
+    let list = err.split("expected ").nth(1).unwrap_or("");
+    let list = list.strip_prefix("one of ").unwrap_or(list);
+    list.split(", ")
+        .flat_map(|v| v.split(" or "))
+        .map(|v| {
+            v.trim_matches(|c: char| c == '`' || c.is_whitespace())
+                .to_owned()
+        })
+        .filter(|v| !v.is_empty())
+        .collect()
+}
+
+fn dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/golden")
+}
+
+/// Checks (or with [`UPDATE_ENV`] writes) the samples of one aggregate's events.
+fn check<A: Aggregate>(samples: Vec<A::Event>) {
+    let names: BTreeSet<String> = samples.iter().map(|e| e.event_type().to_owned()).collect();
+    assert_eq!(
+        names.len(),
+        samples.len(),
+        "{}: one sample per variant",
+        A::STREAM_TYPE
+    );
+    assert_eq!(
+        names,
+        variants::<A::Event>(),
+        "{}: every variant needs a sample",
+        A::STREAM_TYPE
+    );
+    let update = std::env::var_os(UPDATE_ENV).is_some();
+    for event in samples {
+        let event_type = event.event_type();
+        let path = dir()
+            .join(A::STREAM_TYPE)
+            .join(format!("{event_type}.json"));
+        let current = json!({
+            "eventType": event_type,
+            "schemaVersion": A::Event::schema_version(event_type),
+            "payload": event.to_payload(),
+        });
+        if update {
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            let text = serde_json::to_string_pretty(&current).unwrap() + "\n";
+            std::fs::write(&path, text).unwrap();
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+            panic!(
+                "{}: {e} (run with {UPDATE_ENV}=1 to create it)",
+                path.display()
+            )
+        });
+        let stored: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(
+            current,
+            stored,
+            "{}: the current type serializes this event differently from the stored sample \
+             (a changed event needs a new schema version and an upcaster)",
+            path.display()
+        );
+        let read =
+            A::Event::from_payload(event_type, stored["payload"].clone()).unwrap_or_else(|e| {
+                panic!("{}: the stored sample no longer reads: {e}", path.display())
+            });
+        assert_eq!(
+            read.to_payload(),
+            stored["payload"],
+            "{}: the stored sample does not read back into the same JSON",
+            path.display()
+        );
+    }
+}
+
+fn digest(secret: &str) -> SecretDigest {
+    SecretDigest::of(secret)
+}
+
+fn password() -> PasswordDigest {
+    PasswordDigest {
+        algorithm: PasswordAlgorithm::Argon2id,
+        digest: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into(),
+    }
+}
+
+fn details() -> UserDetailsFields {
+    UserDetailsFields {
+        username: Some("alice".into()),
+        primary_email: Some("alice@example.com".into()),
+        primary_phone: Some("+15550100".into()),
+        name: Some("Alice".into()),
+        avatar: Some("https://img.example/a.png".into()),
+        profile: Some(object(json!({"givenName": "Alice"}))),
+    }
+}
+
+#[test]
+fn user_events() {
+    check::<User>(vec![
+        UserEvent::UserCreated(UserCreated {
+            details: details(),
+            custom_data: Some(object(json!({"plan": "pro"}))),
+            password: Some(password()),
+            application_id: Some("app1".into()),
+        }),
+        UserEvent::UserDetailsUpdated(UserDetailsUpdated { details: details() }),
+        UserEvent::UserCustomDataUpdated(UserCustomDataUpdated {
+            custom_data: Some(object(json!({"plan": "free"}))),
+        }),
+        UserEvent::UserPasswordSet(UserPasswordSet {
+            password: Some(password()),
+        }),
+        UserEvent::UserPasswordRehashed(UserPasswordRehashed {
+            from_algorithm: PasswordAlgorithm::Md5,
+            password: Some(password()),
+        }),
+        UserEvent::UserSuspended(UserSuspended {}),
+        UserEvent::UserUnsuspended(UserUnsuspended {}),
+        UserEvent::UserDeleted(UserDeleted {}),
+        UserEvent::UserRolesAssigned(UserRolesAssigned {
+            role_ids: strings(&["r1", "r2"]),
+        }),
+        UserEvent::UserRoleRemoved(UserRoleRemoved {
+            role_id: "r1".into(),
+        }),
+    ]);
+}
+
+#[test]
+fn role_events() {
+    check::<Role>(vec![
+        RoleEvent::RoleCreated(RoleCreated {
+            name: "Admin".into(),
+            description: "Administrators".into(),
+            role_type: RoleType::User,
+            is_default: true,
+        }),
+        RoleEvent::RoleUpdated(RoleUpdated {
+            name: "Admins".into(),
+            description: "All administrators".into(),
+            is_default: false,
+        }),
+        RoleEvent::RoleScopesAdded(RoleScopesAdded {
+            scope_ids: strings(&["s1", "s2"]),
+        }),
+        RoleEvent::RoleScopeRemoved(RoleScopeRemoved {
+            scope_id: "s1".into(),
+        }),
+        RoleEvent::RoleDeleted(RoleDeleted {}),
+    ]);
+}
+
+fn oidc_metadata() -> OidcClientMetadata {
+    OidcClientMetadata {
+        redirect_uris: strings(&["https://app.example/cb"]),
+        post_logout_redirect_uris: strings(&["https://app.example/"]),
+        id_token_signed_response_alg: Some(SigningAlgorithm::RS256),
+    }
+}
+
+fn custom_metadata() -> CustomClientMetadata {
+    serde_json::from_value(json!({
+        "idTokenTtl": 600,
+        "alwaysIssueRefreshToken": true,
+        "rotateRefreshToken": false,
+        "maxAllowedGrants": 2,
+        "corsAllowedOrigins": ["https://app.example"],
+        "somethingElse": 1
+    }))
+    .unwrap()
+}
+
+#[test]
+fn application_events() {
+    check::<Application>(vec![
+        ApplicationEvent::ApplicationCreated(ApplicationCreated {
+            name: "My app".into(),
+            description: Some("An app".into()),
+            app_type: ApplicationType::Traditional,
+            oidc_client_metadata: oidc_metadata(),
+            custom_client_metadata: custom_metadata(),
+            custom_data: object(json!({"team": "a"})),
+            is_third_party: false,
+        }),
+        ApplicationEvent::ApplicationUpdated(ApplicationUpdated {
+            name: "My app".into(),
+            description: None,
+            oidc_client_metadata: oidc_metadata(),
+            custom_client_metadata: custom_metadata(),
+            custom_data: Map::new(),
+        }),
+        ApplicationEvent::ApplicationSecretAdded(ApplicationSecretAdded {
+            name: "default".into(),
+            digest: digest("s3cret"),
+            expires_at: Some(later(3600)),
+        }),
+        ApplicationEvent::ApplicationSecretDeleted(ApplicationSecretDeleted {
+            name: "default".into(),
+        }),
+        ApplicationEvent::ApplicationRolesAssigned(ApplicationRolesAssigned {
+            role_ids: strings(&["r1"]),
+        }),
+        ApplicationEvent::ApplicationRoleRemoved(ApplicationRoleRemoved {
+            role_id: "r1".into(),
+        }),
+        ApplicationEvent::ApplicationDeleted(ApplicationDeleted {}),
+    ]);
+}
+
+#[test]
+fn resource_events() {
+    check::<Resource>(vec![
+        ResourceEvent::ResourceCreated(ResourceCreated {
+            name: "Orders".into(),
+            indicator: "https://api.example.com".into(),
+            access_token_ttl: 3600,
+        }),
+        ResourceEvent::ResourceUpdated(ResourceUpdated {
+            name: "Orders API".into(),
+            access_token_ttl: 600,
+            is_default: true,
+        }),
+        ResourceEvent::ResourceScopeDefined(ScopeDefined {
+            scope_id: "s1".into(),
+            name: "read:orders".into(),
+            description: Some("Read orders".into()),
+        }),
+        ResourceEvent::ResourceScopeDeleted(ScopeDeleted {
+            scope_id: "s1".into(),
+        }),
+        ResourceEvent::ResourceDeleted(ResourceDeleted {}),
+    ]);
+}
+
+#[test]
+fn identifier_events() {
+    check::<IdentifierClaim>(vec![
+        IdentifierEvent::IdentifierClaimed(IdentifierClaimed {
+            holder: "u1".into(),
+        }),
+        IdentifierEvent::IdentifierReleased(IdentifierReleased {
+            holder: "u1".into(),
+        }),
+    ]);
+}
+
+#[test]
+fn account_center_events() {
+    check::<AccountCenter>(vec![AccountCenterEvent::AccountCenterChanged(
+        AccountCenterChanged {
+            enabled: true,
+            fields: BTreeMap::from([
+                ("name".to_owned(), Permission::Edit),
+                ("email".to_owned(), Permission::ReadOnly),
+                ("phone".to_owned(), Permission::Off),
+            ]),
+        },
+    )]);
+}
+
+#[test]
+fn oidc_config_events() {
+    check::<OidcConfig>(vec![OidcConfigEvent::SessionTtlSet(SessionTtlSet {
+        ttl: 1_209_600,
+    })]);
+}
+
+#[test]
+fn client_credentials_events() {
+    check::<ClientCredentialsToken>(vec![
+        ClientCredentialsEvent::ClientCredentialsGranted(ClientCredentialsGranted {
+            application_id: "m2m".into(),
+            resource: "https://api.example.com".into(),
+            scopes: strings(&["read", "write"]),
+            expires_at: later(3600),
+        }),
+        ClientCredentialsEvent::ClientCredentialsRevoked(ClientCredentialsRevoked {
+            application_id: "m2m".into(),
+        }),
+    ]);
+}
+
+fn refresh_token() -> Option<RefreshTokenIssued> {
+    Some(RefreshTokenIssued {
+        generation: 2,
+        digest: digest("rt"),
+        expires_at: later(14 * 86_400),
+    })
+}
+
+#[test]
+fn grant_events() {
+    // RFC 7636 Appendix B.
+    let challenge =
+        CodeChallenge::parse("E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM", Some("S256")).unwrap();
+    check::<Grant>(vec![
+        GrantEvent::GrantIssued(GrantIssued {
+            user_id: "u1".into(),
+            client_id: "app1".into(),
+            session_id: Some("sess1".into()),
+            scopes: strings(&["openid", "offline_access"]),
+            resources: strings(&["https://api.example.com"]),
+            auth_time: T,
+            nonce: Some("n-0S6_WzA2Mj".into()),
+            code: AuthorizationCode {
+                digest: digest("code"),
+                challenge: Some(challenge),
+                redirect_uri: "https://app.example/cb".into(),
+                expires_at: later(60),
+            },
+            expires_at: later(180 * 86_400),
+        }),
+        GrantEvent::AuthorizationCodeRedeemed(AuthorizationCodeRedeemed {
+            access_token: AccessTokenIssued::Opaque {
+                digest: digest("at"),
+                scopes: strings(&["openid"]),
+                issued_at: T,
+                expires_at: later(3600),
+            },
+            refresh_token: refresh_token(),
+        }),
+        GrantEvent::RefreshTokenRotated(RefreshTokenRotated {
+            access_token: AccessTokenIssued::Jwt {
+                jti: "j1".into(),
+                audience: "https://api.example.com".into(),
+                scopes: strings(&["read"]),
+                issued_at: T,
+                expires_at: later(3600),
+            },
+            refresh_token: refresh_token(),
+        }),
+        GrantEvent::AccessTokenRevoked(AccessTokenRevoked {
+            digest: digest("at"),
+        }),
+        GrantEvent::ResourceTokenRevoked(ResourceTokenRevoked {
+            jti: "j1".into(),
+            expires_at: later(3600),
+        }),
+        GrantEvent::GrantRevoked(GrantRevoked {
+            reason: RevocationReason::GrantLimitExceeded,
+            limit: Some(GrantLimitExceeded {
+                user_id: "u1".into(),
+                application_id: "app1".into(),
+                max_allowed_grants: 2,
+                pre_revocation_active_grant_count: 3,
+                revoked_grant_ids: strings(&["g0"]),
+            }),
+        }),
+    ]);
+}
+
+#[test]
+fn session_events() {
+    check::<Session>(vec![
+        SessionEvent::SignedIn(SignedIn {
+            user_id: "u1".into(),
+            auth_time: T,
+            ip: Some("192.0.2.1".into()),
+            user_agent: Some("Mozilla/5.0".into()),
+            client_id: "app1".into(),
+            expires_at: later(14 * 86_400),
+        }),
+        SessionEvent::SignInFailed(SignInFailed {
+            reason: SignInFailure::WrongPassword,
+            user_id: Some("u1".into()),
+            client_id: "app1".into(),
+        }),
+        SessionEvent::SignedOut(SignedOut {
+            client_id: Some("app1".into()),
+            reason: Some(SignOutReason::Revoked),
+        }),
+        SessionEvent::Expired(Expired {}),
+    ]);
+}
+
+#[test]
+fn sentinel_events() {
+    check::<Sentinel>(vec![
+        SentinelEvent::VerificationFailed(VerificationFailed {
+            method: VerificationMethod::Password,
+            at: T,
+            user_id: Some("u1".into()),
+        }),
+        SentinelEvent::IdentifierLockedOut(IdentifierLockedOut {
+            identifier_type: "email".into(),
+            value: Some("alice@example.com".into()),
+            user_id: Some("u1".into()),
+            at: T,
+            until: later(3600),
+            failed_attempts: 100,
+        }),
+    ]);
+}
+
+#[test]
+fn hook_events() {
+    check::<Hook>(vec![
+        HookEvent::HookCreated(HookCreated {
+            name: "h".into(),
+            events: strings(&["User.Created"]),
+            url: "https://receiver.example/hook".into(),
+            sealed_headers: Some("sealed-headers".into()),
+            enabled: true,
+            sealed_signing_key: "sealed-key".into(),
+        }),
+        HookEvent::HookUpdated(HookUpdated {
+            name: "h2".into(),
+            events: strings(&["User.Created", "PostSignIn"]),
+            url: "https://receiver.example/hook2".into(),
+            sealed_headers: None,
+            enabled: false,
+        }),
+        HookEvent::HookSigningKeyRotated(HookSigningKeyRotated {
+            sealed_signing_key: "sealed-key-2".into(),
+        }),
+        HookEvent::HookDisabledByReceiver(HookDisabledByReceiver {
+            delivery_id: "d1".into(),
+            status: 410,
+        }),
+        HookEvent::HookDeleted(HookDeleted {}),
+    ]);
+}
+
+#[test]
+fn delivery_events() {
+    check::<Delivery>(vec![
+        DeliveryEvent::DeliveryAttempted(DeliveryAttempted {
+            hook_id: "h1".into(),
+            event_id: uuid_of("0190f5a0-0000-7000-8000-000000000001"),
+            logto_event: "User.Created".into(),
+            attempt: 1,
+            subject: Some("u1".into()),
+            request_body: Some("sealed-body".into()),
+            status: Some(500),
+            latency_ms: 12,
+            response_excerpt: Some("oops".into()),
+            error: None,
+        }),
+        DeliveryEvent::DeliverySucceeded(DeliverySucceeded {
+            hook_id: "h1".into(),
+            attempt: 2,
+        }),
+        DeliveryEvent::DeliveryExhausted(DeliveryExhausted {
+            hook_id: "h1".into(),
+            attempts: 10,
+        }),
+    ]);
+}
+
+fn uuid_of(text: &str) -> uuid::Uuid {
+    uuid::Uuid::parse_str(text).unwrap()
+}
+
+#[test]
+fn signing_key_events() {
+    check::<SigningKeys>(vec![
+        SigningKeyEvent::SigningKeyGenerated(SigningKeyGenerated {
+            kid: "k1".into(),
+            alg: SigningAlgorithm::ES384,
+            public_jwk: object(json!({"kty": "EC", "crv": "P-384", "kid": "k1"})),
+            sealed_private_key: "sealed-pkcs8".into(),
+            created_at: T,
+        }),
+        SigningKeyEvent::SigningKeyActivated(SigningKeyActivated {
+            kid: "k1".into(),
+            primary: true,
+        }),
+        SigningKeyEvent::SigningKeyRetired(SigningKeyRetired {
+            kid: "k1".into(),
+            retired_at: T,
+            expires_at: later(86_400),
+        }),
+        SigningKeyEvent::SigningKeyDeleted(SigningKeyDeleted { kid: "k1".into() }),
+    ]);
+}
+
+#[test]
+fn the_variant_list_is_read_from_serde() {
+    let names = variants::<OidcConfigEvent>();
+    assert_eq!(names, BTreeSet::from(["SessionTtlSet".to_owned()]));
+    assert_eq!(variants::<UserEvent>().len(), 10);
+}
