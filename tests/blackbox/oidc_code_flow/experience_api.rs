@@ -52,7 +52,7 @@ async fn experience_api_sign_in_and_registration(backend: Backend) {
         (400, Some("session.not_found"))
     );
 
-    // Sign-in (reference §4.2).
+    // Sign-in (docs/logto/experience-api.md#sign-in).
     let mut jar = Jar::default();
     let r = b
         .get(auth_url(&server, &spa, &[]))
@@ -165,7 +165,7 @@ async fn experience_api_sign_in_and_registration(backend: Backend) {
     assert_eq!(r.status(), 400);
     assert!(r.headers().get(LOCATION).is_none());
 
-    // Registration (reference §4.3).
+    // Registration (docs/logto/experience-api.md#registration).
     let mut jar = Jar::default();
     let r = b
         .get(auth_url(&server, &spa, &[]))
