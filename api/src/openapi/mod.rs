@@ -5,7 +5,7 @@
 //! Which operations need the Management API token is not written per route: [`Security`]
 //! derives it from the operation's tag ([`documented_access`]), one tag per surface, as
 //! `routes::configure` mounts each surface under one access class. The route-walking
-//! test (`tests/security.rs`) calls every documented operation and fails where the
+//! test (`tests/blackbox/security.rs`) calls every documented operation and fails where the
 //! document and the guards disagree.
 
 pub mod oidc_schemas;
@@ -328,7 +328,7 @@ pub fn configure(routes: &mut crate::access::Routes) {
     let na = || web::to(crate::routes::method_not_allowed);
     routes
         .resource(
-            // Literal paths: tests/openapi.rs reads the registrations from the source.
+            // Literal paths: tests/blackbox/openapi.rs reads the registrations from the source.
             web::resource("/api/swagger.json")
                 .route(web::get().to(swagger_json))
                 .default_service(na()),

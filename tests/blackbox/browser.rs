@@ -1,0 +1,245 @@
+//! A real browser signs in through the hosted page: headless Chromium (Debian's
+//! `chromium`), driven by `chromedriver` over the W3C WebDriver protocol, opens
+//! `/oidc/auth`, types into the sign-in form, submits it, and lands on the client's
+//! redirect URI — a listener in this test — with a code, `state` and `iss`.
+//!
+//! WebDriver is spoken directly with reqwest (six JSON endpoints): it needs no new crate,
+//! so nothing extra builds. Without `chromium`/`chromedriver` the test prints
+//! `*** SKIPPED ***`, or fails when `CI` is set (`.ci/run` installs them).
+
+use crate::common;
+
+use common::{json, Backend, Deployment};
+use serde_json::{json as j, Value};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpListener;
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+const PASSWORD: &str = "correct horse battery staple";
+/// RFC 7636 Appendix B.
+const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
+const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+/// W3C WebDriver's element reference key.
+const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
+
+/// Kills chromedriver (and so its browser) when the test ends, however it ends.
+struct Driver {
+    child: Child,
+    url: String,
+    http: reqwest::Client,
+    session: Option<String>,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Driver {
+    async fn start() -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        let child = Command::new(CHROMEDRIVER)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start chromedriver");
+        let mut driver = Self {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+            http: reqwest::Client::new(),
+            session: None,
+        };
+        for _ in 0..100 {
+            if let Ok(r) = driver
+                .http
+                .get(format!("{}/status", driver.url))
+                .send()
+                .await
+            {
+                if r.status().is_success() {
+                    break;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let caps = j!({"capabilities": {"alwaysMatch": {
+            "browserName": "chrome",
+            "goog:chromeOptions": {
+                "binary": CHROMIUM,
+                "args": ["--headless", "--no-sandbox", "--disable-gpu",
+                         "--disable-background-networking", "--disable-dev-shm-usage"],
+            },
+        }}});
+        let created = driver.call("POST", "/session", caps).await;
+        driver.session = Some(
+            created["sessionId"]
+                .as_str()
+                .unwrap_or_else(|| panic!("no WebDriver session: {created}"))
+                .to_owned(),
+        );
+        driver
+    }
+
+    /// One WebDriver command; returns its `value`.
+    async fn call(&self, method: &str, path: &str, body: Value) -> Value {
+        let url = match &self.session {
+            Some(id) if path != "/session" => format!("{}/session/{id}{path}", self.url),
+            _ => format!("{}{path}", self.url),
+        };
+        let request = match method {
+            "POST" => self.http.post(&url).json(&body),
+            "DELETE" => self.http.delete(&url),
+            _ => self.http.get(&url),
+        };
+        let response = request
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{method} {url}: {e}"));
+        let value = json(response).await;
+        value["value"].clone()
+    }
+
+    async fn element(&self, css: &str) -> String {
+        let found = self
+            .call(
+                "POST",
+                "/element",
+                j!({"using": "css selector", "value": css}),
+            )
+            .await;
+        found[ELEMENT]
+            .as_str()
+            .unwrap_or_else(|| panic!("no element {css}: {found}"))
+            .to_owned()
+    }
+
+    async fn type_into(&self, css: &str, text: &str) {
+        let id = self.element(css).await;
+        self.call("POST", &format!("/element/{id}/value"), j!({"text": text}))
+            .await;
+    }
+}
+
+both_backends!(chromium_signs_in_through_the_hosted_page);
+
+async fn chromium_signs_in_through_the_hosted_page(backend: Backend) {
+    if backend == Backend::Postgres {
+        // The page is the same on both backends (the OIDC tests cover both); one browser run suffices.
+        return;
+    }
+    if !std::path::Path::new(CHROMIUM).exists() || !std::path::Path::new(CHROMEDRIVER).exists() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "chromium and chromedriver are required in CI"
+        );
+        println!("*** SKIPPED *** (no {CHROMIUM} or {CHROMEDRIVER})");
+        return;
+    }
+    let Some(deployment) = Deployment::new(backend).await else {
+        return;
+    };
+    let server = deployment.start().await;
+
+    // The client's redirect URI: a listener that reports the request it gets.
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("listener");
+    let callback = format!("http://{}/cb", listener.local_addr().expect("address"));
+    let (tx, rx) = tokio::sync::oneshot::channel::<String>();
+    tokio::spawn(async move {
+        let Ok((mut socket, _)) = listener.accept().await else {
+            return;
+        };
+        let mut buf = vec![0u8; 8192];
+        let n = socket.read(&mut buf).await.unwrap_or(0);
+        let head = String::from_utf8_lossy(&buf[..n]).to_string();
+        let target = head
+            .split_whitespace()
+            .nth(1)
+            .unwrap_or_default()
+            .to_owned();
+        let _ = socket
+            .write_all(
+                b"HTTP/1.1 200 OK\r\ncontent-length: 9\r\nconnection: close\r\n\r\nsigned in",
+            )
+            .await;
+        let _ = tx.send(target);
+    });
+
+    let app = json(
+        server
+            .post_json(
+                "/api/applications",
+                &j!({"name": "Browser app", "type": "SPA",
+                     "oidcClientMetadata": {"redirectUris": [callback], "postLogoutRedirectUris": []}}),
+            )
+            .await,
+    )
+    .await;
+    let client_id = app["id"].as_str().expect("app id").to_owned();
+    let created = server
+        .post_json(
+            "/api/users",
+            &j!({"username": "grace", "primaryEmail": "grace@example.com", "password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(created.status(), 200);
+
+    let mut auth = reqwest::Url::parse(&server.url("/oidc/auth")).expect("url");
+    auth.query_pairs_mut()
+        .append_pair("client_id", &client_id)
+        .append_pair("redirect_uri", &callback)
+        .append_pair("response_type", "code")
+        .append_pair("scope", "openid profile email offline_access")
+        .append_pair("prompt", "consent")
+        .append_pair("state", "browser-state")
+        .append_pair("code_challenge", CHALLENGE)
+        .append_pair("code_challenge_method", "S256");
+
+    let driver = Driver::start().await;
+    driver
+        .call("POST", "/url", j!({"url": auth.as_str()}))
+        .await;
+    let title = driver.call("GET", "/title", j!({})).await;
+    assert_eq!(title, "Sign in", "the hosted sign-in page");
+    driver.type_into("#identifier", "grace@example.com").await;
+    driver.type_into("#password", PASSWORD).await;
+    let submit = driver.element("#submit").await;
+    driver
+        .call("POST", &format!("/element/{submit}/click"), j!({}))
+        .await;
+
+    let target = tokio::time::timeout(Duration::from_secs(30), rx)
+        .await
+        .expect("the browser reaches the redirect URI")
+        .expect("callback request");
+    let landed = reqwest::Url::parse(&format!("http://127.0.0.1{target}")).expect("callback URL");
+    assert_eq!(landed.path(), "/cb");
+    let q: std::collections::HashMap<String, String> = landed.query_pairs().into_owned().collect();
+    assert_eq!(q["state"], "browser-state");
+    assert_eq!(q["iss"], server.url("/oidc"));
+    let _ = driver.call("DELETE", "", j!({})).await;
+
+    // The code the browser carried is good at the token endpoint.
+    let r = reqwest::Client::new()
+        .post(server.url("/oidc/token"))
+        .form(&[
+            ("grant_type", "authorization_code"),
+            ("client_id", client_id.as_str()),
+            ("code", q["code"].as_str()),
+            ("redirect_uri", callback.as_str()),
+            ("code_verifier", VERIFIER),
+        ])
+        .send()
+        .await
+        .expect("token");
+    let tokens = json(r).await;
+    assert!(tokens["id_token"].is_string(), "{tokens}");
+}

@@ -1,0 +1,39 @@
+//! The black-box tests: the real `tessera` binary started on a free port and driven over
+//! HTTP and its CLI, on SQLite and Postgres. One integration-test target (one link instead
+//! of one per file); each module is what used to be one `tests/*.rs` file, and `common/`
+//! holds the helpers they share.
+//!
+//! One process runs every module on parallel threads, so nothing here may rely on
+//! process-wide state: each test gets its own server, data directory, Postgres database,
+//! ports and RabbitMQ prefix, and tests that disrupt the shared broker take
+//! [`common::BROKER`].
+
+#[macro_use]
+mod common;
+
+mod account_api;
+mod account_scopes;
+mod audit_log;
+mod basics;
+mod browser;
+mod grant_limit;
+mod hooks_api;
+mod hooks_hardening;
+mod legacy_hashes;
+mod management;
+mod management_access;
+mod oidc_client_credentials;
+mod oidc_code_flow;
+mod oidc_security;
+mod openapi;
+mod password_security;
+mod projection_crash;
+mod purpose_keys;
+mod security;
+mod sessions_grants;
+mod user_roles;
+mod users_api;
+mod users_search_limits;
+mod webhooks_amqps;
+mod webhooks_embedded;
+mod webhooks_rabbitmq;
