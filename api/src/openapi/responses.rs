@@ -11,82 +11,82 @@ use utoipa::IntoResponses;
     status = 400,
     description = "Invalid body or query (`guard.invalid_input`, `details` names the field)"
 )]
-pub struct InvalidInput(ErrorBody);
+pub struct InvalidInput(pub ErrorBody);
 
 #[derive(IntoResponses)]
 #[response(
     status = 400,
     description = "Invalid input or pagination (`guard.invalid_input`, `guard.invalid_pagination`)"
 )]
-pub struct InvalidPagination(ErrorBody);
+pub struct InvalidPagination(pub ErrorBody);
 
 #[derive(IntoResponses)]
 #[response(
     status = 404,
     description = "No user with this id (`entity.not_exists_with_id`)"
 )]
-pub struct UserNotFound(ErrorBody);
+pub struct UserNotFound(pub ErrorBody);
 
 #[derive(IntoResponses)]
 #[response(
     status = 404,
     description = "No role with this id (`entity.not_exists_with_id`)"
 )]
-pub struct RoleNotFound(ErrorBody);
+pub struct RoleNotFound(pub ErrorBody);
 
 #[derive(IntoResponses)]
 #[response(
     status = 404,
     description = "No resource with this id (`entity.not_exists_with_id`)"
 )]
-pub struct ResourceNotFound(ErrorBody);
+pub struct ResourceNotFound(pub ErrorBody);
 
 #[derive(IntoResponses)]
 #[response(
     status = 404,
     description = "No hook with this id (`entity.not_exists_with_id`)"
 )]
-pub struct HookNotFound(ErrorBody);
+pub struct HookNotFound(pub ErrorBody);
 
 #[derive(IntoResponses)]
 #[response(
     status = 404,
     description = "No application with this id (`entity.not_exists_with_id`)"
 )]
-pub struct ApplicationNotFound(ErrorBody);
+pub struct ApplicationNotFound(pub ErrorBody);
 
 #[derive(IntoResponses)]
 #[response(
     status = 401,
     description = "No or invalid user access token (`auth.unauthorized`), or a missing verification record (`verification_record.permission_denied`)"
 )]
-pub struct AccountUnauthorized(ErrorBody);
+pub struct AccountUnauthorized(pub ErrorBody);
 
 #[derive(IntoResponses)]
 #[response(
     status = 403,
     description = "The token lacks the scope, or was issued to a third-party application (`auth.forbidden`)"
 )]
-pub struct AccountForbidden(ErrorBody);
+pub struct AccountForbidden(pub ErrorBody);
 
 #[derive(IntoResponses)]
 #[response(
     status = 503,
     description = "Too many password checks at once (`request.password_hashing_busy`, with `Retry-After`)"
 )]
-pub struct HashingBusy(ErrorBody);
+pub struct HashingBusy(pub ErrorBody);
 
 #[derive(IntoResponses)]
 #[response(
     status = 400,
     description = "Invalid body, or no interaction (`session.not_found`, `session.interaction_not_found`)"
 )]
-pub struct NoInteraction(ErrorBody);
+pub struct NoInteraction(pub ErrorBody);
 
 #[derive(IntoResponses)]
 #[response(status = 403, description = "Registration disabled (`auth.forbidden`)")]
-pub struct RegistrationClosed(ErrorBody);
+pub struct RegistrationClosed(pub ErrorBody);
 
 #[derive(IntoResponses)]
 #[response(status = 422, description = "A role of type MachineToMachine")]
-pub struct MachineToMachineRole(ErrorBody);
+pub struct MachineToMachineRole(pub ErrorBody);
