@@ -172,7 +172,7 @@ async fn exchange(
             as_client.actor = Actor::Application(client.id.clone());
             // The tokens are issued either way: a failure here leaves one grant too many
             // until the next redemption, which is better than refusing a valid code.
-            if let Err(e) = crate::commands::grant_limit::enforce(
+            if let Err(e) = app::commands::grant_limit::enforce(
                 state,
                 &as_client,
                 &grant.issued.user_id,
