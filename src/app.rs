@@ -3,8 +3,9 @@
 
 use crate::cli::{Cli, Command, KeysCommand, ReplayArgs};
 use crate::config::{Config, ConfigError};
+use ::app::env::{SystemClock, SystemRandom};
+use ::app::AppContext;
 use actix_web::HttpServer;
-use api::env::{SystemClock, SystemRandom};
 use api::metrics::Metrics;
 use api::state::backend_name;
 use api::AppState;
@@ -36,9 +37,9 @@ pub enum AppError {
     #[error("I/O error: {0}")]
     Io(#[from] std::io::Error),
     #[error("signing keys: {0}")]
-    Keys(#[from] api::oidc::keys::KeyError),
+    Keys(#[from] ::app::keys::KeyError),
     #[error("bootstrap: {0}")]
-    Bootstrap(#[from] api::bootstrap::BootstrapError),
+    Bootstrap(#[from] ::app::bootstrap::BootstrapError),
     #[error("webhooks: {0}")]
     Webhooks(#[from] webhooks::sender::ClientError),
 }
@@ -213,15 +214,13 @@ async fn app_state(
     let clock = SystemClock;
     let random = SystemRandom::new();
     let oidc = api::oidc::Oidc::start(store, runner.log(), endpoint, &clock, &random).await?;
-    let state = AppState {
+    let context = AppContext {
         store: store.clone(),
         projections: runner.clone(),
-        endpoint: endpoint.to_owned(),
-        metrics: Arc::new(Metrics::new()),
         clock: Arc::new(clock),
         random: Arc::new(random),
-        oidc,
-        sign_in: api::signin::Settings {
+        directory: oidc.directory.clone(),
+        sign_in: ::app::SignInSettings {
             registration: config.registration,
             lifetimes: config.lifetimes(),
             sentinel: config.sentinel_policy(),
@@ -230,6 +229,17 @@ async fn app_state(
             pwned_api: config.password_pwned_api.clone(),
         },
         webhooks: webhooks::sender::Sender::new(config.webhook_allow_private)?,
+    };
+    let bootstrap = ::app::bootstrap::BootstrapM2m {
+        credentials: config.bootstrap_m2m()?,
+        data_dir: config.data_dir.clone(),
+        token_endpoint: format!("{}/token", oidc.issuer),
+    };
+    let state = AppState {
+        app: context,
+        endpoint: endpoint.to_owned(),
+        metrics: Arc::new(Metrics::new()),
+        oidc,
         rate_limit: api::rate_limit::IpRateLimit::new(api::rate_limit::RateLimitSettings {
             per_second: config.rate_limit_per_second,
             burst: config.rate_limit_burst,
@@ -238,27 +248,23 @@ async fn app_state(
         user_search_timeout: std::time::Duration::from_millis(config.user_search_timeout_ms),
     };
     state.rate_limit.spawn_housekeeping();
-    let bootstrap = api::bootstrap::BootstrapM2m {
-        credentials: config.bootstrap_m2m()?,
-        data_dir: config.data_dir.clone(),
-    };
-    api::bootstrap::run(&state, &bootstrap).await?;
+    ::app::bootstrap::run(&state, &bootstrap).await?;
     Ok(state)
 }
 
 /// `tessera keys rotate`: appends the rotation; running servers follow the log.
 async fn rotate_keys(config: Config, alg: &str) -> Result<(), AppError> {
-    use api::env::{Clock, RandomSource};
+    use ::app::env::{Clock, RandomSource};
     use domain::signing_keys::{SigningAlgorithm, MAX_TOKEN_TTL_SECS};
     let store = Store::connect(&config.store_config()).await?;
     let alg = SigningAlgorithm::parse(alg).unwrap_or(SigningAlgorithm::ES384);
     let random = SystemRandom::new();
     let metadata = domain::EventMetadata::system(SystemClock.now(), "cli:keys-rotate");
-    let change = api::oidc::keys::KeyChange::Rotate {
+    let change = ::app::keys::KeyChange::Rotate {
         alg,
         grace_secs: MAX_TOKEN_TTL_SECS,
     };
-    let result = api::oidc::keys::change_keys(
+    let result = ::app::keys::change_keys(
         &store,
         change,
         &metadata,

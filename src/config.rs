@@ -396,11 +396,11 @@ impl Config {
     }
 
     /// The bound on concurrent password hashing.
-    pub fn hasher(&self) -> api::signin::hashing::Hasher {
+    pub fn hasher(&self) -> ::app::hashing::Hasher {
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         let concurrency = self.password_hash_concurrency.unwrap_or(cores).max(1);
         let queue = self.password_hash_queue.unwrap_or(concurrency * 8);
-        api::signin::hashing::Hasher::new(concurrency, queue)
+        ::app::hashing::Hasher::new(concurrency, queue)
     }
 
     /// The log filter: `TESSERA_LOG`/`log`, else `RUST_LOG`, else `info`.

@@ -13,10 +13,7 @@ use actix_web::{HttpRequest, HttpResponse};
 use domain::Timestamp;
 use serde::Deserialize;
 
-/// Logto's Management API resource indicator for the (only) tenant `default`.
-pub const MANAGEMENT_API_INDICATOR: &str = "https://default.logto.app/api";
-/// The Management API's one scope.
-pub const MANAGEMENT_API_SCOPE: &str = "all";
+pub use app::bootstrap::{MANAGEMENT_API_INDICATOR, MANAGEMENT_API_SCOPE};
 
 /// Who made an authenticated Management API request.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -6,6 +6,7 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
+use app::AppError;
 use domain::identifier::IdentifierKind;
 use serde::Serialize;
 use serde_json::Value;
@@ -273,7 +274,7 @@ impl ResponseError for ApiError {
 /// The code of a request refused because too many password checks are running.
 pub const BUSY_CODE: &str = "request.password_hashing_busy";
 pub const BUSY_MESSAGE: &str = "Too many password checks are in progress; retry shortly.";
-pub const BUSY_RETRY_AFTER_SECS: u64 = crate::signin::hashing::RETRY_AFTER_SECS;
+pub const BUSY_RETRY_AFTER_SECS: u64 = app::hashing::RETRY_AFTER_SECS;
 /// Logto's code for a verification of a locked identifier.
 pub const LOCKED_CODE: &str = "session.verification_blocked_too_many_attempts";
 
@@ -289,51 +290,76 @@ pub fn locked_message(retry_after_secs: i64) -> String {
     format!("Too many attempts. Please try again in {left}.")
 }
 
-impl From<crate::signin::hashing::HashError> for ApiError {
-    fn from(err: crate::signin::hashing::HashError) -> Self {
+/// The application layer's errors, each answered as Logto does (the variants mean the
+/// same on both sides; this is where they become HTTP).
+impl From<AppError> for ApiError {
+    fn from(err: AppError) -> Self {
         match err {
-            crate::signin::hashing::HashError::Busy => Self::Busy,
-            crate::signin::hashing::HashError::Failed(e) => Self::Internal(e),
+            AppError::InvalidInput { target, details } => Self::InvalidInput { target, details },
+            AppError::InvalidRequest { details } => Self::InvalidRequest { details },
+            AppError::InvalidPagination { details } => Self::InvalidPagination { details },
+            AppError::NotExistsWithId { entity, id } => Self::NotExistsWithId { entity, id },
+            AppError::IdentifierInUse(kind) => Self::IdentifierInUse(kind),
+            AppError::Unprocessable { code, message } => Self::Unprocessable { code, message },
+            AppError::UnprocessableWith {
+                code,
+                message,
+                data,
+            } => Self::UnprocessableWith {
+                code,
+                message,
+                data,
+            },
+            AppError::NotFound { code, message } => Self::NotFound { code, message },
+            AppError::Unauthorized { code, message } => Self::Unauthorized { code, message },
+            AppError::Forbidden { code, message } => Self::Forbidden { code, message },
+            AppError::BadRequest { code, message } => Self::BadRequest { code, message },
+            AppError::Conflict => Self::Conflict,
+            AppError::Unavailable => Self::Unavailable,
+            AppError::Busy => Self::Busy,
+            AppError::PasswordRejected(issues) => Self::PasswordRejected(issues),
+            AppError::Locked { retry_after_secs } => Self::Locked { retry_after_secs },
+            AppError::Internal(cause) => Self::Internal(cause),
         }
+    }
+}
+
+impl From<app::keys::KeyError> for ApiError {
+    fn from(err: app::keys::KeyError) -> Self {
+        match err {
+            app::keys::KeyError::Store(store) => store.into(),
+            other => Self::internal(other),
+        }
+    }
+}
+
+impl From<app::hashing::HashError> for ApiError {
+    fn from(err: app::hashing::HashError) -> Self {
+        AppError::from(err).into()
     }
 }
 
 impl From<store::StoreError> for ApiError {
     fn from(err: store::StoreError) -> Self {
-        match err {
-            store::StoreError::Conflict { .. } => Self::Conflict,
-            store::StoreError::Closed => Self::Unavailable,
-            other => Self::Internal(other.to_string()),
-        }
+        AppError::from(err).into()
     }
 }
 
 impl From<projections::ProjectionError> for ApiError {
     fn from(err: projections::ProjectionError) -> Self {
-        match err {
-            projections::ProjectionError::Store(store) => store.into(),
-            projections::ProjectionError::Search(details) => Self::InvalidRequest { details },
-            projections::ProjectionError::UnknownProjection(name) => Self::InvalidRequest {
-                details: format!("unknown projection {name:?}"),
-            },
-            other => Self::Internal(other.to_string()),
-        }
+        AppError::from(err).into()
     }
 }
 
 impl From<projections::users::QueryError> for ApiError {
     fn from(err: projections::users::QueryError) -> Self {
-        use projections::users::QueryError;
-        match err {
-            QueryError::InvalidPagination(details) => Self::InvalidPagination { details },
-            QueryError::InvalidSearch(details) => Self::InvalidRequest { details },
-        }
+        AppError::from(err).into()
     }
 }
 
 impl From<sqlx::Error> for ApiError {
     fn from(err: sqlx::Error) -> Self {
-        Self::Internal(err.to_string())
+        AppError::from(err).into()
     }
 }
 

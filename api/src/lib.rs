@@ -2,15 +2,13 @@
 //! shape of Logto's Management API.
 //!
 //! - [`app::build_app`] builds the application from an [`state::AppState`];
-//! - [`routes`] holds the handlers, [`commands`] the event-sourced write services;
+//! - [`routes`] holds the handlers; the event-sourced write services are in the `app`
+//!   crate below HTTP;
 //! - [`error::ApiError`] is the one mapping from failures to HTTP responses.
 
 pub mod access;
 pub mod app;
 pub mod auth;
-pub mod bootstrap;
-pub mod commands;
-pub mod env;
 pub mod error;
 pub mod management_access;
 pub mod metrics;
@@ -26,6 +24,6 @@ pub mod signin;
 pub mod state;
 pub mod verified_tokens;
 
-pub use app::{build_app, configure};
+pub use crate::app::{build_app, configure};
 pub use error::{ApiError, ErrorBody};
 pub use state::AppState;

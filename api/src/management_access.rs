@@ -7,9 +7,9 @@
 //! ([`authenticate`]) after the signature check, cached or not: the cache of verified
 //! tokens (`verified_tokens.rs`) remembers only what the signature proves.
 //!
-//! Cheap: it reads the OIDC directory (`oidc/clients.rs`), the in-memory cache of
+//! Cheap: it reads the OIDC directory (`app/src/directory.rs`), the in-memory cache of
 //! applications, roles and resources the token endpoint uses. A write on this node evicts
-//! what it changed before the request answers (`commands/exec.rs`); other nodes' caches are
+//! what it changed before the request answers (`app/src/transact.rs`); other nodes' caches are
 //! evicted by their log follower (a notification, at worst its 500 ms poll).
 
 use crate::auth::{self, Principal, Refusal, MANAGEMENT_API_INDICATOR, MANAGEMENT_API_SCOPE};

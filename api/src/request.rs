@@ -3,7 +3,7 @@
 use actix_web::dev::Payload;
 use actix_web::http::header::{HeaderName, USER_AGENT};
 use actix_web::{FromRequest, HttpMessage, HttpRequest};
-use domain::{Actor, EventMetadata, RequestLine, Timestamp};
+use domain::{Actor, RequestLine};
 use std::future::{ready, Ready};
 
 pub const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-request-id");
@@ -25,28 +25,23 @@ impl RequestId {
     }
 }
 
-/// The request's part of an event's metadata.
+/// The request's part of an event's metadata, taken from the HTTP request: an extractor
+/// around the application layer's plain [`app::RequestContext`] (which it dereferences
+/// to, so a handler passes `&request` to a service).
 #[derive(Debug, Clone)]
-pub struct RequestContext {
-    pub correlation_id: String,
-    pub client_ip: Option<String>,
-    pub user_agent: Option<String>,
-    /// The authenticated caller (an M2M application on the Management API), else the system.
-    pub actor: Actor,
-    pub request: Option<RequestLine>,
+pub struct RequestContext(pub app::RequestContext);
+
+impl std::ops::Deref for RequestContext {
+    type Target = app::RequestContext;
+
+    fn deref(&self) -> &app::RequestContext {
+        &self.0
+    }
 }
 
-impl RequestContext {
-    /// Metadata for events decided in this request.
-    pub fn metadata(&self, occurred_at: Timestamp) -> EventMetadata {
-        EventMetadata {
-            occurred_at,
-            actor: self.actor.clone(),
-            correlation_id: self.correlation_id.clone(),
-            client_ip: self.client_ip.clone(),
-            user_agent: self.user_agent.clone(),
-            request: self.request.clone(),
-        }
+impl std::ops::DerefMut for RequestContext {
+    fn deref_mut(&mut self) -> &mut app::RequestContext {
+        &mut self.0
     }
 }
 
@@ -86,13 +81,13 @@ impl FromRequest for RequestContext {
             .extensions()
             .get::<crate::auth::Principal>()
             .map_or(Actor::System, |p| Actor::Application(p.client_id.clone()));
-        ready(Ok(Self {
+        ready(Ok(Self(app::RequestContext {
             correlation_id,
             client_ip,
             user_agent,
             actor,
             request: Some(request_line(req)),
-        }))
+        })))
     }
 }
 
@@ -100,6 +95,7 @@ impl FromRequest for RequestContext {
 mod tests {
     use super::*;
     use actix_web::test::TestRequest;
+    use domain::Timestamp;
 
     #[test]
     fn a_sane_caller_request_id_is_kept_and_anything_else_replaced() {

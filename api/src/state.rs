@@ -1,29 +1,23 @@
 //! What every request handler shares.
 
-use crate::env::{Clock, RandomSource};
 use crate::error::ApiError;
 use crate::metrics::Metrics;
-use projections::ProjectionRunner;
+use app::AppContext;
 use serde::Serialize;
 use std::sync::Arc;
-use std::time::Duration;
-use store::{Backend, Position, Store};
+use store::Backend;
 
+/// The application layer's context (store, projections, clock, randomness, directory,
+/// sign-in settings; `state.store` reads through [`std::ops::Deref`]) and what only HTTP
+/// needs.
 #[derive(Clone)]
 pub struct AppState {
-    pub store: Store,
-    pub projections: ProjectionRunner,
+    pub app: AppContext,
     /// Public base URL (`TESSERA_ENDPOINT`), used for absolute links.
     pub endpoint: String,
     pub metrics: Arc<Metrics>,
-    pub clock: Arc<dyn Clock>,
-    pub random: Arc<dyn RandomSource>,
     /// The OIDC provider: issuer, signing keys, client cache.
     pub oidc: Arc<crate::oidc::Oidc>,
-    /// Hosted sign-in pages (registration on or off).
-    pub sign_in: crate::signin::Settings,
-    /// Webhook HTTP side: the address policy for hook URLs and the test delivery.
-    pub webhooks: webhooks::sender::Sender,
     /// The per-address limit on the routes anyone can call (`rate_limit.rs`).
     pub rate_limit: crate::rate_limit::IpRateLimit,
     /// When set, `/metrics` needs it as a Bearer token.
@@ -78,41 +72,13 @@ impl AppState {
             projectors,
         })
     }
+}
 
-    /// Waits until projector `name` has committed everything up to the log head as it is
-    /// now, for at most `bound`. Returns whether it got there.
-    pub async fn await_projection_head(
-        &self,
-        name: &str,
-        bound: Duration,
-    ) -> Result<bool, ApiError> {
-        let head = self.store.log.head().await?;
-        self.await_projection(name, head, bound).await
-    }
+impl std::ops::Deref for AppState {
+    type Target = AppContext;
 
-    /// Waits until projector `name`'s committed checkpoint is at least `target`: on the
-    /// runner's in-memory checkpoint signal, then (in case another node's runner did the
-    /// work) once more on the checkpoint row itself.
-    pub async fn await_projection(
-        &self,
-        name: &str,
-        target: Position,
-        bound: Duration,
-    ) -> Result<bool, ApiError> {
-        if self.projections.wait_for(name, target, bound).await? {
-            return Ok(true);
-        }
-        let checkpoint = projections::checkpoint::load(&self.store.read_pool, name).await?;
-        if checkpoint >= target {
-            return Ok(true);
-        }
-        tracing::warn!(
-            projector = name,
-            checkpoint = checkpoint.0,
-            target = target.0,
-            "read answered before the projector caught up"
-        );
-        Ok(false)
+    fn deref(&self) -> &AppContext {
+        &self.app
     }
 }
 

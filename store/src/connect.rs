@@ -222,6 +222,15 @@ impl Store {
         }
     }
 
+    /// Events this process has committed to the log since it opened the store, whichever
+    /// path appended them (`/metrics` reports it as `tessera_events_appended_total`).
+    pub fn events_appended(&self) -> u64 {
+        match self.inner.as_ref() {
+            Inner::Sqlite(log) => log.events_appended(),
+            Inner::Postgres(log) => log.events_appended(),
+        }
+    }
+
     pub fn repository(&self) -> Repository {
         Repository::with_cache(self.log.clone(), self.aggregates.clone())
     }

@@ -8,6 +8,7 @@ use crate::error::StoreError;
 use crate::vault::{self, KeyState, Vault};
 use async_trait::async_trait;
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
@@ -61,6 +62,10 @@ pub(crate) trait GroupCommitter: Send + 'static {
 pub(crate) struct Appender {
     tx: Mutex<Option<mpsc::Sender<Request>>>,
     writers: Mutex<Vec<JoinHandle<()>>>,
+    /// Events committed through this appender (`tessera_events_appended_total`): counted
+    /// here, where every append of the process passes, so the figure is true by
+    /// construction.
+    appended: AtomicU64,
 }
 
 impl Appender {
@@ -78,7 +83,13 @@ impl Appender {
         Self {
             tx: Mutex::new(Some(tx)),
             writers: Mutex::new(writers),
+            appended: AtomicU64::new(0),
         }
+    }
+
+    /// Events committed through this appender since it started.
+    pub(crate) fn appended(&self) -> u64 {
+        self.appended.load(Ordering::Relaxed)
     }
 
     pub(crate) async fn append(&self, batch: AppendBatch) -> Result<AppendOutcome, StoreError> {
@@ -101,7 +112,10 @@ impl Appender {
             })
             .await
             .map_err(|_| StoreError::Closed)?;
-        rx.await.map_err(|_| StoreError::Closed)?
+        let outcome = rx.await.map_err(|_| StoreError::Closed)??;
+        self.appended
+            .fetch_add(outcome.events.len() as u64, Ordering::Relaxed);
+        Ok(outcome)
     }
 
     /// Stops accepting appends, lets the writers commit what is queued, and waits for them.

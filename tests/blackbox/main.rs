@@ -22,6 +22,7 @@ mod hooks_hardening;
 mod legacy_hashes;
 mod management;
 mod management_access;
+mod metrics_appends;
 mod oidc_client_credentials;
 mod oidc_code_flow;
 mod oidc_security;

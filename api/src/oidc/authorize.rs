@@ -497,7 +497,7 @@ async fn record_expiry(
         )],
     };
     // Best effort: a conflict means someone else closed it; a failure is retried next time.
-    if let Err(e) = state.store.repository().append(batch).await {
+    if let Err(e) = app::transact::append(state, batch).await {
         tracing::debug!(error = %e, "session expiry not recorded");
     }
 }

@@ -292,7 +292,7 @@ async fn sign_out(
                 )],
             };
             // A conflict means another request changed the session (signed out) meanwhile.
-            if let Err(e) = repo.append(batch).await {
+            if let Err(e) = app::transact::append(state, batch).await {
                 if !matches!(e, store::StoreError::Conflict { .. }) {
                     return failed(e);
                 }

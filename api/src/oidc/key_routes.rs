@@ -3,12 +3,12 @@
 //! DeleteOidcKey): public information only, never key material. The current key cannot be
 //! deleted (422 `oidc.key_required`: rotate first); a deleted key leaves the JWKS at once.
 
-use super::keys::{change_keys, KeyChange, KeyError, KeyInfo};
-use crate::commands::exec::{transact, Tx};
 use crate::error::ApiError;
 use crate::request::RequestContext;
 use crate::state::AppState;
 use actix_web::{web, HttpResponse};
+use app::keys::{change_keys, KeyChange, KeyInfo};
+use app::transact::{transact, Tx};
 use domain::signing_keys::{
     SigningAlgorithm, SigningKeyCommand, SigningKeyError, SigningKeys, MAX_TOKEN_TTL_SECS,
     STREAM_ID,
@@ -57,15 +57,6 @@ struct RotateBody {
     rotation_grace_period: Option<u64>,
 }
 
-impl From<KeyError> for ApiError {
-    fn from(err: KeyError) -> Self {
-        match err {
-            KeyError::Store(store) => store.into(),
-            other => ApiError::internal(other),
-        }
-    }
-}
-
 #[utoipa::path(
     post,
     path = "/api/configs/oidc/private-keys/rotate",
@@ -98,8 +89,7 @@ async fn rotate(
         alg,
         grace_secs: body.rotation_grace_period.unwrap_or(MAX_TOKEN_TTL_SECS),
     };
-    let appended = change_keys(&state.store, change, &metadata, &mut state.random.rng()).await?;
-    state.metrics.events_appended.inc_by(appended);
+    change_keys(&state.store, change, &metadata, &mut state.random.rng()).await?;
     // This node signs with the new key from the next request on; others follow the log.
     state.oidc.keys.reload().await?;
     Ok(HttpResponse::Ok().json(listing(&state)))
@@ -125,7 +115,7 @@ async fn delete(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let kid = path.into_inner();
-    transact(&state, &request, |mut tx: Tx| {
+    transact(&state, &request, |mut tx: Tx<ApiError>| {
         let kid = kid.clone();
         async move {
             let command = SigningKeyCommand::Delete { kid: kid.clone() };

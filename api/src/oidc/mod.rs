@@ -2,11 +2,9 @@
 //! discovery, JWKS and the token endpoint, plus the signing-key routes of the Management
 //! API (`/api/configs/oidc/private-keys`).
 
-pub mod clients;
 pub mod discovery;
 pub mod error;
 pub mod key_routes;
-pub mod keys;
 pub mod token;
 // The interactive flow: authorization, code and refresh grants, userinfo, introspection,
 // revocation, end session.
@@ -21,11 +19,11 @@ pub mod revoke;
 pub mod user_routes;
 pub mod userinfo;
 
-use crate::env::{Clock, RandomSource};
 use actix_web::web;
-use clients::Directory;
+use app::directory::Directory;
+use app::env::{Clock, RandomSource};
+use app::keys::{KeyError, KeyRing};
 use domain::EventMetadata;
-use keys::{KeyError, KeyRing};
 use std::sync::Arc;
 use store::{EventLog, Store};
 

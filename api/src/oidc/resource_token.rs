@@ -9,10 +9,10 @@
 //! answer `active: false` once the grant is revoked or its user suspended or deleted,
 //! and revoking the JWT can be recorded on its grant.
 
-use super::clients::ResourceEntry;
 use super::error::{OAuthCode, OAuthError};
 use crate::signin::issue::secs;
 use crate::state::AppState;
+use app::directory::ResourceEntry;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
 use base64::Engine;
 use domain::grant::{AccessTokenIssued, GrantState};

@@ -89,14 +89,8 @@ pub async fn revoke(
                     &metadata,
                 )],
             };
-            match repo.append(batch).await {
-                Ok(outcome) => {
-                    state
-                        .metrics
-                        .events_appended
-                        .inc_by(outcome.events.len() as u64);
-                    break;
-                }
+            match app::transact::append(&state, batch).await {
+                Ok(_) => break,
                 Err(StoreError::Conflict { .. }) => continue,
                 Err(e) => return Err(OAuthError::server(e)),
             }
@@ -180,19 +174,11 @@ async fn revoke_jwt(
                 &metadata,
             ),
         };
-        match repo
-            .append(AppendBatch {
-                streams: vec![stream],
-            })
-            .await
-        {
-            Ok(outcome) => {
-                state
-                    .metrics
-                    .events_appended
-                    .inc_by(outcome.events.len() as u64);
-                return Ok(());
-            }
+        let batch = AppendBatch {
+            streams: vec![stream],
+        };
+        match app::transact::append(state, batch).await {
+            Ok(_) => return Ok(()),
             Err(StoreError::Conflict { .. }) => continue,
             Err(e) => return Err(OAuthError::server(e)),
         }

@@ -4,11 +4,11 @@
 //! so a change applies at once on every node. Default: disabled, every field `Off`
 //! (see `domain::account_center`).
 
-use crate::commands::exec::{transact, Tx};
 use crate::error::ApiError;
 use crate::request::RequestContext;
 use crate::state::AppState;
 use actix_web::{web, HttpResponse};
+use app::transact::{transact, Tx};
 use domain::account_center::{AccountCenter, Permission, UpdateAccountCenter, STREAM_ID};
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
@@ -152,7 +152,7 @@ async fn patch(
 ) -> Result<HttpResponse, ApiError> {
     let update = parse(&body)?;
     let update = &update;
-    transact(&state, &request, |mut tx: Tx| async move {
+    transact(&state, &request, |mut tx: Tx<ApiError>| async move {
         let command = UpdateAccountCenter {
             enabled: update.enabled,
             fields: update.fields.clone(),

@@ -3,12 +3,12 @@
 //! answer; afterwards only secret names and lifetimes are readable.
 
 use super::input::{self, json_object, list_response, path_id, Body};
-use crate::commands::applications::{self as cmd, ApplicationChanges, NewApplication};
-use crate::commands::exec::settle;
 use crate::error::ApiError;
 use crate::request::RequestContext;
 use crate::state::AppState;
 use actix_web::{web, HttpRequest, HttpResponse};
+use app::commands::applications::{self as cmd, ApplicationChanges, NewApplication};
+use app::transact::settle;
 use domain::application::{
     ApplicationCommand, ApplicationSettings, ApplicationType, CustomClientMetadata,
     OidcClientMetadata,

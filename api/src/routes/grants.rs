@@ -5,11 +5,11 @@
 //! (`commands::sessions::revoke_grant`) and stops its tokens at once.
 
 use super::sessions::existing_user;
-use crate::commands::sessions as cmd;
 use crate::error::ApiError;
 use crate::request::RequestContext;
 use crate::state::AppState;
 use actix_web::{web, HttpRequest, HttpResponse};
+use app::commands::sessions as cmd;
 use projections::{applications, grants};
 use serde_json::{json, Value};
 use std::collections::HashMap;

@@ -4,12 +4,12 @@
 //! sealed and opened for the answer.
 
 use super::input::{self, json_object, list_response, path_id, Body};
-use crate::commands::exec::settle;
-use crate::commands::hooks::{self as cmd, HookPatch};
 use crate::error::ApiError;
 use crate::request::RequestContext;
 use crate::state::AppState;
 use actix_web::{web, HttpRequest, HttpResponse};
+use app::commands::hooks::{self as cmd, HookPatch};
+use app::transact::settle;
 use domain::hook::{Headers, Hook, HookSettings};
 use projections::hooks::{self, ExecutionStats, HookRow};
 use projections::hooks_log::{self, LogFilter};

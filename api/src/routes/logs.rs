@@ -10,12 +10,12 @@
 //! cursor avoids).
 
 use super::input;
-use crate::commands::exec::settle;
 use crate::error::ApiError;
 use crate::pagination::{query_pairs, Page};
 use crate::state::AppState;
 use actix_web::http::header::{HeaderName, LINK};
 use actix_web::{web, HttpRequest, HttpResponse};
+use app::transact::settle;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
 use base64::Engine;
 use projections::audit::{self, Cursor, LogEntry, LogFilter, Paging};

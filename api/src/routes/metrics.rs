@@ -57,6 +57,7 @@ async fn metrics(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpRes
         })
         .collect();
     state.metrics.record_projections(report.head, &samples);
+    state.metrics.record_appended(state.store.events_appended());
     let progress =
         webhooks::progress::read(&state.store.read_pool, state.clock.now().as_millis()).await?;
     state.metrics.record_webhooks(report.head, &progress);

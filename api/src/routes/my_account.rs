@@ -17,13 +17,13 @@ use super::my_account_auth::{
     authenticate, require_first_party, require_verification, AccountCaller,
 };
 use super::users::input::{parse_password, parse_profile_patch, parse_user_patch};
-use crate::commands::exec::settle;
-use crate::commands::sessions as cmd;
-use crate::commands::users::update;
 use crate::error::ApiError;
 use crate::request::RequestContext;
 use crate::state::AppState;
 use actix_web::{web, HttpRequest, HttpResponse};
+use app::commands::sessions as cmd;
+use app::commands::users::update;
+use app::transact::settle;
 use domain::Actor;
 use projections::users;
 use serde_json::{json, Map, Value};
@@ -73,10 +73,10 @@ pub fn configure(routes: &mut crate::access::Routes) {
 
 /// The request's metadata with the user as the actor.
 fn as_user(request: RequestContext, caller: &AccountCaller) -> RequestContext {
-    RequestContext {
+    RequestContext(app::RequestContext {
         actor: Actor::User(caller.user_id.clone()),
-        ..request
-    }
+        ..request.0
+    })
 }
 
 /// The token scope each shown key needs, as `/oidc/me` releases the same data

@@ -7,11 +7,11 @@
 //! seen yet, so a change made on any node applies to the next session everywhere without
 //! a restart (one indexed read per sign-in, no cache to invalidate).
 
-use crate::commands::exec::{transact, Tx};
 use crate::error::ApiError;
 use crate::request::RequestContext;
 use crate::state::AppState;
 use actix_web::{web, HttpResponse};
+use app::transact::{transact, Tx};
 use domain::oidc_config::{OidcConfig, OidcConfigCommand, SESSION_STREAM};
 use serde::Deserialize;
 use serde_json::json;
@@ -88,7 +88,7 @@ async fn patch(
         ),
     };
     if let Some(ttl) = ttl {
-        transact(&state, &request, |mut tx: Tx| async move {
+        transact(&state, &request, |mut tx: Tx<ApiError>| async move {
             tx.run::<OidcConfig>(
                 SESSION_STREAM,
                 vec![OidcConfigCommand::SetSessionTtl(ttl)],

@@ -3,12 +3,12 @@
 //! projector has applied the write (bounded wait), so a client reads its own writes.
 
 use super::input::{self, json_object, list_response, path_id, Body};
-use crate::commands::exec::settle;
-use crate::commands::resources::{self as cmd, NewResource, ResourceChanges};
 use crate::error::ApiError;
 use crate::request::RequestContext;
 use crate::state::AppState;
 use actix_web::{web, HttpRequest, HttpResponse};
+use app::commands::resources::{self as cmd, NewResource, ResourceChanges};
+use app::transact::settle;
 use projections::resources::{self, NAME};
 use store::Position;
 
@@ -355,7 +355,7 @@ async fn create_scope(
     let name = body.required_string("name");
     let description = description(&mut body);
     body.finish()?;
-    let scope_id = crate::commands::roles::new_id(&state);
+    let scope_id = app::commands::roles::new_id(&state);
     let at = cmd::define_scope(&state, &request, &id, &scope_id, true, name, description).await?;
     let read = scope_answer(&state, &id, &scope_id, at).await;
     let scope = super::fresh::or_from_log(read, super::fresh::scope(&state, &id, &scope_id));

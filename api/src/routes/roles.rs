@@ -3,12 +3,12 @@
 //! projected (bounded wait).
 
 use super::input::{self, json_object, list_response, path_id};
-use crate::commands::exec::settle;
-use crate::commands::roles::{self as cmd, NewRole};
 use crate::error::ApiError;
 use crate::request::RequestContext;
 use crate::state::AppState;
 use actix_web::{web, HttpRequest, HttpResponse};
+use app::commands::roles::{self as cmd, NewRole};
+use app::transact::settle;
 use domain::role::RoleType;
 use projections::{applications, resources, roles};
 use store::Position;
@@ -428,7 +428,7 @@ async fn remove_application(
     let (id, app_id) = path.into_inner();
     path_id(&id, "role")?;
     path_id(&app_id, "application")?;
-    let at = crate::commands::applications::run(&state, &request, &app_id, || {
+    let at = app::commands::applications::run(&state, &request, &app_id, || {
         domain::application::ApplicationCommand::RemoveRole(id.clone())
     })
     .await?;

@@ -5,12 +5,12 @@
 //! (`commands::sessions`).
 
 use super::input::path_id;
-use crate::commands::exec::settle;
-use crate::commands::sessions::{self as cmd, GrantsTarget};
 use crate::error::ApiError;
 use crate::request::RequestContext;
 use crate::state::AppState;
 use actix_web::{web, HttpRequest, HttpResponse};
+use app::commands::sessions::{self as cmd, GrantsTarget};
+use app::transact::settle;
 use projections::grants::GrantView;
 use projections::sessions::SessionView;
 use projections::{grants, sessions, users};

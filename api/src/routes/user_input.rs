@@ -1,8 +1,8 @@
 //! Validation of Logto's `CreateUser` body. Every problem is reported with the field it
 //! concerns (`guard.invalid_input`, `details: "primaryEmail: invalid email address"`).
 
-use crate::commands::users::{CreateUser, PasswordInput};
 use crate::error::ApiError;
+use app::commands::users::{CreateUser, PasswordInput};
 use domain::password::{ImportError, LegacyError, PasswordAlgorithm, PasswordDigest};
 use domain::user::{UserDetails, UserDetailsFields};
 use serde_json::{Map, Value};
@@ -293,7 +293,7 @@ pub fn parse_create_user(bytes: &[u8]) -> Result<CreateUser, ApiError> {
         details,
         custom_data,
         password,
-        origin: crate::commands::users::Origin::Admin,
+        origin: app::commands::users::Origin::Admin,
     })
 }
 

@@ -3,12 +3,12 @@
 //! read models after the write is projected (bounded wait).
 
 use super::input::{self, json_object, list_response, path_id};
-use crate::commands::exec::settle;
-use crate::commands::user_roles as cmd;
 use crate::error::ApiError;
 use crate::request::RequestContext;
 use crate::state::AppState;
 use actix_web::{web, HttpRequest, HttpResponse};
+use app::commands::user_roles as cmd;
+use app::transact::settle;
 use projections::{roles, user_roles, users};
 use serde_json::json;
 

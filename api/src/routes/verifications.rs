@@ -5,11 +5,11 @@
 
 use super::my_account_auth::{authenticate, issue_verification, Purpose};
 use super::users::input::parse_password;
-use crate::commands::users::update::verify_user_password;
 use crate::error::ApiError;
 use crate::request::RequestContext;
 use crate::state::AppState;
 use actix_web::{web, HttpRequest, HttpResponse};
+use app::commands::users::update::verify_user_password;
 use domain::Actor;
 use serde_json::json;
 
@@ -45,10 +45,10 @@ async fn password(
     let caller = authenticate(&state, &req).await?;
     super::account_center::enabled(&state).await?;
     let password = parse_password(&body)?;
-    let request = RequestContext {
+    let request = RequestContext(app::RequestContext {
         actor: Actor::User(caller.user_id.clone()),
-        ..request
-    };
+        ..request.0
+    });
     verify_user_password(&state, &request, &caller.user_id, password).await?;
     let (id, expires_at) = issue_verification(&state, &caller.user_id, Purpose::Password)?;
     Ok(HttpResponse::Created().json(json!({

@@ -3,11 +3,11 @@
 //! enumeration, no telling migrated accounts apart by timing), under the sentinel's
 //! lockout, and with every failure recorded as events.
 
-use super::sentinel::{self, Target};
-use crate::commands::users::update::rehash_if_needed;
 use crate::error::ApiError;
 use crate::request::RequestContext;
 use crate::state::AppState;
+use app::commands::users::update::rehash_if_needed;
+use app::sentinel::{self, Target};
 use domain::identifier::{Identifier, IdentifierClaim};
 use domain::password::verify_timing_flat;
 use domain::session::{SignInFailed, SignInFailure};

@@ -100,7 +100,7 @@ pub async fn show_sign_in(state: web::Data<AppState>, req: HttpRequest) -> HttpR
         &i.csrf,
         "",
         None,
-        super::registration::permit(&state).is_ok(),
+        app::registration::permit(&state).is_ok(),
     ))
 }
 
@@ -162,7 +162,7 @@ pub async fn sign_in(
         &i.csrf,
         identifier,
         Some(&message),
-        super::registration::permit(&state).is_ok(),
+        app::registration::permit(&state).is_ok(),
     ))
 }
 
@@ -203,7 +203,7 @@ pub(crate) async fn record(
             &request.metadata(now),
         )],
     };
-    match state.store.repository().append(batch).await {
+    match app::transact::append(state, batch).await {
         Ok(_) => Ok(true),
         // A concurrent submit of the same form recorded its own outcome.
         Err(StoreError::Conflict { .. }) => Ok(false),

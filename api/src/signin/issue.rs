@@ -98,13 +98,8 @@ pub async fn complete(
         &events,
         &metadata,
     ));
-    match state.store.repository().append(batch).await {
-        Ok(outcome) => {
-            state
-                .metrics
-                .events_appended
-                .inc_by(outcome.events.len() as u64);
-        }
+    match app::transact::append(state, batch).await {
+        Ok(_) => {}
         Err(StoreError::Conflict { .. }) => return Err(IssueError::AlreadyCompleted),
         Err(e) => return Err(e.into()),
     }

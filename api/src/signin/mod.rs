@@ -14,48 +14,16 @@ pub mod cookies;
 pub mod credentials;
 pub mod experience;
 pub mod form;
-pub mod hashing;
 pub mod interaction;
 pub mod issue;
 pub mod page;
 pub mod pwned;
 pub mod register;
-pub mod registration;
-pub mod sentinel;
 
 use actix_web::web;
 
-/// Hosted sign-in settings.
-#[derive(Debug, Clone)]
-pub struct Settings {
-    /// Whether end users may register (`TESSERA_REGISTRATION`, default on); read only
-    /// through [`registration::permit`].
-    pub registration: bool,
-    /// Code, token, session and interaction lifetimes (Logto's defaults, configurable).
-    pub lifetimes: domain::oauth::lifetimes::Lifetimes,
-    /// Lockout after failed attempts (`TESSERA_SENTINEL_*`).
-    pub sentinel: domain::sentinel::SentinelPolicy,
-    /// What new passwords must satisfy on self-service paths (`TESSERA_PASSWORD_*`).
-    pub password_policy: domain::password::policy::PasswordPolicy,
-    /// The one bound on concurrent password hashing (`TESSERA_PASSWORD_HASH_*`).
-    pub hasher: std::sync::Arc<hashing::Hasher>,
-    /// Base URL of a k-anonymity breached-password range API (Have I Been Pwned's), asked
-    /// after the offline check when `reject_pwned` is on (`TESSERA_PASSWORD_PWNED_API`).
-    pub pwned_api: Option<String>,
-}
-
-impl Default for Settings {
-    fn default() -> Self {
-        Self {
-            registration: true,
-            lifetimes: Default::default(),
-            sentinel: Default::default(),
-            password_policy: Default::default(),
-            hasher: Default::default(),
-            pwned_api: None,
-        }
-    }
-}
+/// Hosted sign-in's settings live below HTTP (the services read them too).
+pub use app::SignInSettings as Settings;
 
 /// Checks a new password against the policy (and what is known of its user), then, when
 /// configured, the online range API: the one check every self-service path runs before

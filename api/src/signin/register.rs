@@ -4,13 +4,14 @@
 use super::check_new_password;
 use super::form::{app_name, csrf_ok, expired, failed, forbidden, interaction, signed_in};
 use super::page;
-use super::registration;
-use crate::commands::users::{create_user, CreateUser, Origin, PasswordInput};
 use crate::error::ApiError;
 use crate::request::RequestContext;
 use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
+use app::commands::users::{create_user, CreateUser, Origin, PasswordInput};
+use app::registration;
+use app::AppError;
 use domain::password::policy::{Issue, UserInfo};
 use domain::session::Session;
 use domain::user::{UserDetails, UserDetailsFields};
@@ -165,9 +166,9 @@ pub async fn register(
     };
     let user = match create_user(&state, input, &request).await {
         Ok(user) => user,
-        Err(ApiError::IdentifierInUse(_)) => return problem("This username is already taken."),
-        Err(ApiError::InvalidInput { details, .. }) => return problem(&details),
-        Err(ApiError::Busy) => return super::form::busy(),
+        Err(AppError::IdentifierInUse(_)) => return problem("This username is already taken."),
+        Err(AppError::InvalidInput { details, .. }) => return problem(&details),
+        Err(AppError::Busy) => return super::form::busy(),
         Err(e) => return failed(e),
     };
     let version = match state

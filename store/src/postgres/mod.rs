@@ -40,6 +40,11 @@ pub(crate) struct PgLog {
 }
 
 impl PgLog {
+    /// Events this process committed to the log (see `group.rs`).
+    pub(crate) fn events_appended(&self) -> u64 {
+        self.appender.appended()
+    }
+
     pub(crate) async fn open(url: &str, codec: Arc<Codec>) -> Result<Self, StoreError> {
         let options = PgConnectOptions::from_str(url)?;
         let pool = crate::connect::pool_options::<sqlx::Postgres>()

@@ -50,6 +50,11 @@ pub(crate) struct SqliteLog {
 }
 
 impl SqliteLog {
+    /// Events this process committed to the log (see `group.rs`).
+    pub(crate) fn events_appended(&self) -> u64 {
+        self.appender.appended()
+    }
+
     pub(crate) async fn open(file: &Path, codec: Arc<Codec>) -> Result<Self, StoreError> {
         let write = crate::connect::pool_options::<sqlx::Sqlite>()
             .max_connections(1)

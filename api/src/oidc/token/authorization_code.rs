@@ -172,7 +172,7 @@ async fn enforce_grant_limit(
     let client_id = &call.client.id;
     let mut as_client = call.request.clone();
     as_client.actor = Actor::Application(client_id.clone());
-    if let Err(e) = crate::commands::grant_limit::enforce(
+    if let Err(e) = app::commands::grant_limit::enforce(
         call.state,
         &as_client,
         &grant.issued.user_id,

@@ -5,7 +5,7 @@
 
 use super::Call;
 use crate::oidc::client_auth::invalid_grant;
-use crate::oidc::clients::ResourceEntry;
+use app::directory::ResourceEntry;
 use crate::oidc::error::{OAuthCode, OAuthError};
 use crate::oidc::issued::{self, TokenResponse};
 use crate::oidc::resource_token;

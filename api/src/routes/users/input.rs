@@ -1,11 +1,11 @@
 //! Bodies of the user routes other than `CreateUser`: each problem names its field, as in
 //! `user_input.rs` (whose field readers these share).
 
-use crate::commands::users::update::UserPatch;
 use crate::error::ApiError;
 use crate::routes::user_input::{
     looks_like_url, object_field, profile, string_field, type_name, Issues, MAX_NAME, MAX_URL,
 };
+use app::commands::users::update::UserPatch;
 use domain::identifier::Identifier;
 use serde_json::{Map, Value};
 

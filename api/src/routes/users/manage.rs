@@ -10,13 +10,13 @@ use super::input::{
     parse_user_patch,
 };
 use super::{read_body, GET_CONSISTENCY_WAIT};
-use crate::commands::exec::settle;
-use crate::commands::sessions::{sign_out_everywhere, UserDisabled};
-use crate::commands::users::update;
 use crate::error::ApiError;
 use crate::request::RequestContext;
 use crate::state::AppState;
 use actix_web::{web, HttpResponse};
+use app::commands::sessions::{sign_out_everywhere, UserDisabled};
+use app::commands::users::update;
+use app::transact::settle;
 use projections::users::{self, UserView};
 use serde_json::json;
 use store::Position;

@@ -11,13 +11,13 @@ pub(crate) mod input;
 pub(crate) mod manage;
 
 use super::user_input::parse_create_user;
-use crate::commands::users::create_user;
 use crate::error::ApiError;
 use crate::pagination::{query_pairs, Page};
 use crate::request::RequestContext;
 use crate::state::AppState;
 use actix_web::http::header::{HeaderName, LINK};
 use actix_web::{web, HttpRequest, HttpResponse};
+use app::commands::users::create_user;
 use futures::StreamExt;
 use projections::users::{self, UserQuery};
 use std::time::Duration;

@@ -54,9 +54,15 @@ impl From<crate::error::ApiError> for ExperienceError {
     }
 }
 
-impl From<crate::signin::registration::Closed> for ExperienceError {
-    fn from(_: crate::signin::registration::Closed) -> Self {
-        use crate::signin::registration::Closed;
+impl From<app::AppError> for ExperienceError {
+    fn from(e: app::AppError) -> Self {
+        crate::error::ApiError::from(e).into()
+    }
+}
+
+impl From<app::registration::Closed> for ExperienceError {
+    fn from(_: app::registration::Closed) -> Self {
+        use app::registration::Closed;
         refuse(StatusCode::FORBIDDEN, Closed::CODE, Closed::MESSAGE)
     }
 }
@@ -226,7 +232,7 @@ fn check_event(state: &AppState, event: &str) -> Result<(), ExperienceError> {
     match event {
         "SignIn" => Ok(()),
         "Register" => {
-            crate::signin::registration::permit(state)?;
+            app::registration::permit(state)?;
             Ok(())
         }
         "ForgotPassword" => Err(refuse(

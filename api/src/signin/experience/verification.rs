@@ -2,15 +2,16 @@
 //! (sign-in), a new username + password (registration), and binding one to the interaction.
 
 use super::{experience, interaction, internal, parse, refuse, with_cookie, Answer};
-use crate::commands::users::{create_user, CreateUser, Origin, PasswordInput};
 use crate::error::ApiError;
 use crate::request::RequestContext;
+use crate::signin::check_new_password;
 use crate::signin::credentials::{verify, Outcome, SessionRef};
 use crate::signin::interaction::Verification;
-use crate::signin::{check_new_password, registration};
 use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
+use app::commands::users::{create_user, CreateUser, Origin, PasswordInput};
+use app::registration;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
 use base64::Engine;
 use domain::identifier::{Identifier, IdentifierClaim};
@@ -279,7 +280,7 @@ pub(super) async fn identification(
             };
             let user = match create_user(&state, input, &request).await {
                 Ok(user) => user,
-                Err(err @ ApiError::IdentifierInUse(_)) => {
+                Err(err @ app::AppError::IdentifierInUse(_)) => {
                     return Err(refuse(
                         StatusCode::UNPROCESSABLE_ENTITY,
                         "user.username_already_in_use",

@@ -159,7 +159,7 @@ impl Directory {
     }
 
     /// Evicts what a write of this node to `(stream_type, stream_id)` changed, so the next
-    /// request here sees it without waiting for the follower (`commands/exec.rs`).
+    /// request here sees it without waiting for the follower (`transact.rs`).
     pub fn forget(&self, stream_type: &str, stream_id: &str) {
         // Signing keys are reloaded by the follower (and by the rotation itself).
         let _ = self.evict(stream_type, stream_id);

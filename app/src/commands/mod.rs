@@ -2,7 +2,6 @@
 //! decided events, and report the outcome.
 
 pub mod applications;
-pub mod exec;
 pub mod grant_limit;
 pub mod hooks;
 pub mod resources;

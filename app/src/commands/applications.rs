@@ -1,11 +1,11 @@
 //! Applications: create (with a first secret for confidential clients, returned once and
 //! stored only as a digest), update, delete, secrets, and machine-to-machine roles.
 
-use super::exec::transact;
 use super::roles::machine_role;
-use crate::error::ApiError;
+use crate::context::AppContext;
+use crate::error::AppError;
 use crate::request::RequestContext;
-use crate::state::AppState;
+use crate::transact::transact;
 use domain::application::{
     Application, ApplicationCommand, ApplicationError, ApplicationSettings, ApplicationType,
 };
@@ -17,37 +17,37 @@ use store::Position;
 /// The name Logto gives an application's first secret.
 pub const DEFAULT_SECRET_NAME: &str = "default";
 
-pub fn application_error(id: &str) -> impl Fn(ApplicationError) -> ApiError + '_ {
+pub fn application_error(id: &str) -> impl Fn(ApplicationError) -> AppError + '_ {
     move |e| match e {
-        ApplicationError::NotFound => ApiError::NotExistsWithId {
+        ApplicationError::NotFound => AppError::NotExistsWithId {
             entity: "application",
             id: id.to_owned(),
         },
-        ApplicationError::InvalidName => ApiError::invalid_body(format!("name: {e}")),
+        ApplicationError::InvalidName => AppError::invalid_body(format!("name: {e}")),
         ApplicationError::InvalidRedirectUri(_) => {
-            ApiError::invalid_body(format!("oidcClientMetadata: {e}"))
+            AppError::invalid_body(format!("oidcClientMetadata: {e}"))
         }
-        ApplicationError::SecretNameTaken(_) => ApiError::Unprocessable {
+        ApplicationError::SecretNameTaken(_) => AppError::Unprocessable {
             code: "application.secret_name_exists",
             message: e.to_string(),
         },
-        ApplicationError::SecretNotFound(name) => ApiError::NotExistsWithId {
+        ApplicationError::SecretNotFound(name) => AppError::NotExistsWithId {
             entity: "application secret",
             id: name,
         },
-        ApplicationError::PublicClientSecret(_) => ApiError::Unprocessable {
+        ApplicationError::PublicClientSecret(_) => AppError::Unprocessable {
             code: "application.public_client_secret",
             message: e.to_string(),
         },
-        ApplicationError::RolesNeedMachineToMachine => ApiError::Unprocessable {
+        ApplicationError::RolesNeedMachineToMachine => AppError::Unprocessable {
             code: "application.m2m_roles_only",
             message: format!("Application {id}: {e}."),
         },
-        ApplicationError::RoleNotAssigned => ApiError::NotExistsWithId {
+        ApplicationError::RoleNotAssigned => AppError::NotExistsWithId {
             entity: "application role",
             id: id.to_owned(),
         },
-        ApplicationError::AlreadyExists => ApiError::internal(format!("application {id}: {e}")),
+        ApplicationError::AlreadyExists => AppError::internal(format!("application {id}: {e}")),
     }
 }
 
@@ -60,12 +60,12 @@ pub struct NewApplication {
 /// Creates an application under `id`; returns the plain first secret (Traditional and
 /// MachineToMachine apps) exactly once.
 pub async fn create(
-    state: &AppState,
+    state: &AppContext,
     request: &RequestContext,
     id: &str,
     input: NewApplication,
     secret: Option<String>,
-) -> Result<(Option<String>, Option<Position>), ApiError> {
+) -> Result<(Option<String>, Option<Position>), AppError> {
     let secret = match secret {
         Some(plain) => Some(plain),
         None if !input.app_type.is_public() => Some(generate_secret(&mut state.random.rng()).0),
@@ -93,7 +93,7 @@ pub async fn create(
     Ok((secret, at))
 }
 
-pub fn new_id(state: &AppState) -> String {
+pub fn new_id(state: &AppContext) -> String {
     StandardId::generate(&mut state.random.rng()).into_string()
 }
 
@@ -114,27 +114,27 @@ fn merged<T: serde::Serialize + serde::de::DeserializeOwned>(
     current: &T,
     patch: &Option<Map<String, Value>>,
     field: &str,
-) -> Result<T, ApiError> {
+) -> Result<T, AppError> {
     let Some(patch) = patch else {
         return serde_json::to_value(current)
             .and_then(serde_json::from_value)
-            .map_err(ApiError::internal);
+            .map_err(AppError::internal);
     };
-    let mut base = match serde_json::to_value(current).map_err(ApiError::internal)? {
+    let mut base = match serde_json::to_value(current).map_err(AppError::internal)? {
         Value::Object(map) => map,
         _ => Map::new(),
     };
     base.extend(patch.clone());
     serde_json::from_value(Value::Object(base))
-        .map_err(|e| ApiError::invalid_body(format!("{field}: {e}")))
+        .map_err(|e| AppError::invalid_body(format!("{field}: {e}")))
 }
 
 pub async fn update(
-    state: &AppState,
+    state: &AppContext,
     request: &RequestContext,
     id: &str,
     changes: ApplicationChanges,
-) -> Result<Option<Position>, ApiError> {
+) -> Result<Option<Position>, AppError> {
     let (_, at) = transact(state, request, |mut tx| {
         let changes = &changes;
         async move {
@@ -184,11 +184,11 @@ pub async fn update(
 
 /// Runs one command on application `id`.
 pub async fn run(
-    state: &AppState,
+    state: &AppContext,
     request: &RequestContext,
     id: &str,
     command: impl Fn() -> ApplicationCommand,
-) -> Result<Option<Position>, ApiError> {
+) -> Result<Option<Position>, AppError> {
     let (_, at) = transact(state, request, |mut tx| {
         let command = command();
         async move {
@@ -203,12 +203,12 @@ pub async fn run(
 
 /// Adds a named secret; returns its plain value (shown once).
 pub async fn add_secret(
-    state: &AppState,
+    state: &AppContext,
     request: &RequestContext,
     id: &str,
     name: &str,
     expires_at: Option<Timestamp>,
-) -> Result<(String, Option<Position>), ApiError> {
+) -> Result<(String, Option<Position>), AppError> {
     let (plain, digest) = generate_secret(&mut state.random.rng());
     let at = run(state, request, id, || ApplicationCommand::AddSecret {
         name: name.to_owned(),
@@ -221,12 +221,12 @@ pub async fn add_secret(
 
 /// Assigns machine-to-machine roles; returns the ids that were not yet assigned.
 pub async fn assign_roles(
-    state: &AppState,
+    state: &AppContext,
     request: &RequestContext,
     id: &str,
     role_ids: Vec<String>,
     replace: bool,
-) -> Result<(Vec<String>, Option<Position>), ApiError> {
+) -> Result<(Vec<String>, Option<Position>), AppError> {
     let (added, at) = transact(state, request, |mut tx| {
         let role_ids = role_ids.clone();
         async move {

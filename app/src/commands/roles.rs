@@ -2,38 +2,38 @@
 //! moved in the same batch on a rename), a type, and resource scopes. Scope ids are checked
 //! against the `scopes` read model (scopes live in their resources' streams).
 
-use super::exec::{settle, transact};
-use crate::error::ApiError;
+use crate::context::AppContext;
+use crate::error::AppError;
 use crate::request::RequestContext;
-use crate::state::AppState;
+use crate::transact::{settle, transact};
 use domain::application::{Application, ApplicationCommand, ApplicationError, ApplicationType};
 use domain::identifier::{Identifier, IdentifierClaim, IdentifierCommand, IdentifierKind};
 use domain::role::{Role, RoleCommand, RoleError, RoleType};
 use domain::StandardId;
 use store::Position;
 
-pub fn role_error(id: &str) -> impl Fn(RoleError) -> ApiError + '_ {
+pub fn role_error(id: &str) -> impl Fn(RoleError) -> AppError + '_ {
     move |e| match e {
-        RoleError::NotFound => ApiError::NotExistsWithId {
+        RoleError::NotFound => AppError::NotExistsWithId {
             entity: "role",
             id: id.to_owned(),
         },
-        RoleError::InvalidDescription => ApiError::invalid_body(format!("description: {e}")),
-        RoleError::DefaultMachineRole => ApiError::invalid_body(format!("isDefault: {e}")),
-        RoleError::ScopeNotInRole => ApiError::NotExistsWithId {
+        RoleError::InvalidDescription => AppError::invalid_body(format!("description: {e}")),
+        RoleError::DefaultMachineRole => AppError::invalid_body(format!("isDefault: {e}")),
+        RoleError::ScopeNotInRole => AppError::NotExistsWithId {
             entity: "scope",
             id: id.to_owned(),
         },
-        RoleError::AlreadyExists => ApiError::internal(format!("role {id}: {e}")),
+        RoleError::AlreadyExists => AppError::internal(format!("role {id}: {e}")),
     }
 }
 
-pub fn role_name(name: &str) -> Result<Identifier, ApiError> {
-    Identifier::role_name(name).map_err(|e| ApiError::invalid_body(format!("name: {e}")))
+pub fn role_name(name: &str) -> Result<Identifier, AppError> {
+    Identifier::role_name(name).map_err(|e| AppError::invalid_body(format!("name: {e}")))
 }
 
 /// 404 naming the first of `ids` that is not a live scope.
-pub async fn check_scopes(state: &AppState, ids: &[String]) -> Result<(), ApiError> {
+pub async fn check_scopes(state: &AppContext, ids: &[String]) -> Result<(), AppError> {
     if ids.is_empty() {
         return Ok(());
     }
@@ -41,7 +41,7 @@ pub async fn check_scopes(state: &AppState, ids: &[String]) -> Result<(), ApiErr
     settle(state, &[projections::resources::NAME], None).await?;
     let found = projections::resources::existing_scope_ids(&state.store.read_pool, ids).await?;
     match ids.iter().find(|id| !found.contains(id)) {
-        Some(missing) => Err(ApiError::NotExistsWithId {
+        Some(missing) => Err(AppError::NotExistsWithId {
             entity: "scope",
             id: missing.clone(),
         }),
@@ -59,11 +59,11 @@ pub struct NewRole {
 
 /// Creates role `id` (the caller picks it: the bootstrap uses a well-known one).
 pub async fn create(
-    state: &AppState,
+    state: &AppContext,
     request: &RequestContext,
     id: &str,
     input: NewRole,
-) -> Result<Option<Position>, ApiError> {
+) -> Result<Option<Position>, AppError> {
     let claim = state.store.identifier_stream_id(&role_name(&input.name)?);
     check_scopes(state, &input.scope_ids).await?;
     let (_, at) = transact(state, request, |mut tx| {
@@ -80,7 +80,7 @@ pub async fn create(
         async move {
             let holder = id.to_owned();
             tx.run::<IdentifierClaim>(claim, vec![IdentifierCommand::Claim { holder }], |_| {
-                ApiError::IdentifierInUse(IdentifierKind::RoleName)
+                AppError::IdentifierInUse(IdentifierKind::RoleName)
             })
             .await?;
             tx.run::<Role>(id, commands, role_error(id)).await?;
@@ -91,19 +91,19 @@ pub async fn create(
     Ok(at)
 }
 
-pub fn new_id(state: &AppState) -> String {
+pub fn new_id(state: &AppContext) -> String {
     StandardId::generate(&mut state.random.rng()).into_string()
 }
 
 /// Updates a role; a new name moves the name claim (claim new, release old) atomically.
 pub async fn update(
-    state: &AppState,
+    state: &AppContext,
     request: &RequestContext,
     id: &str,
     name: Option<String>,
     description: Option<String>,
     is_default: Option<bool>,
-) -> Result<Option<Position>, ApiError> {
+) -> Result<Option<Position>, AppError> {
     let new_claim = match &name {
         Some(n) => Some((role_name(n)?, n.trim().to_owned())),
         None => None,
@@ -126,7 +126,7 @@ pub async fn update(
                     tx.run::<IdentifierClaim>(
                         &claim,
                         vec![IdentifierCommand::Claim { holder }],
-                        |_| ApiError::IdentifierInUse(IdentifierKind::RoleName),
+                        |_| AppError::IdentifierInUse(IdentifierKind::RoleName),
                     )
                     .await?;
                     let claim = tx.state().store.identifier_stream_id(&old_identifier);
@@ -134,7 +134,7 @@ pub async fn update(
                     tx.run::<IdentifierClaim>(
                         &claim,
                         vec![IdentifierCommand::Release { holder }],
-                        ApiError::internal,
+                        AppError::internal,
                     )
                     .await?;
                 }
@@ -155,10 +155,10 @@ pub async fn update(
 
 /// Deletes a role and frees its name.
 pub async fn delete(
-    state: &AppState,
+    state: &AppContext,
     request: &RequestContext,
     id: &str,
-) -> Result<Option<Position>, ApiError> {
+) -> Result<Option<Position>, AppError> {
     let (_, at) = transact(state, request, |mut tx| async move {
         let current: Role = tx.peek(id).await?;
         tx.run::<Role>(id, vec![RoleCommand::Delete], role_error(id))
@@ -169,7 +169,7 @@ pub async fn delete(
             tx.run::<IdentifierClaim>(
                 &claim,
                 vec![IdentifierCommand::Release { holder }],
-                ApiError::internal,
+                AppError::internal,
             )
             .await?;
         }
@@ -180,11 +180,11 @@ pub async fn delete(
 }
 
 pub async fn add_scopes(
-    state: &AppState,
+    state: &AppContext,
     request: &RequestContext,
     id: &str,
     scope_ids: Vec<String>,
-) -> Result<Option<Position>, ApiError> {
+) -> Result<Option<Position>, AppError> {
     check_scopes(state, &scope_ids).await?;
     let (_, at) = transact(state, request, |mut tx| {
         let command = RoleCommand::AddScopes(scope_ids.clone());
@@ -198,11 +198,11 @@ pub async fn add_scopes(
 }
 
 pub async fn remove_scope(
-    state: &AppState,
+    state: &AppContext,
     request: &RequestContext,
     id: &str,
     scope_id: &str,
-) -> Result<Option<Position>, ApiError> {
+) -> Result<Option<Position>, AppError> {
     let (_, at) = transact(state, request, |mut tx| async move {
         let command = RoleCommand::RemoveScope(scope_id.to_owned());
         tx.run::<Role>(id, vec![command], |e| match e {
@@ -216,16 +216,16 @@ pub async fn remove_scope(
     Ok(at)
 }
 
-pub fn application_error(id: &str) -> impl Fn(ApplicationError) -> ApiError + '_ {
+pub fn application_error(id: &str) -> impl Fn(ApplicationError) -> AppError + '_ {
     move |e| super::applications::application_error(id)(e)
 }
 
 /// Checks that `role_id` is a live machine-to-machine role (404 / 422).
-pub async fn machine_role(tx: &super::exec::Tx, role_id: &str) -> Result<(), ApiError> {
+pub async fn machine_role(tx: &crate::transact::Tx, role_id: &str) -> Result<(), AppError> {
     let role: Role = tx.peek(role_id).await?;
     match role.state() {
         None => Err(role_error(role_id)(RoleError::NotFound)),
-        Some(s) if s.role_type != RoleType::MachineToMachine => Err(ApiError::Unprocessable {
+        Some(s) if s.role_type != RoleType::MachineToMachine => Err(AppError::Unprocessable {
             code: "role.type_mismatch",
             message: format!(
                 "Role {role_id} is a User role; only MachineToMachine roles can be assigned to applications."
@@ -237,11 +237,11 @@ pub async fn machine_role(tx: &super::exec::Tx, role_id: &str) -> Result<(), Api
 
 /// Gives machine-to-machine role `role_id` to each of `app_ids` (all-or-nothing).
 pub async fn assign_to_applications(
-    state: &AppState,
+    state: &AppContext,
     request: &RequestContext,
     role_id: &str,
     app_ids: Vec<String>,
-) -> Result<Option<Position>, ApiError> {
+) -> Result<Option<Position>, AppError> {
     let (_, at) = transact(state, request, |mut tx| {
         let app_ids = app_ids.clone();
         async move {

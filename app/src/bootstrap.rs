@@ -5,8 +5,7 @@
 //! Every step is idempotent across restarts and across nodes starting together: fixed
 //! stream ids, appends with expected versions, and a conflict simply means "look again".
 
-use crate::auth::{MANAGEMENT_API_INDICATOR, MANAGEMENT_API_SCOPE};
-use crate::state::AppState;
+use crate::context::AppContext;
 use domain::application::{
     Application, ApplicationCommand, ApplicationSettings, ApplicationType, CustomClientMetadata,
     OidcClientMetadata,
@@ -20,6 +19,11 @@ use serde_json::{json, Map};
 use std::path::{Path, PathBuf};
 use store::{AppendBatch, ExpectedVersion, Repository, StoreError, StreamAppend};
 
+/// Logto's Management API resource indicator for the (only) tenant `default`: the
+/// audience of Management API tokens.
+pub const MANAGEMENT_API_INDICATOR: &str = "https://default.logto.app/api";
+/// The one Management API scope.
+pub const MANAGEMENT_API_SCOPE: &str = "all";
 /// The Management API resource's fixed id (Logto's).
 pub const MANAGEMENT_API_ID: &str = "management-api";
 /// The fixed id of its scope `all`.
@@ -53,9 +57,11 @@ pub struct BootstrapM2m {
     /// `TESSERA_BOOTSTRAP_M2M_ID` and `TESSERA_BOOTSTRAP_M2M_SECRET`, both or neither.
     pub credentials: Option<(String, String)>,
     pub data_dir: PathBuf,
+    /// The token endpoint written into the generated credentials file.
+    pub token_endpoint: String,
 }
 
-fn metadata(state: &AppState) -> (EventMetadata, CommandContext) {
+fn metadata(state: &AppContext) -> (EventMetadata, CommandContext) {
     let now = state.clock.now();
     (
         EventMetadata::system(now, "bootstrap"),
@@ -65,7 +71,7 @@ fn metadata(state: &AppState) -> (EventMetadata, CommandContext) {
 
 /// Loads `id`, runs `commands` in order and stages the resulting events (if any).
 async fn stage<A: Aggregate>(
-    state: &AppState,
+    state: &AppContext,
     id: &str,
     commands: impl FnOnce(&A) -> Vec<A::Command>,
     ctx: &CommandContext,
@@ -89,26 +95,15 @@ async fn stage<A: Aggregate>(
 
 /// Appends the staged streams; `Ok(false)` on a conflict (someone else got there: retry).
 async fn commit(
-    state: &AppState,
+    state: &AppContext,
     staged: Vec<Option<StreamAppend>>,
 ) -> Result<bool, BootstrapError> {
     let streams: Vec<StreamAppend> = staged.into_iter().flatten().collect();
     if streams.is_empty() {
         return Ok(true);
     }
-    match state
-        .store
-        .repository()
-        .append(AppendBatch { streams })
-        .await
-    {
-        Ok(outcome) => {
-            state
-                .metrics
-                .events_appended
-                .inc_by(outcome.events.len() as u64);
-            Ok(true)
-        }
+    match crate::transact::append(state, AppendBatch { streams }).await {
+        Ok(_) => Ok(true),
         Err(StoreError::Conflict { .. }) => Ok(false),
         Err(e) => Err(e.into()),
     }
@@ -123,7 +118,7 @@ fn claim(holder: &str) -> impl FnOnce(&IdentifierClaim) -> Vec<IdentifierCommand
 }
 
 /// The Management API resource: indicator `https://default.logto.app/api`, scope `all`.
-pub async fn ensure_management_api(state: &AppState) -> Result<(), BootstrapError> {
+pub async fn ensure_management_api(state: &AppContext) -> Result<(), BootstrapError> {
     let indicator = Identifier::resource_indicator(MANAGEMENT_API_INDICATOR)
         .map_err(|e| BootstrapError::Invalid(e.to_string()))?;
     let claim_stream = state.store.identifier_stream_id(&indicator);
@@ -175,7 +170,7 @@ pub async fn ensure_management_api(state: &AppState) -> Result<(), BootstrapErro
 }
 
 /// The machine-to-machine role holding the Management API's `all` scope.
-async fn ensure_management_role(state: &AppState) -> Result<(), BootstrapError> {
+async fn ensure_management_role(state: &AppContext) -> Result<(), BootstrapError> {
     let name = Identifier::role_name(MANAGEMENT_ROLE_NAME)
         .map_err(|e| BootstrapError::Invalid(e.to_string()))?;
     let claim_stream = state.store.identifier_stream_id(&name);
@@ -229,7 +224,7 @@ fn valid_client_id(id: &str) -> bool {
 }
 
 /// Creates (or completes) the application `id` with `secret` and the management role.
-async fn ensure_app(state: &AppState, id: &str, secret: &str) -> Result<(), BootstrapError> {
+async fn ensure_app(state: &AppContext, id: &str, secret: &str) -> Result<(), BootstrapError> {
     for _ in 0..ATTEMPTS {
         let (metadata, ctx) = metadata(state);
         let (_, app) = stage::<Application>(
@@ -285,7 +280,11 @@ async fn ensure_app(state: &AppState, id: &str, secret: &str) -> Result<(), Boot
 
 /// Reads the generated credentials back, or writes new ones (mode 0600, never over an
 /// existing file).
-fn generated_credentials(state: &AppState, path: &Path) -> Result<String, BootstrapError> {
+fn generated_credentials(
+    state: &AppContext,
+    config: &BootstrapM2m,
+    path: &Path,
+) -> Result<String, BootstrapError> {
     let io = |source| BootstrapError::Io {
         path: path.to_owned(),
         source,
@@ -304,7 +303,7 @@ fn generated_credentials(state: &AppState, path: &Path) -> Result<String, Bootst
         "clientSecret": secret,
         "resource": MANAGEMENT_API_INDICATOR,
         "scope": MANAGEMENT_API_SCOPE,
-        "tokenEndpoint": format!("{}/token", state.oidc.issuer),
+        "tokenEndpoint": config.token_endpoint,
     });
     use std::io::Write;
     let mut options = std::fs::OpenOptions::new();
@@ -324,7 +323,7 @@ fn generated_credentials(state: &AppState, path: &Path) -> Result<String, Bootst
 /// The bootstrap M2M application: the configured one, or on a fresh deployment a
 /// generated one whose credentials go to `<data dir>/bootstrap-m2m.json`.
 pub async fn ensure_bootstrap_m2m(
-    state: &AppState,
+    state: &AppContext,
     config: &BootstrapM2m,
 ) -> Result<(), BootstrapError> {
     ensure_management_role(state).await?;
@@ -352,7 +351,7 @@ pub async fn ensure_bootstrap_m2m(
             if existing.version > 0 {
                 return Ok(());
             }
-            let secret = generated_credentials(state, &path)?;
+            let secret = generated_credentials(state, config, &path)?;
             ensure_app(state, GENERATED_M2M_ID, &secret).await?;
             tracing::warn!(
                 path = %path.display(),
@@ -365,7 +364,7 @@ pub async fn ensure_bootstrap_m2m(
 }
 
 /// Everything a fresh deployment needs, in order.
-pub async fn run(state: &AppState, config: &BootstrapM2m) -> Result<(), BootstrapError> {
+pub async fn run(state: &AppContext, config: &BootstrapM2m) -> Result<(), BootstrapError> {
     ensure_management_api(state).await?;
     ensure_bootstrap_m2m(state, config).await
 }

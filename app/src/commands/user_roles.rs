@@ -3,37 +3,37 @@
 //! is only checked (loaded, not staged): a role deleted concurrently simply drops out of
 //! every read through the join with the live roles.
 
-use super::exec::{transact, Tx};
 use super::roles::role_error;
-use crate::error::ApiError;
+use crate::context::AppContext;
+use crate::error::AppError;
 use crate::request::RequestContext;
-use crate::state::AppState;
+use crate::transact::{transact, Tx};
 use domain::role::{Role, RoleError, RoleType};
 use domain::user::{User, UserCommand, UserError};
 use store::Position;
 
-pub fn user_error(user_id: &str, role_id: &str) -> impl Fn(UserError) -> ApiError {
+pub fn user_error(user_id: &str, role_id: &str) -> impl Fn(UserError) -> AppError {
     let (user_id, role_id) = (user_id.to_owned(), role_id.to_owned());
     move |e| match e {
-        UserError::NotFound => ApiError::NotExistsWithId {
+        UserError::NotFound => AppError::NotExistsWithId {
             entity: "user",
             id: user_id.clone(),
         },
-        UserError::RoleNotAssigned => ApiError::NotExistsWithId {
+        UserError::RoleNotAssigned => AppError::NotExistsWithId {
             entity: "user role",
             id: role_id.clone(),
         },
-        UserError::AlreadyExists => ApiError::internal(format!("user {user_id}: {e}")),
+        UserError::AlreadyExists => AppError::internal(format!("user {user_id}: {e}")),
     }
 }
 
 /// Checks that `role_id` is a live `User` role (404 / 422): machine-to-machine roles
 /// decide client-credentials scopes and never reach a user.
-pub async fn user_role(tx: &Tx, role_id: &str) -> Result<(), ApiError> {
+pub async fn user_role(tx: &Tx, role_id: &str) -> Result<(), AppError> {
     let role: Role = tx.peek(role_id).await?;
     match role.state() {
         None => Err(role_error(role_id)(RoleError::NotFound)),
-        Some(s) if s.role_type != RoleType::User => Err(ApiError::Unprocessable {
+        Some(s) if s.role_type != RoleType::User => Err(AppError::Unprocessable {
             code: "role.type_mismatch",
             message: format!(
                 "Role {role_id} is a MachineToMachine role; only User roles can be assigned to users."
@@ -47,12 +47,12 @@ pub async fn user_role(tx: &Tx, role_id: &str) -> Result<(), ApiError> {
 /// `replace`, roles not listed are removed in the same append. Returns the ids that were
 /// not held before.
 pub async fn assign(
-    state: &AppState,
+    state: &AppContext,
     request: &RequestContext,
     user_id: &str,
     role_ids: Vec<String>,
     replace: bool,
-) -> Result<(Vec<String>, Option<Position>), ApiError> {
+) -> Result<(Vec<String>, Option<Position>), AppError> {
     let (added, at) = transact(state, request, |mut tx| {
         let role_ids = role_ids.clone();
         async move {
@@ -90,11 +90,11 @@ pub async fn assign(
 
 /// Takes role `role_id` from user `user_id` (404 when the user does not hold it).
 pub async fn remove(
-    state: &AppState,
+    state: &AppContext,
     request: &RequestContext,
     user_id: &str,
     role_id: &str,
-) -> Result<Option<Position>, ApiError> {
+) -> Result<Option<Position>, AppError> {
     let (_, at) = transact(state, request, |mut tx| async move {
         let command = UserCommand::RemoveRole(role_id.to_owned());
         tx.run::<User>(user_id, vec![command], user_error(user_id, role_id))
@@ -107,11 +107,11 @@ pub async fn remove(
 
 /// Gives `User` role `role_id` to each of `user_ids` (all-or-nothing, one append).
 pub async fn assign_to_users(
-    state: &AppState,
+    state: &AppContext,
     request: &RequestContext,
     role_id: &str,
     user_ids: Vec<String>,
-) -> Result<Option<Position>, ApiError> {
+) -> Result<Option<Position>, AppError> {
     let (_, at) = transact(state, request, |mut tx| {
         let user_ids = user_ids.clone();
         async move {
@@ -131,6 +131,6 @@ pub async fn assign_to_users(
 /// The default roles a new user receives with its `UserCreated`, from the roles read
 /// model (management writes settle that projector before answering, so a default role
 /// created through the API is seen by every later user creation on this node).
-pub async fn default_role_ids(state: &AppState) -> Result<Vec<String>, ApiError> {
+pub async fn default_role_ids(state: &AppContext) -> Result<Vec<String>, AppError> {
     Ok(projections::user_roles::default_role_ids(&state.store.read_pool).await?)
 }

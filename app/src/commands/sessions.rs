@@ -5,10 +5,10 @@
 //! events it has not seen yet), so the `GrantRevoked` is seen by the next request on any
 //! node. Ending a session (`SignedOut`) stops silent sign-in with its cookie.
 
-use super::exec::{settle, transact, Tx};
-use crate::error::ApiError;
+use crate::context::AppContext;
+use crate::error::AppError;
 use crate::request::RequestContext;
-use crate::state::AppState;
+use crate::transact::{settle, transact, Tx};
 use domain::grant::{Grant, GrantCommand, RevocationReason};
 use domain::session::{Session, SessionCommand, SignOutReason};
 
@@ -55,24 +55,24 @@ pub struct SignedOutEverywhere {
 /// suspended or deleted user by themselves, so such a grant is dead anyway, as are the
 /// grants of a user whose revocations never ran (a crash right after the user event).
 pub async fn sign_out_everywhere(
-    state: &AppState,
+    state: &AppContext,
     user_id: &str,
     cause: UserDisabled,
     request: &RequestContext,
-) -> Result<SignedOutEverywhere, ApiError> {
+) -> Result<SignedOutEverywhere, AppError> {
     sign_out_others(state, user_id, cause, None, None, request).await
 }
 
 /// [`sign_out_everywhere`], except session `keep_session` and grant `keep_grant` (the
 /// caller's own, when a user changes their password through the Account API).
 pub async fn sign_out_others(
-    state: &AppState,
+    state: &AppContext,
     user_id: &str,
     cause: UserDisabled,
     keep_session: Option<&str>,
     keep_grant: Option<&str>,
     request: &RequestContext,
-) -> Result<SignedOutEverywhere, ApiError> {
+) -> Result<SignedOutEverywhere, AppError> {
     settle(
         state,
         &[projections::sessions::NAME, projections::grants::NAME],
@@ -107,27 +107,27 @@ pub async fn sign_out_others(
 /// Ends `sessions` and revokes `grants` in one atomic batch (retried on conflicts, e.g.
 /// a refresh racing the revocation); already ended ones stay as they are.
 pub async fn end(
-    state: &AppState,
+    state: &AppContext,
     request: &RequestContext,
     sessions: &[String],
     session_reason: SignOutReason,
     grants: &[String],
     grant_reason: RevocationReason,
-) -> Result<SignedOutEverywhere, ApiError> {
+) -> Result<SignedOutEverywhere, AppError> {
     let ((), _) = transact(state, request, |mut tx: Tx| async move {
         for id in sessions {
             let command = SessionCommand::SignOut {
                 client_id: None,
                 reason: session_reason,
             };
-            tx.run::<Session>(id, vec![command], ApiError::internal)
+            tx.run::<Session>(id, vec![command], AppError::internal)
                 .await?;
         }
         for id in grants {
             // A grant the read model knows always has its `GrantIssued`; `NotFound` would
             // mean a corrupt read model.
             tx.run::<Grant>(id, vec![GrantCommand::Revoke(grant_reason)], |e| {
-                ApiError::internal(format!("grant {id}: {e}"))
+                AppError::internal(format!("grant {id}: {e}"))
             })
             .await?;
         }
@@ -149,8 +149,8 @@ pub enum GrantsTarget {
     FirstParty,
 }
 
-fn session_not_found() -> ApiError {
-    ApiError::NotFound {
+fn session_not_found() -> AppError {
+    AppError::NotFound {
         code: "oidc.session_not_found",
         message: "Session not found.".into(),
     }
@@ -160,12 +160,12 @@ fn session_not_found() -> ApiError {
 /// user's and live) and, with `target`, revokes the session's grants in the same batch.
 /// The session is judged by its aggregate, the grants are found in the read model.
 pub async fn revoke_session(
-    state: &AppState,
+    state: &AppContext,
     request: &RequestContext,
     user_id: &str,
     session_id: &str,
     target: Option<GrantsTarget>,
-) -> Result<SignedOutEverywhere, ApiError> {
+) -> Result<SignedOutEverywhere, AppError> {
     let loaded = state.store.repository().load::<Session>(session_id).await?;
     let live = loaded
         .aggregate
@@ -204,12 +204,12 @@ pub async fn revoke_session(
 /// Revokes grant `grant_id` of `user_id` (404 unless it is the user's and unrevoked):
 /// its refresh token and opaque access tokens stop working at once.
 pub async fn revoke_grant(
-    state: &AppState,
+    state: &AppContext,
     request: &RequestContext,
     user_id: &str,
     grant_id: &str,
-) -> Result<(), ApiError> {
-    let not_found = || ApiError::NotExistsWithId {
+) -> Result<(), AppError> {
+    let not_found = || AppError::NotExistsWithId {
         entity: "grant",
         id: grant_id.to_owned(),
     };

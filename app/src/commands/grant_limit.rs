@@ -12,22 +12,22 @@
 //! revoked but not yet projected can be picked again: revoking it again records nothing,
 //! so that decision revokes fewer than it meant to (again, corrected next time).
 
-use super::exec::{transact, Tx};
-use crate::error::ApiError;
+use crate::context::AppContext;
+use crate::error::AppError;
 use crate::request::RequestContext;
-use crate::state::AppState;
+use crate::transact::{transact, Tx};
 use domain::grant::{Grant, GrantCommand, GrantLimitExceeded};
 
 /// Revokes the oldest live grants of `user_id` for `client_id` beyond `max`, counting
 /// `new_grant_id` (just redeemed) as live. Returns the revoked grant ids.
 pub async fn enforce(
-    state: &AppState,
+    state: &AppContext,
     request: &RequestContext,
     user_id: &str,
     client_id: &str,
     new_grant_id: &str,
     max: u32,
-) -> Result<Vec<String>, ApiError> {
+) -> Result<Vec<String>, AppError> {
     let now = state.clock.now().as_millis();
     let older: Vec<String> = projections::grants::active_for_user_and_client(
         &state.store.read_pool,
@@ -59,7 +59,7 @@ pub async fn enforce(
             tx.run::<Grant>(
                 id,
                 vec![GrantCommand::RevokeOverLimit(limit.clone())],
-                |e| ApiError::internal(format!("grant {id}: {e}")),
+                |e| AppError::internal(format!("grant {id}: {e}")),
             )
             .await?;
         }

@@ -8,7 +8,7 @@
 //! `Register` is refused at `PUT /api/experience` and at `PUT …/interaction-event`, as
 //! Logto does) and again at identification (where the user is created).
 
-use crate::state::AppState;
+use crate::context::AppContext;
 
 /// Proof that registration was open when a self-service creation was decided. Only
 /// [`permit`] makes one.
@@ -29,7 +29,7 @@ impl Closed {
 }
 
 /// A permit to create an account through a self-service path, if registration is open.
-pub fn permit(state: &AppState) -> Result<Permit, Closed> {
+pub fn permit(state: &AppContext) -> Result<Permit, Closed> {
     if state.sign_in.registration {
         Ok(Permit { _private: () })
     } else {

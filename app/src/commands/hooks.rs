@@ -5,10 +5,10 @@
 //! event (invariant 7), under keys derived from the KEK for hook secrets and bound to the
 //! hook (`store::SealPurpose`).
 
-use super::exec::transact;
-use crate::error::ApiError;
+use crate::context::AppContext;
+use crate::error::AppError;
 use crate::request::RequestContext;
-use crate::state::AppState;
+use crate::transact::transact;
 use domain::hook::{
     Headers, Hook, HookCommand, HookError, HookSettings, SealedHeaders, SIGNING_KEY_LEN,
 };
@@ -16,15 +16,15 @@ use domain::ids::random_string;
 use domain::StandardId;
 use store::{Position, SealPurpose};
 
-pub fn hook_error(id: &str) -> impl Fn(HookError) -> ApiError + '_ {
+pub fn hook_error(id: &str) -> impl Fn(HookError) -> AppError + '_ {
     move |e| match e.field() {
-        Some(field) => ApiError::invalid_body(format!("{field}: {e}")),
+        Some(field) => AppError::invalid_body(format!("{field}: {e}")),
         None => match e {
-            HookError::NotFound => ApiError::NotExistsWithId {
+            HookError::NotFound => AppError::NotExistsWithId {
                 entity: "hook",
                 id: id.to_owned(),
             },
-            other => ApiError::internal(format!("hook {id}: {other}")),
+            other => AppError::internal(format!("hook {id}: {other}")),
         },
     }
 }
@@ -36,30 +36,34 @@ pub const UNREACHABLE_URL: &str =
     "config.url: the host is not allowed or cannot be resolved from this server";
 
 /// Refuses a URL the address policy forbids, naming the field.
-pub async fn check_url(state: &AppState, url: &str) -> Result<(), ApiError> {
+pub async fn check_url(state: &AppContext, url: &str) -> Result<(), AppError> {
     match state.webhooks.check_url(url).await {
         Ok(()) => Ok(()),
         Err(webhooks::ssrf::UrlRefused::Invalid(reason)) => {
-            Err(ApiError::invalid_body(format!("config.url: {reason}")))
+            Err(AppError::invalid_body(format!("config.url: {reason}")))
         }
         Err(refused) => {
             tracing::info!(%refused, "hook URL refused");
-            Err(ApiError::invalid_body(UNREACHABLE_URL))
+            Err(AppError::invalid_body(UNREACHABLE_URL))
         }
     }
 }
 
-pub fn new_id(state: &AppState) -> String {
+pub fn new_id(state: &AppContext) -> String {
     StandardId::generate(&mut state.random.rng()).into_string()
 }
 
 /// Custom headers sealed under the hook-headers key derived from the KEK, bound to the hook
 /// (they often hold the receiver's credentials).
-fn seal_headers(state: &AppState, id: &str, headers: &Headers) -> Result<Option<String>, ApiError> {
+fn seal_headers(
+    state: &AppContext,
+    id: &str,
+    headers: &Headers,
+) -> Result<Option<String>, AppError> {
     if headers.is_empty() {
         return Ok(None);
     }
-    let json = serde_json::to_vec(headers).map_err(ApiError::internal)?;
+    let json = serde_json::to_vec(headers).map_err(AppError::internal)?;
     Ok(Some(state.store.seal(
         SealPurpose::HookHeaders,
         id,
@@ -68,19 +72,23 @@ fn seal_headers(state: &AppState, id: &str, headers: &Headers) -> Result<Option<
 }
 
 /// Hook `id`'s custom headers in plain text.
-pub fn open_headers(state: &AppState, id: &str, sealed: Option<&str>) -> Result<Headers, ApiError> {
+pub fn open_headers(
+    state: &AppContext,
+    id: &str,
+    sealed: Option<&str>,
+) -> Result<Headers, AppError> {
     match sealed {
         None => Ok(Headers::new()),
         Some(sealed) => {
             let bytes = state
                 .store
                 .open_sealed(SealPurpose::HookHeaders, id, sealed)?;
-            serde_json::from_slice(&bytes).map_err(ApiError::internal)
+            serde_json::from_slice(&bytes).map_err(AppError::internal)
         }
     }
 }
 
-fn sealed_new_key(state: &AppState, id: &str) -> Result<String, ApiError> {
+fn sealed_new_key(state: &AppContext, id: &str) -> Result<String, AppError> {
     let key = random_string(&mut state.random.rng(), SIGNING_KEY_LEN);
     Ok(state
         .store
@@ -88,11 +96,11 @@ fn sealed_new_key(state: &AppState, id: &str) -> Result<String, ApiError> {
 }
 
 pub async fn create(
-    state: &AppState,
+    state: &AppContext,
     request: &RequestContext,
     id: &str,
     settings: HookSettings,
-) -> Result<Option<Position>, ApiError> {
+) -> Result<Option<Position>, AppError> {
     // Syntax first, so a malformed URL is reported as such rather than as unresolvable.
     settings.check().map_err(hook_error(id))?;
     check_url(state, &settings.url).await?;
@@ -124,11 +132,11 @@ pub struct HookPatch {
 }
 
 pub async fn update(
-    state: &AppState,
+    state: &AppContext,
     request: &RequestContext,
     id: &str,
     patch: HookPatch,
-) -> Result<Option<Position>, ApiError> {
+) -> Result<Option<Position>, AppError> {
     if let Some(url) = &patch.url {
         domain::hook::check_url(url).map_err(hook_error(id))?;
         check_url(state, url).await?;
@@ -160,10 +168,10 @@ pub async fn update(
 }
 
 pub async fn rotate_signing_key(
-    state: &AppState,
+    state: &AppContext,
     request: &RequestContext,
     id: &str,
-) -> Result<Option<Position>, ApiError> {
+) -> Result<Option<Position>, AppError> {
     let sealed_signing_key = sealed_new_key(state, id)?;
     let (_, at) = transact(state, request, |mut tx| {
         let command = HookCommand::RotateSigningKey {
@@ -179,10 +187,10 @@ pub async fn rotate_signing_key(
 }
 
 pub async fn delete(
-    state: &AppState,
+    state: &AppContext,
     request: &RequestContext,
     id: &str,
-) -> Result<Option<Position>, ApiError> {
+) -> Result<Option<Position>, AppError> {
     let (_, at) = transact(state, request, |mut tx| async move {
         tx.run::<Hook>(id, vec![HookCommand::Delete], hook_error(id))
             .await?;
@@ -193,9 +201,9 @@ pub async fn delete(
 }
 
 /// Hook `id`'s signing key in plain text (for answers and the test delivery).
-pub fn open_signing_key(state: &AppState, id: &str, sealed: &str) -> Result<String, ApiError> {
+pub fn open_signing_key(state: &AppContext, id: &str, sealed: &str) -> Result<String, AppError> {
     let bytes = state
         .store
         .open_sealed(SealPurpose::HookSigningKey, id, sealed)?;
-    String::from_utf8(bytes).map_err(ApiError::internal)
+    String::from_utf8(bytes).map_err(AppError::internal)
 }

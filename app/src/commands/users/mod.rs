@@ -8,9 +8,9 @@
 
 pub mod update;
 
-use crate::error::ApiError;
+use crate::context::AppContext;
+use crate::error::AppError;
 use crate::request::RequestContext;
-use crate::state::AppState;
 use domain::identifier::{ClaimError, Identifier, IdentifierClaim, IdentifierCommand};
 use domain::password::{hash_password, PasswordDigest, PasswordError};
 use domain::user::{User, UserCommand, UserDetails, UserState};
@@ -19,8 +19,7 @@ use projections::users::UserView;
 use serde_json::{Map, Value};
 use store::{AppendBatch, ExpectedVersion, Repository, StoreError, StreamRef};
 
-/// How often a create is retried after an optimistic-concurrency conflict.
-const MAX_ATTEMPTS: usize = 5;
+use crate::transact::MAX_ATTEMPTS;
 
 /// A validated `CreateUser` request.
 #[derive(Debug)]
@@ -37,11 +36,11 @@ pub enum Origin {
     /// An operator, through the Management API.
     Admin,
     /// The user themselves, registering through an application (sign-up pages, Experience
-    /// API): needs registration to be open ([`crate::signin::registration::permit`]). The
+    /// API): needs registration to be open ([`crate::registration::permit`]). The
     /// application is Logto's `applicationId`, and what makes `PostRegister` fire.
     SelfService {
         application_id: String,
-        permit: crate::signin::registration::Permit,
+        permit: crate::registration::Permit,
     },
 }
 
@@ -74,10 +73,10 @@ impl std::fmt::Debug for PasswordInput {
 /// Creates a user and returns it as Logto's user JSON, built from the events just
 /// committed (so the caller reads its own write without waiting for the projector).
 pub async fn create_user(
-    state: &AppState,
+    state: &AppContext,
     input: CreateUser,
     request: &RequestContext,
-) -> Result<UserView, ApiError> {
+) -> Result<UserView, AppError> {
     let user_id = StandardId::generate(&mut state.random.rng()).into_string();
     let identifiers = input.details.identifiers();
     let repo = state.store.repository();
@@ -146,7 +145,7 @@ pub async fn create_user(
                 &ctx,
             )
             // A freshly generated id cannot exist; if it somehow does, it is our fault.
-            .map_err(|e| ApiError::internal(format!("user {user_id}: {e}")))?;
+            .map_err(|e| AppError::internal(format!("user {user_id}: {e}")))?;
         if !default_roles.is_empty() {
             let mut created = user.clone();
             events.iter().for_each(|e| created.apply(e));
@@ -154,7 +153,7 @@ pub async fn create_user(
             events.extend(
                 created
                     .handle(assign, &ctx)
-                    .map_err(|e| ApiError::internal(format!("user {user_id}: {e}")))?,
+                    .map_err(|e| AppError::internal(format!("user {user_id}: {e}")))?,
             );
         }
         batch.streams.push(Repository::stage::<User>(
@@ -164,16 +163,12 @@ pub async fn create_user(
             &metadata,
         ));
 
-        match repo.append(batch).await {
-            Ok(outcome) => {
-                state
-                    .metrics
-                    .events_appended
-                    .inc_by(outcome.events.len() as u64);
+        match crate::transact::append(state, batch).await {
+            Ok(_) => {
                 events.iter().for_each(|e| user.apply(e));
                 let state = user
                     .state()
-                    .ok_or_else(|| ApiError::internal("created user is not live"))?;
+                    .ok_or_else(|| AppError::internal("created user is not live"))?;
                 return Ok(view_of(&user_id, state, now.as_millis()));
             }
             Err(StoreError::Conflict { stream, .. }) if attempt < MAX_ATTEMPTS => {
@@ -182,15 +177,15 @@ pub async fn create_user(
             Err(err) => return Err(err.into()),
         }
     }
-    Err(ApiError::Conflict)
+    Err(AppError::Conflict)
 }
 
-fn in_use(identifier: &Identifier) -> ApiError {
-    ApiError::IdentifierInUse(identifier.kind())
+fn in_use(identifier: &Identifier) -> AppError {
+    AppError::IdentifierInUse(identifier.kind())
 }
 
 /// Hashes a new password with the policy, through the bounded hasher (503 when busy).
-pub(crate) async fn hash(state: &AppState, plain: String) -> Result<PasswordDigest, ApiError> {
+pub async fn hash(state: &AppContext, plain: String) -> Result<PasswordDigest, AppError> {
     let salt: [u8; 16] = state.random.bytes();
     state
         .sign_in
@@ -198,8 +193,8 @@ pub(crate) async fn hash(state: &AppState, plain: String) -> Result<PasswordDige
         .run(move || hash_password(&plain, salt))
         .await?
         .map_err(|e| match e {
-            PasswordError::InvalidLength => ApiError::invalid_body(format!("password: {e}")),
-            PasswordError::Hashing(_) => ApiError::internal(e),
+            PasswordError::InvalidLength => AppError::invalid_body(format!("password: {e}")),
+            PasswordError::Hashing(_) => AppError::internal(e),
         })
 }
 

@@ -4,11 +4,11 @@
 //! stream and every claim stream it touches, retried on conflict.
 
 use super::{hash, in_use};
-use crate::commands::exec::{transact, Tx};
-use crate::error::ApiError;
+use crate::context::AppContext;
+use crate::error::AppError;
 use crate::request::RequestContext;
-use crate::signin::sentinel::{self, Target};
-use crate::state::AppState;
+use crate::sentinel::{self, Target};
+use crate::transact::{transact, Tx};
 use domain::identifier::{ClaimError, IdentifierClaim, IdentifierCommand};
 use domain::password::{needs_rehash, verify_timing_flat, PasswordDigest};
 use domain::user::{identifiers_of, User, UserCommand, UserDetails, UserDetailsFields, UserState};
@@ -28,22 +28,22 @@ pub struct UserPatch {
     pub custom_data: Option<Map<String, Value>>,
 }
 
-fn not_found(id: &str) -> ApiError {
-    ApiError::NotExistsWithId {
+fn not_found(id: &str) -> AppError {
+    AppError::NotExistsWithId {
         entity: "user",
         id: id.to_owned(),
     }
 }
 
-fn user_error(id: &str) -> impl Fn(domain::user::UserError) -> ApiError + '_ {
+fn user_error(id: &str) -> impl Fn(domain::user::UserError) -> AppError + '_ {
     move |e| match e {
         domain::user::UserError::NotFound => not_found(id),
-        other => ApiError::internal(format!("user {id}: {other}")),
+        other => AppError::internal(format!("user {id}: {other}")),
     }
 }
 
 /// The live user `id` as of this attempt (404 when missing or deleted).
-async fn live(tx: &Tx, id: &str) -> Result<UserState, ApiError> {
+async fn live(tx: &Tx, id: &str) -> Result<UserState, AppError> {
     let user: User = tx.peek(id).await?;
     user.state().cloned().ok_or_else(|| not_found(id))
 }
@@ -62,7 +62,7 @@ async fn move_claims(
     holder: &str,
     old: &UserDetailsFields,
     new: &UserDetailsFields,
-) -> Result<(), ApiError> {
+) -> Result<(), AppError> {
     let old = identifiers_of(old);
     let new = identifiers_of(new);
     for identifier in new.iter().filter(|i| !old.contains(i)) {
@@ -90,11 +90,11 @@ async fn move_claims(
 
 /// `PATCH /api/users/{id}`.
 pub async fn update_user(
-    state: &AppState,
+    state: &AppContext,
     request: &RequestContext,
     id: &str,
     patch: UserPatch,
-) -> Result<Option<Position>, ApiError> {
+) -> Result<Option<Position>, AppError> {
     let (_, at) = transact(state, request, |mut tx| {
         let patch = &patch;
         async move {
@@ -110,7 +110,7 @@ pub async fn update_user(
             };
             // The route validated every field; this restates the domain's rule.
             let details =
-                UserDetails::new(fields).map_err(|e| ApiError::invalid_body(e.to_string()))?;
+                UserDetails::new(fields).map_err(|e| AppError::invalid_body(e.to_string()))?;
             move_claims(&mut tx, id, d, details.fields()).await?;
             let mut commands = vec![UserCommand::UpdateDetails(details)];
             if let Some(custom_data) = &patch.custom_data {
@@ -127,11 +127,11 @@ pub async fn update_user(
 /// `PATCH /api/users/{id}/custom-data`: a shallow merge into the stored object. Returns
 /// the custom data after the change and where it was committed.
 pub async fn merge_custom_data(
-    state: &AppState,
+    state: &AppContext,
     request: &RequestContext,
     id: &str,
     partial: Map<String, Value>,
-) -> Result<(Map<String, Value>, Option<Position>), ApiError> {
+) -> Result<(Map<String, Value>, Option<Position>), AppError> {
     let (merged, at) = transact(state, request, |mut tx| {
         let partial = &partial;
         async move {
@@ -149,11 +149,11 @@ pub async fn merge_custom_data(
 /// `PATCH /api/users/{id}/profile`: a shallow merge into the stored profile (a `null` value
 /// removes its key). Returns the profile after the change.
 pub async fn merge_profile(
-    state: &AppState,
+    state: &AppContext,
     request: &RequestContext,
     id: &str,
     partial: Map<String, Value>,
-) -> Result<(Map<String, Value>, Option<Position>), ApiError> {
+) -> Result<(Map<String, Value>, Option<Position>), AppError> {
     let (merged, at) = transact(state, request, |mut tx| {
         let partial = &partial;
         async move {
@@ -168,7 +168,7 @@ pub async fn merge_profile(
             }
             fields.profile = Some(profile.clone());
             let details =
-                UserDetails::new(fields).map_err(|e| ApiError::invalid_body(e.to_string()))?;
+                UserDetails::new(fields).map_err(|e| AppError::invalid_body(e.to_string()))?;
             let command = UserCommand::UpdateDetails(details);
             tx.run::<User>(id, vec![command], user_error(id)).await?;
             Ok((tx, profile))
@@ -180,11 +180,11 @@ pub async fn merge_profile(
 
 /// `PATCH /api/users/{id}/password`: hashed with the policy (Argon2id) before the append.
 pub async fn set_password(
-    state: &AppState,
+    state: &AppContext,
     request: &RequestContext,
     id: &str,
     password: String,
-) -> Result<Option<Position>, ApiError> {
+) -> Result<Option<Position>, AppError> {
     // 404 before spending ~20 ms of CPU on a hash for nobody.
     let user: User = state.store.repository().load(id).await?.aggregate;
     user.state().ok_or_else(|| not_found(id))?;
@@ -207,11 +207,11 @@ pub async fn set_password(
 /// failures of this kind of check (the sentinel counts them per user id; each failure is an
 /// event). A match on an outdated digest rehashes it, as a sign-in does.
 pub async fn verify_user_password(
-    state: &AppState,
+    state: &AppContext,
     request: &RequestContext,
     id: &str,
     password: String,
-) -> Result<(), ApiError> {
+) -> Result<(), AppError> {
     let user: User = state.store.repository().load(id).await?.aggregate;
     let stored = user.state().ok_or_else(|| not_found(id))?.password.clone();
     let (plain, digest) = (password.clone(), stored.clone());
@@ -225,7 +225,7 @@ pub async fn verify_user_password(
     match (&stored, matches) {
         (Some(stored), true) => {
             if let Some(retry_after_secs) = locked {
-                return Err(ApiError::Locked { retry_after_secs });
+                return Err(AppError::Locked { retry_after_secs });
             }
             rehash_if_needed(state, request, id, stored, password).await;
             Ok(())
@@ -235,8 +235,8 @@ pub async fn verify_user_password(
                 .await?
                 .or(locked);
             Err(match lock {
-                Some(retry_after_secs) => ApiError::Locked { retry_after_secs },
-                None => ApiError::Unprocessable {
+                Some(retry_after_secs) => AppError::Locked { retry_after_secs },
+                None => AppError::Unprocessable {
                     code: "session.invalid_credentials",
                     message: "Wrong identifier or password.".into(),
                 },
@@ -250,7 +250,7 @@ pub async fn verify_user_password(
 /// logged, never surfaced: the sign-in it follows has succeeded either way, and the next
 /// one tries again.
 pub async fn rehash_if_needed(
-    state: &AppState,
+    state: &AppContext,
     request: &RequestContext,
     user_id: &str,
     verified: &PasswordDigest,
@@ -283,11 +283,11 @@ pub async fn rehash_if_needed(
 /// `PATCH /api/users/{id}/is-suspended`. Returns whether the user was newly suspended
 /// (the caller then signs them out everywhere).
 pub async fn set_suspended(
-    state: &AppState,
+    state: &AppContext,
     request: &RequestContext,
     id: &str,
     suspended: bool,
-) -> Result<Option<Position>, ApiError> {
+) -> Result<Option<Position>, AppError> {
     let (_, at) = transact(state, request, |mut tx| async move {
         let command = UserCommand::SetSuspended(suspended);
         tx.run::<User>(id, vec![command], user_error(id)).await?;
@@ -300,10 +300,10 @@ pub async fn set_suspended(
 /// `DELETE /api/users/{id}`: the user's stream ends with `UserDeleted` and every identifier
 /// it held is released in the same append, so the username or email can be used again.
 pub async fn delete_user(
-    state: &AppState,
+    state: &AppContext,
     request: &RequestContext,
     id: &str,
-) -> Result<Option<Position>, ApiError> {
+) -> Result<Option<Position>, AppError> {
     let (_, at) = transact(state, request, |mut tx| async move {
         let current = live(&tx, id).await?;
         move_claims(&mut tx, id, &current.details, &UserDetailsFields::default()).await?;

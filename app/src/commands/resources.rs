@@ -2,35 +2,35 @@
 //! appended in the same batch as the resource (as a user's email is), so two racing
 //! creations of one indicator cannot both commit.
 
-use super::exec::{transact, Tx};
 use crate::bootstrap::MANAGEMENT_API_ID;
-use crate::error::ApiError;
+use crate::context::AppContext;
+use crate::error::AppError;
 use crate::request::RequestContext;
-use crate::state::AppState;
+use crate::transact::{transact, Tx};
 use domain::identifier::{Identifier, IdentifierClaim, IdentifierCommand, IdentifierKind};
 use domain::resource::{Resource, ResourceCommand, ResourceError};
 use domain::StandardId;
 use store::Position;
 
-pub fn resource_error(id: &str) -> impl Fn(ResourceError) -> ApiError + '_ {
+pub fn resource_error(id: &str) -> impl Fn(ResourceError) -> AppError + '_ {
     move |e| match e {
-        ResourceError::NotFound => ApiError::NotExistsWithId {
+        ResourceError::NotFound => AppError::NotExistsWithId {
             entity: "resource",
             id: id.to_owned(),
         },
-        ResourceError::ScopeNotFound => ApiError::NotExistsWithId {
+        ResourceError::ScopeNotFound => AppError::NotExistsWithId {
             entity: "scope",
             id: id.to_owned(),
         },
         ResourceError::InvalidName | ResourceError::InvalidScopeName => {
-            ApiError::invalid_body(format!("name: {e}"))
+            AppError::invalid_body(format!("name: {e}"))
         }
-        ResourceError::InvalidTtl => ApiError::invalid_body(format!("accessTokenTtl: {e}")),
-        ResourceError::ScopeNameTaken(_) => ApiError::Unprocessable {
+        ResourceError::InvalidTtl => AppError::invalid_body(format!("accessTokenTtl: {e}")),
+        ResourceError::ScopeNameTaken(_) => AppError::Unprocessable {
             code: "scope.name_exists",
             message: e.to_string(),
         },
-        ResourceError::AlreadyExists => ApiError::internal(format!("resource {id}: {e}")),
+        ResourceError::AlreadyExists => AppError::internal(format!("resource {id}: {e}")),
     }
 }
 
@@ -46,16 +46,16 @@ pub(crate) async fn create_in(
     id: &str,
     input: &NewResource,
     scopes: Vec<ResourceCommand>,
-) -> Result<Tx, ApiError> {
+) -> Result<Tx, AppError> {
     let indicator = Identifier::resource_indicator(&input.indicator)
-        .map_err(|e| ApiError::invalid_body(format!("indicator: {e}")))?;
+        .map_err(|e| AppError::invalid_body(format!("indicator: {e}")))?;
     let claim = tx.state().store.identifier_stream_id(&indicator);
     tx.run::<IdentifierClaim>(
         &claim,
         vec![IdentifierCommand::Claim {
             holder: id.to_owned(),
         }],
-        |_| ApiError::IdentifierInUse(IdentifierKind::ResourceIndicator),
+        |_| AppError::IdentifierInUse(IdentifierKind::ResourceIndicator),
     )
     .await?;
     let mut commands = vec![ResourceCommand::Create {
@@ -69,10 +69,10 @@ pub(crate) async fn create_in(
 }
 
 pub async fn create(
-    state: &AppState,
+    state: &AppContext,
     request: &RequestContext,
     input: NewResource,
-) -> Result<(String, Option<Position>), ApiError> {
+) -> Result<(String, Option<Position>), AppError> {
     let id = StandardId::generate(&mut state.random.rng()).into_string();
     let (_, at) = transact(state, request, |tx| {
         let (id, input) = (&id, &input);
@@ -89,11 +89,11 @@ pub struct ResourceChanges {
 }
 
 pub async fn update(
-    state: &AppState,
+    state: &AppContext,
     request: &RequestContext,
     id: &str,
     changes: ResourceChanges,
-) -> Result<Option<Position>, ApiError> {
+) -> Result<Option<Position>, AppError> {
     let (_, at) = transact(state, request, |mut tx| {
         let command = ResourceCommand::Update {
             name: changes.name.clone(),
@@ -112,12 +112,12 @@ pub async fn update(
 
 /// Deletes the resource and frees its indicator. The Management API resource stays.
 pub async fn delete(
-    state: &AppState,
+    state: &AppContext,
     request: &RequestContext,
     id: &str,
-) -> Result<Option<Position>, ApiError> {
+) -> Result<Option<Position>, AppError> {
     if id == MANAGEMENT_API_ID {
-        return Err(ApiError::Unprocessable {
+        return Err(AppError::Unprocessable {
             code: "resource.cannot_delete_management_api",
             message: "The Management API resource cannot be deleted.".into(),
         });
@@ -138,7 +138,7 @@ pub async fn delete(
                 vec![IdentifierCommand::Release {
                     holder: id.to_owned(),
                 }],
-                ApiError::internal,
+                AppError::internal,
             )
             .await?;
         }
@@ -151,14 +151,14 @@ pub async fn delete(
 /// Creates (`create`: `scope_id` is new) or redefines a scope. `description: None` keeps
 /// the current one on a redefinition; `Some(None)` clears it.
 pub async fn define_scope(
-    state: &AppState,
+    state: &AppContext,
     request: &RequestContext,
     resource_id: &str,
     scope_id: &str,
     create: bool,
     name: Option<String>,
     description: Option<Option<String>>,
-) -> Result<Option<Position>, ApiError> {
+) -> Result<Option<Position>, AppError> {
     let (_, at) = transact(state, request, |mut tx| {
         let (name, description) = (name.clone(), description.clone());
         async move {
@@ -174,7 +174,7 @@ pub async fn define_scope(
                     return Err(resource_error(scope_id)(ResourceError::ScopeNotFound))
                 }
                 (None, Some(name)) => (name, description.flatten()),
-                (None, None) => return Err(ApiError::invalid_body("name: required")),
+                (None, None) => return Err(AppError::invalid_body("name: required")),
             };
             let command = ResourceCommand::DefineScope {
                 scope_id: scope_id.to_owned(),
@@ -191,11 +191,11 @@ pub async fn define_scope(
 }
 
 pub async fn delete_scope(
-    state: &AppState,
+    state: &AppContext,
     request: &RequestContext,
     resource_id: &str,
     scope_id: &str,
-) -> Result<Option<Position>, ApiError> {
+) -> Result<Option<Position>, AppError> {
     let (_, at) = transact(state, request, |mut tx| async move {
         let command = ResourceCommand::DeleteScope {
             scope_id: scope_id.to_owned(),

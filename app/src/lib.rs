@@ -1,0 +1,25 @@
+//! Tessera's application layer, below HTTP: the command services that turn a validated
+//! request into aggregate commands, the one write loop they share ([`transact`]), bootstrap
+//! and the well-known ids, signing-key rotation, and the [`AppContext`] they run in.
+//!
+//! It depends on `domain`, `store`, `projections` and `webhooks` only (no actix): the HTTP
+//! crate (`api`) and the binary's CLI commands both call it. Every append in the system
+//! goes through it (the store counts them for `/metrics`).
+
+pub mod bootstrap;
+pub mod commands;
+pub mod context;
+pub mod directory;
+pub mod env;
+pub mod error;
+pub mod hashing;
+pub mod keys;
+pub mod registration;
+pub mod request;
+pub mod sentinel;
+pub mod transact;
+
+pub use context::{AppContext, SignInSettings};
+pub use error::AppError;
+pub use request::RequestContext;
+pub use transact::{settle, transact, Tx};
