@@ -69,9 +69,6 @@ pub struct Metrics {
     appended: Counter,
     /// The store's count at the last scrape.
     appended_seen: AtomicU64,
-    /// Not exported: kept only while `oidc/{token,code,refresh}.rs` still count their own
-    /// appends by hand (the store counts them already); remove with those lines.
-    pub events_appended: Counter,
     pub log_head: Gauge,
     pub projector_checkpoint: Family<ProjectorLabels, Gauge>,
     pub projector_lag: Family<ProjectorLabels, Gauge>,
@@ -175,7 +172,6 @@ impl Metrics {
             http_duration,
             appended,
             appended_seen: AtomicU64::new(0),
-            events_appended: Counter::default(),
             log_head,
             projector_checkpoint,
             projector_lag,

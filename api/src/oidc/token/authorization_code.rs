@@ -78,13 +78,8 @@ impl TokenGrant for AuthorizationCode {
                 .handle(command, &CommandContext { now })
                 .map_err(|r| refusal(grant_id, r))?;
             let batch = user_grant::batch(call, grant_id, loaded.version, &events, now);
-            match repo.append(batch).await {
-                Ok(outcome) => {
-                    state
-                        .metrics
-                        .events_appended
-                        .inc_by(outcome.events.len() as u64);
-                }
+            match app::transact::append(&state.app, batch).await {
+                Ok(_) => {}
                 Err(StoreError::Conflict { .. }) => continue,
                 Err(e) => return Err(OAuthError::server(e)),
             }

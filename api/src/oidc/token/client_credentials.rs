@@ -157,16 +157,9 @@ async fn record(
             &metadata,
         )],
     };
-    let outcome = state
-        .store
-        .repository()
-        .append(batch)
+    app::transact::append(&state.app, batch)
         .await
         .map_err(OAuthError::server)?;
-    state
-        .metrics
-        .events_appended
-        .inc_by(outcome.events.len() as u64);
     Ok(())
 }
 
