@@ -5,12 +5,12 @@
 
 use super::Call;
 use crate::oidc::client_auth::invalid_grant;
-use app::directory::ResourceEntry;
 use crate::oidc::error::{OAuthCode, OAuthError};
 use crate::oidc::issued::{self, TokenResponse};
 use crate::oidc::resource_token;
 use crate::state::AppState;
 use actix_web::HttpResponse;
+use app::directory::ResourceEntry;
 use domain::application::ApplicationState;
 use domain::grant::{AccessTokenIssued, Grant, GrantEvent, GrantState, Refusal};
 use domain::{Actor, Timestamp};
