@@ -157,22 +157,27 @@ impl Aggregate for AccountCenter {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::Timestamp;
+    use crate::testing::given;
 
     #[test]
     fn everything_is_off_until_opened_and_unknown_fields_are_refused() {
-        let mut center = AccountCenter::default();
+        let center = given::<AccountCenter>([]);
         assert!(!center.enabled);
         assert!(center.fields().values().all(|p| *p == Permission::Off));
-        let ctx = CommandContext {
-            now: Timestamp::from_millis(0),
-        };
-        let update = UpdateAccountCenter {
+        let open_name = UpdateAccountCenter {
             enabled: Some(true),
             fields: [("name".to_owned(), Permission::Edit)].into(),
         };
-        let events = center.handle(update, &ctx).unwrap();
-        events.iter().for_each(|e| center.apply(e));
+        let mut after = center.fields.clone();
+        after.insert("name".to_owned(), Permission::Edit);
+        let center = center
+            .when(open_name)
+            .then([AccountCenterEvent::AccountCenterChanged(
+                AccountCenterChanged {
+                    enabled: true,
+                    fields: after,
+                },
+            )]);
         assert!(center.enabled);
         assert_eq!(center.field("name"), Permission::Edit);
         assert_eq!(center.field("password"), Permission::Off);
@@ -180,14 +185,14 @@ mod tests {
             enabled: None,
             fields: [("shoeSize".to_owned(), Permission::Edit)].into(),
         };
-        assert_eq!(
-            center.handle(unknown, &ctx),
-            Err(AccountCenterError::UnknownField("shoeSize".into()))
-        );
         let same = UpdateAccountCenter {
             enabled: Some(true),
             fields: BTreeMap::new(),
         };
-        assert!(center.handle(same, &ctx).unwrap().is_empty());
+        center
+            .when(unknown)
+            .then_error(AccountCenterError::UnknownField("shoeSize".into()))
+            .when(same)
+            .then_nothing();
     }
 }

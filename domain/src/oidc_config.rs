@@ -110,28 +110,26 @@ impl Aggregate for OidcConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::Timestamp;
+    use crate::testing::given;
 
-    fn set(c: &mut OidcConfig, ttl: u64) -> Result<usize, OidcConfigError> {
-        let ctx = CommandContext {
-            now: Timestamp::from_millis(0),
-        };
-        let events = c.handle(OidcConfigCommand::SetSessionTtl(ttl), &ctx)?;
-        events.iter().for_each(|e| c.apply(e));
-        Ok(events.len())
+    fn set(ttl: u64) -> OidcConfigEvent {
+        OidcConfigEvent::SessionTtlSet(SessionTtlSet { ttl })
     }
 
     #[test]
     fn session_ttl_defaults_to_14_days_and_is_bounded() {
-        let mut c = OidcConfig::default();
-        assert_eq!(c.session_ttl(), 1_209_600);
-        assert_eq!(set(&mut c, 0), Err(OidcConfigError::SessionTtlOutOfRange));
-        assert_eq!(
-            set(&mut c, MAX_SESSION_TTL + 1),
-            Err(OidcConfigError::SessionTtlOutOfRange)
-        );
-        assert_eq!(set(&mut c, 3600), Ok(1));
-        assert_eq!(c.session_ttl(), 3600);
-        assert_eq!(set(&mut c, 3600), Ok(0));
+        let config = given::<OidcConfig>([]);
+        assert_eq!(config.session_ttl(), 1_209_600);
+        let config = config
+            .when(OidcConfigCommand::SetSessionTtl(0))
+            .then_error(OidcConfigError::SessionTtlOutOfRange)
+            .when(OidcConfigCommand::SetSessionTtl(MAX_SESSION_TTL + 1))
+            .then_error(OidcConfigError::SessionTtlOutOfRange)
+            .when(OidcConfigCommand::SetSessionTtl(3600))
+            .then([set(3600)]);
+        assert_eq!(config.session_ttl(), 3600);
+        config
+            .when(OidcConfigCommand::SetSessionTtl(3600))
+            .then_nothing();
     }
 }
