@@ -123,33 +123,39 @@ impl Aggregate for ClientCredentialsToken {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testing::given;
 
     #[test]
     fn only_the_issuing_application_revokes_a_live_token() {
         let now = Timestamp::from_millis(1_000);
-        let ctx = CommandContext { now };
-        let mut token = ClientCredentialsToken::default();
         let granted = ClientCredentialsGranted {
             application_id: "m2m".into(),
             resource: "https://api".into(),
             scopes: vec![],
             expires_at: Timestamp::from_millis(10_000),
         };
-        for e in token
-            .handle(ClientCredentialsCommand::Grant(granted), &ctx)
-            .unwrap()
-        {
-            token.apply(&e);
-        }
-        assert!(token.is_active(now));
         let revoke = |id: &str| ClientCredentialsCommand::Revoke {
             application_id: id.into(),
         };
-        assert!(token.handle(revoke("other"), &ctx).unwrap().is_empty());
-        let events = token.handle(revoke("m2m"), &ctx).unwrap();
-        assert_eq!(events.len(), 1);
-        token.apply(&events[0]);
+        let token = given::<ClientCredentialsToken>([])
+            .at(now)
+            .when(ClientCredentialsCommand::Grant(granted.clone()))
+            .then([ClientCredentialsEvent::ClientCredentialsGranted(
+                granted.clone(),
+            )]);
+        assert!(token.is_active(now));
+        let token = token
+            .when(ClientCredentialsCommand::Grant(granted))
+            .then_error(ClientCredentialsError::AlreadyIssued)
+            .when(revoke("other"))
+            .then_nothing()
+            .when(revoke("m2m"))
+            .then([ClientCredentialsEvent::ClientCredentialsRevoked(
+                ClientCredentialsRevoked {
+                    application_id: "m2m".into(),
+                },
+            )]);
         assert!(!token.is_active(now));
-        assert!(token.handle(revoke("m2m"), &ctx).unwrap().is_empty());
+        token.when(revoke("m2m")).then_nothing();
     }
 }

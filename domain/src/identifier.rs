@@ -246,6 +246,7 @@ impl Aggregate for IdentifierClaim {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testing::given;
     use crate::time::Timestamp;
 
     const CTX: CommandContext = CommandContext {
@@ -275,42 +276,32 @@ mod tests {
 
     #[test]
     fn a_claim_held_by_another_user_is_refused_and_released_claims_are_free() {
-        let mut claim = IdentifierClaim::default();
-        let events = claim
-            .handle(
-                IdentifierCommand::Claim {
-                    holder: "u1".into(),
-                },
-                &CTX,
-            )
-            .unwrap();
-        events.iter().for_each(|e| claim.apply(e));
-        assert_eq!(claim.holder(), Some("u1"));
-        assert_eq!(
-            claim.handle(
-                IdentifierCommand::Claim {
-                    holder: "u2".into()
-                },
-                &CTX
-            ),
-            Err(ClaimError::AlreadyClaimed)
-        );
-        let events = claim
-            .handle(
-                IdentifierCommand::Release {
-                    holder: "u1".into(),
-                },
-                &CTX,
-            )
-            .unwrap();
-        events.iter().for_each(|e| claim.apply(e));
-        assert!(claim
-            .handle(
-                IdentifierCommand::Claim {
-                    holder: "u2".into()
-                },
-                &CTX
-            )
-            .is_ok());
+        let claim = |holder: &str| IdentifierCommand::Claim {
+            holder: holder.into(),
+        };
+        let release = |holder: &str| IdentifierCommand::Release {
+            holder: holder.into(),
+        };
+        let held = given::<IdentifierClaim>([])
+            .at(CTX.now)
+            .when(claim("u1"))
+            .then([IdentifierEvent::IdentifierClaimed(IdentifierClaimed {
+                holder: "u1".into(),
+            })]);
+        assert_eq!(held.holder(), Some("u1"));
+        held.when(claim("u1"))
+            .then_nothing()
+            .when(claim("u2"))
+            .then_error(ClaimError::AlreadyClaimed)
+            .when(release("u2"))
+            .then_nothing()
+            .when(release("u1"))
+            .then([IdentifierEvent::IdentifierReleased(IdentifierReleased {
+                holder: "u1".into(),
+            })])
+            .when(claim("u2"))
+            .then([IdentifierEvent::IdentifierClaimed(IdentifierClaimed {
+                holder: "u2".into(),
+            })]);
     }
 }
