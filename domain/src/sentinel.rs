@@ -212,6 +212,7 @@ impl Aggregate for Sentinel {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testing::{given, Scenario};
 
     fn policy() -> SentinelPolicy {
         SentinelPolicy {
@@ -221,56 +222,70 @@ mod tests {
         }
     }
 
-    fn fail(s: &mut Sentinel, at_secs: i64) -> Vec<SentinelEvent> {
-        let command = RecordFailure {
+    fn failure() -> RecordFailure {
+        RecordFailure {
             method: VerificationMethod::Password,
             identifier_type: "username".into(),
             value: "alice".into(),
             user_id: Some("u1".into()),
             policy: policy(),
-        };
-        let ctx = CommandContext {
-            now: Timestamp::from_millis(at_secs * 1000),
-        };
-        let events = s.handle(command, &ctx).unwrap();
-        events.iter().for_each(|e| s.apply(e));
-        events
+        }
     }
 
     fn at(secs: i64) -> Timestamp {
         Timestamp::from_millis(secs * 1000)
     }
 
+    /// The event every failure at `secs` records.
+    fn failed(secs: i64) -> SentinelEvent {
+        SentinelEvent::VerificationFailed(VerificationFailed {
+            method: VerificationMethod::Password,
+            at: at(secs),
+            user_id: Some("u1".into()),
+        })
+    }
+
+    /// One failure at `secs`, asserted to record exactly `expected`.
+    fn fail(s: Scenario<Sentinel>, secs: i64, expected: Vec<SentinelEvent>) -> Scenario<Sentinel> {
+        s.at(at(secs)).when(failure()).then(expected)
+    }
+
     #[test]
     fn the_nth_failure_in_the_window_locks_and_the_lock_expires() {
-        let mut s = Sentinel::default();
-        assert_eq!(fail(&mut s, 0).len(), 1);
-        assert_eq!(fail(&mut s, 1).len(), 1);
-        let third = fail(&mut s, 2);
-        let SentinelEvent::IdentifierLockedOut(locked) = &third[1] else {
-            panic!("no lockout: {third:?}");
-        };
-        assert_eq!(locked.until, at(32));
-        assert_eq!(locked.failed_attempts, 3);
+        let s = given::<Sentinel>([]);
+        let s = fail(s, 0, vec![failed(0)]);
+        let s = fail(s, 1, vec![failed(1)]);
+        let locked = SentinelEvent::IdentifierLockedOut(IdentifierLockedOut {
+            identifier_type: "username".into(),
+            value: Some("alice".into()),
+            user_id: Some("u1".into()),
+            at: at(2),
+            until: at(32),
+            failed_attempts: 3,
+        });
+        let s = fail(s, 2, vec![failed(2), locked]);
         assert_eq!(s.locked_until(at(31)), Some(at(32)));
         // Failures while locked are recorded but neither extend nor repeat the lock.
-        assert_eq!(fail(&mut s, 10).len(), 1);
+        let s = fail(s, 10, vec![failed(10)]);
         assert_eq!(s.locked_until(at(32)), None);
         // Counting starts again after the lock.
-        assert_eq!(fail(&mut s, 40).len(), 1);
+        fail(s, 40, vec![failed(40)]);
     }
 
     #[test]
     fn failures_outside_the_rolling_window_do_not_count() {
-        let mut s = Sentinel::default();
-        fail(&mut s, 0);
-        fail(&mut s, 30);
-        assert_eq!(
-            fail(&mut s, 61).len(),
-            1,
-            "the first failure left the window"
-        );
-        assert_eq!(fail(&mut s, 62).len(), 2);
+        let s = given::<Sentinel>([failed(0), failed(30)]);
+        // The first failure left the window: two in it, no lock yet.
+        let s = fail(s, 61, vec![failed(61)]);
+        let locked = SentinelEvent::IdentifierLockedOut(IdentifierLockedOut {
+            identifier_type: "username".into(),
+            value: Some("alice".into()),
+            user_id: Some("u1".into()),
+            at: at(62),
+            until: at(92),
+            failed_attempts: 3,
+        });
+        fail(s, 62, vec![failed(62), locked]);
     }
 
     #[test]
