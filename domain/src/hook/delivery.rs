@@ -202,11 +202,7 @@ pub fn truncate(body: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::time::Timestamp;
-
-    const CTX: CommandContext = CommandContext {
-        now: Timestamp::from_millis(0),
-    };
+    use crate::testing::given;
 
     fn attempt(n: u32, status: Option<u16>, body: &str) -> DeliveryAttempted {
         DeliveryAttempted {
@@ -225,38 +221,40 @@ mod tests {
 
     #[test]
     fn success_finishes_the_delivery_and_excerpts_are_truncated() {
-        let mut d = Delivery::default();
         let long = "é".repeat(RESPONSE_EXCERPT_BYTES);
-        let events = d
-            .handle(DeliveryCommand::Record(attempt(1, Some(500), &long)), &CTX)
-            .unwrap();
-        let DeliveryEvent::DeliveryAttempted(first) = &events[0] else {
-            panic!("attempt first")
-        };
-        assert!(first.response_excerpt.as_ref().unwrap().len() <= RESPONSE_EXCERPT_BYTES);
-        events.iter().for_each(|e| d.apply(e));
-        let events = d
-            .handle(DeliveryCommand::Record(attempt(2, Some(204), "")), &CTX)
-            .unwrap();
-        assert_eq!(events.len(), 1, "the 2xx attempt is the success");
-        events.iter().for_each(|e| d.apply(e));
+        let d = given::<Delivery>([])
+            .when(DeliveryCommand::Record(attempt(1, Some(500), &long)))
+            .then_with(|events| {
+                let [DeliveryEvent::DeliveryAttempted(first)] = events else {
+                    panic!("one attempt: {events:?}")
+                };
+                let excerpt = first.response_excerpt.as_deref().unwrap_or_default();
+                assert!(excerpt.len() <= RESPONSE_EXCERPT_BYTES);
+                assert!(!excerpt.is_empty() && long.starts_with(excerpt));
+                let mut rest = first.clone();
+                rest.response_excerpt = Some(long.clone());
+                assert_eq!(
+                    rest,
+                    attempt(1, Some(500), &long),
+                    "only the excerpt is cut"
+                );
+            })
+            // The 2xx attempt is the success: one event, no separate success event.
+            .when(DeliveryCommand::Record(attempt(2, Some(204), "")))
+            .then([DeliveryEvent::DeliveryAttempted(attempt(2, Some(204), ""))]);
         assert_eq!(d.status, DeliveryStatus::Succeeded);
-        // A log written before this change holds a separate success event: still finishes.
-        let mut old = Delivery::default();
-        old.apply(&DeliveryEvent::DeliveryAttempted(attempt(1, Some(500), "")));
-        old.apply(&DeliveryEvent::DeliverySucceeded(DeliverySucceeded {
+        d.when(DeliveryCommand::GiveUp {
             hook_id: "h".into(),
-            attempt: 1,
-        }));
+        })
+        .then_error(DeliveryError::Finished);
+        // A log written before this change holds a separate success event: still finishes.
+        let old = given::<Delivery>([
+            DeliveryEvent::DeliveryAttempted(attempt(1, Some(500), "")),
+            DeliveryEvent::DeliverySucceeded(DeliverySucceeded {
+                hook_id: "h".into(),
+                attempt: 1,
+            }),
+        ]);
         assert_eq!(old.status, DeliveryStatus::Succeeded);
-        assert_eq!(
-            d.handle(
-                DeliveryCommand::GiveUp {
-                    hook_id: "h".into()
-                },
-                &CTX
-            ),
-            Err(DeliveryError::Finished)
-        );
     }
 }
