@@ -27,6 +27,15 @@ impl RequestContext {
         }
     }
 
+    /// The same request with `actor` deciding (the authenticated client at the token
+    /// endpoint, for one).
+    pub fn acting_as(&self, actor: Actor) -> Self {
+        Self {
+            actor,
+            ..self.clone()
+        }
+    }
+
     /// Metadata for events decided in this request.
     pub fn metadata(&self, occurred_at: Timestamp) -> EventMetadata {
         EventMetadata {

@@ -13,16 +13,16 @@ use super::client_auth;
 use super::error::OAuthError;
 use super::issued;
 use super::resource_token::GRANT_CLAIM;
-use super::token::MAX_ATTEMPTS;
 use crate::request::RequestContext;
 use crate::state::AppState;
 use actix_web::http::header::CACHE_CONTROL;
 use actix_web::{web, HttpRequest, HttpResponse};
+use app::transact::{transact, Tx};
 use domain::client_credentials::{ClientCredentialsCommand, ClientCredentialsToken};
 use domain::grant::{Grant, GrantCommand};
-use domain::{Actor, Aggregate, CommandContext, Timestamp};
+use domain::{Actor, Aggregate, Timestamp};
 use serde_json::{Map, Value};
-use store::{AppendBatch, ExpectedVersion, Repository, StoreError};
+use store::StoreError;
 
 #[utoipa::path(
     post,
@@ -53,21 +53,25 @@ pub async fn revoke(
         }
     }
     if let Some(p) = issued::split(token) {
-        let repo = state.store.repository();
-        for _ in 0..MAX_ATTEMPTS {
-            let loaded = repo
+        let p = &p;
+        let state: &AppState = &state;
+        let client_id = client.id.as_str();
+        let acting = request.acting_as(Actor::Application(client.id.clone()));
+        let revoked = transact(&state.app, &acting, |mut tx: Tx<StoreError>| async move {
+            let loaded = state
+                .store
+                .repository()
                 .load_cached::<Grant>(p.grant_id)
-                .await
-                .map_err(OAuthError::server)?;
+                .await?;
             let Some(grant) = loaded.aggregate.state() else {
-                break;
+                return Ok((tx, ()));
             };
-            if grant.issued.client_id != client.id {
-                break;
+            if grant.issued.client_id != client_id {
+                return Ok((tx, ()));
             }
             let command = match p.generation {
                 Some(generation) => GrantCommand::RevokeRefreshToken {
-                    client_id: client.id.clone(),
+                    client_id: client_id.to_owned(),
                     generation,
                     secret: p.secret.to_owned(),
                 },
@@ -75,26 +79,13 @@ pub async fn revoke(
                     secret: p.secret.to_owned(),
                 },
             };
-            let now = state.clock.now();
-            let Ok(events) = loaded.aggregate.handle(command, &CommandContext { now }) else {
-                break;
-            };
-            let mut metadata = request.metadata(now);
-            metadata.actor = Actor::Application(client.id.clone());
-            let batch = AppendBatch {
-                streams: vec![Repository::stage::<Grant>(
-                    p.grant_id,
-                    ExpectedVersion::at(loaded.version),
-                    &events,
-                    &metadata,
-                )],
-            };
-            match app::transact::append(&state, batch).await {
-                Ok(_) => break,
-                Err(StoreError::Conflict { .. }) => continue,
-                Err(e) => return Err(OAuthError::server(e)),
+            if let Ok(events) = loaded.aggregate.handle(command, &tx.ctx) {
+                tx.stage::<Grant>(p.grant_id, loaded.version, &events);
             }
-        }
+            Ok((tx, ()))
+        })
+        .await;
+        settled(revoked)?;
     }
     Ok(HttpResponse::Ok()
         .insert_header((CACHE_CONTROL, "no-store"))
@@ -120,73 +111,41 @@ async fn revoke_jwt(
             .unwrap_or(0)
             .saturating_mul(1000),
     );
-    let repo = state.store.repository();
-    for _ in 0..MAX_ATTEMPTS {
-        let now = state.clock.now();
-        let ctx = CommandContext { now };
-        let staged = if let Some(grant_id) = text(GRANT_CLAIM) {
-            let loaded = repo
-                .load_cached::<Grant>(grant_id)
-                .await
-                .map_err(OAuthError::server)?;
+    let acting = request.acting_as(Actor::Application(client_id.to_owned()));
+    let revoked = transact(&state.app, &acting, |mut tx: Tx<StoreError>| async move {
+        let repo = state.store.repository();
+        if let Some(grant_id) = text(GRANT_CLAIM) {
+            let loaded = repo.load_cached::<Grant>(grant_id).await?;
             let command = GrantCommand::RevokeResourceToken {
                 client_id: client_id.to_owned(),
                 jti: jti.to_owned(),
                 expires_at,
             };
-            let Ok(events) = loaded.aggregate.handle(command, &ctx) else {
-                return Ok(());
-            };
-            (
-                events.is_empty(),
-                Staged::Grant(grant_id, loaded.version, events),
-            )
+            if let Ok(events) = loaded.aggregate.handle(command, &tx.ctx) {
+                tx.stage::<Grant>(grant_id, loaded.version, &events);
+            }
         } else if text("sub") == Some(client_id) {
-            let loaded = repo
-                .load::<ClientCredentialsToken>(jti)
-                .await
-                .map_err(OAuthError::server)?;
+            let loaded = repo.load::<ClientCredentialsToken>(jti).await?;
             let command = ClientCredentialsCommand::Revoke {
                 application_id: client_id.to_owned(),
             };
-            let Ok(events) = loaded.aggregate.handle(command, &ctx) else {
-                return Ok(());
-            };
-            (events.is_empty(), Staged::Machine(loaded.version, events))
-        } else {
-            // A user's JWT minted before tokens named their grant: nothing to record it on.
-            return Ok(());
-        };
-        let (nothing, staged) = staged;
-        if nothing {
-            return Ok(());
-        }
-        let mut metadata = request.metadata(now);
-        metadata.actor = Actor::Application(client_id.to_owned());
-        let stream = match &staged {
-            Staged::Grant(id, version, events) => {
-                Repository::stage::<Grant>(id, ExpectedVersion::at(*version), events, &metadata)
+            if let Ok(events) = loaded.aggregate.handle(command, &tx.ctx) {
+                tx.stage::<ClientCredentialsToken>(jti, loaded.version, &events);
             }
-            Staged::Machine(version, events) => Repository::stage::<ClientCredentialsToken>(
-                jti,
-                ExpectedVersion::at(*version),
-                events,
-                &metadata,
-            ),
-        };
-        let batch = AppendBatch {
-            streams: vec![stream],
-        };
-        match app::transact::append(state, batch).await {
-            Ok(_) => return Ok(()),
-            Err(StoreError::Conflict { .. }) => continue,
-            Err(e) => return Err(OAuthError::server(e)),
         }
-    }
-    Ok(())
+        // Otherwise a user's JWT minted before tokens named their grant: nothing to
+        // record it on.
+        Ok((tx, ()))
+    })
+    .await;
+    settled(revoked)
 }
 
-enum Staged<'a> {
-    Grant(&'a str, u64, Vec<domain::grant::GrantEvent>),
-    Machine(u64, Vec<domain::client_credentials::ClientCredentialsEvent>),
+/// A revocation's outcome on the wire: done, or contended past the last attempt (the
+/// answer is 200 all the same, RFC 7009 §2.2); only a failing store is an error.
+fn settled<T>(outcome: Result<T, StoreError>) -> Result<(), OAuthError> {
+    match outcome {
+        Ok(_) | Err(StoreError::Conflict { .. }) => Ok(()),
+        Err(e) => Err(OAuthError::server(e)),
+    }
 }

@@ -11,17 +11,17 @@
 
 use super::client::Clients;
 use super::request::TokenForm;
-use super::user_grant::{self, refusal};
-use super::{Call, TokenGrant, MAX_ATTEMPTS};
+use super::user_grant::{self, refusal, Attempt, Decided};
+use super::{Call, TokenGrant};
 use crate::oidc::client_auth::invalid_grant;
 use crate::oidc::error::OAuthError;
 use crate::oidc::issued::{self, Minted};
 use crate::signin::issue::secs;
 use actix_web::HttpResponse;
+use app::transact::{transact, Tx};
 use domain::application::{ApplicationState, ApplicationType};
 use domain::grant::{ends_in_revocation, Grant, GrantCommand, GrantState, RefreshTokenIssued};
-use domain::{Actor, Aggregate, CommandContext, Timestamp};
-use store::StoreError;
+use domain::{Actor, Aggregate, Timestamp};
 
 /// A code redemption: the code split into grant id and secret, and the parameters the
 /// grant checks it against.
@@ -57,53 +57,65 @@ impl TokenGrant for AuthorizationCode {
         let app = call.client.state()?;
         let grant_id = self.grant_id.as_str();
         let resource = user_grant::resource(state, self.resource.as_deref()).await?;
-        let repo = state.store.repository();
-
-        for _ in 0..MAX_ATTEMPTS {
-            let now = state.clock.now();
-            let loaded = repo
-                .load_cached::<Grant>(grant_id)
-                .await
-                .map_err(OAuthError::server)?;
-            let grant = user_grant::found(&loaded, grant_id)?;
-            let scopes = grant.issued.scopes.clone();
-            let (record, access) =
-                user_grant::access_token(state, grant_id, grant, resource.as_deref(), &scopes, now)
+        let this = &self;
+        let resource = resource.as_deref();
+        let (decided, _) = transact(
+            &state.app,
+            &user_grant::acting(call),
+            |mut tx: Tx<Attempt>| async move {
+                let now = tx.ctx.now;
+                let loaded = state
+                    .store
+                    .repository()
+                    .load_cached::<Grant>(grant_id)
                     .await?;
-            let refresh =
-                wants_refresh_token(app, &scopes).then(|| issued::refresh(state, grant_id, 1));
-            let command = self.redeem(call, app, grant, record, refresh.as_ref(), now);
-            let events = loaded
-                .aggregate
-                .handle(command, &CommandContext { now })
-                .map_err(|r| refusal(grant_id, r))?;
-            let batch = user_grant::batch(call, grant_id, loaded.version, &events, now);
-            match app::transact::append(&state.app, batch).await {
-                Ok(_) => {}
-                Err(StoreError::Conflict { .. }) => continue,
-                Err(e) => return Err(OAuthError::server(e)),
-            }
-            if ends_in_revocation(&events) {
-                return Err(invalid_grant(format_args!(
-                    "grant {grant_id}: the code was replayed; the grant is revoked"
-                )));
-            }
-            enforce_grant_limit(call, app, grant, grant_id).await;
-            let refresh_token = refresh.map(|r| r.token);
-            return user_grant::respond(
-                state,
-                grant_id,
-                grant,
-                &scopes,
-                app,
-                access,
-                refresh_token,
-            )
-            .await;
+                let grant = user_grant::found(&loaded, grant_id)?;
+                let scopes = grant.issued.scopes.clone();
+                let (record, access) =
+                    user_grant::access_token(state, grant_id, grant, resource, &scopes, now)
+                        .await?;
+                let refresh =
+                    wants_refresh_token(app, &scopes).then(|| issued::refresh(state, grant_id, 1));
+                let command = this.redeem(call, app, grant, record, refresh.as_ref(), now);
+                let events = loaded
+                    .aggregate
+                    .handle(command, &tx.ctx)
+                    .map_err(|r| refusal(grant_id, r))?;
+                tx.stage::<Grant>(grant_id, loaded.version, &events);
+                let decided = Decided {
+                    grant: grant.clone(),
+                    scopes,
+                    access,
+                    refresh_token: refresh.map(|r| r.token),
+                    events,
+                };
+                Ok((tx, decided))
+            },
+        )
+        .await
+        .map_err(|e| {
+            e.into_oauth(|| {
+                invalid_grant(format_args!(
+                    "grant {grant_id}: the code is being redeemed concurrently"
+                ))
+            })
+        })?;
+        if ends_in_revocation(&decided.events) {
+            return Err(invalid_grant(format_args!(
+                "grant {grant_id}: the code was replayed; the grant is revoked"
+            )));
         }
-        Err(invalid_grant(format_args!(
-            "grant {grant_id}: the code is being redeemed concurrently"
-        )))
+        enforce_grant_limit(call, app, &decided.grant, grant_id).await;
+        user_grant::respond(
+            state,
+            grant_id,
+            &decided.grant,
+            &decided.scopes,
+            app,
+            decided.access,
+            decided.refresh_token,
+        )
+        .await
     }
 }
 

@@ -31,9 +31,6 @@ use client_credentials::ClientCredentials;
 use refresh_token::RefreshToken;
 use request::TokenForm;
 
-/// Conflicts retried before giving up (each retry re-decides on fresh state).
-pub const MAX_ATTEMPTS: usize = 5;
-
 /// One grant type of the token endpoint: its typed request and its handler.
 trait TokenGrant: Sized {
     /// Which clients may use the grant, and whether public clients authenticate with

@@ -14,19 +14,19 @@
 
 use super::client::Clients;
 use super::request::TokenForm;
-use super::user_grant::{self, refusal};
-use super::{Call, TokenGrant, MAX_ATTEMPTS};
+use super::user_grant::{self, refusal, Attempt, Decided};
+use super::{Call, TokenGrant};
 use crate::oidc::client_auth::invalid_grant;
 use crate::oidc::error::{OAuthCode, OAuthError};
 use crate::oidc::issued::{self, Minted};
 use crate::signin::issue::secs;
 use actix_web::HttpResponse;
+use app::transact::{transact, Tx};
 use domain::application::{ApplicationState, ApplicationType};
 use domain::grant::{
     ends_in_revocation, AccessTokenIssued, Grant, GrantCommand, GrantState, IssuedSecret,
 };
-use domain::{Aggregate, CommandContext, Timestamp};
-use store::StoreError;
+use domain::{Aggregate, Timestamp};
 
 /// A refresh: the token split into grant id, generation and secret, the scopes asked for
 /// and the resource.
@@ -76,57 +76,70 @@ impl TokenGrant for RefreshToken {
         let grant_id = self.grant_id.as_str();
         let resource = user_grant::resource(state, self.resource.as_deref()).await?;
         let rotate = app.rotates_refresh_tokens();
-        let repo = state.store.repository();
-
-        for _ in 0..MAX_ATTEMPTS {
-            let now = state.clock.now();
-            let loaded = repo
-                .load_cached::<Grant>(grant_id)
-                .await
-                .map_err(OAuthError::server)?;
-            let grant = user_grant::found(&loaded, grant_id)?;
-            if !issued::user_may_hold_tokens(state, &grant.issued.user_id).await? {
-                return Err(invalid_grant(format_args!(
-                    "grant {grant_id}: the user no longer exists or is suspended"
-                )));
-            }
-            let scopes = self.scopes_within(grant)?;
-            let (record, access) =
-                user_grant::access_token(state, grant_id, grant, resource.as_deref(), &scopes, now)
+        let this = &self;
+        let resource = resource.as_deref();
+        let (decided, _) = transact(
+            &state.app,
+            &user_grant::acting(call),
+            |mut tx: Tx<Attempt>| async move {
+                let now = tx.ctx.now;
+                let loaded = state
+                    .store
+                    .repository()
+                    .load_cached::<Grant>(grant_id)
                     .await?;
-            let next = rotate.then(|| issued::refresh(state, grant_id, self.generation + 1));
-            let command = self.refresh(call, app, grant, record, next.as_ref(), now);
-            let events = loaded
-                .aggregate
-                .handle(command, &CommandContext { now })
-                .map_err(|r| refusal(grant_id, r))?;
-            let batch = user_grant::batch(call, grant_id, loaded.version, &events, now);
-            match app::transact::append(&state.app, batch).await {
-                Ok(_) => {}
-                Err(StoreError::Conflict { .. }) => continue,
-                Err(e) => return Err(OAuthError::server(e)),
-            }
-            if ends_in_revocation(&events) {
-                return Err(invalid_grant(format_args!(
-                    "grant {grant_id}: a rotated-out refresh token was replayed; the grant is revoked"
-                )));
-            }
-            // Without rotation the client keeps using the token it has.
-            let refresh_token = next.map(|n| n.token);
-            return user_grant::respond(
-                state,
-                grant_id,
-                grant,
-                &scopes,
-                app,
-                access,
-                refresh_token,
-            )
-            .await;
+                let grant = user_grant::found(&loaded, grant_id)?;
+                if !issued::user_may_hold_tokens(state, &grant.issued.user_id).await? {
+                    return Err(invalid_grant(format_args!(
+                        "grant {grant_id}: the user no longer exists or is suspended"
+                    ))
+                    .into());
+                }
+                let scopes = this.scopes_within(grant)?;
+                let (record, access) =
+                    user_grant::access_token(state, grant_id, grant, resource, &scopes, now)
+                        .await?;
+                let next = rotate.then(|| issued::refresh(state, grant_id, this.generation + 1));
+                let command = this.refresh(call, app, grant, record, next.as_ref(), now);
+                let events = loaded
+                    .aggregate
+                    .handle(command, &tx.ctx)
+                    .map_err(|r| refusal(grant_id, r))?;
+                tx.stage::<Grant>(grant_id, loaded.version, &events);
+                // Without rotation the client keeps using the token it has.
+                let decided = Decided {
+                    grant: grant.clone(),
+                    scopes,
+                    access,
+                    refresh_token: next.map(|n| n.token),
+                    events,
+                };
+                Ok((tx, decided))
+            },
+        )
+        .await
+        .map_err(|e| {
+            e.into_oauth(|| {
+                invalid_grant(format_args!(
+                    "grant {grant_id}: the refresh token is being used concurrently"
+                ))
+            })
+        })?;
+        if ends_in_revocation(&decided.events) {
+            return Err(invalid_grant(format_args!(
+                "grant {grant_id}: a rotated-out refresh token was replayed; the grant is revoked"
+            )));
         }
-        Err(invalid_grant(format_args!(
-            "grant {grant_id}: the refresh token is being used concurrently"
-        )))
+        user_grant::respond(
+            state,
+            grant_id,
+            &decided.grant,
+            &decided.scopes,
+            app,
+            decided.access,
+            decided.refresh_token,
+        )
+        .await
     }
 }
 

@@ -15,7 +15,7 @@ use domain::application::ApplicationState;
 use domain::grant::{AccessTokenIssued, Grant, GrantEvent, GrantState, Refusal};
 use domain::{Actor, Timestamp};
 use std::sync::Arc;
-use store::{AppendBatch, ExpectedVersion, Loaded, Repository};
+use store::{Loaded, StoreError};
 
 /// The aggregate's refusal on the wire: the scope and target refusals say what they are,
 /// every other one is a bare `invalid_grant` (the reason is logged).
@@ -87,24 +87,51 @@ pub async fn access_token(
     }
 }
 
-/// `events` for the grant at the version it was loaded at, the client as the actor.
-pub fn batch(
-    call: &Call<'_>,
-    grant_id: &str,
-    loaded_version: u64,
-    events: &[GrantEvent],
-    now: Timestamp,
-) -> AppendBatch {
-    let mut metadata = call.request.metadata(now);
-    metadata.actor = Actor::Application(call.client.id.clone());
-    AppendBatch {
-        streams: vec![Repository::stage::<Grant>(
-            grant_id,
-            ExpectedVersion::at(loaded_version),
-            events,
-            &metadata,
-        )],
+/// The request context the grant's events are recorded under: the client acting.
+pub fn acting(call: &Call<'_>) -> app::RequestContext {
+    call.request
+        .acting_as(Actor::Application(call.client.id.clone()))
+}
+
+/// Why one attempt of a user grant stopped: an answer for the client, or the store. A
+/// conflict is retried by `app::transact`; once the attempts run out it becomes the
+/// grant's own "used concurrently" refusal.
+pub enum Attempt {
+    Refused(OAuthError),
+    Store(StoreError),
+}
+
+impl From<OAuthError> for Attempt {
+    fn from(e: OAuthError) -> Self {
+        Self::Refused(e)
     }
+}
+
+impl From<StoreError> for Attempt {
+    fn from(e: StoreError) -> Self {
+        Self::Store(e)
+    }
+}
+
+impl Attempt {
+    /// The answer: the refusal as it is, conflicts past the last attempt as `contended`,
+    /// any other store failure as a server error.
+    pub fn into_oauth(self, contended: impl FnOnce() -> OAuthError) -> OAuthError {
+        match self {
+            Self::Refused(e) => e,
+            Self::Store(StoreError::Conflict { .. }) => contended(),
+            Self::Store(e) => OAuthError::server(e),
+        }
+    }
+}
+
+/// What a committed attempt decided, for the answer.
+pub struct Decided {
+    pub grant: GrantState,
+    pub scopes: Vec<String>,
+    pub access: AccessToken,
+    pub refresh_token: Option<String>,
+    pub events: Vec<GrantEvent>,
 }
 
 /// The token response: the access token, an ID token for `scopes` with `openid`, and the
