@@ -106,16 +106,7 @@ impl TokenGrant for AuthorizationCode {
             )));
         }
         enforce_grant_limit(call, app, &decided.grant, grant_id).await;
-        user_grant::respond(
-            state,
-            grant_id,
-            &decided.grant,
-            &decided.scopes,
-            app,
-            decided.access,
-            decided.refresh_token,
-        )
-        .await
+        user_grant::respond(state, grant_id, app, decided).await
     }
 }
 

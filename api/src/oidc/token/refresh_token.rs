@@ -130,16 +130,7 @@ impl TokenGrant for RefreshToken {
                 "grant {grant_id}: a rotated-out refresh token was replayed; the grant is revoked"
             )));
         }
-        user_grant::respond(
-            state,
-            grant_id,
-            &decided.grant,
-            &decided.scopes,
-            app,
-            decided.access,
-            decided.refresh_token,
-        )
-        .await
+        user_grant::respond(state, grant_id, app, decided).await
     }
 }
 

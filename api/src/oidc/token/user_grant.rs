@@ -134,24 +134,21 @@ pub struct Decided {
     pub events: Vec<GrantEvent>,
 }
 
-/// The token response: the access token, an ID token for `scopes` with `openid`, and the
-/// refresh token if one was issued.
+/// The token response for what an attempt decided: the access token, an ID token when the
+/// scopes hold `openid`, and the refresh token if one was issued.
 pub async fn respond(
     state: &AppState,
     grant_id: &str,
-    grant: &GrantState,
-    scopes: &[String],
     app: &ApplicationState,
-    access: AccessToken,
-    refresh_token: Option<String>,
+    decided: Decided,
 ) -> Result<HttpResponse, OAuthError> {
-    let id_token = issued::id_token(state, grant_id, grant, scopes, app).await?;
+    let id_token = issued::id_token(state, grant_id, &decided.grant, &decided.scopes, app).await?;
     Ok(issued::respond(&TokenResponse {
-        access_token: access.token,
+        access_token: decided.access.token,
         token_type: "Bearer",
-        expires_in: access.expires_in,
-        scope: access.scope,
+        expires_in: decided.access.expires_in,
+        scope: decided.access.scope,
         id_token,
-        refresh_token,
+        refresh_token: decided.refresh_token,
     }))
 }
