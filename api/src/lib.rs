@@ -24,6 +24,6 @@ pub mod signin;
 pub mod state;
 pub mod verified_tokens;
 
-pub use crate::app::{build_app, configure};
+pub use crate::server::{build_app, configure};
 pub use error::{ApiError, ErrorBody};
 pub use state::AppState;

@@ -1,7 +1,7 @@
 //! What every request handler shares.
 
-use crate::error::ApiError;
-use crate::metrics::Metrics;
+use crate::support::error::ApiError;
+use crate::support::metrics::Metrics;
 use app::AppContext;
 use serde::Serialize;
 use std::sync::Arc;
@@ -19,7 +19,7 @@ pub struct AppState {
     /// The OIDC provider: issuer, signing keys, client cache.
     pub oidc: Arc<crate::oidc::Oidc>,
     /// The per-address limit on the routes anyone can call (`rate_limit.rs`).
-    pub rate_limit: crate::rate_limit::IpRateLimit,
+    pub rate_limit: crate::guard::rate_limit::IpRateLimit,
     /// When set, `/metrics` needs it as a Bearer token.
     pub metrics_token: Option<String>,
     /// Statement timeout of `GET /api/users`'s regular-expression searches (Postgres).

@@ -12,10 +12,10 @@
 //! PKCE (S256) is required of every client (RFC 9700 §2.1.1); a confidential client
 //! (Traditional) may opt out with `customClientMetadata.requirePkce=false`.
 
-use crate::request::RequestContext;
+use crate::support::request::RequestContext;
 use crate::signin::cookies::{self, INTERACTION, SESSION};
 use crate::signin::interaction::{Interaction, SessionCookie};
-use crate::signin::issue::{self, secs, Subject};
+use crate::signin::finish::{self, secs, Subject};
 use crate::signin::page;
 use crate::state::AppState;
 use actix_web::http::header::LOCATION;

@@ -8,7 +8,7 @@ use actix_web::http::header::CACHE_CONTROL;
 use actix_web::{web, HttpResponse};
 use serde_json::json;
 
-pub fn configure(routes: &mut crate::access::Routes) {
+pub fn configure(routes: &mut crate::guard::access::Routes) {
     for name in ["openid-configuration", "oauth-authorization-server"] {
         routes.resource(
             web::resource(format!("/oidc/.well-known/{name}"))

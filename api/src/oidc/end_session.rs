@@ -13,10 +13,10 @@
 //! interaction cookies are cleared. Grants issued in the session stay (refresh tokens
 //! are for offline access; the client revokes them).
 
-use crate::request::RequestContext;
+use crate::support::request::RequestContext;
 use crate::signin::cookies::{self, INTERACTION, SESSION};
 use crate::signin::interaction::SessionCookie;
-use crate::signin::issue;
+use crate::signin::finish;
 use crate::signin::page;
 use crate::state::AppState;
 use actix_web::http::header::LOCATION;

@@ -4,7 +4,7 @@
 use super::claims::{self, Target};
 use super::client_auth::invalid_grant;
 use super::error::OAuthError;
-use crate::signin::issue::secs;
+use crate::signin::finish::secs;
 use crate::state::AppState;
 use actix_web::http::header::{CACHE_CONTROL, PRAGMA};
 use actix_web::HttpResponse;

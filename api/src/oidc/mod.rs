@@ -34,7 +34,7 @@ pub struct Oidc {
     pub keys: KeyRing,
     pub directory: Arc<Directory>,
     /// Management API tokens already verified (saves a P-384 verification per request).
-    pub verified_tokens: crate::verified_tokens::VerifiedTokens,
+    pub verified_tokens: crate::guard::verified_tokens::VerifiedTokens,
 }
 
 impl Oidc {
@@ -73,7 +73,7 @@ impl Oidc {
     }
 }
 
-pub fn configure(routes: &mut crate::access::Routes) {
+pub fn configure(routes: &mut crate::guard::access::Routes) {
     discovery::configure(routes);
     routes.resource(
         web::resource("/oidc/token")

@@ -10,7 +10,7 @@
 //! and revoking the JWT can be recorded on its grant.
 
 use super::error::{OAuthCode, OAuthError};
-use crate::signin::issue::secs;
+use crate::signin::finish::secs;
 use crate::state::AppState;
 use app::directory::ResourceEntry;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;

@@ -13,7 +13,7 @@ use super::client_auth;
 use super::error::OAuthError;
 use super::issued;
 use super::resource_token::GRANT_CLAIM;
-use crate::request::RequestContext;
+use crate::support::request::RequestContext;
 use crate::state::AppState;
 use actix_web::http::header::CACHE_CONTROL;
 use actix_web::{web, HttpRequest, HttpResponse};

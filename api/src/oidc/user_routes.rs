@@ -4,7 +4,7 @@
 
 use actix_web::web;
 
-pub fn configure(routes: &mut crate::access::Routes) {
+pub fn configure(routes: &mut crate::guard::access::Routes) {
     let not_allowed = || web::to(crate::routes::method_not_allowed);
     routes
         .resource(

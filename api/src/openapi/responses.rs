@@ -3,7 +3,7 @@
 //! repeating the status, the description and the [`ErrorBody`] schema.
 //! Operation-specific answers stay as tuples next to their handler.
 
-use crate::error::ErrorBody;
+use crate::support::error::ErrorBody;
 use utoipa::IntoResponses;
 
 #[derive(IntoResponses)]

@@ -11,7 +11,7 @@ use super::form::{app_name, csrf_ok, expired, failed, forbidden, interaction, se
 use super::interaction::SessionCookie;
 use super::issue::{self, Subject};
 use super::page;
-use crate::request::RequestContext;
+use crate::support::request::RequestContext;
 use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};

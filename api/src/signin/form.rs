@@ -6,8 +6,8 @@ use super::credentials::{parse_form_identifier, verify, Outcome, SessionRef};
 use super::interaction::{Interaction, SessionCookie};
 use super::issue::{self, secs, IssueError, Subject};
 use super::page;
-use crate::error::ApiError;
-use crate::request::RequestContext;
+use crate::support::error::ApiError;
+use crate::support::request::RequestContext;
 use crate::state::AppState;
 use actix_web::http::header::LOCATION;
 use actix_web::http::StatusCode;
@@ -152,7 +152,7 @@ pub async fn sign_in(
                 Err(e) => failed(e),
             };
         }
-        Outcome::Locked(secs) => crate::error::locked_message(secs),
+        Outcome::Locked(secs) => crate::support::error::locked_message(secs),
         Outcome::Failed(SignInFailure::Suspended) => "This account is suspended.".to_owned(),
         Outcome::Failed(_) => INCORRECT.to_owned(),
     };
@@ -174,7 +174,7 @@ pub(super) fn busy() -> HttpResponse {
         "Too many sign-ins are being checked right now. Please try again in a moment.",
     );
     if let Ok(v) = actix_web::http::header::HeaderValue::from_str(
-        &crate::error::BUSY_RETRY_AFTER_SECS.to_string(),
+        &crate::support::error::BUSY_RETRY_AFTER_SECS.to_string(),
     ) {
         r.headers_mut()
             .insert(actix_web::http::header::RETRY_AFTER, v);

@@ -32,7 +32,7 @@ pub async fn check_new_password(
     state: &crate::state::AppState,
     password: &str,
     user: &domain::password::policy::UserInfo<'_>,
-) -> Result<(), crate::error::ApiError> {
+) -> Result<(), crate::support::error::ApiError> {
     use domain::password::policy::{Issue, PWNED};
     let settings = &state.sign_in;
     let mut issues = settings.password_policy.check(password, user);
@@ -48,11 +48,11 @@ pub async fn check_new_password(
     if issues.is_empty() {
         Ok(())
     } else {
-        Err(crate::error::ApiError::PasswordRejected(issues))
+        Err(crate::support::error::ApiError::PasswordRejected(issues))
     }
 }
 
-pub fn configure(routes: &mut crate::access::Routes) {
+pub fn configure(routes: &mut crate::guard::access::Routes) {
     routes
         .resource(
             web::resource("/sign-in")

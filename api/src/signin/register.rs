@@ -4,8 +4,8 @@
 use super::check_new_password;
 use super::form::{app_name, csrf_ok, expired, failed, forbidden, interaction, signed_in};
 use super::page;
-use crate::error::ApiError;
-use crate::request::RequestContext;
+use crate::support::error::ApiError;
+use crate::support::request::RequestContext;
 use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};

@@ -8,7 +8,7 @@ use super::{Call, TokenGrant};
 use crate::oidc::error::OAuthError;
 use crate::oidc::issued::{self, TokenResponse};
 use crate::oidc::resource_token::{self, AccessTokenClaims};
-use crate::request::RequestContext;
+use crate::support::request::RequestContext;
 use crate::state::AppState;
 use actix_web::HttpResponse;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;

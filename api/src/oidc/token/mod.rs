@@ -22,7 +22,7 @@ mod user_grant;
 
 use super::client_auth::ClientAuthentication;
 use super::error::{OAuthCode, OAuthError};
-use crate::request::RequestContext;
+use crate::support::request::RequestContext;
 use crate::state::AppState;
 use actix_web::{web, HttpRequest, HttpResponse};
 use authorization_code::AuthorizationCode;

@@ -19,7 +19,7 @@ use super::{Call, TokenGrant};
 use crate::oidc::client_auth::invalid_grant;
 use crate::oidc::error::{OAuthCode, OAuthError};
 use crate::oidc::issued::{self, Minted};
-use crate::signin::issue::secs;
+use crate::signin::finish::secs;
 use actix_web::HttpResponse;
 use app::transact::{transact, Tx};
 use domain::application::{ApplicationState, ApplicationType};

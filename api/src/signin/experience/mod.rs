@@ -10,8 +10,8 @@ pub mod verification;
 use super::cookies::{self, INTERACTION};
 use super::form;
 use super::interaction::{Experience, Interaction};
-use crate::error::ErrorBody;
-use crate::request::RequestContext;
+use crate::support::error::ErrorBody;
+use crate::support::request::RequestContext;
 use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse, HttpResponseBuilder, ResponseError};
@@ -32,14 +32,14 @@ pub struct ExperienceError {
 
 /// The Management/Account error mapping's answer, in the Experience API's envelope
 /// (busy hasher, lockout, policy rejection, store failures).
-impl From<crate::error::ApiError> for ExperienceError {
-    fn from(e: crate::error::ApiError) -> Self {
-        use crate::error::ApiError;
+impl From<crate::support::error::ApiError> for ExperienceError {
+    fn from(e: crate::support::error::ApiError) -> Self {
+        use crate::support::error::ApiError;
         if let ApiError::Internal(cause) = &e {
             return internal(cause);
         }
         let retry_after = match &e {
-            ApiError::Busy => Some(crate::error::BUSY_RETRY_AFTER_SECS as i64),
+            ApiError::Busy => Some(crate::support::error::BUSY_RETRY_AFTER_SECS as i64),
             ApiError::Locked { retry_after_secs } => Some((*retry_after_secs).max(1)),
             _ => None,
         };
@@ -56,7 +56,7 @@ impl From<crate::error::ApiError> for ExperienceError {
 
 impl From<app::AppError> for ExperienceError {
     fn from(e: app::AppError) -> Self {
-        crate::error::ApiError::from(e).into()
+        crate::support::error::ApiError::from(e).into()
     }
 }
 
@@ -111,7 +111,7 @@ impl ResponseError for ExperienceError {
 
 pub(super) type Answer = Result<HttpResponse, ExperienceError>;
 
-pub fn configure(routes: &mut crate::access::Routes) {
+pub fn configure(routes: &mut crate::guard::access::Routes) {
     let na = || web::to(crate::routes::method_not_allowed);
     routes
         .resource(
@@ -204,7 +204,7 @@ pub(super) fn with_cookie(
 
 /// A JSON body, refused in Logto's shape (`guard.invalid_input`) when it does not parse.
 pub(super) fn parse<T: serde::de::DeserializeOwned>(raw: &[u8]) -> Result<T, ExperienceError> {
-    if crate::routes::input::has_escaped_nul(raw) {
+    if crate::support::body::has_escaped_nul(raw) {
         return Err(refuse(
             StatusCode::BAD_REQUEST,
             "guard.invalid_input",
@@ -327,7 +327,7 @@ async fn show(state: web::Data<AppState>, req: HttpRequest) -> Answer {
     operation_id = "SubmitInteraction",
     responses(
         (status = 200, description = "Where the browser goes next", body = crate::openapi::oidc_schemas::RedirectTo),
-        (status = 400, description = "No interaction (`session.not_found`, `session.interaction_not_found`) or no user identified yet (`session.identifier_not_found`)", body = crate::error::ErrorBody)
+        (status = 400, description = "No interaction (`session.not_found`, `session.interaction_not_found`) or no user identified yet (`session.identifier_not_found`)", body = crate::support::error::ErrorBody)
     )
 )]
 async fn submit(state: web::Data<AppState>, req: HttpRequest) -> Answer {

@@ -2,8 +2,8 @@
 //! (sign-in), a new username + password (registration), and binding one to the interaction.
 
 use super::{experience, interaction, internal, parse, refuse, with_cookie, Answer};
-use crate::error::ApiError;
-use crate::request::RequestContext;
+use crate::support::error::ApiError;
+use crate::support::request::RequestContext;
 use crate::signin::check_new_password;
 use crate::signin::credentials::{verify, Outcome, SessionRef};
 use crate::signin::interaction::Verification;
@@ -56,9 +56,9 @@ fn verification_id(state: &AppState) -> String {
     request_body = crate::openapi::oidc_schemas::PasswordVerification,
     responses(
         (status = 200, description = "Verified", body = crate::openapi::oidc_schemas::VerificationId),
-        (status = 400, description = "Invalid body, no interaction (`session.not_found`, `session.interaction_not_found`), or too many failed attempts: the identifier is locked (`session.verification_blocked_too_many_attempts`, with `Retry-After`)", body = crate::error::ErrorBody),
-        (status = 401, description = "Suspended user (`user.suspended`)", body = crate::error::ErrorBody),
-        (status = 422, description = "Wrong identifier or password (`session.invalid_credentials`)", body = crate::error::ErrorBody),
+        (status = 400, description = "Invalid body, no interaction (`session.not_found`, `session.interaction_not_found`), or too many failed attempts: the identifier is locked (`session.verification_blocked_too_many_attempts`, with `Retry-After`)", body = crate::support::error::ErrorBody),
+        (status = 401, description = "Suspended user (`user.suspended`)", body = crate::support::error::ErrorBody),
+        (status = 422, description = "Wrong identifier or password (`session.invalid_credentials`)", body = crate::support::error::ErrorBody),
         crate::openapi::responses::HashingBusy
     )
 )]
@@ -117,7 +117,7 @@ pub(super) async fn password(
         (status = 200, description = "Verified", body = crate::openapi::oidc_schemas::VerificationId),
         crate::openapi::responses::NoInteraction,
         crate::openapi::responses::RegistrationClosed,
-        (status = 422, description = "Identifier in use (`user.username_already_in_use`) or password refused by the policy (`password.rejected`, the issues in `data.issues`)", body = crate::error::ErrorBody),
+        (status = 422, description = "Identifier in use (`user.username_already_in_use`) or password refused by the policy (`password.rejected`, the issues in `data.issues`)", body = crate::support::error::ErrorBody),
         crate::openapi::responses::HashingBusy
     )
 )]
@@ -213,8 +213,8 @@ pub struct IdentificationBody {
         (status = 201, description = "User registered and identified"),
         crate::openapi::responses::NoInteraction,
         crate::openapi::responses::RegistrationClosed,
-        (status = 404, description = "Unknown verification", body = crate::error::ErrorBody),
-        (status = 422, description = "Refused (identifier in use, verification not finished)", body = crate::error::ErrorBody)
+        (status = 404, description = "Unknown verification", body = crate::support::error::ErrorBody),
+        (status = 422, description = "Refused (identifier in use, verification not finished)", body = crate::support::error::ErrorBody)
     )
 )]
 pub(super) async fn identification(
