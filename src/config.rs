@@ -182,11 +182,11 @@ pub struct Config {
 }
 
 fn default_rate_limit_per_second() -> u32 {
-    api::rate_limit::RateLimitSettings::default().per_second
+    api::guard::rate_limit::RateLimitSettings::default().per_second
 }
 
 fn default_rate_limit_burst() -> u32 {
-    api::rate_limit::RateLimitSettings::default().burst
+    api::guard::rate_limit::RateLimitSettings::default().burst
 }
 
 fn default_user_search_timeout_ms() -> u64 {

@@ -1,9 +1,9 @@
 //! The `tessera` binary: parses the command line and hands over to the composition root.
 
-mod app;
 mod cli;
 mod config;
 mod logging;
+mod startup;
 
 use clap::Parser;
 use std::process::ExitCode;
@@ -14,7 +14,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
-    match app::run(cli) {
+    match startup::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("tessera: {err}");

@@ -3,11 +3,11 @@
 
 use crate::cli::{Cli, Command, KeysCommand, ReplayArgs};
 use crate::config::{Config, ConfigError};
-use ::app::env::{SystemClock, SystemRandom};
+use ::app::system::{SystemClock, SystemRandom};
 use ::app::AppContext;
 use actix_web::HttpServer;
-use api::metrics::Metrics;
 use api::state::backend_name;
+use api::support::metrics::Metrics;
 use api::AppState;
 use indicatif::{ProgressBar, ProgressStyle};
 use projections::{ProjectionError, ProjectionRunner, ReplayProgress, ReplayTarget};
@@ -240,10 +240,12 @@ async fn app_state(
         endpoint: endpoint.to_owned(),
         metrics: Arc::new(Metrics::new()),
         oidc,
-        rate_limit: api::rate_limit::IpRateLimit::new(api::rate_limit::RateLimitSettings {
-            per_second: config.rate_limit_per_second,
-            burst: config.rate_limit_burst,
-        }),
+        rate_limit: api::guard::rate_limit::IpRateLimit::new(
+            api::guard::rate_limit::RateLimitSettings {
+                per_second: config.rate_limit_per_second,
+                burst: config.rate_limit_burst,
+            },
+        ),
         metrics_token: config.metrics_token.clone(),
         user_search_timeout: std::time::Duration::from_millis(config.user_search_timeout_ms),
     };
@@ -254,7 +256,7 @@ async fn app_state(
 
 /// `tessera keys rotate`: appends the rotation; running servers follow the log.
 async fn rotate_keys(config: Config, alg: &str) -> Result<(), AppError> {
-    use ::app::env::{Clock, RandomSource};
+    use ::app::system::{Clock, RandomSource};
     use domain::signing_keys::{SigningAlgorithm, MAX_TOKEN_TTL_SECS};
     let store = Store::connect(&config.store_config()).await?;
     let alg = SigningAlgorithm::parse(alg).unwrap_or(SigningAlgorithm::ES384);

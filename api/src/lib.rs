@@ -1,29 +1,29 @@
-//! Tessera's HTTP layer (actix-web): `/api/status`, `/metrics`, and `/api/users…` in the
-//! shape of Logto's Management API.
+//! Tessera's HTTP layer (actix-web), organised by the surface a caller reaches:
 //!
-//! - [`app::build_app`] builds the application from an [`state::AppState`];
-//! - [`routes`] holds the handlers; the event-sourced write services are in the `app`
-//!   crate below HTTP;
-//! - [`error::ApiError`] is the one mapping from failures to HTTP responses.
+//! - [`server::build_app`] builds the application from a [`state::AppState`], and
+//!   [`routes::configure`] hands each surface the access class it is mounted with;
+//! - the surfaces: [`management`] (Logto's Management API), [`account`] (the Account
+//!   API), [`signin`] (the hosted pages and the Experience API), [`oidc`] (the provider
+//!   under `/oidc`), [`ops`] (status and metrics), [`openapi`] (the served document);
+//! - [`guard`] decides who may reach a route; [`support`] holds what every surface uses
+//!   (the one error mapping, body parsing, typed path ids, pagination, request metadata,
+//!   metrics); [`views`] the read-model renderings more than one surface answers with.
+//!
+//! The event-sourced write services are in the `app` crate below HTTP.
 
-pub mod access;
-pub mod app;
-pub mod auth;
-pub mod error;
-pub mod management_access;
-pub mod metrics;
-pub mod normal_path;
+pub mod account;
+pub mod guard;
+pub mod management;
 pub mod oidc;
 pub mod openapi;
-pub mod pagination;
-pub mod rate_limit;
-pub mod request;
+pub mod ops;
 pub mod routes;
-pub mod same_site;
+pub mod server;
 pub mod signin;
 pub mod state;
-pub mod verified_tokens;
+pub mod support;
+pub mod views;
 
 pub use crate::server::{build_app, configure};
-pub use error::{ApiError, ErrorBody};
 pub use state::AppState;
+pub use support::error::{ApiError, ErrorBody};

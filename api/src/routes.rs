@@ -1,36 +1,16 @@
-//! HTTP routes. Each module registers its own resources; [`configure`] mounts them all.
-
-pub mod account_center;
-pub mod applications;
-pub mod fresh;
-pub mod grants;
-pub mod hooks;
-pub mod input;
-pub mod logs;
-pub mod metrics;
-pub mod my_account;
-pub mod my_account_auth;
-pub mod oidc_config;
-pub mod resources;
-pub mod roles;
-pub mod sessions;
-pub mod status;
-pub mod user_input;
-pub mod user_roles;
-pub mod users;
-pub mod verifications;
+//! Where the surfaces are mounted, each under its access class, and the answers for a
+//! request no route matched.
 
 use crate::guard::access::{Access, Routes};
-use crate::support::error::ApiError;
 use crate::state::AppState;
+use crate::support::error::ApiError;
 use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 
 /// Every route of the application, each group under the access class it is mounted
 /// with: this is the one place that decides who may call what (`access.rs`).
 pub fn configure(cfg: &mut web::ServiceConfig) {
     let public = &mut Routes::new(cfg, Access::Public);
-    status::configure(public);
-    metrics::configure(public);
+    crate::ops::configure(public);
     crate::oidc::configure(public);
     crate::openapi::configure(public);
 
@@ -41,22 +21,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     crate::signin::experience::configure(experience);
 
     let end_user = &mut Routes::new(cfg, Access::EndUser);
-    my_account::configure(end_user);
-    verifications::configure(end_user);
+    crate::account::configure(end_user);
 
     let management = &mut Routes::new(cfg, Access::Management);
-    users::configure(management);
-    applications::configure(management);
-    resources::configure(management);
-    roles::configure(management);
-    hooks::configure(management);
-    user_roles::configure(management);
-    sessions::configure(management);
-    grants::configure(management);
-    account_center::configure(management);
-    logs::configure(management);
-    oidc_config::configure(management);
-    crate::management::signing_keys::configure(management);
+    crate::management::configure(management);
 }
 
 /// Default service of the app, for a request no route matched: no handler runs. An
@@ -100,13 +68,4 @@ fn oidc_unrecognized_route(req: &HttpRequest) -> HttpResponse {
         "error": "invalid_request",
         "error_description": description,
     }))
-}
-
-/// Default service of each resource: a known path with an unsupported method.
-pub async fn method_not_allowed(req: HttpRequest) -> HttpResponse {
-    ApiError::MethodNotAllowed {
-        method: req.method().to_string(),
-        path: req.path().to_owned(),
-    }
-    .error_response()
 }

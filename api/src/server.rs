@@ -1,7 +1,7 @@
 //! The actix-web application: routes, the JSON 404, request ids, metrics and access logs.
 
-use crate::support::request::{RequestId, REQUEST_ID_HEADER};
 use crate::state::AppState;
+use crate::support::request::{RequestId, REQUEST_ID_HEADER};
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::http::header::HeaderValue;

@@ -3,9 +3,9 @@
 //! `AppContext` holds one (and dereferences to it); the CLI builds its own.
 
 use crate::directory::Directory;
-use crate::env::{Clock, RandomSource};
 use crate::error::AppError;
 use crate::hashing::Hasher;
+use crate::system::{Clock, RandomSource};
 use projections::ProjectionRunner;
 use std::sync::Arc;
 use std::time::Duration;

@@ -70,9 +70,126 @@ impl AppError {
         }
     }
 
+    pub fn invalid_query(details: impl Into<String>) -> Self {
+        Self::InvalidInput {
+            target: "query",
+            details: details.into(),
+        }
+    }
+
     pub fn internal(cause: impl std::fmt::Display) -> Self {
         Self::Internal(cause.to_string())
     }
+}
+
+impl AppError {
+    /// Logto's error code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::InvalidInput { .. } => "guard.invalid_input",
+            Self::InvalidRequest { .. } => "request.invalid_input",
+            Self::InvalidPagination { .. } => "guard.invalid_pagination",
+            Self::NotExistsWithId { .. } => "entity.not_exists_with_id",
+            Self::IdentifierInUse(IdentifierKind::Username) => "user.username_already_in_use",
+            Self::IdentifierInUse(IdentifierKind::Email) => "user.email_already_in_use",
+            Self::IdentifierInUse(IdentifierKind::Phone) => "user.phone_already_in_use",
+            Self::IdentifierInUse(IdentifierKind::ResourceIndicator) => "resource.indicator_in_use",
+            Self::IdentifierInUse(IdentifierKind::RoleName) => "role.name_in_use",
+            Self::Unprocessable { code, .. }
+            | Self::UnprocessableWith { code, .. }
+            | Self::NotFound { code, .. }
+            | Self::Unauthorized { code, .. }
+            | Self::Forbidden { code, .. }
+            | Self::BadRequest { code, .. } => code,
+            Self::Conflict => "entity.concurrency_conflict",
+            Self::Unavailable => "request.service_unavailable",
+            Self::Busy => BUSY_CODE,
+            Self::PasswordRejected(_) => "password.rejected",
+            Self::Locked { .. } => LOCKED_CODE,
+            Self::Internal(_) => "unexpected_error",
+        }
+    }
+
+    /// The English text of Logto's phrase for the code.
+    pub fn message(&self) -> String {
+        match self {
+            Self::InvalidInput { target, .. } => format!("The request {target} is invalid."),
+            Self::InvalidRequest { details } => format!("Input is invalid. {details}"),
+            Self::InvalidPagination { .. } => "The request pagination value is invalid.".into(),
+            Self::NotExistsWithId { entity, id } => {
+                format!("The {entity} with ID `{id}` does not exist.")
+            }
+            Self::IdentifierInUse(IdentifierKind::Username) => {
+                "This username is already in use.".into()
+            }
+            Self::IdentifierInUse(IdentifierKind::Email) => {
+                "This email is associated with an existing account.".into()
+            }
+            Self::IdentifierInUse(IdentifierKind::Phone) => {
+                "This phone number is associated with an existing account.".into()
+            }
+            Self::IdentifierInUse(IdentifierKind::ResourceIndicator) => {
+                "This API resource indicator is already in use.".into()
+            }
+            Self::IdentifierInUse(IdentifierKind::RoleName) => {
+                "This role name is already in use.".into()
+            }
+            Self::Unprocessable { message, .. }
+            | Self::UnprocessableWith { message, .. }
+            | Self::NotFound { message, .. }
+            | Self::Unauthorized { message, .. }
+            | Self::Forbidden { message, .. }
+            | Self::BadRequest { message, .. } => message.clone(),
+            Self::Conflict => {
+                "The resource was changed by a concurrent request; please retry.".into()
+            }
+            Self::Unavailable => "The service is shutting down; please retry.".into(),
+            Self::Busy => BUSY_MESSAGE.into(),
+            Self::PasswordRejected(_) => "The password is rejected by the password policy.".into(),
+            Self::Locked { retry_after_secs } => locked_message(*retry_after_secs),
+            Self::Internal(_) => "Internal server error.".into(),
+        }
+    }
+
+    /// Logto's `details`: the field-level problems of an invalid request.
+    pub fn details(&self) -> Option<String> {
+        match self {
+            Self::InvalidInput { details, .. }
+            | Self::InvalidPagination { details }
+            | Self::InvalidRequest { details } => Some(details.clone()),
+            _ => None,
+        }
+    }
+
+    /// Logto's `data`: what the refusal is about, where it says.
+    pub fn data(&self) -> Option<Value> {
+        match self {
+            Self::NotExistsWithId { entity, id } => {
+                Some(serde_json::json!({ "name": entity, "id": id }))
+            }
+            Self::UnprocessableWith { data, .. } => Some(data.clone()),
+            Self::PasswordRejected(issues) => Some(serde_json::json!({ "issues": issues })),
+            _ => None,
+        }
+    }
+}
+
+/// The code of a request refused because too many password checks are running.
+pub const BUSY_CODE: &str = "request.password_hashing_busy";
+pub const BUSY_MESSAGE: &str = "Too many password checks are in progress; retry shortly.";
+/// Logto's code for a verification of a locked identifier.
+pub const LOCKED_CODE: &str = "session.verification_blocked_too_many_attempts";
+
+/// Logto's phrase, with the time left in words ("in 59 minutes").
+pub fn locked_message(retry_after_secs: i64) -> String {
+    let secs = retry_after_secs.max(1);
+    let left = if secs < 60 {
+        format!("{secs} second{}", if secs == 1 { "" } else { "s" })
+    } else {
+        let minutes = (secs + 59) / 60;
+        format!("{minutes} minute{}", if minutes == 1 { "" } else { "s" })
+    };
+    format!("Too many attempts. Please try again in {left}.")
 }
 
 impl From<crate::hashing::HashError> for AppError {

@@ -6,17 +6,19 @@
 //! crate (`api`) and the binary's CLI commands both call it. Every append in the system
 //! goes through it (the store counts them for `/metrics`).
 
+pub mod account_center;
 pub mod bootstrap;
 pub mod commands;
 pub mod context;
 pub mod directory;
-pub mod env;
 pub mod error;
 pub mod hashing;
 pub mod keys;
+pub mod oidc_config;
 pub mod registration;
 pub mod request;
 pub mod sentinel;
+pub mod system;
 pub mod transact;
 
 pub use context::{AppContext, SignInSettings};

@@ -1,5 +1,5 @@
 //! Who and what a request is, for the metadata every event carries (invariant 6). The
-//! HTTP layer fills it from the request (`api::request::RequestContext`); the CLI and
+//! HTTP layer fills it from the request (`api::support::request::RequestContext`); the CLI and
 //! background work use [`RequestContext::system`].
 
 use domain::{Actor, EventMetadata, RequestLine, Timestamp};

@@ -3,8 +3,8 @@
 //! secret names and lifetimes) and the machine-to-machine roles each app holds.
 
 use crate::error::ProjectionError;
-use crate::mgmt::{decode, json_column, json_text, occurred_at, Window, TENANT_ID};
 use crate::projector::{Projector, TableSpec};
+use crate::read_model::{decode, json_column, json_text, occurred_at, Window, TENANT_ID};
 use crate::roles::{role_of, RoleView};
 use async_trait::async_trait;
 use domain::application::{Application, ApplicationEvent, ApplicationType};

@@ -6,8 +6,8 @@
 //! for grants nobody used for half a year.
 
 use crate::error::ProjectionError;
-use crate::mgmt::{decode, json_text, occurred_at};
 use crate::projector::{Projector, TableSpec};
+use crate::read_model::{decode, json_text, occurred_at};
 use async_trait::async_trait;
 use domain::grant::{Grant, GrantEvent};
 use domain::Aggregate;

@@ -3,8 +3,8 @@
 //! `hook_logs` (see `hooks_log.rs`).
 
 use crate::error::ProjectionError;
-use crate::mgmt::{decode, json_column, json_text, occurred_at, to_i64, Window};
 use crate::projector::{Projector, TableSpec};
+use crate::read_model::{decode, json_column, json_text, occurred_at, to_i64, Window};
 use async_trait::async_trait;
 use domain::hook::{Hook, HookEvent};
 use domain::Aggregate;

@@ -9,8 +9,8 @@
 
 use crate::erasure::{erased_user, remembered};
 use crate::error::ProjectionError;
-use crate::mgmt::{decode, json_column, json_text, occurred_at, Window, TENANT_ID};
 use crate::projector::{Projector, TableSpec};
+use crate::read_model::{decode, json_column, json_text, occurred_at, Window, TENANT_ID};
 use async_trait::async_trait;
 use domain::hook::delivery::{Delivery, DeliveryEvent};
 use domain::Aggregate;

@@ -22,8 +22,8 @@ pub mod event_stats;
 pub mod grants;
 pub mod hooks;
 pub mod hooks_log;
-mod mgmt;
 pub mod projector;
+mod read_model;
 mod replay;
 pub mod resources;
 pub mod roles;
@@ -36,8 +36,8 @@ pub mod users;
 
 pub use error::ProjectionError;
 pub use event_stats::EventStatsProjector;
-pub use mgmt::{Window, TENANT_ID};
 pub use projector::{Projector, TableSpec};
+pub use read_model::{Window, TENANT_ID};
 pub use replay::{ReplayProgress, ReplaySummary, ReplayTarget};
 pub use runner::{
     standard_projectors, ProjectionRunner, ProjectionStatus, ProjectorMetrics, RunnerConfig,

@@ -1,4 +1,6 @@
-//! Helpers shared by the management read models (applications, resources, roles).
+//! What the read models share: decoding a recorded event (a failure stops the projector,
+//! never skips it), JSON and time columns, list windows, the tenant id. Written for the
+//! management read models (applications, resources, roles), used by most.
 //!
 //! Management events are rare (tens or thousands, against millions of user and grant
 //! events), so these projectors write one small statement per event inside the batch

@@ -2,8 +2,8 @@
 //! their scopes, in Logto's shapes. The token endpoint looks resources up by indicator.
 
 use crate::error::ProjectionError;
-use crate::mgmt::{decode, occurred_at, to_i64, Window, TENANT_ID};
 use crate::projector::{Projector, TableSpec};
+use crate::read_model::{decode, occurred_at, to_i64, Window, TENANT_ID};
 use async_trait::async_trait;
 use domain::resource::{Resource, ResourceEvent};
 use domain::Aggregate;

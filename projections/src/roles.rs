@@ -2,8 +2,8 @@
 //! role grants. Assignments of roles to applications live in `applications`.
 
 use crate::error::ProjectionError;
-use crate::mgmt::{decode, occurred_at, Window, TENANT_ID};
 use crate::projector::{Projector, TableSpec};
+use crate::read_model::{decode, occurred_at, Window, TENANT_ID};
 use crate::resources::{scope_of, ScopeView};
 use async_trait::async_trait;
 use domain::role::{Role, RoleEvent, RoleType};

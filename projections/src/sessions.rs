@@ -3,8 +3,8 @@
 //! time, recorded as `Expired` only when something notices; the query applies it).
 
 use crate::error::ProjectionError;
-use crate::mgmt::decode;
 use crate::projector::{Projector, TableSpec};
+use crate::read_model::decode;
 use async_trait::async_trait;
 use domain::session::{Session, SessionEvent};
 use domain::Aggregate;

@@ -4,8 +4,8 @@
 //! deleted role drops out of every answer without this projector seeing role events.
 
 use crate::error::ProjectionError;
-use crate::mgmt::{decode, occurred_at, Window};
 use crate::projector::{Projector, TableSpec};
+use crate::read_model::{decode, occurred_at, Window};
 use crate::roles::{role_of, RoleView, COLUMNS};
 use async_trait::async_trait;
 use domain::user::{User, UserEvent};

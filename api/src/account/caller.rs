@@ -15,10 +15,8 @@
 use crate::guard::end_user_token::{unauthorized, AccountCaller};
 use crate::state::AppState;
 use crate::support::error::ApiError;
-use actix_web::http::header::AUTHORIZATION;
-use actix_web::{HttpMessage, HttpRequest};
+use actix_web::HttpRequest;
 use app::AppError;
-use domain::grant::Grant;
 use serde::{Deserialize, Serialize};
 use store::SealPurpose;
 
@@ -37,7 +35,8 @@ pub async fn require_first_party(state: &AppState, caller: &AccountCaller) -> Re
         Some(_) => Err(AppError::Forbidden {
             code: "auth.forbidden",
             message: "The Account API accepts changes only from first-party applications.".into(),
-        }),
+        }
+        .into()),
         None => Err(unauthorized(
             "The application of this token no longer exists.",
         )),
@@ -110,6 +109,6 @@ pub fn require_verification(
     if live {
         Ok(())
     } else {
-        Err(denied())
+        Err(denied().into())
     }
 }

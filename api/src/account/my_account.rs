@@ -1,5 +1,5 @@
 //! Logto's Account API (docs/logto/account-api.md): an end user manages their own account with an
-//! opaque user access token as bearer (`my_account_auth.rs`). Profile reads come from the
+//! opaque user access token as bearer (`guard/end_user_token.rs`). Profile reads come from the
 //! `users` read model; changes go through the same user commands as the Management API
 //! (so the same validation, claims and events), with the user as the events' actor.
 //!
@@ -12,18 +12,18 @@
 //! The account-center settings (`account_center.rs`) come first: nothing works while the
 //! Account API is disabled, a field must be readable to be shown and `Edit` to change.
 
-use crate::management::account_center::{editable, enabled, readable};
-use crate::account::bearer::{
-    authenticate, require_first_party, require_verification, AccountCaller,
-};
-use crate::support::body::user_patch::{parse_password, parse_profile_patch, parse_user_patch};
+use crate::account::caller::{require_first_party, require_verification};
+use crate::guard::end_user_token::{authenticate, AccountCaller};
+use crate::state::AppState;
+use crate::support::body::users::{parse_password, parse_profile_patch, parse_user_patch};
 use crate::support::error::ApiError;
 use crate::support::request::RequestContext;
-use crate::state::AppState;
 use actix_web::{web, HttpRequest, HttpResponse};
+use app::account_center::{editable, enabled, readable};
 use app::commands::sessions as cmd;
 use app::commands::users::update;
 use app::transact::settle;
+use app::AppError;
 use domain::Actor;
 use projections::users;
 use serde_json::{json, Map, Value};
@@ -31,7 +31,7 @@ use serde_json::{json, Map, Value};
 const SESSIONS_SCOPE: &str = "urn:logto:scope:sessions";
 
 pub fn configure(routes: &mut crate::guard::access::Routes) {
-    let na = || web::to(crate::routes::method_not_allowed);
+    let na = || web::to(crate::support::error::method_not_allowed);
     routes
         .resource(
             web::resource("/api/my-account")
@@ -98,10 +98,10 @@ const KEY_SCOPES: [(&str, &str); 9] = [
 /// The caller's user as Logto returns it: each key only with its token scope
 /// ([`KEY_SCOPES`]) and its account-center field readable.
 async fn profile_of(state: &AppState, caller: &AccountCaller) -> Result<Value, ApiError> {
-    let center = crate::management::account_center::current(state).await?;
+    let center = app::account_center::current(state).await?;
     let row = users::get(&state.store.read_pool, &caller.user_id)
         .await?
-        .ok_or_else(|| ApiError::Unauthorized {
+        .ok_or_else(|| AppError::Unauthorized {
             code: "auth.unauthorized",
             message: "The user no longer exists.".into(),
         })?;
@@ -396,7 +396,8 @@ async fn grants(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResp
     caller.require_scope(SESSIONS_SCOPE)?;
     let third_party = crate::views::grants::third_party_filter(&req)?;
     settle(&state, &[projections::grants::NAME], None).await?;
-    let entries = crate::views::grants::rendered_for_user(&state, &caller.user_id, third_party).await?;
+    let entries =
+        crate::views::grants::rendered_for_user(&state, &caller.user_id, third_party).await?;
     Ok(HttpResponse::Ok().json(json!({ "grants": entries })))
 }
 

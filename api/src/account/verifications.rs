@@ -1,13 +1,14 @@
 //! `POST /api/verifications/password {password}` (Logto's CreateVerificationByPassword):
 //! the Account API caller re-enters their password and gets a verification record for
-//! the sensitive Account API routes (see `my_account_auth.rs` for why records are sealed
+//! the sensitive Account API routes (see `caller.rs` for why records are sealed
 //! tokens). 201 `{verificationRecordId, expiresAt}` (ISO 8601); a wrong password is 422.
 
-use crate::account::bearer::{authenticate, issue_verification, Purpose};
-use crate::support::body::user_patch::parse_password;
+use crate::account::caller::{issue_verification, Purpose};
+use crate::guard::end_user_token::authenticate;
+use crate::state::AppState;
+use crate::support::body::users::parse_password;
 use crate::support::error::ApiError;
 use crate::support::request::RequestContext;
-use crate::state::AppState;
 use actix_web::{web, HttpRequest, HttpResponse};
 use app::commands::users::update::verify_user_password;
 use domain::Actor;
@@ -17,7 +18,7 @@ pub fn configure(routes: &mut crate::guard::access::Routes) {
     routes.resource(
         web::resource("/api/verifications/password")
             .route(web::post().to(password))
-            .default_service(web::to(crate::routes::method_not_allowed)),
+            .default_service(web::to(crate::support::error::method_not_allowed)),
     );
 }
 
@@ -43,7 +44,7 @@ async fn password(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let caller = authenticate(&state, &req).await?;
-    crate::management::account_center::enabled(&state).await?;
+    app::account_center::enabled(&state).await?;
     let password = parse_password(&body)?;
     let request = RequestContext(app::RequestContext {
         actor: Actor::User(caller.user_id.clone()),

@@ -10,9 +10,9 @@
 //! refuses unknown `/api` paths without a Management token as Logto does (401, so the
 //! answer does not reveal which routes exist) and never runs a handler.
 
+use crate::guard::end_user_token;
 use crate::guard::management_token::Refusal;
 use crate::guard::rate_limit::limit_by_ip;
-use crate::account::bearer;
 use crate::state::AppState;
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -121,7 +121,7 @@ async fn require_management(
 }
 
 /// Guard of [`Access::EndUser`]: the end user's live access token. The caller is kept
-/// in the request for the handler ([`my_account_auth::authenticate`] reads it back).
+/// in the request for the handler ([`end_user_token::authenticate`] reads it back).
 async fn require_end_user(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
@@ -129,7 +129,7 @@ async fn require_end_user(
     let Some(state) = state(&req) else {
         return Ok(req.into_response(Refusal::Unauthorized.response()));
     };
-    match my_account_auth::authenticate_bearer(&state, req.request()).await {
+    match end_user_token::authenticate_bearer(&state, req.request()).await {
         Ok(caller) => {
             req.extensions_mut().insert(caller);
             Ok(next.call(req).await?.map_into_boxed_body())

@@ -8,7 +8,6 @@
 use crate::oidc::issued;
 use crate::state::AppState;
 use crate::support::error::ApiError;
-use actix_web::http::header::AUTHORIZATION;
 use actix_web::{HttpMessage, HttpRequest};
 use app::AppError;
 use domain::grant::Grant;
@@ -28,6 +27,7 @@ pub(crate) fn unauthorized(message: &str) -> ApiError {
         code: "auth.unauthorized",
         message: message.to_owned(),
     }
+    .into()
 }
 
 impl AccountCaller {
@@ -62,13 +62,7 @@ pub async fn authenticate_bearer(
     state: &AppState,
     req: &HttpRequest,
 ) -> Result<AccountCaller, ApiError> {
-    let token = req
-        .headers()
-        .get(AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().split_once(' '))
-        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-        .map(|(_, t)| t.trim())
+    let token = crate::support::request::bearer_token(req)
         .ok_or_else(|| unauthorized("Authorization header with a Bearer token is missing."))?;
     let presented = issued::split(token)
         .filter(|p| p.generation.is_none())
@@ -101,4 +95,3 @@ pub async fn authenticate_bearer(
     caller.require_scope("openid")?;
     Ok(caller)
 }
-

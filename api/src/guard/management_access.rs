@@ -12,9 +12,11 @@
 //! what it changed before the request answers (`app/src/transact.rs`); other nodes' caches are
 //! evicted by their log follower (a notification, at worst its 500 ms poll).
 
-use crate::guard::management_token::{self, Principal, Refusal, MANAGEMENT_API_INDICATOR, MANAGEMENT_API_SCOPE};
-use crate::support::error::ApiError;
+use crate::guard::management_token::{
+    Principal, Refusal, MANAGEMENT_API_INDICATOR, MANAGEMENT_API_SCOPE,
+};
 use crate::state::AppState;
+use crate::support::error::ApiError;
 use actix_web::{HttpRequest, HttpResponse, ResponseError};
 use store::StoreError;
 
@@ -37,13 +39,14 @@ pub async fn management_access_live(state: &AppState, client_id: &str) -> Result
         .any(|scope| scope == MANAGEMENT_API_SCOPE))
 }
 
-/// The Management principal of `req`: its token verifies (`auth::authenticate`) and its
+/// The Management principal of `req`: its token verifies (`management_token::authenticate`) and its
 /// app still has Management access. The guard of Management routes (`access.rs`) asks this.
 pub(crate) async fn authenticate(
     state: &AppState,
     req: &HttpRequest,
 ) -> Result<Principal, HttpResponse> {
-    let principal = auth::authenticate(state, req).map_err(Refusal::response)?;
+    let principal =
+        crate::guard::management_token::authenticate(state, req).map_err(Refusal::response)?;
     match management_access_live(state, &principal.client_id).await {
         Ok(true) => Ok(principal),
         Ok(false) => Err(Refusal::Unauthorized.response()),

@@ -4,10 +4,10 @@
 //! Which routes need it is decided where they are mounted (`access.rs`); this module only
 //! verifies the token.
 
-use crate::support::error::ErrorBody;
-use crate::state::AppState;
 use crate::guard::verified_tokens::VerifiedToken;
-use actix_web::http::header::{AUTHORIZATION, WWW_AUTHENTICATE};
+use crate::state::AppState;
+use crate::support::error::ErrorBody;
+use actix_web::http::header::WWW_AUTHENTICATE;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse};
 use domain::Timestamp;
@@ -71,15 +71,7 @@ impl Refusal {
 /// `management_access::authenticate` calls it, which also checks that the token's app
 /// still has Management access; never by path.
 pub(crate) fn authenticate(state: &AppState, req: &HttpRequest) -> Result<Principal, Refusal> {
-    let token = req
-        .headers()
-        .get(AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| {
-            let (scheme, token) = v.trim().split_once(' ')?;
-            scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
-        })
-        .ok_or(Refusal::Unauthorized)?;
+    let token = crate::support::request::bearer_token(req).ok_or(Refusal::Unauthorized)?;
     let oidc = &state.oidc;
     let now = state.clock.now();
     let keys = oidc.keys.current();

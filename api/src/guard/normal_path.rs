@@ -18,6 +18,7 @@ use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
 use actix_web::{Error, ResponseError};
+use app::AppError;
 
 /// Why `path` (as received, before decoding) is not in normal form.
 pub fn check(path: &str) -> Result<(), &'static str> {
@@ -73,11 +74,11 @@ pub async fn require_normal_path(
     match check(req.uri().path()) {
         Ok(()) => Ok(next.call(req).await?.map_into_boxed_body()),
         Err(why) => {
-            let err = ApiError::BadRequest {
+            let err = AppError::BadRequest {
                 code: "guard.invalid_input",
                 message: format!("Request path not in normal form: {why}."),
             };
-            Ok(req.into_response(err.error_response()))
+            Ok(req.into_response(ApiError::from(err).error_response()))
         }
     }
 }

@@ -11,14 +11,15 @@
 //! the client, and a foreign page cannot read an answer without CORS.
 
 use crate::guard::access::Access;
-use crate::support::error::ApiError;
 use crate::state::AppState;
+use crate::support::error::ApiError;
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderMap, CONTENT_LENGTH, CONTENT_TYPE, ORIGIN};
 use actix_web::http::Method;
 use actix_web::middleware::Next;
 use actix_web::{web, Error, ResponseError};
+use app::AppError;
 
 /// Why a cookie-bound request was refused, if it was.
 pub(crate) fn refusal(
@@ -44,17 +45,23 @@ pub(crate) fn refusal(
             .is_some_and(|origin| origin.to_str().map_or(true, |o| !same_origin(o, endpoint))),
     };
     if foreign {
-        return Some(ApiError::Forbidden {
-            code: "auth.forbidden",
-            message: "Cross-site request refused: this route only answers pages of this site."
-                .to_owned(),
-        });
+        return Some(
+            AppError::Forbidden {
+                code: "auth.forbidden",
+                message: "Cross-site request refused: this route only answers pages of this site."
+                    .to_owned(),
+            }
+            .into(),
+        );
     }
     if access == Access::Experience && has_body(headers) && !is_json(headers) {
-        return Some(ApiError::BadRequest {
-            code: "guard.invalid_input",
-            message: "The body must be JSON (content-type: application/json).".to_owned(),
-        });
+        return Some(
+            AppError::BadRequest {
+                code: "guard.invalid_input",
+                message: "The body must be JSON (content-type: application/json).".to_owned(),
+            }
+            .into(),
+        );
     }
     None
 }

@@ -9,7 +9,6 @@ use crate::support::error::ApiError;
 use crate::support::request::RequestContext;
 use actix_web::{web, HttpResponse};
 use app::transact::{transact, Tx};
-use app::AppError;
 use domain::account_center::{AccountCenter, Permission, UpdateAccountCenter, STREAM_ID};
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
@@ -19,7 +18,7 @@ pub fn configure(routes: &mut crate::guard::access::Routes) {
         web::resource("/api/account-center")
             .route(web::get().to(get))
             .route(web::patch().to(patch))
-            .default_service(web::to(crate::routes::method_not_allowed)),
+            .default_service(web::to(crate::support::error::method_not_allowed)),
     );
 }
 

@@ -4,19 +4,17 @@
 //! read models; a revocation is decided on the grant's aggregate
 //! (`commands::sessions::revoke_grant`) and stops its tokens at once.
 
+use crate::management::sessions::existing_user;
 use crate::state::AppState;
 use crate::support::error::ApiError;
 use crate::support::request::RequestContext;
 use crate::views::grants::{rendered_for_user, third_party_filter};
-use crate::management::sessions::existing_user;
 use actix_web::{web, HttpRequest, HttpResponse};
 use app::commands::sessions as cmd;
-use projections::{applications, grants};
-use serde_json::{json, Value};
-use std::collections::HashMap;
+use serde_json::json;
 
 pub fn configure(routes: &mut crate::guard::access::Routes) {
-    let na = || web::to(crate::routes::method_not_allowed);
+    let na = || web::to(crate::support::error::method_not_allowed);
     routes
         .resource(
             web::resource("/api/users/{userId}/grants")

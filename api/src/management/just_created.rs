@@ -24,7 +24,7 @@ where
     F: std::future::Future<Output = Result<Option<T>, ApiError>>,
 {
     match read {
-        Err(AppError::NotExistsWithId { entity, id }) => {
+        Err(ApiError::App(AppError::NotExistsWithId { entity, id })) => {
             tracing::warn!(
                 entity,
                 id,
@@ -32,7 +32,7 @@ where
             );
             from_log
                 .await?
-                .ok_or(AppError::NotExistsWithId { entity, id })
+                .ok_or(AppError::NotExistsWithId { entity, id }.into())
         }
         other => other,
     }
@@ -123,7 +123,8 @@ mod tests {
         Err(AppError::NotExistsWithId {
             entity: "role",
             id: "r1".into(),
-        })
+        }
+        .into())
     }
 
     #[tokio::test]
@@ -134,8 +135,11 @@ mod tests {
             2
         );
         let still = or_from_log(missing(), async { Ok(None) }).await;
-        assert!(matches!(still, Err(AppError::NotExistsWithId { .. })));
-        let other = or_from_log(Err(AppError::Conflict), async { Ok(Some(2)) }).await;
-        assert!(matches!(other, Err(AppError::Conflict)));
+        assert!(matches!(
+            still,
+            Err(ApiError::App(AppError::NotExistsWithId { .. }))
+        ));
+        let other = or_from_log(Err(AppError::Conflict.into()), async { Ok(Some(2)) }).await;
+        assert!(matches!(other, Err(ApiError::App(AppError::Conflict))));
     }
 }

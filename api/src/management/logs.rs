@@ -10,7 +10,6 @@
 //! cursor avoids).
 
 use crate::state::AppState;
-use crate::support::body;
 use crate::support::error::ApiError;
 use crate::support::pagination;
 use crate::support::pagination::{query_pairs, Page};
@@ -32,7 +31,7 @@ const COUNT_CAP: u64 = 10_000;
 const MAX_FILTER_LEN: usize = 256;
 
 pub fn configure(routes: &mut crate::guard::access::Routes) {
-    let na = || web::to(crate::routes::method_not_allowed);
+    let na = || web::to(crate::support::error::method_not_allowed);
     routes
         .resource(
             web::resource("/api/logs")
@@ -254,11 +253,11 @@ async fn get(
     };
     // Log ids are event ids (UUIDs); anything else cannot exist.
     if uuid::Uuid::parse_str(&id).is_err() {
-        return Err(not_found());
+        return Err(not_found().into());
     }
     settle(&state, &[audit::NAME], None).await?;
     match audit::get(&state.store.read_pool, &id).await? {
         Some(entry) => Ok(HttpResponse::Ok().json(entry)),
-        None => Err(not_found()),
+        None => Err(not_found().into()),
     }
 }

@@ -22,18 +22,8 @@ pub fn configure(routes: &mut crate::guard::access::Routes) {
         web::resource("/api/configs/oidc/session")
             .route(web::get().to(get))
             .route(web::patch().to(patch))
-            .default_service(web::to(crate::routes::method_not_allowed)),
+            .default_service(web::to(crate::support::error::method_not_allowed)),
     );
-}
-
-/// The current configuration (any node's latest change included).
-pub async fn current(state: &AppState) -> Result<OidcConfig, store::StoreError> {
-    Ok(state
-        .store
-        .repository()
-        .load_cached::<OidcConfig>(SESSION_STREAM)
-        .await?
-        .aggregate)
 }
 
 #[utoipa::path(
@@ -46,7 +36,7 @@ pub async fn current(state: &AppState) -> Result<OidcConfig, store::StoreError> 
     )
 )]
 async fn get(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let config = current(&state).await?;
+    let config = app::oidc_config::current(&state).await?;
     Ok(HttpResponse::Ok()
         .json(json!({ "ttl": config.session_ttl_or(state.sign_in.lifetimes.session) })))
 }
@@ -99,7 +89,7 @@ async fn patch(
         })
         .await?;
     }
-    let config = current(&state).await?;
+    let config = app::oidc_config::current(&state).await?;
     Ok(HttpResponse::Ok()
         .json(json!({ "ttl": config.session_ttl_or(state.sign_in.lifetimes.session) })))
 }

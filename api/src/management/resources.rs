@@ -3,7 +3,7 @@
 //! projector has applied the write (bounded wait), so a client reads its own writes.
 
 use crate::state::AppState;
-use crate::support::body::{self, json_object, Body};
+use crate::support::body::{json_object, Body};
 use crate::support::error::ApiError;
 use crate::support::pagination::{self, list_response};
 use crate::support::path_id::{Id, Resource, Scope};
@@ -16,7 +16,7 @@ use projections::resources::{self, NAME};
 use store::Position;
 
 pub fn configure(routes: &mut crate::guard::access::Routes) {
-    let na = || web::to(crate::routes::method_not_allowed);
+    let na = || web::to(crate::support::error::method_not_allowed);
     routes
         .resource(
             web::resource("/api/resources")
@@ -55,6 +55,7 @@ fn not_found(id: &str) -> ApiError {
         entity: "resource",
         id: id.to_owned(),
     }
+    .into()
 }
 
 /// The resource as the read model has it once `at` (or the current head) is applied.
@@ -319,6 +320,7 @@ async fn scope_answer(
             entity: "scope",
             id: scope_id.to_owned(),
         })
+        .map_err(ApiError::from)
 }
 
 #[utoipa::path(

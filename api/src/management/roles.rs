@@ -3,7 +3,7 @@
 //! projected (bounded wait).
 
 use crate::state::AppState;
-use crate::support::body::{self, json_object};
+use crate::support::body::json_object;
 use crate::support::error::ApiError;
 use crate::support::pagination::{self, list_response};
 use crate::support::path_id::{Application, Id, Role, Scope};
@@ -17,7 +17,7 @@ use projections::{applications, resources, roles};
 use store::Position;
 
 pub fn configure(routes: &mut crate::guard::access::Routes) {
-    let na = || web::to(crate::routes::method_not_allowed);
+    let na = || web::to(crate::support::error::method_not_allowed);
     routes
         .resource(
             web::resource("/api/roles")
@@ -71,6 +71,7 @@ async fn read(
             entity: "role",
             id: id.to_owned(),
         })
+        .map_err(ApiError::from)
 }
 
 fn role_type(value: &str) -> Option<RoleType> {
@@ -413,7 +414,7 @@ async fn remove_application(
     app_id: Id<Application, 1>,
 ) -> Result<HttpResponse, ApiError> {
     let at = app::commands::applications::run(&state, &request, &app_id, || {
-        domain::application::ApplicationCommand::RemoveRole(id.clone())
+        domain::application::ApplicationCommand::RemoveRole(id.to_string())
     })
     .await?;
     settle(&state, MODELS, at).await?;

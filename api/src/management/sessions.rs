@@ -10,16 +10,14 @@ use crate::support::path_id::{Id, User};
 use crate::support::request::RequestContext;
 use crate::views::sessions::{grants_target, rendered_for_user, rendered_one};
 use actix_web::{web, HttpRequest, HttpResponse};
-use app::commands::sessions::{self as cmd, GrantsTarget};
+use app::commands::sessions::{self as cmd};
 use app::transact::settle;
 use app::AppError;
-use projections::grants::GrantView;
-use projections::sessions::SessionView;
 use projections::{grants, sessions, users};
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
 pub fn configure(routes: &mut crate::guard::access::Routes) {
-    let na = || web::to(crate::routes::method_not_allowed);
+    let na = || web::to(crate::support::error::method_not_allowed);
     routes
         .resource(
             web::resource("/api/users/{userId}/sessions")
@@ -44,7 +42,8 @@ pub async fn existing_user(state: &AppState, id: &str) -> Result<(), ApiError> {
         None => Err(AppError::NotExistsWithId {
             entity: "user",
             id: id.to_owned(),
-        }),
+        }
+        .into()),
     }
 }
 

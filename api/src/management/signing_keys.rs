@@ -20,17 +20,17 @@ pub fn configure(routes: &mut crate::guard::access::Routes) {
     routes.resource(
         web::resource("/api/configs/oidc/private-keys")
             .route(web::get().to(list))
-            .default_service(web::to(crate::routes::method_not_allowed)),
+            .default_service(web::to(crate::support::error::method_not_allowed)),
     );
     routes.resource(
         web::resource("/api/configs/oidc/private-keys/rotate")
             .route(web::post().to(rotate))
-            .default_service(web::to(crate::routes::method_not_allowed)),
+            .default_service(web::to(crate::support::error::method_not_allowed)),
     );
     routes.resource(
         web::resource("/api/configs/oidc/private-keys/{keyId}")
             .route(web::delete().to(delete))
-            .default_service(web::to(crate::routes::method_not_allowed)),
+            .default_service(web::to(crate::support::error::method_not_allowed)),
     );
 }
 
@@ -124,11 +124,13 @@ async fn delete(
                 SigningKeyError::CurrentKey => AppError::Unprocessable {
                     code: "oidc.key_required",
                     message: "The current signing key cannot be deleted; rotate first.".into(),
-                },
+                }
+                .into(),
                 SigningKeyError::NotFound(_) => AppError::NotExistsWithId {
                     entity: "signing key",
                     id: kid.clone(),
-                },
+                }
+                .into(),
                 other => ApiError::internal(other),
             })
             .await?;

@@ -16,7 +16,7 @@ use projections::{roles, user_roles, users};
 use serde_json::json;
 
 pub fn configure(routes: &mut crate::guard::access::Routes) {
-    let na = || web::to(crate::routes::method_not_allowed);
+    let na = || web::to(crate::support::error::method_not_allowed);
     routes
         .resource(
             web::resource("/api/users/{userId}/roles")
@@ -55,7 +55,8 @@ async fn existing_user(state: &AppState, id: &str) -> Result<(), ApiError> {
         None => Err(AppError::NotExistsWithId {
             entity: "user",
             id: id.to_owned(),
-        }),
+        }
+        .into()),
     }
 }
 
@@ -198,7 +199,8 @@ async fn existing_role(state: &AppState, id: &str) -> Result<(), ApiError> {
         None => Err(AppError::NotExistsWithId {
             entity: "role",
             id: id.to_owned(),
-        }),
+        }
+        .into()),
     }
 }
 

@@ -10,28 +10,25 @@
 //! only they may later be the audience of the grant's tokens.
 //!
 //! PKCE (S256) is required of every client (RFC 9700 §2.1.1); a confidential client
-//! (Traditional) may opt out with `customClientMetadata.requirePkce=false`.
+//! (Traditional) may opt out with `customClientMetadata.requirePkce=false`. The request's
+//! parameters are parsed and checked in `domain::oauth::authorization`; this module finds
+//! the client, checks the redirect URI and the resources, and runs the flow.
 
-use crate::support::request::RequestContext;
 use crate::signin::cookies::{self, INTERACTION, SESSION};
-use crate::signin::interaction::{Interaction, SessionCookie};
 use crate::signin::finish::{self, secs, Subject};
+use crate::signin::interaction::{Interaction, SessionCookie};
 use crate::signin::page;
 use crate::state::AppState;
+use crate::support::request::RequestContext;
 use actix_web::http::header::LOCATION;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
 use base64::Engine;
-use domain::application::{ApplicationState, ApplicationType};
-use domain::oauth::pkce::CodeChallenge;
+use domain::oauth::authorization::{AuthorizationParams, AuthorizationRequest};
 use domain::oauth::redirect;
 use domain::session::{Session, SessionCommand};
 use domain::{Aggregate, StandardId};
-use std::collections::HashMap;
-
-/// Logto's reserved resource indicator for organization tokens.
-const ORGANIZATIONS_RESOURCE: &str = "urn:logto:resource:organizations";
 
 /// An error the client is told about through its redirect URI.
 struct Refused {
@@ -116,35 +113,15 @@ async fn authorize(
             "The authorization request is not a valid query string.",
         );
     };
-    let mut params: HashMap<String, String> = HashMap::new();
-    let mut resources: Vec<String> = Vec::new();
-    let mut repeated = None;
-    for (k, v) in pairs {
-        if k == "resource" {
-            // RFC 8707 lets it repeat; Logto also splits a comma-separated value.
-            // Logto's reserved organizations indicator is ignored: Tessera has no
-            // organizations, so there is nothing for a grant to hold there.
-            for r in v
-                .split(',')
-                .map(str::trim)
-                .filter(|r| !r.is_empty() && *r != ORGANIZATIONS_RESOURCE)
-            {
-                if !resources.iter().any(|have| have == r) {
-                    resources.push(r.to_owned());
-                }
-            }
-        } else if params.insert(k.clone(), v).is_some() {
-            repeated = Some(k);
-        }
-    }
-    let Some(client_id) = params.get("client_id") else {
+    let params = AuthorizationParams::from_pairs(pairs);
+    let Some(client_id) = params.get("client_id").map(str::to_owned) else {
         return page::error(
             StatusCode::BAD_REQUEST,
             "Invalid request",
             "The request has no client_id.",
         );
     };
-    let app = match state.oidc.directory.application(client_id).await {
+    let app = match state.oidc.directory.application(&client_id).await {
         Ok(app) => app,
         Err(e) => {
             tracing::error!(error = %e, "cannot load the client");
@@ -162,7 +139,7 @@ async fn authorize(
             "The application that sent you here is not registered.",
         );
     };
-    let Some(redirect_uri) = params.get("redirect_uri") else {
+    let Some(redirect_uri) = params.get("redirect_uri").map(str::to_owned) else {
         return page::error(
             StatusCode::BAD_REQUEST,
             "Invalid request",
@@ -170,17 +147,17 @@ async fn authorize(
         );
     };
     let registered = &app.settings.oidc_client_metadata.redirect_uris;
-    if !redirect::matches(registered, redirect_uri, app.redirect_rules()) {
+    if !redirect::matches(registered, &redirect_uri, app.redirect_rules()) {
         return page::error(
             StatusCode::BAD_REQUEST,
             "Invalid redirect URI",
             "The redirect_uri is not registered for this application, so you will not be sent back to it.",
         );
     }
-    let client_state = params.get("state").cloned();
+    let client_state = params.get("state").map(str::to_owned);
     let back = |r: Refused| {
-        let location = issue::redirect(
-            redirect_uri,
+        let location = finish::redirect(
+            &redirect_uri,
             &[
                 ("error", Some(r.error)),
                 ("error_description", Some(r.description.as_str())),
@@ -190,17 +167,11 @@ async fn authorize(
         );
         see_other(&location).finish()
     };
-    if let Some(name) = repeated {
-        return back(refuse(
-            "invalid_request",
-            format!("parameter {name} appears more than once"),
-        ));
-    }
-    let validated = match validate(&params, app) {
+    let validated = match params.validate(app) {
         Ok(v) => v,
-        Err(r) => return back(r),
+        Err(e) => return back(refuse(e.error, e.description)),
     };
-    for indicator in &resources {
+    for indicator in &validated.resources {
         match state.oidc.directory.resource(indicator).await {
             Ok(Some(_)) => {}
             Ok(None) => {
@@ -241,13 +212,13 @@ async fn authorize(
     }
     let mut interaction = Interaction {
         session_id: StandardId::generate(&mut state.random.rng()).into_string(),
-        client_id: client_id.clone(),
+        client_id,
         redirect_uri: redirect_uri.clone(),
-        scopes: validated.scopes,
-        resources,
+        scopes: validated.scopes.clone(),
+        resources: validated.resources.clone(),
         state: client_state.clone(),
-        nonce: params.get("nonce").cloned(),
-        code_challenge: validated.challenge,
+        nonce: validated.nonce.clone(),
+        code_challenge: validated.challenge.clone(),
         needs_consent,
         signed_in: None,
         experience: None,
@@ -262,7 +233,7 @@ async fn authorize(
                 auth_time: cookie.auth_time,
                 new_session: None,
             };
-            return match issue::complete(state, &interaction, subject, request).await {
+            return match finish::complete(state, &interaction, subject, request).await {
                 Ok(location) => see_other(&location).finish(),
                 Err(e) => {
                     tracing::error!(error = %e, "cannot issue the code");
@@ -294,148 +265,12 @@ async fn authorize(
     response.finish()
 }
 
-struct Validated {
-    scopes: Vec<String>,
-    challenge: Option<CodeChallenge>,
-    prompt_none: bool,
-    prompt_login: bool,
-    max_age: Option<u64>,
-    register: bool,
-}
-
-fn validate(
-    params: &HashMap<String, String>,
-    app: &ApplicationState,
-) -> Result<Validated, Refused> {
-    let app_type = app.app_type;
-    if app_type == ApplicationType::MachineToMachine {
-        return Err(refuse(
-            "unauthorized_client",
-            "machine-to-machine applications cannot sign users in",
-        ));
-    }
-    // OpenID Connect Core §6: request objects are not supported (discovery says so too).
-    for (param, error) in [
-        ("request", "request_not_supported"),
-        ("request_uri", "request_uri_not_supported"),
-        ("registration", "registration_not_supported"),
-    ] {
-        if params.contains_key(param) {
-            return Err(refuse(
-                error,
-                format!("the {param} parameter is not supported"),
-            ));
-        }
-    }
-    match params.get("response_type").map(String::as_str) {
-        Some("code") => {}
-        Some(_) => {
-            return Err(refuse(
-                "unsupported_response_type",
-                "only response_type=code is supported",
-            ))
-        }
-        None => return Err(refuse("invalid_request", "missing response_type")),
-    }
-    if params.get("response_mode").is_some_and(|m| m != "query") {
-        return Err(refuse(
-            "invalid_request",
-            "only response_mode=query is supported",
-        ));
-    }
-    let mut prompt_none = false;
-    let mut prompt_login = false;
-    let mut prompt_consent = false;
-    let prompts: Vec<&str> = params
-        .get("prompt")
-        .map(|p| p.split_whitespace().collect())
-        .unwrap_or_default();
-    for p in &prompts {
-        match *p {
-            "none" => prompt_none = true,
-            "login" => prompt_login = true,
-            "consent" => prompt_consent = true,
-            "select_account" => {}
-            other => {
-                return Err(refuse(
-                    "invalid_request",
-                    format!("unsupported prompt value {other:?}"),
-                ))
-            }
-        }
-    }
-    if prompt_none && prompts.len() > 1 {
-        return Err(refuse(
-            "invalid_request",
-            "prompt=none cannot be combined with other values",
-        ));
-    }
-    let mut scopes: Vec<String> = Vec::new();
-    for s in params
-        .get("scope")
-        .map_or("", String::as_str)
-        .split_whitespace()
-    {
-        // oidc-provider (and so Logto) drops offline_access unless the user is asked to
-        // consent: that is why Logto's SDKs always send prompt=consent.
-        if s == "offline_access" && !prompt_consent {
-            continue;
-        }
-        if !scopes.iter().any(|have| have == s) {
-            scopes.push(s.to_owned());
-        }
-    }
-    if !scopes.iter().any(|s| s == "openid") {
-        return Err(refuse("invalid_scope", "scope must include openid"));
-    }
-    let challenge = match params.get("code_challenge") {
-        Some(c) => Some(
-            CodeChallenge::parse(
-                c,
-                // RFC 7636: an absent method means plain, which is refused.
-                Some(
-                    params
-                        .get("code_challenge_method")
-                        .map_or("plain", String::as_str),
-                ),
-            )
-            .map_err(|e| refuse("invalid_request", e.to_string()))?,
-        ),
-        None => None,
-    };
-    if app.requires_pkce() && challenge.is_none() {
-        return Err(refuse(
-            "invalid_request",
-            "PKCE (code_challenge with S256) is required",
-        ));
-    }
-    let max_age = match params.get("max_age") {
-        Some(v) => Some(
-            v.parse::<u64>()
-                .map_err(|_| refuse("invalid_request", "max_age must be a non-negative integer"))?,
-        ),
-        None => None,
-    };
-    let register = params.get("first_screen").is_some_and(|v| v == "register")
-        || params
-            .get("interaction_mode")
-            .is_some_and(|v| v == "signUp");
-    Ok(Validated {
-        scopes,
-        challenge,
-        prompt_none,
-        prompt_login,
-        max_age,
-        register,
-    })
-}
-
 /// The browser's session, if it is live, and `prompt`/`max_age` allow using it.
 async fn usable_session(
     state: &AppState,
     req: &HttpRequest,
     request: &RequestContext,
-    v: &Validated,
+    v: &AuthorizationRequest,
 ) -> Result<Option<SessionCookie>, super::error::OAuthError> {
     if v.prompt_login {
         return Ok(None);

@@ -13,13 +13,13 @@ pub fn configure(routes: &mut crate::guard::access::Routes) {
         routes.resource(
             web::resource(format!("/oidc/.well-known/{name}"))
                 .route(web::get().to(discovery))
-                .default_service(web::to(crate::routes::method_not_allowed)),
+                .default_service(web::to(crate::support::error::method_not_allowed)),
         );
     }
     routes.resource(
         web::resource("/oidc/jwks")
             .route(web::get().to(jwks))
-            .default_service(web::to(crate::routes::method_not_allowed)),
+            .default_service(web::to(crate::support::error::method_not_allowed)),
     );
 }
 

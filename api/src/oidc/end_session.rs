@@ -13,12 +13,12 @@
 //! interaction cookies are cleared. Grants issued in the session stay (refresh tokens
 //! are for offline access; the client revokes them).
 
-use crate::support::request::RequestContext;
 use crate::signin::cookies::{self, INTERACTION, SESSION};
-use crate::signin::interaction::SessionCookie;
 use crate::signin::finish;
+use crate::signin::interaction::SessionCookie;
 use crate::signin::page;
 use crate::state::AppState;
+use crate::support::request::RequestContext;
 use actix_web::http::header::LOCATION;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -217,7 +217,7 @@ async fn end(
                 "The post_logout_redirect_uri is not registered for this application.",
             );
         }
-        location = Some(issue::redirect(
+        location = Some(finish::redirect(
             uri,
             &[("state", params.get("state").map(String::as_str))],
             &state.oidc.issuer,

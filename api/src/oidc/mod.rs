@@ -4,7 +4,6 @@
 
 pub mod discovery;
 pub mod error;
-pub mod key_routes;
 pub mod token;
 // The interactive flow: authorization, code and refresh grants, userinfo, introspection,
 // revocation, end session.
@@ -21,8 +20,8 @@ pub mod userinfo;
 
 use actix_web::web;
 use app::directory::Directory;
-use app::env::{Clock, RandomSource};
 use app::keys::{KeyError, KeyRing};
+use app::system::{Clock, RandomSource};
 use domain::EventMetadata;
 use std::sync::Arc;
 use store::{EventLog, Store};
@@ -78,7 +77,7 @@ pub fn configure(routes: &mut crate::guard::access::Routes) {
     routes.resource(
         web::resource("/oidc/token")
             .route(web::post().to(token::token))
-            .default_service(web::to(crate::routes::method_not_allowed)),
+            .default_service(web::to(crate::support::error::method_not_allowed)),
     );
     user_routes::configure(routes);
 }

@@ -5,7 +5,7 @@
 use actix_web::web;
 
 pub fn configure(routes: &mut crate::guard::access::Routes) {
-    let not_allowed = || web::to(crate::routes::method_not_allowed);
+    let not_allowed = || web::to(crate::support::error::method_not_allowed);
     routes
         .resource(
             web::resource("/oidc/auth")

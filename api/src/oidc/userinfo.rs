@@ -6,7 +6,7 @@
 use super::claims::{self, Target};
 use super::issued;
 use crate::state::AppState;
-use actix_web::http::header::{AUTHORIZATION, CACHE_CONTROL, WWW_AUTHENTICATE};
+use actix_web::http::header::{CACHE_CONTROL, WWW_AUTHENTICATE};
 use actix_web::{web, HttpRequest, HttpResponse};
 use domain::grant::Grant;
 use serde_json::json;
@@ -26,12 +26,6 @@ fn unauthorized(description: &str) -> HttpResponse {
         }))
 }
 
-fn bearer(req: &HttpRequest) -> Option<&str> {
-    let value = req.headers().get(AUTHORIZATION)?.to_str().ok()?;
-    let (scheme, token) = value.trim().split_once(' ')?;
-    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
-}
-
 #[utoipa::path(
     method(get, post),
     path = "/oidc/me",
@@ -43,7 +37,7 @@ fn bearer(req: &HttpRequest) -> Option<&str> {
     )
 )]
 pub async fn userinfo(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
-    let Some(token) = bearer(&req) else {
+    let Some(token) = crate::support::request::bearer_token(&req) else {
         return HttpResponse::Unauthorized()
             .insert_header((WWW_AUTHENTICATE, "Bearer realm=\"tessera\""))
             .json(json!({

@@ -49,13 +49,13 @@ const ACCOUNT: &str = "accountApi";
         crate::management::applications::get,
         crate::management::applications::update,
         crate::management::applications::delete,
-        crate::management::applications::list_secrets,
-        crate::management::applications::add_secret,
-        crate::management::applications::delete_secret,
-        crate::management::applications::list_roles,
-        crate::management::applications::assign_roles,
-        crate::management::applications::replace_roles,
-        crate::management::applications::remove_role,
+        crate::management::applications::secrets::list_secrets,
+        crate::management::applications::secrets::add_secret,
+        crate::management::applications::secrets::delete_secret,
+        crate::management::applications::m2m_roles::list_roles,
+        crate::management::applications::m2m_roles::assign_roles,
+        crate::management::applications::m2m_roles::replace_roles,
+        crate::management::applications::m2m_roles::remove_role,
         crate::management::resources::list,
         crate::management::resources::create,
         crate::management::resources::get,
@@ -96,11 +96,11 @@ const ACCOUNT: &str = "accountApi";
         crate::management::users::manage::update_custom_data,
         crate::management::users::manage::update_profile,
         crate::management::users::manage::set_suspended,
-        crate::views::sessions::list,
-        crate::views::sessions::get,
-        crate::views::sessions::delete,
-        crate::views::grants::list,
-        crate::views::grants::delete,
+        crate::management::sessions::list,
+        crate::management::sessions::get,
+        crate::management::sessions::delete,
+        crate::management::grants::list,
+        crate::management::grants::delete,
         crate::management::logs::list,
         crate::management::logs::get,
         crate::account::my_account::get,
@@ -136,8 +136,8 @@ const ACCOUNT: &str = "accountApi";
         crate::management::hooks::update,
         crate::management::hooks::delete,
         crate::management::hooks::rotate_signing_key,
-        crate::management::hooks::test,
-        crate::management::hooks::recent_logs,
+        crate::management::hooks::test_delivery::test,
+        crate::management::hooks::recent_logs::recent_logs,
         crate::signin::experience::start,
         crate::signin::experience::set_event,
         crate::signin::experience::show,
@@ -325,7 +325,7 @@ static DOCUMENT_JSON: LazyLock<Result<String, String>> =
     LazyLock::new(|| document().to_json().map_err(|e| e.to_string()));
 
 pub fn configure(routes: &mut crate::guard::access::Routes) {
-    let na = || web::to(crate::routes::method_not_allowed);
+    let na = || web::to(crate::support::error::method_not_allowed);
     routes
         .resource(
             // Literal paths: tests/blackbox/openapi.rs reads the registrations from the source.

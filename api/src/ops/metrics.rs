@@ -1,18 +1,18 @@
 //! `GET /metrics`: Prometheus/OpenMetrics text. Projector figures, webhook delivery's
 //! progress and the log head are read at scrape time.
 
+use crate::state::AppState;
 use crate::support::error::ApiError;
 use crate::support::metrics::ProjectorSample;
-use crate::state::AppState;
-use actix_web::http::header::AUTHORIZATION;
 use actix_web::{web, HttpRequest, HttpResponse};
+use app::AppError;
 use subtle::ConstantTimeEq;
 
 pub fn configure(routes: &mut crate::guard::access::Routes) {
     routes.resource(
         web::resource("/metrics")
             .route(web::get().to(metrics))
-            .default_service(web::to(crate::routes::method_not_allowed)),
+            .default_service(web::to(crate::support::error::method_not_allowed)),
     );
 }
 
@@ -30,19 +30,14 @@ pub fn configure(routes: &mut crate::guard::access::Routes) {
 )]
 async fn metrics(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
     if let Some(expected) = &state.metrics_token {
-        let presented = req
-            .headers()
-            .get(AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().split_once(' '))
-            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-            .map_or("", |(_, token)| token.trim());
+        let presented = crate::support::request::bearer_token(&req).unwrap_or_default();
         // Constant time: the token is a shared secret.
         if !bool::from(presented.as_bytes().ct_eq(expected.as_bytes())) {
-            return Err(ApiError::Unauthorized {
+            return Err(AppError::Unauthorized {
                 code: "auth.unauthorized",
                 message: "`/metrics` needs the configured Bearer token.".to_owned(),
-            });
+            }
+            .into());
         }
     }
     let report = state.projection_report().await?;

@@ -2,8 +2,8 @@
 //! `GET /api/status/projections` answers the log head and each projector's checkpoint and
 //! lag as JSON (200), reading the database.
 
-use crate::support::error::ApiError;
 use crate::state::AppState;
+use crate::support::error::ApiError;
 use actix_web::{web, HttpResponse};
 
 pub fn configure(routes: &mut crate::guard::access::Routes) {
@@ -12,12 +12,12 @@ pub fn configure(routes: &mut crate::guard::access::Routes) {
             web::resource("/api/status")
                 .route(web::get().to(status))
                 .route(web::head().to(status_head))
-                .default_service(web::to(crate::routes::method_not_allowed)),
+                .default_service(web::to(crate::support::error::method_not_allowed)),
         )
         .resource(
             web::resource("/api/status/projections")
                 .route(web::get().to(projections))
-                .default_service(web::to(crate::routes::method_not_allowed)),
+                .default_service(web::to(crate::support::error::method_not_allowed)),
         );
 }
 

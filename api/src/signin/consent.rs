@@ -7,12 +7,12 @@
 //! after the session was revoked issues nothing.
 
 use super::cookies::{self, INTERACTION};
+use super::finish::{self, Subject};
 use super::form::{app_name, csrf_ok, expired, failed, forbidden, interaction, see_other};
 use super::interaction::SessionCookie;
-use super::issue::{self, Subject};
 use super::page;
-use crate::support::request::RequestContext;
 use crate::state::AppState;
+use crate::support::request::RequestContext;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use domain::session::Session;
@@ -89,12 +89,12 @@ pub async fn consent(
             auth_time: cookie.auth_time,
             new_session: None,
         };
-        match issue::complete(&state, &i, subject, &request).await {
+        match finish::complete(&state, &i, subject, &request).await {
             Ok(location) => location,
             Err(e) => return failed(e),
         }
     } else {
-        issue::redirect(
+        finish::redirect(
             &i.redirect_uri,
             &[
                 ("error", Some("access_denied")),

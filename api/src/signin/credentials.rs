@@ -3,9 +3,9 @@
 //! enumeration, no telling migrated accounts apart by timing), under the sentinel's
 //! lockout, and with every failure recorded as events.
 
+use crate::state::AppState;
 use crate::support::error::ApiError;
 use crate::support::request::RequestContext;
-use crate::state::AppState;
 use app::commands::users::update::rehash_if_needed;
 use app::sentinel::{self, Target};
 use domain::identifier::{Identifier, IdentifierClaim};

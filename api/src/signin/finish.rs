@@ -3,8 +3,8 @@
 //! to the client with `code`, `state` and `iss` (RFC 9207).
 
 use crate::signin::interaction::Interaction;
-use crate::support::request::RequestContext;
 use crate::state::AppState;
+use crate::support::request::RequestContext;
 use domain::grant::{AuthorizationCode, Grant, GrantCommand, GrantIssued};
 use domain::oauth::secret::generate_secret;
 use domain::session::{Session, SessionCommand, SignedIn};
@@ -47,7 +47,7 @@ pub async fn complete(
     if let Some((mut signed_in, version)) = subject.new_session {
         // The session lifetime an operator set (`PATCH /api/configs/oidc/session`), read
         // at every sign-in so a change applies without a restart on every node.
-        let ttl = crate::management::oidc_config::current(state)
+        let ttl = app::oidc_config::current(state)
             .await?
             .session_ttl_or(lifetimes.session);
         signed_in.expires_at = now.plus_seconds(secs(ttl));

@@ -3,15 +3,16 @@
 
 use super::cookies::{self, INTERACTION, SESSION};
 use super::credentials::{parse_form_identifier, verify, Outcome, SessionRef};
+use super::finish::{self, secs, IssueError, Subject};
 use super::interaction::{Interaction, SessionCookie};
-use super::issue::{self, secs, IssueError, Subject};
 use super::page;
+use crate::state::AppState;
 use crate::support::error::ApiError;
 use crate::support::request::RequestContext;
-use crate::state::AppState;
 use actix_web::http::header::LOCATION;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
+use app::AppError;
 use domain::session::{Session, SessionCommand, SignInFailure, SignedIn};
 use domain::{Aggregate, CommandContext};
 use serde::Deserialize;
@@ -137,7 +138,7 @@ pub async fn sign_in(
     let parsed = parse_form_identifier(identifier);
     let outcome = match verify(&state, &request, parsed, &form.password, session).await {
         Ok(o) => o,
-        Err(ApiError::Busy) => return busy(),
+        Err(ApiError::App(AppError::Busy)) => return busy(),
         Err(e) => return failed(e),
     };
     let message = match outcome {
@@ -275,7 +276,7 @@ pub(crate) async fn signed_in(
         auth_time: now,
         new_session: Some((event, version)),
     };
-    match issue::complete(state, &i, subject, request).await {
+    match finish::complete(state, &i, subject, request).await {
         Ok(location) => {
             let mut r = see_other(&location);
             cookies::clear(state, &mut r, INTERACTION);

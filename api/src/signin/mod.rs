@@ -13,9 +13,9 @@ pub mod consent;
 pub mod cookies;
 pub mod credentials;
 pub mod experience;
+pub mod finish;
 pub mod form;
 pub mod interaction;
-pub mod issue;
 pub mod page;
 pub mod pwned;
 pub mod register;
@@ -48,7 +48,7 @@ pub async fn check_new_password(
     if issues.is_empty() {
         Ok(())
     } else {
-        Err(crate::support::error::ApiError::PasswordRejected(issues))
+        Err(crate::support::error::AppError::PasswordRejected(issues).into())
     }
 }
 
@@ -58,24 +58,24 @@ pub fn configure(routes: &mut crate::guard::access::Routes) {
             web::resource("/sign-in")
                 .route(web::get().to(form::show_sign_in))
                 .route(web::post().to(form::sign_in))
-                .default_service(web::to(crate::routes::method_not_allowed)),
+                .default_service(web::to(crate::support::error::method_not_allowed)),
         )
         .resource(
             web::resource("/register")
                 .route(web::get().to(register::show_register))
                 .route(web::post().to(register::register))
-                .default_service(web::to(crate::routes::method_not_allowed)),
+                .default_service(web::to(crate::support::error::method_not_allowed)),
         )
         .resource(
             web::resource("/consent")
                 .route(web::get().to(consent::show_consent))
                 .route(web::post().to(consent::consent))
-                .default_service(web::to(crate::routes::method_not_allowed)),
+                .default_service(web::to(crate::support::error::method_not_allowed)),
         )
         // The logout confirmation is a hosted page's form too (`oidc/end_session.rs`).
         .resource(
             web::resource("/oidc/session/end/confirm")
                 .route(web::post().to(crate::oidc::end_session::confirm))
-                .default_service(web::to(crate::routes::method_not_allowed)),
+                .default_service(web::to(crate::support::error::method_not_allowed)),
         );
 }

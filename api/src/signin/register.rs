@@ -4,9 +4,9 @@
 use super::check_new_password;
 use super::form::{app_name, csrf_ok, expired, failed, forbidden, interaction, signed_in};
 use super::page;
+use crate::state::AppState;
 use crate::support::error::ApiError;
 use crate::support::request::RequestContext;
-use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use app::commands::users::{create_user, CreateUser, Origin, PasswordInput};
@@ -150,7 +150,7 @@ pub async fn register(
         username: Some(username),
         ..Default::default()
     };
-    if let Err(ApiError::PasswordRejected(issues)) =
+    if let Err(ApiError::App(AppError::PasswordRejected(issues))) =
         check_new_password(&state, &form.password, &user_info).await
     {
         return rejected(&issues);

@@ -91,6 +91,18 @@ impl FromRequest for RequestContext {
     }
 }
 
+/// The token of an `Authorization: Bearer <token>` header (the scheme in any case, RFC
+/// 6750 §2.1), if there is one.
+pub fn bearer_token(req: &actix_web::HttpRequest) -> Option<&str> {
+    let value = req
+        .headers()
+        .get(actix_web::http::header::AUTHORIZATION)?
+        .to_str()
+        .ok()?;
+    let (scheme, token) = value.trim().split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

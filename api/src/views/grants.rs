@@ -1,19 +1,14 @@
-//! User grants in Logto's Management and Account API shape (docs/logto/management-api.md#sessions-and-grants): `GET
-//! /api/users/{userId}/grants[?appType=firstParty|thirdParty]` and `DELETE
-//! /api/users/{userId}/grants/{grantId}`. Lists come from the `grants` and `applications`
-//! read models; a revocation is decided on the grant's aggregate
-//! (`commands::sessions::revoke_grant`) and stops its tokens at once.
+//! A user's grants in Logto's shape (docs/logto/management-api.md#sessions-and-grants), as
+//! the Management API (`/api/users/{userId}/grants`) and the Account API
+//! (`/api/my-account/grants`) both answer them, from the `grants` and `applications` read
+//! models; `appType` picks first- or third-party applications.
 
-use crate::views::sessions::existing_user;
-use crate::support::error::ApiError;
-use crate::support::request::RequestContext;
 use crate::state::AppState;
-use actix_web::{web, HttpRequest, HttpResponse};
-use app::commands::sessions as cmd;
+use crate::support::error::ApiError;
+use actix_web::{web, HttpRequest};
 use projections::{applications, grants};
 use serde_json::{json, Value};
 use std::collections::HashMap;
-
 
 /// `appType`: `Some(true)` for third-party applications only.
 pub fn third_party_filter(req: &HttpRequest) -> Result<Option<bool>, ApiError> {
@@ -68,4 +63,3 @@ pub async fn rendered_for_user(
     }
     Ok(out)
 }
-

@@ -1,22 +1,17 @@
-//! User sessions in Logto's Management and Account API shape (docs/logto/management-api.md#sessions-and-grants): `GET
-//! /api/users/{userId}/sessions`, `GET`/`DELETE /api/users/{userId}/sessions/{sessionId}`
-//! with `revokeGrantsTarget`. Lists come from the `sessions` and `grants` read models
-//! (after they caught up with the log head); a deletion is decided on the aggregates
-//! (`commands::sessions`).
+//! A user's sessions in Logto's shape (an oidc-provider session with the grants issued in
+//! it; docs/logto/management-api.md#sessions-and-grants), as the Management API
+//! (`/api/users/{userId}/sessions`) and the Account API (`/api/my-account/sessions`) both
+//! answer them, from the `sessions` and `grants` read models.
 
-use crate::support::body::path_id;
-use crate::support::error::ApiError;
-use crate::support::request::RequestContext;
 use crate::state::AppState;
-use actix_web::{web, HttpRequest, HttpResponse};
-use app::commands::sessions::{self as cmd, GrantsTarget};
-use app::transact::settle;
+use crate::support::error::ApiError;
+use actix_web::{web, HttpRequest};
+use app::commands::sessions::GrantsTarget;
+use app::AppError;
 use projections::grants::GrantView;
 use projections::sessions::SessionView;
-use projections::{grants, sessions, users};
+use projections::{grants, sessions};
 use serde_json::{json, Map, Value};
-
-
 
 /// Logto's session entry (an oidc-provider session): `payload` with the grants issued in
 /// it under `authorizations`, keyed by client id.
@@ -81,10 +76,11 @@ pub async fn rendered_one(
         .into_iter()
         .find(|(id, _)| id == session_id)
         .map(|(_, entry)| entry)
-        .ok_or_else(|| ApiError::NotFound {
+        .ok_or_else(|| AppError::NotFound {
             code: "oidc.session_not_found",
             message: "Session not found.".into(),
         })
+        .map_err(ApiError::from)
 }
 
 /// `revokeGrantsTarget` (absent: the grants stay, as in Logto).
@@ -101,4 +97,3 @@ pub fn grants_target(req: &HttpRequest) -> Result<Option<GrantsTarget>, ApiError
         ))),
     }
 }
-

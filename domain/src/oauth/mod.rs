@@ -1,6 +1,7 @@
-//! OAuth 2.0 / OpenID Connect policies that need no I/O: PKCE, redirect-URI matching,
-//! client-secret digests and token lifetimes.
+//! OAuth 2.0 / OpenID Connect policies that need no I/O: the authorization request, PKCE,
+//! redirect-URI matching, client-secret digests and token lifetimes.
 
+pub mod authorization;
 pub mod lifetimes;
 pub mod pkce;
 pub mod redirect;

@@ -4,7 +4,7 @@
 use super::keys::TRIGGER_HOOK_PREFIX;
 use super::row::COLUMNS;
 use crate::error::ProjectionError;
-use crate::mgmt::TENANT_ID;
+use crate::read_model::TENANT_ID;
 use crate::sql::Dialect;
 use serde::Serialize;
 use serde_json::{json, Map, Value};

@@ -1,23 +1,18 @@
 //! A machine-to-machine application's roles (`/api/applications/{id}/roles`).
 
+use super::{read, MODELS};
 use crate::state::AppState;
-use crate::support::body::{self, json_object, Body};
+use crate::support::body::{self};
 use crate::support::error::ApiError;
 use crate::support::pagination::{self, list_response};
 use crate::support::path_id::{Application, Id, Role};
 use crate::support::request::RequestContext;
 use actix_web::{web, HttpRequest, HttpResponse};
-use app::commands::applications::{self as cmd, ApplicationChanges, NewApplication};
+use app::commands::applications::{self as cmd};
 use app::transact::settle;
-use app::AppError;
-use domain::application::{
-    ApplicationCommand, ApplicationSettings, ApplicationType, CustomClientMetadata,
-    OidcClientMetadata,
-};
-use domain::Timestamp;
-use projections::{applications, resources, roles, TENANT_ID};
+use domain::application::ApplicationCommand;
+use projections::applications;
 use serde_json::json;
-use store::Position;
 
 #[utoipa::path(
     get,
@@ -140,7 +135,7 @@ pub(super) async fn remove_role(
     role_id: Id<Role, 1>,
 ) -> Result<HttpResponse, ApiError> {
     let at = cmd::run(&state, &request, &id, || {
-        ApplicationCommand::RemoveRole(role_id.clone())
+        ApplicationCommand::RemoveRole(role_id.to_string())
     })
     .await?;
     settle(&state, MODELS, at).await?;

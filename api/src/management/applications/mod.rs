@@ -2,14 +2,14 @@
 //! client's first secret is generated here and returned once, in `secret` of the create
 //! answer; afterwards only secret names and lifetimes are readable.
 
-pub mod roles;
+pub mod m2m_roles;
 pub mod secrets;
 
 use crate::state::AppState;
-use crate::support::body::{self, json_object, Body};
+use crate::support::body::{json_object, Body};
 use crate::support::error::ApiError;
 use crate::support::pagination::{self, list_response};
-use crate::support::path_id::{Application, Id, Role};
+use crate::support::path_id::{Application, Id};
 use crate::support::request::RequestContext;
 use actix_web::{web, HttpRequest, HttpResponse};
 use app::commands::applications::{self as cmd, ApplicationChanges, NewApplication};
@@ -19,13 +19,11 @@ use domain::application::{
     ApplicationCommand, ApplicationSettings, ApplicationType, CustomClientMetadata,
     OidcClientMetadata,
 };
-use domain::Timestamp;
-use projections::{applications, resources, roles, TENANT_ID};
-use serde_json::json;
+use projections::{applications, resources, roles};
 use store::Position;
 
 pub fn configure(routes: &mut crate::guard::access::Routes) {
-    let na = || web::to(crate::routes::method_not_allowed);
+    let na = || web::to(crate::support::error::method_not_allowed);
     routes
         .resource(
             web::resource("/api/applications")
@@ -53,14 +51,14 @@ pub fn configure(routes: &mut crate::guard::access::Routes) {
         )
         .resource(
             web::resource("/api/applications/{id}/roles")
-                .route(web::get().to(roles::list_roles))
-                .route(web::post().to(roles::assign_roles))
-                .route(web::put().to(roles::replace_roles))
+                .route(web::get().to(m2m_roles::list_roles))
+                .route(web::post().to(m2m_roles::assign_roles))
+                .route(web::put().to(m2m_roles::replace_roles))
                 .default_service(na()),
         )
         .resource(
             web::resource("/api/applications/{id}/roles/{roleId}")
-                .route(web::delete().to(roles::remove_role))
+                .route(web::delete().to(m2m_roles::remove_role))
                 .default_service(na()),
         );
 }
@@ -82,6 +80,7 @@ async fn read(
             entity: "application",
             id: id.to_owned(),
         })
+        .map_err(ApiError::from)
 }
 
 fn app_type(value: &str) -> Option<ApplicationType> {
@@ -324,4 +323,3 @@ async fn delete(
     settle(&state, MODELS, at).await?;
     Ok(HttpResponse::NoContent().finish())
 }
-

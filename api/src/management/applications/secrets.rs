@@ -1,24 +1,19 @@
 //! An application's client secrets (`/api/applications/{id}/secrets`): listed without
 //! their values, added (the value answered once), deleted by name.
 
+use super::{read, MODELS};
 use crate::state::AppState;
-use crate::support::body::{self, json_object, Body};
+use crate::support::body::json_object;
 use crate::support::error::ApiError;
-use crate::support::pagination::{self, list_response};
-use crate::support::path_id::{Application, Id, Role};
+use crate::support::path_id::{Application, Id};
 use crate::support::request::RequestContext;
-use actix_web::{web, HttpRequest, HttpResponse};
-use app::commands::applications::{self as cmd, ApplicationChanges, NewApplication};
+use actix_web::{web, HttpResponse};
+use app::commands::applications::{self as cmd};
 use app::transact::settle;
-use app::AppError;
-use domain::application::{
-    ApplicationCommand, ApplicationSettings, ApplicationType, CustomClientMetadata,
-    OidcClientMetadata,
-};
+use domain::application::ApplicationCommand;
 use domain::Timestamp;
-use projections::{applications, resources, roles, TENANT_ID};
+use projections::{applications, TENANT_ID};
 use serde_json::json;
-use store::Position;
 
 #[utoipa::path(
     get,

@@ -16,16 +16,15 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use app::commands::hooks::{self as cmd, HookPatch};
 use app::transact::settle;
 use app::AppError;
-use domain::hook::{Headers, Hook, HookSettings};
+use domain::hook::{Headers, HookSettings};
 use projections::hooks::{self, ExecutionStats, HookRow};
-use projections::hooks_log::{self, LogFilter};
+use projections::hooks_log::{self};
 use serde::Serialize;
 use serde_json::{json, Value};
 use store::Position;
-use webhooks::sender::Outgoing;
 
 pub fn configure(routes: &mut crate::guard::access::Routes) {
-    let na = || web::to(crate::routes::method_not_allowed);
+    let na = || web::to(crate::support::error::method_not_allowed);
     routes
         .resource(
             web::resource("/api/hooks")
@@ -361,4 +360,3 @@ async fn rotate_signing_key(
     let at = cmd::rotate_signing_key(&state, &request, &id).await?;
     Ok(HttpResponse::Ok().json(read(&state, &id, at).await?))
 }
-

@@ -1,22 +1,15 @@
 //! `GET /api/hooks/{id}/recent-logs`: the hook's delivery attempts of the last 24 hours.
 
+use super::DAY_MS;
 use crate::state::AppState;
-use crate::support::body::{self, json_object, Body};
 use crate::support::error::ApiError;
 use crate::support::pagination::{self, list_response};
 use crate::support::path_id::{Hook, Id};
-use crate::support::request::RequestContext;
 use actix_web::{web, HttpRequest, HttpResponse};
-use app::commands::hooks::{self as cmd, HookPatch};
 use app::transact::settle;
 use app::AppError;
-use domain::hook::{Headers, Hook, HookSettings};
-use projections::hooks::{self, ExecutionStats, HookRow};
+use projections::hooks::{self};
 use projections::hooks_log::{self, LogFilter};
-use serde::Serialize;
-use serde_json::{json, Value};
-use store::Position;
-use webhooks::sender::Outgoing;
 
 /// Delivery attempts of a hook, newest first, always paginated; default window: the
 /// last 24 hours (`start_time`/`end_time` in epoch ms override it).
@@ -62,11 +55,12 @@ pub(super) async fn recent_logs(
     if hooks::get(&state.store.read_pool, &id).await?.is_none() {
         return Err(AppError::NotExistsWithId {
             entity: "hook",
-            id: id.clone(),
-        });
+            id: id.to_string(),
+        }
+        .into());
     }
     let filter = LogFilter {
-        hook_id: id,
+        hook_id: id.into_string(),
         start_ms,
         end_ms,
         log_key: last("logKey").cloned(),

@@ -1,22 +1,15 @@
 //! `POST /api/hooks/{id}/test`: one signed delivery of a sample payload to the hook's
 //! endpoint, answered with the receiver's status.
 
+use super::{config, events};
 use crate::state::AppState;
-use crate::support::body::{self, json_object, Body};
+use crate::support::body::json_object;
 use crate::support::error::ApiError;
-use crate::support::pagination::{self, list_response};
 use crate::support::path_id::{Hook, Id};
-use crate::support::request::RequestContext;
-use actix_web::{web, HttpRequest, HttpResponse};
-use app::commands::hooks::{self as cmd, HookPatch};
-use app::transact::settle;
+use actix_web::{web, HttpResponse};
+use app::commands::hooks::{self as cmd};
 use app::AppError;
-use domain::hook::{Headers, Hook, HookSettings};
-use projections::hooks::{self, ExecutionStats, HookRow};
-use projections::hooks_log::{self, LogFilter};
-use serde::Serialize;
-use serde_json::{json, Value};
-use store::Position;
+use serde_json::json;
 use webhooks::sender::Outgoing;
 
 /// Sends a sample payload per event to the given config, synchronously, signed with the
@@ -62,12 +55,18 @@ pub(super) async fn test(
     }
     domain::hook::check_url(&url).map_err(cmd::hook_error(&id))?;
     cmd::check_url(&state, &url).await?;
-    let hook = state.store.repository().load::<Hook>(&id).await?.aggregate;
+    let hook = state
+        .store
+        .repository()
+        .load::<domain::hook::Hook>(&id)
+        .await?
+        .aggregate;
     let Some(hook) = hook.state() else {
         return Err(AppError::NotExistsWithId {
             entity: "hook",
-            id: id.clone(),
-        });
+            id: id.to_string(),
+        }
+        .into());
     };
     let key = cmd::open_signing_key(&state, &id, &hook.sealed_signing_key)?;
     let headers = headers.unwrap_or_default();
@@ -95,7 +94,8 @@ pub(super) async fn test(
                         "responseStatus": status,
                         "responseBody": response.body_excerpt.unwrap_or_default(),
                     }),
-                })
+                }
+                .into())
             }
             None => {
                 // One message whatever failed (refused address, DNS, connection, timeout):
@@ -105,7 +105,8 @@ pub(super) async fn test(
                     code: "hook.send_test_payload_failed",
                     message: "Failed to send the test payload.".into(),
                     data: json!({}),
-                });
+                }
+                .into());
             }
         }
     }

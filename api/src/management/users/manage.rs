@@ -23,7 +23,7 @@ use serde_json::json;
 use store::Position;
 
 pub fn configure(routes: &mut crate::guard::access::Routes) {
-    let na = || web::to(crate::routes::method_not_allowed);
+    let na = || web::to(crate::support::error::method_not_allowed);
     routes
         .resource(
             web::resource("/api/users/{userId}/password")
@@ -63,6 +63,7 @@ fn not_found(id: &str) -> ApiError {
         entity: "user",
         id: id.to_owned(),
     }
+    .into()
 }
 
 /// The user as the read model has it; on a miss, waits (bounded) for the projector to

@@ -35,14 +35,14 @@ pub fn configure(routes: &mut crate::guard::access::Routes) {
             web::resource("/api/users")
                 .route(web::get().to(list))
                 .route(web::post().to(create))
-                .default_service(web::to(crate::routes::method_not_allowed)),
+                .default_service(web::to(crate::support::error::method_not_allowed)),
         )
         .resource(
             web::resource("/api/users/{userId}")
                 .route(web::get().to(get))
                 .route(web::patch().to(manage::update))
                 .route(web::delete().to(manage::delete))
-                .default_service(web::to(crate::routes::method_not_allowed)),
+                .default_service(web::to(crate::support::error::method_not_allowed)),
         );
     manage::configure(routes);
 }
@@ -147,7 +147,8 @@ async fn list(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpRespon
         // SQLite has no regular expressions; say so rather than answer wrongly.
         return Err(AppError::InvalidRequest {
             details: "search modes similar_to and posix need the Postgres backend".into(),
-        });
+        }
+        .into());
     }
     let page = Page {
         page: query.page,

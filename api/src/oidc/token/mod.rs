@@ -22,8 +22,8 @@ mod user_grant;
 
 use super::client_auth::ClientAuthentication;
 use super::error::{OAuthCode, OAuthError};
-use crate::support::request::RequestContext;
 use crate::state::AppState;
+use crate::support::request::RequestContext;
 use actix_web::{web, HttpRequest, HttpResponse};
 use authorization_code::AuthorizationCode;
 use client::Clients;

@@ -10,11 +10,12 @@ pub mod verification;
 use super::cookies::{self, INTERACTION};
 use super::form;
 use super::interaction::{Experience, Interaction};
+use crate::state::AppState;
 use crate::support::error::ErrorBody;
 use crate::support::request::RequestContext;
-use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse, HttpResponseBuilder, ResponseError};
+use app::AppError;
 use domain::session::Session;
 use serde::Deserialize;
 use serde_json::json;
@@ -35,12 +36,16 @@ pub struct ExperienceError {
 impl From<crate::support::error::ApiError> for ExperienceError {
     fn from(e: crate::support::error::ApiError) -> Self {
         use crate::support::error::ApiError;
-        if let ApiError::Internal(cause) = &e {
+        if let ApiError::App(AppError::Internal(cause)) = &e {
             return internal(cause);
         }
         let retry_after = match &e {
-            ApiError::Busy => Some(crate::support::error::BUSY_RETRY_AFTER_SECS as i64),
-            ApiError::Locked { retry_after_secs } => Some((*retry_after_secs).max(1)),
+            ApiError::App(AppError::Busy) => {
+                Some(crate::support::error::BUSY_RETRY_AFTER_SECS as i64)
+            }
+            ApiError::App(AppError::Locked { retry_after_secs }) => {
+                Some((*retry_after_secs).max(1))
+            }
             _ => None,
         };
         let body = e.body();
@@ -112,7 +117,7 @@ impl ResponseError for ExperienceError {
 pub(super) type Answer = Result<HttpResponse, ExperienceError>;
 
 pub fn configure(routes: &mut crate::guard::access::Routes) {
-    let na = || web::to(crate::routes::method_not_allowed);
+    let na = || web::to(crate::support::error::method_not_allowed);
     routes
         .resource(
             web::resource("/api/experience")

@@ -2,16 +2,17 @@
 //! (sign-in), a new username + password (registration), and binding one to the interaction.
 
 use super::{experience, interaction, internal, parse, refuse, with_cookie, Answer};
-use crate::support::error::ApiError;
-use crate::support::request::RequestContext;
 use crate::signin::check_new_password;
 use crate::signin::credentials::{verify, Outcome, SessionRef};
 use crate::signin::interaction::Verification;
 use crate::state::AppState;
+use crate::support::error::ApiError;
+use crate::support::request::RequestContext;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use app::commands::users::{create_user, CreateUser, Origin, PasswordInput};
 use app::registration;
+use app::AppError;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
 use base64::Engine;
 use domain::identifier::{Identifier, IdentifierClaim};
@@ -93,7 +94,7 @@ pub(super) async fn password(
                 Some(json!({ "verificationId": id })),
             )
         }
-        Outcome::Locked(retry_after_secs) => Err(ApiError::Locked { retry_after_secs }.into()),
+        Outcome::Locked(retry_after_secs) => Err(AppError::Locked { retry_after_secs }.into()),
         Outcome::Failed(SignInFailure::Suspended) => Err(refuse(
             StatusCode::UNAUTHORIZED,
             "user.suspended",

@@ -1,21 +1,16 @@
-//! Request parsing shared by the management routes (applications, resources, roles):
-//! JSON bodies read field by field so every problem names its field
-//! (`400 guard.invalid_input`, `details: "name: expected string, received number"`), and
-//! Logto's optional pagination.
+//! The one request-body toolkit: a JSON object body read (bounded) and then field by
+//! field, so every problem names its field (`400 guard.invalid_input`, `details: "name:
+//! expected string, received number"`) and all of them are answered at once. The user
+//! bodies, shared by the Management and Account APIs, are in [`users`].
+
+pub mod users;
 
 use crate::support::error::ApiError;
-use crate::support::pagination::Page;
-use actix_web::http::header::{HeaderName, LINK};
-use actix_web::{HttpRequest, HttpResponse};
 use futures::StreamExt;
-use projections::users::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
-use projections::Window;
 use serde::de::DeserializeOwned;
-use serde::Serialize;
 use serde_json::{Map, Value};
 
 const MAX_BODY: usize = 1 << 20;
-const TOTAL_NUMBER: HeaderName = HeaderName::from_static("total-number");
 
 /// The `{roleIds: [...]}` body of the role-assignment routes (applications and users).
 pub async fn role_ids(payload: actix_web::web::Payload) -> Result<Vec<String>, ApiError> {
@@ -25,8 +20,8 @@ pub async fn role_ids(payload: actix_web::web::Payload) -> Result<Vec<String>, A
     Ok(ids)
 }
 
-/// Reads the body (bounded) and parses it as a JSON object; an empty body is `{}`.
-pub async fn json_object(mut payload: actix_web::web::Payload) -> Result<Body, ApiError> {
+/// Reads the body, at most `MAX_BODY` bytes (413 beyond).
+pub async fn read_bounded(mut payload: actix_web::web::Payload) -> Result<Vec<u8>, ApiError> {
     let mut bytes = Vec::new();
     while let Some(chunk) = payload.next().await {
         let chunk = chunk.map_err(|e| ApiError::invalid_body(format!("body: {e}")))?;
@@ -35,22 +30,14 @@ pub async fn json_object(mut payload: actix_web::web::Payload) -> Result<Body, A
         }
         bytes.extend_from_slice(&chunk);
     }
+    Ok(bytes)
+}
+
+/// Reads the body (bounded) as a JSON object without U+0000 anywhere; empty is `{}`.
+pub async fn json_object(payload: actix_web::web::Payload) -> Result<Body, ApiError> {
+    let bytes = read_bounded(payload).await?;
     refuse_nul(&bytes)?;
-    let value: Value = if bytes.iter().all(u8::is_ascii_whitespace) {
-        Value::Object(Map::new())
-    } else {
-        serde_json::from_slice(&bytes).map_err(|e| ApiError::MalformedJson(e.to_string()))?
-    };
-    match value {
-        Value::Object(map) => Ok(Body {
-            map,
-            issues: Vec::new(),
-        }),
-        other => Err(ApiError::invalid_body(format!(
-            "body: expected object, received {}",
-            type_name(&other)
-        ))),
-    }
+    Body::parse(&bytes)
 }
 
 /// True when the JSON text holds the escape `\u0000` in a string or key. Postgres cannot
@@ -93,13 +80,39 @@ pub fn type_name(value: &Value) -> &'static str {
     }
 }
 
-/// A JSON object body and the problems found while reading it.
+/// A JSON object body and the problems found while reading it (the default: an empty
+/// object, nothing wrong yet).
+#[derive(Default)]
 pub struct Body {
     map: Map<String, Value>,
     issues: Vec<String>,
 }
 
 impl Body {
+    /// `bytes` as a JSON object (an empty body reads as `{}`); not JSON is Logto's parser
+    /// 400, other JSON names what it is.
+    pub fn parse(bytes: &[u8]) -> Result<Self, ApiError> {
+        let value: Value = if bytes.iter().all(u8::is_ascii_whitespace) {
+            Value::Object(Map::new())
+        } else {
+            serde_json::from_slice(bytes).map_err(|e| ApiError::MalformedJson(e.to_string()))?
+        };
+        match value {
+            Value::Object(map) => Ok(Body {
+                map,
+                issues: Vec::new(),
+            }),
+            other => Err(ApiError::invalid_body(format!(
+                "body: expected object, received {}",
+                type_name(&other)
+            ))),
+        }
+    }
+
+    pub fn get(&self, key: &str) -> Option<&Value> {
+        self.map.get(key)
+    }
+
     pub fn issue(&mut self, field: &str, problem: impl std::fmt::Display) {
         self.issues.push(format!("{field}: {problem}"));
     }
@@ -111,21 +124,35 @@ impl Body {
         );
     }
 
+    pub fn has_issues(&self) -> bool {
+        !self.issues.is_empty()
+    }
+
     pub fn has(&self, key: &str) -> bool {
         self.map.contains_key(key)
     }
 
-    /// A string; `null` and absence read as `None`. (U+0000, which Postgres cannot store,
-    /// never gets here: `json_object` refuses it in the whole body.)
+    /// A string; `null` and absence read as `None`. U+0000 is refused (Postgres cannot
+    /// store it; `json_object` refuses it in the whole body before this).
     pub fn string(&mut self, key: &str) -> Option<String> {
         match self.map.get(key).cloned() {
             None | Some(Value::Null) => None,
+            Some(Value::String(s)) if s.contains('\0') => {
+                self.issue(key, "must not contain NUL characters");
+                None
+            }
             Some(Value::String(s)) => Some(s),
             Some(other) => {
                 self.wrong_type(key, "string", &other);
                 None
             }
         }
+    }
+
+    /// A nullable string of a PATCH: absent → `None`, `null` → `Some(None)`.
+    pub fn nullable_string(&mut self, key: &str) -> Option<Option<String>> {
+        self.map.get(key)?;
+        Some(self.string(key))
     }
 
     /// A string that must be present.
@@ -254,67 +281,6 @@ impl Body {
         } else {
             Err(ApiError::invalid_body(self.issues.join("; ")))
         }
-    }
-}
-
-/// Logto's pagination parameters. `None` when neither `page` nor `page_size` is given
-/// and `always` is false (the routes whose lists are unpaginated by default).
-pub fn page(pairs: &[(String, String)], always: bool) -> Result<Option<Page>, ApiError> {
-    let get = |key: &str| pairs.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v);
-    let (page, size) = (get("page"), get("page_size"));
-    if page.is_none() && size.is_none() && !always {
-        return Ok(None);
-    }
-    let parse = |key: &str, value: Option<&String>, default: u64, max: u64| match value {
-        None => Ok(default),
-        Some(v) => match v.parse::<u64>() {
-            Ok(n) if (1..=max).contains(&n) => Ok(n),
-            _ => Err(ApiError::InvalidPagination {
-                details: format!("{key}: expected an integer between 1 and {max}"),
-            }),
-        },
-    };
-    Ok(Some(Page {
-        page: parse("page", page, 1, 1_000_000_000)?,
-        page_size: parse("page_size", size, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)?,
-    }))
-}
-
-pub fn window(page: Option<Page>) -> Option<Window> {
-    page.map(|p| Window {
-        limit: p.page_size,
-        offset: p.offset(),
-    })
-}
-
-/// A list response: the bare array, plus `Total-Number` and `Link` when paginated.
-pub fn list_response<T: Serialize>(
-    endpoint: &str,
-    req: &HttpRequest,
-    pairs: &[(String, String)],
-    page: Option<Page>,
-    items: &[T],
-    total: u64,
-) -> HttpResponse {
-    let mut response = HttpResponse::Ok();
-    if let Some(page) = page {
-        let base = format!("{}{}", endpoint.trim_end_matches('/'), req.path());
-        response.insert_header((TOTAL_NUMBER, total.to_string()));
-        for link in page.links(&base, pairs, total) {
-            response.append_header((LINK, link));
-        }
-    }
-    response.json(items)
-}
-
-/// A path id: anything that cannot be an id cannot exist.
-pub fn path_id(id: &str, entity: &'static str) -> Result<(), ApiError> {
-    match domain::StandardId::parse(id) {
-        Some(_) => Ok(()),
-        None => Err(ApiError::NotExistsWithId {
-            entity,
-            id: id.to_owned(),
-        }),
     }
 }
 

@@ -48,7 +48,6 @@ fn looks_like_url(value: &str) -> bool {
     })
 }
 
-
 /// Keeps Logto's profile keys (unknown keys are dropped, as Logto's guard strips them) and
 /// checks their types.
 fn profile(map: Map<String, Value>, body: &mut Body) -> Map<String, Value> {
@@ -106,6 +105,7 @@ fn legacy_error(e: LegacyError) -> ApiError {
         code,
         message: format!("passwordDigest: {e}"),
     }
+    .into()
 }
 
 /// Parses and validates a `POST /api/users` body. An empty body reads as `{}`.
@@ -116,21 +116,9 @@ pub fn parse_create_user(bytes: &[u8]) -> Result<CreateUser, ApiError> {
     let primary_email = body.string("primaryEmail");
     let primary_phone = body.string("primaryPhone");
     for (key, value, check) in [
-        (
-            "username",
-            &username,
-            Identifier::username as fn(&str) -> _,
-        ),
-        (
-            "primaryEmail",
-            &primary_email,
-            Identifier::email,
-        ),
-        (
-            "primaryPhone",
-            &primary_phone,
-            Identifier::phone,
-        ),
+        ("username", &username, Identifier::username as fn(&str) -> _),
+        ("primaryEmail", &primary_email, Identifier::email),
+        ("primaryPhone", &primary_phone, Identifier::phone),
     ] {
         if let Some(Err(e)) = value.as_deref().map(check) {
             body.issue(key, e);
@@ -230,7 +218,6 @@ pub fn parse_create_user(bytes: &[u8]) -> Result<CreateUser, ApiError> {
     })
 }
 
-
 /// The body as a JSON object without U+0000 (an empty body reads as `{}`).
 fn json_object(bytes: &[u8]) -> Result<Body, ApiError> {
     super::refuse_nul(bytes)?;
@@ -267,15 +254,19 @@ pub fn parse_user_patch(bytes: &[u8]) -> Result<UserPatch, ApiError> {
             body.issue("avatar", "must be a URL or an empty string");
         }
     }
-    let profile_patch = body
-        .get("profile")
-        .map(|_| body.object("profile").map(|p| profile(p, &mut body)));
+    let profile_patch = if body.has("profile") {
+        Some(body.object("profile").map(|p| profile(p, &mut body)))
+    } else {
+        None
+    };
     // `customData: null` clears it, like the other nullable fields.
-    let custom_data = body
-        .get("customData")
-        .map(|_| body.object("customData").unwrap_or_default());
+    let custom_data = if body.has("customData") {
+        Some(body.object("customData").unwrap_or_default())
+    } else {
+        None
+    };
     for key in ["password", "passwordDigest", "passwordAlgorithm"] {
-        if body.contains_key(key) {
+        if body.has(key) {
             body.issue(
                 key,
                 "not accepted here; use PATCH /api/users/{userId}/password",
@@ -319,13 +310,13 @@ pub fn parse_password(bytes: &[u8]) -> Result<String, ApiError> {
 
 /// `{ "isSuspended": true|false }`.
 pub fn parse_is_suspended(bytes: &[u8]) -> Result<bool, ApiError> {
-    let mut body = json_object(bytes)?;
+    let body = json_object(bytes)?;
     match body.get("isSuspended") {
         Some(Value::Bool(b)) => Ok(*b),
         None | Some(Value::Null) => Err(ApiError::invalid_body("isSuspended: required")),
         Some(other) => Err(ApiError::invalid_body(format!(
             "isSuspended: expected boolean, received {}",
-            type_name(other)
+            super::type_name(other)
         ))),
     }
 }
@@ -365,14 +356,13 @@ pub fn parse_profile_patch(bytes: &[u8]) -> Result<Map<String, Value>, ApiError>
     Ok(checked)
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn details_of(body: &str) -> String {
         match parse_create_user(body.as_bytes()) {
-            Err(AppError::InvalidInput { details, .. }) => details,
+            Err(ApiError::App(AppError::InvalidInput { details, .. })) => details,
             Err(ApiError::MalformedJson(parser)) => format!("malformed JSON: {parser}"),
             Err(other) => panic!("unexpected error {other:?}"),
             Ok(_) => panic!("{body} should be rejected"),
@@ -429,7 +419,7 @@ mod tests {
         let code = |digest: &str| {
             let body = serde_json::json!({"passwordDigest": digest, "passwordAlgorithm": "Legacy"});
             match parse_create_user(body.to_string().as_bytes()) {
-                Err(AppError::Unprocessable { code, .. }) => code,
+                Err(ApiError::App(AppError::Unprocessable { code, .. })) => code,
                 other => panic!("unexpected {other:?}"),
             }
         };
@@ -442,7 +432,7 @@ mod tests {
 
     fn details(result: Result<impl std::fmt::Debug, ApiError>) -> String {
         match result {
-            Err(AppError::InvalidInput { details, .. }) => details,
+            Err(ApiError::App(AppError::InvalidInput { details, .. })) => details,
             other => panic!("expected a 400, got {other:?}"),
         }
     }
