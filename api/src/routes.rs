@@ -13,6 +13,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     crate::ops::configure(public);
     crate::oidc::configure(public);
     crate::openapi::configure(public);
+    crate::signin::well_known::configure(public);
 
     let pages = &mut Routes::new(cfg, Access::HostedPage);
     crate::signin::configure(pages);

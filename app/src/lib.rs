@@ -18,6 +18,7 @@ pub mod oidc_config;
 pub mod registration;
 pub mod request;
 pub mod sentinel;
+pub mod sign_in_experience;
 pub mod system;
 pub mod transact;
 

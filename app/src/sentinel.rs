@@ -84,6 +84,7 @@ pub async fn record_failure(
     user_id: Option<&str>,
     session: Option<(&str, &SignInFailed)>,
 ) -> Result<Option<i64>, StoreError> {
+    let policy = crate::sign_in_experience::sentinel_policy(state).await?;
     let (lock, _) = transact_with(
         state,
         request,
@@ -99,7 +100,7 @@ pub async fn record_failure(
                     identifier_type: target.identifier_type.to_owned(),
                     value: target.value.clone(),
                     user_id: user_id.map(str::to_owned),
-                    policy: tx.state().sign_in.sentinel,
+                    policy,
                 };
                 // The sentinel's decision cannot fail (its error type has no values).
                 let Ok(events) = loaded.aggregate.handle(command, &tx.ctx);

@@ -20,6 +20,7 @@ pub mod resource;
 pub mod role;
 pub mod sentinel;
 pub mod session;
+pub mod sign_in_experience;
 pub mod signing_keys;
 pub mod testing;
 pub mod time;

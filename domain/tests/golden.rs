@@ -52,6 +52,9 @@ use domain::sentinel::{
 use domain::session::{
     Expired, Session, SessionEvent, SignInFailed, SignInFailure, SignOutReason, SignedIn, SignedOut,
 };
+use domain::sign_in_experience::{
+    SignInExperience, SignInExperienceChanged, SignInExperienceEvent, SignInExperienceSettings,
+};
 use domain::signing_keys::{
     SigningAlgorithm, SigningKeyActivated, SigningKeyDeleted, SigningKeyEvent, SigningKeyGenerated,
     SigningKeyRetired, SigningKeys,
@@ -350,6 +353,22 @@ fn account_center_events() {
                 ("phone".to_owned(), Permission::Off),
             ]),
         },
+    )]);
+}
+
+#[test]
+fn sign_in_experience_events() {
+    use domain::password::policy::PasswordPolicy;
+    use domain::sentinel::SentinelPolicy;
+    let mut settings = SignInExperienceSettings::with_policies(
+        &PasswordPolicy::default(),
+        &SentinelPolicy::default(),
+        true,
+    );
+    settings.branding.logo_url = Some("https://example.com/logo.svg".into());
+    settings.terms_of_use_url = Some("https://example.com/terms".into());
+    check::<SignInExperience>(vec![SignInExperienceEvent::SignInExperienceChanged(
+        Box::new(SignInExperienceChanged { settings }),
     )]);
 }
 

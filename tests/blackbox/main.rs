@@ -32,6 +32,7 @@ mod projection_crash;
 mod purpose_keys;
 mod security;
 mod sessions_grants;
+mod sign_in_experience;
 mod user_roles;
 mod users_api;
 mod users_search_limits;

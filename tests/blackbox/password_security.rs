@@ -9,7 +9,8 @@
 use crate::common;
 use crate::common::webhook_receiver;
 
-use common::flow::{app, auth_url, browser, csrf_of, user, Jar, PASSWORD};
+use common::flow::{app, browser, user, Jar, PASSWORD};
+use common::interaction::{experience, interaction, page, post_form, sign_in_form};
 use common::{json, Backend, Deployment, Server};
 use reqwest::header::COOKIE;
 use reqwest::Method;
@@ -27,115 +28,10 @@ both_backends!(
     a_password_change_ends_the_other_sessions,
 );
 
-/// One Experience API call with the browser's cookies; (status, JSON body, Retry-After).
-async fn experience(
-    server: &Server,
-    jar: &mut Jar,
-    method: Method,
-    path: &str,
-    body: Option<Value>,
-) -> (u16, Value, Option<String>) {
-    let mut request = browser()
-        .request(method, server.url(path))
-        .header(COOKIE, jar.header());
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let r = request.send().await.expect("experience");
-    jar.take(&r);
-    let status = r.status().as_u16();
-    let retry = r
-        .headers()
-        .get("retry-after")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-    let text = r.text().await.expect("body");
-    (
-        status,
-        serde_json::from_str(&text).unwrap_or(Value::Null),
-        retry,
-    )
-}
-
-/// A fresh interaction of `client` (its cookies in the returned jar).
-async fn interaction(server: &Server, client: &str) -> Jar {
-    let mut jar = Jar::default();
-    let r = browser()
-        .get(auth_url(server, client, &[]))
-        .send()
-        .await
-        .expect("auth");
-    assert_eq!(r.status(), 303);
-    jar.take(&r);
-    jar
-}
-
-/// The CSRF token of a hosted page (`/sign-in`, `/register`), or its status when refused.
-async fn page(server: &Server, jar: &Jar, path: &str) -> Result<String, u16> {
-    let r = browser()
-        .get(server.url(path))
-        .header(COOKIE, jar.header())
-        .send()
-        .await
-        .expect("page");
-    let status = r.status().as_u16();
-    let html = r.text().await.expect("html");
-    if status == 200 {
-        Ok(csrf_of(&html))
-    } else {
-        Err(status)
-    }
-}
-
-/// Posts a hosted form; (status, body).
-async fn post_form(server: &Server, jar: &Jar, path: &str, form: &[(&str, &str)]) -> (u16, String) {
-    let r = browser()
-        .post(server.url(path))
-        .header(COOKIE, jar.header())
-        .form(form)
-        .send()
-        .await
-        .expect("post");
-    (r.status().as_u16(), r.text().await.unwrap_or_default())
-}
-
-async fn sign_in_form(server: &Server, jar: &Jar, csrf: &str, id: &str, pw: &str) -> (u16, String) {
-    post_form(
-        server,
-        jar,
-        "/sign-in",
-        &[("identifier", id), ("password", pw), ("csrf_token", csrf)],
-    )
-    .await
-}
-
 async fn user_count(server: &Server) -> usize {
     let r = server.get("/api/users").await;
     assert_eq!(r.status(), 200);
     json(r).await.as_array().map_or(0, Vec::len)
-}
-
-/// How many events of `event_type` the log holds, read straight from the database.
-async fn count_events(deployment: &Deployment, event_type: &str) -> i64 {
-    sqlx::any::install_default_drivers();
-    let url = match &deployment.database_url {
-        Some(url) => url.clone(),
-        None => format!(
-            "sqlite://{}",
-            deployment.data_dir().join("tessera.db").display()
-        ),
-    };
-    let pool = sqlx::AnyPool::connect(&url)
-        .await
-        .expect("open the database");
-    let (n,): (i64,) = sqlx::query_as(&format!(
-        "SELECT COUNT(*) FROM events WHERE event_type = '{event_type}'"
-    ))
-    .fetch_one(&pool)
-    .await
-    .expect("count events");
-    pool.close().await;
-    n
 }
 
 const STRONG: &str = "Vintage-Harbor-Lamp-73";
@@ -357,8 +253,8 @@ async fn the_nth_failure_locks_the_lock_expires_and_the_hook_fires(backend: Back
     .await;
     assert_eq!(status, 200, "{body}");
     // Every failure is an event, the lock one more; one lockout, one webhook.
-    assert_eq!(count_events(&deployment, "VerificationFailed").await, 3);
-    assert_eq!(count_events(&deployment, "IdentifierLockedOut").await, 1);
+    assert_eq!(deployment.count_events("VerificationFailed").await, 3);
+    assert_eq!(deployment.count_events("IdentifierLockedOut").await, 1);
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(receiver.of("Identifier.Lockout").len(), 1);
 
@@ -474,9 +370,9 @@ async fn concurrent_sign_ins_are_bounded(backend: Backend) {
     assert!(evaluated > 0 && busy > 0, "the default queue is short");
     assert!(peak < 256 * 1024, "peak RSS {peak} KiB");
     // Every evaluated failure is recorded, on the session and in the sentinel.
-    assert_eq!(count_events(&deployment, "SignInFailed").await, evaluated);
+    assert_eq!(deployment.count_events("SignInFailed").await, evaluated);
     assert_eq!(
-        count_events(&deployment, "VerificationFailed").await,
+        deployment.count_events("VerificationFailed").await,
         evaluated
     );
 }
@@ -496,9 +392,9 @@ async fn every_failure_is_an_event_under_contention(backend: Backend) {
     assert!(statuses.iter().all(|s| *s == 400), "{statuses:?}");
     let peak = peak_rss_kib(server.pid());
     assert!(peak < 256 * 1024, "peak RSS {peak} KiB");
-    assert_eq!(count_events(&deployment, "SignInFailed").await, 200);
-    assert_eq!(count_events(&deployment, "VerificationFailed").await, 200);
-    assert_eq!(count_events(&deployment, "IdentifierLockedOut").await, 1);
+    assert_eq!(deployment.count_events("SignInFailed").await, 200);
+    assert_eq!(deployment.count_events("VerificationFailed").await, 200);
+    assert_eq!(deployment.count_events("IdentifierLockedOut").await, 1);
 }
 
 async fn policy_rejections_carry_logtos_codes_on_every_path(backend: Backend) {

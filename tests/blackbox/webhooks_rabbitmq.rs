@@ -377,26 +377,6 @@ const DEFAULT_DELAYS_MS: &[u64] = &[
     5_000, 30_000, 120_000, 600_000, 1_800_000, 7_200_000, 21_600_000, 43_200_000, 86_400_000,
 ];
 
-/// Events of `event_type` in the deployment's log (read straight from its database).
-async fn count_events(deployment: &Deployment, event_type: &str) -> i64 {
-    sqlx::any::install_default_drivers();
-    let url = match &deployment.database_url {
-        Some(url) => url.clone(),
-        None => format!(
-            "sqlite://{}?mode=ro",
-            deployment.data_dir().join("tessera.db").display()
-        ),
-    };
-    let pool = sqlx::AnyPool::connect(&url).await.expect("open the log");
-    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM events WHERE event_type = $1")
-        .bind(event_type)
-        .fetch_one(&pool)
-        .await
-        .expect("count events");
-    pool.close().await;
-    n
-}
-
 const WAIT: Duration = Duration::from_secs(30);
 
 // ---------------------------------------------------------------------------------------
@@ -660,7 +640,7 @@ async fn retries_wait_in_the_broker_then_exhaust_to_the_dead_letter_queue(backen
         .await;
     let dead = format!("{prefix}.dead");
     let deadline = Instant::now() + WAIT;
-    while queue_depth(&dead).await < 1 || count_events(&deployment, "DeliveryExhausted").await < 1 {
+    while queue_depth(&dead).await < 1 || deployment.count_events("DeliveryExhausted").await < 1 {
         assert!(
             Instant::now() < deadline,
             "exhausted job never reached {dead} with its event; log:\n{}",

@@ -12,6 +12,7 @@ pub mod oidc_config;
 pub mod resources;
 pub mod roles;
 pub mod sessions;
+pub mod sign_in_experience;
 pub mod signing_keys;
 pub mod user_roles;
 pub mod users;
@@ -31,4 +32,5 @@ pub fn configure(management: &mut Routes) {
     logs::configure(management);
     oidc_config::configure(management);
     signing_keys::configure(management);
+    sign_in_experience::configure(management);
 }

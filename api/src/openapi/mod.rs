@@ -116,6 +116,9 @@ const ACCOUNT: &str = "accountApi";
         crate::management::account_center::patch,
         crate::management::oidc_config::get,
         crate::management::oidc_config::patch,
+        crate::management::sign_in_experience::get,
+        crate::management::sign_in_experience::patch,
+        crate::signin::well_known::sign_in_exp,
         crate::oidc::discovery::discovery,
         crate::oidc::discovery::jwks,
         crate::oidc::token::token,
@@ -170,6 +173,8 @@ const ACCOUNT: &str = "accountApi";
         (name = "Experience", description = "Logto's Experience API (anonymous, interaction cookie)"),
         (name = "OIDC", description = "OpenID Connect provider (Logto's paths)"),
         (name = "Sign-in pages", description = "Hosted HTML sign-in, registration and consent"),
+        (name = "Sign-in experience", description = "Management API: the sign-in experience settings"),
+        (name = "Well-known", description = "Public settings a sign-in UI reads"),
         (name = "Operations", description = "Health, projections, metrics and this document"),
     )
 )]
@@ -261,7 +266,7 @@ pub fn documented_access(operation: &utoipa::openapi::path::Operation) -> Access
         "Account" => Access::EndUser,
         "Experience" => Access::Experience,
         "Sign-in pages" => Access::HostedPage,
-        "OIDC" | "Operations" => Access::Public,
+        "OIDC" | "Operations" | "Well-known" => Access::Public,
         _ => Access::Management,
     }
 }

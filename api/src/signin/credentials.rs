@@ -11,6 +11,7 @@ use app::sentinel::{self, Target};
 use domain::identifier::{Identifier, IdentifierClaim};
 use domain::password::verify_timing_flat;
 use domain::session::{SignInFailed, SignInFailure};
+use domain::sign_in_experience::SignInMode;
 use domain::user::User;
 
 /// How a password check ended.
@@ -52,6 +53,14 @@ pub(crate) async fn verify(
     session: SessionRef<'_>,
 ) -> Result<Outcome, ApiError> {
     let repo = state.store.repository();
+    // An identifier the sign-in experience does not sign in with a password (or any,
+    // when it only registers) is checked as one that names nobody: the same cost, the
+    // same refusal, no hint.
+    let settings = app::sign_in_experience::current(state).await?;
+    let parsed = parsed.filter(|p| {
+        settings.sign_in_mode != SignInMode::Register
+            && app::sign_in_experience::password_sign_in(&settings, p)
+    });
     let mut user = None;
     if let Some(parsed) = &parsed {
         let claim = repo

@@ -101,7 +101,7 @@ pub async fn show_sign_in(state: web::Data<AppState>, req: HttpRequest) -> HttpR
         &i.csrf,
         "",
         None,
-        app::registration::permit(&state).is_ok(),
+        app::registration::permit(&state).await.is_ok(),
     ))
 }
 
@@ -163,7 +163,7 @@ pub async fn sign_in(
         &i.csrf,
         identifier,
         Some(&message),
-        app::registration::permit(&state).is_ok(),
+        app::registration::permit(&state).await.is_ok(),
     ))
 }
 

@@ -19,6 +19,7 @@ pub mod interaction;
 pub mod page;
 pub mod pwned;
 pub mod register;
+pub mod well_known;
 
 use actix_web::web;
 
@@ -34,12 +35,13 @@ pub async fn check_new_password(
     user: &domain::password::policy::UserInfo<'_>,
 ) -> Result<(), crate::support::error::ApiError> {
     use domain::password::policy::{Issue, PWNED};
-    let settings = &state.sign_in;
-    let mut issues = settings.password_policy.check(password, user);
+    // The policy in force: the sign-in experience's, else the deployment's.
+    let policy = app::sign_in_experience::password_policy(state).await?;
+    let mut issues = policy.check(password, user);
     if let (true, true, Some(base)) = (
         issues.is_empty(),
-        settings.password_policy.reject_pwned,
-        &settings.pwned_api,
+        policy.reject_pwned,
+        &state.sign_in.pwned_api,
     ) {
         if pwned::is_breached(&state.webhooks, base, password).await == Some(true) {
             issues.push(Issue::new(PWNED));

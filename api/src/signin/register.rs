@@ -75,7 +75,7 @@ pub struct RegisterForm {
     )
 )]
 pub async fn show_register(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
-    if registration::permit(&state).is_err() {
+    if registration::permit(&state).await.is_err() {
         return closed();
     }
     let Some(i) = interaction(&state, &req) else {
@@ -105,7 +105,7 @@ pub async fn register(
     request: RequestContext,
     form: web::Form<RegisterForm>,
 ) -> HttpResponse {
-    let Ok(permit) = registration::permit(&state) else {
+    let Ok(permit) = registration::permit(&state).await else {
         return closed();
     };
     let Some(i) = interaction(&state, &req) else {

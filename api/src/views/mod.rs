@@ -1,5 +1,7 @@
 //! Read models rendered in Logto's shapes where more than one surface answers with them
-//! (the Management API and the Account API both list a user's sessions and grants).
+//! (a user's sessions and grants, listed by the Management and Account APIs; the sign-in
+//! experience settings, read by the Management API and the public well-known route).
 
 pub mod grants;
 pub mod sessions;
+pub mod sign_in_experience;

@@ -14,6 +14,7 @@
 //! from `<data dir>/bootstrap-m2m.json`.
 
 pub mod flow;
+pub mod interaction;
 pub mod users_flow;
 pub mod webhook_receiver;
 
@@ -69,6 +70,26 @@ pub struct Deployment {
 }
 
 impl Deployment {
+    /// Events of `event_type` in the deployment's log (read straight from its database).
+    pub async fn count_events(&self, event_type: &str) -> i64 {
+        sqlx::any::install_default_drivers();
+        let url = match &self.database_url {
+            Some(url) => url.clone(),
+            None => format!(
+                "sqlite://{}?mode=ro",
+                self.data_dir().join("tessera.db").display()
+            ),
+        };
+        let pool = sqlx::AnyPool::connect(&url).await.expect("open the log");
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM events WHERE event_type = $1")
+            .bind(event_type)
+            .fetch_one(&pool)
+            .await
+            .expect("count events");
+        pool.close().await;
+        n
+    }
+
     /// `None` when the backend is Postgres and no server is reachable outside CI (the
     /// store's test support prints a loud SKIPPED line; under `CI` it panics instead).
     pub async fn new(backend: Backend) -> Option<Self> {

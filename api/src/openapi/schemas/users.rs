@@ -261,3 +261,85 @@ pub struct UpdateAccountCenter {
     #[schema(value_type = Option<Object>)]
     pub fields: Option<Value>,
 }
+
+/// Logto's sign-in experience settings (the parts Tessera implements, and the "off"
+/// values of the rest).
+#[allow(dead_code)]
+#[derive(ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SignInExperience {
+    pub tenant_id: String,
+    pub id: String,
+    /// `{primaryColor, isDarkModeEnabled, darkPrimaryColor}` (hex colours).
+    #[schema(value_type = Object)]
+    pub color: Value,
+    /// `{logoUrl?, darkLogoUrl?, favicon?, darkFavicon?}`.
+    #[schema(value_type = Object)]
+    pub branding: Value,
+    /// `{autoDetect, fallbackLanguage}`.
+    #[schema(value_type = Object)]
+    pub language_info: Value,
+    pub terms_of_use_url: Option<String>,
+    pub privacy_policy_url: Option<String>,
+    /// `Automatic`, `ManualRegistrationOnly` or `Manual`.
+    pub agree_to_terms_policy: String,
+    /// `{methods: [{identifier, password, verificationCode, isPasswordPrimary}]}`.
+    #[schema(value_type = Object)]
+    pub sign_in: Value,
+    /// `{identifiers, password, verify}`.
+    #[schema(value_type = Object)]
+    pub sign_up: Value,
+    /// `SignIn`, `Register` or `SignInAndRegister`.
+    pub sign_in_mode: String,
+    pub custom_css: Option<String>,
+    /// `{length?: {min?, max?}, characterTypes?: {min?}, rejects?: {pwned?,
+    /// repetitionAndSequence?, userInfo?, words?}}`.
+    #[schema(value_type = Object)]
+    pub password_policy: Value,
+    /// `{maxAttempts?, lockoutDuration?}` (minutes).
+    #[schema(value_type = Object)]
+    pub sentinel_policy: Value,
+    pub support_email: Option<String>,
+    pub support_website_url: Option<String>,
+    pub unknown_session_redirect_url: Option<String>,
+    pub hide_logto_branding: bool,
+    #[schema(value_type = Object)]
+    pub social_sign_in: Value,
+    pub social_sign_in_connector_targets: Vec<String>,
+    #[schema(value_type = Object)]
+    pub custom_content: Value,
+    #[schema(value_type = Option<Object>)]
+    pub custom_ui_assets: Option<Value>,
+    #[schema(value_type = Object)]
+    pub mfa: Value,
+    pub single_sign_on_enabled: bool,
+}
+
+/// A change of the sign-in experience: each setting sent replaces that setting.
+#[allow(dead_code)]
+#[derive(ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct UpdateSignInExperience {
+    #[schema(value_type = Option<Object>)]
+    pub color: Option<Value>,
+    #[schema(value_type = Option<Object>)]
+    pub branding: Option<Value>,
+    #[schema(value_type = Option<Object>)]
+    pub language_info: Option<Value>,
+    pub terms_of_use_url: Option<String>,
+    pub privacy_policy_url: Option<String>,
+    pub agree_to_terms_policy: Option<String>,
+    #[schema(value_type = Option<Object>)]
+    pub sign_in: Option<Value>,
+    #[schema(value_type = Option<Object>)]
+    pub sign_up: Option<Value>,
+    pub sign_in_mode: Option<String>,
+    pub custom_css: Option<String>,
+    #[schema(value_type = Option<Object>)]
+    pub password_policy: Option<Value>,
+    #[schema(value_type = Option<Object>)]
+    pub sentinel_policy: Option<Value>,
+    pub support_email: Option<String>,
+    pub support_website_url: Option<String>,
+    pub unknown_session_redirect_url: Option<String>,
+}

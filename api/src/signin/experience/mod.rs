@@ -233,11 +233,11 @@ pub struct EventBody {
 
 /// A supported event; `Register` only while registration is open (403 `auth.forbidden`,
 /// Logto's answer for an event the sign-in experience disables).
-fn check_event(state: &AppState, event: &str) -> Result<(), ExperienceError> {
+async fn check_event(state: &AppState, event: &str) -> Result<(), ExperienceError> {
     match event {
         "SignIn" => Ok(()),
         "Register" => {
-            app::registration::permit(state)?;
+            app::registration::permit(state).await?;
             Ok(())
         }
         "ForgotPassword" => Err(refuse(
@@ -268,7 +268,7 @@ fn check_event(state: &AppState, event: &str) -> Result<(), ExperienceError> {
 async fn start(state: web::Data<AppState>, req: HttpRequest, raw: web::Bytes) -> Answer {
     let body: EventBody = parse(&raw)?;
     let mut i = interaction(&state, &req)?;
-    check_event(&state, &body.interaction_event)?;
+    check_event(&state, &body.interaction_event).await?;
     i.experience = Some(Experience {
         event: body.interaction_event.clone(),
         verifications: vec![],
@@ -293,7 +293,7 @@ async fn start(state: web::Data<AppState>, req: HttpRequest, raw: web::Bytes) ->
 async fn set_event(state: web::Data<AppState>, req: HttpRequest, raw: web::Bytes) -> Answer {
     let body: EventBody = parse(&raw)?;
     let mut i = interaction(&state, &req)?;
-    check_event(&state, &body.interaction_event)?;
+    check_event(&state, &body.interaction_event).await?;
     let e = experience(&mut i)?;
     e.event = body.interaction_event.clone();
     e.identified = None;

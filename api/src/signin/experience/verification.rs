@@ -131,7 +131,7 @@ pub(super) async fn new_password_identity(
     let mut i = interaction(&state, &req)?;
     experience(&mut i)?;
     // Only registration uses this record: refused (before any hashing) when closed.
-    registration::permit(&state)?;
+    registration::permit(&state).await?;
     if body.identifier.kind != "username" {
         return Err(refuse(
             StatusCode::BAD_REQUEST,
@@ -258,7 +258,7 @@ pub(super) async fn identification(
             },
         ) => {
             // The one place a user is created here: only with registration open now.
-            let permit = registration::permit(&state)?;
+            let permit = registration::permit(&state).await?;
             let details = UserDetails::new(UserDetailsFields {
                 username: Some(username),
                 ..Default::default()

@@ -113,6 +113,26 @@ impl Body {
         self.map.get(key)
     }
 
+    /// The body's fields, in order.
+    pub fn keys(&self) -> impl Iterator<Item = &String> {
+        self.map.keys()
+    }
+
+    /// Any JSON value decoded into `T`; `null` and absence read as `None` (serde's
+    /// message names what is wrong).
+    pub fn value<T: DeserializeOwned>(&mut self, key: &str) -> Option<T> {
+        match self.map.get(key).cloned() {
+            None | Some(Value::Null) => None,
+            Some(value) => match serde_json::from_value(value) {
+                Ok(v) => Some(v),
+                Err(e) => {
+                    self.issue(key, e);
+                    None
+                }
+            },
+        }
+    }
+
     pub fn issue(&mut self, field: &str, problem: impl std::fmt::Display) {
         self.issues.push(format!("{field}: {problem}"));
     }

@@ -1,0 +1,61 @@
+//! The sign-in experience settings as every sign-in and registration path reads them:
+//! the `SignInExperience` aggregate read with `load_cached` (so a change made on any node
+//! applies to the next request everywhere), or, until an operator changes them, the
+//! deployment's defaults (its password and lockout policies and its registration switch).
+
+use crate::AppContext;
+use domain::identifier::{Identifier, IdentifierKind};
+use domain::sign_in_experience::{
+    SignInExperience, SignInExperienceSettings, SignInIdentifier, STREAM_ID,
+};
+use store::StoreError;
+
+/// The settings before any change: Logto's, with this deployment's policies.
+pub fn defaults(ctx: &AppContext) -> SignInExperienceSettings {
+    SignInExperienceSettings::with_policies(
+        &ctx.sign_in.password_policy,
+        &ctx.sign_in.sentinel,
+        ctx.sign_in.registration,
+    )
+}
+
+/// The settings in force.
+pub async fn current(ctx: &AppContext) -> Result<SignInExperienceSettings, StoreError> {
+    let loaded = ctx
+        .store
+        .repository()
+        .load_cached::<SignInExperience>(STREAM_ID)
+        .await?;
+    Ok(loaded.aggregate.settings_or(defaults(ctx)))
+}
+
+/// The lockout in force (its window is the deployment's).
+pub async fn sentinel_policy(
+    ctx: &AppContext,
+) -> Result<domain::sentinel::SentinelPolicy, StoreError> {
+    Ok(current(ctx)
+        .await?
+        .sentinel_policy
+        .effective(&ctx.sign_in.sentinel))
+}
+
+/// The password policy in force.
+pub async fn password_policy(
+    ctx: &AppContext,
+) -> Result<domain::password::policy::PasswordPolicy, StoreError> {
+    Ok(current(ctx)
+        .await?
+        .password_policy
+        .effective(&ctx.sign_in.password_policy))
+}
+
+/// Whether `identifier` may sign in with a password under `settings`.
+pub fn password_sign_in(settings: &SignInExperienceSettings, identifier: &Identifier) -> bool {
+    let kind = match identifier.kind() {
+        IdentifierKind::Username => SignInIdentifier::Username,
+        IdentifierKind::Email => SignInIdentifier::Email,
+        IdentifierKind::Phone => SignInIdentifier::Phone,
+        IdentifierKind::ResourceIndicator | IdentifierKind::RoleName => return false,
+    };
+    settings.password_sign_in(kind)
+}
