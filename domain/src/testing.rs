@@ -14,6 +14,9 @@
 //! Each `then…` applies what was decided and returns the scenario, so a test can go on
 //! with the next `when`. Pure and dependency-free, so other crates' tests may use it too.
 
+// Test-support code: a panic is how the test using the harness fails.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use crate::aggregate::{Aggregate, CommandContext};
 use crate::ids::Random;
 use crate::time::Timestamp;

@@ -11,6 +11,9 @@
 //! TESSERA_UPDATE_GOLDEN=1 cargo test -p domain --test golden
 //! ```
 
+// Test code: a panic is how a test fails.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use domain::account_center::{AccountCenter, AccountCenterChanged, AccountCenterEvent, Permission};
 use domain::application::{
     Application, ApplicationCreated, ApplicationDeleted, ApplicationEvent, ApplicationRoleRemoved,

@@ -1,6 +1,9 @@
 //! `access::m2m_scopes` and `resources::by_indicator` over the management read models,
 //! fed by real aggregates' events, on both backends.
 
+// Test code: a panic is how a test fails.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod common;
 
 use domain::application::{

@@ -2,6 +2,9 @@
 //! after writing some rows, is rolled back and retried from its checkpoint; afterwards no
 //! event is lost and none is counted twice.
 
+// Test code: a panic is how a test fails.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod common;
 
 use async_trait::async_trait;

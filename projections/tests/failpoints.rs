@@ -7,6 +7,9 @@
 //!
 //! Its own test binary: fail points are process-global.
 
+// Test code: a panic is how a test fails.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod common;
 
 use projections::{

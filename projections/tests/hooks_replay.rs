@@ -2,6 +2,9 @@
 //! are identical (invariant 1), and their queries answer as of the log — subscribers of an
 //! event are the enabled hooks created before it.
 
+// Test code: a panic is how a test fails.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod common;
 
 use domain::hook::delivery::{delivery_id, Delivery, DeliveryAttempted, DeliveryCommand};

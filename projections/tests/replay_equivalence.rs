@@ -1,6 +1,9 @@
 //! Invariant 1: read models are disposable. Replaying the log from zero gives, row for
 //! row, the read models the live runner built.
 
+// Test code: a panic is how a test fails.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod common;
 
 use projections::audit::AuditProjector;

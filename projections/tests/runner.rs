@@ -1,6 +1,9 @@
 //! The runner catches up from its checkpoint, then follows the log live; lag is head
 //! minus checkpoint.
 
+// Test code: a panic is how a test fails.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod common;
 
 use projections::{users, CancellationToken, ProjectionRunner};

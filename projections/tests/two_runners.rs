@@ -7,6 +7,9 @@
 //! entry with the database in its environment. It runs until the parent asks it to stop
 //! (a file appears), then prints how many events it applied.
 
+// Test code: a panic is how a test fails.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod common;
 
 use projections::{

@@ -2,6 +2,9 @@
 //! by real aggregates' events, on both backends: only live `User` roles and live scopes
 //! count, a deleted user's rows go, and a replay rebuilds the table row for row.
 
+// Test code: a panic is how a test fails.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod common;
 
 use domain::resource::{Resource, ResourceCommand};

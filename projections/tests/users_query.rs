@@ -1,6 +1,9 @@
 //! `users::get` / `users::list` with Logto's pagination and search semantics, on both
 //! backends (the SQL is portable; case-sensitive `like` uses GLOB on SQLite).
 
+// Test code: a panic is how a test fails.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod common;
 
 use projections::users::{self, UserQuery};

@@ -1,5 +1,8 @@
 //! Helpers for tests and benchmarks: fresh Postgres databases and temporary configs.
 
+// Test-support code (tests and benchmarks): a setup that fails panics.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use crate::connect::StoreConfig;
 use sqlx::{Connection, Executor, PgConnection};
 use std::path::Path;

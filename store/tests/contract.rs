@@ -1,5 +1,8 @@
 //! The EventLog contract, run on SQLite and Postgres.
 
+// Test code: a panic is how a test fails.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod common;
 
 use common::*;

@@ -1,5 +1,8 @@
 //! Invariant 2: no committed event is ever skipped or seen twice by a follower.
 
+// Test code: a panic is how a test fails.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod common;
 
 use common::*;

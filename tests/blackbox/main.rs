@@ -8,6 +8,9 @@
 //! ports and RabbitMQ prefix, and tests that disrupt the shared broker take
 //! [`common::BROKER`].
 
+// Test code: a panic is how a test fails.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 #[macro_use]
 mod common;
 

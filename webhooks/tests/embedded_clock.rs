@@ -5,6 +5,9 @@
 //! (the job's due time, the claim, the reschedule, the attempt's event) fails this test;
 //! no test sleeps through a retry delay.
 
+// Test code: a panic is how a test fails.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use domain::hook::delivery::{delivery_id, Delivery, DeliveryEvent};
 use domain::hook::{Headers, Hook, HookCommand, HookSettings};
 use domain::user::{User, UserCommand, UserDetails, UserDetailsFields};
