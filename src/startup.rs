@@ -247,6 +247,10 @@ async fn app_state(
             },
         ),
         metrics_token: config.metrics_token.clone(),
+        bootstrap_credentials: bootstrap
+            .credentials
+            .is_none()
+            .then(|| bootstrap.data_dir.join(::app::bootstrap::CREDENTIALS_FILE)),
         user_search_timeout: std::time::Duration::from_millis(config.user_search_timeout_ms),
     };
     state.rate_limit.spawn_housekeeping();

@@ -22,6 +22,9 @@ pub struct AppState {
     pub rate_limit: crate::guard::rate_limit::IpRateLimit,
     /// When set, `/metrics` needs it as a Bearer token.
     pub metrics_token: Option<String>,
+    /// The credentials file of the Management API application the server generated
+    /// (`None` when `TESSERA_BOOTSTRAP_M2M_ID` names one); shown on `GET /`.
+    pub bootstrap_credentials: Option<std::path::PathBuf>,
     /// Statement timeout of `GET /api/users`'s regular-expression searches (Postgres).
     pub user_search_timeout: std::time::Duration,
 }

@@ -608,11 +608,34 @@ async fn without_configured_credentials_the_first_start_writes_a_0600_file(backe
     let token = server.management_token(&id, &secret).await;
     verify(&server, &token, MANAGEMENT_API).await;
 
-    // Configured credentials on a later start add that application too.
+    // The operator's page at `/` says where the file is, never what is in it.
+    let home = server.get_anonymous("/").await;
+    assert_eq!(home.status(), 200);
+    assert!(home.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/html"));
+    let html = home.text().await.unwrap();
+    assert!(html.contains(&file.display().to_string()), "{html}");
+    assert!(!html.contains(&secret), "the page shows the secret");
+    assert!(html.contains(&server.url("/oidc")), "{html}");
+    assert!(html.contains("href=\"/api/docs/\""), "{html}");
+    assert!(
+        html.contains("href=\"/oidc/.well-known/openid-configuration\""),
+        "{html}"
+    );
+
+    // Configured credentials on a later start add that application too, and the page
+    // names the variable instead of a file.
     drop(server);
     let server = deployment.start().await;
     assert_eq!(server.get("/api/users").await.status(), 200);
     let _ = server.management_token(ADMIN_ID, ADMIN_SECRET).await;
+    let html = server.get_anonymous("/").await.text().await.unwrap();
+    assert!(html.contains("TESSERA_BOOTSTRAP_M2M_ID"), "{html}");
+    assert!(!html.contains("bootstrap-m2m.json"), "{html}");
+    // Only GET: anything else is the JSON 405.
+    assert_eq!(server.post_raw("/", "{}").await.status(), 405);
 }
 
 /// Requests management tokens for `id` until `done` holds for the response (the token

@@ -3,10 +3,12 @@
 //! that changes the password policy, the lockout, the sign-in mode or the sign-in
 //! identifiers applies to the very next request on every path (and on another node);
 //! malformed or unsupported settings are 400 naming the field; each change is one event.
+//! Logto's authorization parameters for the first screen (item 4): `first_screen`,
+//! `interaction_mode`, `login_hint`, `identifier`, `direct_sign_in`.
 
 use crate::common;
 
-use common::flow::{app, user, PASSWORD};
+use common::flow::{app, auth_url, browser, location, query, user, Jar, PASSWORD};
 use common::interaction::{experience, interaction, page, sign_in_form};
 use common::{json, Backend, Deployment};
 use reqwest::Method;
@@ -18,6 +20,7 @@ both_backends!(
     the_lockout_and_the_sign_in_mode_follow_the_settings,
     sign_in_identifiers_follow_the_settings,
     malformed_and_unsupported_settings_are_refused_naming_the_field,
+    logtos_screen_parameters_open_the_right_page_or_say_what_is_missing,
 );
 
 const STRONG: &str = "Vintage-Harbor-Lamp-73";
@@ -319,4 +322,85 @@ async fn malformed_and_unsupported_settings_are_refused_naming_the_field(backend
     assert_eq!(r.status(), 405);
     // Nothing refused was recorded.
     assert_eq!(deployment.count_events("SignInExperienceChanged").await, 0);
+}
+
+async fn logtos_screen_parameters_open_the_right_page_or_say_what_is_missing(backend: Backend) {
+    let Some(deployment) = Deployment::new(backend).await else {
+        return;
+    };
+    let server = deployment.start().await;
+    let (spa, _) = app(&server, "SPA", false).await;
+    let open = |extra: Vec<(&'static str, &'static str)>| {
+        let url = auth_url(&server, &spa, &extra);
+        async move { browser().get(url).send().await.expect("auth") }
+    };
+    for (extra, page) in [
+        (vec![], "/sign-in"),
+        (vec![("first_screen", "identifier:sign_in")], "/sign-in"),
+        (vec![("first_screen", "register")], "/register"),
+        (vec![("first_screen", "identifier:register")], "/register"),
+        (vec![("interaction_mode", "signUp")], "/register"),
+    ] {
+        let r = open(extra.clone()).await;
+        assert_eq!(r.status(), 303, "{extra:?}");
+        assert_eq!(location(&r), page, "{extra:?}");
+    }
+    // A screen this server does not have is a page saying so, not a redirect.
+    for (extra, says) in [
+        (
+            vec![("first_screen", "single_sign_on")],
+            "Single sign-on is not available",
+        ),
+        (
+            vec![("direct_sign_in", "sso:acme")],
+            "Single sign-on is not available",
+        ),
+        (
+            vec![("direct_sign_in", "social:google")],
+            "cannot sign you in with google",
+        ),
+        (
+            vec![("first_screen", "reset_password")],
+            "Password reset is not available",
+        ),
+    ] {
+        let r = open(extra.clone()).await;
+        assert_eq!(r.status(), 400, "{extra:?}");
+        let html = r.text().await.expect("page");
+        assert!(html.contains(says), "{extra:?}: {html}");
+    }
+    // A value Logto does not define goes back to the client as `invalid_request`.
+    for extra in [
+        vec![("first_screen", "dashboard")],
+        vec![("identifier", "passport")],
+        vec![("direct_sign_in", "google")],
+    ] {
+        let r = open(extra.clone()).await;
+        assert_eq!(r.status(), 303, "{extra:?}");
+        let back = query(&location(&r));
+        assert_eq!(back["error"], "invalid_request", "{extra:?}");
+        assert_eq!(back["state"], "st8");
+    }
+    // `login_hint` is pre-filled on the sign-in form (escaped like any value).
+    let r = open(vec![
+        ("login_hint", "ada\"<b>@example.com"),
+        ("identifier", "email"),
+    ])
+    .await;
+    assert_eq!(r.status(), 303);
+    let mut jar = Jar::default();
+    jar.take(&r);
+    let html = browser()
+        .get(server.url("/sign-in"))
+        .header(reqwest::header::COOKIE, jar.header())
+        .send()
+        .await
+        .expect("form")
+        .text()
+        .await
+        .expect("html");
+    assert!(
+        html.contains("value=\"ada&quot;&lt;b&gt;@example.com\""),
+        "{html}"
+    );
 }

@@ -25,7 +25,9 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
 use base64::Engine;
-use domain::oauth::authorization::{AuthorizationParams, AuthorizationRequest};
+use domain::oauth::authorization::{
+    AuthorizationParams, AuthorizationRequest, DirectSignIn, FirstScreen,
+};
 use domain::oauth::redirect;
 use domain::session::{Session, SessionCommand};
 use domain::{Aggregate, StandardId};
@@ -171,6 +173,9 @@ async fn authorize(
         Ok(v) => v,
         Err(e) => return back(refuse(e.error, e.description)),
     };
+    if let Some(refused) = unavailable(&validated) {
+        return refused;
+    }
     for indicator in &validated.resources {
         match state.oidc.directory.resource(indicator).await {
             Ok(Some(_)) => {}
@@ -218,6 +223,7 @@ async fn authorize(
         resources: validated.resources.clone(),
         state: client_state.clone(),
         nonce: validated.nonce.clone(),
+        login_hint: validated.login_hint.clone(),
         code_challenge: validated.challenge.clone(),
         needs_consent,
         signed_in: None,
@@ -246,7 +252,7 @@ async fn authorize(
     }
     let target = if interaction.signed_in.is_some() {
         "/consent"
-    } else if validated.register {
+    } else if validated.first_screen == FirstScreen::Register {
         "/register"
     } else {
         "/sign-in"
@@ -263,6 +269,34 @@ async fn authorize(
         return back(refuse("server_error", "internal server error"));
     }
     response.finish()
+}
+
+/// A page for a valid request asking for a screen this server does not have yet: the
+/// user learns what is missing, the client is not sent an error it cannot act on.
+fn unavailable(request: &AuthorizationRequest) -> Option<HttpResponse> {
+    let (title, message) = match (&request.direct_sign_in, request.first_screen) {
+        (Some(DirectSignIn::Social(target)), _) => (
+            "Social sign-in is not available",
+            format!(
+                "This server has no social sign-in, so it cannot sign you in with {target}. \
+                 Go back to the application and choose another way to sign in."
+            ),
+        ),
+        (Some(DirectSignIn::Sso(_)), _) | (None, FirstScreen::SingleSignOn) => (
+            "Single sign-on is not available",
+            "This server has no enterprise single sign-on. Go back to the application and \
+             sign in with your username or email and password."
+                .to_owned(),
+        ),
+        (None, FirstScreen::ResetPassword) => (
+            "Password reset is not available",
+            "This server cannot reset passwords yet. Ask the application's administrator \
+             to set a new password for you."
+                .to_owned(),
+        ),
+        (None, FirstScreen::SignIn | FirstScreen::Register) => return None,
+    };
+    Some(page::error(StatusCode::BAD_REQUEST, title, &message))
 }
 
 /// The browser's session, if it is live, and `prompt`/`max_age` allow using it.

@@ -40,6 +40,7 @@ const ACCOUNT: &str = "accountApi";
             `/oidc`, the hosted sign-in pages, health and metrics."
     ),
     paths(
+        crate::ops::home::home,
         crate::ops::status::status,
         crate::ops::status::status_head,
         crate::ops::status::projections,

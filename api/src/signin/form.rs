@@ -99,7 +99,7 @@ pub async fn show_sign_in(state: web::Data<AppState>, req: HttpRequest) -> HttpR
     page::builder(StatusCode::OK).body(page::sign_in_form(
         &name,
         &i.csrf,
-        "",
+        i.login_hint.as_deref().unwrap_or_default(),
         None,
         app::registration::permit(&state).await.is_ok(),
     ))

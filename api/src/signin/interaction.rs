@@ -18,6 +18,9 @@ pub struct Interaction {
     pub resources: Vec<String>,
     pub state: Option<String>,
     pub nonce: Option<String>,
+    /// The identifier the client suggested (`login_hint`), pre-filled on the sign-in form.
+    #[serde(default)]
+    pub login_hint: Option<String>,
     pub code_challenge: Option<CodeChallenge>,
     /// Third-party applications need the user's consent on a screen.
     pub needs_consent: bool,

@@ -10,6 +10,7 @@
 
 use super::pkce::CodeChallenge;
 use crate::application::{ApplicationState, ApplicationType};
+use crate::sign_in_experience::SignInIdentifier;
 use std::collections::HashMap;
 
 /// Logto's reserved resource indicator for organization tokens: ignored, as there are no
@@ -40,9 +41,40 @@ pub struct AuthorizationRequest {
     /// `prompt=login`: ask for credentials even with a live session.
     pub prompt_login: bool,
     pub max_age: Option<u64>,
-    /// The client asked for the registration form first.
-    pub register: bool,
+    /// The screen the client asked to open first (`first_screen`, or the older
+    /// `interaction_mode`).
+    pub first_screen: FirstScreen,
+    /// `login_hint`: the identifier to pre-fill.
+    pub login_hint: Option<String>,
+    /// Logto's `identifier`: the identifier types the first screen asks for (empty: as
+    /// the sign-in experience says).
+    pub identifier_types: Vec<SignInIdentifier>,
+    /// Logto's `direct_sign_in`: skip the first screen for one social or enterprise
+    /// connector.
+    pub direct_sign_in: Option<DirectSignIn>,
 }
+
+/// Logto's `first_screen` values (`identifier:sign_in` and `identifier:register` are the
+/// same screens with only the identifier input).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FirstScreen {
+    SignIn,
+    Register,
+    ResetPassword,
+    SingleSignOn,
+}
+
+/// Logto's `direct_sign_in=<kind>:<target>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DirectSignIn {
+    /// `social:<connector target>`, e.g. `social:google`.
+    Social(String),
+    /// `sso:<enterprise connector id>`.
+    Sso(String),
+}
+
+/// The longest `login_hint` kept (an identifier is shorter; anything longer is not one).
+const MAX_LOGIN_HINT: usize = 256;
 
 /// What the client is told through its redirect URI (RFC 6749 §4.1.2.1).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -159,8 +191,16 @@ impl AuthorizationParams {
             })?),
             None => None,
         };
-        let register = self.get("first_screen") == Some("register")
-            || self.get("interaction_mode") == Some("signUp");
+        let first_screen = self.first_screen()?;
+        let login_hint = match self.get("login_hint").map(str::trim) {
+            None | Some("") => None,
+            Some(hint) if hint.chars().count() > MAX_LOGIN_HINT => {
+                return Err(refuse("invalid_request", "login_hint is too long"))
+            }
+            Some(hint) => Some(hint.to_owned()),
+        };
+        let identifier_types = self.identifier_types()?;
+        let direct_sign_in = self.direct_sign_in()?;
         let nonce = self.get("nonce").map(str::to_owned);
         Ok(AuthorizationRequest {
             scopes,
@@ -170,8 +210,73 @@ impl AuthorizationParams {
             prompt_none: prompt.none,
             prompt_login: prompt.login,
             max_age,
-            register,
+            first_screen,
+            login_hint,
+            identifier_types,
+            direct_sign_in,
         })
+    }
+
+    /// `first_screen`, else the deprecated `interaction_mode` (`signUp`), else sign-in.
+    fn first_screen(&self) -> Result<FirstScreen, AuthorizationError> {
+        match self.get("first_screen") {
+            None => Ok(match self.get("interaction_mode") {
+                Some("signUp") => FirstScreen::Register,
+                _ => FirstScreen::SignIn,
+            }),
+            Some("sign_in" | "signIn" | "identifier:sign_in") => Ok(FirstScreen::SignIn),
+            Some("register" | "identifier:register") => Ok(FirstScreen::Register),
+            Some("reset_password") => Ok(FirstScreen::ResetPassword),
+            Some("single_sign_on") => Ok(FirstScreen::SingleSignOn),
+            Some(other) => Err(refuse(
+                "invalid_request",
+                format!("unsupported first_screen value {other:?}"),
+            )),
+        }
+    }
+
+    /// Logto's `identifier`: space-separated `username`, `email`, `phone`.
+    fn identifier_types(&self) -> Result<Vec<SignInIdentifier>, AuthorizationError> {
+        let mut types = Vec::new();
+        for name in self
+            .get("identifier")
+            .unwrap_or_default()
+            .split_whitespace()
+        {
+            let kind = match name {
+                "username" => SignInIdentifier::Username,
+                "email" => SignInIdentifier::Email,
+                "phone" => SignInIdentifier::Phone,
+                other => {
+                    return Err(refuse(
+                        "invalid_request",
+                        format!("unsupported identifier type {other:?}"),
+                    ))
+                }
+            };
+            if !types.contains(&kind) {
+                types.push(kind);
+            }
+        }
+        Ok(types)
+    }
+
+    fn direct_sign_in(&self) -> Result<Option<DirectSignIn>, AuthorizationError> {
+        let Some(value) = self.get("direct_sign_in") else {
+            return Ok(None);
+        };
+        match value.split_once(':') {
+            Some(("social", target)) if !target.is_empty() => {
+                Ok(Some(DirectSignIn::Social(target.to_owned())))
+            }
+            Some(("sso", target)) if !target.is_empty() => {
+                Ok(Some(DirectSignIn::Sso(target.to_owned())))
+            }
+            _ => Err(refuse(
+                "invalid_request",
+                "direct_sign_in must be social:<target> or sso:<connector id>",
+            )),
+        }
     }
 }
 
@@ -292,7 +397,8 @@ mod tests {
         assert!(request.challenge.is_some());
         assert_eq!(request.nonce.as_deref(), Some("n"));
         assert_eq!(request.max_age, Some(60));
-        assert!(request.register && !request.prompt_none && !request.prompt_login);
+        assert_eq!(request.first_screen, FirstScreen::Register);
+        assert!(!request.prompt_none && !request.prompt_login);
     }
 
     #[test]
@@ -380,5 +486,82 @@ mod tests {
         assert!(params(query)
             .validate(&client(ApplicationType::Native, Some(false)))
             .is_err());
+    }
+
+    #[test]
+    fn logtos_screen_parameters_parse_or_are_refused_by_name() {
+        let traditional = client(ApplicationType::Traditional, Some(false));
+        let parse = |extra: &str| {
+            params(&format!("response_type=code&scope=openid{extra}")).validate(&traditional)
+        };
+        let request = parse("").unwrap();
+        assert_eq!(request.first_screen, FirstScreen::SignIn);
+        assert_eq!((request.login_hint, request.direct_sign_in), (None, None));
+        for (value, screen) in [
+            ("sign_in", FirstScreen::SignIn),
+            ("identifier:sign_in", FirstScreen::SignIn),
+            ("register", FirstScreen::Register),
+            ("identifier:register", FirstScreen::Register),
+            ("reset_password", FirstScreen::ResetPassword),
+            ("single_sign_on", FirstScreen::SingleSignOn),
+        ] {
+            let request = parse(&format!("&first_screen={value}")).unwrap();
+            assert_eq!(request.first_screen, screen, "{value}");
+        }
+        // The deprecated parameter, and `first_screen` winning over it.
+        assert_eq!(
+            parse("&interaction_mode=signUp").unwrap().first_screen,
+            FirstScreen::Register
+        );
+        assert_eq!(
+            parse("&interaction_mode=signUp&first_screen=sign_in")
+                .unwrap()
+                .first_screen,
+            FirstScreen::SignIn
+        );
+        let request =
+            parse("&login_hint= ada@example.com &identifier=email username email").unwrap();
+        assert_eq!(request.login_hint.as_deref(), Some("ada@example.com"));
+        assert_eq!(
+            request.identifier_types,
+            [SignInIdentifier::Email, SignInIdentifier::Username]
+        );
+        assert_eq!(
+            parse("&direct_sign_in=social:google")
+                .unwrap()
+                .direct_sign_in,
+            Some(DirectSignIn::Social("google".into()))
+        );
+        assert_eq!(
+            parse("&direct_sign_in=sso:abc").unwrap().direct_sign_in,
+            Some(DirectSignIn::Sso("abc".into()))
+        );
+        for (extra, description) in [
+            (
+                "&first_screen=dashboard",
+                "unsupported first_screen value \"dashboard\"",
+            ),
+            (
+                "&identifier=passport",
+                "unsupported identifier type \"passport\"",
+            ),
+            (
+                "&direct_sign_in=google",
+                "direct_sign_in must be social:<target> or sso:<connector id>",
+            ),
+        ] {
+            let e = parse(extra).unwrap_err();
+            assert_eq!(
+                (e.error, e.description.as_str()),
+                ("invalid_request", description)
+            );
+        }
+        let long = "x".repeat(257);
+        assert_eq!(
+            parse(&format!("&login_hint={long}"))
+                .unwrap_err()
+                .description,
+            "login_hint is too long"
+        );
     }
 }
