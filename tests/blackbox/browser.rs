@@ -184,6 +184,14 @@ async fn chromium_signs_in_through_the_hosted_page(backend: Backend) {
     )
     .await;
     let client_id = app["id"].as_str().expect("app id").to_owned();
+    // The page wears the sign-in experience's brand colour.
+    let r = server
+        .patch_json(
+            "/api/sign-in-exp",
+            &j!({"color": {"primaryColor": "#0A7B5F", "isDarkModeEnabled": false, "darkPrimaryColor": "#3FD6A8"}}),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
     let created = server
         .post_json(
             "/api/users",
@@ -209,6 +217,28 @@ async fn chromium_signs_in_through_the_hosted_page(backend: Backend) {
         .await;
     let title = driver.call("GET", "/title", j!({})).await;
     assert_eq!(title, "Sign in", "the hosted sign-in page");
+    let submit = driver.element("#submit").await;
+    let colour = driver
+        .call(
+            "GET",
+            &format!("/element/{submit}/css/background-color"),
+            j!({}),
+        )
+        .await;
+    assert_eq!(
+        colour, "rgba(10, 123, 95, 1)",
+        "the button in the brand colour"
+    );
+    // The page as a browser draws it, kept with the test run's files.
+    let png = driver.call("GET", "/screenshot", j!({})).await;
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("screenshots");
+    std::fs::create_dir_all(&dir).expect("screenshot directory");
+    use base64::Engine;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(png.as_str().expect("base64 PNG"))
+        .expect("PNG");
+    assert!(bytes.starts_with(b"\x89PNG"), "a PNG screenshot");
+    std::fs::write(dir.join("sign-in.png"), bytes).expect("write the screenshot");
     driver.type_into("#identifier", "grace@example.com").await;
     driver.type_into("#password", PASSWORD).await;
     let submit = driver.element("#submit").await;

@@ -21,6 +21,7 @@ both_backends!(
     sign_in_identifiers_follow_the_settings,
     malformed_and_unsupported_settings_are_refused_naming_the_field,
     logtos_screen_parameters_open_the_right_page_or_say_what_is_missing,
+    the_hosted_pages_wear_the_settings,
 );
 
 const STRONG: &str = "Vintage-Harbor-Lamp-73";
@@ -403,4 +404,57 @@ async fn logtos_screen_parameters_open_the_right_page_or_say_what_is_missing(bac
         html.contains("value=\"ada&quot;&lt;b&gt;@example.com\""),
         "{html}"
     );
+}
+
+async fn the_hosted_pages_wear_the_settings(backend: Backend) {
+    let Some(deployment) = Deployment::new(backend).await else {
+        return;
+    };
+    let server = deployment.start().await;
+    let (spa, _) = app(&server, "SPA", false).await;
+    let r = server
+        .patch_json(
+            "/api/sign-in-exp",
+            &j!({
+                "color": {"primaryColor": "#0A7B5F", "isDarkModeEnabled": true, "darkPrimaryColor": "#3FD6A8"},
+                "branding": {
+                    "logoUrl": "https://brand.example/logo.svg",
+                    "darkLogoUrl": "https://brand.example/logo-dark.svg",
+                    "favicon": "https://brand.example/favicon.ico",
+                },
+                "customCss": "h1{letter-spacing:.1em}</style><script>alert(1)</script>",
+            }),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let jar = interaction(&server, &spa).await;
+    for path in ["/sign-in", "/register"] {
+        let r = browser()
+            .get(server.url(path))
+            .header(reqwest::header::COOKIE, jar.header())
+            .send()
+            .await
+            .expect("page");
+        assert_eq!(r.status(), 200, "{path}");
+        let csp = r.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        assert!(csp.contains("img-src https: http: data:"), "{csp}");
+        assert!(!csp.contains("script-src"), "still no scripts: {csp}");
+        let html = r.text().await.expect("html");
+        for needle in [
+            "--primary:#0A7B5F",
+            "(prefers-color-scheme:dark){:root{--primary:#3FD6A8}",
+            "src=\"https://brand.example/logo.svg\"",
+            "srcset=\"https://brand.example/logo-dark.svg\"",
+            "<link rel=\"icon\" href=\"https://brand.example/favicon.ico\">",
+            "h1{letter-spacing:.1em}",
+        ] {
+            assert!(html.contains(needle), "{path}: {needle} in {html}");
+        }
+        // The custom CSS cannot end the style element.
+        assert_eq!(html.matches("</style>").count(), 1, "{path}: {html}");
+        assert!(!html.contains("<script>"), "{path}: {html}");
+    }
 }

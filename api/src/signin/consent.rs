@@ -49,7 +49,12 @@ pub async fn show_consent(state: web::Data<AppState>, req: HttpRequest) -> HttpR
         Err(e) => return failed(e),
     }
     let name = app_name(&state, &i.client_id).await;
-    page::builder(StatusCode::OK).body(page::consent_form(&name, &i.csrf, &i.scopes))
+    page::builder(StatusCode::OK).body(page::consent_form(
+        &super::look(&state).await,
+        &name,
+        &i.csrf,
+        &i.scopes,
+    ))
 }
 
 #[utoipa::path(

@@ -97,6 +97,7 @@ pub async fn show_sign_in(state: web::Data<AppState>, req: HttpRequest) -> HttpR
     };
     let name = app_name(&state, &i.client_id).await;
     page::builder(StatusCode::OK).body(page::sign_in_form(
+        &super::look(&state).await,
         &name,
         &i.csrf,
         i.login_hint.as_deref().unwrap_or_default(),
@@ -159,6 +160,7 @@ pub async fn sign_in(
     };
     let name = app_name(&state, &i.client_id).await;
     page::builder(StatusCode::BAD_REQUEST).body(page::sign_in_form(
+        &super::look(&state).await,
         &name,
         &i.csrf,
         identifier,

@@ -54,6 +54,18 @@ pub async fn check_new_password(
     }
 }
 
+/// The hosted pages' look from the sign-in experience settings; the plain look when they
+/// cannot be read (logged), so a page still renders.
+pub(crate) async fn look(state: &crate::state::AppState) -> page::Look {
+    match app::sign_in_experience::current(state).await {
+        Ok(settings) => page::Look::from_settings(&settings),
+        Err(e) => {
+            tracing::error!(error = %e, "cannot read the sign-in experience; plain pages");
+            page::Look::plain()
+        }
+    }
+}
+
 pub fn configure(routes: &mut crate::guard::access::Routes) {
     routes
         .resource(

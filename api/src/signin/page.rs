@@ -1,4 +1,6 @@
-//! The HTML of the hosted pages: plain forms, no JavaScript, every value escaped.
+//! The HTML of the hosted pages: plain forms, no JavaScript, every value escaped, in the
+//! look the sign-in experience settings give them ([`Look`]: brand colour, dark mode,
+//! logo, favicon, custom CSS).
 
 use actix_web::http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use actix_web::http::StatusCode;
@@ -19,9 +21,101 @@ pub fn escape(s: &str) -> String {
     out
 }
 
-const STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:24rem;margin:4rem auto;padding:0 1rem}\
+const STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:24rem;margin:4rem auto;padding:0 1rem;color:#1f1f1f;background:#fff}\
 label{display:block;margin-top:1rem}input{width:100%;padding:.5rem;box-sizing:border-box}\
-button{margin-top:1.5rem;padding:.6rem 1.2rem}.error{color:#b00020;border:1px solid #b00020;padding:.5rem}";
+button{margin-top:1.5rem;padding:.6rem 1.2rem;background:var(--primary);color:#fff;border:0;border-radius:.4rem;cursor:pointer}\
+a{color:var(--primary)}.logo{max-height:3rem;max-width:100%;display:block;margin-bottom:1.5rem}\
+.error{color:#b00020;border:1px solid #b00020;padding:.5rem}";
+
+/// Dark mode's page colours (the brand colour comes from the settings).
+const DARK_STYLE: &str =
+    "body{color:#e8e8e8;background:#1b1b1f}.error{color:#ff8a80;border-color:#ff8a80}";
+
+/// How the hosted pages look: from the sign-in experience settings, or [`Look::plain`]
+/// where they cannot be read (a page still renders).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Look {
+    /// A hex colour (the settings only hold checked ones).
+    primary: String,
+    /// The dark-mode brand colour, when dark mode is on.
+    dark_primary: Option<String>,
+    logo_url: Option<String>,
+    dark_logo_url: Option<String>,
+    favicon: Option<String>,
+    custom_css: Option<String>,
+}
+
+impl Look {
+    pub fn plain() -> Self {
+        Self {
+            primary: "#6139F6".into(),
+            dark_primary: None,
+            logo_url: None,
+            dark_logo_url: None,
+            favicon: None,
+            custom_css: None,
+        }
+    }
+
+    pub fn from_settings(settings: &domain::sign_in_experience::SignInExperienceSettings) -> Self {
+        let dark = settings.color.is_dark_mode_enabled;
+        Self {
+            primary: settings.color.primary_color.clone(),
+            dark_primary: dark.then(|| settings.color.dark_primary_color.clone()),
+            logo_url: settings.branding.logo_url.clone(),
+            dark_logo_url: settings.branding.dark_logo_url.clone().filter(|_| dark),
+            favicon: settings.branding.favicon.clone(),
+            custom_css: settings.custom_css.clone(),
+        }
+    }
+
+    fn head(&self) -> String {
+        let mut css = format!(":root{{--primary:{}}}{STYLE}", css_value(&self.primary));
+        if let Some(dark) = &self.dark_primary {
+            css.push_str(&format!(
+                "@media (prefers-color-scheme:dark){{:root{{--primary:{}}}{DARK_STYLE}}}",
+                css_value(dark)
+            ));
+        }
+        if let Some(custom) = &self.custom_css {
+            css.push_str(&custom_css(custom));
+        }
+        let icon = self.favicon.as_ref().map_or_else(String::new, |href| {
+            format!("<link rel=\"icon\" href=\"{}\">", escape(href))
+        });
+        format!("{icon}<style>{css}</style>")
+    }
+
+    fn logo(&self) -> String {
+        let Some(light) = &self.logo_url else {
+            return String::new();
+        };
+        let img = format!("<img class=\"logo\" src=\"{}\" alt=\"\">", escape(light));
+        match &self.dark_logo_url {
+            Some(dark) => format!(
+                "<picture><source media=\"(prefers-color-scheme: dark)\" srcset=\"{}\">{img}</picture>",
+                escape(dark)
+            ),
+            None => img,
+        }
+    }
+}
+
+/// A colour for CSS: the settings hold checked hex colours; anything else is dropped.
+fn css_value(colour: &str) -> &str {
+    let hex = colour.strip_prefix('#').unwrap_or_default();
+    if !hex.is_empty() && hex.len() <= 8 && hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+        colour
+    } else {
+        "#6139F6"
+    }
+}
+
+/// The operator's CSS inside `<style>`: `<` written as the CSS escape `\3C `, so nothing in
+/// it can close the element and start markup.
+fn custom_css(css: &str) -> String {
+    css.replace('<', "\\3C ")
+}
 
 /// A response for an HTML page: never cached, never framed (clickjacking on the password
 /// form), no scripts.
@@ -32,19 +126,29 @@ pub fn builder(status: StatusCode) -> HttpResponseBuilder {
         .insert_header(("x-frame-options", "DENY"))
         // No `form-action`: browsers apply it to the redirect that follows a submit, and
         // the sign-in form's redirect goes to the client.
+        // Images (the logo, the favicon) from any web origin the settings name.
         .insert_header((
             "content-security-policy",
-            "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
+            "default-src 'none'; style-src 'unsafe-inline'; img-src https: http: data:; \
+             frame-ancestors 'none'",
         ));
     r
 }
 
+/// A page in the plain look (error pages, the operator's page).
 pub fn html(title: &str, body: &str) -> String {
+    html_as(&Look::plain(), title, body)
+}
+
+/// A page in `look`.
+pub fn html_as(look: &Look, title: &str, body: &str) -> String {
     format!(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
 <meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\
-<title>{}</title><style>{STYLE}</style></head><body>{body}</body></html>",
-        escape(title)
+<title>{}</title>{}</head><body>{}{body}</body></html>",
+        escape(title),
+        look.head(),
+        look.logo(),
     )
 }
 
@@ -68,6 +172,7 @@ fn error_block(error: Option<&str>) -> String {
 }
 
 pub fn sign_in_form(
+    look: &Look,
     app_name: &str,
     csrf: &str,
     identifier: &str,
@@ -93,10 +198,16 @@ pub fn sign_in_form(
         csrf = escape(csrf),
         id = escape(identifier),
     );
-    html("Sign in", &body)
+    html_as(look, "Sign in", &body)
 }
 
-pub fn register_form(app_name: &str, csrf: &str, username: &str, error: Option<&str>) -> String {
+pub fn register_form(
+    look: &Look,
+    app_name: &str,
+    csrf: &str,
+    username: &str,
+    error: Option<&str>,
+) -> String {
     let body = format!(
         "<h1>Create your account</h1><p>for {app}</p>{err}\
 <form method=\"post\" action=\"/register\">\
@@ -112,10 +223,10 @@ pub fn register_form(app_name: &str, csrf: &str, username: &str, error: Option<&
         csrf = escape(csrf),
         u = escape(username),
     );
-    html("Create your account", &body)
+    html_as(look, "Create your account", &body)
 }
 
-pub fn consent_form(app_name: &str, csrf: &str, scopes: &[String]) -> String {
+pub fn consent_form(look: &Look, app_name: &str, csrf: &str, scopes: &[String]) -> String {
     let items: String = scopes
         .iter()
         .map(|s| format!("<li>{}</li>", escape(s)))
@@ -129,7 +240,7 @@ pub fn consent_form(app_name: &str, csrf: &str, scopes: &[String]) -> String {
         app = escape(app_name),
         csrf = escape(csrf),
     );
-    html("Allow access?", &body)
+    html_as(look, "Allow access?", &body)
 }
 
 #[cfg(test)]
@@ -142,7 +253,44 @@ mod tests {
             escape("<a href=\"x\">'&"),
             "&lt;a href=&quot;x&quot;&gt;&#39;&amp;"
         );
-        let page = sign_in_form("<script>", "t", "\"><b>", Some("<i>"), false);
+        let page = sign_in_form(
+            &Look::plain(),
+            "<script>",
+            "t",
+            "\"><b>",
+            Some("<i>"),
+            false,
+        );
         assert!(!page.contains("<script>") && !page.contains("<b>") && !page.contains("<i>"));
+    }
+
+    #[test]
+    fn custom_css_cannot_close_the_style_element() {
+        let mut look = Look::plain();
+        look.custom_css = Some("h1{color:red}</style><script>alert(1)</script>".into());
+        look.logo_url = Some("https://x.example/a.svg\"onerror=\"alert(1)".into());
+        let page = html_as(&look, "t", "");
+        assert_eq!(page.matches("</style>").count(), 1, "{page}");
+        assert!(!page.contains("<script>"), "{page}");
+        assert!(page.contains("h1{color:red}"), "{page}");
+        assert!(!page.contains("\"onerror"), "{page}");
+    }
+
+    #[test]
+    fn dark_mode_brings_its_colour_and_logo_only_when_on() {
+        let mut look = Look::plain();
+        look.primary = "#0A7B5F".into();
+        look.logo_url = Some("https://x.example/light.svg".into());
+        let page = html_as(&look, "t", "");
+        assert!(page.contains("--primary:#0A7B5F") && !page.contains("prefers-color-scheme"));
+        look.dark_primary = Some("#3FD6A8".into());
+        look.dark_logo_url = Some("https://x.example/dark.svg".into());
+        let page = html_as(&look, "t", "");
+        assert!(
+            page.contains("--primary:#3FD6A8") && page.contains("dark.svg"),
+            "{page}"
+        );
+        look.primary = "red;}body{display:none".into();
+        assert!(html_as(&look, "t", "").contains("--primary:#6139F6"));
     }
 }

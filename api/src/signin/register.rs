@@ -82,7 +82,13 @@ pub async fn show_register(state: web::Data<AppState>, req: HttpRequest) -> Http
         return expired();
     };
     let name = app_name(&state, &i.client_id).await;
-    page::builder(StatusCode::OK).body(page::register_form(&name, &i.csrf, "", None))
+    page::builder(StatusCode::OK).body(page::register_form(
+        &super::look(&state).await,
+        &name,
+        &i.csrf,
+        "",
+        None,
+    ))
 }
 
 #[utoipa::path(
@@ -116,8 +122,10 @@ pub async fn register(
     }
     let username = form.username.trim();
     let name = app_name(&state, &i.client_id).await;
+    let look = super::look(&state).await;
     let problem = |message: &str| {
         page::builder(StatusCode::BAD_REQUEST).body(page::register_form(
+            &look,
             &name,
             &i.csrf,
             username,
@@ -131,6 +139,7 @@ pub async fn register(
             .map(|issue| format!("{} ({})", describe(issue), issue.code))
             .collect();
         page::builder(StatusCode::UNPROCESSABLE_ENTITY).body(page::register_form(
+            &look,
             &name,
             &i.csrf,
             username,
