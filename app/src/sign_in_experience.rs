@@ -1,9 +1,13 @@
 //! The sign-in experience settings as every sign-in and registration path reads them:
 //! the `SignInExperience` aggregate read with `load_cached` (so a change made on any node
 //! applies to the next request everywhere), or, until an operator changes them, the
-//! deployment's defaults (its password and lockout policies and its registration switch).
+//! deployment's defaults (its password and lockout policies and its registration switch);
+//! and an application's own look, where it set one.
 
 use crate::AppContext;
+use domain::app_sign_in_experience::{
+    ApplicationSignInExperience, ApplicationSignInExperienceSettings,
+};
 use domain::identifier::{Identifier, IdentifierKind};
 use domain::sign_in_experience::{
     SignInExperience, SignInExperienceSettings, SignInIdentifier, STREAM_ID,
@@ -58,4 +62,18 @@ pub fn password_sign_in(settings: &SignInExperienceSettings, identifier: &Identi
         IdentifierKind::ResourceIndicator | IdentifierKind::RoleName => return false,
     };
     settings.password_sign_in(kind)
+}
+
+/// The application's own look, if it set one.
+pub async fn for_application(
+    ctx: &AppContext,
+    application_id: &str,
+) -> Result<Option<ApplicationSignInExperienceSettings>, StoreError> {
+    Ok(ctx
+        .store
+        .repository()
+        .load_cached::<ApplicationSignInExperience>(application_id)
+        .await?
+        .aggregate
+        .settings)
 }

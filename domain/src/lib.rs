@@ -5,6 +5,7 @@
 
 pub mod account_center;
 pub mod aggregate;
+pub mod app_sign_in_experience;
 pub mod application;
 pub mod client_credentials;
 pub mod clock;

@@ -479,7 +479,7 @@ impl SignInExperienceSettings {
     }
 }
 
-fn is_hex_color(value: &str) -> bool {
+pub(crate) fn is_hex_color(value: &str) -> bool {
     value.strip_prefix('#').is_some_and(|hex| {
         matches!(hex.len(), 3 | 6 | 8) && hex.bytes().all(|b| b.is_ascii_hexdigit())
     })
@@ -494,7 +494,7 @@ fn is_language_tag(value: &str) -> bool {
         && parts.all(|p| (1..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphanumeric()))
 }
 
-fn is_web_url(value: &str) -> bool {
+pub(crate) fn is_web_url(value: &str) -> bool {
     url::Url::parse(value).is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.has_host())
 }
 

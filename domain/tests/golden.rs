@@ -15,6 +15,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use domain::account_center::{AccountCenter, AccountCenterChanged, AccountCenterEvent, Permission};
+use domain::app_sign_in_experience::{
+    ApplicationSignInExperience, ApplicationSignInExperienceEvent, ApplicationSignInExperienceSet,
+    ApplicationSignInExperienceSettings, PartialColor,
+};
 use domain::application::{
     Application, ApplicationCreated, ApplicationDeleted, ApplicationEvent, ApplicationRoleRemoved,
     ApplicationRolesAssigned, ApplicationSecretAdded, ApplicationSecretDeleted, ApplicationType,
@@ -373,6 +377,26 @@ fn sign_in_experience_events() {
     check::<SignInExperience>(vec![SignInExperienceEvent::SignInExperienceChanged(
         Box::new(SignInExperienceChanged { settings }),
     )]);
+}
+
+#[test]
+fn application_sign_in_experience_events() {
+    check::<ApplicationSignInExperience>(vec![
+        ApplicationSignInExperienceEvent::ApplicationSignInExperienceSet(Box::new(
+            ApplicationSignInExperienceSet {
+                settings: ApplicationSignInExperienceSettings {
+                    color: PartialColor {
+                        primary_color: Some("#112233".into()),
+                        is_dark_mode_enabled: Some(true),
+                        dark_primary_color: None,
+                    },
+                    display_name: Some("Acme".into()),
+                    terms_of_use_url: Some("https://acme.example/terms".into()),
+                    ..Default::default()
+                },
+            },
+        )),
+    ]);
 }
 
 #[test]

@@ -22,6 +22,7 @@ both_backends!(
     malformed_and_unsupported_settings_are_refused_naming_the_field,
     logtos_screen_parameters_open_the_right_page_or_say_what_is_missing,
     the_hosted_pages_wear_the_settings,
+    an_application_wears_its_own_look,
 );
 
 const STRONG: &str = "Vintage-Harbor-Lamp-73";
@@ -456,5 +457,92 @@ async fn the_hosted_pages_wear_the_settings(backend: Backend) {
         // The custom CSS cannot end the style element.
         assert_eq!(html.matches("</style>").count(), 1, "{path}: {html}");
         assert!(!html.contains("<script>"), "{path}: {html}");
+    }
+}
+
+async fn an_application_wears_its_own_look(backend: Backend) {
+    let Some(deployment) = Deployment::new(backend).await else {
+        return;
+    };
+    let server = deployment.start().await;
+    let (acme, _) = app(&server, "SPA", false).await;
+    let (other, _) = app(&server, "SPA", false).await;
+    let path = format!("/api/applications/{acme}/sign-in-experience");
+    let r = server.get(&path).await;
+    assert_eq!(r.status(), 404, "nothing of its own yet");
+    let own = j!({
+        "color": {"primaryColor": "#AA3300"},
+        "branding": {"logoUrl": "https://acme.example/logo.svg"},
+        "displayName": "Acme Portal",
+        "termsOfUseUrl": "https://acme.example/terms",
+        "privacyPolicyUrl": null,
+    });
+    let r = server.put_json(&path, &own).await;
+    assert_eq!(r.status(), 201);
+    let answer = json(r).await;
+    assert_eq!(answer["applicationId"], acme.as_str());
+    assert_eq!(answer["color"], j!({"primaryColor": "#AA3300"}));
+    assert_eq!(json(server.get(&path).await).await, answer);
+    assert_eq!(server.put_json(&path, &own).await.status(), 200, "replaced");
+    assert_eq!(
+        deployment
+            .count_events("ApplicationSignInExperienceSet")
+            .await,
+        1,
+        "the same look again records nothing"
+    );
+
+    // Its sign-in pages wear it; another application's keep the global look.
+    let page_of = |client: String| {
+        let server = &server;
+        async move {
+            let jar = interaction(server, &client).await;
+            browser()
+                .get(server.url("/sign-in"))
+                .header(reqwest::header::COOKIE, jar.header())
+                .send()
+                .await
+                .expect("page")
+                .text()
+                .await
+                .expect("html")
+        }
+    };
+    let html = page_of(acme.clone()).await;
+    assert!(html.contains("--primary:#AA3300"), "{html}");
+    assert!(html.contains("https://acme.example/logo.svg"), "{html}");
+    assert!(html.contains("to continue to Acme Portal"), "{html}");
+    let html = page_of(other).await;
+    assert!(
+        html.contains("--primary:#6139F6") && !html.contains("acme.example"),
+        "{html}"
+    );
+
+    // Refusals: an unknown application, a bad colour, a missing link, an unknown field.
+    let r = server
+        .put_json("/api/applications/nosuchapp/sign-in-experience", &own)
+        .await;
+    assert_eq!(r.status(), 404);
+    for (body, details) in [
+        (
+            j!({"color": {"primaryColor": "orange"}, "termsOfUseUrl": null, "privacyPolicyUrl": null}),
+            "color.primaryColor:",
+        ),
+        (j!({"termsOfUseUrl": null}), "privacyPolicyUrl: required"),
+        (
+            j!({"slogan": "x", "termsOfUseUrl": null, "privacyPolicyUrl": null}),
+            "slogan:",
+        ),
+    ] {
+        let r = server.put_json(&path, &body).await;
+        assert_eq!(r.status(), 400, "{body}");
+        let answer = json(r).await;
+        assert!(
+            answer["details"]
+                .as_str()
+                .unwrap_or_default()
+                .starts_with(details),
+            "{body}: {answer}"
+        );
     }
 }

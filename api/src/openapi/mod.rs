@@ -57,6 +57,8 @@ const ACCOUNT: &str = "accountApi";
         crate::management::applications::m2m_roles::assign_roles,
         crate::management::applications::m2m_roles::replace_roles,
         crate::management::applications::m2m_roles::remove_role,
+        crate::management::applications::sign_in_experience::get,
+        crate::management::applications::sign_in_experience::put,
         crate::management::resources::list,
         crate::management::resources::create,
         crate::management::resources::get,

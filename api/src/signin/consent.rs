@@ -50,7 +50,7 @@ pub async fn show_consent(state: web::Data<AppState>, req: HttpRequest) -> HttpR
     }
     let name = app_name(&state, &i.client_id).await;
     page::builder(StatusCode::OK).body(page::consent_form(
-        &super::look(&state).await,
+        &super::look(&state, &i.client_id).await,
         &name,
         &i.csrf,
         &i.scopes,

@@ -66,7 +66,14 @@ pub(super) fn forbidden() -> HttpResponse {
     )
 }
 
+/// The name the pages show for `client_id`: its own sign-in experience's `displayName`,
+/// else the application's name.
 pub(super) async fn app_name(state: &AppState, client_id: &str) -> String {
+    if let Ok(Some(own)) = app::sign_in_experience::for_application(state, client_id).await {
+        if let Some(name) = own.display_name {
+            return name;
+        }
+    }
     match state.oidc.directory.application(client_id).await {
         Ok(app) => app
             .state()
@@ -97,7 +104,7 @@ pub async fn show_sign_in(state: web::Data<AppState>, req: HttpRequest) -> HttpR
     };
     let name = app_name(&state, &i.client_id).await;
     page::builder(StatusCode::OK).body(page::sign_in_form(
-        &super::look(&state).await,
+        &super::look(&state, &i.client_id).await,
         &name,
         &i.csrf,
         i.login_hint.as_deref().unwrap_or_default(),
@@ -160,7 +167,7 @@ pub async fn sign_in(
     };
     let name = app_name(&state, &i.client_id).await;
     page::builder(StatusCode::BAD_REQUEST).body(page::sign_in_form(
-        &super::look(&state).await,
+        &super::look(&state, &i.client_id).await,
         &name,
         &i.csrf,
         identifier,

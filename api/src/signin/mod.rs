@@ -54,12 +54,15 @@ pub async fn check_new_password(
     }
 }
 
-/// The hosted pages' look from the sign-in experience settings; the plain look when they
-/// cannot be read (logged), so a page still renders.
-pub(crate) async fn look(state: &crate::state::AppState) -> page::Look {
-    match app::sign_in_experience::current(state).await {
-        Ok(settings) => page::Look::from_settings(&settings),
-        Err(e) => {
+/// The hosted pages' look for a sign-in of `client_id`: the sign-in experience's, with the
+/// application's own where it set one; the plain look when they cannot be read (logged),
+/// so a page still renders.
+pub(crate) async fn look(state: &crate::state::AppState, client_id: &str) -> page::Look {
+    let settings = app::sign_in_experience::current(state).await;
+    let own = app::sign_in_experience::for_application(state, client_id).await;
+    match (settings, own) {
+        (Ok(settings), Ok(own)) => page::Look::from_settings(&settings, own.as_ref()),
+        (Err(e), _) | (_, Err(e)) => {
             tracing::error!(error = %e, "cannot read the sign-in experience; plain pages");
             page::Look::plain()
         }

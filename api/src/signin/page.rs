@@ -57,15 +57,47 @@ impl Look {
         }
     }
 
-    pub fn from_settings(settings: &domain::sign_in_experience::SignInExperienceSettings) -> Self {
-        let dark = settings.color.is_dark_mode_enabled;
+    /// The sign-in experience's look, with what the application set for itself (`app`)
+    /// in place of the parts it sets.
+    pub fn from_settings(
+        settings: &domain::sign_in_experience::SignInExperienceSettings,
+        app: Option<&domain::app_sign_in_experience::ApplicationSignInExperienceSettings>,
+    ) -> Self {
+        let (color, branding) = (&settings.color, &settings.branding);
+        let pick =
+            |own: Option<&String>, global: &Option<String>| own.cloned().or_else(|| global.clone());
+        let app_color = app.map(|a| &a.color);
+        let app_branding = app.map(|a| &a.branding);
+        let dark = app_color
+            .and_then(|c| c.is_dark_mode_enabled)
+            .unwrap_or(color.is_dark_mode_enabled);
+        let primary = app_color
+            .and_then(|c| c.primary_color.clone())
+            .unwrap_or_else(|| color.primary_color.clone());
+        let dark_primary = app_color
+            .and_then(|c| c.dark_primary_color.clone())
+            .unwrap_or_else(|| color.dark_primary_color.clone());
+        let logo_url = pick(
+            app_branding.and_then(|b| b.logo_url.as_ref()),
+            &branding.logo_url,
+        );
+        let dark_logo_url = pick(
+            app_branding.and_then(|b| b.dark_logo_url.as_ref()),
+            &branding.dark_logo_url,
+        );
         Self {
-            primary: settings.color.primary_color.clone(),
-            dark_primary: dark.then(|| settings.color.dark_primary_color.clone()),
-            logo_url: settings.branding.logo_url.clone(),
-            dark_logo_url: settings.branding.dark_logo_url.clone().filter(|_| dark),
-            favicon: settings.branding.favicon.clone(),
-            custom_css: settings.custom_css.clone(),
+            primary,
+            dark_primary: dark.then_some(dark_primary),
+            logo_url,
+            dark_logo_url: dark_logo_url.filter(|_| dark),
+            favicon: pick(
+                app_branding.and_then(|b| b.favicon.as_ref()),
+                &branding.favicon,
+            ),
+            custom_css: pick(
+                app.and_then(|a| a.custom_css.as_ref()),
+                &settings.custom_css,
+            ),
         }
     }
 

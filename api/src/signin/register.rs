@@ -83,7 +83,7 @@ pub async fn show_register(state: web::Data<AppState>, req: HttpRequest) -> Http
     };
     let name = app_name(&state, &i.client_id).await;
     page::builder(StatusCode::OK).body(page::register_form(
-        &super::look(&state).await,
+        &super::look(&state, &i.client_id).await,
         &name,
         &i.csrf,
         "",
@@ -122,7 +122,7 @@ pub async fn register(
     }
     let username = form.username.trim();
     let name = app_name(&state, &i.client_id).await;
-    let look = super::look(&state).await;
+    let look = super::look(&state, &i.client_id).await;
     let problem = |message: &str| {
         page::builder(StatusCode::BAD_REQUEST).body(page::register_form(
             &look,

@@ -4,6 +4,7 @@
 
 pub mod m2m_roles;
 pub mod secrets;
+pub mod sign_in_experience;
 
 use crate::state::AppState;
 use crate::support::body::{json_object, Body};
@@ -54,6 +55,12 @@ pub fn configure(routes: &mut crate::guard::access::Routes) {
                 .route(web::get().to(m2m_roles::list_roles))
                 .route(web::post().to(m2m_roles::assign_roles))
                 .route(web::put().to(m2m_roles::replace_roles))
+                .default_service(na()),
+        )
+        .resource(
+            web::resource("/api/applications/{id}/sign-in-experience")
+                .route(web::get().to(sign_in_experience::get))
+                .route(web::put().to(sign_in_experience::put))
                 .default_service(na()),
         )
         .resource(

@@ -343,3 +343,37 @@ pub struct UpdateSignInExperience {
     pub support_website_url: Option<String>,
     pub unknown_session_redirect_url: Option<String>,
 }
+
+/// One application's own look on the hosted pages.
+#[allow(dead_code)]
+#[derive(ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ApplicationSignInExperience {
+    pub tenant_id: String,
+    pub application_id: String,
+    /// `{primaryColor?, isDarkModeEnabled?, darkPrimaryColor?}`.
+    #[schema(value_type = Object)]
+    pub color: Value,
+    /// `{logoUrl?, darkLogoUrl?, favicon?, darkFavicon?}`.
+    #[schema(value_type = Object)]
+    pub branding: Value,
+    pub custom_css: Option<String>,
+    pub display_name: Option<String>,
+    pub terms_of_use_url: Option<String>,
+    pub privacy_policy_url: Option<String>,
+}
+
+/// Replaces an application's own look (both links required, each may be null).
+#[allow(dead_code)]
+#[derive(ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ReplaceApplicationSignInExperience {
+    #[schema(value_type = Option<Object>)]
+    pub color: Option<Value>,
+    #[schema(value_type = Option<Object>)]
+    pub branding: Option<Value>,
+    pub custom_css: Option<String>,
+    pub display_name: Option<String>,
+    pub terms_of_use_url: Option<String>,
+    pub privacy_policy_url: Option<String>,
+}
