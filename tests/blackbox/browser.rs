@@ -129,19 +129,143 @@ impl Driver {
     }
 }
 
-both_backends!(chromium_signs_in_through_the_hosted_page);
+both_backends!(
+    chromium_signs_in_through_the_hosted_page,
+    every_page_passes_axe_without_serious_violations,
+);
 
-async fn chromium_signs_in_through_the_hosted_page(backend: Backend) {
-    if backend == Backend::Postgres {
-        // The page is the same on both backends (the OIDC tests cover both); one browser run suffices.
-        return;
-    }
-    if !std::path::Path::new(CHROMIUM).exists() || !std::path::Path::new(CHROMEDRIVER).exists() {
+/// Where `.ci/run` puts axe-core (from npm); `TESSERA_AXE_JS` names another copy.
+fn axe_source() -> Option<String> {
+    let path = std::env::var("TESSERA_AXE_JS").unwrap_or_else(|_| {
+        format!(
+            "{}/.cache/tessera/axe-core-4.14.1/axe.min.js",
+            std::env::var("HOME").unwrap_or_default()
+        )
+    });
+    std::fs::read_to_string(path).ok()
+}
+
+/// Whether the browser tests can run here: without Chromium (or axe-core, when `needs_axe`)
+/// they are skipped loudly, or fail under `CI`.
+fn browser_available(needs_axe: bool) -> bool {
+    let missing = !std::path::Path::new(CHROMIUM).exists()
+        || !std::path::Path::new(CHROMEDRIVER).exists()
+        || (needs_axe && axe_source().is_none());
+    if missing {
         assert!(
             std::env::var_os("CI").is_none(),
-            "chromium and chromedriver are required in CI"
+            "chromium, chromedriver and axe-core are required in CI"
         );
-        println!("*** SKIPPED *** (no {CHROMIUM} or {CHROMEDRIVER})");
+        println!("*** SKIPPED *** (no {CHROMIUM}, {CHROMEDRIVER} or axe-core)");
+    }
+    !missing
+}
+
+impl Driver {
+    /// Runs axe-core on the page the browser shows; the violations of impact `serious` or
+    /// `critical`, as `(rule, impact, what failed)`.
+    async fn serious_violations(&self, axe: &str) -> Vec<(String, String, String)> {
+        self.call("POST", "/execute/sync", j!({"script": axe, "args": []}))
+            .await;
+        let found = self
+            .call(
+                "POST",
+                "/execute/async",
+                j!({"script": "const done = arguments[arguments.length - 1]; \
+                    axe.run(document, {resultTypes: ['violations']}).then(r => done(r.violations.map(v => \
+                    [v.id, v.impact, v.nodes.map(n => n.failureSummary + ' @ ' + n.html).join(' | ')])));",
+                    "args": []}),
+            )
+            .await;
+        found
+            .as_array()
+            .unwrap_or_else(|| panic!("axe did not run: {found}"))
+            .iter()
+            .map(|v| {
+                let s = |i: usize| v[i].as_str().unwrap_or_default().to_owned();
+                (s(0), s(1), s(2))
+            })
+            .filter(|(_, impact, _)| impact == "serious" || impact == "critical")
+            .collect()
+    }
+}
+
+async fn every_page_passes_axe_without_serious_violations(backend: Backend) {
+    if backend == Backend::Postgres || !browser_available(true) {
+        return;
+    }
+    let Some(axe) = axe_source() else {
+        return;
+    };
+    let Some(deployment) = Deployment::new(backend).await else {
+        return;
+    };
+    let server = deployment.start().await;
+    let app = json(
+        server
+            .post_json(
+                "/api/applications",
+                &j!({"name": "Axe app", "type": "SPA",
+                     "oidcClientMetadata": {"redirectUris": ["http://127.0.0.1:9/cb"], "postLogoutRedirectUris": []}}),
+            )
+            .await,
+    )
+    .await;
+    let client_id = app["id"].as_str().expect("app id").to_owned();
+    let mut auth = reqwest::Url::parse(&server.url("/oidc/auth")).expect("url");
+    auth.query_pairs_mut()
+        .append_pair("client_id", &client_id)
+        .append_pair("redirect_uri", "http://127.0.0.1:9/cb")
+        .append_pair("response_type", "code")
+        .append_pair("scope", "openid")
+        .append_pair("code_challenge", CHALLENGE)
+        .append_pair("code_challenge_method", "S256");
+    let driver = Driver::start().await;
+    let mut checked = Vec::new();
+    for (name, url) in [
+        ("sign-in", auth.to_string()),
+        ("register", server.url("/register")),
+        ("sign-in again", server.url("/sign-in")),
+        ("home", server.url("/")),
+        (
+            "error page",
+            server.url("/oidc/auth?client_id=nobody&redirect_uri=x"),
+        ),
+    ] {
+        driver.call("POST", "/url", j!({"url": url})).await;
+        let violations = driver.serious_violations(&axe).await;
+        assert!(violations.is_empty(), "{name}: {violations:#?}");
+        checked.push(name);
+    }
+    // A page with an error message, in dark mode, is checked too.
+    server
+        .patch_json(
+            "/api/sign-in-exp",
+            &j!({"color": {"primaryColor": "#6139F6", "isDarkModeEnabled": true, "darkPrimaryColor": "#8C75FF"}}),
+        )
+        .await;
+    driver
+        .call("POST", "/url", j!({"url": server.url("/sign-in")}))
+        .await;
+    driver.type_into("#identifier", "nobody").await;
+    driver.type_into("#password", "wrong password").await;
+    let submit = driver.element("#submit").await;
+    driver
+        .call("POST", &format!("/element/{submit}/click"), j!({}))
+        .await;
+    let violations = driver.serious_violations(&axe).await;
+    assert!(
+        violations.is_empty(),
+        "sign-in with an error: {violations:#?}"
+    );
+    assert_eq!(checked.len(), 5);
+    let _ = driver.call("DELETE", "", j!({})).await;
+}
+
+async fn chromium_signs_in_through_the_hosted_page(backend: Backend) {
+    // The page is the same on both backends (the OIDC tests cover both); one browser run
+    // suffices.
+    if backend == Backend::Postgres || !browser_available(false) {
         return;
     }
     let Some(deployment) = Deployment::new(backend).await else {
