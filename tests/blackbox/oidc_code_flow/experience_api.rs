@@ -7,7 +7,8 @@ use serde_json::{json as j, Value};
 
 both_backends!(experience_api_sign_in_and_registration,);
 
-/// One Experience API call with the jar's cookies; updates the jar.
+/// One Experience API call with the jar's cookies (the shared helper, without its
+/// `Retry-After`).
 async fn experience(
     server: &Server,
     jar: &mut Jar,
@@ -15,17 +16,9 @@ async fn experience(
     path: &str,
     body: Option<Value>,
 ) -> (u16, Value) {
-    let mut request = browser()
-        .request(method, server.url(path))
-        .header(COOKIE, jar.header());
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let r = request.send().await.expect("experience");
-    jar.take(&r);
-    let status = r.status().as_u16();
-    let text = r.text().await.expect("body");
-    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    let (status, body, _) =
+        crate::common::interaction::experience(server, jar, method, path, body).await;
+    (status, body)
 }
 
 async fn experience_api_sign_in_and_registration(backend: Backend) {
