@@ -5,7 +5,9 @@
 # (`response_schema_conformance`), on SQLite and Postgres. Three runs per backend: the
 # Management API with a Management token; the Account API with an end user's token
 # (.ci/user_token.py signs a user in through the hosted form); and everything anyone may
-# call (OIDC, the Experience API, the hosted pages, status) without credentials.
+# call (OIDC, the Experience API, the hosted pages, status, the operator's page at `/`, the
+# public sign-in experience) without credentials. A run that only hit a known crash of the
+# tool itself is repeated once (see run_st).
 #
 # Usage: bash .ci/schemathesis.sh [sqlite|postgres ...]   (default: both)
 # Needs: python3 with venv, curl, psql for Postgres (127.0.0.1:5432, user postgres).
@@ -110,12 +112,26 @@ run_st() {
   local bearer=$1 auth=()
   shift
   [ -z "$bearer" ] || auth=(--header "Authorization: Bearer $bearer")
-  timeout "${SCHEMATHESIS_TIMEOUT:-150}" "$VENV/bin/st" run "$url/api/swagger.json" \
-    --checks not_a_server_error,response_schema_conformance \
-    "${auth[@]}" \
-    --max-examples "$EXAMPLES" --seed "$SEED" --workers 2 \
-    --request-timeout 20 --no-color --warnings off \
-    --generation-database none "$@"
+  local out="$work/st-$RANDOM.log" attempt
+  for attempt in 1 2; do
+    if timeout "${SCHEMATHESIS_TIMEOUT:-150}" "$VENV/bin/st" run "$url/api/swagger.json" \
+      --checks not_a_server_error,response_schema_conformance \
+      "${auth[@]}" \
+      --max-examples "$EXAMPLES" --seed "$SEED" --workers 2 \
+      --request-timeout 20 --no-color --warnings off \
+      --generation-database none "$@" 2>&1 | tee "$out"; then
+      return 0
+    fi
+    # Python 3.11's ast module sometimes fails inside Hypothesis while it describes a
+    # filter ("AST constructor recursion depth mismatch"): an error of the tool, not a
+    # finding about Tessera. Such a run is repeated once; any other failure stands.
+    if [ "$attempt" = 1 ] && grep -q "AST constructor recursion depth mismatch" "$out" \
+      && ! grep -q "FAILURES" "$out"; then
+      echo "schemathesis hit Python's AST recursion bug (a tool error); running it again"
+      continue
+    fi
+    return 1
+  done
 }
 
 backends=("$@")
@@ -136,7 +152,7 @@ for backend in "${backends[@]}"; do
   echo "-- Account API (an end user's token)"
   run_st "$user_token" --include-path-regex '^/api/(my-account|verifications)(/|$)' || status=1
   echo "-- public and cookie-bound routes (no credentials)"
-  run_st "" --include-path-regex '^/(oidc|sign-in|register|consent|metrics|api/(experience|status))(/|$)' || status=1
+  run_st "" --include-path-regex '^/$|^/(oidc|sign-in|register|consent|metrics|api/(experience|status|\.well-known))(/|$)' || status=1
   echo "-- key rotation"
   run_st "$token" --include-path-regex "$ROTATE" || status=1
   echo "answers by status (tessera_http_requests_total):"
