@@ -303,8 +303,12 @@ mod tests {
                 let text = serde_json::to_string(&("pbkdf2", args, hex(&out))).unwrap();
                 let e = Expression::parse(&text).unwrap();
                 prop_assert!(e.verify(&password));
-                let other = format!("{password}!");
-                prop_assert!(!e.verify(&other));
+                // A short key matches another password by chance (one byte: 1 in 256);
+                // from 8 bytes on, a match would be a bug.
+                if key_len >= 8 {
+                    let other = format!("{password}!");
+                    prop_assert!(!e.verify(&other));
+                }
             }
         }
     }
