@@ -41,6 +41,8 @@ const ENV_KEYS: &[&str] = &[
     "sentinel_max_attempts",
     "sentinel_window_secs",
     "sentinel_lockout_secs",
+    "verification_code_ttl_secs",
+    "verification_code_max_attempts",
     "password_min_length",
     "password_max_length",
     "password_character_types",
@@ -145,6 +147,13 @@ pub struct Config {
     pub sentinel_window_secs: Option<i64>,
     #[serde(default)]
     pub sentinel_lockout_secs: Option<i64>,
+    /// One-time codes by email and SMS: how long a code lasts and how many wrong guesses
+    /// it takes (`TESSERA_VERIFICATION_CODE_TTL_SECS`, `…_MAX_ATTEMPTS`); unset: Logto's
+    /// 10 minutes and 10 attempts.
+    #[serde(default)]
+    pub verification_code_ttl_secs: Option<i64>,
+    #[serde(default)]
+    pub verification_code_max_attempts: Option<u32>,
     /// Password policy (Logto's `passwordPolicy`) for self-service paths:
     /// `TESSERA_PASSWORD_MIN_LENGTH` (8), `…_MAX_LENGTH` (256), `…_CHARACTER_TYPES` (1),
     /// `…_REJECT_PWNED` (true: common passwords, checked offline), `…_REJECT_SEQUENCES`
@@ -267,6 +276,8 @@ impl Default for Config {
             sentinel_max_attempts: None,
             sentinel_window_secs: None,
             sentinel_lockout_secs: None,
+            verification_code_ttl_secs: None,
+            verification_code_max_attempts: None,
             password_min_length: None,
             password_max_length: None,
             password_character_types: None,
@@ -368,6 +379,18 @@ impl Config {
             max_attempts: self.sentinel_max_attempts.unwrap_or(d.max_attempts),
             window_secs: self.sentinel_window_secs.unwrap_or(d.window_secs),
             lockout_secs: self.sentinel_lockout_secs.unwrap_or(d.lockout_secs),
+        }
+    }
+
+    /// The one-time code policy: Logto's defaults with the configured overrides.
+    pub fn code_policy(&self) -> domain::verification_code::CodePolicy {
+        let d = domain::verification_code::CodePolicy::default();
+        domain::verification_code::CodePolicy {
+            ttl_secs: self.verification_code_ttl_secs.unwrap_or(d.ttl_secs),
+            max_attempts: self
+                .verification_code_max_attempts
+                .unwrap_or(d.max_attempts),
+            ..d
         }
     }
 

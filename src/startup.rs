@@ -224,6 +224,7 @@ async fn app_state(
             registration: config.registration,
             lifetimes: config.lifetimes(),
             sentinel: config.sentinel_policy(),
+            code_policy: config.code_policy(),
             password_policy: config.password_policy(),
             hasher: Arc::new(config.hasher()),
             pwned_api: config.password_pwned_api.clone(),

@@ -32,6 +32,8 @@ pub struct SignInSettings {
     pub registration: bool,
     pub lifetimes: domain::oauth::lifetimes::Lifetimes,
     pub sentinel: domain::sentinel::SentinelPolicy,
+    /// One-time codes by email and SMS (length, lifetime, attempts).
+    pub code_policy: domain::verification_code::CodePolicy,
     pub password_policy: domain::password::policy::PasswordPolicy,
     pub hasher: Arc<Hasher>,
     pub pwned_api: Option<String>,
@@ -43,6 +45,7 @@ impl Default for SignInSettings {
             registration: true,
             lifetimes: Default::default(),
             sentinel: Default::default(),
+            code_policy: Default::default(),
             password_policy: Default::default(),
             hasher: Default::default(),
             pwned_api: None,

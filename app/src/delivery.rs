@@ -88,6 +88,24 @@ pub enum DeliveryError {
     Store(#[from] store::StoreError),
 }
 
+impl From<DeliveryError> for crate::AppError {
+    fn from(e: DeliveryError) -> Self {
+        match e {
+            DeliveryError::NoConnector(channel) => Self::NotImplemented {
+                code: "connector.not_found",
+                message: format!(
+                    "No {channel} connector is configured, so no code can be sent. Ask the operator to add one, or use another sign-in method."
+                ),
+            },
+            DeliveryError::Failed { channel, reason } => Self::BadGateway {
+                code: "connector.general",
+                message: format!("The {channel} connector could not send the code: {reason}. Try again later."),
+            },
+            DeliveryError::Store(e) => e.into(),
+        }
+    }
+}
+
 /// Sends `message` through the configured connector of its channel.
 pub async fn send_code(ctx: &AppContext, message: CodeMessage) -> Result<(), DeliveryError> {
     let _ = ctx;

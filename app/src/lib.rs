@@ -22,6 +22,7 @@ pub mod sentinel;
 pub mod sign_in_experience;
 pub mod system;
 pub mod transact;
+pub mod verification_codes;
 
 pub use context::{AppContext, SignInSettings};
 pub use error::AppError;

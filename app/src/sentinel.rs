@@ -80,6 +80,7 @@ pub async fn locked(state: &AppContext, target: &Target) -> Result<Option<i64>, 
 pub async fn record_failure(
     state: &AppContext,
     request: &RequestContext,
+    method: VerificationMethod,
     target: Option<&Target>,
     user_id: Option<&str>,
     session: Option<(&str, &SignInFailed)>,
@@ -91,32 +92,9 @@ pub async fn record_failure(
         MAX_ROUNDS,
         |mut tx: Tx<StoreError>| async move {
             let repo = tx.state().store.repository();
-            let now = tx.ctx.now;
             let mut lock = None;
             if let Some(target) = target {
-                let loaded = repo.load_cached::<Sentinel>(&target.stream_id).await?;
-                let command = RecordFailure {
-                    method: VerificationMethod::Password,
-                    identifier_type: target.identifier_type.to_owned(),
-                    value: target.value.clone(),
-                    user_id: user_id.map(str::to_owned),
-                    policy,
-                };
-                // The sentinel's decision cannot fail (its error type has no values).
-                let Ok(events) = loaded.aggregate.handle(command, &tx.ctx);
-                let mut after = loaded.aggregate.clone();
-                events.iter().for_each(|e| after.apply(e));
-                lock = seconds_left(&after, now);
-                if events
-                    .iter()
-                    .any(|e| matches!(e, SentinelEvent::IdentifierLockedOut(_)))
-                {
-                    tracing::warn!(
-                        identifier_type = target.identifier_type,
-                        "identifier locked out after too many failed attempts"
-                    );
-                }
-                tx.stage::<Sentinel>(&target.stream_id, loaded.version, &events);
+                lock = stage_failure(&mut tx, target, method, user_id, policy).await?;
             }
             if let Some((session_id, failure)) = session {
                 let loaded = repo.load::<Session>(session_id).await?;
@@ -134,4 +112,44 @@ pub async fn record_failure(
     )
     .await?;
     Ok(lock)
+}
+
+/// Stages one failed attempt on `target`'s stream in `tx` (`VerificationFailed`, plus
+/// `IdentifierLockedOut` when it reaches the limit), for a writer that appends it with
+/// its own events in one batch. Returns the seconds left on the lock after it.
+pub async fn stage_failure<E: From<StoreError>>(
+    tx: &mut Tx<E>,
+    target: &Target,
+    method: VerificationMethod,
+    user_id: Option<&str>,
+    policy: domain::sentinel::SentinelPolicy,
+) -> Result<Option<i64>, StoreError> {
+    let loaded = tx
+        .state()
+        .store
+        .repository()
+        .load_cached::<Sentinel>(&target.stream_id)
+        .await?;
+    let command = RecordFailure {
+        method,
+        identifier_type: target.identifier_type.to_owned(),
+        value: target.value.clone(),
+        user_id: user_id.map(str::to_owned),
+        policy,
+    };
+    // The sentinel's decision cannot fail (its error type has no values).
+    let Ok(events) = loaded.aggregate.handle(command, &tx.ctx);
+    let mut after = loaded.aggregate.clone();
+    events.iter().for_each(|e| after.apply(e));
+    if events
+        .iter()
+        .any(|e| matches!(e, SentinelEvent::IdentifierLockedOut(_)))
+    {
+        tracing::warn!(
+            identifier_type = target.identifier_type,
+            "identifier locked out after too many failed attempts"
+        );
+    }
+    tx.stage::<Sentinel>(&target.stream_id, loaded.version, &events);
+    Ok(seconds_left(&after, tx.ctx.now))
 }

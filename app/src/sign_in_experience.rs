@@ -53,15 +53,36 @@ pub async fn password_policy(
         .effective(&ctx.sign_in.password_policy))
 }
 
+/// The sign-in experience's name for an identifier's kind (`None`: not a sign-in kind).
+fn sign_in_kind(identifier: &Identifier) -> Option<SignInIdentifier> {
+    match identifier.kind() {
+        IdentifierKind::Username => Some(SignInIdentifier::Username),
+        IdentifierKind::Email => Some(SignInIdentifier::Email),
+        IdentifierKind::Phone => Some(SignInIdentifier::Phone),
+        IdentifierKind::ResourceIndicator | IdentifierKind::RoleName => None,
+    }
+}
+
 /// Whether `identifier` may sign in with a password under `settings`.
 pub fn password_sign_in(settings: &SignInExperienceSettings, identifier: &Identifier) -> bool {
-    let kind = match identifier.kind() {
-        IdentifierKind::Username => SignInIdentifier::Username,
-        IdentifierKind::Email => SignInIdentifier::Email,
-        IdentifierKind::Phone => SignInIdentifier::Phone,
-        IdentifierKind::ResourceIndicator | IdentifierKind::RoleName => return false,
-    };
-    settings.password_sign_in(kind)
+    sign_in_kind(identifier).is_some_and(|kind| settings.password_sign_in(kind))
+}
+
+/// Whether `identifier` may sign in with a one-time code under `settings`.
+pub fn code_sign_in(settings: &SignInExperienceSettings, identifier: &Identifier) -> bool {
+    sign_in_kind(identifier).is_some_and(|kind| {
+        settings.sign_in_mode != domain::sign_in_experience::SignInMode::Register
+            && settings
+                .sign_in
+                .methods
+                .iter()
+                .any(|m| m.identifier == kind && m.verification_code)
+    })
+}
+
+/// Whether a new account may be registered with `identifier` under `settings`.
+pub fn registers_with(settings: &SignInExperienceSettings, identifier: &Identifier) -> bool {
+    sign_in_kind(identifier).is_some_and(|kind| settings.sign_up.identifiers.contains(&kind))
 }
 
 /// The application's own look, if it set one.

@@ -27,6 +27,7 @@ pub mod testing;
 pub mod time;
 pub mod upcast;
 pub mod user;
+pub mod verification_code;
 
 pub use aggregate::{Aggregate, CommandContext, NoPersonalData};
 pub use clock::{Clock, TestClock};

@@ -48,12 +48,13 @@ impl Default for SentinelPolicy {
     }
 }
 
-/// What was verified. Password, verification-code and one-time-token failures share one
-/// counter in Logto; only passwords exist here so far.
+/// What was verified. Password and verification-code failures share one counter, as in
+/// Logto (a wrong code counts towards the identifier's lock like a wrong password).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum VerificationMethod {
     Password,
+    VerificationCode,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -241,6 +241,16 @@ impl Store {
         self.codec.vault.identifier_digest(&id.digest_input())
     }
 
+    /// The keyed digest of a one-time code, bound to its verification id so that a digest
+    /// from one code's stream matches no other code. Under the identifier key, with a
+    /// prefix no identifier's digest input has (those start with the identifier kind), so
+    /// a code digest can never equal an identifier digest.
+    pub fn verification_code_digest(&self, verification_id: &str, code: &str) -> String {
+        self.codec.vault.identifier_digest(&format!(
+            "verification-code\u{0}{verification_id}\u{0}{code}"
+        ))
+    }
+
     /// Erasure primitive (crypto-shredding): forgets the subject's data key, so every
     /// personal field sealed under it reads as absent from now on, and refuses new personal
     /// data for the subject. Events are not touched. Idempotent.

@@ -44,11 +44,24 @@ pub async fn require_first_party(state: &AppState, caller: &AccountCaller) -> Re
 }
 
 /// What a verification record proves.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", tag = "type")]
 pub enum Purpose {
     /// The user re-entered their password.
     Password,
+    /// A code was sent to this address under `verification_id`; not yet verified.
+    #[serde(rename_all = "camelCase")]
+    CodeSent {
+        verification_id: String,
+        kind: domain::identifier::IdentifierKind,
+        value: String,
+    },
+    /// The user proved they receive mail or messages at this address.
+    #[serde(rename_all = "camelCase")]
+    IdentifierVerified {
+        kind: domain::identifier::IdentifierKind,
+        value: String,
+    },
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -98,17 +111,20 @@ pub fn require_verification(
         .get(VERIFICATION_HEADER)
         .and_then(|v| v.to_str().ok())
         .ok_or_else(denied)?;
+    match open_verification(state, &caller.user_id, sealed) {
+        Some(Purpose::Password) => Ok(()),
+        _ => Err(denied().into()),
+    }
+}
+
+/// What the live record `sealed` of `user_id`'s proves (`None`: not a live record of
+/// theirs).
+pub fn open_verification(state: &AppState, user_id: &str, sealed: &str) -> Option<Purpose> {
     let plain = state
         .store
-        .open_sealed(SealPurpose::VerificationRecord, &caller.user_id, sealed)
-        .map_err(|_| denied())?;
-    let record: VerificationRecord = serde_json::from_slice(&plain).map_err(|_| denied())?;
-    let live = record.user_id == caller.user_id
-        && record.purpose == Purpose::Password
-        && state.clock.now().as_millis() < record.expires_at;
-    if live {
-        Ok(())
-    } else {
-        Err(denied().into())
-    }
+        .open_sealed(SealPurpose::VerificationRecord, user_id, sealed)
+        .ok()?;
+    let record: VerificationRecord = serde_json::from_slice(&plain).ok()?;
+    (record.user_id == user_id && state.clock.now().as_millis() < record.expires_at)
+        .then_some(record.purpose)
 }

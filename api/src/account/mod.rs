@@ -3,6 +3,7 @@
 //! center settings allow. Mounted under the EndUser access class (`routes.rs`).
 
 pub mod caller;
+pub mod identifiers;
 pub mod my_account;
 pub mod verifications;
 
@@ -10,5 +11,6 @@ use crate::guard::access::Routes;
 
 pub fn configure(end_user: &mut Routes) {
     my_account::configure(end_user);
+    identifiers::configure(end_user);
     verifications::configure(end_user);
 }

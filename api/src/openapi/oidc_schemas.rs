@@ -152,3 +152,41 @@ pub enum WellKnownName {
     #[serde(rename = "oauth-authorization-server")]
     OauthAuthorizationServer,
 }
+
+/// `POST /api/experience/verification/verification-code` body.
+#[allow(dead_code)]
+#[derive(ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SendVerificationCode {
+    /// `email` or `phone`.
+    pub identifier: ExperienceIdentifier,
+    /// `SignIn`, `Register` or `ForgotPassword` (picks the template).
+    pub interaction_event: String,
+}
+
+/// `POST /api/experience/verification/verification-code/verify` body.
+#[allow(dead_code)]
+#[derive(ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct VerifyVerificationCode {
+    pub identifier: ExperienceIdentifier,
+    pub verification_id: String,
+    pub code: String,
+}
+
+/// `POST /api/experience/profile` body (only `type: "password"` with a `value`).
+#[allow(dead_code)]
+#[derive(ToSchema)]
+pub struct ExperienceProfile {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub value: String,
+}
+
+/// `POST /api/verifications/verification-code` body.
+#[allow(dead_code)]
+#[derive(ToSchema)]
+pub struct AccountSendVerificationCode {
+    /// `email` or `phone`.
+    pub identifier: ExperienceIdentifier,
+}

@@ -114,6 +114,7 @@ pub(crate) async fn verify(
     let lock = sentinel::record_failure(
         state,
         request,
+        domain::sentinel::VerificationMethod::Password,
         counted,
         user_id.as_deref(),
         Some((session.session_id, &recorded)),

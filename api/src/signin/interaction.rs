@@ -48,13 +48,19 @@ pub struct SessionCookie {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Experience {
-    /// `SignIn` or `Register`.
+    /// `SignIn`, `Register` or `ForgotPassword`.
     pub event: String,
     pub verifications: Vec<Verification>,
     /// The user the interaction identified (signed in or just registered).
     pub identified: Option<String>,
     /// Set by `submit`: the browser may now resume at `/oidc/auth/<session id>`.
     pub submitted: bool,
+    /// The password a registration sets (`POST /api/experience/profile`), hashed.
+    #[serde(default)]
+    pub new_password: Option<domain::password::PasswordDigest>,
+    /// `ForgotPassword`: the identified user's password has been reset.
+    #[serde(default)]
+    pub password_reset: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -71,12 +77,23 @@ pub enum Verification {
         username: String,
         digest: domain::password::PasswordDigest,
     },
+    /// A one-time code sent to an email address or phone number; `verified` once the
+    /// right code came back (the address is personal data: the cookie is sealed).
+    #[serde(rename_all = "camelCase")]
+    Code {
+        id: String,
+        kind: domain::identifier::IdentifierKind,
+        value: String,
+        verified: bool,
+    },
 }
 
 impl Verification {
     pub fn id(&self) -> &str {
         match self {
-            Self::Password { id, .. } | Self::NewPasswordIdentity { id, .. } => id,
+            Self::Password { id, .. }
+            | Self::NewPasswordIdentity { id, .. }
+            | Self::Code { id, .. } => id,
         }
     }
 
@@ -84,6 +101,11 @@ impl Verification {
         match self {
             Self::Password { .. } => "Password",
             Self::NewPasswordIdentity { .. } => "NewPasswordIdentity",
+            Self::Code {
+                kind: domain::identifier::IdentifierKind::Phone,
+                ..
+            } => "PhoneVerificationCode",
+            Self::Code { .. } => "EmailVerificationCode",
         }
     }
 }

@@ -123,6 +123,8 @@ fn app_status(err: &AppError) -> StatusCode {
         | AppError::PasswordRejected(_) => StatusCode::UNPROCESSABLE_ENTITY,
         AppError::Busy | AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
         AppError::Conflict => StatusCode::CONFLICT,
+        AppError::NotImplemented { .. } => StatusCode::NOT_IMPLEMENTED,
+        AppError::BadGateway { .. } => StatusCode::BAD_GATEWAY,
         AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }

@@ -377,3 +377,23 @@ pub struct ReplaceApplicationSignInExperience {
     pub terms_of_use_url: Option<String>,
     pub privacy_policy_url: Option<String>,
 }
+
+/// `POST /api/my-account/primary-email` body.
+#[allow(dead_code)]
+#[derive(ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PrimaryEmail {
+    pub email: String,
+    /// From `POST /api/verifications/verification-code/verify` for this address.
+    pub new_identifier_verification_record_id: String,
+}
+
+/// `POST /api/my-account/primary-phone` body.
+#[allow(dead_code)]
+#[derive(ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PrimaryPhone {
+    pub phone: String,
+    /// From `POST /api/verifications/verification-code/verify` for this number.
+    pub new_identifier_verification_record_id: String,
+}

@@ -5,6 +5,8 @@
 //! answers `{redirectTo: <endpoint>/oidc/auth/<uid>}`; following it ([`resume`]) starts
 //! the session and sends the browser on to the client (or to consent).
 
+pub mod code;
+pub mod profile;
 pub mod verification;
 
 use super::cookies::{self, INTERACTION};
@@ -86,6 +88,14 @@ pub(super) fn refuse(
     }
 }
 
+impl ExperienceError {
+    /// The refusal with Logto's `data` (e.g. what profile is missing).
+    pub(super) fn with_data(mut self, data: serde_json::Value) -> Self {
+        self.data = Some(data);
+        self
+    }
+}
+
 pub(super) fn internal(e: impl std::fmt::Display) -> ExperienceError {
     tracing::error!(error = %e, "experience API failed");
     refuse(
@@ -142,6 +152,26 @@ pub fn configure(routes: &mut crate::guard::access::Routes) {
         .resource(
             web::resource("/api/experience/verification/new-password-identity")
                 .route(web::post().to(verification::new_password_identity))
+                .default_service(na()),
+        )
+        .resource(
+            web::resource("/api/experience/verification/verification-code")
+                .route(web::post().to(code::send))
+                .default_service(na()),
+        )
+        .resource(
+            web::resource("/api/experience/verification/verification-code/verify")
+                .route(web::post().to(code::verify))
+                .default_service(na()),
+        )
+        .resource(
+            web::resource("/api/experience/profile")
+                .route(web::post().to(profile::add))
+                .default_service(na()),
+        )
+        .resource(
+            web::resource("/api/experience/profile/password")
+                .route(web::put().to(profile::reset_password))
                 .default_service(na()),
         )
         .resource(
@@ -240,15 +270,11 @@ async fn check_event(state: &AppState, event: &str) -> Result<(), ExperienceErro
             app::registration::permit(state).await?;
             Ok(())
         }
-        "ForgotPassword" => Err(refuse(
-            StatusCode::BAD_REQUEST,
-            "session.not_supported_for_forgot_password",
-            "Password reset is not supported yet.",
-        )),
+        "ForgotPassword" => Ok(()),
         _ => Err(refuse(
             StatusCode::BAD_REQUEST,
             "guard.invalid_input",
-            "interactionEvent must be SignIn or Register",
+            "interactionEvent must be SignIn, Register or ForgotPassword",
         )),
     }
 }
@@ -274,6 +300,8 @@ async fn start(state: web::Data<AppState>, req: HttpRequest, raw: web::Bytes) ->
         verifications: vec![],
         identified: None,
         submitted: false,
+        new_password: None,
+        password_reset: false,
     });
     with_cookie(&state, &i, HttpResponse::NoContent(), None)
 }
@@ -297,6 +325,7 @@ async fn set_event(state: web::Data<AppState>, req: HttpRequest, raw: web::Bytes
     let e = experience(&mut i)?;
     e.event = body.interaction_event.clone();
     e.identified = None;
+    e.password_reset = false;
     with_cookie(&state, &i, HttpResponse::NoContent(), None)
 }
 
@@ -332,19 +361,24 @@ async fn show(state: web::Data<AppState>, req: HttpRequest) -> Answer {
     operation_id = "SubmitInteraction",
     responses(
         (status = 200, description = "Where the browser goes next", body = crate::openapi::oidc_schemas::RedirectTo),
-        (status = 400, description = "No interaction (`session.not_found`, `session.interaction_not_found`) or no user identified yet (`session.identifier_not_found`)", body = crate::support::error::ErrorBody)
+        (status = 204, description = "`ForgotPassword`: the new password is set; the interaction starts over as `SignIn`"),
+        (status = 400, description = "No interaction (`session.not_found`, `session.interaction_not_found`), no user identified yet (`session.identifier_not_found`), or `ForgotPassword` without a new password (`session.password_not_set`)", body = crate::support::error::ErrorBody)
     )
 )]
-async fn submit(state: web::Data<AppState>, req: HttpRequest) -> Answer {
+async fn submit(state: web::Data<AppState>, req: HttpRequest, request: RequestContext) -> Answer {
     let mut i = interaction(&state, &req)?;
     let session_id = i.session_id.clone();
     let e = experience(&mut i)?;
-    if e.identified.is_none() {
+    let Some(user_id) = e.identified.clone() else {
         return Err(refuse(
             StatusCode::BAD_REQUEST,
             "session.identifier_not_found",
             "No user has been identified yet.",
         ));
+    };
+    if e.event == "ForgotPassword" {
+        profile::finish_reset(&state, &request, e, &user_id).await?;
+        return with_cookie(&state, &i, HttpResponse::NoContent(), None);
     }
     e.submitted = true;
     let redirect_to = format!(

@@ -26,8 +26,8 @@ use serde_json::json;
 #[derive(Deserialize)]
 pub struct IdentifierBody {
     #[serde(rename = "type")]
-    kind: String,
-    value: String,
+    pub(super) kind: String,
+    pub(super) value: String,
 }
 
 #[derive(Deserialize)]
@@ -36,13 +36,26 @@ pub struct PasswordBody {
     password: String,
 }
 
-fn parse_identifier(id: &IdentifierBody) -> Option<Identifier> {
+pub(super) fn parse_identifier(id: &IdentifierBody) -> Option<Identifier> {
     match id.kind.as_str() {
         "username" => Identifier::username(id.value.trim()).ok(),
         "email" => Identifier::email(id.value.trim()).ok(),
         "phone" => Identifier::phone(id.value.trim()).ok(),
         _ => None,
     }
+}
+
+/// The user holding `identifier`, if anyone does.
+pub(super) async fn holder_of(
+    state: &AppState,
+    identifier: &Identifier,
+) -> Result<Option<String>, AppError> {
+    let claim = state
+        .store
+        .repository()
+        .load::<IdentifierClaim>(&state.store.identifier_stream_id(identifier))
+        .await?;
+    Ok(claim.aggregate.holder().map(str::to_owned))
 }
 
 fn verification_id(state: &AppState) -> String {
@@ -292,6 +305,36 @@ pub(super) async fn identification(
             };
             e.identified = Some(user.id);
             StatusCode::CREATED
+        }
+        (
+            event,
+            Verification::Code {
+                kind,
+                value,
+                verified,
+                ..
+            },
+        ) => {
+            if !verified {
+                return Err(refuse(
+                    StatusCode::BAD_REQUEST,
+                    "session.verification_failed",
+                    "The code has not been verified yet.",
+                ));
+            }
+            let identifier = super::code::identifier_of(kind, &value)?;
+            let user_id = if event == "Register" {
+                let password = e.new_password.clone();
+                super::code::register(&state, &request, &client_id, &identifier, password).await?
+            } else {
+                super::code::existing_user(&state, &identifier).await?
+            };
+            e.identified = Some(user_id);
+            if event == "Register" {
+                StatusCode::CREATED
+            } else {
+                StatusCode::NO_CONTENT
+            }
         }
         _ => {
             return Err(refuse(

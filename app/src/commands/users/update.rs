@@ -189,6 +189,17 @@ pub async fn set_password(
     let user: User = state.store.repository().load(id).await?.aggregate;
     user.state().ok_or_else(|| not_found(id))?;
     let digest = hash(state, password).await?;
+    set_password_digest(state, request, id, digest).await
+}
+
+/// Sets a password already checked and hashed (a `ForgotPassword` interaction keeps only
+/// the digest).
+pub async fn set_password_digest(
+    state: &AppContext,
+    request: &RequestContext,
+    id: &str,
+    digest: domain::password::PasswordDigest,
+) -> Result<Option<Position>, AppError> {
     let (_, at) = transact(state, request, |mut tx| {
         let digest = digest.clone();
         async move {
@@ -231,9 +242,16 @@ pub async fn verify_user_password(
             Ok(())
         }
         _ => {
-            let lock = sentinel::record_failure(state, request, Some(&target), Some(id), None)
-                .await?
-                .or(locked);
+            let lock = sentinel::record_failure(
+                state,
+                request,
+                domain::sentinel::VerificationMethod::Password,
+                Some(&target),
+                Some(id),
+                None,
+            )
+            .await?
+            .or(locked);
             Err(match lock {
                 Some(retry_after_secs) => AppError::Locked { retry_after_secs },
                 None => AppError::Unprocessable {
