@@ -400,6 +400,29 @@ fn application_sign_in_experience_events() {
 }
 
 #[test]
+fn verification_code_events() {
+    use domain::verification_code::*;
+    check::<VerificationCode>(vec![
+        VerificationCodeEvent::VerificationCodeSent(VerificationCodeSent {
+            identifier_type: "email".into(),
+            target: "5f2c0a".into(),
+            usage: "SignIn".into(),
+            code_digest: "9b1e44".into(),
+            expires_at: later(600),
+            max_attempts: 10,
+        }),
+        VerificationCodeEvent::VerificationCodeDeliveryFailed(VerificationCodeDeliveryFailed {
+            reason: "no Email connector is configured".into(),
+        }),
+        VerificationCodeEvent::VerificationCodeFailed(VerificationCodeFailed {
+            reason: CodeFailure::Mismatch,
+            attempts: 1,
+        }),
+        VerificationCodeEvent::VerificationCodeVerified(VerificationCodeVerified {}),
+    ]);
+}
+
+#[test]
 fn oidc_config_events() {
     check::<OidcConfig>(vec![OidcConfigEvent::SessionTtlSet(SessionTtlSet {
         ttl: 1_209_600,
