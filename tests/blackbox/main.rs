@@ -39,6 +39,7 @@ mod sign_in_experience;
 mod user_roles;
 mod users_api;
 mod users_search_limits;
+mod verification_codes;
 mod webhooks_amqps;
 mod webhooks_embedded;
 mod webhooks_rabbitmq;

@@ -90,6 +90,27 @@ impl Deployment {
         n
     }
 
+    /// The stored payloads (as text) of the events on streams of `stream_type`.
+    pub async fn event_payloads(&self, stream_type: &str) -> Vec<String> {
+        sqlx::any::install_default_drivers();
+        let url = match &self.database_url {
+            Some(url) => url.clone(),
+            None => format!(
+                "sqlite://{}?mode=ro",
+                self.data_dir().join("tessera.db").display()
+            ),
+        };
+        let pool = sqlx::AnyPool::connect(&url).await.expect("open the log");
+        let rows: Vec<String> =
+            sqlx::query_scalar("SELECT CAST(payload AS TEXT) FROM events WHERE stream_type = $1")
+                .bind(stream_type)
+                .fetch_all(&pool)
+                .await
+                .expect("read payloads");
+        pool.close().await;
+        rows
+    }
+
     /// `None` when the backend is Postgres and no server is reachable outside CI (the
     /// store's test support prints a loud SKIPPED line; under `CI` it panics instead).
     pub async fn new(backend: Backend) -> Option<Self> {
