@@ -8,6 +8,7 @@ pub mod aggregate;
 pub mod app_sign_in_experience;
 pub mod application;
 pub mod client_credentials;
+pub mod custom_profile_fields;
 pub mod clock;
 pub mod event;
 pub mod grant;

@@ -400,6 +400,35 @@ fn application_sign_in_experience_events() {
 }
 
 #[test]
+fn custom_profile_field_events() {
+    use domain::custom_profile_fields::*;
+    check::<CustomProfileFields>(vec![
+        CustomProfileFieldEvent::CustomProfileFieldSet(Box::new(CustomProfileFieldSet {
+            field: CustomProfileField {
+                name: "team".into(),
+                field_type: FieldType::Select,
+                label: "Team".into(),
+                description: Some("Where you work".into()),
+                required: true,
+                config: FieldConfig {
+                    options: vec![SelectOption {
+                        label: "Red".into(),
+                        value: "red".into(),
+                    }],
+                    ..Default::default()
+                },
+            },
+        })),
+        CustomProfileFieldEvent::CustomProfileFieldDeleted(CustomProfileFieldDeleted {
+            name: "team".into(),
+        }),
+        CustomProfileFieldEvent::CustomProfileFieldsReordered(CustomProfileFieldsReordered {
+            names: vec!["givenName".into(), "team".into()],
+        }),
+    ]);
+}
+
+#[test]
 fn verification_code_events() {
     use domain::verification_code::*;
     check::<VerificationCode>(vec![
