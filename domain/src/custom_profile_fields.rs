@@ -156,8 +156,16 @@ impl CustomProfileField {
         if !name_ok {
             return invalid("name", "letters, digits and underscores, starting with a letter or underscore (at most 64)");
         }
-        if ["username", "primaryEmail", "primaryPhone", "password", "avatar", "customData", "identities"]
-            .contains(&self.name.as_str())
+        if [
+            "username",
+            "primaryEmail",
+            "primaryPhone",
+            "password",
+            "avatar",
+            "customData",
+            "identities",
+        ]
+        .contains(&self.name.as_str())
         {
             return invalid("name", "this key is not collected by a profile field");
         }
@@ -165,7 +173,9 @@ impl CustomProfileField {
             return invalid("label", "between 1 and 128 characters");
         }
         let c = &self.config;
-        if c.min_value.is_some_and(|v| !v.is_finite()) || c.max_value.is_some_and(|v| !v.is_finite()) {
+        if c.min_value.is_some_and(|v| !v.is_finite())
+            || c.max_value.is_some_and(|v| !v.is_finite())
+        {
             return invalid("config.minValue", "a finite number");
         }
         if matches!((c.min_length, c.max_length), (Some(a), Some(b)) if a > b) {
@@ -189,9 +199,17 @@ impl CustomProfileField {
                 }
             }
             (FieldType::Address | FieldType::Fullname, None) => {
-                return invalid("type", "Address and Fullname are the `address` and `fullname` keys only");
+                return invalid(
+                    "type",
+                    "Address and Fullname are the `address` and `fullname` keys only",
+                );
             }
-            (_, Some(_)) => return invalid("type", "`address` is an Address field, `fullname` a Fullname field"),
+            (_, Some(_)) => {
+                return invalid(
+                    "type",
+                    "`address` is an Address field, `fullname` a Fullname field",
+                )
+            }
             _ => {}
         }
         match self.field_type {
@@ -209,10 +227,15 @@ impl CustomProfileField {
     /// Whether `value` is acceptable for this field; `Err` says why, for the user.
     pub fn check_value(&self, value: &Value) -> Result<(), String> {
         let c = &self.config;
-        let text = |v: &Value| v.as_str().map(str::to_owned).ok_or("expected text".to_owned());
+        let text = |v: &Value| {
+            v.as_str()
+                .map(str::to_owned)
+                .ok_or("expected text".to_owned())
+        };
         let length = |s: &str| {
             let n = s.chars().count();
-            if c.min_length.is_some_and(|m| n < m) || c.max_length.is_some_and(|m| n > m) || n > 512 {
+            if c.min_length.is_some_and(|m| n < m) || c.max_length.is_some_and(|m| n > m) || n > 512
+            {
                 Err(format!(
                     "expected {} to {} characters",
                     c.min_length.unwrap_or(0),
@@ -283,7 +306,9 @@ impl CustomProfileField {
                     if !enabled {
                         return Err(format!("{key}: not a part of this field"));
                     }
-                    let s = part.as_str().ok_or_else(|| format!("{key}: expected text"))?;
+                    let s = part
+                        .as_str()
+                        .ok_or_else(|| format!("{key}: expected text"))?;
                     if s.chars().count() > 256 {
                         return Err(format!("{key}: at most 256 characters"));
                     }
@@ -298,7 +323,9 @@ impl CustomProfileField {
         match value {
             None | Some(Value::Null) => false,
             Some(Value::String(s)) => !s.trim().is_empty(),
-            Some(Value::Object(o)) => o.values().any(|v| v.as_str().is_some_and(|s| !s.trim().is_empty())),
+            Some(Value::Object(o)) => o
+                .values()
+                .any(|v| v.as_str().is_some_and(|s| !s.trim().is_empty())),
             Some(_) => true,
         }
     }
@@ -365,6 +392,7 @@ pub struct CustomProfileFields {
     pub fields: Vec<CustomProfileField>,
 }
 
+#[derive(Debug, Clone)]
 pub enum CustomProfileFieldCommand {
     Create(CustomProfileField),
     Replace(CustomProfileField),
@@ -411,7 +439,10 @@ impl Aggregate for CustomProfileFields {
             }
             CustomProfileFieldEvent::CustomProfileFieldsReordered(e) => {
                 self.fields.sort_by_key(|f| {
-                    e.names.iter().position(|n| *n == f.name).unwrap_or(usize::MAX)
+                    e.names
+                        .iter()
+                        .position(|n| *n == f.name)
+                        .unwrap_or(usize::MAX)
                 });
             }
         }
@@ -423,7 +454,9 @@ impl Aggregate for CustomProfileFields {
         _ctx: &CommandContext,
     ) -> Result<Vec<CustomProfileFieldEvent>, CustomProfileFieldError> {
         let set = |field: CustomProfileField| {
-            CustomProfileFieldEvent::CustomProfileFieldSet(Box::new(CustomProfileFieldSet { field }))
+            CustomProfileFieldEvent::CustomProfileFieldSet(Box::new(CustomProfileFieldSet {
+                field,
+            }))
         };
         match command {
             CustomProfileFieldCommand::Create(field) => {
@@ -488,53 +521,146 @@ mod tests {
 
     #[test]
     fn values_are_judged_by_their_field() {
-        let text = field("nickname", FieldType::Text, FieldConfig { max_length: Some(5), ..Default::default() });
+        let text = field(
+            "nickname",
+            FieldType::Text,
+            FieldConfig {
+                max_length: Some(5),
+                ..Default::default()
+            },
+        );
         assert!(text.check_value(&json!("abc")).is_ok());
         assert!(text.check_value(&json!("abcdef")).is_err());
         assert!(text.check_value(&json!(3)).is_err());
         let date = field("birthdate", FieldType::Date, FieldConfig::default());
         assert!(date.check_value(&json!("1990-02-28")).is_ok());
         assert!(date.check_value(&json!("1990-13-01")).is_err());
-        let regex = field("employeeId", FieldType::Regex, FieldConfig { format: Some("E[0-9]{4}".into()), ..Default::default() });
+        let regex = field(
+            "employeeId",
+            FieldType::Regex,
+            FieldConfig {
+                format: Some("E[0-9]{4}".into()),
+                ..Default::default()
+            },
+        );
         assert!(regex.check_value(&json!("E1234")).is_ok());
         assert!(regex.check_value(&json!("xE1234")).is_err());
-        let select = field("team", FieldType::Select, FieldConfig {
-            options: vec![SelectOption { label: "Red".into(), value: "red".into() }],
-            ..Default::default()
-        });
+        let select = field(
+            "team",
+            FieldType::Select,
+            FieldConfig {
+                options: vec![SelectOption {
+                    label: "Red".into(),
+                    value: "red".into(),
+                }],
+                ..Default::default()
+            },
+        );
         assert!(select.check_value(&json!("red")).is_ok());
         assert!(select.check_value(&json!("blue")).is_err());
-        let number = field("age", FieldType::Number, FieldConfig { min_value: Some(13.0), ..Default::default() });
+        let number = field(
+            "age",
+            FieldType::Number,
+            FieldConfig {
+                min_value: Some(13.0),
+                ..Default::default()
+            },
+        );
         assert!(number.check_value(&json!(30)).is_ok());
         assert!(number.check_value(&json!("12")).is_err());
-        let parts = vec![FieldPart { key: "givenName".into(), enabled: true }, FieldPart { key: "familyName".into(), enabled: false }];
-        let full = field("fullname", FieldType::Fullname, FieldConfig { parts, ..Default::default() });
+        let parts = vec![
+            FieldPart {
+                key: "givenName".into(),
+                enabled: true,
+            },
+            FieldPart {
+                key: "familyName".into(),
+                enabled: false,
+            },
+        ];
+        let full = field(
+            "fullname",
+            FieldType::Fullname,
+            FieldConfig {
+                parts,
+                ..Default::default()
+            },
+        );
         assert!(full.check_value(&json!({"givenName": "Ada"})).is_ok());
-        assert!(full.check_value(&json!({"familyName": "Lovelace"})).is_err());
+        assert!(full
+            .check_value(&json!({"familyName": "Lovelace"}))
+            .is_err());
     }
 
     #[test]
     fn fields_are_created_once_checked_and_reordered_whole() {
-        let ctx = CommandContext { now: crate::Timestamp::from_millis(0) };
+        let ctx = CommandContext {
+            now: crate::Timestamp::from_millis(0),
+        };
         let mut fields = CustomProfileFields::default();
         for name in ["givenName", "team_size"] {
             let events = fields
-                .handle(CustomProfileFieldCommand::Create(field(name, FieldType::Text, FieldConfig::default())), &ctx)
+                .handle(
+                    CustomProfileFieldCommand::Create(field(
+                        name,
+                        FieldType::Text,
+                        FieldConfig::default(),
+                    )),
+                    &ctx,
+                )
                 .unwrap();
             events.iter().for_each(|e| fields.apply(e));
         }
         assert_eq!(fields.fields[1].destination(), Destination::CustomData);
         assert_eq!(fields.fields[0].destination(), Destination::Profile);
-        let again = fields.handle(CustomProfileFieldCommand::Create(field("givenName", FieldType::Text, FieldConfig::default())), &ctx);
-        assert_eq!(again, Err(CustomProfileFieldError::Exists("givenName".into())));
-        let bad = fields.handle(CustomProfileFieldCommand::Create(field("1bad", FieldType::Text, FieldConfig::default())), &ctx);
-        assert!(matches!(bad, Err(CustomProfileFieldError::Invalid { field, .. }) if field == "name"));
-        let address = fields.handle(CustomProfileFieldCommand::Create(field("address", FieldType::Text, FieldConfig::default())), &ctx);
-        assert!(matches!(address, Err(CustomProfileFieldError::Invalid { field, .. }) if field == "type"));
-        let partial = fields.handle(CustomProfileFieldCommand::Reorder { names: vec!["team_size".into()] }, &ctx);
+        let again = fields.handle(
+            CustomProfileFieldCommand::Create(field(
+                "givenName",
+                FieldType::Text,
+                FieldConfig::default(),
+            )),
+            &ctx,
+        );
+        assert_eq!(
+            again,
+            Err(CustomProfileFieldError::Exists("givenName".into()))
+        );
+        let bad = fields.handle(
+            CustomProfileFieldCommand::Create(field(
+                "1bad",
+                FieldType::Text,
+                FieldConfig::default(),
+            )),
+            &ctx,
+        );
+        assert!(
+            matches!(bad, Err(CustomProfileFieldError::Invalid { field, .. }) if field == "name")
+        );
+        let address = fields.handle(
+            CustomProfileFieldCommand::Create(field(
+                "address",
+                FieldType::Text,
+                FieldConfig::default(),
+            )),
+            &ctx,
+        );
+        assert!(
+            matches!(address, Err(CustomProfileFieldError::Invalid { field, .. }) if field == "type")
+        );
+        let partial = fields.handle(
+            CustomProfileFieldCommand::Reorder {
+                names: vec!["team_size".into()],
+            },
+            &ctx,
+        );
         assert!(partial.is_err());
         let events = fields
-            .handle(CustomProfileFieldCommand::Reorder { names: vec!["team_size".into(), "givenName".into()] }, &ctx)
+            .handle(
+                CustomProfileFieldCommand::Reorder {
+                    names: vec!["team_size".into(), "givenName".into()],
+                },
+                &ctx,
+            )
             .unwrap();
         events.iter().for_each(|e| fields.apply(e));
         assert_eq!(fields.fields[0].name, "team_size");

@@ -31,6 +31,7 @@ mod oidc_code_flow;
 mod oidc_security;
 mod openapi;
 mod password_security;
+mod profile_fields;
 mod projection_crash;
 mod purpose_keys;
 mod security;

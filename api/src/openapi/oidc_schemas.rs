@@ -174,13 +174,17 @@ pub struct VerifyVerificationCode {
     pub code: String,
 }
 
-/// `POST /api/experience/profile` body (only `type: "password"` with a `value`).
+/// `POST /api/experience/profile` body: `type: "password"` with a `value`, or
+/// `type: "extraProfile"` with `values` (answers to the custom profile fields).
 #[allow(dead_code)]
 #[derive(ToSchema)]
 pub struct ExperienceProfile {
     #[serde(rename = "type")]
     pub kind: String,
-    pub value: String,
+    #[schema(nullable = false)]
+    pub value: Option<String>,
+    #[schema(value_type = Option<Object>, nullable = false)]
+    pub values: Option<Value>,
 }
 
 /// `POST /api/verifications/verification-code` body.

@@ -61,6 +61,10 @@ pub struct Experience {
     /// `ForgotPassword`: the identified user's password has been reset.
     #[serde(default)]
     pub password_reset: bool,
+    /// Answers to the profile fields (`POST /api/experience/profile` with
+    /// `extraProfile`), checked; used when the account is created.
+    #[serde(default, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub extra_profile: serde_json::Map<String, serde_json::Value>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -397,3 +397,36 @@ pub struct PrimaryPhone {
     /// From `POST /api/verifications/verification-code/verify` for this number.
     pub new_identifier_verification_record_id: String,
 }
+
+/// A custom profile field (Logto 1.31): what registration asks on its last step.
+#[allow(dead_code)]
+#[derive(ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CustomProfileField {
+    /// A built-in profile key (`name`, `givenName`, `familyName`, `birthdate`, `gender`,
+    /// `address`, `fullname`, …: the value lands on the user's name or OIDC profile) or
+    /// any other identifier-like key (the value lands in custom data).
+    pub name: String,
+    /// `Text`, `Number`, `Date`, `Checkbox`, `Select`, `Url`, `Regex`, `Address`, `Fullname`.
+    #[serde(rename = "type")]
+    pub field_type: String,
+    pub label: String,
+    pub description: Option<String>,
+    pub required: bool,
+    /// `placeholder`, `minLength`, `maxLength`, `minValue`, `maxValue`, `format` (the
+    /// pattern of a `Regex` field), `options` (`[{label, value}]` of a `Select` field),
+    /// `parts` (`[{key, enabled}]` of `Address` and `Fullname`).
+    #[schema(value_type = Object)]
+    pub config: Value,
+    /// In answers: 1-based place on the page.
+    pub sie_order: Option<i64>,
+}
+
+/// `POST /api/custom-profile-fields/properties/sie-order` body: every field once.
+#[allow(dead_code)]
+#[derive(ToSchema)]
+pub struct CustomProfileFieldsOrder {
+    #[schema(value_type = Vec<Object>)]
+    /// `[{name, sieOrder}]`.
+    pub order: Value,
+}

@@ -244,6 +244,7 @@ pub(super) async fn register(
     client_id: &str,
     identifier: &Identifier,
     password: Option<domain::password::PasswordDigest>,
+    extra: &serde_json::Map<String, serde_json::Value>,
 ) -> Result<String, super::ExperienceError> {
     use app::commands::users::{create_user, CreateUser, Origin, PasswordInput};
     use domain::user::{UserDetails, UserDetailsFields};
@@ -266,6 +267,8 @@ pub(super) async fn register(
     } else {
         fields.primary_email = Some(value);
     }
+    let mut custom_data = serde_json::Map::new();
+    super::profile::apply_extra_profile(state, extra, &mut fields, &mut custom_data).await?;
     let details = UserDetails::new(fields).map_err(|err| {
         refuse(
             StatusCode::BAD_REQUEST,
@@ -275,7 +278,7 @@ pub(super) async fn register(
     })?;
     let input = CreateUser {
         details,
-        custom_data: Default::default(),
+        custom_data,
         password: password.map(PasswordInput::Digest),
         origin: Origin::SelfService {
             application_id: client_id.to_owned(),

@@ -30,6 +30,8 @@ pub struct ExperienceError {
     code: &'static str,
     message: String,
     data: Option<serde_json::Value>,
+    /// What exactly is wrong (the field), as the Management API says it.
+    details: Option<String>,
     retry_after: Option<i64>,
 }
 
@@ -56,6 +58,7 @@ impl From<crate::support::error::ApiError> for ExperienceError {
             code: e.code(),
             message: body.message,
             data: body.data,
+            details: body.details,
             retry_after,
         }
     }
@@ -84,6 +87,7 @@ pub(super) fn refuse(
         code,
         message: message.into(),
         data: None,
+        details: None,
         retry_after: None,
     }
 }
@@ -119,7 +123,7 @@ impl ResponseError for ExperienceError {
             code: self.code.to_owned(),
             message: self.message.clone(),
             data: self.data.clone(),
-            details: None,
+            details: self.details.clone(),
         })
     }
 }
@@ -302,6 +306,7 @@ async fn start(state: web::Data<AppState>, req: HttpRequest, raw: web::Bytes) ->
         submitted: false,
         new_password: None,
         password_reset: false,
+        extra_profile: Default::default(),
     });
     with_cookie(&state, &i, HttpResponse::NoContent(), None)
 }

@@ -22,6 +22,8 @@ pub struct ProfileBody {
     kind: String,
     #[serde(default)]
     value: Option<String>,
+    #[serde(default)]
+    values: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
 #[derive(Deserialize)]
@@ -62,11 +64,22 @@ pub(super) async fn add(state: web::Data<AppState>, req: HttpRequest, raw: web::
             "A ForgotPassword interaction sets its password with PUT /api/experience/profile/password.",
         ));
     }
+    if let ("extraProfile", Some(values)) = (body.kind.as_str(), &body.values) {
+        let fields = app::custom_profile_fields::list(&state)
+            .await
+            .map_err(app::AppError::from)?;
+        app::custom_profile_fields::check_values(&fields, values)?;
+        let e = experience(&mut i)?;
+        for (k, v) in values {
+            e.extra_profile.insert(k.clone(), v.clone());
+        }
+        return with_cookie(&state, &i, HttpResponse::NoContent(), None);
+    }
     let (Some(password), "password") = (body.value, body.kind.as_str()) else {
         return Err(refuse(
             StatusCode::BAD_REQUEST,
             "guard.invalid_input",
-            "type: only `password` with a `value` is supported here",
+            "type: `password` with a `value`, or `extraProfile` with `values`",
         ));
     };
     let digest = new_digest(&state, &password, &UserInfo::default()).await?;
@@ -180,6 +193,32 @@ pub(super) async fn finish_reset(
         submitted: false,
         new_password: None,
         password_reset: true,
+        extra_profile: Default::default(),
     };
+    Ok(())
+}
+
+/// What a registration adds from the profile fields: refused (422 `user.missing_profile`,
+/// the names in `data.missingProfile`) while a required field is empty; else the values
+/// routed onto the new user's details and custom data.
+pub(crate) async fn apply_extra_profile(
+    state: &AppState,
+    values: &serde_json::Map<String, serde_json::Value>,
+    details: &mut domain::user::UserDetailsFields,
+    custom_data: &mut serde_json::Map<String, serde_json::Value>,
+) -> Result<(), ExperienceError> {
+    let fields = app::custom_profile_fields::list(state)
+        .await
+        .map_err(app::AppError::from)?;
+    let missing = app::custom_profile_fields::missing(&fields, values);
+    if !missing.is_empty() {
+        return Err(refuse(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "user.missing_profile",
+            "Fill in the required profile fields (POST /api/experience/profile with extraProfile).",
+        )
+        .with_data(serde_json::json!({ "missingProfile": missing })));
+    }
+    app::custom_profile_fields::apply(&fields, values, details, custom_data);
     Ok(())
 }

@@ -272,11 +272,15 @@ pub(super) async fn identification(
         ) => {
             // The one place a user is created here: only with registration open now.
             let permit = registration::permit(&state).await?;
-            let details = UserDetails::new(UserDetailsFields {
+            let mut fields = UserDetailsFields {
                 username: Some(username),
                 ..Default::default()
-            })
-            .map_err(|err| {
+            };
+            let mut custom_data = serde_json::Map::new();
+            let extra = e.extra_profile.clone();
+            super::profile::apply_extra_profile(&state, &extra, &mut fields, &mut custom_data)
+                .await?;
+            let details = UserDetails::new(fields).map_err(|err| {
                 refuse(
                     StatusCode::BAD_REQUEST,
                     "guard.invalid_input",
@@ -285,7 +289,7 @@ pub(super) async fn identification(
             })?;
             let input = CreateUser {
                 details,
-                custom_data: Default::default(),
+                custom_data,
                 password: Some(PasswordInput::Digest(digest)),
                 origin: Origin::SelfService {
                     application_id: client_id.clone(),
@@ -325,7 +329,9 @@ pub(super) async fn identification(
             let identifier = super::code::identifier_of(kind, &value)?;
             let user_id = if event == "Register" {
                 let password = e.new_password.clone();
-                super::code::register(&state, &request, &client_id, &identifier, password).await?
+                let extra = e.extra_profile.clone();
+                super::code::register(&state, &request, &client_id, &identifier, password, &extra)
+                    .await?
             } else {
                 super::code::existing_user(&state, &identifier).await?
             };
