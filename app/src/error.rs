@@ -43,6 +43,10 @@ pub enum AppError {
     /// A request the current settings refuse.
     #[error("{message}")]
     BadRequest { code: &'static str, message: String },
+    /// A server Tessera relies on (a connector's SMTP or HTTP server) could not be
+    /// reached or refused the request: not Tessera failing, nor the caller's mistake.
+    #[error("{message}")]
+    BadGateway { code: &'static str, message: String },
     /// Optimistic-concurrency retries exhausted: the caller may simply retry.
     #[error("the resource was changed concurrently; retry the request")]
     Conflict,
@@ -100,7 +104,8 @@ impl AppError {
             | Self::NotFound { code, .. }
             | Self::Unauthorized { code, .. }
             | Self::Forbidden { code, .. }
-            | Self::BadRequest { code, .. } => code,
+            | Self::BadRequest { code, .. }
+            | Self::BadGateway { code, .. } => code,
             Self::Conflict => "entity.concurrency_conflict",
             Self::Unavailable => "request.service_unavailable",
             Self::Busy => BUSY_CODE,
@@ -139,7 +144,8 @@ impl AppError {
             | Self::NotFound { message, .. }
             | Self::Unauthorized { message, .. }
             | Self::Forbidden { message, .. }
-            | Self::BadRequest { message, .. } => message.clone(),
+            | Self::BadRequest { message, .. }
+            | Self::BadGateway { message, .. } => message.clone(),
             Self::Conflict => {
                 "The resource was changed by a concurrent request; please retry.".into()
             }

@@ -9,6 +9,7 @@
 pub mod account_center;
 pub mod bootstrap;
 pub mod commands;
+pub mod connectors;
 pub mod context;
 pub mod delivery;
 pub mod directory;
