@@ -287,7 +287,13 @@ async fn connector_crud_secrets_and_test_delivery(backend: Backend) {
 
     // No secret in plain text anywhere in the event log; the connector events are there.
     let log = conn::log_text(&deployment).await;
+    // The payloads are there (masked), so a secret would be seen if it were stored.
     assert!(log.contains("ConnectorCreated") && log.contains("ConnectorUpdated"));
+    assert!(
+        log.contains("\"pass\": \"******\"") || log.contains("\"pass\":\"******\""),
+        "{log}"
+    );
+    assert!(log.contains(SMTP_USER));
     for secret in [
         SMTP_PASSWORD,
         SMS_AUTHORIZATION,
