@@ -18,6 +18,7 @@ use std::time::Duration;
 both_backends!(
     connector_crud_secrets_and_test_delivery,
     unreachable_and_private_servers_are_clear_errors,
+    http_connectors_shape_the_request_as_configured,
     sign_in_experience_needs_a_connector_of_the_kind,
 );
 
@@ -499,4 +500,61 @@ async fn sign_in_experience_needs_a_connector_of_the_kind(backend: Backend) {
     )
     .await;
     assert_eq!(changed["signUp"]["identifiers"], json!(["phone"]));
+}
+
+async fn http_connectors_shape_the_request_as_configured(backend: Backend) {
+    let Some(deployment) = Deployment::new(backend).await else {
+        return;
+    };
+    let receiver = Receiver::start(&[], 202).await;
+    let server = deployment.start_with(&[ALLOW_PRIVATE]).await;
+    // Logto's shape: a configuration tested by factory id before it is saved; the locale
+    // picks the language's template (`fr` for `fr-CA`), values are form-encoded.
+    let mut config = json!({
+        "endpoint": receiver.url,
+        "method": "PUT",
+        "headers": {"x-tenant": "t1"},
+        "contentType": "application/x-www-form-urlencoded",
+        "body": "to={{to}}&subject={{subject}}&text={{message}}&ip={{ip}}&locale={{locale}}&type={{type}}",
+        "templates": [
+            {"usageType": "Generic", "subject": "Code", "content": "Generic {{code}}"},
+            {"usageType": "Generic", "locale": "fr", "subject": "Code FR", "content": "Générique {{code}}"},
+        ],
+        "successStatus": [202, 202],
+        "successBodyContains": "receiver says",
+    });
+    let test = json!({"email": "a+b@example.com", "locale": "fr-CA", "config": config});
+    expect(
+        server
+            .post_json("/api/connectors/http-email/test", &test)
+            .await,
+        204,
+    )
+    .await;
+    let requests = receiver.requests();
+    assert_eq!(requests.len(), 1, "{requests:?}");
+    let request = &requests[0];
+    assert_eq!(request.method, "PUT");
+    assert_eq!(
+        request.header("content-type"),
+        "application/x-www-form-urlencoded"
+    );
+    assert_eq!(request.header("x-tenant"), "t1");
+    assert_eq!(
+        request.body,
+        "to=a%2Bb%40example.com&subject=Code+FR&text=G%C3%A9n%C3%A9rique+000000&ip=127.0.0.1&locale=fr-CA&type=Generic"
+    );
+
+    // The success criteria are the operator's: a body without the expected text fails.
+    config["successBodyContains"] = json!("\"ok\":true");
+    let test = json!({"email": "a@example.com", "config": config});
+    let failed = expect(
+        server
+            .post_json("/api/connectors/http-email/test", &test)
+            .await,
+        502,
+    )
+    .await;
+    let message = failed["message"].as_str().unwrap();
+    assert!(message.contains("lacks the expected text"), "{message}");
 }
