@@ -4,7 +4,7 @@
 //!
 //! Until an operator adds a connector of the message's kind, [`send_code`] refuses with
 //! [`DeliveryError::NoConnector`], and the sign-in experience refuses settings that would
-//! need one.
+//! need one (`crate::connectors::configured_channels`).
 
 use crate::AppContext;
 use serde::{Deserialize, Serialize};
@@ -97,17 +97,29 @@ impl From<DeliveryError> for crate::AppError {
                     "No {channel} connector is configured, so no code can be sent. Ask the operator to add one, or use another sign-in method."
                 ),
             },
-            DeliveryError::Failed { channel, reason } => Self::BadGateway {
+            // The reason names the connector's server: logged, not told to end users.
+            DeliveryError::Failed { channel, .. } => Self::BadGateway {
                 code: "connector.general",
-                message: format!("The {channel} connector could not send the code: {reason}. Try again later."),
+                message: format!(
+                    "The {channel} connector could not send the code. Try again later, or contact support."
+                ),
             },
             DeliveryError::Store(e) => e.into(),
         }
     }
 }
 
-/// Sends `message` through the configured connector of its channel.
+/// Sends `message` through the configured connector of its channel: its template for
+/// the usage and locale (else `Generic`, else the default locale), placeholders filled.
+/// Bounded by `crate::connectors::SEND_TIMEOUT`.
 pub async fn send_code(ctx: &AppContext, message: CodeMessage) -> Result<(), DeliveryError> {
-    let _ = ctx;
-    Err(DeliveryError::NoConnector(message.channel))
+    let connectors = crate::connectors::load(ctx).await?;
+    let Some(connector) = connectors.of_kind(crate::connectors::kind_of(message.channel)) else {
+        return Err(DeliveryError::NoConnector(message.channel));
+    };
+    let sent = crate::connectors::send(ctx, connector, &message).await;
+    if let Err(e) = &sent {
+        tracing::warn!(connector = %connector.id, error = %e, "code not delivered");
+    }
+    sent
 }

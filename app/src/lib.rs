@@ -9,6 +9,7 @@
 pub mod account_center;
 pub mod bootstrap;
 pub mod commands;
+pub mod connectors;
 pub mod context;
 pub mod custom_profile_fields;
 pub mod delivery;

@@ -9,6 +9,7 @@ pub mod app_sign_in_experience;
 pub mod application;
 pub mod client_credentials;
 pub mod clock;
+pub mod connector;
 pub mod custom_profile_fields;
 pub mod event;
 pub mod grant;

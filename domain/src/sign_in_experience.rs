@@ -11,9 +11,9 @@
 //! What Tessera acts on today: `passwordPolicy` (every new password), `sentinelPolicy`
 //! (the lockout), `signInMode` (whether end users may register) and `signIn.methods`
 //! (which identifiers sign in with a password). Verification codes need a connector to
-//! deliver them, and none can be configured yet, so settings that would depend on one (a
-//! code as a sign-in method, registering with an email or a phone) are refused rather
-//! than stored and ignored.
+//! deliver them: settings that depend on one (a code as a sign-in method, registering
+//! with an email or a phone) are refused while no connector of that kind is configured
+//! ([`CodeChannels`], from the `Connectors` aggregate), as Logto does.
 
 use crate::aggregate::{Aggregate, CommandContext};
 use crate::event::DomainEvent;
@@ -325,8 +325,8 @@ impl SignInExperienceSettings {
     }
 
     /// The rules every stored settings value meets; the first one broken, naming its
-    /// field.
-    fn check(&self) -> Result<(), SignInExperienceError> {
+    /// field. `channels`: the connectors configured when the settings change.
+    fn check(&self, channels: CodeChannels) -> Result<(), SignInExperienceError> {
         let invalid = |field: &str, why: &str| {
             Err(SignInExperienceError::Invalid {
                 field: field.to_owned(),
@@ -378,11 +378,11 @@ impl SignInExperienceSettings {
         {
             return invalid("customCss", "at most 64 KiB");
         }
-        self.check_methods()?;
+        self.check_methods(channels)?;
         self.check_policies()
     }
 
-    fn check_methods(&self) -> Result<(), SignInExperienceError> {
+    fn check_methods(&self, channels: CodeChannels) -> Result<(), SignInExperienceError> {
         let invalid = |field: &str, why: String| {
             Err(SignInExperienceError::Invalid {
                 field: field.to_owned(),
@@ -406,7 +406,7 @@ impl SignInExperienceSettings {
                     "enable the password or the verification code".into(),
                 );
             }
-            if m.verification_code {
+            if m.verification_code && !channels.delivers(m.identifier) {
                 return Err(SignInExperienceError::ConnectorNeeded(m.identifier));
             }
         }
@@ -415,7 +415,7 @@ impl SignInExperienceSettings {
             .sign_up
             .identifiers
             .iter()
-            .find(|i| **i != SignInIdentifier::Username)
+            .find(|i| **i != SignInIdentifier::Username && !channels.delivers(**i))
         {
             return Err(SignInExperienceError::ConnectorNeeded(id));
         }
@@ -438,7 +438,13 @@ impl SignInExperienceSettings {
                     return Err(SignInExperienceError::SignUpIdentifierNotInSignIn(*id));
                 }
             }
-            if !self.sign_up.password {
+            let codes_only = !self.sign_up.identifiers.is_empty()
+                && self
+                    .sign_up
+                    .identifiers
+                    .iter()
+                    .all(|i| channels.delivers(*i));
+            if !self.sign_up.password && !codes_only {
                 return invalid(
                     "signUp.password",
                     "registration without a password needs a verification code connector".into(),
@@ -546,6 +552,27 @@ pub struct ChangeSignInExperience {
     /// The settings in force while nothing was changed yet.
     pub defaults: SignInExperienceSettings,
     pub changes: SignInExperienceChanges,
+    /// The connectors configured now (settings that need a missing one are refused).
+    pub channels: CodeChannels,
+}
+
+/// Which kinds of passwordless connector are configured: whether codes can be sent by
+/// email and by SMS.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CodeChannels {
+    pub email: bool,
+    pub sms: bool,
+}
+
+impl CodeChannels {
+    /// Whether a code can reach `identifier` (never a username).
+    pub fn delivers(self, identifier: SignInIdentifier) -> bool {
+        match identifier {
+            SignInIdentifier::Email => self.email,
+            SignInIdentifier::Phone => self.sms,
+            SignInIdentifier::Username => false,
+        }
+    }
 }
 
 /// The settings a change replaces; `None` keeps one as it is. For the nullable ones,
@@ -642,7 +669,7 @@ impl Aggregate for SignInExperience {
         let before = self.settings_or(command.defaults);
         let mut settings = before.clone();
         command.changes.apply_to(&mut settings);
-        settings.check()?;
+        settings.check(command.channels)?;
         // Nothing changes: nothing to record (the first change is recorded even when it
         // restates the defaults, which then stop following the deployment's).
         if self.changed.is_some() && settings == before {
@@ -688,6 +715,7 @@ mod tests {
                 support_website_url: Some(settings.support_website_url),
                 unknown_session_redirect_url: Some(settings.unknown_session_redirect_url),
             },
+            channels: CodeChannels::default(),
         }
     }
 
@@ -733,7 +761,7 @@ mod tests {
         assert!(settings.password_sign_in(SignInIdentifier::Username));
         assert!(settings.password_sign_in(SignInIdentifier::Email));
         assert!(!settings.password_sign_in(SignInIdentifier::Phone));
-        assert_eq!(settings.check(), Ok(()));
+        assert_eq!(settings.check(CodeChannels::default()), Ok(()));
         // Logto's `{}`: all of Logto's defaults.
         assert_eq!(
             PasswordPolicySetting::default().effective(&PasswordPolicy::default()),
@@ -760,6 +788,7 @@ mod tests {
                 color: Some(dark.color.clone()),
                 ..Default::default()
             },
+            channels: CodeChannels::default(),
         })
         .then([changed(dark)]);
     }
@@ -849,8 +878,38 @@ mod tests {
             .methods
             .retain(|m| m.identifier == SignInIdentifier::Email);
         settings.sign_in_mode = SignInMode::SignIn;
-        assert_eq!(settings.check(), Ok(()));
+        assert_eq!(settings.check(CodeChannels::default()), Ok(()));
         assert!(settings.password_sign_in(SignInIdentifier::Email));
         assert!(!settings.password_sign_in(SignInIdentifier::Username));
+    }
+
+    #[test]
+    fn a_configured_connector_allows_codes_for_its_identifier_only() {
+        let mut settings = defaults();
+        settings
+            .sign_in
+            .methods
+            .retain(|m| m.identifier == SignInIdentifier::Email);
+        settings.sign_in.methods[0].verification_code = true;
+        settings.sign_up.identifiers = vec![SignInIdentifier::Email];
+        settings.sign_up.password = false;
+        let email = CodeChannels {
+            email: true,
+            sms: false,
+        };
+        assert_eq!(
+            settings.check(CodeChannels::default()),
+            Err(SignInExperienceError::ConnectorNeeded(
+                SignInIdentifier::Email
+            ))
+        );
+        assert_eq!(settings.check(email), Ok(()));
+        settings.sign_up.identifiers = vec![SignInIdentifier::Phone];
+        assert_eq!(
+            settings.check(email),
+            Err(SignInExperienceError::ConnectorNeeded(
+                SignInIdentifier::Phone
+            ))
+        );
     }
 }

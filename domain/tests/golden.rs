@@ -28,6 +28,9 @@ use domain::client_credentials::{
     ClientCredentialsEvent, ClientCredentialsGranted, ClientCredentialsRevoked,
     ClientCredentialsToken,
 };
+use domain::connector::{
+    ConnectorCreated, ConnectorDeleted, ConnectorEvent, ConnectorUpdated, Connectors,
+};
 use domain::grant::{
     AccessTokenIssued, AccessTokenRevoked, AuthorizationCode, AuthorizationCodeRedeemed, Grant,
     GrantEvent, GrantIssued, GrantLimitExceeded, GrantRevoked, RefreshTokenIssued,
@@ -611,6 +614,27 @@ fn hook_events() {
             status: 410,
         }),
         HookEvent::HookDeleted(HookDeleted {}),
+    ]);
+}
+
+#[test]
+fn connector_events() {
+    check::<Connectors>(vec![
+        ConnectorEvent::ConnectorCreated(ConnectorCreated {
+            id: "c1".into(),
+            factory_id: "simple-mail-transfer-protocol".into(),
+            config: json!({"host": "smtp.example.com", "port": 587, "auth": {"user": "u", "pass": "******"}}),
+            sealed_secrets: Some("sealed-secrets".into()),
+            metadata: json!({}),
+            created_at: T,
+        }),
+        ConnectorEvent::ConnectorUpdated(ConnectorUpdated {
+            id: "c1".into(),
+            config: json!({"host": "smtp2.example.com", "port": 465}),
+            sealed_secrets: None,
+            metadata: json!({"name": {"en": "Mail"}}),
+        }),
+        ConnectorEvent::ConnectorDeleted(ConnectorDeleted { id: "c1".into() }),
     ]);
 }
 

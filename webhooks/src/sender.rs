@@ -180,18 +180,51 @@ impl Sender {
     /// most `limit` bytes of the body: the password policy's optional breached-password
     /// range query (k-anonymity) uses it. (status, body as text).
     pub async fn get(&self, url: &str, limit: usize) -> Result<(u16, String), String> {
+        let request = Plain {
+            method: "GET",
+            url,
+            headers: &Headers::new(),
+            content_type: None,
+            body: "",
+        };
+        self.request(&request, limit).await
+    }
+
+    /// One request of `request` under the same address policy, TLS roots, timeout and no
+    /// redirects, reading at most `limit` bytes of the answer: the HTTP connectors send
+    /// codes with it. (status, body as text); `Err` when there was no answer.
+    pub async fn request(
+        &self,
+        request: &Plain<'_>,
+        limit: usize,
+    ) -> Result<(u16, String), String> {
         self.policy
-            .check_url(url)
+            .check_url(request.url)
             .await
             .map_err(|e| e.to_string())?;
-        let request = hyper::Request::get(url)
-            .header("user-agent", "Tessera")
-            .body(Full::new(Bytes::new()))
+        let method = hyper::Method::from_bytes(request.method.as_bytes())
+            .map_err(|e| format!("invalid method: {e}"))?;
+        let mut builder = hyper::Request::builder().method(method).uri(request.url);
+        for (name, value) in request.headers {
+            if domain::hook::is_reserved_header(name) {
+                continue;
+            }
+            builder = builder.header(name.as_str(), value.as_str());
+        }
+        let mut outgoing = builder
+            .body(Full::new(Bytes::copy_from_slice(request.body.as_bytes())))
             .map_err(|e| format!("invalid request: {e}"))?;
+        let headers = outgoing.headers_mut();
+        headers.insert("user-agent", HeaderValue::from_static("Tessera"));
+        if let Some(content_type) = request.content_type {
+            let value =
+                HeaderValue::from_str(content_type).map_err(|e| format!("content-type: {e}"))?;
+            headers.insert("content-type", value);
+        }
         let exchange = async {
             let response = self
                 .client
-                .request(request)
+                .request(outgoing)
                 .await
                 .map_err(|e| describe(&e))?;
             let status = response.status().as_u16();
@@ -215,6 +248,17 @@ impl Sender {
             .await
             .map_err(|_| format!("timed out after {} s", TIMEOUT.as_secs()))?
     }
+}
+
+/// A request other than a hook delivery (no signature headers).
+#[derive(Debug, Clone)]
+pub struct Plain<'a> {
+    pub method: &'a str,
+    pub url: &'a str,
+    /// Framing and hop-by-hop headers are dropped (the client sets them).
+    pub headers: &'a Headers,
+    pub content_type: Option<&'a str>,
+    pub body: &'a str,
 }
 
 /// Reads at most the excerpt's size (a receiver cannot make us buffer a huge body).

@@ -1,9 +1,10 @@
 //! Logto's Management API (`/api/...` with a Management token): users, applications,
-//! resources, roles, hooks, sessions and grants, audit logs, settings and signing keys.
+//! resources, roles, hooks, connectors, sessions and grants, audit logs, settings and signing keys.
 //! Every route here is mounted under the Management access class (`routes.rs`).
 
 pub mod account_center;
 pub mod applications;
+pub mod connectors;
 pub mod custom_profile_fields;
 pub mod grants;
 pub mod hooks;
@@ -26,6 +27,7 @@ pub fn configure(management: &mut Routes) {
     resources::configure(management);
     roles::configure(management);
     hooks::configure(management);
+    connectors::configure(management);
     user_roles::configure(management);
     sessions::configure(management);
     grants::configure(management);

@@ -134,7 +134,7 @@ async fn get(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     request_body = crate::openapi::schemas::UpdateSignInExperience,
     responses(
         (status = 200, description = "The settings after the change", body = crate::openapi::schemas::SignInExperience),
-        (status = 400, description = "A malformed or unsupported setting (`guard.invalid_input`, `details` names the field), or one that needs a connector (`sign_in_experiences.enabled_connector_not_found`)", body = crate::support::error::ErrorBody)
+        (status = 400, description = "A malformed or unsupported setting (`guard.invalid_input`, `details` names the field), or one that needs a connector of a kind none is configured of (`sign_in_experiences.enabled_connector_not_found`)", body = crate::support::error::ErrorBody)
     )
 )]
 async fn patch(
@@ -146,9 +146,15 @@ async fn patch(
     let defaults = app::sign_in_experience::defaults(&state);
     let (changes, defaults) = (&changes, &defaults);
     transact(&state, &request, |mut tx: Tx<ApiError>| async move {
+        // The connectors as of this attempt: settings that need a code are refused while
+        // no connector of the identifier's kind is configured.
+        let connectors = tx
+            .peek::<domain::connector::Connectors>(domain::connector::STREAM_ID)
+            .await?;
         let command = ChangeSignInExperience {
             defaults: defaults.clone(),
             changes: changes.clone(),
+            channels: app::connectors::channels_of(&connectors),
         };
         tx.run::<SignInExperience>(STREAM_ID, vec![command], refusal)
             .await?;

@@ -51,6 +51,13 @@ pub struct HookNotFound(pub ErrorBody);
 #[derive(IntoResponses)]
 #[response(
     status = 404,
+    description = "No connector with this id (`entity.not_exists_with_id`)"
+)]
+pub struct ConnectorNotFound(pub ErrorBody);
+
+#[derive(IntoResponses)]
+#[response(
+    status = 404,
     description = "No application with this id (`entity.not_exists_with_id`)"
 )]
 pub struct ApplicationNotFound(pub ErrorBody);

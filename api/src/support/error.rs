@@ -122,9 +122,9 @@ fn app_status(err: &AppError) -> StatusCode {
         | AppError::UnprocessableWith { .. }
         | AppError::PasswordRejected(_) => StatusCode::UNPROCESSABLE_ENTITY,
         AppError::Busy | AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+        AppError::BadGateway { .. } => StatusCode::BAD_GATEWAY,
         AppError::Conflict => StatusCode::CONFLICT,
         AppError::NotImplemented { .. } => StatusCode::NOT_IMPLEMENTED,
-        AppError::BadGateway { .. } => StatusCode::BAD_GATEWAY,
         AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }

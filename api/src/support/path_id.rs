@@ -30,6 +30,7 @@ macro_rules! entities {
 
 entities!(
     Application => "application",
+    Connector => "connector",
     Hook => "hook",
     Resource => "resource",
     Role => "role",

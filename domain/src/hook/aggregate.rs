@@ -167,6 +167,15 @@ fn check_headers(headers: &Headers) -> Result<(), HookError> {
     Ok(())
 }
 
+/// The first header of `headers` a custom header map may not hold (same rules as a
+/// hook's headers), if any.
+pub fn invalid_header(headers: &Headers) -> Option<String> {
+    match check_headers(headers) {
+        Err(HookError::ReservedHeader(name) | HookError::InvalidHeader(name)) => Some(name),
+        _ => None,
+    }
+}
+
 impl HookSettings {
     pub fn check(&self) -> Result<(), HookError> {
         if self.name.chars().count() > 256 {

@@ -9,8 +9,8 @@ pub mod events;
 pub mod logto_events;
 
 pub use aggregate::{
-    check_url, is_reserved_header, Hook, HookCommand, HookError, HookSettings, HookState,
-    SealedHeaders,
+    check_url, invalid_header, is_reserved_header, Hook, HookCommand, HookError, HookSettings,
+    HookState, SealedHeaders,
 };
 pub use events::*;
 

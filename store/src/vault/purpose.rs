@@ -35,15 +35,19 @@ pub enum SealPurpose {
     HookSigningKey,
     /// A webhook's custom headers (often the receiver's credentials); the owner is the hook id.
     HookHeaders,
+    /// A passwordless connector's secrets (SMTP password, HTTP authorization and headers);
+    /// the owner is the connector id.
+    ConnectorSecrets,
 }
 
 impl SealPurpose {
-    pub const ALL: [SealPurpose; 5] = [
+    pub const ALL: [SealPurpose; 6] = [
         Self::Cookie,
         Self::VerificationRecord,
         Self::SigningKey,
         Self::HookSigningKey,
         Self::HookHeaders,
+        Self::ConnectorSecrets,
     ];
 
     /// The HKDF `info` and associated-data prefix; never change one (sealed data would no
@@ -55,6 +59,7 @@ impl SealPurpose {
             Self::SigningKey => "tessera/v2/oidc-signing-key",
             Self::HookSigningKey => "tessera/v2/hook-signing-key",
             Self::HookHeaders => "tessera/v2/hook-headers",
+            Self::ConnectorSecrets => "tessera/v2/connector-secrets",
         }
     }
 
@@ -65,7 +70,8 @@ impl SealPurpose {
     pub fn reads_scheme_1(self) -> bool {
         match self {
             Self::SigningKey | Self::HookSigningKey | Self::HookHeaders => true,
-            Self::Cookie | Self::VerificationRecord => false,
+            // Connector secrets were never sealed by the first scheme.
+            Self::Cookie | Self::VerificationRecord | Self::ConnectorSecrets => false,
         }
     }
 
@@ -76,6 +82,7 @@ impl SealPurpose {
             Self::SigningKey => 2,
             Self::HookSigningKey => 3,
             Self::HookHeaders => 4,
+            Self::ConnectorSecrets => 5,
         }
     }
 }
@@ -97,7 +104,7 @@ pub(crate) fn aad(label: &str, owner: &str) -> Vec<u8> {
 
 /// The keys derived from one KEK.
 pub(crate) struct PurposeKeys {
-    secrets: [[u8; 32]; 5],
+    secrets: [[u8; 32]; SealPurpose::ALL.len()],
     pub(crate) data_key: [u8; 32],
 }
 
@@ -111,7 +118,7 @@ impl PurposeKeys {
                 .map_err(|_| StoreError::Crypto(format!("cannot derive the {label} key")))?;
             Ok(out)
         };
-        let mut secrets = [[0u8; 32]; 5];
+        let mut secrets = [[0u8; 32]; SealPurpose::ALL.len()];
         for purpose in SealPurpose::ALL {
             secrets[purpose.index()] = expand(purpose.label())?;
         }

@@ -13,8 +13,10 @@
 //! variables emptied generates its own application; the helper then reads the credentials
 //! from `<data dir>/bootstrap-m2m.json`.
 
+pub mod connectors;
 pub mod flow;
 pub mod interaction;
+pub mod smtp;
 pub mod users_flow;
 pub mod webhook_receiver;
 

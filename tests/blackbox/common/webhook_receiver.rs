@@ -15,6 +15,8 @@ use tokio::sync::Notify;
 
 #[derive(Debug, Clone)]
 pub struct Received {
+    /// The request line's method (`POST`, `PUT`, …).
+    pub method: String,
     pub headers: HashMap<String, String>,
     pub body: String,
 }
@@ -132,6 +134,7 @@ impl Receiver {
             }
         };
         let head = String::from_utf8_lossy(&buf[..header_end]).into_owned();
+        let method = head.split(' ').next().unwrap_or_default().to_owned();
         let mut headers = HashMap::new();
         for line in head.lines().skip(1) {
             if let Some((k, v)) = line.split_once(':') {
@@ -151,7 +154,11 @@ impl Receiver {
         let body = String::from_utf8_lossy(&buf[header_end..header_end + length]).into_owned();
         let status = {
             let mut s = self.state.lock().expect("receiver state");
-            s.requests.push(Received { headers, body });
+            s.requests.push(Received {
+                method,
+                headers,
+                body,
+            });
             let default = s.default_status;
             s.plan.pop_front().unwrap_or(default)
         };
