@@ -10,6 +10,7 @@ pub mod account_center;
 pub mod bootstrap;
 pub mod commands;
 pub mod context;
+pub mod custom_phrases;
 pub mod delivery;
 pub mod directory;
 pub mod error;

@@ -9,6 +9,7 @@ pub mod app_sign_in_experience;
 pub mod application;
 pub mod client_credentials;
 pub mod clock;
+pub mod custom_phrases;
 pub mod event;
 pub mod grant;
 pub mod hook;

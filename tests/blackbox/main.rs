@@ -22,6 +22,7 @@ mod browser;
 mod grant_limit;
 mod hooks_api;
 mod hooks_hardening;
+mod languages;
 mod legacy_hashes;
 mod management;
 mod management_access;

@@ -4,6 +4,7 @@
 
 pub mod account_center;
 pub mod applications;
+pub mod custom_phrases;
 pub mod grants;
 pub mod hooks;
 pub mod just_created;
@@ -33,4 +34,5 @@ pub fn configure(management: &mut Routes) {
     oidc_config::configure(management);
     signing_keys::configure(management);
     sign_in_experience::configure(management);
+    custom_phrases::configure(management);
 }
