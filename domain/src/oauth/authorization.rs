@@ -547,8 +547,8 @@ mod tests {
             parse("&login_hint= ada@example.com &identifier=email username email").unwrap();
         assert_eq!(request.login_hint.as_deref(), Some("ada@example.com"));
         assert!(request.ui_locales.is_empty());
-        let request = parse("&ui_locales=fr-CA  ja <b> zh").unwrap();
-        assert_eq!(request.ui_locales, ["fr-CA", "ja", "zh"]);
+        let with_locales = parse("&ui_locales=fr-CA  ja <b> zh").unwrap();
+        assert_eq!(with_locales.ui_locales, ["fr-CA", "ja", "zh"]);
         assert_eq!(
             request.identifier_types,
             [SignInIdentifier::Email, SignInIdentifier::Username]
