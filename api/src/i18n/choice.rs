@@ -40,11 +40,11 @@ pub fn accept_language(header: &str) -> Vec<&str> {
 /// The page's language among `available` (the catalogue's and the custom phrases'
 /// languages): `ui_locales`, then `Accept-Language` when auto-detect is on, then the
 /// fallback language, then English.
-pub fn choose<'a>(
+pub fn choose(
     ui_locales: &[String],
     accept: Option<&str>,
     info: &LanguageInfo,
-    available: &[&'a str],
+    available: &[&str],
 ) -> String {
     let from_client = ui_locales.iter().find_map(|t| matching(t, available));
     let detected = || {
