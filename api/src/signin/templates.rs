@@ -9,7 +9,8 @@
 
 use crate::i18n::Phrases;
 use minijinja::value::{Kwargs, Value};
-use minijinja::Environment;
+use minijinja::{AutoEscape, Environment};
+use std::fmt::Write as _;
 use std::sync::OnceLock;
 
 /// Every template, by the name pages and `{% extends %}` use.
@@ -31,6 +32,7 @@ fn environment() -> &'static Environment<'static> {
     static ENV: OnceLock<Environment<'static>> = OnceLock::new();
     ENV.get_or_init(|| {
         let mut env = Environment::new();
+        env.set_formatter(escape_text);
         for (name, source) in TEMPLATES {
             // The tests render every template, so this only guards a running server.
             if let Err(e) = env.add_template(name, source) {
@@ -39,6 +41,35 @@ fn environment() -> &'static Environment<'static> {
         }
         env
     })
+}
+
+/// HTML autoescape as minijinja's, but leaving `/` alone: it needs no escaping in text or
+/// quoted attributes, and URLs (the logo, the favicon) stay readable in the page source.
+fn escape_text(
+    out: &mut minijinja::Output,
+    state: &minijinja::State,
+    value: &Value,
+) -> Result<(), minijinja::Error> {
+    match value.as_str() {
+        Some(text) if !value.is_safe() && state.auto_escape() == AutoEscape::Html => {
+            for c in text.chars() {
+                let escaped = match c {
+                    '&' => "&amp;",
+                    '<' => "&lt;",
+                    '>' => "&gt;",
+                    '"' => "&quot;",
+                    '\'' => "&#39;",
+                    _ => {
+                        out.write_char(c).map_err(minijinja::Error::from)?;
+                        continue;
+                    }
+                };
+                out.write_str(escaped).map_err(minijinja::Error::from)?;
+            }
+            Ok(())
+        }
+        _ => minijinja::escape_formatter(out, state, value),
+    }
 }
 
 /// `t("key", name=value, …)` in templates: the phrase in the page's language.
