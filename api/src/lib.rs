@@ -13,6 +13,7 @@
 
 pub mod account;
 pub mod guard;
+pub mod i18n;
 pub mod management;
 pub mod oidc;
 pub mod openapi;

@@ -12,6 +12,7 @@ pub mod commands;
 pub mod connectors;
 pub mod context;
 pub mod custom_profile_fields;
+pub mod custom_phrases;
 pub mod delivery;
 pub mod directory;
 pub mod error;

@@ -11,6 +11,7 @@ pub mod client_credentials;
 pub mod clock;
 pub mod connector;
 pub mod custom_profile_fields;
+pub mod custom_phrases;
 pub mod event;
 pub mod grant;
 pub mod hook;

@@ -31,6 +31,9 @@ use domain::client_credentials::{
 use domain::connector::{
     ConnectorCreated, ConnectorDeleted, ConnectorEvent, ConnectorUpdated, Connectors,
 };
+use domain::custom_phrases::{
+    CustomPhraseDeleted, CustomPhraseSet, CustomPhrases, CustomPhrasesEvent,
+};
 use domain::grant::{
     AccessTokenIssued, AccessTokenRevoked, AuthorizationCode, AuthorizationCodeRedeemed, Grant,
     GrantEvent, GrantIssued, GrantLimitExceeded, GrantRevoked, RefreshTokenIssued,
@@ -459,6 +462,19 @@ fn oidc_config_events() {
     check::<OidcConfig>(vec![OidcConfigEvent::SessionTtlSet(SessionTtlSet {
         ttl: 1_209_600,
     })]);
+}
+
+#[test]
+fn custom_phrases_events() {
+    check::<CustomPhrases>(vec![
+        CustomPhrasesEvent::CustomPhraseSet(CustomPhraseSet {
+            language_tag: "fr".into(),
+            translation: [("sign-in-title".to_owned(), "Connexion".to_owned())].into(),
+        }),
+        CustomPhrasesEvent::CustomPhraseDeleted(CustomPhraseDeleted {
+            language_tag: "fr".into(),
+        }),
+    ]);
 }
 
 #[test]

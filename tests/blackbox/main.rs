@@ -23,6 +23,7 @@ mod connectors;
 mod grant_limit;
 mod hooks_api;
 mod hooks_hardening;
+mod languages;
 mod legacy_hashes;
 mod management;
 mod management_access;

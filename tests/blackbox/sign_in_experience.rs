@@ -446,7 +446,7 @@ async fn the_hosted_pages_wear_the_settings(backend: Backend) {
         let html = r.text().await.expect("html");
         for needle in [
             "--primary:#0A7B5F",
-            "(prefers-color-scheme:dark){:root{--primary:#3FD6A8}",
+            "(prefers-color-scheme:dark){:root{--primary:#3FD6A8;",
             "src=\"https://brand.example/logo.svg\"",
             "srcset=\"https://brand.example/logo-dark.svg\"",
             "<link rel=\"icon\" href=\"https://brand.example/favicon.ico\">",

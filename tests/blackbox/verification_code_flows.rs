@@ -386,7 +386,9 @@ async fn codes_are_spent_by_wrong_guesses_expire_and_count_towards_the_lockout(b
             ("TESSERA_SENTINEL_MAX_ATTEMPTS", "5"),
         ])
         .await;
+    let sms = Receiver::start(&[], 200).await;
     add_smtp_connector(&server, &smtp).await;
+    add_sms_connector(&server, &sms).await;
     offer_codes(&server).await;
     let (spa, _) = app(&server, "SPA", false).await;
     user(&server, "guarded").await;

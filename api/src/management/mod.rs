@@ -6,6 +6,7 @@ pub mod account_center;
 pub mod applications;
 pub mod connectors;
 pub mod custom_profile_fields;
+pub mod custom_phrases;
 pub mod grants;
 pub mod hooks;
 pub mod just_created;
@@ -37,4 +38,5 @@ pub fn configure(management: &mut Routes) {
     signing_keys::configure(management);
     sign_in_experience::configure(management);
     custom_profile_fields::configure(management);
+    custom_phrases::configure(management);
 }

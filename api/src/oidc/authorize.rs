@@ -108,53 +108,81 @@ async fn authorize(
     request: &RequestContext,
     raw: &[u8],
 ) -> HttpResponse {
+    // An error page speaks the language the request asked for (read only when one is
+    // shown: the settings and custom phrases cost a read).
+    let error_page = |locales: Vec<String>,
+                      status: StatusCode,
+                      title: &'static str,
+                      key: &'static str| async move {
+        let p = crate::signin::phrases(state, req, &locales).await;
+        page::error(&p, status, title, key)
+    };
     let Ok(pairs) = serde_urlencoded::from_bytes::<Vec<(String, String)>>(raw) else {
-        return page::error(
+        return error_page(
+            vec![],
             StatusCode::BAD_REQUEST,
-            "Invalid request",
-            "The authorization request is not a valid query string.",
-        );
+            "error-invalid-request-title",
+            "error-bad-query",
+        )
+        .await;
     };
     let params = AuthorizationParams::from_pairs(pairs);
+    let locales: Vec<String> = params
+        .get("ui_locales")
+        .unwrap_or_default()
+        .split_whitespace()
+        .take(domain::oauth::authorization::MAX_UI_LOCALES)
+        .map(str::to_owned)
+        .collect();
     let Some(client_id) = params.get("client_id").map(str::to_owned) else {
-        return page::error(
+        return error_page(
+            locales,
             StatusCode::BAD_REQUEST,
-            "Invalid request",
-            "The request has no client_id.",
-        );
+            "error-invalid-request-title",
+            "error-no-client",
+        )
+        .await;
     };
     let app = match state.oidc.directory.application(&client_id).await {
         Ok(app) => app,
         Err(e) => {
             tracing::error!(error = %e, "cannot load the client");
-            return page::error(
+            return error_page(
+                locales,
                 StatusCode::INTERNAL_SERVER_ERROR,
-                "Something went wrong",
-                "Please try again later.",
-            );
+                "error-title",
+                "error-failed",
+            )
+            .await;
         }
     };
     let Some(app) = app.state() else {
-        return page::error(
+        return error_page(
+            locales,
             StatusCode::BAD_REQUEST,
-            "Unknown application",
-            "The application that sent you here is not registered.",
-        );
+            "error-unknown-app-title",
+            "error-unknown-app",
+        )
+        .await;
     };
     let Some(redirect_uri) = params.get("redirect_uri").map(str::to_owned) else {
-        return page::error(
+        return error_page(
+            locales,
             StatusCode::BAD_REQUEST,
-            "Invalid request",
-            "The request has no redirect_uri.",
-        );
+            "error-invalid-request-title",
+            "error-no-redirect",
+        )
+        .await;
     };
     let registered = &app.settings.oidc_client_metadata.redirect_uris;
     if !redirect::matches(registered, &redirect_uri, app.redirect_rules()) {
-        return page::error(
+        return error_page(
+            locales,
             StatusCode::BAD_REQUEST,
-            "Invalid redirect URI",
-            "The redirect_uri is not registered for this application, so you will not be sent back to it.",
-        );
+            "error-invalid-redirect-title",
+            "error-invalid-redirect",
+        )
+        .await;
     }
     let client_state = params.get("state").map(str::to_owned);
     let back = |r: Refused| {
@@ -173,8 +201,10 @@ async fn authorize(
         Ok(v) => v,
         Err(e) => return back(refuse(e.error, e.description)),
     };
-    if let Some(refused) = unavailable(&validated) {
-        return refused;
+    if let Some((title, key, target)) = unavailable(&validated) {
+        let p = crate::signin::phrases(state, req, &validated.ui_locales).await;
+        let message = p.format(key, &[("target", target)]);
+        return page::error_text(&p, StatusCode::BAD_REQUEST, title, &message);
     }
     for indicator in &validated.resources {
         match state.oidc.directory.resource(indicator).await {
@@ -199,11 +229,14 @@ async fn authorize(
         Ok(s) => s,
         Err(e) => {
             tracing::error!(error = %e, "cannot load the session");
-            return page::error(
+            let locales = validated.ui_locales.clone();
+            return error_page(
+                locales,
                 StatusCode::INTERNAL_SERVER_ERROR,
-                "Something went wrong",
-                "Please try again later.",
-            );
+                "error-title",
+                "error-failed",
+            )
+            .await;
         }
     };
     let needs_consent = app.is_third_party;
@@ -224,6 +257,7 @@ async fn authorize(
         state: client_state.clone(),
         nonce: validated.nonce.clone(),
         login_hint: validated.login_hint.clone(),
+        ui_locales: validated.ui_locales.clone(),
         code_challenge: validated.challenge.clone(),
         needs_consent,
         signed_in: None,
@@ -271,32 +305,22 @@ async fn authorize(
     response.finish()
 }
 
-/// A page for a valid request asking for a screen this server does not have yet: the
-/// user learns what is missing, the client is not sent an error it cannot act on.
-fn unavailable(request: &AuthorizationRequest) -> Option<HttpResponse> {
-    let (title, message) = match (&request.direct_sign_in, request.first_screen) {
-        (Some(DirectSignIn::Social(target)), _) => (
-            "Social sign-in is not available",
-            format!(
-                "This server has no social sign-in, so it cannot sign you in with {target}. \
-                 Go back to the application and choose another way to sign in."
-            ),
-        ),
-        (Some(DirectSignIn::Sso(_)), _) | (None, FirstScreen::SingleSignOn) => (
-            "Single sign-on is not available",
-            "This server has no enterprise single sign-on. Go back to the application and \
-             sign in with your username or email and password."
-                .to_owned(),
-        ),
-        (None, FirstScreen::ResetPassword) => (
-            "Password reset is not available",
-            "This server cannot reset passwords yet. Ask the application's administrator \
-             to set a new password for you."
-                .to_owned(),
-        ),
-        (None, FirstScreen::SignIn | FirstScreen::Register) => return None,
-    };
-    Some(page::error(StatusCode::BAD_REQUEST, title, &message))
+/// A valid request asking for a screen this server does not have yet: the user learns
+/// what is missing (the page's title and text keys, and the `target` the text names), the
+/// client is not sent an error it cannot act on.
+fn unavailable(request: &AuthorizationRequest) -> Option<(&'static str, &'static str, String)> {
+    match (&request.direct_sign_in, request.first_screen) {
+        (Some(DirectSignIn::Social(target)), _) => {
+            Some(("error-social-title", "error-social", target.clone()))
+        }
+        (Some(DirectSignIn::Sso(_)), _) | (None, FirstScreen::SingleSignOn) => {
+            Some(("error-sso-title", "error-sso", String::new()))
+        }
+        (None, FirstScreen::ResetPassword) => {
+            Some(("error-reset-title", "error-reset", String::new()))
+        }
+        (None, FirstScreen::SignIn | FirstScreen::Register) => None,
+    }
 }
 
 /// The browser's session, if it is live, and `prompt`/`max_age` allow using it.

@@ -13,6 +13,7 @@
 //! interaction cookies are cleared. Grants issued in the session stay (refresh tokens
 //! are for offline access; the client revokes them).
 
+use crate::i18n::Phrases;
 use crate::signin::cookies::{self, INTERACTION, SESSION};
 use crate::signin::finish;
 use crate::signin::interaction::SessionCookie;
@@ -47,6 +48,10 @@ struct PendingLogout {
     /// The post-logout redirect (already validated, with `state` and `iss`).
     location: Option<String>,
     expires_at: Timestamp,
+    /// The page's language (the request's `ui_locales`, else `Accept-Language`), so the
+    /// signed-out page speaks the confirmation's.
+    #[serde(default)]
+    lang: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -123,18 +128,23 @@ pub async fn confirm(
     request: RequestContext,
     form: web::Form<ConfirmForm>,
 ) -> HttpResponse {
-    let Some(pending) = cookies::open::<PendingLogout>(&state, &req, LOGOUT) else {
+    let pending = cookies::open::<PendingLogout>(&state, &req, LOGOUT);
+    let lang = pending.as_ref().and_then(|p| p.lang.clone());
+    let p = crate::signin::phrases(&state, &req, lang.as_slice()).await;
+    let Some(pending) = pending else {
         return page::error(
+            &p,
             StatusCode::BAD_REQUEST,
-            "Sign-out expired",
-            "This sign-out is no longer valid. Go back to the application and sign out again.",
+            "logout-expired-title",
+            "logout-expired",
         );
     };
     if state.clock.now() >= pending.expires_at {
         return page::error(
+            &p,
             StatusCode::BAD_REQUEST,
-            "Sign-out expired",
-            "This sign-out is no longer valid. Go back to the application and sign out again.",
+            "logout-expired-title",
+            "logout-expired",
         );
     }
     let same: bool = pending
@@ -144,20 +154,30 @@ pub async fn confirm(
         .into();
     if !same {
         return page::error(
+            &p,
             StatusCode::FORBIDDEN,
-            "Request refused",
-            "The sign-out was not confirmed from this server's page.",
+            "error-forbidden-title",
+            "logout-forbidden",
         );
     }
-    sign_out(&state, &req, &request, pending.client_id, pending.location).await
+    sign_out(
+        &state,
+        &req,
+        &request,
+        pending.client_id,
+        pending.location,
+        &p,
+    )
+    .await
 }
 
-fn failed(e: impl std::fmt::Display) -> HttpResponse {
+fn failed(p: &Phrases, e: impl std::fmt::Display) -> HttpResponse {
     tracing::error!(error = %e, "end session failed");
     page::error(
+        p,
         StatusCode::INTERNAL_SERVER_ERROR,
-        "Something went wrong",
-        "Please try again later.",
+        "error-title",
+        "error-failed",
     )
 }
 
@@ -168,12 +188,20 @@ async fn end(
     raw: &[u8],
 ) -> HttpResponse {
     let Ok(params) = serde_urlencoded::from_bytes::<HashMap<String, String>>(raw) else {
+        let p = crate::signin::phrases(state, req, &[]).await;
         return page::error(
+            &p,
             StatusCode::BAD_REQUEST,
-            "Invalid request",
-            "The logout request is malformed.",
+            "error-invalid-request-title",
+            "logout-malformed",
         );
     };
+    // Logto's end-session takes `ui_locales` too; else the browser's languages.
+    let locales: Vec<String> = params
+        .get("ui_locales")
+        .map(|v| v.split_whitespace().take(8).map(str::to_owned).collect())
+        .unwrap_or_default();
+    let p = crate::signin::phrases(state, req, &locales).await;
     // The hint names the client (its audience) and the user (its subject); an expired
     // hint is fine (it only identifies), a forged one is not.
     let hinted = params.get("id_token_hint").and_then(|hint| {
@@ -194,14 +222,15 @@ async fn end(
     if let Some(uri) = params.get("post_logout_redirect_uri") {
         let Some(client_id) = &client_id else {
             return page::error(
+                &p,
                 StatusCode::BAD_REQUEST,
-                "Invalid request",
-                "post_logout_redirect_uri needs a client_id.",
+                "error-invalid-request-title",
+                "logout-needs-client",
             );
         };
         let app = match state.oidc.directory.application(client_id).await {
             Ok(app) => app,
-            Err(e) => return failed(e),
+            Err(e) => return failed(&p, e),
         };
         let registered = app.state().is_some_and(|a| {
             redirect::matches_post_logout(
@@ -212,9 +241,10 @@ async fn end(
         });
         if !registered {
             return page::error(
+                &p,
                 StatusCode::BAD_REQUEST,
-                "Invalid redirect URI",
-                "The post_logout_redirect_uri is not registered for this application.",
+                "error-invalid-redirect-title",
+                "logout-invalid-redirect",
             );
         }
         location = Some(finish::redirect(
@@ -232,33 +262,30 @@ async fn end(
         (Some(_), None) => false,
     };
     if vouched {
-        return sign_out(state, req, request, client_id, location).await;
+        return sign_out(state, req, request, client_id, location, &p).await;
     }
-    ask(state, client_id, location)
+    ask(state, client_id, location, &p)
 }
 
 /// The confirmation page, with the validated request sealed in the `_logout` cookie.
-fn ask(state: &AppState, client_id: Option<String>, location: Option<String>) -> HttpResponse {
+fn ask(
+    state: &AppState,
+    client_id: Option<String>,
+    location: Option<String>,
+    p: &Phrases,
+) -> HttpResponse {
     let pending = PendingLogout {
         csrf: B64URL.encode(state.random.bytes::<24>()),
         client_id,
         location,
         expires_at: state.clock.now().plus_seconds(CONFIRM_SECS as i64),
+        lang: Some(p.lang().to_owned()),
     };
     let mut response = page::builder(StatusCode::OK);
     if let Err(e) = cookies::set(state, &mut response, LOGOUT, &pending, CONFIRM_SECS) {
-        return failed(e);
+        return failed(p, e);
     }
-    response.body(page::html(
-        "Sign out",
-        &format!(
-            "<h1>Sign out?</h1><p>Do you want to sign out of this device?</p>\
-<form method=\"post\" action=\"/oidc/session/end/confirm\">\
-<input type=\"hidden\" name=\"csrf_token\" value=\"{csrf}\">\
-<button type=\"submit\" id=\"logout\">Sign out</button></form>",
-            csrf = page::escape(&pending.csrf),
-        ),
-    ))
+    page::respond_with(response, p, page::logout_form(p, &pending.csrf))
 }
 
 /// Ends the browser's session (if any) and clears its cookies.
@@ -268,12 +295,13 @@ async fn sign_out(
     request: &RequestContext,
     client_id: Option<String>,
     location: Option<String>,
+    p: &Phrases,
 ) -> HttpResponse {
     if let Some(cookie) = cookies::open::<SessionCookie>(state, req, SESSION) {
         let repo = state.store.repository();
         let loaded = match repo.load::<Session>(&cookie.session_id).await {
             Ok(l) => l,
-            Err(e) => return failed(e),
+            Err(e) => return failed(p, e),
         };
         let now = state.clock.now();
         let command = SessionCommand::SignOut {
@@ -294,7 +322,7 @@ async fn sign_out(
             // A conflict means another request changed the session (signed out) meanwhile.
             if let Err(e) = app::transact::append(state, batch).await {
                 if !matches!(e, store::StoreError::Conflict { .. }) {
-                    return failed(e);
+                    return failed(p, e);
                 }
             }
         }
@@ -313,9 +341,15 @@ async fn sign_out(
     cookies::clear(state, &mut response, LOGOUT);
     match location {
         Some(_) => response.finish(),
-        None => response.body(page::html(
-            "Signed out",
-            "<h1>You have signed out</h1><p>You can close this window.</p>",
-        )),
+        None => {
+            let body = page::message(
+                &page::Look::plain(),
+                p,
+                &p.text("signed-out-title"),
+                &p.text("signed-out-close"),
+                false,
+            );
+            page::respond_with(response, p, body)
+        }
     }
 }

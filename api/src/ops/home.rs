@@ -7,7 +7,7 @@
 use crate::signin::page;
 use crate::state::AppState;
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 
 pub fn configure(public: &mut crate::guard::access::Routes) {
     public.resource(
@@ -26,27 +26,15 @@ pub fn configure(public: &mut crate::guard::access::Routes) {
         (status = 200, description = "The operator's page: issuer, documentation and discovery links, where the Management API credentials are", content_type = "text/html", body = String)
     )
 )]
-async fn home(state: web::Data<AppState>) -> HttpResponse {
-    let issuer = page::escape(&state.oidc.issuer);
-    let access = match &state.bootstrap_credentials {
-        Some(path) => format!(
-            "<p>Management API access: the machine-to-machine application this server \
-             created on its first start; its id and secret are in <code>{}</code> (readable \
-             by the server's user only).</p>",
-            page::escape(&path.display().to_string())
-        ),
-        None => "<p>Management API access: the application named by \
-                 <code>TESSERA_BOOTSTRAP_M2M_ID</code>.</p>"
-            .to_owned(),
-    };
-    let body = format!(
-        "<h1>Tessera is running</h1>\
-         <p>Issuer: <code>{issuer}</code></p>\
-         <ul>\
-         <li><a href=\"/api/docs/\">API documentation</a> (<a href=\"/api/swagger.json\">OpenAPI document</a>)</li>\
-         <li><a href=\"/oidc/.well-known/openid-configuration\">OpenID Connect discovery</a></li>\
-         <li><a href=\"/api/status\">Status</a></li>\
-         </ul>{access}"
-    );
-    page::builder(StatusCode::OK).body(page::html("Tessera", &body))
+async fn home(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
+    let p = crate::signin::phrases(&state, &req, &[]).await;
+    let file = state
+        .bootstrap_credentials
+        .as_ref()
+        .map(|path| path.display().to_string());
+    page::respond(
+        StatusCode::OK,
+        &p,
+        page::home(&p, &state.oidc.issuer, file.as_deref()),
+    )
 }

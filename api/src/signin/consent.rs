@@ -11,6 +11,7 @@ use super::finish::{self, Subject};
 use super::form::{app_name, csrf_ok, expired, failed, forbidden, interaction, see_other};
 use super::interaction::SessionCookie;
 use super::page;
+use crate::i18n::Phrases;
 use crate::state::AppState;
 use crate::support::request::RequestContext;
 use actix_web::http::StatusCode;
@@ -38,23 +39,21 @@ pub struct ConsentForm {
 )]
 pub async fn show_consent(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
     let Some(i) = interaction(&state, &req) else {
-        return expired();
+        return expired(&super::phrases(&state, &req, &[]).await);
     };
+    let p = super::phrases(&state, &req, &i.ui_locales).await;
     let Some(cookie) = &i.signed_in else {
         return see_other("/sign-in").finish();
     };
+    let look = super::look(&state, &i.client_id).await;
     match session_live(&state, cookie).await {
         Ok(true) => {}
-        Ok(false) => return ended(&state),
-        Err(e) => return failed(e),
+        Ok(false) => return ended(&state, &look, &p),
+        Err(e) => return failed(&p, e),
     }
     let name = app_name(&state, &i.client_id).await;
-    page::builder(StatusCode::OK).body(page::consent_form(
-        &super::look(&state, &i.client_id).await,
-        &name,
-        &i.csrf,
-        &i.scopes,
-    ))
+    let body = page::consent_form(&look, &p, &name, &i.csrf, &i.scopes);
+    page::respond(StatusCode::OK, &p, body)
 }
 
 #[utoipa::path(
@@ -75,18 +74,19 @@ pub async fn consent(
     form: web::Form<ConsentForm>,
 ) -> HttpResponse {
     let Some(i) = interaction(&state, &req) else {
-        return expired();
+        return expired(&super::phrases(&state, &req, &[]).await);
     };
+    let p = super::phrases(&state, &req, &i.ui_locales).await;
     if !csrf_ok(&i, &form.csrf_token) {
-        return forbidden();
+        return forbidden(&p);
     }
     let Some(cookie) = i.signed_in.clone() else {
         return see_other("/sign-in").finish();
     };
     match session_live(&state, &cookie).await {
         Ok(true) => {}
-        Ok(false) => return ended(&state),
-        Err(e) => return failed(e),
+        Ok(false) => return ended(&state, &super::look(&state, &i.client_id).await, &p),
+        Err(e) => return failed(&p, e),
     }
     let location = if form.decision == "allow" {
         let subject = Subject {
@@ -96,7 +96,7 @@ pub async fn consent(
         };
         match finish::complete(&state, &i, subject, &request).await {
             Ok(location) => location,
-            Err(e) => return failed(e),
+            Err(e) => return failed(&p, e),
         }
     } else {
         finish::redirect(
@@ -130,11 +130,15 @@ async fn session_live(state: &AppState, cookie: &SessionCookie) -> Result<bool, 
 
 /// The session ended under the interaction: nothing is issued, and the interaction
 /// (which names that session) is dropped.
-fn ended(state: &AppState) -> HttpResponse {
+fn ended(state: &AppState, look: &page::Look, p: &Phrases) -> HttpResponse {
+    let body = page::message(
+        look,
+        p,
+        &p.text("signed-out-title"),
+        &p.text("signed-out-interaction"),
+        false,
+    );
     let mut r = page::builder(StatusCode::BAD_REQUEST);
     cookies::clear(state, &mut r, INTERACTION);
-    r.body(page::html(
-        "Signed out",
-        "<h1>You have signed out</h1><p>This sign-in ended with your session. Go back to the application and start again.</p>",
-    ))
+    page::respond_with(r, p, body)
 }

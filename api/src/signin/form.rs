@@ -6,6 +6,7 @@ use super::credentials::{parse_form_identifier, verify, Outcome, SessionRef};
 use super::finish::{self, secs, IssueError, Subject};
 use super::interaction::{Interaction, SessionCookie};
 use super::page;
+use crate::i18n::Phrases;
 use crate::state::AppState;
 use crate::support::error::ApiError;
 use crate::support::request::RequestContext;
@@ -19,8 +20,6 @@ use serde::Deserialize;
 use store::{AppendBatch, ExpectedVersion, Repository, StoreError};
 use subtle::ConstantTimeEq;
 
-const INCORRECT: &str = "The username, email or password is incorrect.";
-
 #[derive(Deserialize)]
 pub struct SignInForm {
     #[serde(default)]
@@ -31,20 +30,22 @@ pub struct SignInForm {
     csrf_token: String,
 }
 
-pub(super) fn expired() -> HttpResponse {
+pub(crate) fn expired(p: &Phrases) -> HttpResponse {
     page::error(
+        p,
         StatusCode::BAD_REQUEST,
-        "Sign-in expired",
-        "This sign-in is no longer valid. Go back to the application and start again.",
+        "error-expired-title",
+        "error-expired",
     )
 }
 
-pub(super) fn failed(e: impl std::fmt::Display) -> HttpResponse {
+pub(crate) fn failed(p: &Phrases, e: impl std::fmt::Display) -> HttpResponse {
     tracing::error!(error = %e, "sign-in failed");
     page::error(
+        p,
         StatusCode::INTERNAL_SERVER_ERROR,
-        "Something went wrong",
-        "Please try again later.",
+        "error-title",
+        "error-failed",
     )
 }
 
@@ -58,11 +59,12 @@ pub(super) fn csrf_ok(i: &Interaction, presented: &str) -> bool {
     i.csrf.as_bytes().ct_eq(presented.as_bytes()).into()
 }
 
-pub(super) fn forbidden() -> HttpResponse {
+pub(super) fn forbidden(p: &Phrases) -> HttpResponse {
     page::error(
+        p,
         StatusCode::FORBIDDEN,
-        "Request refused",
-        "The form was not sent from this sign-in page. Reload the page and try again.",
+        "error-forbidden-title",
+        "error-forbidden",
     )
 }
 
@@ -100,17 +102,20 @@ pub(super) fn see_other(location: &str) -> actix_web::HttpResponseBuilder {
 )]
 pub async fn show_sign_in(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
     let Some(i) = interaction(&state, &req) else {
-        return expired();
+        return expired(&super::phrases(&state, &req, &[]).await);
     };
+    let p = super::phrases(&state, &req, &i.ui_locales).await;
     let name = app_name(&state, &i.client_id).await;
-    page::builder(StatusCode::OK).body(page::sign_in_form(
+    let body = page::sign_in_form(
         &super::look(&state, &i.client_id).await,
+        &p,
         &name,
         &i.csrf,
         i.login_hint.as_deref().unwrap_or_default(),
         None,
         app::registration::permit(&state).await.is_ok(),
-    ))
+    );
+    page::respond(StatusCode::OK, &p, body)
 }
 
 #[utoipa::path(
@@ -133,10 +138,11 @@ pub async fn sign_in(
     form: web::Form<SignInForm>,
 ) -> HttpResponse {
     let Some(i) = interaction(&state, &req) else {
-        return expired();
+        return expired(&super::phrases(&state, &req, &[]).await);
     };
+    let p = super::phrases(&state, &req, &i.ui_locales).await;
     if !csrf_ok(&i, &form.csrf_token) {
-        return forbidden();
+        return forbidden(&p);
     }
     let identifier = form.identifier.trim();
     let session = SessionRef {
@@ -146,8 +152,8 @@ pub async fn sign_in(
     let parsed = parse_form_identifier(identifier);
     let outcome = match verify(&state, &request, parsed, &form.password, session).await {
         Ok(o) => o,
-        Err(ApiError::App(AppError::Busy)) => return busy(),
-        Err(e) => return failed(e),
+        Err(ApiError::App(AppError::Busy)) => return busy(&p),
+        Err(e) => return failed(&p, e),
     };
     let message = match outcome {
         Outcome::Verified(user_id) => {
@@ -157,31 +163,36 @@ pub async fn sign_in(
                 .load::<Session>(&i.session_id)
                 .await;
             return match loaded {
-                Ok(l) => signed_in(&state, &request, i, user_id, l.version).await,
-                Err(e) => failed(e),
+                Ok(l) => signed_in(&state, &request, i, user_id, l.version, &p).await,
+                Err(e) => failed(&p, e),
             };
         }
-        Outcome::Locked(secs) => crate::support::error::locked_message(secs),
-        Outcome::Failed(SignInFailure::Suspended) => "This account is suspended.".to_owned(),
-        Outcome::Failed(_) => INCORRECT.to_owned(),
+        Outcome::Locked(secs) => {
+            p.format("sign-in-locked", &[("seconds", secs.max(1).to_string())])
+        }
+        Outcome::Failed(SignInFailure::Suspended) => p.text("sign-in-suspended"),
+        Outcome::Failed(_) => p.text("sign-in-incorrect"),
     };
     let name = app_name(&state, &i.client_id).await;
-    page::builder(StatusCode::BAD_REQUEST).body(page::sign_in_form(
+    let body = page::sign_in_form(
         &super::look(&state, &i.client_id).await,
+        &p,
         &name,
         &i.csrf,
         identifier,
         Some(&message),
         app::registration::permit(&state).await.is_ok(),
-    ))
+    );
+    page::respond(StatusCode::BAD_REQUEST, &p, body)
 }
 
 /// Too many password checks at once: try again in a moment (503 with `Retry-After`).
-pub(super) fn busy() -> HttpResponse {
+pub(super) fn busy(p: &Phrases) -> HttpResponse {
     let mut r = page::error(
+        p,
         StatusCode::SERVICE_UNAVAILABLE,
-        "Busy",
-        "Too many sign-ins are being checked right now. Please try again in a moment.",
+        "error-busy-title",
+        "error-busy",
     );
     if let Ok(v) = actix_web::http::header::HeaderValue::from_str(
         &crate::support::error::BUSY_RETRY_AFTER_SECS.to_string(),
@@ -228,6 +239,7 @@ pub(crate) async fn signed_in(
     mut i: Interaction,
     user_id: String,
     version: u64,
+    p: &Phrases,
 ) -> HttpResponse {
     let now = state.clock.now();
     let lifetimes = state.sign_in.lifetimes;
@@ -252,10 +264,10 @@ pub(crate) async fn signed_in(
             .await
         {
             Ok(l) => l,
-            Err(e) => return failed(e),
+            Err(e) => return failed(p, e),
         };
         if current.version != version {
-            return expired();
+            return expired(p);
         }
         match record(
             state,
@@ -268,8 +280,8 @@ pub(crate) async fn signed_in(
         {
             Ok(true) => {}
             // Another submit of this interaction won: this one must not hold the session.
-            Ok(false) => return expired(),
-            Err(e) => return failed(e),
+            Ok(false) => return expired(p),
+            Err(e) => return failed(p, e),
         }
         i.signed_in = Some(cookie.clone());
         let mut r = see_other("/consent");
@@ -277,7 +289,7 @@ pub(crate) async fn signed_in(
             .and_then(|()| cookies::set(state, &mut r, SESSION, &cookie, lifetimes.session));
         return match sealed {
             Ok(()) => r.finish(),
-            Err(e) => failed(e),
+            Err(e) => failed(p, e),
         };
     }
     let subject = Subject {
@@ -291,10 +303,10 @@ pub(crate) async fn signed_in(
             cookies::clear(state, &mut r, INTERACTION);
             match cookies::set(state, &mut r, SESSION, &cookie, lifetimes.session) {
                 Ok(()) => r.finish(),
-                Err(e) => failed(e),
+                Err(e) => failed(p, e),
             }
         }
-        Err(IssueError::AlreadyCompleted) => expired(),
-        Err(e) => failed(e),
+        Err(IssueError::AlreadyCompleted) => expired(p),
+        Err(e) => failed(p, e),
     }
 }

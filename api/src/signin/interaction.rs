@@ -21,6 +21,9 @@ pub struct Interaction {
     /// The identifier the client suggested (`login_hint`), pre-filled on the sign-in form.
     #[serde(default)]
     pub login_hint: Option<String>,
+    /// The client's `ui_locales`, in its order: the pages' language (`crate::i18n`).
+    #[serde(default)]
+    pub ui_locales: Vec<String>,
     pub code_challenge: Option<CodeChallenge>,
     /// Third-party applications need the user's consent on a screen.
     pub needs_consent: bool,

@@ -19,6 +19,7 @@ pub mod interaction;
 pub mod page;
 pub mod pwned;
 pub mod register;
+mod templates;
 pub mod well_known;
 
 use actix_web::web;
@@ -67,6 +68,39 @@ pub(crate) async fn look(state: &crate::state::AppState, client_id: &str) -> pag
             page::Look::plain()
         }
     }
+}
+
+/// The phrases of a page for this request: its language chosen from the client's
+/// `ui_locales` (kept in the interaction), the browser's `Accept-Language` when the
+/// settings auto-detect, else the fallback language (`crate::i18n`), with the operator's
+/// custom phrases for it. English when the settings cannot be read (logged).
+pub(crate) async fn phrases(
+    state: &crate::state::AppState,
+    req: &actix_web::HttpRequest,
+    ui_locales: &[String],
+) -> crate::i18n::Phrases {
+    use crate::i18n::{choose, Phrases, LANGUAGES};
+    let settings = app::sign_in_experience::current(state).await;
+    let custom = app::custom_phrases::current(state).await;
+    let (settings, custom) = match (settings, custom) {
+        (Ok(settings), Ok(custom)) => (settings, custom),
+        (Err(e), _) | (_, Err(e)) => {
+            tracing::error!(error = %e, "cannot read the language settings; English pages");
+            return Phrases::english();
+        }
+    };
+    let accept = req
+        .headers()
+        .get(actix_web::http::header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok());
+    let available: Vec<&str> = LANGUAGES
+        .iter()
+        .copied()
+        .chain(custom.all().keys().map(String::as_str))
+        .collect();
+    let lang = choose(ui_locales, accept, &settings.language_info, &available);
+    let own = custom.get(&lang).map(|(_, t)| t.clone());
+    Phrases::new(lang, own)
 }
 
 pub fn configure(routes: &mut crate::guard::access::Routes) {

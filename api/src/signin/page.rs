@@ -1,29 +1,18 @@
-//! The HTML of the hosted pages: plain forms, no JavaScript, every value escaped, in the
-//! look the sign-in experience settings give them ([`Look`]: brand colour, dark mode,
-//! logo, favicon, custom CSS).
+//! The hosted pages: plain forms, no JavaScript, in the look the sign-in experience
+//! settings give them ([`Look`]: brand colour, dark mode, logo, favicon, custom CSS) and
+//! the language of the request ([`Phrases`]). The HTML lives in `templates/` (rendered by
+//! `templates.rs`, HTML autoescape on); this file hands each page its values.
 
-use actix_web::http::header::{CACHE_CONTROL, CONTENT_TYPE};
+use crate::i18n::Phrases;
+use actix_web::http::header::{HeaderValue, CACHE_CONTROL, CONTENT_LANGUAGE, CONTENT_TYPE};
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, HttpResponseBuilder};
-
-pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+use minijinja::{context, Value};
+use serde::Serialize;
 
 const STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:24rem;margin:4rem auto;padding:0 1rem;color:#1f1f1f;background:#fff}\
 label{display:block;margin-top:1rem}input{width:100%;padding:.5rem;box-sizing:border-box}\
-button{margin-top:1.5rem;padding:.6rem 1.2rem;background:var(--primary);color:#fff;border:0;border-radius:.4rem;cursor:pointer}\
+button{margin-top:1.5rem;margin-right:.5rem;padding:.6rem 1.2rem;background:var(--primary);color:var(--on-primary);border:0;border-radius:.4rem;cursor:pointer}\
 a{color:var(--primary)}.logo{max-height:3rem;max-width:100%;display:block;margin-bottom:1.5rem}\
 .error{color:#b00020;border:1px solid #b00020;padding:.5rem}";
 
@@ -101,36 +90,50 @@ impl Look {
         }
     }
 
-    fn head(&self) -> String {
-        let mut css = format!(":root{{--primary:{}}}{STYLE}", css_value(&self.primary));
+    /// The page's CSS: the brand colour, dark mode's colours, then the operator's CSS
+    /// (with `<` escaped, so nothing in it can close the `<style>` element).
+    fn css(&self) -> String {
+        let primary = css_value(&self.primary);
+        let mut css = format!(
+            ":root{{--primary:{primary};--on-primary:{}}}{STYLE}",
+            on_colour(primary)
+        );
         if let Some(dark) = &self.dark_primary {
+            let dark = css_value(dark);
             css.push_str(&format!(
-                "@media (prefers-color-scheme:dark){{:root{{--primary:{}}}{DARK_STYLE}}}",
-                css_value(dark)
+                "@media (prefers-color-scheme:dark){{:root{{--primary:{dark};--on-primary:{}}}{DARK_STYLE}}}",
+                on_colour(dark)
             ));
         }
         if let Some(custom) = &self.custom_css {
             css.push_str(&custom_css(custom));
         }
-        let icon = self.favicon.as_ref().map_or_else(String::new, |href| {
-            format!("<link rel=\"icon\" href=\"{}\">", escape(href))
-        });
-        format!("{icon}<style>{css}</style>")
+        css
     }
+}
 
-    fn logo(&self) -> String {
-        let Some(light) = &self.logo_url else {
-            return String::new();
-        };
-        let img = format!("<img class=\"logo\" src=\"{}\" alt=\"\">", escape(light));
-        match &self.dark_logo_url {
-            Some(dark) => format!(
-                "<picture><source media=\"(prefers-color-scheme: dark)\" srcset=\"{}\">{img}</picture>",
-                escape(dark)
-            ),
-            None => img,
-        }
-    }
+/// What the base template reads of the look (every value escaped by the engine).
+#[derive(Serialize)]
+struct LookView<'a> {
+    favicon: Option<&'a str>,
+    logo_url: Option<&'a str>,
+    dark_logo_url: Option<&'a str>,
+}
+
+/// Renders `template` in `look` and `phrases` with the page's own values (`page`).
+fn render(template: &str, look: &Look, phrases: &Phrases, page: Value) -> String {
+    let view = LookView {
+        favicon: look.favicon.as_deref(),
+        logo_url: look.logo_url.as_deref(),
+        dark_logo_url: look.dark_logo_url.as_deref(),
+    };
+    let base = context! {
+        lang => phrases.lang(),
+        look => Value::from_serialize(&view),
+        css => Value::from_safe_string(look.css()),
+        t => super::templates::phrase_function(phrases),
+    };
+    super::templates::render(template, context! { ..page, ..base })
 }
 
 /// A colour for CSS: the settings hold checked hex colours; anything else is dropped.
@@ -140,6 +143,36 @@ fn css_value(colour: &str) -> &str {
         colour
     } else {
         "#6139F6"
+    }
+}
+
+/// The text colour on a button of `colour` (a checked hex colour): white or near-black,
+/// whichever contrasts more (WCAG relative luminance), so any brand colour keeps its
+/// button label readable.
+fn on_colour(colour: &str) -> &'static str {
+    let hex = colour.trim_start_matches('#');
+    let channel = |i: usize| {
+        let v = hex
+            .get(i..i + 2)
+            .and_then(|h| u8::from_str_radix(h, 16).ok())
+            .unwrap_or(0);
+        let c = f64::from(v) / 255.0;
+        if c <= 0.039_28 {
+            c / 12.92
+        } else {
+            ((c + 0.055) / 1.055).powf(2.4)
+        }
+    };
+    // Short forms (#abc) have no pairs: treat them as dark, white text.
+    if hex.len() < 6 {
+        return "#fff";
+    }
+    let luminance = 0.2126 * channel(0) + 0.7152 * channel(2) + 0.0722 * channel(4);
+    // Contrast with white (1.05 / (L + .05)) against near-black #1f1f1f (L ≈ .0137).
+    if 1.05 / (luminance + 0.05) >= (luminance + 0.05) / 0.0637 {
+        "#fff"
+    } else {
+        "#1f1f1f"
     }
 }
 
@@ -167,126 +200,125 @@ pub fn builder(status: StatusCode) -> HttpResponseBuilder {
     r
 }
 
-/// A page in the plain look (error pages, the operator's page).
-pub fn html(title: &str, body: &str) -> String {
-    html_as(&Look::plain(), title, body)
+/// A rendered page's status and HTML, with the headers of [`builder`] and its language.
+pub fn respond(status: StatusCode, phrases: &Phrases, body: String) -> HttpResponse {
+    respond_with(builder(status), phrases, body)
 }
 
-/// A page in `look`.
-pub fn html_as(look: &Look, title: &str, body: &str) -> String {
-    format!(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
-<meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\
-<title>{}</title>{}</head><body>{}{body}</body></html>",
-        escape(title),
-        look.head(),
-        look.logo(),
+/// [`respond`] on a builder that already holds more (cookies being set or cleared).
+pub fn respond_with(mut r: HttpResponseBuilder, phrases: &Phrases, body: String) -> HttpResponse {
+    if let Ok(lang) = HeaderValue::from_str(phrases.lang()) {
+        r.insert_header((CONTENT_LANGUAGE, lang));
+    }
+    r.body(body)
+}
+
+/// A page that only says something (`alert`: an error, read out at once), in `look`.
+pub fn message(look: &Look, phrases: &Phrases, title: &str, message: &str, alert: bool) -> String {
+    render(
+        "message.html",
+        look,
+        phrases,
+        context! { title, message, alert },
     )
 }
 
-/// An error page (never a redirect: used when the redirect URI cannot be trusted).
-pub fn error(status: StatusCode, title: &str, message: &str) -> HttpResponse {
-    let body = format!(
-        "<h1>{}</h1><p class=\"error\" role=\"alert\">{}</p>",
-        escape(title),
-        escape(message)
-    );
-    builder(status).body(html(title, &body))
+/// An error page in the plain look, its title and text from the catalogue (never a
+/// redirect: used when the redirect URI cannot be trusted).
+pub fn error(
+    phrases: &Phrases,
+    status: StatusCode,
+    title_key: &str,
+    message_key: &str,
+) -> HttpResponse {
+    error_text(phrases, status, title_key, &phrases.text(message_key))
 }
 
-fn error_block(error: Option<&str>) -> String {
-    error.map_or_else(String::new, |e| {
-        format!(
-            "<p class=\"error\" role=\"alert\" id=\"error\">{}</p>",
-            escape(e)
-        )
-    })
+/// An error page whose text is already in the page's language.
+pub fn error_text(
+    phrases: &Phrases,
+    status: StatusCode,
+    title_key: &str,
+    message: &str,
+) -> HttpResponse {
+    let body = self::message(
+        &Look::plain(),
+        phrases,
+        &phrases.text(title_key),
+        message,
+        true,
+    );
+    respond(status, phrases, body)
 }
 
 pub fn sign_in_form(
     look: &Look,
-    app_name: &str,
+    phrases: &Phrases,
+    app: &str,
     csrf: &str,
     identifier: &str,
     error: Option<&str>,
     registration: bool,
 ) -> String {
-    let register = if registration {
-        "<p><a href=\"/register\">Create an account</a></p>"
-    } else {
-        ""
-    };
-    let body = format!(
-        "<h1>Sign in</h1><p>to continue to {app}</p>{err}\
-<form method=\"post\" action=\"/sign-in\">\
-<input type=\"hidden\" name=\"csrf_token\" value=\"{csrf}\">\
-<label for=\"identifier\">Username or email</label>\
-<input id=\"identifier\" name=\"identifier\" autocomplete=\"username\" required value=\"{id}\">\
-<label for=\"password\">Password</label>\
-<input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"current-password\" required>\
-<button type=\"submit\" id=\"submit\">Sign in</button></form>{register}",
-        app = escape(app_name),
-        err = error_block(error),
-        csrf = escape(csrf),
-        id = escape(identifier),
-    );
-    html_as(look, "Sign in", &body)
+    let ctx = context! { app, csrf, identifier, error, registration };
+    render("sign_in.html", look, phrases, ctx)
 }
 
 pub fn register_form(
     look: &Look,
-    app_name: &str,
+    phrases: &Phrases,
+    app: &str,
     csrf: &str,
     username: &str,
     error: Option<&str>,
 ) -> String {
-    let body = format!(
-        "<h1>Create your account</h1><p>for {app}</p>{err}\
-<form method=\"post\" action=\"/register\">\
-<input type=\"hidden\" name=\"csrf_token\" value=\"{csrf}\">\
-<label for=\"username\">Username</label>\
-<input id=\"username\" name=\"username\" autocomplete=\"username\" required value=\"{u}\">\
-<label for=\"password\">Password</label>\
-<input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"new-password\" required>\
-<button type=\"submit\">Create account</button></form>\
-<p><a href=\"/sign-in\">I already have an account</a></p>",
-        app = escape(app_name),
-        err = error_block(error),
-        csrf = escape(csrf),
-        u = escape(username),
-    );
-    html_as(look, "Create your account", &body)
+    let ctx = context! { app, csrf, username, error };
+    render("register.html", look, phrases, ctx)
 }
 
-pub fn consent_form(look: &Look, app_name: &str, csrf: &str, scopes: &[String]) -> String {
-    let items: String = scopes
-        .iter()
-        .map(|s| format!("<li>{}</li>", escape(s)))
-        .collect();
-    let body = format!(
-        "<h1>Allow access?</h1><p><strong>{app}</strong> is asking for:</p><ul>{items}</ul>\
-<form method=\"post\" action=\"/consent\">\
-<input type=\"hidden\" name=\"csrf_token\" value=\"{csrf}\">\
-<button type=\"submit\" name=\"decision\" value=\"allow\">Allow</button> \
-<button type=\"submit\" name=\"decision\" value=\"deny\">Deny</button></form>",
-        app = escape(app_name),
-        csrf = escape(csrf),
-    );
-    html_as(look, "Allow access?", &body)
+pub fn consent_form(
+    look: &Look,
+    phrases: &Phrases,
+    app: &str,
+    csrf: &str,
+    scopes: &[String],
+) -> String {
+    render(
+        "consent.html",
+        look,
+        phrases,
+        context! { app, csrf, scopes },
+    )
+}
+
+/// The sign-out confirmation (plain look: no client is known for sure).
+pub fn logout_form(phrases: &Phrases, csrf: &str) -> String {
+    render("logout.html", &Look::plain(), phrases, context! { csrf })
+}
+
+/// The operator's page (`GET /`).
+pub fn home(phrases: &Phrases, issuer: &str, credentials_file: Option<&str>) -> String {
+    render(
+        "home.html",
+        &Look::plain(),
+        phrases,
+        context! { issuer, credentials_file },
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn page(look: &Look) -> String {
+        message(look, &Phrases::english(), "t", "m", false)
+    }
+
     #[test]
     fn markup_in_values_is_escaped() {
-        assert_eq!(
-            escape("<a href=\"x\">'&"),
-            "&lt;a href=&quot;x&quot;&gt;&#39;&amp;"
-        );
         let page = sign_in_form(
             &Look::plain(),
+            &Phrases::english(),
             "<script>",
             "t",
             "\"><b>",
@@ -294,6 +326,54 @@ mod tests {
             false,
         );
         assert!(!page.contains("<script>") && !page.contains("<b>") && !page.contains("<i>"));
+        assert!(
+            page.contains("&lt;script&gt;") && page.contains("&quot;&gt;&lt;b&gt;"),
+            "{page}"
+        );
+        // A custom phrase is text too.
+        let custom = [("sign-in-title".to_owned(), "<img src=x>".to_owned())].into();
+        let page = sign_in_form(
+            &Look::plain(),
+            &Phrases::new("fr", Some(custom)),
+            "a",
+            "t",
+            "",
+            None,
+            true,
+        );
+        assert!(
+            !page.contains("<img src=x>") && page.contains("&lt;img src=x&gt;"),
+            "{page}"
+        );
+        assert!(
+            page.contains("<html lang=\"fr\">") && page.contains("Mot de passe"),
+            "{page}"
+        );
+        assert!(page.contains("href=\"/register\""), "{page}");
+    }
+
+    #[test]
+    fn every_page_renders_in_every_language() {
+        for lang in crate::i18n::LANGUAGES {
+            let p = Phrases::new(lang, None);
+            let look = Look::plain();
+            let scopes = ["openid".to_owned()];
+            for html in [
+                sign_in_form(&look, &p, "A", "c", "", Some("e"), true),
+                register_form(&look, &p, "A", "c", "", None),
+                consent_form(&look, &p, "A", "c", &scopes),
+                logout_form(&p, "c"),
+                home(&p, "http://x", Some("/f")),
+                message(&look, &p, "t", "m", true),
+            ] {
+                assert!(html.starts_with("<!doctype html>"), "{lang}: {html}");
+                assert!(
+                    html.contains(&format!("<html lang=\"{lang}\">")),
+                    "{lang}: {html}"
+                );
+                assert!(!html.contains("Something went wrong"), "{lang}: {html}");
+            }
+        }
     }
 
     #[test]
@@ -301,7 +381,7 @@ mod tests {
         let mut look = Look::plain();
         look.custom_css = Some("h1{color:red}</style><script>alert(1)</script>".into());
         look.logo_url = Some("https://x.example/a.svg\"onerror=\"alert(1)".into());
-        let page = html_as(&look, "t", "");
+        let page = page(&look);
         assert_eq!(page.matches("</style>").count(), 1, "{page}");
         assert!(!page.contains("<script>"), "{page}");
         assert!(page.contains("h1{color:red}"), "{page}");
@@ -313,16 +393,25 @@ mod tests {
         let mut look = Look::plain();
         look.primary = "#0A7B5F".into();
         look.logo_url = Some("https://x.example/light.svg".into());
-        let page = html_as(&look, "t", "");
-        assert!(page.contains("--primary:#0A7B5F") && !page.contains("prefers-color-scheme"));
+        let html = page(&look);
+        assert!(html.contains("--primary:#0A7B5F") && !html.contains("prefers-color-scheme"));
         look.dark_primary = Some("#3FD6A8".into());
         look.dark_logo_url = Some("https://x.example/dark.svg".into());
-        let page = html_as(&look, "t", "");
+        let html = page(&look);
         assert!(
-            page.contains("--primary:#3FD6A8") && page.contains("dark.svg"),
-            "{page}"
+            html.contains("--primary:#3FD6A8") && html.contains("dark.svg"),
+            "{html}"
         );
         look.primary = "red;}body{display:none".into();
-        assert!(html_as(&look, "t", "").contains("--primary:#6139F6"));
+        assert!(page(&look).contains("--primary:#6139F6"));
+    }
+
+    #[test]
+    fn button_text_contrasts_with_the_brand_colour() {
+        assert_eq!(on_colour("#6139F6"), "#fff");
+        assert_eq!(on_colour("#0A7B5F"), "#fff");
+        assert_eq!(on_colour("#8C75FF"), "#1f1f1f");
+        assert_eq!(on_colour("#3FD6A8"), "#1f1f1f");
+        assert_eq!(on_colour("#FFFF00"), "#1f1f1f");
     }
 }

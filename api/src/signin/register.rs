@@ -4,6 +4,7 @@
 use super::check_new_password;
 use super::form::{app_name, csrf_ok, expired, failed, forbidden, interaction, signed_in};
 use super::page;
+use crate::i18n::Phrases;
 use crate::state::AppState;
 use crate::support::error::ApiError;
 use crate::support::request::RequestContext;
@@ -17,17 +18,18 @@ use domain::session::Session;
 use domain::user::{UserDetails, UserDetailsFields};
 use serde::Deserialize;
 
-fn closed() -> HttpResponse {
+fn closed(p: &Phrases) -> HttpResponse {
     page::error(
+        p,
         StatusCode::NOT_FOUND,
-        "Registration is closed",
-        "New accounts cannot be created here.",
+        "registration-closed-title",
+        "registration-closed",
     )
 }
 
 /// What the policy refused, in words (the codes are Logto's `password_rejected.*`).
-fn describe(issue: &Issue) -> String {
-    use domain::password::policy as p;
+fn describe(p: &Phrases, issue: &Issue) -> String {
+    use domain::password::policy;
     let n = |key: &str| {
         issue
             .interpolation
@@ -36,21 +38,21 @@ fn describe(issue: &Issue) -> String {
             .map(|v| v.to_string())
             .unwrap_or_default()
     };
-    match issue.code {
-        p::TOO_SHORT => format!("The password must be at least {} characters long.", n("min")),
-        p::TOO_LONG => format!("The password must be at most {} characters long.", n("max")),
-        p::CHARACTER_TYPES => format!(
-            "The password must mix at least {} of lowercase letters, uppercase letters, digits and symbols.",
-            n("min")
-        ),
-        p::UNSUPPORTED_CHARACTERS => "The password may only hold letters, digits and ASCII symbols.".into(),
-        p::PWNED => "This password is too common: it appears in lists of breached passwords.".into(),
-        p::REPETITION => "The password must not repeat a character more than 3 times in a row.".into(),
-        p::SEQUENCE => "The password must not contain sequences such as 1234 or qwer.".into(),
-        p::USER_INFO => "The password must not contain your username, name, email or phone.".into(),
-        p::WORDS => "The password contains a word that is not allowed.".into(),
-        other => other.to_owned(),
-    }
+    let key = match issue.code {
+        policy::TOO_SHORT => return p.format("password-too-short", &[("min", n("min"))]),
+        policy::TOO_LONG => return p.format("password-too-long", &[("max", n("max"))]),
+        policy::CHARACTER_TYPES => {
+            return p.format("password-character-types", &[("min", n("min"))])
+        }
+        policy::UNSUPPORTED_CHARACTERS => "password-unsupported-characters",
+        policy::PWNED => "password-pwned",
+        policy::REPETITION => "password-repetition",
+        policy::SEQUENCE => "password-sequence",
+        policy::USER_INFO => "password-user-info",
+        policy::WORDS => "password-words",
+        other => return other.to_owned(),
+    };
+    p.text(key)
 }
 
 #[derive(Deserialize)]
@@ -75,20 +77,19 @@ pub struct RegisterForm {
     )
 )]
 pub async fn show_register(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
+    let found = interaction(&state, &req);
+    let locales = found.as_ref().map_or(&[][..], |i| &i.ui_locales[..]);
+    let p = super::phrases(&state, &req, locales).await;
     if registration::permit(&state).await.is_err() {
-        return closed();
+        return closed(&p);
     }
-    let Some(i) = interaction(&state, &req) else {
-        return expired();
+    let Some(i) = found else {
+        return expired(&p);
     };
     let name = app_name(&state, &i.client_id).await;
-    page::builder(StatusCode::OK).body(page::register_form(
-        &super::look(&state, &i.client_id).await,
-        &name,
-        &i.csrf,
-        "",
-        None,
-    ))
+    let look = super::look(&state, &i.client_id).await;
+    let body = page::register_form(&look, &p, &name, &i.csrf, "", None);
+    page::respond(StatusCode::OK, &p, body)
 }
 
 #[utoipa::path(
@@ -111,49 +112,40 @@ pub async fn register(
     request: RequestContext,
     form: web::Form<RegisterForm>,
 ) -> HttpResponse {
+    let found = interaction(&state, &req);
+    let locales = found.as_ref().map_or(&[][..], |i| &i.ui_locales[..]);
+    let p = super::phrases(&state, &req, locales).await;
     let Ok(permit) = registration::permit(&state).await else {
-        return closed();
+        return closed(&p);
     };
-    let Some(i) = interaction(&state, &req) else {
-        return expired();
+    let Some(i) = found else {
+        return expired(&p);
     };
     if !csrf_ok(&i, &form.csrf_token) {
-        return forbidden();
+        return forbidden(&p);
     }
     let username = form.username.trim();
     let name = app_name(&state, &i.client_id).await;
     let look = super::look(&state, &i.client_id).await;
-    let problem = |message: &str| {
-        page::builder(StatusCode::BAD_REQUEST).body(page::register_form(
-            &look,
-            &name,
-            &i.csrf,
-            username,
-            Some(message),
-        ))
+    let form_with = |status: StatusCode, message: &str| {
+        let body = page::register_form(&look, &p, &name, &i.csrf, username, Some(message));
+        page::respond(status, &p, body)
     };
+    let problem = |key: &str| form_with(StatusCode::BAD_REQUEST, &p.text(key));
     // 422 with every issue in words, each followed by Logto's code.
     let rejected = |issues: &[Issue]| {
         let text: Vec<String> = issues
             .iter()
-            .map(|issue| format!("{} ({})", describe(issue), issue.code))
+            .map(|issue| format!("{} ({})", describe(&p, issue), issue.code))
             .collect();
-        page::builder(StatusCode::UNPROCESSABLE_ENTITY).body(page::register_form(
-            &look,
-            &name,
-            &i.csrf,
-            username,
-            Some(&text.join(" ")),
-        ))
+        form_with(StatusCode::UNPROCESSABLE_ENTITY, &text.join(" "))
     };
     let details = UserDetails::new(UserDetailsFields {
         username: Some(username.to_owned()),
         ..Default::default()
     });
     let Ok(details) = details else {
-        return problem(
-            "A username starts with a letter or _ and holds only letters, digits and _.",
-        );
+        return problem("username-invalid");
     };
     let user_info = UserInfo {
         username: Some(username),
@@ -175,10 +167,12 @@ pub async fn register(
     };
     let user = match create_user(&state, input, &request).await {
         Ok(user) => user,
-        Err(AppError::IdentifierInUse(_)) => return problem("This username is already taken."),
-        Err(AppError::InvalidInput { details, .. }) => return problem(&details),
-        Err(AppError::Busy) => return super::form::busy(),
-        Err(e) => return failed(e),
+        Err(AppError::IdentifierInUse(_)) => return problem("username-taken"),
+        Err(AppError::InvalidInput { details, .. }) => {
+            return form_with(StatusCode::BAD_REQUEST, &details)
+        }
+        Err(AppError::Busy) => return super::form::busy(&p),
+        Err(e) => return failed(&p, e),
     };
     let version = match state
         .store
@@ -187,7 +181,7 @@ pub async fn register(
         .await
     {
         Ok(l) => l.version,
-        Err(e) => return failed(e),
+        Err(e) => return failed(&p, e),
     };
-    signed_in(&state, &request, i, user.id, version).await
+    signed_in(&state, &request, i, user.id, version, &p).await
 }

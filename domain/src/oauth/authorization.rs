@@ -46,6 +46,10 @@ pub struct AuthorizationRequest {
     pub first_screen: FirstScreen,
     /// `login_hint`: the identifier to pre-fill.
     pub login_hint: Option<String>,
+    /// `ui_locales`: the languages the client prefers for the pages, in order (at most
+    /// [`MAX_UI_LOCALES`] tags as sent; which of them the pages speak is the caller's
+    /// choice, an unknown tag is skipped there).
+    pub ui_locales: Vec<String>,
     /// Logto's `identifier`: the identifier types the first screen asks for (empty: as
     /// the sign-in experience says).
     pub identifier_types: Vec<SignInIdentifier>,
@@ -75,6 +79,11 @@ pub enum DirectSignIn {
 
 /// The longest `login_hint` kept (an identifier is shorter; anything longer is not one).
 const MAX_LOGIN_HINT: usize = 256;
+
+/// The most `ui_locales` tags kept, and the longest tag (BCP 47 tags are short; the rest
+/// is never matched anyway and would only grow the sealed interaction cookie).
+pub const MAX_UI_LOCALES: usize = 8;
+const MAX_LOCALE_LEN: usize = 35;
 
 /// What the client is told through its redirect URI (RFC 6749 §4.1.2.1).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -199,6 +208,20 @@ impl AuthorizationParams {
             }
             Some(hint) => Some(hint.to_owned()),
         };
+        // Space-separated (OIDC Core §3.1.2.1); malformed tags are dropped, not refused:
+        // a language preference must never stop a sign-in.
+        let ui_locales = self
+            .get("ui_locales")
+            .unwrap_or_default()
+            .split_whitespace()
+            .filter(|t| {
+                t.len() <= MAX_LOCALE_LEN
+                    && t.bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            })
+            .take(MAX_UI_LOCALES)
+            .map(str::to_owned)
+            .collect();
         let identifier_types = self.identifier_types()?;
         let direct_sign_in = self.direct_sign_in()?;
         let nonce = self.get("nonce").map(str::to_owned);
@@ -212,6 +235,7 @@ impl AuthorizationParams {
             max_age,
             first_screen,
             login_hint,
+            ui_locales,
             identifier_types,
             direct_sign_in,
         })
@@ -522,6 +546,9 @@ mod tests {
         let request =
             parse("&login_hint= ada@example.com &identifier=email username email").unwrap();
         assert_eq!(request.login_hint.as_deref(), Some("ada@example.com"));
+        assert!(request.ui_locales.is_empty());
+        let with_locales = parse("&ui_locales=fr-CA  ja <b> zh").unwrap();
+        assert_eq!(with_locales.ui_locales, ["fr-CA", "ja", "zh"]);
         assert_eq!(
             request.identifier_types,
             [SignInIdentifier::Email, SignInIdentifier::Username]

@@ -307,3 +307,17 @@ pub struct ScopeIds {
 pub struct ApplicationIds {
     pub application_ids: Vec<String>,
 }
+
+/// Logto's custom phrase record (`/api/custom-phrases`).
+#[allow(dead_code)]
+#[derive(ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CustomPhrase {
+    /// Always `default` (one tenant).
+    pub tenant_id: String,
+    /// The language tag (unique per tenant).
+    pub id: String,
+    pub language_tag: String,
+    /// Phrase keys to text.
+    pub translation: std::collections::BTreeMap<String, String>,
+}

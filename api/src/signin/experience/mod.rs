@@ -422,12 +422,10 @@ async fn resume(
     let found = interaction(&state, &req)
         .ok()
         .filter(|i| i.session_id == *uid);
+    let locales = found.as_ref().map_or(&[][..], |i| &i.ui_locales[..]);
+    let p = super::phrases(&state, &req, locales).await;
     let Some(i) = found else {
-        return super::page::error(
-            StatusCode::BAD_REQUEST,
-            "Sign-in expired",
-            "This sign-in is no longer valid. Go back to the application and start again.",
-        );
+        return form::expired(&p);
     };
     let user_id = i
         .experience
@@ -446,14 +444,7 @@ async fn resume(
         .await
     {
         Ok(l) => l.version,
-        Err(e) => {
-            tracing::error!(error = %e, "resume: cannot load the session");
-            return super::page::error(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "Something went wrong",
-                "Please try again later.",
-            );
-        }
+        Err(e) => return form::failed(&p, format!("resume: cannot load the session: {e}")),
     };
-    form::signed_in(&state, &request, i, user_id, version).await
+    form::signed_in(&state, &request, i, user_id, version, &p).await
 }

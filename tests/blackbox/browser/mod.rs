@@ -7,6 +7,8 @@
 //! so nothing extra builds. Without `chromium`/`chromedriver` the test prints
 //! `*** SKIPPED ***`, or fails when `CI` is set (`.ci/run` installs them).
 
+mod languages;
+
 use crate::common;
 
 use common::{json, Backend, Deployment};
@@ -133,6 +135,18 @@ both_backends!(
     chromium_signs_in_through_the_hosted_page,
     every_page_passes_axe_without_serious_violations,
 );
+
+/// The screenshots' folder (`target/tmp/screenshots`), kept with the test run's files.
+fn save_screenshot(png: &Value, name: &str) {
+    use base64::Engine;
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("screenshots");
+    std::fs::create_dir_all(&dir).expect("screenshot directory");
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(png.as_str().expect("base64 PNG"))
+        .expect("PNG");
+    assert!(bytes.starts_with(b"\x89PNG"), "a PNG screenshot");
+    std::fs::write(dir.join(name), bytes).expect("write the screenshot");
+}
 
 /// Where `.ci/run` puts axe-core (from npm); `TESSERA_AXE_JS` names another copy.
 fn axe_source() -> Option<String> {
@@ -355,14 +369,7 @@ async fn chromium_signs_in_through_the_hosted_page(backend: Backend) {
     );
     // The page as a browser draws it, kept with the test run's files.
     let png = driver.call("GET", "/screenshot", j!({})).await;
-    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("screenshots");
-    std::fs::create_dir_all(&dir).expect("screenshot directory");
-    use base64::Engine;
-    let bytes = base64::engine::general_purpose::STANDARD
-        .decode(png.as_str().expect("base64 PNG"))
-        .expect("PNG");
-    assert!(bytes.starts_with(b"\x89PNG"), "a PNG screenshot");
-    std::fs::write(dir.join("sign-in.png"), bytes).expect("write the screenshot");
+    save_screenshot(&png, "sign-in.png");
     driver.type_into("#identifier", "grace@example.com").await;
     driver.type_into("#password", PASSWORD).await;
     let submit = driver.element("#submit").await;

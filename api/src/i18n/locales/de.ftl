@@ -1,0 +1,140 @@
+# Die Texte der gehosteten Seiten auf Deutsch (dieselben Schlüssel wie en.ftl).
+
+## Shared
+page-title-default = Tessera
+error-title = Etwas ist schiefgelaufen
+error-failed = Bei uns ist etwas schiefgelaufen. Warten Sie eine Minute und versuchen Sie es erneut; wenn es wieder passiert, wenden Sie sich an den Support der Anwendung.
+error-busy-title = Ausgelastet
+error-busy = Gerade werden zu viele Anmeldungen geprüft. Warten Sie einen Moment und versuchen Sie es dann erneut.
+error-expired-title = Anmeldung abgelaufen
+error-expired = Diese Anmeldung ist nicht mehr gültig. Kehren Sie zur Anwendung zurück und beginnen Sie von vorn.
+error-forbidden-title = Anfrage abgelehnt
+error-forbidden = Das Formular wurde nicht von dieser Anmeldeseite gesendet. Laden Sie die Seite neu und versuchen Sie es erneut.
+error-invalid-request-title = Ungültige Anfrage
+error-unknown-app-title = Unbekannte Anwendung
+error-unknown-app = Die Anwendung, die Sie hierher geschickt hat, ist nicht registriert. Gehen Sie zurück und prüfen Sie den Link, oder wenden Sie sich an den Support der Anwendung.
+error-invalid-redirect-title = Ungültige Weiterleitungs-URI
+error-invalid-redirect = Die redirect_uri ist für diese Anwendung nicht registriert, daher werden Sie nicht zu ihr zurückgeleitet. Wenden Sie sich an den Support der Anwendung.
+error-bad-query = Die Autorisierungsanfrage ist keine gültige Abfragezeichenfolge. Kehren Sie zur Anwendung zurück und versuchen Sie es erneut.
+error-no-client = Die Anfrage enthält keine client_id. Kehren Sie zur Anwendung zurück und versuchen Sie es erneut.
+error-no-redirect = Die Anfrage enthält keine redirect_uri. Kehren Sie zur Anwendung zurück und versuchen Sie es erneut.
+error-social-title = Social Login ist nicht verfügbar
+error-social = Dieser Server bietet keinen Social Login und kann Sie daher nicht mit { $target } anmelden. Kehren Sie zur Anwendung zurück und wählen Sie eine andere Anmeldeart.
+error-sso-title = Single Sign-on ist nicht verfügbar
+error-sso = Dieser Server bietet kein Unternehmens-Single-Sign-on. Kehren Sie zur Anwendung zurück und melden Sie sich mit Benutzername oder E-Mail und Passwort an.
+error-reset-title = Passwort-Zurücksetzen ist nicht verfügbar
+error-reset = Dieser Server kann Passwörter noch nicht zurücksetzen. Bitten Sie die Administration der Anwendung, Ihnen ein neues Passwort zu setzen.
+required = erforderlich
+
+## Sign-in
+sign-in-title = Anmelden
+sign-in-subtitle = um zu { $app } fortzufahren
+identifier-label = Benutzername oder E-Mail
+password-label = Passwort
+sign-in-submit = Anmelden
+create-account-link = Konto erstellen
+sign-in-incorrect = Benutzername, E-Mail oder Passwort ist falsch. Prüfen Sie die Angaben und versuchen Sie es erneut.
+sign-in-suspended = Dieses Konto ist gesperrt. Wenden Sie sich an den Support der Anwendung, um es wiederherzustellen.
+sign-in-locked = Zu viele fehlgeschlagene Versuche. Warten Sie { $seconds } Sekunden und versuchen Sie es dann erneut.
+
+## Registration
+register-title = Konto erstellen
+register-subtitle = für { $app }
+username-label = Benutzername
+register-submit = Konto erstellen
+have-account-link = Ich habe bereits ein Konto
+registration-closed-title = Registrierung geschlossen
+registration-closed = Hier können keine neuen Konten erstellt werden. Gehen Sie zurück und melden Sie sich mit einem bestehenden Konto an.
+username-invalid = Ein Benutzername beginnt mit einem Buchstaben oder _ und enthält nur Buchstaben, Ziffern und _. Wählen Sie einen anderen.
+username-taken = Dieser Benutzername ist bereits vergeben. Wählen Sie einen anderen, oder melden Sie sich an.
+password-too-short = Das Passwort muss mindestens { $min } Zeichen lang sein. Wählen Sie ein längeres.
+password-too-long = Das Passwort darf höchstens { $max } Zeichen lang sein. Wählen Sie ein kürzeres.
+password-character-types = Das Passwort muss mindestens { $min } Arten aus Kleinbuchstaben, Großbuchstaben, Ziffern und Symbolen mischen. Ergänzen Sie die fehlenden Arten.
+password-unsupported-characters = Das Passwort darf nur Buchstaben, Ziffern und ASCII-Symbole enthalten. Entfernen Sie die anderen Zeichen.
+password-pwned = Dieses Passwort steht in Listen kompromittierter Passwörter. Wählen Sie ein anderes.
+password-repetition = Das Passwort darf ein Zeichen nicht öfter als 3-mal hintereinander wiederholen. Wählen Sie ein anderes.
+password-sequence = Das Passwort darf keine Folgen wie 1234 oder qwer enthalten. Wählen Sie ein anderes.
+password-user-info = Das Passwort darf weder Ihren Benutzernamen noch Ihren Namen, Ihre E-Mail oder Telefonnummer enthalten. Wählen Sie ein anderes.
+password-words = Das Passwort enthält ein nicht erlaubtes Wort. Wählen Sie ein anderes.
+
+## Consent
+consent-title = Zugriff erlauben?
+consent-asking = { $app } bittet um:
+consent-allow = Erlauben
+consent-deny = Ablehnen
+
+## Sign-out
+logout-title = Abmelden?
+logout-question = Möchten Sie sich auf diesem Gerät abmelden?
+logout-submit = Abmelden
+signed-out-title = Sie sind abgemeldet
+signed-out-close = Sie können dieses Fenster schließen.
+signed-out-interaction = Diese Anmeldung endete mit Ihrer Sitzung. Kehren Sie zur Anwendung zurück und beginnen Sie von vorn.
+logout-expired-title = Abmeldung abgelaufen
+logout-expired = Diese Abmeldung ist nicht mehr gültig. Kehren Sie zur Anwendung zurück und melden Sie sich erneut ab.
+logout-forbidden = Die Abmeldung wurde nicht auf der Seite dieses Servers bestätigt. Kehren Sie zur Anwendung zurück und melden Sie sich erneut ab.
+logout-malformed = Die Abmeldeanfrage ist fehlerhaft. Kehren Sie zur Anwendung zurück und versuchen Sie es erneut.
+logout-needs-client = Die Abmeldeanfrage nennt eine post_logout_redirect_uri ohne client_id. Wenden Sie sich an den Support der Anwendung.
+logout-invalid-redirect = Die post_logout_redirect_uri ist für diese Anwendung nicht registriert. Wenden Sie sich an den Support der Anwendung.
+
+## The operator's page (/)
+home-title = Tessera läuft
+home-issuer = Aussteller:
+home-docs = API-Dokumentation
+home-openapi = OpenAPI-Dokument
+home-discovery = OpenID-Connect-Discovery
+home-status = Status
+home-access-file = Zugang zur Management-API: die Machine-to-Machine-Anwendung, die dieser Server beim ersten Start angelegt hat. Ihre ID und ihr Geheimnis stehen in dieser Datei, die nur der Benutzer des Servers lesen kann:
+home-access-configured = Zugang zur Management-API: die Anwendung, die diese Einstellung nennt:
+
+## Pages to come: sign-in with a verification code
+code-sign-in-title = Mit einem Bestätigungscode anmelden
+code-sign-in-link = Stattdessen mit einem Bestätigungscode anmelden
+code-label = Bestätigungscode
+code-send = Code senden
+code-enter = Geben Sie den 6-stelligen Code ein, der an { $target } gesendet wurde
+code-resend = Code erneut senden
+code-resend-wait = Sie können in { $seconds } Sekunden einen neuen Code anfordern.
+code-submit = Weiter
+code-expired = Dieser Code ist abgelaufen. Fordern Sie einen neuen Code an und versuchen Sie es erneut.
+code-invalid = Dieser Code ist nicht korrekt. Prüfen Sie ihn und versuchen Sie es erneut, oder fordern Sie einen neuen Code an.
+email-label = E-Mail
+phone-label = Telefonnummer
+
+## Pages to come: forgot password
+forgot-password-link = Passwort vergessen?
+reset-password-title = Passwort zurücksetzen
+reset-password-intro = Geben Sie Ihre E-Mail oder Telefonnummer ein, und wir senden Ihnen einen Code zum Zurücksetzen Ihres Passworts.
+new-password-label = Neues Passwort
+confirm-password-label = Neues Passwort bestätigen
+reset-password-submit = Passwort zurücksetzen
+reset-password-done = Ihr Passwort wurde geändert. Melden Sie sich mit dem neuen Passwort an.
+password-mismatch = Die beiden Passwörter stimmen nicht überein. Geben Sie sie erneut ein.
+
+## Pages to come: registration with a verified email or phone
+register-email-title = Konto mit Ihrer E-Mail erstellen
+register-phone-title = Konto mit Ihrer Telefonnummer erstellen
+verify-email-title = E-Mail bestätigen
+verify-phone-title = Telefonnummer bestätigen
+email-taken = Diese E-Mail wird bereits verwendet. Melden Sie sich stattdessen an, oder verwenden Sie eine andere E-Mail.
+phone-taken = Diese Telefonnummer wird bereits verwendet. Melden Sie sich stattdessen an, oder verwenden Sie eine andere Nummer.
+email-invalid = Dies ist keine gültige E-Mail-Adresse. Prüfen Sie sie und versuchen Sie es erneut.
+phone-invalid = Dies ist keine gültige Telefonnummer. Geben Sie die Ländervorwahl an, zum Beispiel +49 151 23456789.
+
+## Pages to come: the profile step
+profile-title = Erzählen Sie uns von sich
+profile-intro = { $app } braucht noch ein paar Angaben, bevor Sie fortfahren.
+profile-name = Name
+profile-given-name = Vorname
+profile-family-name = Nachname
+profile-birthdate = Geburtsdatum
+profile-gender = Geschlecht
+profile-address = Adresse
+profile-submit = Weiter
+profile-missing = Füllen Sie alle als erforderlich markierten Felder aus und fahren Sie dann fort.
+
+## Pages to come: code delivery failures
+delivery-no-email-connector = Es ist kein E-Mail-Connector eingerichtet, daher kann kein Code per E-Mail gesendet werden. Wenden Sie sich an den Support der Anwendung.
+delivery-no-sms-connector = Es ist kein SMS-Connector eingerichtet, daher kann kein Code per SMS gesendet werden. Wenden Sie sich an den Support der Anwendung.
+delivery-failed = Der Code konnte nicht gesendet werden. Warten Sie eine Minute und versuchen Sie es erneut; wenn es wieder passiert, wenden Sie sich an den Support der Anwendung.
+delivery-too-many = Es wurden zu viele Codes angefordert. Warten Sie einige Minuten und versuchen Sie es dann erneut.

@@ -1,0 +1,142 @@
+# The hosted pages' phrases in English: the reference every other language must match
+# key for key (api/src/i18n/mod.rs tests it). Keys are Fluent message ids; `{ $name }`
+# is a value the page fills in. Errors say what to do next.
+
+## Shared
+page-title-default = Tessera
+error-title = Something went wrong
+error-failed = Something went wrong on our side. Wait a minute and try again; if it keeps happening, contact the application's support.
+error-busy-title = Too busy
+error-busy = Too many sign-ins are being checked right now. Wait a moment, then try again.
+error-expired-title = Sign-in expired
+error-expired = This sign-in is no longer valid. Go back to the application and start again.
+error-forbidden-title = Request refused
+error-forbidden = The form was not sent from this sign-in page. Reload the page and try again.
+error-invalid-request-title = Invalid request
+error-unknown-app-title = Unknown application
+error-unknown-app = The application that sent you here is not registered. Go back and check the link, or contact the application's support.
+error-invalid-redirect-title = Invalid redirect URI
+error-invalid-redirect = The redirect_uri is not registered for this application, so you will not be sent back to it. Contact the application's support.
+error-bad-query = The authorization request is not a valid query string. Go back to the application and try again.
+error-no-client = The request has no client_id. Go back to the application and try again.
+error-no-redirect = The request has no redirect_uri. Go back to the application and try again.
+error-social-title = Social sign-in is not available
+error-social = This server has no social sign-in, so it cannot sign you in with { $target }. Go back to the application and choose another way to sign in.
+error-sso-title = Single sign-on is not available
+error-sso = This server has no enterprise single sign-on. Go back to the application and sign in with your username or email and password.
+error-reset-title = Password reset is not available
+error-reset = This server cannot reset passwords yet. Ask the application's administrator to set a new password for you.
+required = required
+
+## Sign-in
+sign-in-title = Sign in
+sign-in-subtitle = to continue to { $app }
+identifier-label = Username or email
+password-label = Password
+sign-in-submit = Sign in
+create-account-link = Create an account
+sign-in-incorrect = The username, email or password is incorrect. Check them and try again.
+sign-in-suspended = This account is suspended. Contact the application's support to restore it.
+sign-in-locked = Too many attempts. Wait { $seconds } seconds, then try again.
+
+## Registration
+register-title = Create your account
+register-subtitle = for { $app }
+username-label = Username
+register-submit = Create account
+have-account-link = I already have an account
+registration-closed-title = Registration is closed
+registration-closed = New accounts cannot be created here. Go back and sign in with an existing account.
+username-invalid = A username starts with a letter or _ and holds only letters, digits and _. Choose another one.
+username-taken = This username is already taken. Choose another one, or sign in.
+password-too-short = The password must be at least { $min } characters long. Choose a longer one.
+password-too-long = The password must be at most { $max } characters long. Choose a shorter one.
+password-character-types = The password must mix at least { $min } of lowercase letters, uppercase letters, digits and symbols. Add the missing kinds.
+password-unsupported-characters = The password may only hold letters, digits and ASCII symbols. Remove the other characters.
+password-pwned = This password appears in lists of breached passwords. Choose another one.
+password-repetition = The password must not repeat a character more than 3 times in a row. Choose another one.
+password-sequence = The password must not contain sequences such as 1234 or qwer. Choose another one.
+password-user-info = The password must not contain your username, name, email or phone. Choose another one.
+password-words = The password contains a word that is not allowed. Choose another one.
+
+## Consent
+consent-title = Allow access?
+consent-asking = { $app } is asking for:
+consent-allow = Allow
+consent-deny = Deny
+
+## Sign-out
+logout-title = Sign out?
+logout-question = Do you want to sign out of this device?
+logout-submit = Sign out
+signed-out-title = You have signed out
+signed-out-close = You can close this window.
+signed-out-interaction = This sign-in ended with your session. Go back to the application and start again.
+logout-expired-title = Sign-out expired
+logout-expired = This sign-out is no longer valid. Go back to the application and sign out again.
+logout-forbidden = The sign-out was not confirmed from this server's page. Go back to the application and sign out again.
+logout-malformed = The sign-out request is malformed. Go back to the application and try again.
+logout-needs-client = The sign-out request names a post_logout_redirect_uri without a client_id. Contact the application's support.
+logout-invalid-redirect = The post_logout_redirect_uri is not registered for this application. Contact the application's support.
+
+## The operator's page (/)
+home-title = Tessera is running
+home-issuer = Issuer:
+home-docs = API documentation
+home-openapi = OpenAPI document
+home-discovery = OpenID Connect discovery
+home-status = Status
+home-access-file = Management API access: the machine-to-machine application this server created on its first start. Its id and secret are in this file, readable by the server's user only:
+home-access-configured = Management API access: the application named by this setting:
+
+## Pages to come: sign-in with a verification code
+code-sign-in-title = Sign in with a verification code
+code-sign-in-link = Sign in with a verification code instead
+code-label = Verification code
+code-send = Send code
+code-enter = Enter the 6-digit code sent to { $target }
+code-resend = Resend code
+code-resend-wait = You can ask for a new code in { $seconds } seconds.
+code-submit = Continue
+code-expired = This code has expired. Send a new code and try again.
+code-invalid = This code is not correct. Check it and try again, or send a new code.
+email-label = Email
+phone-label = Phone number
+
+## Pages to come: forgot password
+forgot-password-link = Forgot password?
+reset-password-title = Reset password
+reset-password-intro = Enter your email or phone number and we will send you a code to reset your password.
+new-password-label = New password
+confirm-password-label = Confirm the new password
+reset-password-submit = Reset password
+reset-password-done = Your password has been changed. Sign in with the new password.
+password-mismatch = The two passwords are not the same. Type them again.
+
+## Pages to come: registration with a verified email or phone
+register-email-title = Create your account with your email
+register-phone-title = Create your account with your phone number
+verify-email-title = Verify your email
+verify-phone-title = Verify your phone number
+email-taken = This email is already in use. Sign in instead, or use another email.
+phone-taken = This phone number is already in use. Sign in instead, or use another number.
+email-invalid = This is not a valid email address. Check it and try again.
+phone-invalid = This is not a valid phone number. Include the country code, for example +33 6 12 34 56 78.
+
+## Pages to come: the profile step
+profile-title = Tell us about yourself
+profile-intro = { $app } needs a few more details before you continue.
+profile-name = Name
+profile-given-name = Given name
+profile-family-name = Family name
+profile-birthdate = Birthdate
+profile-gender = Gender
+profile-address = Address
+profile-submit = Continue
+profile-missing = Fill in every field marked required, then continue.
+
+## Pages to come: code delivery failures
+delivery-no-email-connector = No email connector is configured, so no code can be sent by email. Contact the application's support.
+delivery-no-sms-connector = No SMS connector is configured, so no code can be sent by text message. Contact the application's support.
+delivery-failed = The code could not be sent. Wait a minute and try again; if it keeps happening, contact the application's support.
+delivery-too-many = Too many codes were requested. Wait a few minutes, then try again.

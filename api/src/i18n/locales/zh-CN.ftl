@@ -1,0 +1,140 @@
+# 托管页面的简体中文文案（与 en.ftl 的键一一对应）。
+
+## Shared
+page-title-default = Tessera
+error-title = 出错了
+error-failed = 我们这边出了问题。请等待一分钟后重试；如果问题仍然存在，请联系该应用的支持团队。
+error-busy-title = 服务繁忙
+error-busy = 当前正在验证的登录请求过多。请稍候片刻再试。
+error-expired-title = 登录已过期
+error-expired = 此登录已失效。请返回应用并重新开始。
+error-forbidden-title = 请求被拒绝
+error-forbidden = 该表单并非从此登录页面提交。请刷新页面后重试。
+error-invalid-request-title = 无效的请求
+error-unknown-app-title = 未知的应用
+error-unknown-app = 将你引导至此的应用尚未注册。请返回并检查链接，或联系该应用的支持团队。
+error-invalid-redirect-title = 无效的重定向 URI
+error-invalid-redirect = 该 redirect_uri 未在此应用中注册，因此不会将你送回该应用。请联系该应用的支持团队。
+error-bad-query = 授权请求不是有效的查询字符串。请返回应用后重试。
+error-no-client = 请求中缺少 client_id。请返回应用后重试。
+error-no-redirect = 请求中缺少 redirect_uri。请返回应用后重试。
+error-social-title = 社交登录不可用
+error-social = 此服务器不支持社交登录，因此无法使用 { $target } 为你登录。请返回应用并选择其他登录方式。
+error-sso-title = 单点登录不可用
+error-sso = 此服务器不支持企业单点登录。请返回应用，使用用户名或邮箱及密码登录。
+error-reset-title = 无法重置密码
+error-reset = 此服务器暂不支持重置密码。请联系该应用的管理员为你设置新密码。
+required = 必填
+
+## Sign-in
+sign-in-title = 登录
+sign-in-subtitle = 以继续使用 { $app }
+identifier-label = 用户名或邮箱
+password-label = 密码
+sign-in-submit = 登录
+create-account-link = 创建账户
+sign-in-incorrect = 用户名、邮箱或密码不正确。请检查后重试。
+sign-in-suspended = 此账户已被停用。请联系该应用的支持团队恢复账户。
+sign-in-locked = 失败次数过多。请等待 { $seconds } 秒后重试。
+
+## Registration
+register-title = 创建你的账户
+register-subtitle = 用于 { $app }
+username-label = 用户名
+register-submit = 创建账户
+have-account-link = 我已有账户
+registration-closed-title = 注册已关闭
+registration-closed = 此处无法创建新账户。请返回并使用已有账户登录。
+username-invalid = 用户名须以字母或 _ 开头，且只能包含字母、数字和 _。请换一个用户名。
+username-taken = 该用户名已被占用。请换一个，或直接登录。
+password-too-short = 密码长度至少为 { $min } 个字符。请设置更长的密码。
+password-too-long = 密码长度最多为 { $max } 个字符。请设置更短的密码。
+password-character-types = 密码须至少包含小写字母、大写字母、数字和符号中的 { $min } 种。请补充缺少的类型。
+password-unsupported-characters = 密码只能包含字母、数字和 ASCII 符号。请删除其他字符。
+password-pwned = 此密码出现在已泄露密码列表中。请换一个密码。
+password-repetition = 密码中同一字符不能连续重复超过 3 次。请换一个密码。
+password-sequence = 密码不能包含 1234 或 qwer 之类的连续序列。请换一个密码。
+password-user-info = 密码不能包含你的用户名、姓名、邮箱或手机号。请换一个密码。
+password-words = 密码包含不允许使用的词语。请换一个密码。
+
+## Consent
+consent-title = 允许访问？
+consent-asking = { $app } 请求以下权限：
+consent-allow = 允许
+consent-deny = 拒绝
+
+## Sign-out
+logout-title = 退出登录？
+logout-question = 确定要在此设备上退出登录吗？
+logout-submit = 退出登录
+signed-out-title = 你已退出登录
+signed-out-close = 你可以关闭此窗口。
+signed-out-interaction = 此登录已随你的会话结束。请返回应用并重新开始。
+logout-expired-title = 退出登录已过期
+logout-expired = 此退出登录请求已失效。请返回应用并再次退出登录。
+logout-forbidden = 退出登录未在此服务器的页面上确认。请返回应用并再次退出登录。
+logout-malformed = 退出登录请求格式错误。请返回应用后重试。
+logout-needs-client = 退出登录请求指定了 post_logout_redirect_uri 但缺少 client_id。请联系该应用的支持团队。
+logout-invalid-redirect = 该 post_logout_redirect_uri 未在此应用中注册。请联系该应用的支持团队。
+
+## The operator's page (/)
+home-title = Tessera 正在运行
+home-issuer = 签发者：
+home-docs = API 文档
+home-openapi = OpenAPI 文档
+home-discovery = OpenID Connect 发现文档
+home-status = 状态
+home-access-file = Management API 访问：此服务器首次启动时创建的机器对机器应用。其 ID 和密钥保存在以下文件中，仅服务器用户可读：
+home-access-configured = Management API 访问：由以下配置项指定的应用：
+
+## Pages to come: sign-in with a verification code
+code-sign-in-title = 使用验证码登录
+code-sign-in-link = 改用验证码登录
+code-label = 验证码
+code-send = 发送验证码
+code-enter = 请输入发送至 { $target } 的 6 位验证码
+code-resend = 重新发送验证码
+code-resend-wait = { $seconds } 秒后可重新获取验证码。
+code-submit = 继续
+code-expired = 验证码已过期。请重新获取验证码后重试。
+code-invalid = 验证码不正确。请检查后重试，或重新获取验证码。
+email-label = 邮箱
+phone-label = 手机号
+
+## Pages to come: forgot password
+forgot-password-link = 忘记密码？
+reset-password-title = 重置密码
+reset-password-intro = 请输入你的邮箱或手机号，我们将发送验证码以重置密码。
+new-password-label = 新密码
+confirm-password-label = 确认新密码
+reset-password-submit = 重置密码
+reset-password-done = 你的密码已修改。请使用新密码登录。
+password-mismatch = 两次输入的密码不一致。请重新输入。
+
+## Pages to come: registration with a verified email or phone
+register-email-title = 使用邮箱创建账户
+register-phone-title = 使用手机号创建账户
+verify-email-title = 验证你的邮箱
+verify-phone-title = 验证你的手机号
+email-taken = 该邮箱已被使用。请直接登录，或使用其他邮箱。
+phone-taken = 该手机号已被使用。请直接登录，或使用其他号码。
+email-invalid = 这不是有效的邮箱地址。请检查后重试。
+phone-invalid = 这不是有效的手机号。请包含国家代码，例如 +86 138 0013 8000。
+
+## Pages to come: the profile step
+profile-title = 介绍一下你自己
+profile-intro = 继续之前，{ $app } 还需要一些信息。
+profile-name = 姓名
+profile-given-name = 名
+profile-family-name = 姓
+profile-birthdate = 出生日期
+profile-gender = 性别
+profile-address = 地址
+profile-submit = 继续
+profile-missing = 请填写所有标记为必填的字段，然后继续。
+
+## Pages to come: code delivery failures
+delivery-no-email-connector = 尚未配置邮件连接器，无法通过邮件发送验证码。请联系该应用的支持团队。
+delivery-no-sms-connector = 尚未配置短信连接器，无法通过短信发送验证码。请联系该应用的支持团队。
+delivery-failed = 验证码发送失败。请等待一分钟后重试；如果问题仍然存在，请联系该应用的支持团队。
+delivery-too-many = 请求验证码的次数过多。请等待几分钟后重试。
