@@ -391,12 +391,9 @@ async fn codes_are_spent_by_wrong_guesses_expire_and_count_towards_the_lockout(b
     add_sms_connector(&server, &sms).await;
     offer_codes(&server).await;
     let (spa, _) = app(&server, "SPA", false).await;
+    // The helper's user holds `guarded@example.com`.
     user(&server, "guarded").await;
     let email = "guarded@example.com";
-    let r = server
-        .post_json("/api/users", &j!({"primaryEmail": email}))
-        .await;
-    assert_eq!(r.status(), 200);
 
     // Three wrong guesses spend the code: the right one is refused after them.
     let mut jar = start(&server, &spa, "SignIn").await;
