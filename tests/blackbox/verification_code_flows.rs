@@ -10,7 +10,7 @@ use crate::common;
 
 use common::connectors::{self, add_sms_connector, add_smtp_connector, wait_for_sms};
 use common::flow::{app, browser, tokens_for, user, Jar, PASSWORD};
-use common::interaction::{experience, interaction};
+use common::interaction::{experience, interaction, interaction_with};
 use common::smtp::SmtpReceiver;
 use common::webhook_receiver::Receiver;
 use common::{json, Backend, Deployment, Server};
@@ -234,10 +234,23 @@ async fn register_sign_in_and_reset_a_password_with_codes(backend: Backend) {
         .await;
     assert_eq!(r.status(), 200);
     let texter = json(r).await["id"].as_str().expect("id").to_owned();
-    let mut jar = start(&server, &spa, "SignIn").await;
+    // The message carries the pages' language (`ui_locales`) and the client's address.
+    let mut jar = interaction_with(&server, &spa, &[("ui_locales", "fr-CA de")]).await;
+    let (status, _) = call(
+        &server,
+        &mut jar,
+        Method::PUT,
+        "/api/experience",
+        j!({"interactionEvent": "SignIn"}),
+    )
+    .await;
+    assert_eq!(status, 204);
     let id = send(&server, &mut jar, "phone", "+15550001111", "SignIn").await;
     let text = wait_for_sms(&sms, "15550001111", WAIT).await;
     assert_eq!(text.usage, "SignIn");
+    let payload = text.request.json();
+    assert_eq!(payload["payload"]["locale"], "fr", "{payload}");
+    assert_eq!(payload["payload"]["ip"], "127.0.0.1", "{payload}");
     let (status, body) = verify(&server, &mut jar, "phone", "+15550001111", &id, &text.code).await;
     assert_eq!(status, 200, "{body}");
     let (status, _) = call(

@@ -39,9 +39,14 @@ pub async fn experience(
 
 /// A fresh interaction of `client` (its cookies in the returned jar).
 pub async fn interaction(server: &Server, client: &str) -> Jar {
+    interaction_with(server, client, &[]).await
+}
+
+/// A fresh interaction of `client` with `extra` authorization parameters.
+pub async fn interaction_with(server: &Server, client: &str, extra: &[(&str, &str)]) -> Jar {
     let mut jar = Jar::default();
     let r = browser()
-        .get(auth_url(server, client, &[]))
+        .get(auth_url(server, client, extra))
         .send()
         .await
         .expect("auth");

@@ -113,7 +113,10 @@ pub(super) async fn send(
     experience(&mut i)?;
     let identifier = code_identifier(&body.identifier)?;
     let usage = usage_for(&state, &body.interaction_event, &identifier).await?;
-    let sent = app::verification_codes::send(&state, &request, &identifier, usage, None).await?;
+    // The message speaks the pages' language (the connector falls back from there).
+    let locale = crate::signin::phrases(&state, &req, &i.ui_locales).await;
+    let locale = Some(locale.lang().to_owned());
+    let sent = app::verification_codes::send(&state, &request, &identifier, usage, locale).await?;
     experience(&mut i)?.verifications.push(Verification::Code {
         id: sent.verification_id.clone(),
         kind: identifier.kind(),
