@@ -249,9 +249,7 @@ pub(super) async fn register(
     password: Option<domain::password::PasswordDigest>,
     extra: &serde_json::Map<String, serde_json::Value>,
 ) -> Result<String, super::ExperienceError> {
-    use app::commands::users::{create_user, CreateUser, Origin, PasswordInput};
-    use domain::user::{UserDetails, UserDetailsFields};
-    let permit = app::registration::permit(state).await?;
+    app::registration::permit(state).await?;
     let settings = app::sign_in_experience::current(state)
         .await
         .map_err(app::AppError::from)?;
@@ -264,29 +262,11 @@ pub(super) async fn register(
         .with_data(json!({ "missingProfile": ["password"] })));
     }
     let value = identifier.normalized().to_owned();
-    let mut fields = UserDetailsFields::default();
+    let mut fields = domain::user::UserDetailsFields::default();
     if identifier.kind() == IdentifierKind::Phone {
         fields.primary_phone = Some(value);
     } else {
         fields.primary_email = Some(value);
     }
-    let mut custom_data = serde_json::Map::new();
-    super::profile::apply_extra_profile(state, extra, &mut fields, &mut custom_data).await?;
-    let details = UserDetails::new(fields).map_err(|err| {
-        refuse(
-            StatusCode::BAD_REQUEST,
-            "guard.invalid_input",
-            err.to_string(),
-        )
-    })?;
-    let input = CreateUser {
-        details,
-        custom_data,
-        password: password.map(PasswordInput::Digest),
-        origin: Origin::SelfService {
-            application_id: client_id.to_owned(),
-            permit,
-        },
-    };
-    Ok(create_user(state, input, request).await?.id)
+    super::profile::create_account(state, request, client_id, fields, password, extra).await
 }

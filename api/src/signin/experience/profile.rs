@@ -222,3 +222,38 @@ pub(crate) async fn apply_extra_profile(
     app::custom_profile_fields::apply(&fields, values, details, custom_data);
     Ok(())
 }
+
+/// Creates the account a registration ends in, with what the profile fields add (once
+/// every required one is filled), through the users command service under the
+/// registration `Permit`: the one place the Experience API creates a user, and only
+/// while registration is open.
+pub(crate) async fn create_account(
+    state: &AppState,
+    request: &RequestContext,
+    client_id: &str,
+    mut fields: domain::user::UserDetailsFields,
+    password: Option<PasswordDigest>,
+    extra: &serde_json::Map<String, serde_json::Value>,
+) -> Result<String, ExperienceError> {
+    use app::commands::users::{create_user, CreateUser, Origin, PasswordInput};
+    let permit = app::registration::permit(state).await?;
+    let mut custom_data = serde_json::Map::new();
+    apply_extra_profile(state, extra, &mut fields, &mut custom_data).await?;
+    let details = domain::user::UserDetails::new(fields).map_err(|err| {
+        refuse(
+            StatusCode::BAD_REQUEST,
+            "guard.invalid_input",
+            err.to_string(),
+        )
+    })?;
+    let input = CreateUser {
+        details,
+        custom_data,
+        password: password.map(PasswordInput::Digest),
+        origin: Origin::SelfService {
+            application_id: client_id.to_owned(),
+            permit,
+        },
+    };
+    Ok(create_user(state, input, request).await?.id)
+}

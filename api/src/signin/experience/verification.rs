@@ -10,7 +10,6 @@ use crate::support::error::ApiError;
 use crate::support::request::RequestContext;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
-use app::commands::users::{create_user, CreateUser, Origin, PasswordInput};
 use app::registration;
 use app::AppError;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
@@ -19,7 +18,7 @@ use domain::identifier::{Identifier, IdentifierClaim};
 use domain::password::hash_password;
 use domain::password::policy::UserInfo;
 use domain::session::SignInFailure;
-use domain::user::{UserDetails, UserDetailsFields};
+use domain::user::UserDetailsFields;
 use serde::Deserialize;
 use serde_json::json;
 
@@ -270,44 +269,21 @@ pub(super) async fn identification(
                 username, digest, ..
             },
         ) => {
-            // The one place a user is created here: only with registration open now.
-            let permit = registration::permit(&state).await?;
-            let mut fields = UserDetailsFields {
+            let fields = UserDetailsFields {
                 username: Some(username),
                 ..Default::default()
             };
-            let mut custom_data = serde_json::Map::new();
             let extra = e.extra_profile.clone();
-            super::profile::apply_extra_profile(&state, &extra, &mut fields, &mut custom_data)
-                .await?;
-            let details = UserDetails::new(fields).map_err(|err| {
-                refuse(
-                    StatusCode::BAD_REQUEST,
-                    "guard.invalid_input",
-                    err.to_string(),
-                )
-            })?;
-            let input = CreateUser {
-                details,
-                custom_data,
-                password: Some(PasswordInput::Digest(digest)),
-                origin: Origin::SelfService {
-                    application_id: client_id.clone(),
-                    permit,
-                },
-            };
-            let user = match create_user(&state, input, &request).await {
-                Ok(user) => user,
-                Err(err @ app::AppError::IdentifierInUse(_)) => {
-                    return Err(refuse(
-                        StatusCode::UNPROCESSABLE_ENTITY,
-                        "user.username_already_in_use",
-                        err.to_string(),
-                    ))
-                }
-                Err(err) => return Err(err.into()),
-            };
-            e.identified = Some(user.id);
+            let user_id = super::profile::create_account(
+                &state,
+                &request,
+                &client_id,
+                fields,
+                Some(digest),
+                &extra,
+            )
+            .await?;
+            e.identified = Some(user_id);
             StatusCode::CREATED
         }
         (
