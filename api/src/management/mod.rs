@@ -5,8 +5,8 @@
 pub mod account_center;
 pub mod applications;
 pub mod connectors;
-pub mod custom_profile_fields;
 pub mod custom_phrases;
+pub mod custom_profile_fields;
 pub mod grants;
 pub mod hooks;
 pub mod just_created;

@@ -9,11 +9,13 @@
 //! The signed-in browser gets a `_session` cookie, also sealed, naming its `Session`
 //! stream; the stream, not the cookie, says whether the session still lives.
 
+pub mod codes;
 pub mod consent;
 pub mod cookies;
 pub mod credentials;
 pub mod experience;
 pub mod finish;
+pub mod forgot;
 pub mod form;
 pub mod interaction;
 pub mod page;
@@ -109,6 +111,36 @@ pub fn configure(routes: &mut crate::guard::access::Routes) {
             web::resource("/sign-in")
                 .route(web::get().to(form::show_sign_in))
                 .route(web::post().to(form::sign_in))
+                .default_service(web::to(crate::support::error::method_not_allowed)),
+        )
+        .resource(
+            web::resource("/sign-in/code")
+                .route(web::get().to(codes::show_code_sign_in))
+                .route(web::post().to(codes::send_sign_in_code))
+                .default_service(web::to(crate::support::error::method_not_allowed)),
+        )
+        .resource(
+            web::resource("/sign-in/code/verify")
+                .route(web::get().to(codes::show_sign_in_code))
+                .route(web::post().to(codes::verify_sign_in_code))
+                .default_service(web::to(crate::support::error::method_not_allowed)),
+        )
+        .resource(
+            web::resource("/forgot-password")
+                .route(web::get().to(codes::show_forgot_password))
+                .route(web::post().to(codes::send_forgot_password_code))
+                .default_service(web::to(crate::support::error::method_not_allowed)),
+        )
+        .resource(
+            web::resource("/forgot-password/verify")
+                .route(web::get().to(codes::show_forgot_password_code))
+                .route(web::post().to(codes::verify_forgot_password_code))
+                .default_service(web::to(crate::support::error::method_not_allowed)),
+        )
+        .resource(
+            web::resource("/forgot-password/new")
+                .route(web::get().to(forgot::show_new_password))
+                .route(web::post().to(forgot::set_new_password))
                 .default_service(web::to(crate::support::error::method_not_allowed)),
         )
         .resource(

@@ -251,6 +251,18 @@ pub fn error_text(
     respond(status, phrases, body)
 }
 
+/// The other ways the sign-in form links to, as the settings and connectors allow, and
+/// a notice above the form (the password was just changed).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SignInLinks {
+    pub notice: Option<String>,
+    pub registration: bool,
+    /// The settings offer a code for email or phone.
+    pub code: bool,
+    /// A connector can send a code to reset a password.
+    pub forgot_password: bool,
+}
+
 pub fn sign_in_form(
     look: &Look,
     phrases: &Phrases,
@@ -258,10 +270,65 @@ pub fn sign_in_form(
     csrf: &str,
     identifier: &str,
     error: Option<&str>,
-    registration: bool,
+    links: SignInLinks,
 ) -> String {
-    let ctx = context! { app, csrf, identifier, error, registration };
+    let ctx = context! {
+        app, csrf, identifier, error,
+        registration => links.registration,
+        code => links.code,
+        forgot_password => links.forgot_password,
+        notice => links.notice,
+    };
     render("sign_in.html", look, phrases, ctx)
+}
+
+/// Where a code goes (`action`: the flow's route, `title_key` and `intro_key` its words).
+pub struct CodeAddress<'a> {
+    pub action: &'a str,
+    pub title_key: &'a str,
+    pub intro_key: Option<&'a str>,
+    pub csrf: &'a str,
+    pub identifier: &'a str,
+}
+
+pub fn code_address(
+    look: &Look,
+    phrases: &Phrases,
+    form: &CodeAddress<'_>,
+    error: Option<&str>,
+) -> String {
+    let ctx = context! {
+        action => form.action,
+        title_key => form.title_key,
+        intro_key => form.intro_key,
+        csrf => form.csrf,
+        identifier => form.identifier,
+        error,
+    };
+    render("code_address.html", look, phrases, ctx)
+}
+
+/// The code entry page for the code sent to `target` (an address the user typed).
+pub fn code_enter(
+    look: &Look,
+    phrases: &Phrases,
+    action: &str,
+    title_key: &str,
+    csrf: &str,
+    target: &str,
+    error: Option<&str>,
+) -> String {
+    let ctx = context! { action, title_key, csrf, target, error };
+    render("code_enter.html", look, phrases, ctx)
+}
+
+pub fn new_password_form(
+    look: &Look,
+    phrases: &Phrases,
+    csrf: &str,
+    error: Option<&str>,
+) -> String {
+    render("new_password.html", look, phrases, context! { csrf, error })
 }
 
 pub fn register_form(
@@ -323,7 +390,7 @@ mod tests {
             "t",
             "\"><b>",
             Some("<i>"),
-            false,
+            SignInLinks::default(),
         );
         assert!(!page.contains("<script>") && !page.contains("<b>") && !page.contains("<i>"));
         assert!(
@@ -339,7 +406,10 @@ mod tests {
             "t",
             "",
             None,
-            true,
+            SignInLinks {
+                registration: true,
+                ..Default::default()
+            },
         );
         assert!(
             !page.contains("<img src=x>") && page.contains("&lt;img src=x&gt;"),
@@ -358,8 +428,32 @@ mod tests {
             let p = Phrases::new(lang, None);
             let look = Look::plain();
             let scopes = ["openid".to_owned()];
+            let links = SignInLinks {
+                registration: true,
+                code: true,
+                forgot_password: true,
+                notice: Some("n".into()),
+            };
+            let address = CodeAddress {
+                action: "/forgot-password",
+                title_key: "reset-password-title",
+                intro_key: Some("reset-password-intro"),
+                csrf: "c",
+                identifier: "",
+            };
             for html in [
-                sign_in_form(&look, &p, "A", "c", "", Some("e"), true),
+                sign_in_form(&look, &p, "A", "c", "", Some("e"), links.clone()),
+                code_address(&look, &p, &address, Some("e")),
+                code_enter(
+                    &look,
+                    &p,
+                    "/sign-in/code",
+                    "code-sign-in-title",
+                    "c",
+                    "a@b.c",
+                    Some("e"),
+                ),
+                new_password_form(&look, &p, "c", Some("e")),
                 register_form(&look, &p, "A", "c", "", None),
                 consent_form(&look, &p, "A", "c", &scopes),
                 logout_form(&p, "c"),

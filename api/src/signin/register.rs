@@ -28,7 +28,7 @@ fn closed(p: &Phrases) -> HttpResponse {
 }
 
 /// What the policy refused, in words (the codes are Logto's `password_rejected.*`).
-fn describe(p: &Phrases, issue: &Issue) -> String {
+pub(super) fn describe(p: &Phrases, issue: &Issue) -> String {
     use domain::password::policy;
     let n = |key: &str| {
         issue
