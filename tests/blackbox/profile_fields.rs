@@ -50,6 +50,29 @@ async fn registration_waits_for_the_required_profile_fields(backend: Backend) {
         let r = server.post_json(base, field).await;
         assert_eq!(r.status(), 201, "{}", json(r).await);
     }
+    // The hosted registration form cannot ask for the fields yet, so it creates no
+    // account without them (no bypass of the Experience API's rule).
+    let (spa, _) = app(&server, "SPA", false).await;
+    let jar = interaction(&server, &spa).await;
+    let csrf = common::interaction::page(&server, &jar, "/register")
+        .await
+        .expect("the registration form");
+    let (status, html) = common::interaction::post_form(
+        &server,
+        &jar,
+        "/register",
+        &[
+            ("username", "formfiller"),
+            ("password", STRONG),
+            ("csrf_token", &csrf),
+        ],
+    )
+    .await;
+    assert_eq!(status, 422, "{html}");
+    assert!(html.contains("needs more details about you"), "{html}");
+    let users = json(server.get("/api/users?search=formfiller").await).await;
+    assert_eq!(users, j!([]), "no account was created");
+
     // Refusals name what is wrong.
     for (body, status, needle) in [
         (
@@ -117,7 +140,6 @@ async fn registration_waits_for_the_required_profile_fields(backend: Backend) {
     assert_eq!(r.status(), 404);
 
     // A registration through the Experience API waits for the required fields.
-    let (spa, _) = app(&server, "SPA", false).await;
     let mut jar = interaction(&server, &spa).await;
     let (status, _) = call(
         &server,

@@ -102,7 +102,7 @@ pub async fn show_register(state: web::Data<AppState>, req: HttpRequest) -> Http
         (status = 303, description = "Registered and signed in"),
         (status = 400, description = "Invalid form or interaction", content_type = "text/html", body = String),
         (status = 404, description = "Registration disabled", content_type = "text/html", body = String),
-        (status = 422, description = "Refused (the password policy's `password_rejected.*` codes in the text): the form again", content_type = "text/html", body = String),
+        (status = 422, description = "Refused (the password policy's `password_rejected.*` codes in the text), or required profile fields exist (this form cannot ask for them): the form again", content_type = "text/html", body = String),
         (status = 503, description = "Too many password checks at once (with `Retry-After`)", content_type = "text/html", body = String)
     )
 )]
@@ -155,6 +155,20 @@ pub async fn register(
         check_new_password(&state, &form.password, &user_info).await
     {
         return rejected(&issues);
+    }
+    // The same settings on every self-service path: the Experience API refuses an account
+    // without the required profile fields, so this form does too (the hosted profile step
+    // that would ask for them is not built yet).
+    match app::custom_profile_fields::list(&state).await {
+        Ok(fields) => {
+            if !app::custom_profile_fields::missing(&fields, &Default::default()).is_empty() {
+                return form_with(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    &p.text("profile-required-elsewhere"),
+                );
+            }
+        }
+        Err(e) => return failed(&p, e),
     }
     let input = CreateUser {
         details,
