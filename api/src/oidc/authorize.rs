@@ -263,6 +263,7 @@ async fn authorize(
         signed_in: None,
         experience: None,
         pending_code: None,
+        pending_registration: None,
         csrf: B64URL.encode(state.random.bytes::<24>()),
         expires_at: now.plus_seconds(secs(lifetimes.interaction)),
     };

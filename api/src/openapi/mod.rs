@@ -194,6 +194,8 @@ const ACCOUNT: &str = "accountApi";
         crate::signin::forgot::set_new_password,
         crate::signin::register::show_register,
         crate::signin::register::register,
+        crate::signin::profile_step::show_profile,
+        crate::signin::profile_step::register_profile,
         crate::signin::consent::show_consent,
         crate::signin::consent::consent,
         swagger_json,

@@ -37,6 +37,9 @@ pub struct Interaction {
     /// address lives here, sealed, never in a URL or a plain cookie.
     #[serde(default)]
     pub pending_code: Option<PendingCode>,
+    /// `/register` with profile fields: the account waiting for the profile step.
+    #[serde(default)]
+    pub pending_registration: Option<PendingRegistration>,
     /// Echoed by every form of this interaction (CSRF).
     pub csrf: String,
     pub expires_at: Timestamp,
@@ -55,6 +58,15 @@ pub struct PendingCode {
     /// The user the verified code identified (forgot password).
     #[serde(default)]
     pub user_id: Option<String>,
+}
+
+/// A checked username and its password, hashed (the cookie is sealed), waiting for the
+/// profile step (`signin/profile_step.rs`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PendingRegistration {
+    pub username: String,
+    pub digest: domain::password::PasswordDigest,
 }
 
 /// The `_session` cookie: which session stream this browser holds.

@@ -19,6 +19,7 @@ pub mod forgot;
 pub mod form;
 pub mod interaction;
 pub mod page;
+pub mod profile_step;
 pub mod pwned;
 pub mod register;
 mod templates;
@@ -147,6 +148,12 @@ pub fn configure(routes: &mut crate::guard::access::Routes) {
             web::resource("/register")
                 .route(web::get().to(register::show_register))
                 .route(web::post().to(register::register))
+                .default_service(web::to(crate::support::error::method_not_allowed)),
+        )
+        .resource(
+            web::resource("/register/profile")
+                .route(web::get().to(profile_step::show_profile))
+                .route(web::post().to(profile_step::register_profile))
                 .default_service(web::to(crate::support::error::method_not_allowed)),
         )
         .resource(

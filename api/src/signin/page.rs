@@ -343,6 +343,24 @@ pub fn register_form(
     render("register.html", look, phrases, ctx)
 }
 
+/// The profile step: `fields` as `profile_step.rs` lays them out (serialized views).
+pub fn profile_form<T: Serialize>(
+    look: &Look,
+    phrases: &Phrases,
+    app: &str,
+    csrf: &str,
+    fields: &T,
+    error: Option<&str>,
+) -> String {
+    let fields = Value::from_serialize(fields);
+    render(
+        "profile.html",
+        look,
+        phrases,
+        context! { app, csrf, fields, error },
+    )
+}
+
 pub fn consent_form(
     look: &Look,
     phrases: &Phrases,
@@ -454,6 +472,19 @@ mod tests {
                     Some("e"),
                 ),
                 new_password_form(&look, &p, "c", Some("e")),
+                profile_form(
+                    &look,
+                    &p,
+                    "A",
+                    "c",
+                    &serde_json::json!([
+                        {"id": "f-a", "name": "a", "label": "A", "required": true, "kind": "text", "value": "", "checked": false, "options": [], "parts": []},
+                        {"id": "f-b", "name": "b", "label": "B", "required": false, "kind": "select", "value": "", "checked": false, "options": [{"label": "x", "value": "x", "selected": true}], "parts": []},
+                        {"id": "f-c", "name": "c", "label": "C", "required": true, "kind": "checkbox", "value": "", "checked": false, "options": [], "parts": []},
+                        {"id": "f-d", "name": "d", "label": "D", "required": false, "kind": "parts", "value": "", "checked": false, "options": [], "parts": [{"id": "f-d-x", "name": "d.x", "label": "x", "value": ""}]}
+                    ]),
+                    Some("e"),
+                ),
                 register_form(&look, &p, "A", "c", "", None),
                 consent_form(&look, &p, "A", "c", &scopes),
                 logout_form(&p, "c"),

@@ -14,7 +14,7 @@ use std::fmt::Write as _;
 use std::sync::OnceLock;
 
 /// Every template, by the name pages and `{% extends %}` use.
-const TEMPLATES: [(&str, &str); 11] = [
+const TEMPLATES: [(&str, &str); 12] = [
     ("base.html", include_str!("templates/base.html")),
     (
         "error_block.html",
@@ -35,6 +35,7 @@ const TEMPLATES: [(&str, &str); 11] = [
         "new_password.html",
         include_str!("templates/new_password.html"),
     ),
+    ("profile.html", include_str!("templates/profile.html")),
 ];
 
 fn environment() -> &'static Environment<'static> {

@@ -145,4 +145,3 @@ code-other-address = Andere E-Mail-Adresse oder Telefonnummer verwenden
 code-not-offered = Die Anmeldung mit einem Code ist für diese Adresse nicht verfügbar. Melden Sie sich mit Ihrem Passwort an oder verwenden Sie eine andere E-Mail-Adresse oder Telefonnummer.
 code-no-account = Kein Konto verwendet diese E-Mail-Adresse oder Telefonnummer. Prüfen Sie sie oder erstellen Sie ein Konto.
 password-same = Das neue Passwort ist dasselbe wie das aktuelle. Wählen Sie ein anderes.
-profile-required-elsewhere = Diese Anwendung benötigt mehr Angaben zu Ihnen, als diese Seite abfragen kann. Wenden Sie sich an den Support der Anwendung, um Ihr Konto zu erstellen.

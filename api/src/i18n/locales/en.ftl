@@ -147,4 +147,3 @@ code-other-address = Use another email or phone number
 code-not-offered = Signing in with a code is not available for this address. Sign in with your password, or use another email or phone number.
 code-no-account = No account uses this email or phone number. Check it, or create an account.
 password-same = The new password is the same as the current one. Choose another.
-profile-required-elsewhere = This application needs more details about you than this page can ask for. Contact the application's support to create your account.

@@ -145,4 +145,3 @@ code-other-address = Utiliser un autre e-mail ou numéro de téléphone
 code-not-offered = La connexion par code n'est pas proposée pour cette adresse. Connectez-vous avec votre mot de passe, ou utilisez un autre e-mail ou numéro de téléphone.
 code-no-account = Aucun compte n'utilise cet e-mail ou ce numéro de téléphone. Vérifiez-le, ou créez un compte.
 password-same = Le nouveau mot de passe est identique à l'actuel. Choisissez-en un autre.
-profile-required-elsewhere = Cette application a besoin de plus d'informations sur vous que cette page ne peut en demander. Contactez le support de l'application pour créer votre compte.

@@ -145,4 +145,3 @@ code-other-address = 使用其他邮箱或手机号
 code-not-offered = 此地址不支持验证码登录。请使用密码登录，或使用其他邮箱或手机号。
 code-no-account = 没有账户使用此邮箱或手机号。请检查，或创建账户。
 password-same = 新密码与当前密码相同。请选择其他密码。
-profile-required-elsewhere = 此应用需要的个人信息超出了本页面能够询问的范围。请联系应用的支持团队创建账户。
