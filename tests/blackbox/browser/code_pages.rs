@@ -1,7 +1,8 @@
 //! The one-time code pages in headless Chromium (issue 14, items 2 and 5): sign in with a
 //! code by email (the mail caught by a local SMTP server) and by SMS (a local HTTP
-//! receiver), forgot password to the notice on `/sign-in`; axe-core with no serious or
-//! critical violation on each new page, its error states included.
+//! receiver), forgot password to the notice on `/sign-in`, registration through the
+//! profile step; axe-core with no serious or critical violation on each new page, its
+//! error states included.
 
 use super::{axe_source, browser_available, Driver, CHALLENGE};
 use crate::common::connectors::{self, add_sms_connector, add_smtp_connector, wait_for_sms};
@@ -32,12 +33,30 @@ impl Driver {
             .await;
     }
 
-    async fn body_text(&self) -> String {
-        let body = self.element("body").await;
-        let text = self
-            .call("GET", &format!("/element/{body}/text"), j!({}))
-            .await;
-        text.as_str().unwrap_or_default().to_owned()
+    /// Waits (up to 10 s) until the page shows `needle`: a click's navigation may still be
+    /// under way when the click returns.
+    async fn see(&self, needle: &str) {
+        let mut text = String::new();
+        for _ in 0..100 {
+            let found = self
+                .call(
+                    "POST",
+                    "/element",
+                    j!({"using": "css selector", "value": "body"}),
+                )
+                .await;
+            if let Some(body) = found[super::ELEMENT].as_str() {
+                let got = self
+                    .call("GET", &format!("/element/{body}/text"), j!({}))
+                    .await;
+                text = got.as_str().unwrap_or_default().to_owned();
+                if text.contains(needle) {
+                    return;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("the page never showed {needle:?}: {text}");
     }
 
     async fn axe_clean(&self, axe: &str, name: &str) {
@@ -152,19 +171,19 @@ async fn chromium_signs_in_with_codes_and_resets_a_password(backend: Backend) {
 
     // By email: the link on the sign-in page, the address, a wrong code, the right one.
     driver.visit(&auth(&server, &client, &cb)).await;
+    driver.see("Forgot password?").await;
     driver.axe_clean(&axe, "sign-in with its links").await;
     driver.press("a[href='/sign-in/code']").await;
+    driver.see("Send code").await;
     driver.axe_clean(&axe, "code address").await;
     driver.type_into("#identifier", email).await;
     driver.press("#submit").await;
     let code = smtp.wait_for(email, WAIT).await.code(6).expect("a code");
-    let text = driver.body_text().await;
-    assert!(text.contains(&format!("sent to {email}")), "{text}");
+    driver.see(&format!("sent to {email}")).await;
     driver.axe_clean(&axe, "code entry").await;
     driver.type_into("#code", &wrong(&code)).await;
     driver.press("#submit").await;
-    let text = driver.body_text().await;
-    assert!(text.contains("This code is not correct"), "{text}");
+    driver.see("This code is not correct").await;
     driver.axe_clean(&axe, "code entry with an error").await;
     driver.type_into("#code", &code).await;
     driver.press("#submit").await;
@@ -175,11 +194,14 @@ async fn chromium_signs_in_with_codes_and_resets_a_password(backend: Backend) {
     driver.forget().await;
     driver.visit(&auth(&server, &client, &cb)).await;
     driver.press("a[href='/sign-in/code']").await;
+    driver.see("Send code").await;
     driver.type_into("#identifier", "+15550003333").await;
     driver.press("#submit").await;
     wait_for_sms(&sms, "15550003333", WAIT).await;
+    driver.see("Resend code").await;
     driver.press("#resend").await;
     let text = connectors::wait_for_sms_after(&sms, "15550003333", 1, WAIT).await;
+    driver.see("Resend code").await;
     assert_eq!(text.usage, "SignIn");
     driver.type_into("#code", &text.code).await;
     driver.press("#submit").await;
@@ -190,29 +212,81 @@ async fn chromium_signs_in_with_codes_and_resets_a_password(backend: Backend) {
     driver.forget().await;
     driver.visit(&auth(&server, &client, &cb)).await;
     driver.press("a[href='/forgot-password']").await;
+    driver.see("we will send you a code").await;
     driver.axe_clean(&axe, "forgot password").await;
     driver.type_into("#identifier", email).await;
     driver.press("#submit").await;
     let code = smtp.wait_for(email, WAIT).await.code(6).expect("a code");
     driver.type_into("#code", &code).await;
     driver.press("#submit").await;
+    driver.see("Confirm the new password").await;
     driver.axe_clean(&axe, "new password").await;
     driver.type_into("#password", OLD).await;
     driver.type_into("#confirm", OLD).await;
     driver.press("#submit").await;
-    let text = driver.body_text().await;
-    assert!(text.contains("the same as the current one"), "{text}");
+    driver.see("the same as the current one").await;
     driver.axe_clean(&axe, "new password with an error").await;
     driver.type_into("#password", NEWER).await;
     driver.type_into("#confirm", NEWER).await;
     driver.press("#submit").await;
-    let text = driver.body_text().await;
-    assert!(text.contains("Your password has been changed"), "{text}");
+    driver.see("Your password has been changed").await;
     driver.axe_clean(&axe, "sign-in with the notice").await;
     driver.type_into("#identifier", email).await;
     driver.type_into("#password", NEWER).await;
     driver.press("#submit").await;
     let target = landed(&mut rx).await;
     assert!(target.contains("code="), "{target}");
+
+    // Registration with the profile step: one input per field, a required one left empty
+    // first, then the account.
+    for field in [
+        j!({"name": "team", "type": "Select", "label": "Team", "required": true,
+            "config": {"options": [{"label": "Red", "value": "red"}, {"label": "Green", "value": "green"}]}}),
+        j!({"name": "fullname", "type": "Fullname", "label": "Full name", "required": false,
+            "config": {"parts": [{"key": "givenName", "enabled": true}, {"key": "familyName", "enabled": true}]}}),
+        j!({"name": "birthdate", "type": "Date", "label": "Birthday", "required": false}),
+        j!({"name": "newsletter", "type": "Checkbox", "label": "Send me news", "required": false}),
+        j!({"name": "nickname", "type": "Text", "label": "Nickname", "required": true}),
+    ] {
+        let r = server.post_json("/api/custom-profile-fields", &field).await;
+        assert_eq!(r.status(), 201, "{}", json(r).await);
+    }
+    driver.forget().await;
+    driver.visit(&auth(&server, &client, &cb)).await;
+    driver.press("a[href='/register']").await;
+    driver.type_into("#username", "profiled").await;
+    driver.type_into("#password", NEWER).await;
+    driver.press("button[type='submit']").await;
+    driver.see("Tell us about yourself").await;
+    driver.axe_clean(&axe, "profile step").await;
+    // The browser would refuse an empty required input: fill the select only, and drop
+    // the `required` attributes to see the server's own refusal.
+    driver
+        .call(
+            "POST",
+            "/execute/sync",
+            j!({"script": "document.querySelectorAll('[required]').forEach(e => e.removeAttribute('required'));", "args": []}),
+        )
+        .await;
+    driver.press("#submit").await;
+    driver.see("Fill in every field marked required").await;
+    driver.axe_clean(&axe, "profile step with an error").await;
+    let team = driver.element("#f-team").await;
+    driver
+        .call(
+            "POST",
+            &format!("/element/{team}/value"),
+            j!({"text": "Green"}),
+        )
+        .await;
+    driver.type_into("#f-nickname", "Prof").await;
+    driver.type_into("#f-fullname-givenName", "Pro").await;
+    driver.press("#f-newsletter").await;
+    driver.press("#submit").await;
+    let target = landed(&mut rx).await;
+    assert!(target.contains("code="), "{target}");
+    let users = json(server.get("/api/users?search=profiled").await).await;
+    let text = users.to_string();
+    assert!(text.contains("green") && text.contains("Prof"), "{users}");
     let _ = driver.call("DELETE", "", j!({})).await;
 }
