@@ -22,14 +22,16 @@ const OLD: &str = "Vintage-Harbor-Lamp-73";
 const NEWER: &str = "Copper-Meadow-Kite-58";
 const WAIT: Duration = Duration::from_secs(15);
 
-/// Email and phone sign in with a code; email with a password too.
+/// Email and phone sign in with a code; email with a password too; registration by a
+/// verified email with a password.
 pub async fn offer_codes(server: &Server) {
     let settings = j!({
         "signIn": {"methods": [
             {"identifier": "username", "password": true, "verificationCode": false, "isPasswordPrimary": true},
             {"identifier": "email", "password": true, "verificationCode": true, "isPasswordPrimary": true},
             {"identifier": "phone", "password": false, "verificationCode": true, "isPasswordPrimary": false}
-        ]}
+        ]},
+        "signUp": {"identifiers": ["email"], "password": true, "verify": true}
     });
     let r = server.patch_json("/api/sign-in-exp", &settings).await;
     assert_eq!(r.status(), 200, "{}", json(r).await);
@@ -264,5 +266,71 @@ async fn code_pages_sign_in_and_reset_a_password(backend: Backend) {
     let (status, _) = sign_in_form(&server, &jar, &csrf, email, OLD).await;
     assert_eq!(status, 400);
     let (status, _) = sign_in_form(&server, &jar, &csrf, email, NEWER).await;
+    assert_eq!(status, 303);
+
+    // Registration by a verified email with a password: a taken address and a weak
+    // password refused before any code is sent, a wrong code shown again, then the account.
+    let mut jar = interaction(&server, &spa).await;
+    let (_, _, html) = get(&server, &mut jar, "/register").await;
+    assert!(html.contains("href=\"/register/code\""), "{html}");
+    let route = "/register/code";
+    let (status, _, html) = get(&server, &mut jar, route).await;
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains("type=\"password\""), "{html}");
+    let csrf = csrf_of(&html);
+    let reader = "new.reader@example.com";
+    for (address, password, status, text) in [
+        (email, NEWER, 400, "This email is already in use"),
+        (reader, "short", 422, "at least"),
+    ] {
+        let form = [
+            ("identifier", address),
+            ("password", password),
+            ("csrf_token", &csrf),
+        ];
+        let (got, _, html) = post(&server, &mut jar, route, &form).await;
+        assert_eq!(got, status, "{html}");
+        assert!(html.contains(text), "{text}: {html}");
+    }
+    let form = [
+        ("identifier", reader),
+        ("password", NEWER),
+        ("csrf_token", &csrf),
+    ];
+    let (status, to, html) = post(&server, &mut jar, route, &form).await;
+    assert_eq!(
+        (status, to.as_str()),
+        (303, "/register/code/verify"),
+        "{html}"
+    );
+    let mail = smtp.wait_for(reader, WAIT).await;
+    assert!(mail.subject().contains("[Register]"), "{}", mail.subject());
+    let code = mail.code(6).expect("a code");
+    let verify = "/register/code/verify";
+    let bad = wrong(&code);
+    let (status, _, html) = post(
+        &server,
+        &mut jar,
+        verify,
+        &[("code", &bad), ("csrf_token", &csrf)],
+    )
+    .await;
+    assert_eq!(status, 400, "{html}");
+    assert!(html.contains("This code is not correct"), "{html}");
+    let (status, to, html) = post(
+        &server,
+        &mut jar,
+        verify,
+        &[("code", &code), ("csrf_token", &csrf)],
+    )
+    .await;
+    assert_eq!(status, 303, "{html}");
+    assert!(to.starts_with(CB) && to.contains("code="), "{to}");
+    let users = json(server.get("/api/users?search=%25new.reader%25").await).await;
+    assert_eq!(users[0]["primaryEmail"], reader, "{users}");
+    // The password chosen with the address signs in.
+    let mut jar = interaction(&server, &spa).await;
+    let (_, _, html) = get(&server, &mut jar, "/sign-in").await;
+    let (status, _) = sign_in_form(&server, &jar, &csrf_of(&html), reader, NEWER).await;
     assert_eq!(status, 303);
 }

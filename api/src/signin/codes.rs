@@ -9,7 +9,7 @@ use super::cookies::{self, INTERACTION};
 use super::experience::code::{existing_user, identifier_of};
 use super::experience::verification::holder_of;
 use super::form::{csrf_ok, expired, failed, forbidden, interaction, see_other, signed_in};
-use super::interaction::{Interaction, PendingCode};
+use super::interaction::{Interaction, PendingCode, PendingRegistration};
 use super::page;
 use crate::i18n::Phrases;
 use crate::state::AppState;
@@ -29,6 +29,9 @@ pub struct AddressForm {
     /// Set by the code entry page's "Resend code" button: the same address again.
     #[serde(default)]
     resend: Option<String>,
+    /// Registration, when the sign-up settings ask for a password.
+    #[serde(default)]
+    password: String,
     #[serde(default)]
     csrf_token: String,
 }
@@ -46,6 +49,8 @@ pub struct CodeForm {
 pub(super) enum Flow {
     SignIn,
     ForgotPassword,
+    /// Registration by a verified email address or phone number (`/register/code`).
+    Register,
 }
 
 impl Flow {
@@ -53,6 +58,7 @@ impl Flow {
         match self {
             Self::SignIn => TemplateUsage::SignIn,
             Self::ForgotPassword => TemplateUsage::ForgotPassword,
+            Self::Register => TemplateUsage::Register,
         }
     }
 
@@ -60,6 +66,7 @@ impl Flow {
         match self {
             Self::SignIn => "/sign-in/code",
             Self::ForgotPassword => "/forgot-password",
+            Self::Register => "/register/code",
         }
     }
 
@@ -67,6 +74,7 @@ impl Flow {
         match self {
             Self::SignIn => "code-sign-in-title",
             Self::ForgotPassword => "reset-password-title",
+            Self::Register => "register-title",
         }
     }
 
@@ -74,6 +82,7 @@ impl Flow {
         match self {
             Self::SignIn => None,
             Self::ForgotPassword => Some("reset-password-intro"),
+            Self::Register => None,
         }
     }
 }
@@ -124,12 +133,18 @@ async fn address_page(
     error: Option<(StatusCode, &str)>,
 ) -> HttpResponse {
     let look = super::look(state, &i.client_id).await;
+    // Registration asks for the password with the address when the sign-up settings do.
+    let password = flow == Flow::Register
+        && app::sign_in_experience::current(state)
+            .await
+            .is_ok_and(|s| s.sign_up.password);
     let form = page::CodeAddress {
         action: flow.route(),
         title_key: flow.title_key(),
         intro_key: flow.intro_key(),
         csrf: &i.csrf,
         identifier,
+        password,
     };
     let body = page::code_address(&look, p, &form, error.map(|(_, e)| e));
     page::respond(error.map_or(StatusCode::OK, |(s, _)| s), p, body)
@@ -235,6 +250,28 @@ pub(super) async fn send(
             return address_page(state, &i, &p, flow, typed, error).await;
         }
     }
+    let mut digest = None;
+    if flow == Flow::Register {
+        match registration_checks(
+            state,
+            &p,
+            &identifier,
+            &form.password,
+            form.resend.is_some(),
+        )
+        .await
+        {
+            Ok(d) => digest = d,
+            Err(Refusal::Page(r)) => return r,
+            Err(Refusal::Form(status, text)) => {
+                return address_page(state, &i, &p, flow, typed, Some((status, &text))).await
+            }
+        }
+        // A resend keeps the password chosen with the address.
+        if form.resend.is_some() {
+            digest = pending(&i, flow).and_then(|c| c.digest.clone());
+        }
+    }
     let locale = Some(p.lang().to_owned());
     let sent =
         app::verification_codes::send(state, request, &identifier, flow.usage(), locale).await;
@@ -255,6 +292,7 @@ pub(super) async fn send(
         value: identifier.normalized().to_owned(),
         verified: false,
         user_id: None,
+        digest,
     });
     redirect_with(state, &i, &format!("{}/verify", flow.route()), &p)
 }
@@ -327,6 +365,25 @@ pub(super) async fn verify(
         let error = Some((StatusCode::BAD_REQUEST, text.as_str()));
         return enter_page(state, &i, &p, flow, &code.value, error).await;
     }
+    if flow == Flow::Register {
+        i.pending_code = None;
+        let fields = match app::custom_profile_fields::list(state).await {
+            Ok(f) => f,
+            Err(e) => return failed(&p, e),
+        };
+        let address = (code.kind, code.value.as_str());
+        if fields.is_empty() {
+            let none = serde_json::Map::new();
+            return register_verified(state, request, i, address, code.digest, &none, &p).await;
+        }
+        // The profile step creates the account (`profile_step.rs`).
+        i.pending_registration = Some(PendingRegistration {
+            username: None,
+            digest: code.digest,
+            verified: Some((code.kind, code.value.clone())),
+        });
+        return redirect_with(state, &i, "/register/profile", &p);
+    }
     let user_id = match existing_user(state, &identifier).await {
         Ok(id) => id,
         Err(e) => {
@@ -356,6 +413,7 @@ pub(super) async fn verify(
             };
             signed_in(state, request, i, user_id, version, &p).await
         }
+        Flow::Register => failed(&p, "registration is finished above"),
         Flow::ForgotPassword => {
             i.pending_code = Some(PendingCode {
                 verified: true,
@@ -365,6 +423,135 @@ pub(super) async fn verify(
             redirect_with(state, &i, "/forgot-password/new", &p)
         }
     }
+}
+
+/// Why a registration's address step stops: a page of its own, or the form again.
+enum Refusal {
+    Page(HttpResponse),
+    Form(StatusCode, String),
+}
+
+/// Registration by address: open, offered for this kind of address, the address free,
+/// and the password (when the sign-up settings ask for one) within the policy; its digest.
+async fn registration_checks(
+    state: &AppState,
+    p: &Phrases,
+    identifier: &Identifier,
+    password: &str,
+    resend: bool,
+) -> Result<Option<domain::password::PasswordDigest>, Refusal> {
+    if app::registration::permit(state).await.is_err() {
+        return Err(Refusal::Page(page::error(
+            p,
+            StatusCode::NOT_FOUND,
+            "registration-closed-title",
+            "registration-closed",
+        )));
+    }
+    let settings = app::sign_in_experience::current(state)
+        .await
+        .map_err(|e| Refusal::Page(failed(p, e)))?;
+    if !app::sign_in_experience::registers_with(&settings, identifier) || !settings.sign_up.verify {
+        return Err(Refusal::Form(
+            StatusCode::BAD_REQUEST,
+            p.text("register-code-not-offered"),
+        ));
+    }
+    match holder_of(state, identifier).await {
+        Ok(None) => {}
+        Ok(Some(_)) => {
+            let key = if identifier.kind() == IdentifierKind::Phone {
+                "phone-taken"
+            } else {
+                "email-taken"
+            };
+            return Err(Refusal::Form(StatusCode::BAD_REQUEST, p.text(key)));
+        }
+        Err(e) => return Err(Refusal::Page(failed(p, e))),
+    }
+    if !settings.sign_up.password || resend {
+        return Ok(None);
+    }
+    let info = if identifier.kind() == IdentifierKind::Phone {
+        domain::password::policy::UserInfo {
+            phone: Some(identifier.normalized()),
+            ..Default::default()
+        }
+    } else {
+        domain::password::policy::UserInfo {
+            email: Some(identifier.normalized()),
+            ..Default::default()
+        }
+    };
+    use crate::support::error::ApiError;
+    match super::check_new_password(state, password, &info).await {
+        Ok(()) => {}
+        Err(ApiError::App(AppError::PasswordRejected(issues))) => {
+            let text: Vec<String> = issues
+                .iter()
+                .map(|issue| format!("{} ({})", super::register::describe(p, issue), issue.code))
+                .collect();
+            return Err(Refusal::Form(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                text.join(" "),
+            ));
+        }
+        Err(ApiError::App(AppError::Busy)) => return Err(Refusal::Page(super::form::busy(p))),
+        Err(e) => return Err(Refusal::Page(failed(p, e))),
+    }
+    match app::commands::users::hash(state, password.to_owned()).await {
+        Ok(d) => Ok(Some(d)),
+        Err(AppError::Busy) => Err(Refusal::Page(super::form::busy(p))),
+        Err(e) => Err(Refusal::Page(failed(p, e))),
+    }
+}
+
+/// Creates the account holding the verified address (the Experience API's `register`:
+/// the password the sign-up settings require, the profile fields' rule), then signs in.
+pub(super) async fn register_verified(
+    state: &AppState,
+    request: &RequestContext,
+    i: Interaction,
+    (kind, value): (IdentifierKind, &str),
+    digest: Option<domain::password::PasswordDigest>,
+    values: &serde_json::Map<String, serde_json::Value>,
+    p: &Phrases,
+) -> HttpResponse {
+    let identifier = match identifier_of(kind, value) {
+        Ok(id) => id,
+        Err(e) => return failed(p, e),
+    };
+    let created = super::experience::code::register(
+        state,
+        request,
+        &i.client_id,
+        &identifier,
+        digest,
+        values,
+    )
+    .await;
+    let user_id = match created {
+        Ok(id) => id,
+        Err(e) => {
+            let key = match e.code() {
+                "user.missing_profile" => "profile-missing",
+                "user.email_already_in_use" => "email-taken",
+                "user.phone_already_in_use" => "phone-taken",
+                _ => return failed(p, e),
+            };
+            return page::error_text(p, StatusCode::BAD_REQUEST, "register-title", &p.text(key));
+        }
+    };
+    let version = match state
+        .store
+        .repository()
+        .load::<Session>(&i.session_id)
+        .await
+    {
+        Ok(l) => l.version,
+        Err(e) => return failed(p, e),
+    };
+    signed_in(state, request, i, user_id, version, p).await
 }
 
 // Routes: thin wrappers naming their flow, documented one by one.
@@ -518,4 +705,84 @@ pub async fn verify_forgot_password_code(
     form: web::Form<CodeForm>,
 ) -> HttpResponse {
     verify(&state, &req, &request, &form, Flow::ForgotPassword).await
+}
+
+#[utoipa::path(
+    get,
+    path = "/register/code",
+    tag = "Sign-in pages",
+    operation_id = "ShowRegisterWithCode",
+    responses(
+        (status = 200, description = "Registration by a verified email or phone: the address (and password) form", content_type = "text/html", body = String),
+        (status = 400, description = "No or expired interaction", content_type = "text/html", body = String)
+    )
+)]
+pub async fn show_register_code(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
+    show_address(&state, &req, Flow::Register).await
+}
+
+#[utoipa::path(
+    post,
+    path = "/register/code",
+    tag = "Sign-in pages",
+    operation_id = "SendRegisterCode",
+    request_body(content_type = "application/x-www-form-urlencoded", content = Object, description = "The HTML form's fields (`identifier`, `password` when the sign-up settings ask for one, or `resend`)"),
+    responses(
+        (status = 303, description = "Code sent: on to `/register/code/verify`"),
+        (status = 400, description = "Invalid or taken address, or no registration by it: the form again", content_type = "text/html", body = String),
+        (status = 403, description = "CSRF token missing or wrong", content_type = "text/html", body = String),
+        (status = 404, description = "Registration closed", content_type = "text/html", body = String),
+        (status = 422, description = "Refused by the password policy: the form again", content_type = "text/html", body = String),
+        (status = 429, description = "The address is locked after too many attempts", content_type = "text/html", body = String),
+        (status = 501, description = "No connector of the address's kind", content_type = "text/html", body = String),
+        (status = 502, description = "The connector failed to send", content_type = "text/html", body = String),
+        (status = 503, description = "Too many password checks at once (with `Retry-After`)", content_type = "text/html", body = String)
+    )
+)]
+pub async fn send_register_code(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    request: RequestContext,
+    form: web::Form<AddressForm>,
+) -> HttpResponse {
+    send(&state, &req, &request, &form, Flow::Register).await
+}
+
+#[utoipa::path(
+    get,
+    path = "/register/code/verify",
+    tag = "Sign-in pages",
+    operation_id = "ShowRegisterCodeEntry",
+    responses(
+        (status = 200, description = "The code entry page", content_type = "text/html", body = String),
+        (status = 303, description = "No code sent yet: back to `/register/code`"),
+        (status = 400, description = "No or expired interaction", content_type = "text/html", body = String)
+    )
+)]
+pub async fn show_register_code_entry(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> HttpResponse {
+    show_code(&state, &req, Flow::Register).await
+}
+
+#[utoipa::path(
+    post,
+    path = "/register/code/verify",
+    tag = "Sign-in pages",
+    operation_id = "VerifyRegisterCode",
+    request_body(content_type = "application/x-www-form-urlencoded", content = Object, description = "The HTML form's fields (`code`)"),
+    responses(
+        (status = 303, description = "Registered and signed in, or on to the profile step (`/register/profile`) when custom profile fields exist"),
+        (status = 400, description = "Wrong, spent or expired code, or a locked address: the page again", content_type = "text/html", body = String),
+        (status = 403, description = "CSRF token missing or wrong", content_type = "text/html", body = String)
+    )
+)]
+pub async fn verify_register_code(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    request: RequestContext,
+    form: web::Form<CodeForm>,
+) -> HttpResponse {
+    verify(&state, &req, &request, &form, Flow::Register).await
 }

@@ -58,6 +58,9 @@ pub struct PendingCode {
     /// The user the verified code identified (forgot password).
     #[serde(default)]
     pub user_id: Option<String>,
+    /// Registration: the password chosen with the address, checked and hashed.
+    #[serde(default)]
+    pub digest: Option<domain::password::PasswordDigest>,
 }
 
 /// A checked username and its password, hashed (the cookie is sealed), waiting for the
@@ -65,8 +68,13 @@ pub struct PendingCode {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PendingRegistration {
-    pub username: String,
-    pub digest: domain::password::PasswordDigest,
+    /// `/register`: the username (with `digest`).
+    #[serde(default)]
+    pub username: Option<String>,
+    pub digest: Option<domain::password::PasswordDigest>,
+    /// `/register/code`: the email address or phone number a code verified.
+    #[serde(default)]
+    pub verified: Option<(domain::identifier::IdentifierKind, String)>,
 }
 
 /// The `_session` cookie: which session stream this browser holds.

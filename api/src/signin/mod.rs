@@ -151,6 +151,18 @@ pub fn configure(routes: &mut crate::guard::access::Routes) {
                 .default_service(web::to(crate::support::error::method_not_allowed)),
         )
         .resource(
+            web::resource("/register/code")
+                .route(web::get().to(codes::show_register_code))
+                .route(web::post().to(codes::send_register_code))
+                .default_service(web::to(crate::support::error::method_not_allowed)),
+        )
+        .resource(
+            web::resource("/register/code/verify")
+                .route(web::get().to(codes::show_register_code_entry))
+                .route(web::post().to(codes::verify_register_code))
+                .default_service(web::to(crate::support::error::method_not_allowed)),
+        )
+        .resource(
             web::resource("/register/profile")
                 .route(web::get().to(profile_step::show_profile))
                 .route(web::post().to(profile_step::register_profile))

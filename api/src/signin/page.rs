@@ -289,6 +289,8 @@ pub struct CodeAddress<'a> {
     pub intro_key: Option<&'a str>,
     pub csrf: &'a str,
     pub identifier: &'a str,
+    /// Registration: a new password with the address.
+    pub password: bool,
 }
 
 pub fn code_address(
@@ -303,6 +305,7 @@ pub fn code_address(
         intro_key => form.intro_key,
         csrf => form.csrf,
         identifier => form.identifier,
+        password => form.password,
         error,
     };
     render("code_address.html", look, phrases, ctx)
@@ -331,6 +334,7 @@ pub fn new_password_form(
     render("new_password.html", look, phrases, context! { csrf, error })
 }
 
+/// `code`: registration by a verified email or phone is offered too (a link).
 pub fn register_form(
     look: &Look,
     phrases: &Phrases,
@@ -338,8 +342,9 @@ pub fn register_form(
     csrf: &str,
     username: &str,
     error: Option<&str>,
+    code: bool,
 ) -> String {
-    let ctx = context! { app, csrf, username, error };
+    let ctx = context! { app, csrf, username, error, code };
     render("register.html", look, phrases, ctx)
 }
 
@@ -458,6 +463,7 @@ mod tests {
                 intro_key: Some("reset-password-intro"),
                 csrf: "c",
                 identifier: "",
+                password: true,
             };
             for html in [
                 sign_in_form(&look, &p, "A", "c", "", Some("e"), links.clone()),
@@ -485,7 +491,7 @@ mod tests {
                     ]),
                     Some("e"),
                 ),
-                register_form(&look, &p, "A", "c", "", None),
+                register_form(&look, &p, "A", "c", "", None, true),
                 consent_form(&look, &p, "A", "c", &scopes),
                 logout_form(&p, "c"),
                 home(&p, "http://x", Some("/f")),

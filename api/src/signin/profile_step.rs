@@ -243,16 +243,23 @@ pub async fn register_profile(
         let error = Some((StatusCode::UNPROCESSABLE_ENTITY, text.as_str()));
         return step_page(&state, &i, &p, &fields, &pairs, error).await;
     }
-    let password = PasswordInput::Digest(pending.digest);
-    let created = create_and_sign_in(
-        &state,
-        &request,
-        i,
-        &pending.username,
-        password,
-        &values,
-        &p,
-    );
+    if let Some((kind, value)) = &pending.verified {
+        return super::codes::register_verified(
+            &state,
+            &request,
+            i,
+            (*kind, value),
+            pending.digest,
+            &values,
+            &p,
+        )
+        .await;
+    }
+    let (Some(username), Some(digest)) = (pending.username, pending.digest) else {
+        return see_other("/register").finish();
+    };
+    let password = PasswordInput::Digest(digest);
+    let created = create_and_sign_in(&state, &request, i, &username, password, &values, &p);
     match created.await {
         Ok(r) => r,
         // The username went to someone else meanwhile: say so; `/register` starts over.

@@ -56,6 +56,20 @@ pub(super) fn describe(p: &Phrases, issue: &Issue) -> String {
     p.text(key)
 }
 
+/// Whether the sign-up settings register by a verified email or phone (`/register/code`).
+async fn code_offered(state: &AppState) -> bool {
+    use domain::sign_in_experience::SignInIdentifier;
+    app::sign_in_experience::current(state)
+        .await
+        .is_ok_and(|s| {
+            s.sign_up.verify
+                && s.sign_up
+                    .identifiers
+                    .iter()
+                    .any(|id| matches!(id, SignInIdentifier::Email | SignInIdentifier::Phone))
+        })
+}
+
 #[derive(Deserialize)]
 pub struct RegisterForm {
     #[serde(default)]
@@ -89,7 +103,8 @@ pub async fn show_register(state: web::Data<AppState>, req: HttpRequest) -> Http
     };
     let name = app_name(&state, &i.client_id).await;
     let look = super::look(&state, &i.client_id).await;
-    let body = page::register_form(&look, &p, &name, &i.csrf, "", None);
+    let code = code_offered(&state).await;
+    let body = page::register_form(&look, &p, &name, &i.csrf, "", None, code);
     page::respond(StatusCode::OK, &p, body)
 }
 
@@ -126,10 +141,11 @@ pub async fn register(
         return forbidden(&p);
     }
     let username = form.username.trim();
+    let code = code_offered(&state).await;
     let name = app_name(&state, &i.client_id).await;
     let look = super::look(&state, &i.client_id).await;
     let form_with = |status: StatusCode, message: &str| {
-        let body = page::register_form(&look, &p, &name, &i.csrf, username, Some(message));
+        let body = page::register_form(&look, &p, &name, &i.csrf, username, Some(message), code);
         page::respond(status, &p, body)
     };
     let problem = |key: &str| form_with(StatusCode::BAD_REQUEST, &p.text(key));
@@ -171,8 +187,9 @@ pub async fn register(
         };
         let mut i = i;
         i.pending_registration = Some(PendingRegistration {
-            username: username.to_owned(),
-            digest,
+            username: Some(username.to_owned()),
+            digest: Some(digest),
+            verified: None,
         });
         return super::codes::redirect_with(&state, &i, "/register/profile", &p);
     }
@@ -182,7 +199,7 @@ pub async fn register(
     match create_and_sign_in(&state, &request, i, username, password, &values, &p).await {
         Ok(r) => r,
         Err((status, text)) => {
-            let body = page::register_form(&look, &p, &name, &csrf, username, Some(&text));
+            let body = page::register_form(&look, &p, &name, &csrf, username, Some(&text), code);
             page::respond(status, &p, body)
         }
     }

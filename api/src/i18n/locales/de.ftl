@@ -145,3 +145,5 @@ code-other-address = Andere E-Mail-Adresse oder Telefonnummer verwenden
 code-not-offered = Die Anmeldung mit einem Code ist für diese Adresse nicht verfügbar. Melden Sie sich mit Ihrem Passwort an oder verwenden Sie eine andere E-Mail-Adresse oder Telefonnummer.
 code-no-account = Kein Konto verwendet diese E-Mail-Adresse oder Telefonnummer. Prüfen Sie sie oder erstellen Sie ein Konto.
 password-same = Das neue Passwort ist dasselbe wie das aktuelle. Wählen Sie ein anderes.
+register-code-not-offered = Mit dieser Art von Adresse kann hier kein Konto erstellt werden. Verwenden Sie eine andere oder erstellen Sie ein Konto mit einem Benutzernamen.
+register-code-link = Konto stattdessen mit E-Mail-Adresse oder Telefonnummer erstellen

@@ -147,3 +147,5 @@ code-other-address = Use another email or phone number
 code-not-offered = Signing in with a code is not available for this address. Sign in with your password, or use another email or phone number.
 code-no-account = No account uses this email or phone number. Check it, or create an account.
 password-same = The new password is the same as the current one. Choose another.
+register-code-not-offered = Accounts cannot be created with this kind of address here. Use another one, or create an account with a username.
+register-code-link = Create your account with your email or phone number instead

@@ -145,3 +145,5 @@ code-other-address = 使用其他邮箱或手机号
 code-not-offered = 此地址不支持验证码登录。请使用密码登录，或使用其他邮箱或手机号。
 code-no-account = 没有账户使用此邮箱或手机号。请检查，或创建账户。
 password-same = 新密码与当前密码相同。请选择其他密码。
+register-code-not-offered = 此处无法使用此类地址创建账户。请使用其他地址，或使用用户名创建账户。
+register-code-link = 改用邮箱或手机号创建账户
