@@ -1,7 +1,7 @@
 //! The one-time code pages in headless Chromium (issue 14, items 2 and 5): sign in with a
 //! code by email (the mail caught by a local SMTP server) and by SMS (a local HTTP
-//! receiver), forgot password to the notice on `/sign-in`, registration through the
-//! profile step; axe-core with no serious or critical violation on each new page, its
+//! receiver), forgot password to the notice on `/sign-in`, registration by a verified
+//! email through the profile step; axe-core with no serious or critical violation on each new page, its
 //! error states included.
 
 use super::{axe_source, browser_available, Driver, CHALLENGE};
@@ -237,8 +237,8 @@ async fn chromium_signs_in_with_codes_and_resets_a_password(backend: Backend) {
     let target = landed(&mut rx).await;
     assert!(target.contains("code="), "{target}");
 
-    // Registration with the profile step: one input per field, a required one left empty
-    // first, then the account.
+    // Registration by a verified email, then the profile step: one input per field, a
+    // required one left empty first, then the account.
     for field in [
         j!({"name": "team", "type": "Select", "label": "Team", "required": true,
             "config": {"options": [{"label": "Red", "value": "red"}, {"label": "Green", "value": "green"}]}}),
@@ -254,9 +254,18 @@ async fn chromium_signs_in_with_codes_and_resets_a_password(backend: Backend) {
     driver.forget().await;
     driver.visit(&auth(&server, &client, &cb)).await;
     driver.press("a[href='/register']").await;
-    driver.type_into("#username", "profiled").await;
+    driver.see("Create your account with your email").await;
+    driver.press("a[href='/register/code']").await;
+    driver.see("Send code").await;
+    driver.axe_clean(&axe, "register with a code").await;
+    let profiled = "profiled@example.com";
+    driver.type_into("#identifier", profiled).await;
     driver.type_into("#password", NEWER).await;
-    driver.press("button[type='submit']").await;
+    driver.press("#submit").await;
+    let code = smtp.wait_for(profiled, WAIT).await.code(6).expect("a code");
+    driver.see(&format!("sent to {profiled}")).await;
+    driver.type_into("#code", &code).await;
+    driver.press("#submit").await;
     driver.see("Tell us about yourself").await;
     driver.axe_clean(&axe, "profile step").await;
     // The browser would refuse an empty required input: fill the select only, and drop
@@ -285,7 +294,8 @@ async fn chromium_signs_in_with_codes_and_resets_a_password(backend: Backend) {
     driver.press("#submit").await;
     let target = landed(&mut rx).await;
     assert!(target.contains("code="), "{target}");
-    let users = json(server.get("/api/users?search=profiled").await).await;
+    let users = json(server.get("/api/users?search=%25profiled%25").await).await;
+    assert_eq!(users[0]["primaryEmail"], profiled, "{users}");
     let text = users.to_string();
     assert!(text.contains("green") && text.contains("Prof"), "{users}");
     let _ = driver.call("DELETE", "", j!({})).await;
