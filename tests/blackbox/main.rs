@@ -43,6 +43,7 @@ mod user_roles;
 mod users_api;
 mod users_search_limits;
 mod verification_code_flows;
+mod verification_code_pages;
 mod verification_codes;
 mod webhooks_amqps;
 mod webhooks_embedded;

@@ -50,6 +50,82 @@ async fn registration_waits_for_the_required_profile_fields(backend: Backend) {
         let r = server.post_json(base, field).await;
         assert_eq!(r.status(), 201, "{}", json(r).await);
     }
+    // The hosted registration form: the account waits for the profile step, which
+    // refuses to finish without the required fields or with a value its field refuses.
+    let (spa, _) = app(&server, "SPA", false).await;
+    let mut jar = interaction(&server, &spa).await;
+    let csrf = common::interaction::page(&server, &jar, "/register")
+        .await
+        .expect("the registration form");
+    let r = common::flow::browser()
+        .post(server.url("/register"))
+        .header(reqwest::header::COOKIE, jar.header())
+        .form(&[
+            ("username", "formfiller"),
+            ("password", STRONG),
+            ("csrf_token", &csrf),
+        ])
+        .send()
+        .await
+        .expect("register");
+    jar.take(&r);
+    assert_eq!(r.status(), 303);
+    assert_eq!(common::flow::location(&r), "/register/profile");
+    let users = json(server.get("/api/users?search=formfiller").await).await;
+    assert_eq!(users, j!([]), "no account before the profile step");
+    let r = common::flow::browser()
+        .get(server.url("/register/profile"))
+        .header(reqwest::header::COOKIE, jar.header())
+        .send()
+        .await
+        .expect("profile step");
+    assert_eq!(r.status(), 200);
+    let html = r.text().await.expect("html");
+    assert!(html.contains("Tell us about yourself"), "{html}");
+    assert!(
+        html.contains("Given name *") && html.contains("<select id=\"f-team\""),
+        "{html}"
+    );
+    assert!(html.contains("type=\"date\""), "{html}");
+    let step = "/register/profile";
+    for (form, status, needle) in [
+        (
+            vec![("givenName", "Ada")],
+            422,
+            "Fill in every field marked required",
+        ),
+        (
+            vec![("givenName", "Ada"), ("team", "blue")],
+            400,
+            "values.team",
+        ),
+        (
+            vec![("givenName", "Ada"), ("team", "red"), ("employeeId", "X1")],
+            400,
+            "values.employeeId",
+        ),
+    ] {
+        let mut form = form;
+        form.push(("csrf_token", &csrf));
+        let (got, html) = common::interaction::post_form(&server, &jar, step, &form).await;
+        assert_eq!(got, status, "{needle}: {html}");
+        assert!(html.contains(needle), "{needle}: {html}");
+    }
+    let users = json(server.get("/api/users?search=formfiller").await).await;
+    assert_eq!(users, j!([]), "no account without the required fields");
+    let form = [
+        ("givenName", "Ada"),
+        ("team", "green"),
+        ("birthdate", "1990-12-10"),
+        ("csrf_token", &csrf),
+    ];
+    let (status, html) = common::interaction::post_form(&server, &jar, step, &form).await;
+    assert_eq!(status, 303, "{html}");
+    let users = json(server.get("/api/users?search=formfiller").await).await;
+    assert_eq!(users[0]["username"], "formfiller", "{users}");
+    let text = users.to_string();
+    assert!(text.contains("Ada") && text.contains("green"), "{users}");
+
     // Refusals name what is wrong.
     for (body, status, needle) in [
         (
@@ -117,7 +193,6 @@ async fn registration_waits_for_the_required_profile_fields(backend: Backend) {
     assert_eq!(r.status(), 404);
 
     // A registration through the Experience API waits for the required fields.
-    let (spa, _) = app(&server, "SPA", false).await;
     let mut jar = interaction(&server, &spa).await;
     let (status, _) = call(
         &server,

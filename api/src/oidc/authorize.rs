@@ -262,6 +262,8 @@ async fn authorize(
         needs_consent,
         signed_in: None,
         experience: None,
+        pending_code: None,
+        pending_registration: None,
         csrf: B64URL.encode(state.random.bytes::<24>()),
         expires_at: now.plus_seconds(secs(lifetimes.interaction)),
     };

@@ -90,13 +90,52 @@ pub(super) fn see_other(location: &str) -> actix_web::HttpResponseBuilder {
     r
 }
 
+/// What the sign-in form links to: registration when open, a code when the settings
+/// offer one for email or phone, a password reset when a connector can send its code.
+/// A setting that cannot be read hides its link (logged).
+pub(super) async fn links(state: &AppState) -> page::SignInLinks {
+    use domain::connector::ConnectorKind;
+    use domain::sign_in_experience::{SignInIdentifier, SignInMode};
+    let code = match app::sign_in_experience::current(state).await {
+        Ok(s) => {
+            s.sign_in_mode != SignInMode::Register
+                && s.sign_in.methods.iter().any(|m| {
+                    m.verification_code
+                        && matches!(
+                            m.identifier,
+                            SignInIdentifier::Email | SignInIdentifier::Phone
+                        )
+                })
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "cannot read the sign-in experience");
+            false
+        }
+    };
+    let forgot_password = match app::connectors::load(state).await {
+        Ok(c) => {
+            c.of_kind(ConnectorKind::Email).is_some() || c.of_kind(ConnectorKind::Sms).is_some()
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "cannot read the connectors");
+            false
+        }
+    };
+    page::SignInLinks {
+        notice: None,
+        registration: app::registration::permit(state).await.is_ok(),
+        code,
+        forgot_password,
+    }
+}
+
 #[utoipa::path(
     get,
     path = "/sign-in",
     tag = "Sign-in pages",
     operation_id = "ShowSignIn",
     responses(
-        (status = 200, description = "The sign-in form", content_type = "text/html", body = String),
+        (status = 200, description = "The sign-in form (`?reset=done`: with the notice that the password was changed)", content_type = "text/html", body = String),
         (status = 400, description = "No or expired interaction", content_type = "text/html", body = String)
     )
 )]
@@ -106,6 +145,11 @@ pub async fn show_sign_in(state: web::Data<AppState>, req: HttpRequest) -> HttpR
     };
     let p = super::phrases(&state, &req, &i.ui_locales).await;
     let name = app_name(&state, &i.client_id).await;
+    let mut links = links(&state).await;
+    // Forgot password ends here (`?reset=done`): no personal data in the URL.
+    if req.query_string() == "reset=done" {
+        links.notice = Some(p.text("reset-password-done"));
+    }
     let body = page::sign_in_form(
         &super::look(&state, &i.client_id).await,
         &p,
@@ -113,7 +157,7 @@ pub async fn show_sign_in(state: web::Data<AppState>, req: HttpRequest) -> HttpR
         &i.csrf,
         i.login_hint.as_deref().unwrap_or_default(),
         None,
-        app::registration::permit(&state).await.is_ok(),
+        links,
     );
     page::respond(StatusCode::OK, &p, body)
 }
@@ -181,7 +225,7 @@ pub async fn sign_in(
         &i.csrf,
         identifier,
         Some(&message),
-        app::registration::permit(&state).await.is_ok(),
+        links(&state).await,
     );
     page::respond(StatusCode::BAD_REQUEST, &p, body)
 }

@@ -33,9 +33,48 @@ pub struct Interaction {
     /// Experience API state (`/api/experience`), when a custom UI drives the sign-in.
     #[serde(default)]
     pub experience: Option<Experience>,
+    /// A one-time code the hosted pages sent (sign in with a code, forgot password); the
+    /// address lives here, sealed, never in a URL or a plain cookie.
+    #[serde(default)]
+    pub pending_code: Option<PendingCode>,
+    /// `/register` with profile fields: the account waiting for the profile step.
+    #[serde(default)]
+    pub pending_registration: Option<PendingRegistration>,
     /// Echoed by every form of this interaction (CSRF).
     pub csrf: String,
     pub expires_at: Timestamp,
+}
+
+/// A code the hosted pages sent, and what it is for.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PendingCode {
+    pub usage: app::delivery::TemplateUsage,
+    pub verification_id: String,
+    pub kind: domain::identifier::IdentifierKind,
+    pub value: String,
+    /// The right code came back (forgot password: the new password may now be set).
+    pub verified: bool,
+    /// The user the verified code identified (forgot password).
+    #[serde(default)]
+    pub user_id: Option<String>,
+    /// Registration: the password chosen with the address, checked and hashed.
+    #[serde(default)]
+    pub digest: Option<domain::password::PasswordDigest>,
+}
+
+/// A checked username and its password, hashed (the cookie is sealed), waiting for the
+/// profile step (`signin/profile_step.rs`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PendingRegistration {
+    /// `/register`: the username (with `digest`).
+    #[serde(default)]
+    pub username: Option<String>,
+    pub digest: Option<domain::password::PasswordDigest>,
+    /// `/register/code`: the email address or phone number a code verified.
+    #[serde(default)]
+    pub verified: Option<(domain::identifier::IdentifierKind, String)>,
 }
 
 /// The `_session` cookie: which session stream this browser holds.

@@ -9,14 +9,17 @@
 //! The signed-in browser gets a `_session` cookie, also sealed, naming its `Session`
 //! stream; the stream, not the cookie, says whether the session still lives.
 
+pub mod codes;
 pub mod consent;
 pub mod cookies;
 pub mod credentials;
 pub mod experience;
 pub mod finish;
+pub mod forgot;
 pub mod form;
 pub mod interaction;
 pub mod page;
+pub mod profile_step;
 pub mod pwned;
 pub mod register;
 mod templates;
@@ -112,9 +115,57 @@ pub fn configure(routes: &mut crate::guard::access::Routes) {
                 .default_service(web::to(crate::support::error::method_not_allowed)),
         )
         .resource(
+            web::resource("/sign-in/code")
+                .route(web::get().to(codes::show_code_sign_in))
+                .route(web::post().to(codes::send_sign_in_code))
+                .default_service(web::to(crate::support::error::method_not_allowed)),
+        )
+        .resource(
+            web::resource("/sign-in/code/verify")
+                .route(web::get().to(codes::show_sign_in_code))
+                .route(web::post().to(codes::verify_sign_in_code))
+                .default_service(web::to(crate::support::error::method_not_allowed)),
+        )
+        .resource(
+            web::resource("/forgot-password")
+                .route(web::get().to(codes::show_forgot_password))
+                .route(web::post().to(codes::send_forgot_password_code))
+                .default_service(web::to(crate::support::error::method_not_allowed)),
+        )
+        .resource(
+            web::resource("/forgot-password/verify")
+                .route(web::get().to(codes::show_forgot_password_code))
+                .route(web::post().to(codes::verify_forgot_password_code))
+                .default_service(web::to(crate::support::error::method_not_allowed)),
+        )
+        .resource(
+            web::resource("/forgot-password/new")
+                .route(web::get().to(forgot::show_new_password))
+                .route(web::post().to(forgot::set_new_password))
+                .default_service(web::to(crate::support::error::method_not_allowed)),
+        )
+        .resource(
             web::resource("/register")
                 .route(web::get().to(register::show_register))
                 .route(web::post().to(register::register))
+                .default_service(web::to(crate::support::error::method_not_allowed)),
+        )
+        .resource(
+            web::resource("/register/code")
+                .route(web::get().to(codes::show_register_code))
+                .route(web::post().to(codes::send_register_code))
+                .default_service(web::to(crate::support::error::method_not_allowed)),
+        )
+        .resource(
+            web::resource("/register/code/verify")
+                .route(web::get().to(codes::show_register_code_entry))
+                .route(web::post().to(codes::verify_register_code))
+                .default_service(web::to(crate::support::error::method_not_allowed)),
+        )
+        .resource(
+            web::resource("/register/profile")
+                .route(web::get().to(profile_step::show_profile))
+                .route(web::post().to(profile_step::register_profile))
                 .default_service(web::to(crate::support::error::method_not_allowed)),
         )
         .resource(

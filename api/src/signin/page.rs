@@ -251,6 +251,18 @@ pub fn error_text(
     respond(status, phrases, body)
 }
 
+/// The other ways the sign-in form links to, as the settings and connectors allow, and
+/// a notice above the form (the password was just changed).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SignInLinks {
+    pub notice: Option<String>,
+    pub registration: bool,
+    /// The settings offer a code for email or phone.
+    pub code: bool,
+    /// A connector can send a code to reset a password.
+    pub forgot_password: bool,
+}
+
 pub fn sign_in_form(
     look: &Look,
     phrases: &Phrases,
@@ -258,12 +270,71 @@ pub fn sign_in_form(
     csrf: &str,
     identifier: &str,
     error: Option<&str>,
-    registration: bool,
+    links: SignInLinks,
 ) -> String {
-    let ctx = context! { app, csrf, identifier, error, registration };
+    let ctx = context! {
+        app, csrf, identifier, error,
+        registration => links.registration,
+        code => links.code,
+        forgot_password => links.forgot_password,
+        notice => links.notice,
+    };
     render("sign_in.html", look, phrases, ctx)
 }
 
+/// Where a code goes (`action`: the flow's route, `title_key` and `intro_key` its words).
+pub struct CodeAddress<'a> {
+    pub action: &'a str,
+    pub title_key: &'a str,
+    pub intro_key: Option<&'a str>,
+    pub csrf: &'a str,
+    pub identifier: &'a str,
+    /// Registration: a new password with the address.
+    pub password: bool,
+}
+
+pub fn code_address(
+    look: &Look,
+    phrases: &Phrases,
+    form: &CodeAddress<'_>,
+    error: Option<&str>,
+) -> String {
+    let ctx = context! {
+        action => form.action,
+        title_key => form.title_key,
+        intro_key => form.intro_key,
+        csrf => form.csrf,
+        identifier => form.identifier,
+        password => form.password,
+        error,
+    };
+    render("code_address.html", look, phrases, ctx)
+}
+
+/// The code entry page for the code sent to `target` (an address the user typed).
+pub fn code_enter(
+    look: &Look,
+    phrases: &Phrases,
+    action: &str,
+    title_key: &str,
+    csrf: &str,
+    target: &str,
+    error: Option<&str>,
+) -> String {
+    let ctx = context! { action, title_key, csrf, target, error };
+    render("code_enter.html", look, phrases, ctx)
+}
+
+pub fn new_password_form(
+    look: &Look,
+    phrases: &Phrases,
+    csrf: &str,
+    error: Option<&str>,
+) -> String {
+    render("new_password.html", look, phrases, context! { csrf, error })
+}
+
+/// `code`: registration by a verified email or phone is offered too (a link).
 pub fn register_form(
     look: &Look,
     phrases: &Phrases,
@@ -271,9 +342,28 @@ pub fn register_form(
     csrf: &str,
     username: &str,
     error: Option<&str>,
+    code: bool,
 ) -> String {
-    let ctx = context! { app, csrf, username, error };
+    let ctx = context! { app, csrf, username, error, code };
     render("register.html", look, phrases, ctx)
+}
+
+/// The profile step: `fields` as `profile_step.rs` lays them out (serialized views).
+pub fn profile_form<T: Serialize>(
+    look: &Look,
+    phrases: &Phrases,
+    app: &str,
+    csrf: &str,
+    fields: &T,
+    error: Option<&str>,
+) -> String {
+    let fields = Value::from_serialize(fields);
+    render(
+        "profile.html",
+        look,
+        phrases,
+        context! { app, csrf, fields, error },
+    )
 }
 
 pub fn consent_form(
@@ -323,7 +413,7 @@ mod tests {
             "t",
             "\"><b>",
             Some("<i>"),
-            false,
+            SignInLinks::default(),
         );
         assert!(!page.contains("<script>") && !page.contains("<b>") && !page.contains("<i>"));
         assert!(
@@ -339,7 +429,10 @@ mod tests {
             "t",
             "",
             None,
-            true,
+            SignInLinks {
+                registration: true,
+                ..Default::default()
+            },
         );
         assert!(
             !page.contains("<img src=x>") && page.contains("&lt;img src=x&gt;"),
@@ -358,9 +451,47 @@ mod tests {
             let p = Phrases::new(lang, None);
             let look = Look::plain();
             let scopes = ["openid".to_owned()];
+            let links = SignInLinks {
+                registration: true,
+                code: true,
+                forgot_password: true,
+                notice: Some("n".into()),
+            };
+            let address = CodeAddress {
+                action: "/forgot-password",
+                title_key: "reset-password-title",
+                intro_key: Some("reset-password-intro"),
+                csrf: "c",
+                identifier: "",
+                password: true,
+            };
             for html in [
-                sign_in_form(&look, &p, "A", "c", "", Some("e"), true),
-                register_form(&look, &p, "A", "c", "", None),
+                sign_in_form(&look, &p, "A", "c", "", Some("e"), links.clone()),
+                code_address(&look, &p, &address, Some("e")),
+                code_enter(
+                    &look,
+                    &p,
+                    "/sign-in/code",
+                    "code-sign-in-title",
+                    "c",
+                    "a@b.c",
+                    Some("e"),
+                ),
+                new_password_form(&look, &p, "c", Some("e")),
+                profile_form(
+                    &look,
+                    &p,
+                    "A",
+                    "c",
+                    &serde_json::json!([
+                        {"id": "f-a", "name": "a", "label": "A", "required": true, "kind": "text", "value": "", "checked": false, "options": [], "parts": []},
+                        {"id": "f-b", "name": "b", "label": "B", "required": false, "kind": "select", "value": "", "checked": false, "options": [{"label": "x", "value": "x", "selected": true}], "parts": []},
+                        {"id": "f-c", "name": "c", "label": "C", "required": true, "kind": "checkbox", "value": "", "checked": false, "options": [], "parts": []},
+                        {"id": "f-d", "name": "d", "label": "D", "required": false, "kind": "parts", "value": "", "checked": false, "options": [], "parts": [{"id": "f-d-x", "name": "d.x", "label": "x", "value": ""}]}
+                    ]),
+                    Some("e"),
+                ),
+                register_form(&look, &p, "A", "c", "", None, true),
                 consent_form(&look, &p, "A", "c", &scopes),
                 logout_form(&p, "c"),
                 home(&p, "http://x", Some("/f")),

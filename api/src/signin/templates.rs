@@ -14,7 +14,7 @@ use std::fmt::Write as _;
 use std::sync::OnceLock;
 
 /// Every template, by the name pages and `{% extends %}` use.
-const TEMPLATES: [(&str, &str); 8] = [
+const TEMPLATES: [(&str, &str); 12] = [
     ("base.html", include_str!("templates/base.html")),
     (
         "error_block.html",
@@ -26,6 +26,16 @@ const TEMPLATES: [(&str, &str); 8] = [
     ("message.html", include_str!("templates/message.html")),
     ("logout.html", include_str!("templates/logout.html")),
     ("home.html", include_str!("templates/home.html")),
+    (
+        "code_address.html",
+        include_str!("templates/code_address.html"),
+    ),
+    ("code_enter.html", include_str!("templates/code_enter.html")),
+    (
+        "new_password.html",
+        include_str!("templates/new_password.html"),
+    ),
+    ("profile.html", include_str!("templates/profile.html")),
 ];
 
 fn environment() -> &'static Environment<'static> {

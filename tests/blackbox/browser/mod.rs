@@ -7,6 +7,7 @@
 //! so nothing extra builds. Without `chromium`/`chromedriver` the test prints
 //! `*** SKIPPED ***`, or fails when `CI` is set (`.ci/run` installs them).
 
+mod code_pages;
 mod languages;
 
 use crate::common;

@@ -138,3 +138,12 @@ delivery-no-email-connector = Es ist kein E-Mail-Connector eingerichtet, daher k
 delivery-no-sms-connector = Es ist kein SMS-Connector eingerichtet, daher kann kein Code per SMS gesendet werden. Wenden Sie sich an den Support der Anwendung.
 delivery-failed = Der Code konnte nicht gesendet werden. Warten Sie eine Minute und versuchen Sie es erneut; wenn es wieder passiert, wenden Sie sich an den Support der Anwendung.
 delivery-too-many = Es wurden zu viele Codes angefordert. Warten Sie einige Minuten und versuchen Sie es dann erneut.
+
+## Hosted code pages
+back-to-sign-in = Zurück zur Anmeldung
+code-other-address = Andere E-Mail-Adresse oder Telefonnummer verwenden
+code-not-offered = Die Anmeldung mit einem Code ist für diese Adresse nicht verfügbar. Melden Sie sich mit Ihrem Passwort an oder verwenden Sie eine andere E-Mail-Adresse oder Telefonnummer.
+code-no-account = Kein Konto verwendet diese E-Mail-Adresse oder Telefonnummer. Prüfen Sie sie oder erstellen Sie ein Konto.
+password-same = Das neue Passwort ist dasselbe wie das aktuelle. Wählen Sie ein anderes.
+register-code-not-offered = Mit dieser Art von Adresse kann hier kein Konto erstellt werden. Verwenden Sie eine andere oder erstellen Sie ein Konto mit einem Benutzernamen.
+register-code-link = Konto stattdessen mit E-Mail-Adresse oder Telefonnummer erstellen

@@ -140,3 +140,12 @@ delivery-no-email-connector = No email connector is configured, so no code can b
 delivery-no-sms-connector = No SMS connector is configured, so no code can be sent by text message. Contact the application's support.
 delivery-failed = The code could not be sent. Wait a minute and try again; if it keeps happening, contact the application's support.
 delivery-too-many = Too many codes were requested. Wait a few minutes, then try again.
+
+## Hosted code pages
+back-to-sign-in = Back to sign in
+code-other-address = Use another email or phone number
+code-not-offered = Signing in with a code is not available for this address. Sign in with your password, or use another email or phone number.
+code-no-account = No account uses this email or phone number. Check it, or create an account.
+password-same = The new password is the same as the current one. Choose another.
+register-code-not-offered = Accounts cannot be created with this kind of address here. Use another one, or create an account with a username.
+register-code-link = Create your account with your email or phone number instead

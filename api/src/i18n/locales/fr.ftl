@@ -138,3 +138,12 @@ delivery-no-email-connector = Aucun connecteur e-mail n'est configuré : aucun c
 delivery-no-sms-connector = Aucun connecteur SMS n'est configuré : aucun code ne peut être envoyé par SMS. Contactez le support de l'application.
 delivery-failed = Le code n'a pas pu être envoyé. Patientez une minute et réessayez ; si le problème persiste, contactez le support de l'application.
 delivery-too-many = Trop de codes ont été demandés. Patientez quelques minutes, puis réessayez.
+
+## Hosted code pages
+back-to-sign-in = Retour à la connexion
+code-other-address = Utiliser un autre e-mail ou numéro de téléphone
+code-not-offered = La connexion par code n'est pas proposée pour cette adresse. Connectez-vous avec votre mot de passe, ou utilisez un autre e-mail ou numéro de téléphone.
+code-no-account = Aucun compte n'utilise cet e-mail ou ce numéro de téléphone. Vérifiez-le, ou créez un compte.
+password-same = Le nouveau mot de passe est identique à l'actuel. Choisissez-en un autre.
+register-code-not-offered = Impossible de créer un compte avec ce type d'adresse ici. Utilisez-en une autre, ou créez un compte avec un nom d'utilisateur.
+register-code-link = Créer plutôt votre compte avec votre e-mail ou votre numéro de téléphone

@@ -138,3 +138,12 @@ delivery-no-email-connector = 尚未配置邮件连接器，无法通过邮件�
 delivery-no-sms-connector = 尚未配置短信连接器，无法通过短信发送验证码。请联系该应用的支持团队。
 delivery-failed = 验证码发送失败。请等待一分钟后重试；如果问题仍然存在，请联系该应用的支持团队。
 delivery-too-many = 请求验证码的次数过多。请等待几分钟后重试。
+
+## Hosted code pages
+back-to-sign-in = 返回登录
+code-other-address = 使用其他邮箱或手机号
+code-not-offered = 此地址不支持验证码登录。请使用密码登录，或使用其他邮箱或手机号。
+code-no-account = 没有账户使用此邮箱或手机号。请检查，或创建账户。
+password-same = 新密码与当前密码相同。请选择其他密码。
+register-code-not-offered = 此处无法使用此类地址创建账户。请使用其他地址，或使用用户名创建账户。
+register-code-link = 改用邮箱或手机号创建账户

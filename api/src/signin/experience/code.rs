@@ -190,7 +190,7 @@ pub(super) async fn verify(
 }
 
 /// The address a `Code` record in the cookie holds.
-pub(super) fn identifier_of(
+pub(crate) fn identifier_of(
     kind: IdentifierKind,
     value: &str,
 ) -> Result<Identifier, super::ExperienceError> {
@@ -203,7 +203,7 @@ pub(super) fn identifier_of(
 }
 
 /// `SignIn` and `ForgotPassword`: the user holding the verified address.
-pub(super) async fn existing_user(
+pub(crate) async fn existing_user(
     state: &AppState,
     identifier: &Identifier,
 ) -> Result<String, super::ExperienceError> {
@@ -241,7 +241,7 @@ pub(super) async fn existing_user(
 /// `Register`: a new account holding the verified address (as its primary email or
 /// phone) and the password set with `POST /api/experience/profile`, which the sign-up
 /// settings may require.
-pub(super) async fn register(
+pub(crate) async fn register(
     state: &AppState,
     request: &RequestContext,
     client_id: &str,

@@ -93,6 +93,11 @@ pub(super) fn refuse(
 }
 
 impl ExperienceError {
+    /// Logto's code of the refusal (the hosted pages choose their words by it).
+    pub(crate) fn code(&self) -> &'static str {
+        self.code
+    }
+
     /// The refusal with Logto's `data` (e.g. what profile is missing).
     pub(super) fn with_data(mut self, data: serde_json::Value) -> Self {
         self.data = Some(data);

@@ -145,24 +145,33 @@ pub(super) async fn reset_password(
         name: details.name.as_deref(),
     };
     let digest = new_digest(&state, &body.password, &info).await?;
-    if let Some(old) = current.password.clone() {
-        let plain = body.password.clone();
-        let same = state
-            .sign_in
-            .hasher
-            .run(move || verify_password(&plain, &old))
-            .await
-            .map_err(app::AppError::from)?;
-        if same {
-            return Err(refuse(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "user.same_password",
-                "The new password is the same as the current one. Choose another.",
-            ));
-        }
+    if is_current_password(&state, current.password.clone(), &body.password).await? {
+        return Err(refuse(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "user.same_password",
+            "The new password is the same as the current one. Choose another.",
+        ));
     }
     experience(&mut i)?.new_password = Some(digest);
     with_cookie(&state, &i, HttpResponse::NoContent(), None)
+}
+
+/// Whether `plain` is the password the user already has (`current`): a reset must change
+/// it (Logto's `user.same_password`; the Experience API and the hosted page both refuse).
+pub(crate) async fn is_current_password(
+    state: &AppState,
+    current: Option<PasswordDigest>,
+    plain: &str,
+) -> Result<bool, app::AppError> {
+    let Some(old) = current else {
+        return Ok(false);
+    };
+    let plain = plain.to_owned();
+    Ok(state
+        .sign_in
+        .hasher
+        .run(move || verify_password(&plain, &old))
+        .await?)
 }
 
 /// `submit` of a `ForgotPassword` interaction: sets the new password

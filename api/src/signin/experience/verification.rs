@@ -45,7 +45,7 @@ pub(super) fn parse_identifier(id: &IdentifierBody) -> Option<Identifier> {
 }
 
 /// The user holding `identifier`, if anyone does.
-pub(super) async fn holder_of(
+pub(crate) async fn holder_of(
     state: &AppState,
     identifier: &Identifier,
 ) -> Result<Option<String>, AppError> {
