@@ -211,6 +211,22 @@ async fn code_pages_sign_in_and_reset_a_password(backend: Backend) {
     assert_eq!(status, 400, "{html}");
     assert!(html.contains("not a valid phone number"), "{html}");
 
+    // Logto's `first_screen=reset_password` opens the forgot-password page once a
+    // connector can carry the code.
+    let r = browser()
+        .get(common::flow::auth_url(
+            &server,
+            &spa,
+            &[("first_screen", "reset_password")],
+        ))
+        .send()
+        .await
+        .expect("auth");
+    assert_eq!(
+        (r.status().as_u16(), location(&r)),
+        (303, "/forgot-password".to_owned())
+    );
+
     // Forgot password: the code, then the policy, a mismatch and the same password are
     // refused; the new one works and the old one no longer does.
     let mut jar = interaction(&server, &spa).await;

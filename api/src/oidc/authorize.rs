@@ -201,7 +201,15 @@ async fn authorize(
         Ok(v) => v,
         Err(e) => return back(refuse(e.error, e.description)),
     };
-    if let Some((title, key, target)) = unavailable(&validated) {
+    // A password can be reset once a connector can carry the code.
+    let resettable = match app::connectors::configured_channels(state).await {
+        Ok(channels) => channels.email || channels.sms,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot read the connectors");
+            false
+        }
+    };
+    if let Some((title, key, target)) = unavailable(&validated, resettable) {
         let p = crate::signin::phrases(state, req, &validated.ui_locales).await;
         let message = p.format(key, &[("target", target)]);
         return page::error_text(&p, StatusCode::BAD_REQUEST, title, &message);
@@ -290,6 +298,8 @@ async fn authorize(
         "/consent"
     } else if validated.first_screen == FirstScreen::Register {
         "/register"
+    } else if validated.first_screen == FirstScreen::ResetPassword {
+        "/forgot-password"
     } else {
         "/sign-in"
     };
@@ -310,7 +320,10 @@ async fn authorize(
 /// A valid request asking for a screen this server does not have yet: the user learns
 /// what is missing (the page's title and text keys, and the `target` the text names), the
 /// client is not sent an error it cannot act on.
-fn unavailable(request: &AuthorizationRequest) -> Option<(&'static str, &'static str, String)> {
+fn unavailable(
+    request: &AuthorizationRequest,
+    resettable: bool,
+) -> Option<(&'static str, &'static str, String)> {
     match (&request.direct_sign_in, request.first_screen) {
         (Some(DirectSignIn::Social(target)), _) => {
             Some(("error-social-title", "error-social", target.clone()))
@@ -318,10 +331,10 @@ fn unavailable(request: &AuthorizationRequest) -> Option<(&'static str, &'static
         (Some(DirectSignIn::Sso(_)), _) | (None, FirstScreen::SingleSignOn) => {
             Some(("error-sso-title", "error-sso", String::new()))
         }
-        (None, FirstScreen::ResetPassword) => {
+        (None, FirstScreen::ResetPassword) if !resettable => {
             Some(("error-reset-title", "error-reset", String::new()))
         }
-        (None, FirstScreen::SignIn | FirstScreen::Register) => None,
+        (None, FirstScreen::SignIn | FirstScreen::Register | FirstScreen::ResetPassword) => None,
     }
 }
 
