@@ -9,6 +9,7 @@
 //! The signed-in browser gets a `_session` cookie, also sealed, naming its `Session`
 //! stream; the stream, not the cookie, says whether the session still lives.
 
+pub mod code_routes;
 pub mod codes;
 pub mod consent;
 pub mod cookies;
@@ -116,26 +117,26 @@ pub fn configure(routes: &mut crate::guard::access::Routes) {
         )
         .resource(
             web::resource("/sign-in/code")
-                .route(web::get().to(codes::show_code_sign_in))
-                .route(web::post().to(codes::send_sign_in_code))
+                .route(web::get().to(code_routes::show_code_sign_in))
+                .route(web::post().to(code_routes::send_sign_in_code))
                 .default_service(web::to(crate::support::error::method_not_allowed)),
         )
         .resource(
             web::resource("/sign-in/code/verify")
-                .route(web::get().to(codes::show_sign_in_code))
-                .route(web::post().to(codes::verify_sign_in_code))
+                .route(web::get().to(code_routes::show_sign_in_code))
+                .route(web::post().to(code_routes::verify_sign_in_code))
                 .default_service(web::to(crate::support::error::method_not_allowed)),
         )
         .resource(
             web::resource("/forgot-password")
-                .route(web::get().to(codes::show_forgot_password))
-                .route(web::post().to(codes::send_forgot_password_code))
+                .route(web::get().to(code_routes::show_forgot_password))
+                .route(web::post().to(code_routes::send_forgot_password_code))
                 .default_service(web::to(crate::support::error::method_not_allowed)),
         )
         .resource(
             web::resource("/forgot-password/verify")
-                .route(web::get().to(codes::show_forgot_password_code))
-                .route(web::post().to(codes::verify_forgot_password_code))
+                .route(web::get().to(code_routes::show_forgot_password_code))
+                .route(web::post().to(code_routes::verify_forgot_password_code))
                 .default_service(web::to(crate::support::error::method_not_allowed)),
         )
         .resource(
@@ -152,14 +153,14 @@ pub fn configure(routes: &mut crate::guard::access::Routes) {
         )
         .resource(
             web::resource("/register/code")
-                .route(web::get().to(codes::show_register_code))
-                .route(web::post().to(codes::send_register_code))
+                .route(web::get().to(code_routes::show_register_code))
+                .route(web::post().to(code_routes::send_register_code))
                 .default_service(web::to(crate::support::error::method_not_allowed)),
         )
         .resource(
             web::resource("/register/code/verify")
-                .route(web::get().to(codes::show_register_code_entry))
-                .route(web::post().to(codes::verify_register_code))
+                .route(web::get().to(code_routes::show_register_code_entry))
+                .route(web::post().to(code_routes::verify_register_code))
                 .default_service(web::to(crate::support::error::method_not_allowed)),
         )
         .resource(
