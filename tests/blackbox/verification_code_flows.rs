@@ -8,7 +8,9 @@
 
 use crate::common;
 
-use common::connectors::{self, add_sms_connector, add_smtp_connector, wait_for_sms};
+use common::connectors::{
+    self, add_sms_connector, add_smtp_connector, offer_codes, wait_for_sms, wrong_code,
+};
 use common::flow::{app, browser, tokens_for, user, Jar, PASSWORD};
 use common::interaction::{experience, interaction, interaction_with};
 use common::smtp::SmtpReceiver;
@@ -29,21 +31,6 @@ const NEWER: &str = "Copper-Meadow-Kite-58";
 const WAIT: Duration = Duration::from_secs(15);
 const SEND: &str = "/api/experience/verification/verification-code";
 const VERIFY: &str = "/api/experience/verification/verification-code/verify";
-
-/// Email and phone sign in with a code (email with a password too), and registration
-/// by a verified email with a password.
-async fn offer_codes(server: &Server) {
-    let settings = j!({
-        "signIn": {"methods": [
-            {"identifier": "username", "password": true, "verificationCode": false, "isPasswordPrimary": true},
-            {"identifier": "email", "password": true, "verificationCode": true, "isPasswordPrimary": true},
-            {"identifier": "phone", "password": false, "verificationCode": true, "isPasswordPrimary": false}
-        ]},
-        "signUp": {"identifiers": ["email"], "password": true, "verify": true}
-    });
-    let r = server.patch_json("/api/sign-in-exp", &settings).await;
-    assert_eq!(r.status(), 200, "{}", json(r).await);
-}
 
 async fn call(
     server: &Server,
@@ -97,19 +84,6 @@ async fn verify(
     call(server, jar, Method::POST, VERIFY, body).await
 }
 
-/// A code that is not `code` (same length).
-fn wrong(code: &str) -> String {
-    code.chars()
-        .map(|c| {
-            if c == '9' {
-                '0'
-            } else {
-                char::from(c as u8 + 1)
-            }
-        })
-        .collect()
-}
-
 /// `submit`, then the browser follows `redirectTo` to the client's callback.
 async fn submit_and_land(server: &Server, jar: &mut Jar) {
     let (status, body) = call(server, jar, Method::POST, "/api/experience/submit", j!({})).await;
@@ -155,7 +129,7 @@ async fn register_sign_in_and_reset_a_password_with_codes(backend: Backend) {
     let mail = smtp.wait_for(email, WAIT).await;
     assert!(mail.subject().contains("[Register]"), "{}", mail.subject());
     let code = mail.code(6).expect("a 6-digit code in the mail");
-    let (status, body) = verify(&server, &mut jar, "email", email, &id, &wrong(&code)).await;
+    let (status, body) = verify(&server, &mut jar, "email", email, &id, &wrong_code(&code)).await;
     assert_eq!(
         (status, body["code"].as_str()),
         (400, Some("verification_code.code_mismatch")),
@@ -413,7 +387,8 @@ async fn codes_are_spent_by_wrong_guesses_expire_and_count_towards_the_lockout(b
     let id = send(&server, &mut jar, "email", email, "SignIn").await;
     let code = smtp.wait_for(email, WAIT).await.code(6).expect("code");
     for _ in 0..3 {
-        let (status, body) = verify(&server, &mut jar, "email", email, &id, &wrong(&code)).await;
+        let (status, body) =
+            verify(&server, &mut jar, "email", email, &id, &wrong_code(&code)).await;
         assert_eq!(
             (status, body["code"].as_str()),
             (400, Some("verification_code.code_mismatch")),
@@ -442,9 +417,9 @@ async fn codes_are_spent_by_wrong_guesses_expire_and_count_towards_the_lockout(b
     // which even a fresh code with the right digits is refused, and no code is sent.
     let id = send(&server, &mut jar, "email", email, "SignIn").await;
     let code = smtp.wait_for(email, WAIT).await.code(6).expect("code");
-    let (status, _) = verify(&server, &mut jar, "email", email, &id, &wrong(&code)).await;
+    let (status, _) = verify(&server, &mut jar, "email", email, &id, &wrong_code(&code)).await;
     assert_eq!(status, 400);
-    let (status, body) = verify(&server, &mut jar, "email", email, &id, &wrong(&code)).await;
+    let (status, body) = verify(&server, &mut jar, "email", email, &id, &wrong_code(&code)).await;
     assert_eq!(
         (status, body["code"].as_str()),
         (400, Some("session.verification_blocked_too_many_attempts")),

@@ -6,7 +6,7 @@
 
 use crate::common;
 
-use common::connectors::{self, add_sms_connector, add_smtp_connector};
+use common::connectors::{self, add_sms_connector, add_smtp_connector, offer_codes, wrong_code};
 use common::flow::{app, browser, csrf_of, location, Jar, CB};
 use common::interaction::{interaction, sign_in_form};
 use common::smtp::SmtpReceiver;
@@ -21,21 +21,6 @@ both_backends!(code_pages_sign_in_and_reset_a_password);
 const OLD: &str = "Vintage-Harbor-Lamp-73";
 const NEWER: &str = "Copper-Meadow-Kite-58";
 const WAIT: Duration = Duration::from_secs(15);
-
-/// Email and phone sign in with a code; email with a password too; registration by a
-/// verified email with a password.
-pub async fn offer_codes(server: &Server) {
-    let settings = j!({
-        "signIn": {"methods": [
-            {"identifier": "username", "password": true, "verificationCode": false, "isPasswordPrimary": true},
-            {"identifier": "email", "password": true, "verificationCode": true, "isPasswordPrimary": true},
-            {"identifier": "phone", "password": false, "verificationCode": true, "isPasswordPrimary": false}
-        ]},
-        "signUp": {"identifiers": ["email"], "password": true, "verify": true}
-    });
-    let r = server.patch_json("/api/sign-in-exp", &settings).await;
-    assert_eq!(r.status(), 200, "{}", json(r).await);
-}
 
 /// A page with the browser's cookies: (status, Location or "", body).
 async fn get(server: &Server, jar: &mut Jar, path: &str) -> (u16, String, String) {
@@ -104,19 +89,6 @@ async fn send(server: &Server, jar: &mut Jar, route: &str, address: &str) -> Str
     csrf
 }
 
-/// A code that is not `code` (same length).
-fn wrong(code: &str) -> String {
-    code.chars()
-        .map(|c| {
-            if c == '9' {
-                '0'
-            } else {
-                char::from(c as u8 + 1)
-            }
-        })
-        .collect()
-}
-
 async fn code_pages_sign_in_and_reset_a_password(backend: Backend) {
     let Some(deployment) = Deployment::new(backend).await else {
         return;
@@ -148,7 +120,7 @@ async fn code_pages_sign_in_and_reset_a_password(backend: Backend) {
     let csrf = send(&server, &mut jar, "/sign-in/code", email).await;
     let code = smtp.wait_for(email, WAIT).await.code(6).expect("a code");
     let verify = "/sign-in/code/verify";
-    let bad = wrong(&code);
+    let bad = wrong_code(&code);
     let (status, _, html) = post(
         &server,
         &mut jar,
@@ -323,7 +295,7 @@ async fn code_pages_sign_in_and_reset_a_password(backend: Backend) {
     assert!(mail.subject().contains("[Register]"), "{}", mail.subject());
     let code = mail.code(6).expect("a code");
     let verify = "/register/code/verify";
-    let bad = wrong(&code);
+    let bad = wrong_code(&code);
     let (status, _, html) = post(
         &server,
         &mut jar,

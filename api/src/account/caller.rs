@@ -15,6 +15,7 @@
 use crate::guard::end_user_token::{unauthorized, AccountCaller};
 use crate::state::AppState;
 use crate::support::error::ApiError;
+use crate::support::request::RequestContext;
 use actix_web::HttpRequest;
 use app::AppError;
 use serde::{Deserialize, Serialize};
@@ -41,6 +42,11 @@ pub async fn require_first_party(state: &AppState, caller: &AccountCaller) -> Re
             "The application of this token no longer exists.",
         )),
     }
+}
+
+/// The request's metadata with the caller as the events' actor: an end user's own change.
+pub fn as_user(request: RequestContext, user_id: &str) -> RequestContext {
+    RequestContext(request.0.acting_as(domain::Actor::User(user_id.to_owned())))
 }
 
 /// What a verification record proves.

@@ -9,7 +9,7 @@
 //! editable, through the same user command as the Management API (claims, events).
 
 use crate::account::caller::{
-    open_verification, require_first_party, require_verification, Purpose,
+    as_user, open_verification, require_first_party, require_verification, Purpose,
 };
 use crate::guard::end_user_token::authenticate;
 use crate::state::AppState;
@@ -22,7 +22,6 @@ use app::transact::settle;
 use app::AppError;
 use domain::identifier::{Identifier, IdentifierKind};
 use domain::user::User;
-use domain::Actor;
 use serde::Deserialize;
 
 pub fn configure(routes: &mut crate::guard::access::Routes) {
@@ -277,10 +276,7 @@ async fn apply(
     user_id: &str,
     patch: UserPatch,
 ) -> Result<HttpResponse, ApiError> {
-    let request = RequestContext(app::RequestContext {
-        actor: Actor::User(user_id.to_owned()),
-        ..request.0
-    });
+    let request = as_user(request, user_id);
     let at = update::update_user(state, &request, user_id, patch).await?;
     settle(state, &[projections::users::NAME], at).await?;
     Ok(HttpResponse::NoContent().finish())

@@ -12,7 +12,7 @@
 //! The account-center settings (`account_center.rs`) come first: nothing works while the
 //! Account API is disabled, a field must be readable to be shown and `Edit` to change.
 
-use crate::account::caller::{require_first_party, require_verification};
+use crate::account::caller::{as_user, require_first_party, require_verification};
 use crate::guard::end_user_token::{authenticate, AccountCaller};
 use crate::state::AppState;
 use crate::support::body::users::{parse_password, parse_profile_patch, parse_user_patch};
@@ -24,7 +24,6 @@ use app::commands::sessions as cmd;
 use app::commands::users::update;
 use app::transact::settle;
 use app::AppError;
-use domain::Actor;
 use projections::users;
 use serde_json::{json, Map, Value};
 
@@ -69,14 +68,6 @@ pub fn configure(routes: &mut crate::guard::access::Routes) {
                 .route(web::delete().to(revoke_grant))
                 .default_service(na()),
         );
-}
-
-/// The request's metadata with the user as the actor.
-fn as_user(request: RequestContext, caller: &AccountCaller) -> RequestContext {
-    RequestContext(app::RequestContext {
-        actor: Actor::User(caller.user_id.clone()),
-        ..request.0
-    })
 }
 
 /// The token scope each shown key needs, as `/oidc/me` releases the same data
@@ -200,7 +191,7 @@ async fn patch(
         require_verification(&state, &req, &caller)?;
     }
     let patch = parse_user_patch(&body)?;
-    let request = as_user(request, &caller);
+    let request = as_user(request, &caller.user_id);
     let at = update::update_user(&state, &request, &caller.user_id, patch).await?;
     settle(&state, &[users::NAME], at).await?;
     Ok(HttpResponse::Ok().json(profile_of(&state, &caller).await?))
@@ -235,7 +226,7 @@ async fn patch_profile(
     let object: Map<String, Value> = serde_json::from_slice(&body).map_err(ApiError::json_body)?;
     let wrapped = serde_json::to_vec(&json!({ "profile": object })).map_err(ApiError::internal)?;
     let partial = parse_profile_patch(&wrapped)?;
-    let request = as_user(request, &caller);
+    let request = as_user(request, &caller.user_id);
     let (merged, at) = update::merge_profile(&state, &request, &caller.user_id, partial).await?;
     settle(&state, &[users::NAME], at).await?;
     Ok(HttpResponse::Ok().json(merged))
@@ -272,7 +263,7 @@ async fn password(
     editable(&enabled(&state).await?, "password")?;
     require_verification(&state, &req, &caller)?;
     let password = parse_password(&body)?;
-    let request = as_user(request, &caller);
+    let request = as_user(request, &caller.user_id);
     // The password policy applies to self-service changes, with the user's own details.
     let user: domain::user::User = state
         .store
@@ -369,7 +360,7 @@ async fn revoke_session(
     caller.require_scope(SESSIONS_SCOPE)?;
     require_verification(&state, &req, &caller)?;
     let target = crate::views::sessions::grants_target(&req)?;
-    let request = as_user(request, &caller);
+    let request = as_user(request, &caller.user_id);
     cmd::revoke_session(&state, &request, &caller.user_id, &path, target).await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -429,7 +420,7 @@ async fn revoke_grant(
     editable(&enabled(&state).await?, "session")?;
     caller.require_scope(SESSIONS_SCOPE)?;
     require_verification(&state, &req, &caller)?;
-    let request = as_user(request, &caller);
+    let request = as_user(request, &caller.user_id);
     cmd::revoke_grant(&state, &request, &caller.user_id, &path).await?;
     Ok(HttpResponse::NoContent().finish())
 }

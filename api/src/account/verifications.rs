@@ -9,7 +9,7 @@
 //! `POST /api/my-account/primary-email` and `primary-phone`). The codes go through the
 //! same service as the sign-in pages (`app::verification_codes`): same policy, same lockout.
 
-use crate::account::caller::{issue_verification, open_verification, Purpose};
+use crate::account::caller::{as_user, issue_verification, open_verification, Purpose};
 use crate::guard::end_user_token::authenticate;
 use crate::state::AppState;
 use crate::support::body::users::parse_password;
@@ -20,7 +20,6 @@ use app::commands::users::update::verify_user_password;
 use app::delivery::TemplateUsage;
 use app::AppError;
 use domain::identifier::Identifier;
-use domain::Actor;
 use serde::Deserialize;
 use serde_json::json;
 
@@ -109,7 +108,7 @@ async fn send_code(
     app::account_center::enabled(&state).await?;
     let body: SendCodeBody = json_body(&body)?;
     let identifier = address(&body.identifier)?;
-    let request = as_caller(request, &caller.user_id);
+    let request = as_user(request, &caller.user_id);
     // A new address gets the BindNewIdentifier template, the caller's own the generic one.
     let usage = match user_holding(&state, &identifier).await? {
         Some(holder) if holder == caller.user_id => TemplateUsage::Generic,
@@ -163,7 +162,7 @@ async fn verify_code(
     if kind != identifier.kind() || value != identifier.normalized() {
         return Err(not_a_code_record());
     }
-    let request = as_caller(request, &caller.user_id);
+    let request = as_user(request, &caller.user_id);
     app::verification_codes::verify(
         &state,
         &request,
@@ -188,13 +187,6 @@ fn not_a_code_record() -> ApiError {
             .into(),
     }
     .into()
-}
-
-fn as_caller(request: RequestContext, user_id: &str) -> RequestContext {
-    RequestContext(app::RequestContext {
-        actor: Actor::User(user_id.to_owned()),
-        ..request.0
-    })
 }
 
 /// Who holds `identifier` now, if anyone.
@@ -235,10 +227,7 @@ async fn password(
     let caller = authenticate(&state, &req).await?;
     app::account_center::enabled(&state).await?;
     let password = parse_password(&body)?;
-    let request = RequestContext(app::RequestContext {
-        actor: Actor::User(caller.user_id.clone()),
-        ..request.0
-    });
+    let request = as_user(request, &caller.user_id);
     verify_user_password(&state, &request, &caller.user_id, password).await?;
     let (id, expires_at) = issue_verification(&state, &caller.user_id, Purpose::Password)?;
     Ok(HttpResponse::Created().json(json!({

@@ -100,9 +100,6 @@ pub struct Experience {
     /// The password a registration sets (`POST /api/experience/profile`), hashed.
     #[serde(default)]
     pub new_password: Option<domain::password::PasswordDigest>,
-    /// `ForgotPassword`: the identified user's password has been reset.
-    #[serde(default)]
-    pub password_reset: bool,
     /// Answers to the profile fields (`POST /api/experience/profile` with
     /// `extraProfile`), checked; used when the account is created.
     #[serde(default, skip_serializing_if = "serde_json::Map::is_empty")]

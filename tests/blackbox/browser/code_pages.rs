@@ -4,16 +4,15 @@
 //! email through the profile step; axe-core with no serious or critical violation on each new page, its
 //! error states included.
 
-use super::{axe_source, browser_available, Driver, CHALLENGE};
-use crate::common::connectors::{self, add_sms_connector, add_smtp_connector, wait_for_sms};
+use super::{axe_source, browser_available, callback, Driver, CHALLENGE};
+use crate::common::connectors::{
+    self, add_sms_connector, add_smtp_connector, offer_codes, wait_for_sms, wrong_code,
+};
 use crate::common::smtp::SmtpReceiver;
 use crate::common::webhook_receiver::Receiver;
 use crate::common::{json, Backend, Deployment, Server};
-use crate::verification_code_pages::offer_codes;
 use serde_json::json as j;
 use std::time::Duration;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 
 both_backends!(chromium_signs_in_with_codes_and_resets_a_password);
@@ -70,35 +69,6 @@ impl Driver {
     }
 }
 
-/// The client's redirect URI: a listener that reports each request target it gets.
-async fn callback() -> (String, mpsc::UnboundedReceiver<String>) {
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("listener");
-    let url = format!("http://{}/cb", listener.local_addr().expect("address"));
-    let (tx, rx) = mpsc::unbounded_channel();
-    tokio::spawn(async move {
-        while let Ok((mut socket, _)) = listener.accept().await {
-            let mut buf = vec![0u8; 8192];
-            let n = socket.read(&mut buf).await.unwrap_or(0);
-            let head = String::from_utf8_lossy(&buf[..n]).to_string();
-            let target = head
-                .split_whitespace()
-                .nth(1)
-                .unwrap_or_default()
-                .to_owned();
-            let _ = socket
-                .write_all(
-                    b"HTTP/1.1 200 OK\r\ncontent-length: 9\r\nconnection: close\r\n\r\nsigned in",
-                )
-                .await;
-            // Favicon requests and the like are not the redirect.
-            if target.starts_with("/cb") {
-                let _ = tx.send(target);
-            }
-        }
-    });
-    (url, rx)
-}
-
 fn auth(server: &Server, client: &str, callback: &str) -> String {
     let mut url = reqwest::Url::parse(&server.url("/oidc/auth")).expect("url");
     url.query_pairs_mut()
@@ -116,19 +86,6 @@ async fn landed(rx: &mut mpsc::UnboundedReceiver<String>) -> String {
         .await
         .expect("the browser reaches the redirect URI")
         .expect("callback request")
-}
-
-/// A code that is not `code` (same length).
-fn wrong(code: &str) -> String {
-    code.chars()
-        .map(|c| {
-            if c == '9' {
-                '0'
-            } else {
-                char::from(c as u8 + 1)
-            }
-        })
-        .collect()
 }
 
 async fn chromium_signs_in_with_codes_and_resets_a_password(backend: Backend) {
@@ -181,7 +138,7 @@ async fn chromium_signs_in_with_codes_and_resets_a_password(backend: Backend) {
     let code = smtp.wait_for(email, WAIT).await.code(6).expect("a code");
     driver.see(&format!("sent to {email}")).await;
     driver.axe_clean(&axe, "code entry").await;
-    driver.type_into("#code", &wrong(&code)).await;
+    driver.type_into("#code", &wrong_code(&code)).await;
     driver.press("#submit").await;
     driver.see("This code is not correct").await;
     driver.axe_clean(&axe, "code entry with an error").await;

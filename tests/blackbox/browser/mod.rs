@@ -288,29 +288,7 @@ async fn chromium_signs_in_through_the_hosted_page(backend: Backend) {
     };
     let server = deployment.start().await;
 
-    // The client's redirect URI: a listener that reports the request it gets.
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("listener");
-    let callback = format!("http://{}/cb", listener.local_addr().expect("address"));
-    let (tx, rx) = tokio::sync::oneshot::channel::<String>();
-    tokio::spawn(async move {
-        let Ok((mut socket, _)) = listener.accept().await else {
-            return;
-        };
-        let mut buf = vec![0u8; 8192];
-        let n = socket.read(&mut buf).await.unwrap_or(0);
-        let head = String::from_utf8_lossy(&buf[..n]).to_string();
-        let target = head
-            .split_whitespace()
-            .nth(1)
-            .unwrap_or_default()
-            .to_owned();
-        let _ = socket
-            .write_all(
-                b"HTTP/1.1 200 OK\r\ncontent-length: 9\r\nconnection: close\r\n\r\nsigned in",
-            )
-            .await;
-        let _ = tx.send(target);
-    });
+    let (callback, mut rx) = callback().await;
 
     let app = json(
         server
@@ -378,7 +356,7 @@ async fn chromium_signs_in_through_the_hosted_page(backend: Backend) {
         .call("POST", &format!("/element/{submit}/click"), j!({}))
         .await;
 
-    let target = tokio::time::timeout(Duration::from_secs(30), rx)
+    let target = tokio::time::timeout(Duration::from_secs(30), rx.recv())
         .await
         .expect("the browser reaches the redirect URI")
         .expect("callback request");
@@ -404,4 +382,33 @@ async fn chromium_signs_in_through_the_hosted_page(backend: Backend) {
         .expect("token");
     let tokens = json(r).await;
     assert!(tokens["id_token"].is_string(), "{tokens}");
+}
+
+/// The client's redirect URI: a listener that reports each request target it gets.
+pub(super) async fn callback() -> (String, tokio::sync::mpsc::UnboundedReceiver<String>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("listener");
+    let url = format!("http://{}/cb", listener.local_addr().expect("address"));
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            let mut buf = vec![0u8; 8192];
+            let n = socket.read(&mut buf).await.unwrap_or(0);
+            let head = String::from_utf8_lossy(&buf[..n]).to_string();
+            let target = head
+                .split_whitespace()
+                .nth(1)
+                .unwrap_or_default()
+                .to_owned();
+            let _ = socket
+                .write_all(
+                    b"HTTP/1.1 200 OK\r\ncontent-length: 9\r\nconnection: close\r\n\r\nsigned in",
+                )
+                .await;
+            // Favicon requests and the like are not the redirect.
+            if target.starts_with("/cb") {
+                let _ = tx.send(target);
+            }
+        }
+    });
+    (url, rx)
 }

@@ -164,3 +164,30 @@ pub async fn log_text(deployment: &Deployment) -> String {
     pool.close().await;
     rows.join("\n")
 }
+
+/// Sign-in settings that offer codes: email (with a password too) and phone sign in with
+/// a code; registration by a verified email with a password. Needs an email and an SMS
+/// connector first.
+pub async fn offer_codes(server: &Server) {
+    let settings = json!({
+        "signIn": {"methods": [
+            {"identifier": "username", "password": true, "verificationCode": false, "isPasswordPrimary": true},
+            {"identifier": "email", "password": true, "verificationCode": true, "isPasswordPrimary": true},
+            {"identifier": "phone", "password": false, "verificationCode": true, "isPasswordPrimary": false}
+        ]},
+        "signUp": {"identifiers": ["email"], "password": true, "verify": true}
+    });
+    let r = server.patch_json("/api/sign-in-exp", &settings).await;
+    let status = r.status();
+    assert_eq!(status, 200, "{}", r.text().await.unwrap_or_default());
+}
+
+/// A code that is not `code` (same length, every digit changed).
+pub fn wrong_code(code: &str) -> String {
+    code.chars()
+        .map(|c| match c {
+            '9' => '0',
+            c => char::from(c as u8 + 1),
+        })
+        .collect()
+}

@@ -310,7 +310,6 @@ async fn start(state: web::Data<AppState>, req: HttpRequest, raw: web::Bytes) ->
         identified: None,
         submitted: false,
         new_password: None,
-        password_reset: false,
         extra_profile: Default::default(),
     });
     with_cookie(&state, &i, HttpResponse::NoContent(), None)
@@ -335,7 +334,6 @@ async fn set_event(state: web::Data<AppState>, req: HttpRequest, raw: web::Bytes
     let e = experience(&mut i)?;
     e.event = body.interaction_event.clone();
     e.identified = None;
-    e.password_reset = false;
     with_cookie(&state, &i, HttpResponse::NoContent(), None)
 }
 

@@ -190,10 +190,7 @@ pub(super) async fn finish_reset(
             "Set the new password with PUT /api/experience/profile/password first.",
         ));
     };
-    let request = app::RequestContext {
-        actor: domain::Actor::User(user_id.to_owned()),
-        ..request.0.clone()
-    };
+    let request = request.0.acting_as(domain::Actor::User(user_id.to_owned()));
     app::commands::users::update::set_password_digest(state, &request, user_id, digest).await?;
     *e = Experience {
         event: "SignIn".into(),
@@ -201,7 +198,6 @@ pub(super) async fn finish_reset(
         identified: None,
         submitted: false,
         new_password: None,
-        password_reset: true,
         extra_profile: Default::default(),
     };
     Ok(())
