@@ -49,7 +49,7 @@ async fn new_digest(
     request_body = crate::openapi::oidc_schemas::ExperienceProfile,
     responses(
         (status = 204, description = "Kept for the registration"),
-        (status = 400, description = "Invalid body, no interaction, a type other than `password`, or a `ForgotPassword` interaction (`session.not_supported_for_forgot_password`)", body = crate::support::error::ErrorBody),
+        (status = 400, description = "Invalid body, no interaction, a type other than `password` or `extraProfile`, a value its profile field refuses (`details`: `values.<name>: why`), or a `ForgotPassword` interaction (`session.not_supported_for_forgot_password`)", body = crate::support::error::ErrorBody),
         (status = 422, description = "Password refused by the policy (`password.rejected`, the issues in `data.issues`)", body = crate::support::error::ErrorBody),
         crate::openapi::responses::HashingBusy
     )

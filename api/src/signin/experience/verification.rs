@@ -226,8 +226,9 @@ pub struct IdentificationBody {
         (status = 201, description = "User registered and identified"),
         crate::openapi::responses::NoInteraction,
         crate::openapi::responses::RegistrationClosed,
-        (status = 404, description = "Unknown verification", body = crate::support::error::ErrorBody),
-        (status = 422, description = "Refused (identifier in use, verification not finished)", body = crate::support::error::ErrorBody)
+        (status = 401, description = "The verified address belongs to a suspended user (`user.suspended`)", body = crate::support::error::ErrorBody),
+        (status = 404, description = "Unknown verification (`session.verification_session_not_found`), or no user holds the verified address (`user.user_not_exist`)", body = crate::support::error::ErrorBody),
+        (status = 422, description = "Refused: identifier in use, or a required profile field or the password missing (`user.missing_profile`, names in `data.missingProfile`)", body = crate::support::error::ErrorBody)
     )
 )]
 pub(super) async fn identification(
