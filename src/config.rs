@@ -33,6 +33,7 @@ const ENV_KEYS: &[&str] = &[
     "id_token_ttl",
     "refresh_token_ttl",
     "session_ttl",
+    "pushed_request_ttl",
     "webhook_allow_private",
     "webhook_retry_schedule",
     "rate_limit_per_second",
@@ -118,6 +119,10 @@ pub struct Config {
     pub refresh_token_ttl: Option<u64>,
     #[serde(default)]
     pub session_ttl: Option<u64>,
+    /// How long a pushed authorization request's `request_uri` works, in seconds
+    /// (`TESSERA_PUSHED_REQUEST_TTL`; default 60, RFC 9126 §2.2).
+    #[serde(default)]
+    pub pushed_request_ttl: Option<u64>,
     /// Let hooks call loopback, private and link-local addresses
     /// (`TESSERA_WEBHOOK_ALLOW_PRIVATE`); off: such URLs are refused (SSRF).
     #[serde(default)]
@@ -268,6 +273,7 @@ impl Default for Config {
             id_token_ttl: None,
             refresh_token_ttl: None,
             session_ttl: None,
+            pushed_request_ttl: None,
             webhook_allow_private: false,
             webhook_retry_schedule: None,
             rate_limit_per_second: default_rate_limit_per_second(),
@@ -368,6 +374,7 @@ impl Config {
             id_token: self.id_token_ttl.unwrap_or(d.id_token),
             refresh_token: self.refresh_token_ttl.unwrap_or(d.refresh_token),
             session: self.session_ttl.unwrap_or(d.session),
+            pushed_request: self.pushed_request_ttl.unwrap_or(d.pushed_request),
             ..d
         }
     }

@@ -19,6 +19,7 @@ pub mod error;
 pub mod hashing;
 pub mod keys;
 pub mod oidc_config;
+pub mod pushed_requests;
 pub mod registration;
 pub mod request;
 pub mod sentinel;

@@ -458,6 +458,22 @@ fn verification_code_events() {
 }
 
 #[test]
+fn pushed_request_events() {
+    use domain::oauth::pushed_request::*;
+    check::<PushedRequest>(vec![
+        PushedRequestEvent::AuthorizationRequestPushed(AuthorizationRequestPushed {
+            client_id: "web-app".into(),
+            params: vec![
+                ("response_type".into(), "code".into()),
+                ("scope".into(), "openid".into()),
+            ],
+            expires_at: later(60),
+        }),
+        PushedRequestEvent::PushedRequestUsed(PushedRequestUsed {}),
+    ]);
+}
+
+#[test]
 fn oidc_config_events() {
     check::<OidcConfig>(vec![OidcConfigEvent::SessionTtlSet(SessionTtlSet {
         ttl: 1_209_600,

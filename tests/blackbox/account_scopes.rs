@@ -93,7 +93,7 @@ async fn third_party_token(
         PASSWORD,
     )
     .await;
-    assert_eq!(next, "/consent");
+    assert_eq!(next, format!("/consent?app_id={app}"));
     let page = browser()
         .get(server.url("/consent"))
         .header(COOKIE, jar.header())

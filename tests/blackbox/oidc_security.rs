@@ -437,7 +437,7 @@ async fn consent_needs_the_session_and_logout_is_confirmed(backend: Backend) {
         PASSWORD,
     )
     .await;
-    assert_eq!(next, "/consent");
+    assert_eq!(next, format!("/consent?app_id={third}"));
     let page = b
         .get(server.url("/consent"))
         .header(COOKIE, jar.header())
@@ -459,7 +459,7 @@ async fn consent_needs_the_session_and_logout_is_confirmed(backend: Backend) {
             .any(|v| v.to_str().unwrap_or("").starts_with(&format!("{name}=;")))
     };
     assert!(
-        cleared(&r, "_interaction"),
+        cleared(&r, &format!("_interaction_{third}")),
         "sign-out clears the interaction"
     );
     assert!(cleared(&r, "_session"));
@@ -611,7 +611,7 @@ async fn client_policies_for_pkce_rotation_redirects_and_id_token_algorithm(back
         .await;
     assert_eq!(r.status(), 200);
     let r = b.get(no_pkce(&web)).send().await.expect("auth");
-    assert_eq!(location(&r), "/sign-in");
+    assert_eq!(location(&r), format!("/sign-in?app_id={web}"));
     let (spa, _) = app_with(&server, "SPA", relax.clone()).await;
     let r = b.get(no_pkce(&spa)).send().await.expect("auth");
     assert_eq!(query(&location(&r))["error"], "invalid_request");

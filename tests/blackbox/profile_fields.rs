@@ -70,7 +70,10 @@ async fn registration_waits_for_the_required_profile_fields(backend: Backend) {
         .expect("register");
     jar.take(&r);
     assert_eq!(r.status(), 303);
-    assert_eq!(common::flow::location(&r), "/register/profile");
+    assert_eq!(
+        common::flow::location(&r),
+        format!("/register/profile?app_id={spa}")
+    );
     let users = json(server.get("/api/users?search=formfiller").await).await;
     assert_eq!(users, j!([]), "no account before the profile step");
     let r = common::flow::browser()
@@ -125,6 +128,20 @@ async fn registration_waits_for_the_required_profile_fields(backend: Backend) {
     assert_eq!(users[0]["username"], "formfiller", "{users}");
     let text = users.to_string();
     assert!(text.contains("Ada") && text.contains("green"), "{users}");
+
+    // A taken username is said on the registration form, before the profile step.
+    let jar = interaction(&server, &spa).await;
+    let csrf = common::interaction::page(&server, &jar, "/register")
+        .await
+        .expect("the registration form");
+    let form = [
+        ("username", "FormFiller"),
+        ("password", STRONG),
+        ("csrf_token", &csrf),
+    ];
+    let (status, html) = common::interaction::post_form(&server, &jar, "/register", &form).await;
+    assert_eq!(status, 400, "{html}");
+    assert!(html.contains("already taken"), "{html}");
 
     // Refusals name what is wrong.
     for (body, status, needle) in [

@@ -117,7 +117,8 @@ async fn sealed_values_do_not_pass_for_one_another(backend: Backend) {
         .await
         .expect("auth");
     started.take(&r);
-    let interaction = started.0["_interaction"].clone();
+    let cookie_name = format!("_interaction_{spa}");
+    let interaction = started.0[&cookie_name].clone();
     let mut signed_in = Jar::default();
     let back = sign_in(
         &server,
@@ -144,7 +145,7 @@ async fn sealed_values_do_not_pass_for_one_another(backend: Backend) {
 
     // Each in its own place works.
     assert_eq!(
-        sign_in_page(&server, &format!("_interaction={interaction}")).await,
+        sign_in_page(&server, &format!("{cookie_name}={interaction}")).await,
         200
     );
     assert!(
@@ -157,7 +158,7 @@ async fn sealed_values_do_not_pass_for_one_another(backend: Backend) {
     // Anything else in the interaction cookie: no interaction.
     for other in [&session, &record] {
         assert_ne!(
-            sign_in_page(&server, &format!("_interaction={other}")).await,
+            sign_in_page(&server, &format!("{cookie_name}={other}")).await,
             200,
             "{other} passed for an interaction cookie"
         );
@@ -166,7 +167,7 @@ async fn sealed_values_do_not_pass_for_one_another(backend: Backend) {
     for other in [&interaction, &record] {
         assert_eq!(
             auth_with(&server, &spa, &format!("_session={other}")).await,
-            "/sign-in",
+            format!("/sign-in?app_id={spa}"),
             "{other} passed for a session cookie"
         );
     }

@@ -345,7 +345,7 @@ async fn logtos_screen_parameters_open_the_right_page_or_say_what_is_missing(bac
     ] {
         let r = open(extra.clone()).await;
         assert_eq!(r.status(), 303, "{extra:?}");
-        assert_eq!(location(&r), page, "{extra:?}");
+        assert_eq!(location(&r), format!("{page}?app_id={spa}"), "{extra:?}");
     }
     // A screen this server does not have is a page saying so, not a redirect.
     for (extra, says) in [

@@ -186,7 +186,7 @@ async fn default_roles_are_given_to_new_users(backend: Backend) {
         .await
         .expect("auth");
     jar.take(&r);
-    assert_eq!(location(&r), "/register");
+    assert_eq!(location(&r), format!("/register?app_id={app}"));
     let r = b
         .get(server.url("/register"))
         .header(COOKIE, jar.header())
@@ -404,7 +404,8 @@ async fn sign_in(server: &Server, jar: &mut Jar, auth_url: &str) -> String {
     let r = b.get(auth_url).send().await.expect("auth");
     assert_eq!(r.status(), 303, "{}", r.text().await.unwrap_or_default());
     jar.take(&r);
-    assert_eq!(location(&r), "/sign-in");
+    let client = query(auth_url)["client_id"].clone();
+    assert_eq!(location(&r), format!("/sign-in?app_id={client}"));
     let r = b
         .get(server.url("/sign-in"))
         .header(COOKIE, jar.header())

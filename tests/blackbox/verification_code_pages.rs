@@ -73,11 +73,9 @@ async fn send(server: &Server, jar: &mut Jar, route: &str, address: &str) -> Str
         &[("identifier", address), ("csrf_token", &csrf)],
     )
     .await;
-    assert_eq!(
-        (status, to.as_str()),
-        (303, &*format!("{route}/verify")),
-        "{html}"
-    );
+    // The next page, for the same application's interaction.
+    assert_eq!(status, 303, "{html}");
+    assert!(to.starts_with(&format!("{route}/verify?app_id=")), "{to}");
     // The address is in the page (the user typed it), never in the URL.
     assert!(!to.contains(address.trim_start_matches('+')));
     let (status, _, html) = get(server, jar, &format!("{route}/verify")).await;
@@ -113,8 +111,10 @@ async fn code_pages_sign_in_and_reset_a_password(backend: Backend) {
     // The sign-in form offers both ways.
     let mut jar = interaction(&server, &spa).await;
     let (_, _, html) = get(&server, &mut jar, "/sign-in").await;
-    assert!(html.contains("href=\"/sign-in/code\""), "{html}");
-    assert!(html.contains("href=\"/forgot-password\""), "{html}");
+    for link in ["/sign-in/code", "/forgot-password"] {
+        let href = format!("href=\"{link}?app_id={spa}\"");
+        assert!(html.contains(&href), "{href}: {html}");
+    }
 
     // Sign in with a code: a wrong one first, shown again with what to do.
     let csrf = send(&server, &mut jar, "/sign-in/code", email).await;
@@ -196,7 +196,7 @@ async fn code_pages_sign_in_and_reset_a_password(backend: Backend) {
         .expect("auth");
     assert_eq!(
         (r.status().as_u16(), location(&r)),
-        (303, "/forgot-password".to_owned())
+        (303, format!("/forgot-password?app_id={spa}"))
     );
 
     // Forgot password: the code, then the policy, a mismatch and the same password are
@@ -219,7 +219,7 @@ async fn code_pages_sign_in_and_reset_a_password(backend: Backend) {
     .await;
     assert_eq!(
         (status, to.as_str()),
-        (303, "/forgot-password/new"),
+        (303, format!("/forgot-password/new?app_id={spa}").as_str()),
         "{html}"
     );
     let new = "/forgot-password/new";
@@ -245,12 +245,18 @@ async fn code_pages_sign_in_and_reset_a_password(backend: Backend) {
         ("csrf_token", &csrf),
     ];
     let (status, to, _) = post(&server, &mut jar, new, &form).await;
-    assert_eq!((status, to.as_str()), (303, "/sign-in?reset=done"));
+    assert_eq!(
+        (status, to),
+        (303, format!("/sign-in?reset=done&app_id={spa}"))
+    );
     let (_, _, html) = get(&server, &mut jar, "/sign-in?reset=done").await;
     assert!(html.contains("Your password has been changed"), "{html}");
     // The step cannot be replayed once done.
     let (status, to, _) = post(&server, &mut jar, new, &form).await;
-    assert_eq!((status, to.as_str()), (303, "/forgot-password"));
+    assert_eq!(
+        (status, to),
+        (303, format!("/forgot-password?app_id={spa}"))
+    );
     let (status, _) = sign_in_form(&server, &jar, &csrf, email, OLD).await;
     assert_eq!(status, 400);
     let (status, _) = sign_in_form(&server, &jar, &csrf, email, NEWER).await;
@@ -260,7 +266,8 @@ async fn code_pages_sign_in_and_reset_a_password(backend: Backend) {
     // password refused before any code is sent, a wrong code shown again, then the account.
     let mut jar = interaction(&server, &spa).await;
     let (_, _, html) = get(&server, &mut jar, "/register").await;
-    assert!(html.contains("href=\"/register/code\""), "{html}");
+    let href = format!("href=\"/register/code?app_id={spa}\"");
+    assert!(html.contains(&href), "{html}");
     let route = "/register/code";
     let (status, _, html) = get(&server, &mut jar, route).await;
     assert_eq!(status, 200, "{html}");
@@ -288,7 +295,7 @@ async fn code_pages_sign_in_and_reset_a_password(backend: Backend) {
     let (status, to, html) = post(&server, &mut jar, route, &form).await;
     assert_eq!(
         (status, to.as_str()),
-        (303, "/register/code/verify"),
+        (303, format!("/register/code/verify?app_id={spa}").as_str()),
         "{html}"
     );
     let mail = smtp.wait_for(reader, WAIT).await;

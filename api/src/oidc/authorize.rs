@@ -13,10 +13,15 @@
 //! (Traditional) may opt out with `customClientMetadata.requirePkce=false`. The request's
 //! parameters are parsed and checked in `domain::oauth::authorization`; this module finds
 //! the client, checks the redirect URI and the resources, and runs the flow.
+//!
+//! A `request_uri` from `POST /oidc/request` (RFC 9126, `par.rs`) stands for the
+//! parameters the client pushed there; a client with
+//! `customClientMetadata.requirePushedAuthorizationRequests` may sign users in no other way.
 
-use crate::signin::cookies::{self, INTERACTION, SESSION};
+use crate::signin::cookies::{self, SESSION};
 use crate::signin::finish::{self, secs, Subject};
 use crate::signin::interaction::{Interaction, SessionCookie};
+use crate::signin::interactions;
 use crate::signin::page;
 use crate::state::AppState;
 use crate::support::request::RequestContext;
@@ -126,6 +131,11 @@ async fn authorize(
         )
         .await;
     };
+    let (pairs, pushed) = match pushed_or_query(state, request, pairs).await {
+        Ok(PushedOrQuery::Pushed(pairs)) => (pairs, true),
+        Ok(PushedOrQuery::Query(pairs)) => (pairs, false),
+        Err((status, title, key)) => return error_page(vec![], status, title, key).await,
+    };
     let params = AuthorizationParams::from_pairs(pairs);
     let locales: Vec<String> = params
         .get("ui_locales")
@@ -185,6 +195,7 @@ async fn authorize(
         .await;
     }
     let client_state = params.get("state").map(str::to_owned);
+    let must_push = app.requires_pushed_requests() && !pushed;
     let back = |r: Refused| {
         let location = finish::redirect(
             &redirect_uri,
@@ -197,6 +208,12 @@ async fn authorize(
         );
         see_other(&location).finish()
     };
+    if must_push {
+        return back(refuse(
+            "invalid_request",
+            "this client must push its authorization requests (POST /oidc/request)",
+        ));
+    }
     let validated = match params.validate(app) {
         Ok(v) => v,
         Err(e) => return back(refuse(e.error, e.description)),
@@ -303,18 +320,60 @@ async fn authorize(
     } else {
         "/sign-in"
     };
-    let mut response = see_other(target);
-    if let Err(e) = cookies::set(
-        state,
-        &mut response,
-        INTERACTION,
-        &interaction,
-        lifetimes.interaction,
-    ) {
+    let mut response = see_other(&interaction.page(target));
+    if let Err(e) = interactions::save(state, &mut response, &interaction, lifetimes.interaction) {
         tracing::error!(error = %e, "cannot seal the interaction");
         return back(refuse("server_error", "internal server error"));
     }
     response.finish()
+}
+
+/// Where the request's parameters come from.
+enum PushedOrQuery {
+    /// What the client pushed to `POST /oidc/request` (`par.rs`), taken once.
+    Pushed(Vec<(String, String)>),
+    /// The query (or form) itself.
+    Query(Vec<(String, String)>),
+}
+
+/// RFC 9126 §4: with `request_uri`, the parameters the client pushed, and only those
+/// (the query must name the same client; its other parameters are ignored). A
+/// `request_uri` that is unknown, another client's, expired or used is a page saying
+/// so: there is no redirect URI anyone vouched for to send an error to.
+async fn pushed_or_query(
+    state: &AppState,
+    request: &RequestContext,
+    pairs: Vec<(String, String)>,
+) -> Result<PushedOrQuery, (StatusCode, &'static str, &'static str)> {
+    let find = |name: &str| {
+        pairs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+    };
+    let Some(request_uri) = find("request_uri") else {
+        return Ok(PushedOrQuery::Query(pairs));
+    };
+    let Some(client_id) = find("client_id") else {
+        let bad = "error-invalid-request-title";
+        return Err((StatusCode::BAD_REQUEST, bad, "error-no-client"));
+    };
+    match app::pushed_requests::take(state, request, &request_uri, &client_id).await {
+        Ok(pushed) => Ok(PushedOrQuery::Pushed(pushed)),
+        Err(app::pushed_requests::TakeError::Refused(e)) => {
+            tracing::info!(reason = %e, "request_uri refused");
+            let title = "error-request-uri-title";
+            Err((StatusCode::BAD_REQUEST, title, "error-request-uri"))
+        }
+        Err(app::pushed_requests::TakeError::App(e)) => {
+            tracing::error!(error = %e, "cannot take a pushed request");
+            Err((
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "error-title",
+                "error-failed",
+            ))
+        }
+    }
 }
 
 /// A valid request asking for a screen this server does not have yet: the user learns

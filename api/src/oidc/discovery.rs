@@ -49,6 +49,9 @@ async fn discovery(state: web::Data<AppState>) -> HttpResponse {
         "end_session_endpoint": format!("{issuer}/session/end"),
         "revocation_endpoint": format!("{issuer}/token/revocation"),
         "introspection_endpoint": format!("{issuer}/token/introspection"),
+        "pushed_authorization_request_endpoint": format!("{issuer}/request"),
+        // Per client (`customClientMetadata.requirePushedAuthorizationRequests`).
+        "require_pushed_authorization_requests": false,
         "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials"],
         "response_types_supported": ["code"],
         "response_modes_supported": ["query"],

@@ -14,7 +14,7 @@
 //! are for offline access; the client revokes them).
 
 use crate::i18n::Phrases;
-use crate::signin::cookies::{self, INTERACTION, SESSION};
+use crate::signin::cookies::{self, SESSION};
 use crate::signin::finish;
 use crate::signin::interaction::SessionCookie;
 use crate::signin::page;
@@ -337,7 +337,7 @@ async fn sign_out(
     };
     // A sign-in or consent in progress belongs to the session that just ended.
     cookies::clear(state, &mut response, SESSION);
-    cookies::clear(state, &mut response, INTERACTION);
+    crate::signin::interactions::clear_all(state, req, &mut response);
     cookies::clear(state, &mut response, LOGOUT);
     match location {
         Some(_) => response.finish(),

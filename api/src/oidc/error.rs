@@ -17,6 +17,12 @@ pub enum OAuthCode {
     InvalidScope,
     InvalidTarget,
     ServerError,
+    /// The authorization endpoint's own codes (RFC 6749 §4.1.2.1, OpenID Connect Core
+    /// §3.1.2.6), which the pushed authorization request endpoint answers with too
+    /// (RFC 9126 §2.3).
+    UnsupportedResponseType,
+    RequestNotSupported,
+    RegistrationNotSupported,
 }
 
 impl OAuthCode {
@@ -30,7 +36,27 @@ impl OAuthCode {
             Self::InvalidScope => "invalid_scope",
             Self::InvalidTarget => "invalid_target",
             Self::ServerError => "server_error",
+            Self::UnsupportedResponseType => "unsupported_response_type",
+            Self::RequestNotSupported => "request_not_supported",
+            Self::RegistrationNotSupported => "registration_not_supported",
         }
+    }
+
+    /// The code of an authorization error (`domain::oauth::authorization`); one this
+    /// enum does not name is `invalid_request`.
+    pub fn of_authorization(error: &str) -> Self {
+        [
+            Self::InvalidRequest,
+            Self::UnauthorizedClient,
+            Self::InvalidScope,
+            Self::InvalidTarget,
+            Self::UnsupportedResponseType,
+            Self::RequestNotSupported,
+            Self::RegistrationNotSupported,
+        ]
+        .into_iter()
+        .find(|c| c.as_str() == error)
+        .unwrap_or(Self::InvalidRequest)
     }
 }
 

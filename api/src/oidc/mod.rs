@@ -13,6 +13,7 @@ pub mod client_auth;
 pub mod end_session;
 pub mod introspect;
 pub mod issued;
+pub mod par;
 pub mod resource_token;
 pub mod revoke;
 pub mod user_routes;
@@ -74,6 +75,11 @@ impl Oidc {
 
 pub fn configure(routes: &mut crate::guard::access::Routes) {
     discovery::configure(routes);
+    routes.resource(
+        web::resource("/oidc/request")
+            .route(web::post().to(par::push))
+            .default_service(web::to(crate::support::error::method_not_allowed)),
+    );
     routes.resource(
         web::resource("/oidc/token")
             .route(web::post().to(token::token))

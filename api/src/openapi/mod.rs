@@ -144,6 +144,7 @@ const ACCOUNT: &str = "accountApi";
         crate::oidc::token::token,
         crate::oidc::authorize::get,
         crate::oidc::authorize::post,
+        crate::oidc::par::push,
         crate::oidc::userinfo::userinfo,
         crate::oidc::introspect::introspect,
         crate::oidc::revoke::revoke,

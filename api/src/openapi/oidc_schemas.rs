@@ -35,6 +35,16 @@ pub struct TokenResponse {
     pub refresh_token: Option<String>,
 }
 
+/// `POST /oidc/request` answer (RFC 9126 §2.2).
+#[allow(dead_code)]
+#[derive(ToSchema)]
+pub struct PushedAuthorizationResponse {
+    /// `urn:ietf:params:oauth:request_uri:<id>`: send it to `/oidc/auth` with `client_id`.
+    pub request_uri: String,
+    /// Seconds the `request_uri` works (once).
+    pub expires_in: u64,
+}
+
 /// The JSON Web Key Set.
 #[allow(dead_code)]
 #[derive(ToSchema)]

@@ -11,6 +11,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 #[utoipa::path(
     get,
     path = "/sign-in/code",
+    params(crate::signin::interactions::AppIdQuery),
     tag = "Sign-in pages",
     operation_id = "ShowCodeSignIn",
     responses(
@@ -25,6 +26,7 @@ pub async fn show_code_sign_in(state: web::Data<AppState>, req: HttpRequest) -> 
 #[utoipa::path(
     post,
     path = "/sign-in/code",
+    params(crate::signin::interactions::AppIdQuery),
     tag = "Sign-in pages",
     operation_id = "SendSignInCode",
     request_body(content_type = "application/x-www-form-urlencoded", content = Object, description = "The HTML form's fields (`identifier`, or `resend` for the same address again)"),
@@ -49,6 +51,7 @@ pub async fn send_sign_in_code(
 #[utoipa::path(
     get,
     path = "/sign-in/code/verify",
+    params(crate::signin::interactions::AppIdQuery),
     tag = "Sign-in pages",
     operation_id = "ShowSignInCodeEntry",
     responses(
@@ -64,6 +67,7 @@ pub async fn show_sign_in_code(state: web::Data<AppState>, req: HttpRequest) -> 
 #[utoipa::path(
     post,
     path = "/sign-in/code/verify",
+    params(crate::signin::interactions::AppIdQuery),
     tag = "Sign-in pages",
     operation_id = "VerifySignInCode",
     request_body(content_type = "application/x-www-form-urlencoded", content = Object, description = "The HTML form's fields (`code`)"),
@@ -85,6 +89,7 @@ pub async fn verify_sign_in_code(
 #[utoipa::path(
     get,
     path = "/forgot-password",
+    params(crate::signin::interactions::AppIdQuery),
     tag = "Sign-in pages",
     operation_id = "ShowForgotPassword",
     responses(
@@ -99,6 +104,7 @@ pub async fn show_forgot_password(state: web::Data<AppState>, req: HttpRequest) 
 #[utoipa::path(
     post,
     path = "/forgot-password",
+    params(crate::signin::interactions::AppIdQuery),
     tag = "Sign-in pages",
     operation_id = "SendForgotPasswordCode",
     request_body(content_type = "application/x-www-form-urlencoded", content = Object, description = "The HTML form's fields (`identifier`, or `resend` for the same address again)"),
@@ -123,6 +129,7 @@ pub async fn send_forgot_password_code(
 #[utoipa::path(
     get,
     path = "/forgot-password/verify",
+    params(crate::signin::interactions::AppIdQuery),
     tag = "Sign-in pages",
     operation_id = "ShowForgotPasswordCodeEntry",
     responses(
@@ -141,6 +148,7 @@ pub async fn show_forgot_password_code(
 #[utoipa::path(
     post,
     path = "/forgot-password/verify",
+    params(crate::signin::interactions::AppIdQuery),
     tag = "Sign-in pages",
     operation_id = "VerifyForgotPasswordCode",
     request_body(content_type = "application/x-www-form-urlencoded", content = Object, description = "The HTML form's fields (`code`)"),
@@ -162,6 +170,7 @@ pub async fn verify_forgot_password_code(
 #[utoipa::path(
     get,
     path = "/register/code",
+    params(crate::signin::interactions::AppIdQuery),
     tag = "Sign-in pages",
     operation_id = "ShowRegisterWithCode",
     responses(
@@ -176,6 +185,7 @@ pub async fn show_register_code(state: web::Data<AppState>, req: HttpRequest) ->
 #[utoipa::path(
     post,
     path = "/register/code",
+    params(crate::signin::interactions::AppIdQuery),
     tag = "Sign-in pages",
     operation_id = "SendRegisterCode",
     request_body(content_type = "application/x-www-form-urlencoded", content = Object, description = "The HTML form's fields (`identifier`, `password` when the sign-up settings ask for one, or `resend`)"),
@@ -203,6 +213,7 @@ pub async fn send_register_code(
 #[utoipa::path(
     get,
     path = "/register/code/verify",
+    params(crate::signin::interactions::AppIdQuery),
     tag = "Sign-in pages",
     operation_id = "ShowRegisterCodeEntry",
     responses(
@@ -221,6 +232,7 @@ pub async fn show_register_code_entry(
 #[utoipa::path(
     post,
     path = "/register/code/verify",
+    params(crate::signin::interactions::AppIdQuery),
     tag = "Sign-in pages",
     operation_id = "VerifyRegisterCode",
     request_body(content_type = "application/x-www-form-urlencoded", content = Object, description = "The HTML form's fields (`code`)"),

@@ -5,7 +5,6 @@
 //! entry page (with a resend), then checks the code. The address lives in the sealed
 //! interaction cookie (`Interaction::pending_code`), never in a URL or a plain cookie.
 
-use super::cookies::{self, INTERACTION};
 use super::experience::code::{existing_user, identifier_of};
 use super::experience::verification::holder_of;
 use super::form::{csrf_ok, expired, failed, forbidden, interaction, see_other, signed_in};
@@ -111,14 +110,8 @@ pub(super) fn redirect_with(
     location: &str,
     p: &Phrases,
 ) -> HttpResponse {
-    let mut r = see_other(location);
-    match cookies::set(
-        state,
-        &mut r,
-        INTERACTION,
-        i,
-        state.sign_in.lifetimes.interaction,
-    ) {
+    let mut r = see_other(&i.page(location));
+    match super::interactions::save(state, &mut r, i, state.sign_in.lifetimes.interaction) {
         Ok(()) => r.finish(),
         Err(e) => failed(p, e),
     }
@@ -304,7 +297,7 @@ pub(super) async fn show_code(state: &AppState, req: &HttpRequest, flow: Flow) -
         Err(r) => return r,
     };
     let Some(target) = pending(&i, flow).map(|c| c.value.clone()) else {
-        return see_other(flow.route()).finish();
+        return see_other(&i.page(flow.route())).finish();
     };
     enter_page(state, &i, &p, flow, &target, None).await
 }
@@ -326,7 +319,7 @@ pub(super) async fn verify(
         return forbidden(&p);
     }
     let Some(code) = pending(&i, flow).cloned() else {
-        return see_other(flow.route()).finish();
+        return see_other(&i.page(flow.route())).finish();
     };
     let identifier = match identifier_of(code.kind, &code.value) {
         Ok(id) => id,

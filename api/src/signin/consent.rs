@@ -6,10 +6,11 @@
 //! same user, so a consent after sign-out (in this tab or any other, on any node) or
 //! after the session was revoked issues nothing.
 
-use super::cookies::{self, INTERACTION};
 use super::finish::{self, Subject};
 use super::form::{app_name, csrf_ok, expired, failed, forbidden, interaction, see_other};
+use super::interaction::Interaction;
 use super::interaction::SessionCookie;
+use super::interactions;
 use super::page;
 use crate::i18n::Phrases;
 use crate::state::AppState;
@@ -30,6 +31,7 @@ pub struct ConsentForm {
 #[utoipa::path(
     get,
     path = "/consent",
+    params(crate::signin::interactions::AppIdQuery),
     tag = "Sign-in pages",
     operation_id = "ShowConsent",
     responses(
@@ -43,12 +45,12 @@ pub async fn show_consent(state: web::Data<AppState>, req: HttpRequest) -> HttpR
     };
     let p = super::phrases(&state, &req, &i.ui_locales).await;
     let Some(cookie) = &i.signed_in else {
-        return see_other("/sign-in").finish();
+        return see_other(&i.page("/sign-in")).finish();
     };
     let look = super::look(&state, &i.client_id).await;
     match session_live(&state, cookie).await {
         Ok(true) => {}
-        Ok(false) => return ended(&state, &look, &p),
+        Ok(false) => return ended(&state, &i, &look, &p),
         Err(e) => return failed(&p, e),
     }
     let name = app_name(&state, &i.client_id).await;
@@ -59,6 +61,7 @@ pub async fn show_consent(state: web::Data<AppState>, req: HttpRequest) -> HttpR
 #[utoipa::path(
     post,
     path = "/consent",
+    params(crate::signin::interactions::AppIdQuery),
     tag = "Sign-in pages",
     operation_id = "Consent",
     request_body(content_type = "application/x-www-form-urlencoded", content = Object, description = "The HTML form's fields"),
@@ -81,11 +84,11 @@ pub async fn consent(
         return forbidden(&p);
     }
     let Some(cookie) = i.signed_in.clone() else {
-        return see_other("/sign-in").finish();
+        return see_other(&i.page("/sign-in")).finish();
     };
     match session_live(&state, &cookie).await {
         Ok(true) => {}
-        Ok(false) => return ended(&state, &super::look(&state, &i.client_id).await, &p),
+        Ok(false) => return ended(&state, &i, &super::look(&state, &i.client_id).await, &p),
         Err(e) => return failed(&p, e),
     }
     let location = if form.decision == "allow" {
@@ -110,7 +113,7 @@ pub async fn consent(
         )
     };
     let mut r = see_other(&location);
-    cookies::clear(&state, &mut r, INTERACTION);
+    interactions::clear(&state, &mut r, &i);
     r.finish()
 }
 
@@ -130,7 +133,7 @@ async fn session_live(state: &AppState, cookie: &SessionCookie) -> Result<bool, 
 
 /// The session ended under the interaction: nothing is issued, and the interaction
 /// (which names that session) is dropped.
-fn ended(state: &AppState, look: &page::Look, p: &Phrases) -> HttpResponse {
+fn ended(state: &AppState, i: &Interaction, look: &page::Look, p: &Phrases) -> HttpResponse {
     let body = page::message(
         look,
         p,
@@ -139,6 +142,6 @@ fn ended(state: &AppState, look: &page::Look, p: &Phrases) -> HttpResponse {
         false,
     );
     let mut r = page::builder(StatusCode::BAD_REQUEST);
-    cookies::clear(state, &mut r, INTERACTION);
+    interactions::clear(state, &mut r, i);
     page::respond_with(r, p, body)
 }

@@ -11,18 +11,27 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use store::SealPurpose;
 
-pub const INTERACTION: &str = "_interaction";
 pub const SESSION: &str = "_session";
 
-/// The raw value of cookie `name`, if the request carries it.
-pub fn raw(req: &HttpRequest, name: &str) -> Option<String> {
+/// Every cookie of the request, as (name, value).
+fn pairs(req: &HttpRequest) -> impl Iterator<Item = (&str, &str)> {
     req.headers()
         .get_all(COOKIE)
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
+}
+
+/// The raw value of cookie `name`, if the request carries it.
+pub fn raw(req: &HttpRequest, name: &str) -> Option<String> {
+    pairs(req)
         .find(|(k, _)| *k == name)
         .map(|(_, v)| v.to_owned())
+}
+
+/// The names of the request's cookies (`signin/interactions.rs`: one per application).
+pub fn names(req: &HttpRequest) -> Vec<String> {
+    pairs(req).map(|(k, _)| k.to_owned()).collect()
 }
 
 /// Cookie `name` opened and decoded; `None` when absent, tampered with or unreadable.

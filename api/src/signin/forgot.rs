@@ -49,6 +49,7 @@ async fn form_page(
 #[utoipa::path(
     get,
     path = "/forgot-password/new",
+    params(crate::signin::interactions::AppIdQuery),
     tag = "Sign-in pages",
     operation_id = "ShowNewPassword",
     responses(
@@ -63,7 +64,7 @@ pub async fn show_new_password(state: web::Data<AppState>, req: HttpRequest) -> 
         Err(r) => return r,
     };
     if verified_user(&i).is_none() {
-        return see_other("/forgot-password").finish();
+        return see_other(&i.page("/forgot-password")).finish();
     }
     form_page(&state, &i, &p, None).await
 }
@@ -71,6 +72,7 @@ pub async fn show_new_password(state: web::Data<AppState>, req: HttpRequest) -> 
 #[utoipa::path(
     post,
     path = "/forgot-password/new",
+    params(crate::signin::interactions::AppIdQuery),
     tag = "Sign-in pages",
     operation_id = "SetNewPassword",
     request_body(content_type = "application/x-www-form-urlencoded", content = Object, description = "The HTML form's fields (`password`, `confirm`)"),
@@ -96,7 +98,7 @@ pub async fn set_new_password(
         return forbidden(&p);
     }
     let Some(user_id) = verified_user(&i) else {
-        return see_other("/forgot-password").finish();
+        return see_other(&i.page("/forgot-password")).finish();
     };
     if form.password != form.confirm {
         let text = p.text("password-mismatch");

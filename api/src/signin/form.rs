@@ -1,7 +1,7 @@
 //! The sign-in form, and what every hosted page shares (the interaction, CSRF check,
 //! error pages, starting the session).
 
-use super::cookies::{self, INTERACTION, SESSION};
+use super::cookies::{self, SESSION};
 use super::credentials::{parse_form_identifier, verify, Outcome, SessionRef};
 use super::finish::{self, secs, IssueError, Subject};
 use super::interaction::{Interaction, SessionCookie};
@@ -49,10 +49,9 @@ pub(crate) fn failed(p: &Phrases, e: impl std::fmt::Display) -> HttpResponse {
     )
 }
 
-/// The live interaction of this browser, if any.
+/// The live interaction this request continues, if any (`interactions.rs`).
 pub(super) fn interaction(state: &AppState, req: &HttpRequest) -> Option<Interaction> {
-    let i: Interaction = cookies::open(state, req, INTERACTION)?;
-    (state.clock.now() < i.expires_at).then_some(i)
+    super::interactions::find(state, req)
 }
 
 pub(super) fn csrf_ok(i: &Interaction, presented: &str) -> bool {
@@ -132,6 +131,7 @@ pub(super) async fn links(state: &AppState) -> page::SignInLinks {
 #[utoipa::path(
     get,
     path = "/sign-in",
+    params(crate::signin::interactions::AppIdQuery),
     tag = "Sign-in pages",
     operation_id = "ShowSignIn",
     responses(
@@ -147,7 +147,9 @@ pub async fn show_sign_in(state: web::Data<AppState>, req: HttpRequest) -> HttpR
     let name = app_name(&state, &i.client_id).await;
     let mut links = links(&state).await;
     // Forgot password ends here (`?reset=done`): no personal data in the URL.
-    if req.query_string() == "reset=done" {
+    let reset_done = url::form_urlencoded::parse(req.query_string().as_bytes())
+        .any(|(k, v)| k == "reset" && v == "done");
+    if reset_done {
         links.notice = Some(p.text("reset-password-done"));
     }
     let body = page::sign_in_form(
@@ -165,6 +167,7 @@ pub async fn show_sign_in(state: web::Data<AppState>, req: HttpRequest) -> HttpR
 #[utoipa::path(
     post,
     path = "/sign-in",
+    params(crate::signin::interactions::AppIdQuery),
     tag = "Sign-in pages",
     operation_id = "SignIn",
     request_body(content_type = "application/x-www-form-urlencoded", content = Object, description = "The HTML form's fields"),
@@ -328,8 +331,8 @@ pub(crate) async fn signed_in(
             Err(e) => return failed(p, e),
         }
         i.signed_in = Some(cookie.clone());
-        let mut r = see_other("/consent");
-        let sealed = cookies::set(state, &mut r, INTERACTION, &i, lifetimes.interaction)
+        let mut r = see_other(&i.page("/consent"));
+        let sealed = super::interactions::save(state, &mut r, &i, lifetimes.interaction)
             .and_then(|()| cookies::set(state, &mut r, SESSION, &cookie, lifetimes.session));
         return match sealed {
             Ok(()) => r.finish(),
@@ -344,7 +347,7 @@ pub(crate) async fn signed_in(
     match finish::complete(state, &i, subject, request).await {
         Ok(location) => {
             let mut r = see_other(&location);
-            cookies::clear(state, &mut r, INTERACTION);
+            super::interactions::clear(state, &mut r, &i);
             match cookies::set(state, &mut r, SESSION, &cookie, lifetimes.session) {
                 Ok(()) => r.finish(),
                 Err(e) => failed(p, e),

@@ -45,6 +45,14 @@ pub struct Interaction {
     pub expires_at: Timestamp,
 }
 
+impl Interaction {
+    /// `path` among the hosted pages, for this interaction's application (`?app_id=`:
+    /// `interactions.rs`).
+    pub fn page(&self, path: &str) -> String {
+        super::interactions::with_app(path, &self.client_id)
+    }
+}
+
 /// A code the hosted pages sent, and what it is for.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

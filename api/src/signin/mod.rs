@@ -1,11 +1,12 @@
 //! Hosted sign-in: the server-rendered pages the authorization endpoint sends a browser
 //! to (`/sign-in`, `/register`, `/consent`), working without JavaScript.
 //!
-//! No server-side interaction table: the validated authorization request travels in the
-//! `_interaction` cookie, sealed (AES-256-GCM) under the KEK every node shares, so any
-//! node can continue any sign-in and nobody can forge or read one. The form's CSRF token
-//! is a random value inside that sealed cookie, echoed in a hidden field: a cross-site
-//! form cannot read it, and a forged cookie cannot be sealed (signed double submit).
+//! No server-side interaction table: the validated authorization request travels in its
+//! application's interaction cookie (`interactions.rs`), sealed (AES-256-GCM) under the
+//! KEK every node shares, so any node can continue any sign-in and nobody can forge or
+//! read one. The form's CSRF token is a random value inside that sealed cookie, echoed in
+//! a hidden field: a cross-site form cannot read it, and a forged cookie cannot be sealed
+//! (signed double submit).
 //! The signed-in browser gets a `_session` cookie, also sealed, naming its `Session`
 //! stream; the stream, not the cookie, says whether the session still lives.
 
@@ -19,6 +20,7 @@ pub mod finish;
 pub mod forgot;
 pub mod form;
 pub mod interaction;
+pub mod interactions;
 pub mod page;
 pub mod profile_step;
 pub mod pwned;
@@ -61,17 +63,18 @@ pub async fn check_new_password(
 
 /// The hosted pages' look for a sign-in of `client_id`: the sign-in experience's, with the
 /// application's own where it set one; the plain look when they cannot be read (logged),
-/// so a page still renders.
+/// so a page still renders. Its links and forms stay with `client_id`'s interaction.
 pub(crate) async fn look(state: &crate::state::AppState, client_id: &str) -> page::Look {
     let settings = app::sign_in_experience::current(state).await;
     let own = app::sign_in_experience::for_application(state, client_id).await;
-    match (settings, own) {
+    let look = match (settings, own) {
         (Ok(settings), Ok(own)) => page::Look::from_settings(&settings, own.as_ref()),
         (Err(e), _) | (_, Err(e)) => {
             tracing::error!(error = %e, "cannot read the sign-in experience; plain pages");
             page::Look::plain()
         }
-    }
+    };
+    look.for_app(client_id)
 }
 
 /// The phrases of a page for this request: its language chosen from the client's

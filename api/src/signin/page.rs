@@ -32,6 +32,9 @@ pub struct Look {
     dark_logo_url: Option<String>,
     favicon: Option<String>,
     custom_css: Option<String>,
+    /// The application the page belongs to: its links and forms carry `?app_id=`
+    /// (`signin/interactions.rs`), so each application's sign-in keeps to its own.
+    app_id: Option<String>,
 }
 
 impl Look {
@@ -43,6 +46,15 @@ impl Look {
             dark_logo_url: None,
             favicon: None,
             custom_css: None,
+            app_id: None,
+        }
+    }
+
+    /// This look on the pages of `client_id`'s sign-in.
+    pub fn for_app(self, client_id: &str) -> Self {
+        Self {
+            app_id: Some(client_id.to_owned()),
+            ..self
         }
     }
 
@@ -87,6 +99,7 @@ impl Look {
                 app.and_then(|a| a.custom_css.as_ref()),
                 &settings.custom_css,
             ),
+            app_id: None,
         }
     }
 
@@ -132,6 +145,7 @@ fn render(template: &str, look: &Look, phrases: &Phrases, page: Value) -> String
         look => Value::from_serialize(&view),
         css => Value::from_safe_string(look.css()),
         t => super::templates::phrase_function(phrases),
+        url => super::templates::url_function(look.app_id.as_deref()),
     };
     super::templates::render(template, context! { ..page, ..base })
 }
@@ -443,6 +457,43 @@ mod tests {
             "{page}"
         );
         assert!(page.contains("href=\"/register\""), "{page}");
+    }
+
+    #[test]
+    fn an_applications_pages_keep_to_its_interaction() {
+        let links = SignInLinks {
+            registration: true,
+            code: true,
+            forgot_password: true,
+            notice: None,
+        };
+        let look = Look::plain().for_app("app-1");
+        let page = sign_in_form(&look, &Phrases::english(), "A", "c", "", None, links);
+        for target in ["/sign-in", "/register", "/forgot-password", "/sign-in/code"] {
+            let attribute = if target == "/sign-in" {
+                "action"
+            } else {
+                "href"
+            };
+            assert!(
+                page.contains(&format!("{attribute}=\"{target}?app_id=app-1\"")),
+                "{target}: {page}"
+            );
+        }
+        let page = code_enter(
+            &look,
+            &Phrases::english(),
+            "/sign-in/code",
+            "code-sign-in-title",
+            "c",
+            "a@b.c",
+            None,
+        );
+        assert!(
+            page.contains("action=\"/sign-in/code/verify?app_id=app-1\"")
+                && page.contains("action=\"/sign-in/code?app_id=app-1\""),
+            "{page}"
+        );
     }
 
     #[test]

@@ -171,6 +171,7 @@ async fn step_page(
 #[utoipa::path(
     get,
     path = "/register/profile",
+    params(crate::signin::interactions::AppIdQuery),
     tag = "Sign-in pages",
     operation_id = "ShowRegisterProfile",
     responses(
@@ -185,7 +186,7 @@ pub async fn show_profile(state: web::Data<AppState>, req: HttpRequest) -> HttpR
         Err(r) => return r,
     };
     if i.pending_registration.is_none() {
-        return see_other("/register").finish();
+        return see_other(&i.page("/register")).finish();
     }
     let fields = match app::custom_profile_fields::list(&state).await {
         Ok(f) => f,
@@ -197,6 +198,7 @@ pub async fn show_profile(state: web::Data<AppState>, req: HttpRequest) -> HttpR
 #[utoipa::path(
     post,
     path = "/register/profile",
+    params(crate::signin::interactions::AppIdQuery),
     tag = "Sign-in pages",
     operation_id = "RegisterProfile",
     request_body(content_type = "application/x-www-form-urlencoded", content = Object, description = "One field per custom profile field (`<name>`, or `<name>.<part>` for address and full name)"),
@@ -223,7 +225,7 @@ pub async fn register_profile(
         return forbidden(&p);
     }
     let Some(pending) = i.pending_registration.clone() else {
-        return see_other("/register").finish();
+        return see_other(&i.page("/register")).finish();
     };
     let fields = match app::custom_profile_fields::list(&state).await {
         Ok(f) => f,
@@ -256,7 +258,7 @@ pub async fn register_profile(
         .await;
     }
     let (Some(username), Some(digest)) = (pending.username, pending.digest) else {
-        return see_other("/register").finish();
+        return see_other(&i.page("/register")).finish();
     };
     let password = PasswordInput::Digest(digest);
     let created = create_and_sign_in(&state, &request, i, &username, password, &values, &p);

@@ -83,6 +83,7 @@ pub struct RegisterForm {
 #[utoipa::path(
     get,
     path = "/register",
+    params(crate::signin::interactions::AppIdQuery),
     tag = "Sign-in pages",
     operation_id = "ShowRegister",
     responses(
@@ -111,6 +112,7 @@ pub async fn show_register(state: web::Data<AppState>, req: HttpRequest) -> Http
 #[utoipa::path(
     post,
     path = "/register",
+    params(crate::signin::interactions::AppIdQuery),
     tag = "Sign-in pages",
     operation_id = "Register",
     request_body(content_type = "application/x-www-form-urlencoded", content = Object, description = "The HTML form's fields"),
@@ -180,6 +182,17 @@ pub async fn register(
         Err(e) => return failed(&p, e),
     };
     if !fields.is_empty() {
+        // A taken username is said now, not after the profile step (creating the
+        // account still claims it atomically: this only spares the user a wasted step).
+        let taken = match domain::identifier::Identifier::username(username) {
+            Ok(id) => super::experience::verification::holder_of(&state, &id).await,
+            Err(_) => return problem("username-invalid"),
+        };
+        match taken {
+            Ok(None) => {}
+            Ok(Some(_)) => return problem("username-taken"),
+            Err(e) => return failed(&p, e),
+        }
         let digest = match app::commands::users::hash(&state, form.password.clone()).await {
             Ok(d) => d,
             Err(AppError::Busy) => return super::form::busy(&p),

@@ -3,7 +3,8 @@
 //! it), so a value reaches a page escaped unless `page.rs` marks it safe (only the CSS).
 //!
 //! Adding a page: write `templates/<page>.html` (`{% extends "base.html" %}`, a `title`
-//! and a `body` block, every word through `t("key")`), list it in [`TEMPLATES`], add its
+//! and a `body` block, every word through `t("key")`, every link and form action of the
+//! hosted pages through `url("/path")`), list it in [`TEMPLATES`], add its
 //! keys to every `i18n/locales/*.ftl` (the catalogue test names what is missing), and a
 //! function in `page.rs` that passes its values.
 
@@ -92,6 +93,16 @@ pub(super) fn phrase_function(phrases: &Phrases) -> Value {
             args.push((name, value.to_string()));
         }
         Ok::<_, minijinja::Error>(phrases.format(key, &args))
+    })
+}
+
+/// `url("/path")` in templates: a hosted page's address, with `?app_id=` when the page
+/// belongs to an application's sign-in (`signin/interactions.rs`).
+pub(super) fn url_function(app_id: Option<&str>) -> Value {
+    let app_id = app_id.map(str::to_owned);
+    Value::from_function(move |path: &str| match &app_id {
+        Some(id) => super::interactions::with_app(path, id),
+        None => path.to_owned(),
     })
 }
 

@@ -43,6 +43,15 @@ impl ApplicationState {
             || self.settings.custom_client_metadata.require_pkce != Some(false)
     }
 
+    /// Whether the authorization endpoint takes this client's requests only as pushed
+    /// authorization requests (`customClientMetadata.requirePushedAuthorizationRequests`).
+    pub fn requires_pushed_requests(&self) -> bool {
+        self.settings
+            .custom_client_metadata
+            .require_pushed_authorization_requests
+            == Some(true)
+    }
+
     /// Whether refresh tokens rotate: always for public clients (RFC 9700 §4.14.2: a
     /// public client's refresh token must be sender-constrained or rotated), and for
     /// confidential ones unless `rotateRefreshToken` is `false`.

@@ -69,6 +69,10 @@ pub struct CustomClientMetadata {
     /// public clients (SPA, Native) always need it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub require_pkce: Option<bool>,
+    /// RFC 9126 §6 `require_pushed_authorization_requests`: the authorization endpoint
+    /// takes this client's requests only through `POST /oidc/request` (a `request_uri`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub require_pushed_authorization_requests: Option<bool>,
     /// The most grants one user may hold for this app at once; the oldest are revoked.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_allowed_grants: Option<u32>,

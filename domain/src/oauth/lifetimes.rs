@@ -16,6 +16,8 @@ pub struct Lifetimes {
     pub grant: u64,
     pub session: u64,
     pub interaction: u64,
+    /// A pushed authorization request's `request_uri` (RFC 9126 §2.2: short).
+    pub pushed_request: u64,
 }
 
 impl Default for Lifetimes {
@@ -28,6 +30,7 @@ impl Default for Lifetimes {
             grant: 180 * DAY,
             session: 14 * DAY,
             interaction: 3600,
+            pushed_request: 60,
         }
     }
 }

@@ -1,9 +1,11 @@
 //! OAuth 2.0 / OpenID Connect policies that need no I/O: the authorization request, PKCE,
-//! redirect-URI matching, client-secret digests and token lifetimes.
+//! redirect-URI matching, client-secret digests, token lifetimes and pushed authorization
+//! requests.
 
 pub mod authorization;
 pub mod lifetimes;
 pub mod pkce;
+pub mod pushed_request;
 pub mod redirect;
 pub mod secret;
 pub mod wildcard;

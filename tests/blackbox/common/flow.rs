@@ -133,7 +133,11 @@ pub async fn sign_in(
     if !next.starts_with('/') {
         return next; // already signed in
     }
-    assert_eq!(next, "/sign-in");
+    // The hosted pages name the application (`?app_id=`): its interaction, not another's.
+    assert_eq!(
+        next,
+        format!("/sign-in?app_id={}", query(auth_url)["client_id"])
+    );
     let r = b
         .get(server.url(&next))
         .header(COOKIE, jar.header())
@@ -148,7 +152,7 @@ pub async fn sign_in(
         ("csrf_token", &csrf_of(&page)),
     ];
     let r = b
-        .post(server.url("/sign-in"))
+        .post(server.url(&next))
         .header(COOKIE, jar.header())
         .form(&form)
         .send()

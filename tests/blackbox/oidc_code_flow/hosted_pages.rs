@@ -63,7 +63,7 @@ async fn registration_consent_and_resource_tokens(backend: Backend) {
         .send()
         .await
         .expect("auth");
-    assert_eq!(location(&r), "/register");
+    assert_eq!(location(&r), format!("/register?app_id={third}"));
     jar.take(&r);
     let (status, csrf) = page_csrf(&server, &jar, "/register").await;
     assert_eq!(status, 200);
@@ -93,7 +93,7 @@ async fn registration_consent_and_resource_tokens(backend: Backend) {
     )
     .await;
     assert_eq!(r.status(), 303);
-    assert_eq!(location(&r), "/consent");
+    assert_eq!(location(&r), format!("/consent?app_id={third}"));
     let users = json(server.get("/api/users?search=frank").await).await;
     assert_eq!(users[0]["username"], "frank", "{users}");
     // The app the user signed up through is recorded (Logto's applicationId; PostRegister).
@@ -134,7 +134,7 @@ async fn registration_consent_and_resource_tokens(backend: Backend) {
         .send()
         .await
         .expect("auth");
-    assert_eq!(location(&r), "/consent");
+    assert_eq!(location(&r), format!("/consent?app_id={third}"));
     jar.take(&r);
     let (_, csrf) = page_csrf(&server, &jar, "/consent").await;
     let r = post_page(
@@ -153,7 +153,7 @@ async fn registration_consent_and_resource_tokens(backend: Backend) {
         .send()
         .await
         .expect("auth");
-    assert_eq!(location(&r), "/sign-in");
+    assert_eq!(location(&r), format!("/sign-in?app_id={third}"));
 
     // Refresh with a resource: an RFC 9068 JWT for that audience, no scope the user lacks.
     let refresh_with = |resource: &'static str, token: String| {
@@ -223,9 +223,12 @@ async fn cookies_are_secure_behind_https_and_max_age_forces_sign_in(backend: Bac
             .send()
             .await
             .expect("auth");
-        assert_eq!(location(&r), "/sign-in");
+        assert_eq!(location(&r), format!("/sign-in?app_id={spa}"));
         let cookie = r.headers()[SET_COOKIE].to_str().expect("cookie").to_owned();
-        assert!(cookie.starts_with("_interaction="), "{cookie}");
+        assert!(
+            cookie.starts_with(&format!("_interaction_{spa}=")),
+            "{cookie}"
+        );
         for attribute in ["; HttpOnly", "; SameSite=Lax", "; Secure", "; Path=/"] {
             assert!(cookie.contains(attribute), "{cookie} lacks {attribute}");
         }
@@ -259,5 +262,5 @@ async fn cookies_are_secure_behind_https_and_max_age_forces_sign_in(backend: Bac
         .send()
         .await
         .expect("auth");
-    assert_eq!(location(&r), "/sign-in");
+    assert_eq!(location(&r), format!("/sign-in?app_id={spa}"));
 }

@@ -224,7 +224,7 @@ async fn wildcard_redirect_uris_follow_logtos_rules(backend: Backend) {
     ] {
         let r = b.get(auth(ok)).send().await.expect("auth");
         assert_eq!(r.status(), 303, "{ok} matches a registered pattern");
-        assert_eq!(location(&r), "/sign-in");
+        assert_eq!(location(&r), format!("/sign-in?app_id={client}"));
     }
     for refused in [
         "https://a.b.apps.example.com/cb",

@@ -90,6 +90,7 @@ pub(crate) async fn usage_for(
 #[utoipa::path(
     post,
     path = "/api/experience/verification/verification-code",
+    params(crate::signin::interactions::AppIdQuery),
     tag = "Experience",
     operation_id = "CreateAndSendVerificationCode",
     request_body = crate::openapi::oidc_schemas::SendVerificationCode,
@@ -134,6 +135,7 @@ pub(super) async fn send(
 #[utoipa::path(
     post,
     path = "/api/experience/verification/verification-code/verify",
+    params(crate::signin::interactions::AppIdQuery),
     tag = "Experience",
     operation_id = "VerifyVerificationCodeVerification",
     request_body = crate::openapi::oidc_schemas::VerifyVerificationCode,

@@ -9,9 +9,9 @@ pub mod code;
 pub mod profile;
 pub mod verification;
 
-use super::cookies::{self, INTERACTION};
 use super::form;
 use super::interaction::{Experience, Interaction};
+use super::interactions;
 use crate::state::AppState;
 use crate::support::error::ErrorBody;
 use crate::support::request::RequestContext;
@@ -204,15 +204,13 @@ pub(super) fn interaction(
     state: &AppState,
     req: &HttpRequest,
 ) -> Result<Interaction, ExperienceError> {
-    cookies::open::<Interaction>(state, req, INTERACTION)
-        .filter(|i| state.clock.now() < i.expires_at)
-        .ok_or_else(|| {
-            refuse(
-                StatusCode::BAD_REQUEST,
-                "session.not_found",
-                "Session not found.",
-            )
-        })
+    interactions::find(state, req).ok_or_else(|| {
+        refuse(
+            StatusCode::BAD_REQUEST,
+            "session.not_found",
+            "Session not found.",
+        )
+    })
 }
 
 pub(super) fn experience(i: &mut Interaction) -> Result<&mut Experience, ExperienceError> {
@@ -232,14 +230,7 @@ pub(super) fn with_cookie(
     mut r: HttpResponseBuilder,
     body: Option<serde_json::Value>,
 ) -> Answer {
-    cookies::set(
-        state,
-        &mut r,
-        INTERACTION,
-        i,
-        state.sign_in.lifetimes.interaction,
-    )
-    .map_err(internal)?;
+    interactions::save(state, &mut r, i, state.sign_in.lifetimes.interaction).map_err(internal)?;
     Ok(match body {
         Some(b) => r.json(b),
         None => r.finish(),
@@ -291,6 +282,7 @@ async fn check_event(state: &AppState, event: &str) -> Result<(), ExperienceErro
 #[utoipa::path(
     put,
     path = "/api/experience",
+    params(crate::signin::interactions::AppIdQuery),
     tag = "Experience",
     operation_id = "InitInteraction",
     request_body = crate::openapi::oidc_schemas::InteractionEvent,
@@ -318,6 +310,7 @@ async fn start(state: web::Data<AppState>, req: HttpRequest, raw: web::Bytes) ->
 #[utoipa::path(
     put,
     path = "/api/experience/interaction-event",
+    params(crate::signin::interactions::AppIdQuery),
     tag = "Experience",
     operation_id = "UpdateInteractionEvent",
     request_body = crate::openapi::oidc_schemas::InteractionEvent,
@@ -340,6 +333,7 @@ async fn set_event(state: web::Data<AppState>, req: HttpRequest, raw: web::Bytes
 #[utoipa::path(
     get,
     path = "/api/experience/interaction",
+    params(crate::signin::interactions::AppIdQuery),
     tag = "Experience",
     operation_id = "GetInteraction",
     responses(
@@ -365,6 +359,7 @@ async fn show(state: web::Data<AppState>, req: HttpRequest) -> Answer {
 #[utoipa::path(
     post,
     path = "/api/experience/submit",
+    params(crate::signin::interactions::AppIdQuery),
     tag = "Experience",
     operation_id = "SubmitInteraction",
     responses(
@@ -422,9 +417,7 @@ async fn resume(
     request: RequestContext,
     uid: web::Path<String>,
 ) -> HttpResponse {
-    let found = interaction(&state, &req)
-        .ok()
-        .filter(|i| i.session_id == *uid);
+    let found = interactions::by_session(&state, &req, &uid);
     let locales = found.as_ref().map_or(&[][..], |i| &i.ui_locales[..]);
     let p = super::phrases(&state, &req, locales).await;
     let Some(i) = found else {
@@ -437,7 +430,7 @@ async fn resume(
         .and_then(|e| e.identified.clone());
     let Some(user_id) = user_id else {
         let mut r = HttpResponse::SeeOther();
-        r.insert_header(("location", "/sign-in"));
+        r.insert_header(("location", i.page("/sign-in")));
         return r.finish();
     };
     let version = match state

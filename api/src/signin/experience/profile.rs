@@ -44,6 +44,7 @@ async fn new_digest(
 #[utoipa::path(
     post,
     path = "/api/experience/profile",
+    params(crate::signin::interactions::AppIdQuery),
     tag = "Experience",
     operation_id = "AddUserProfile",
     request_body = crate::openapi::oidc_schemas::ExperienceProfile,
@@ -90,6 +91,7 @@ pub(super) async fn add(state: web::Data<AppState>, req: HttpRequest, raw: web::
 #[utoipa::path(
     put,
     path = "/api/experience/profile/password",
+    params(crate::signin::interactions::AppIdQuery),
     tag = "Experience",
     operation_id = "ResetUserPassword",
     request_body = crate::openapi::schemas::UserPassword,

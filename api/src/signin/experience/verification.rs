@@ -64,6 +64,7 @@ fn verification_id(state: &AppState) -> String {
 #[utoipa::path(
     post,
     path = "/api/experience/verification/password",
+    params(crate::signin::interactions::AppIdQuery),
     tag = "Experience",
     operation_id = "CreatePasswordVerification",
     request_body = crate::openapi::oidc_schemas::PasswordVerification,
@@ -123,6 +124,7 @@ pub(super) async fn password(
 #[utoipa::path(
     post,
     path = "/api/experience/verification/new-password-identity",
+    params(crate::signin::interactions::AppIdQuery),
     tag = "Experience",
     operation_id = "CreateNewPasswordIdentityVerification",
     request_body = crate::openapi::oidc_schemas::PasswordVerification,
@@ -218,6 +220,7 @@ pub struct IdentificationBody {
 #[utoipa::path(
     post,
     path = "/api/experience/identification",
+    params(crate::signin::interactions::AppIdQuery),
     tag = "Experience",
     operation_id = "IdentifyUser",
     request_body = crate::openapi::oidc_schemas::Identification,
