@@ -64,6 +64,19 @@ impl Signer {
         self.sign_with(&self.at_header, claims)
     }
 
+    /// OpenID Connect Core §3.1.3.6 `at_hash` (and §3.3.2.11 `c_hash`) of `value` for a
+    /// token this signer signs: the left half of the hash its algorithm uses (SHA-256 for
+    /// RS256, SHA-384 for ES384), base64url.
+    pub fn half_hash(&self, value: &str) -> String {
+        let algorithm = match self.alg {
+            SigningAlgorithm::RS256 => &aws_lc_rs::digest::SHA256,
+            SigningAlgorithm::ES384 => &aws_lc_rs::digest::SHA384,
+        };
+        let digest = aws_lc_rs::digest::digest(algorithm, value.as_bytes());
+        let bytes = digest.as_ref();
+        B64URL.encode(&bytes[..bytes.len() / 2])
+    }
+
     /// An OpenID Connect ID token (`typ: JWT`) over `claims`.
     pub fn sign_id_token(&self, claims: &impl Serialize) -> Result<String, KeyError> {
         let header = json!({"alg": self.alg.as_str(), "typ": "JWT", "kid": self.kid});

@@ -336,10 +336,12 @@ enum PushedOrQuery {
     Query(Vec<(String, String)>),
 }
 
-/// RFC 9126 §4: with `request_uri`, the parameters the client pushed, and only those
-/// (the query must name the same client; its other parameters are ignored). A
-/// `request_uri` that is unknown, another client's, expired or used is a page saying
-/// so: there is no redirect URI anyone vouched for to send an error to.
+/// RFC 9126 §4: with a pushed request's `request_uri`, the parameters the client pushed,
+/// and only those (the query must name the same client; its other parameters are
+/// ignored). One that is unknown, another client's, expired or used is a page saying so:
+/// there is no redirect URI anyone vouched for to send an error to. Any other
+/// `request_uri` (a request object by reference) stays in the query, which refuses it
+/// (`request_uri_not_supported`).
 async fn pushed_or_query(
     state: &AppState,
     request: &RequestContext,
@@ -351,7 +353,8 @@ async fn pushed_or_query(
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.clone())
     };
-    let Some(request_uri) = find("request_uri") else {
+    let prefix = domain::oauth::pushed_request::REQUEST_URI_PREFIX;
+    let Some(request_uri) = find("request_uri").filter(|u| u.starts_with(prefix)) else {
         return Ok(PushedOrQuery::Query(pairs));
     };
     let Some(client_id) = find("client_id") else {

@@ -106,13 +106,16 @@ pub fn split(token: &str) -> Option<Presented<'_>> {
 
 /// An ID token for the grant's user with the claims of `scopes` (the grant's, or fewer
 /// on a down-scoped refresh), or `None` without `openid`. Signed with the key of the
-/// client's `id_token_signed_response_alg`, or the primary key.
+/// client's `id_token_signed_response_alg`, or the primary key. `access_token`, the
+/// token issued beside it, is bound by `at_hash` (OpenID Connect Core §3.1.3.6): a
+/// client can check that the two were issued together.
 pub async fn id_token(
     state: &AppState,
     grant_id: &str,
     grant: &GrantState,
     scopes: &[String],
     app: &ApplicationState,
+    access_token: &str,
 ) -> Result<Option<String>, OAuthError> {
     let issued = &grant.issued;
     if !scopes.iter().any(|s| s == "openid") {
@@ -145,14 +148,16 @@ pub async fn id_token(
     let sid = issued.session_id.as_deref().unwrap_or(grant_id);
     c.insert("sid".into(), json!(sid));
     let keys = state.oidc.keys.current();
-    keys.signer_for(
+    let signer = keys.signer_for(
         app.settings
             .oidc_client_metadata
             .id_token_signed_response_alg,
-    )
-    .sign_id_token(&Value::Object(c))
-    .map(Some)
-    .map_err(OAuthError::server)
+    );
+    c.insert("at_hash".into(), json!(signer.half_hash(access_token)));
+    signer
+        .sign_id_token(&Value::Object(c))
+        .map(Some)
+        .map_err(OAuthError::server)
 }
 
 #[derive(Serialize)]

@@ -4,7 +4,7 @@ use crate::common::flow::*;
 use crate::common::{json, Backend, Deployment};
 use openidconnect::core::{CoreAuthenticationFlow, CoreClient, CoreProviderMetadata};
 use openidconnect::{
-    AuthorizationCode, ClientId, CsrfToken, IssuerUrl, Nonce, OAuth2TokenResponse,
+    AccessTokenHash, AuthorizationCode, ClientId, CsrfToken, IssuerUrl, Nonce, OAuth2TokenResponse,
     PkceCodeChallenge, RedirectUrl, Scope, TokenResponse,
 };
 use reqwest::header::{COOKIE, LOCATION};
@@ -118,6 +118,16 @@ async fn code_flow_with_a_real_relying_party(backend: Backend) {
         Some("alice@example.com")
     );
     assert!(claims.auth_time().is_some());
+    // `at_hash` binds the access token to the ID token (OpenID Connect Core §3.1.3.6),
+    // computed here by the relying party's own implementation.
+    let verifier = client.id_token_verifier();
+    let expected = AccessTokenHash::from_token(
+        tokens.access_token(),
+        id_token.signing_alg().expect("alg"),
+        id_token.signing_key(&verifier).expect("key"),
+    )
+    .expect("at_hash");
+    assert_eq!(claims.access_token_hash(), Some(&expected));
     let refresh = tokens
         .refresh_token()
         .expect("refresh token (offline_access + consent)")

@@ -142,7 +142,16 @@ pub async fn respond(
     app: &ApplicationState,
     decided: Decided,
 ) -> Result<HttpResponse, OAuthError> {
-    let id_token = issued::id_token(state, grant_id, &decided.grant, &decided.scopes, app).await?;
+    let access = &decided.access.token;
+    let id_token = issued::id_token(
+        state,
+        grant_id,
+        &decided.grant,
+        &decided.scopes,
+        app,
+        access,
+    )
+    .await?;
     Ok(issued::respond(&TokenResponse {
         access_token: decided.access.token,
         token_type: "Bearer",
