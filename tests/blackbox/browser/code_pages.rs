@@ -101,7 +101,9 @@ async fn chromium_signs_in_with_codes_and_resets_a_password(backend: Backend) {
     };
     let smtp = SmtpReceiver::start().await;
     let sms = Receiver::start(&[], 200).await;
-    let server = deployment.start_with(&[connectors::ALLOW_PRIVATE]).await;
+    let server = deployment
+        .start_with(&[connectors::ALLOW_PRIVATE, connectors::RESEND_AT_ONCE])
+        .await;
     add_smtp_connector(&server, &smtp).await;
     add_sms_connector(&server, &sms).await;
     offer_codes(&server).await;

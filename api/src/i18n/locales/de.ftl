@@ -138,6 +138,8 @@ delivery-no-email-connector = Es ist kein E-Mail-Connector eingerichtet, daher k
 delivery-no-sms-connector = Es ist kein SMS-Connector eingerichtet, daher kann kein Code per SMS gesendet werden. Wenden Sie sich an den Support der Anwendung.
 delivery-failed = Der Code konnte nicht gesendet werden. Warten Sie eine Minute und versuchen Sie es erneut; wenn es wieder passiert, wenden Sie sich an den Support der Anwendung.
 delivery-too-many = Es wurden zu viele Codes angefordert. Warten Sie einige Minuten und versuchen Sie es dann erneut.
+code-send-wait-seconds = An diese Adresse wurden zu viele Codes gesendet. Versuchen Sie es in { $seconds } Sekunden erneut.
+code-send-wait-minutes = An diese Adresse wurden zu viele Codes gesendet. Versuchen Sie es in { $minutes } Minuten erneut.
 
 ## Hosted code pages
 back-to-sign-in = Zurück zur Anmeldung

@@ -140,6 +140,8 @@ delivery-no-email-connector = No email connector is configured, so no code can b
 delivery-no-sms-connector = No SMS connector is configured, so no code can be sent by text message. Contact the application's support.
 delivery-failed = The code could not be sent. Wait a minute and try again; if it keeps happening, contact the application's support.
 delivery-too-many = Too many codes were requested. Wait a few minutes, then try again.
+code-send-wait-seconds = Too many codes were sent to this address. Try again in { $seconds } seconds.
+code-send-wait-minutes = Too many codes were sent to this address. Try again in { $minutes } minutes.
 
 ## Hosted code pages
 back-to-sign-in = Back to sign in

@@ -138,6 +138,8 @@ delivery-no-email-connector = Aucun connecteur e-mail n'est configuré : aucun c
 delivery-no-sms-connector = Aucun connecteur SMS n'est configuré : aucun code ne peut être envoyé par SMS. Contactez le support de l'application.
 delivery-failed = Le code n'a pas pu être envoyé. Patientez une minute et réessayez ; si le problème persiste, contactez le support de l'application.
 delivery-too-many = Trop de codes ont été demandés. Patientez quelques minutes, puis réessayez.
+code-send-wait-seconds = Trop de codes ont été envoyés à cette adresse. Réessayez dans { $seconds } secondes.
+code-send-wait-minutes = Trop de codes ont été envoyés à cette adresse. Réessayez dans { $minutes } minutes.
 
 ## Hosted code pages
 back-to-sign-in = Retour à la connexion

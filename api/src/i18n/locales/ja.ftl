@@ -138,6 +138,8 @@ delivery-no-email-connector = メールコネクターが設定されていな�
 delivery-no-sms-connector = SMS コネクターが設定されていないため、SMS でコードを送信できません。アプリケーションのサポートにお問い合わせください。
 delivery-failed = コードを送信できませんでした。1 分ほど待ってからもう一度お試しください。繰り返し発生する場合は、アプリケーションのサポートにお問い合わせください。
 delivery-too-many = コードの請求が多すぎます。数分待ってから、もう一度お試しください。
+code-send-wait-seconds = このアドレスに送信されたコードが多すぎます。{ $seconds } 秒後にもう一度お試しください。
+code-send-wait-minutes = このアドレスに送信されたコードが多すぎます。{ $minutes } 分後にもう一度お試しください。
 
 ## Hosted code pages
 back-to-sign-in = サインインに戻る

@@ -138,6 +138,8 @@ delivery-no-email-connector = 尚未配置邮件连接器，无法通过邮件�
 delivery-no-sms-connector = 尚未配置短信连接器，无法通过短信发送验证码。请联系该应用的支持团队。
 delivery-failed = 验证码发送失败。请等待一分钟后重试；如果问题仍然存在，请联系该应用的支持团队。
 delivery-too-many = 请求验证码的次数过多。请等待几分钟后重试。
+code-send-wait-seconds = 向此地址发送的验证码过多。请在 { $seconds } 秒后重试。
+code-send-wait-minutes = 向此地址发送的验证码过多。请在 { $minutes } 分钟后重试。
 
 ## Hosted code pages
 back-to-sign-in = 返回登录
