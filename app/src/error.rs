@@ -43,6 +43,13 @@ pub enum AppError {
     /// A request the current settings refuse.
     #[error("{message}")]
     BadRequest { code: &'static str, message: String },
+    /// [`Self::BadRequest`] with `data` saying what the refusal is about.
+    #[error("{message}")]
+    BadRequestWith {
+        code: &'static str,
+        message: String,
+        data: Value,
+    },
     /// A feature the deployment is not set up for (Logto's 501s, e.g. no connector to
     /// send a code with).
     #[error("{message}")]
@@ -112,6 +119,7 @@ impl AppError {
             | Self::Unauthorized { code, .. }
             | Self::Forbidden { code, .. }
             | Self::BadRequest { code, .. }
+            | Self::BadRequestWith { code, .. }
             | Self::NotImplemented { code, .. }
             | Self::BadGateway { code, .. } => code,
             Self::Conflict => "entity.concurrency_conflict",
@@ -154,6 +162,7 @@ impl AppError {
             | Self::Unauthorized { message, .. }
             | Self::Forbidden { message, .. }
             | Self::BadRequest { message, .. }
+            | Self::BadRequestWith { message, .. }
             | Self::NotImplemented { message, .. }
             | Self::BadGateway { message, .. } => message.clone(),
             Self::Conflict => {
@@ -198,7 +207,9 @@ impl AppError {
             Self::NotExistsWithId { entity, id } => {
                 Some(serde_json::json!({ "name": entity, "id": id }))
             }
-            Self::UnprocessableWith { data, .. } => Some(data.clone()),
+            Self::UnprocessableWith { data, .. } | Self::BadRequestWith { data, .. } => {
+                Some(data.clone())
+            }
             Self::PasswordRejected(issues) => Some(serde_json::json!({ "issues": issues })),
             _ => None,
         }

@@ -121,6 +121,7 @@ fn app_status(err: &AppError) -> StatusCode {
         | AppError::InvalidPagination { .. }
         | AppError::InvalidRequest { .. }
         | AppError::BadRequest { .. }
+        | AppError::BadRequestWith { .. }
         | AppError::Locked { .. } => StatusCode::BAD_REQUEST,
         AppError::NotExistsWithId { .. } | AppError::NotFound { .. } => StatusCode::NOT_FOUND,
         AppError::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
