@@ -226,6 +226,9 @@ async fn chromium_signs_in_with_codes_and_resets_a_password(backend: Backend) {
     driver.type_into("#code", &code).await;
     driver.press("#submit").await;
     driver.see("Tell us about yourself").await;
+    // The full name's parts by their phrases, not their keys.
+    driver.see("Given name").await;
+    driver.see("Family name").await;
     driver.axe_clean(&axe, "profile step").await;
     // The browser would refuse an empty required input: fill the select only, and drop
     // the `required` attributes to see the server's own refusal.

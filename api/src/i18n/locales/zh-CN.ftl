@@ -62,6 +62,24 @@ consent-title = 允许访问？
 consent-asking = { $app } 请求以下权限：
 consent-allow = 允许
 consent-deny = 拒绝
+scope-openid = 你的身份
+scope-openid-description = 了解你登录所用的账户。
+scope-offline-access = 保持登录
+scope-offline-access-description = 在你离开时保持访问权限，直到你退出登录或撤销授权。
+scope-profile = 你的个人资料
+scope-profile-description = 你的姓名、用户名、头像和其他个人资料。
+scope-email = 你的邮箱地址
+scope-email-description = 你的邮箱地址及其是否已验证。
+scope-phone = 你的手机号码
+scope-phone-description = 你的手机号码及其是否已验证。
+scope-address = 你的地址
+scope-address-description = 你的邮寄地址。
+scope-custom-data = 你的账户数据
+scope-custom-data-description = 此服务为你的账户保存的额外数据。
+scope-roles = 你的角色
+scope-roles-description = 你的账户拥有的角色。
+scope-sessions = 你的会话
+scope-sessions-description = 查看并结束你已登录的会话。
 
 ## Sign-out
 logout-title = 退出登录？
@@ -132,6 +150,15 @@ profile-gender = 性别
 profile-address = 地址
 profile-submit = 继续
 profile-missing = 请填写所有标记为必填的字段，然后继续。
+profile-part-formatted = 完整地址
+profile-part-streetAddress = 街道地址
+profile-part-locality = 城市
+profile-part-region = 省/州
+profile-part-postalCode = 邮政编码
+profile-part-country = 国家/地区
+profile-part-givenName = 名
+profile-part-middleName = 中间名
+profile-part-familyName = 姓
 
 ## Pages to come: code delivery failures
 delivery-no-email-connector = 尚未配置邮件连接器，无法通过邮件发送验证码。请联系该应用的支持团队。
