@@ -44,6 +44,8 @@ const ENV_KEYS: &[&str] = &[
     "sentinel_lockout_secs",
     "verification_code_ttl_secs",
     "verification_code_max_attempts",
+    "verification_code_sends_per_hour",
+    "verification_code_resend_interval_secs",
     "password_min_length",
     "password_max_length",
     "password_character_types",
@@ -159,6 +161,14 @@ pub struct Config {
     pub verification_code_ttl_secs: Option<i64>,
     #[serde(default)]
     pub verification_code_max_attempts: Option<u32>,
+    /// How often codes may go to one address, on every path that sends one: at most this
+    /// many per rolling hour (`TESSERA_VERIFICATION_CODE_SENDS_PER_HOUR`, default 5) and
+    /// this many seconds apart (`TESSERA_VERIFICATION_CODE_RESEND_INTERVAL_SECS`, default
+    /// 60, Logto's resend countdown); `0` turns either limit off.
+    #[serde(default)]
+    pub verification_code_sends_per_hour: Option<u32>,
+    #[serde(default)]
+    pub verification_code_resend_interval_secs: Option<i64>,
     /// Password policy (Logto's `passwordPolicy`) for self-service paths:
     /// `TESSERA_PASSWORD_MIN_LENGTH` (8), `…_MAX_LENGTH` (256), `…_CHARACTER_TYPES` (1),
     /// `…_REJECT_PWNED` (true: common passwords, checked offline), `…_REJECT_SEQUENCES`
@@ -284,6 +294,8 @@ impl Default for Config {
             sentinel_lockout_secs: None,
             verification_code_ttl_secs: None,
             verification_code_max_attempts: None,
+            verification_code_sends_per_hour: None,
+            verification_code_resend_interval_secs: None,
             password_min_length: None,
             password_max_length: None,
             password_character_types: None,
@@ -397,6 +409,21 @@ impl Config {
             max_attempts: self
                 .verification_code_max_attempts
                 .unwrap_or(d.max_attempts),
+            ..d
+        }
+    }
+
+    /// The per-address send throttle of one-time codes, with the configured overrides.
+    pub fn send_policy(&self) -> domain::code_sends::SendPolicy {
+        let d = domain::code_sends::SendPolicy::default();
+        domain::code_sends::SendPolicy {
+            max_per_window: self
+                .verification_code_sends_per_hour
+                .unwrap_or(d.max_per_window),
+            min_interval_secs: self
+                .verification_code_resend_interval_secs
+                .unwrap_or(d.min_interval_secs)
+                .max(0),
             ..d
         }
     }

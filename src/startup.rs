@@ -225,6 +225,7 @@ async fn app_state(
             lifetimes: config.lifetimes(),
             sentinel: config.sentinel_policy(),
             code_policy: config.code_policy(),
+            send_policy: config.send_policy(),
             password_policy: config.password_policy(),
             hasher: Arc::new(config.hasher()),
             pwned_api: config.password_pwned_api.clone(),

@@ -34,6 +34,8 @@ pub struct SignInSettings {
     pub sentinel: domain::sentinel::SentinelPolicy,
     /// One-time codes by email and SMS (length, lifetime, attempts).
     pub code_policy: domain::verification_code::CodePolicy,
+    /// How often codes may go to one address (`domain::code_sends`).
+    pub send_policy: domain::code_sends::SendPolicy,
     pub password_policy: domain::password::policy::PasswordPolicy,
     pub hasher: Arc<Hasher>,
     pub pwned_api: Option<String>,
@@ -46,6 +48,7 @@ impl Default for SignInSettings {
             lifetimes: Default::default(),
             sentinel: Default::default(),
             code_policy: Default::default(),
+            send_policy: Default::default(),
             password_policy: Default::default(),
             hasher: Default::default(),
             pwned_api: None,

@@ -43,6 +43,13 @@ pub enum AppError {
     /// A request the current settings refuse.
     #[error("{message}")]
     BadRequest { code: &'static str, message: String },
+    /// [`Self::BadRequest`] with `data` saying what the refusal is about.
+    #[error("{message}")]
+    BadRequestWith {
+        code: &'static str,
+        message: String,
+        data: Value,
+    },
     /// A feature the deployment is not set up for (Logto's 501s, e.g. no connector to
     /// send a code with).
     #[error("{message}")]
@@ -64,6 +71,10 @@ pub enum AppError {
     /// The identifier is locked after too many failed attempts (the sentinel).
     #[error("too many failed attempts")]
     Locked { retry_after_secs: i64 },
+    /// Too many one-time codes went to the address lately (`domain::code_sends`); another
+    /// may go in `retry_after_secs`.
+    #[error("too many codes were sent to this address")]
+    TooManyCodeSends { retry_after_secs: i64 },
     /// A failure of Tessera itself; the cause is logged, never answered.
     #[error("internal error: {0}")]
     Internal(String),
@@ -108,6 +119,7 @@ impl AppError {
             | Self::Unauthorized { code, .. }
             | Self::Forbidden { code, .. }
             | Self::BadRequest { code, .. }
+            | Self::BadRequestWith { code, .. }
             | Self::NotImplemented { code, .. }
             | Self::BadGateway { code, .. } => code,
             Self::Conflict => "entity.concurrency_conflict",
@@ -115,6 +127,7 @@ impl AppError {
             Self::Busy => BUSY_CODE,
             Self::PasswordRejected(_) => "password.rejected",
             Self::Locked { .. } => LOCKED_CODE,
+            Self::TooManyCodeSends { .. } => TOO_MANY_CODE_SENDS_CODE,
             Self::Internal(_) => "unexpected_error",
         }
     }
@@ -149,6 +162,7 @@ impl AppError {
             | Self::Unauthorized { message, .. }
             | Self::Forbidden { message, .. }
             | Self::BadRequest { message, .. }
+            | Self::BadRequestWith { message, .. }
             | Self::NotImplemented { message, .. }
             | Self::BadGateway { message, .. } => message.clone(),
             Self::Conflict => {
@@ -158,7 +172,22 @@ impl AppError {
             Self::Busy => BUSY_MESSAGE.into(),
             Self::PasswordRejected(_) => "The password is rejected by the password policy.".into(),
             Self::Locked { retry_after_secs } => locked_message(*retry_after_secs),
+            Self::TooManyCodeSends { retry_after_secs } => format!(
+                "Too many codes were sent to this address. Please try again in {}.",
+                time_left(*retry_after_secs)
+            ),
             Self::Internal(_) => "Internal server error.".into(),
+        }
+    }
+
+    /// Seconds the caller is told to wait (`Retry-After`), for refusals that pass.
+    pub fn retry_after_secs(&self) -> Option<i64> {
+        match self {
+            Self::Busy => Some(crate::hashing::RETRY_AFTER_SECS as i64),
+            Self::Locked { retry_after_secs } | Self::TooManyCodeSends { retry_after_secs } => {
+                Some((*retry_after_secs).max(1))
+            }
+            _ => None,
         }
     }
 
@@ -178,7 +207,9 @@ impl AppError {
             Self::NotExistsWithId { entity, id } => {
                 Some(serde_json::json!({ "name": entity, "id": id }))
             }
-            Self::UnprocessableWith { data, .. } => Some(data.clone()),
+            Self::UnprocessableWith { data, .. } | Self::BadRequestWith { data, .. } => {
+                Some(data.clone())
+            }
             Self::PasswordRejected(issues) => Some(serde_json::json!({ "issues": issues })),
             _ => None,
         }
@@ -191,16 +222,28 @@ pub const BUSY_MESSAGE: &str = "Too many password checks are in progress; retry 
 /// Logto's code for a verification of a locked identifier.
 pub const LOCKED_CODE: &str = "session.verification_blocked_too_many_attempts";
 
+/// The code of a one-time code refused because too many went to the address lately (Logto
+/// has no server-side send throttle, hence no code of its own; named in its
+/// `verification_code.*` family).
+pub const TOO_MANY_CODE_SENDS_CODE: &str = "verification_code.too_many_requests";
+
 /// Logto's phrase, with the time left in words ("in 59 minutes").
 pub fn locked_message(retry_after_secs: i64) -> String {
+    format!(
+        "Too many attempts. Please try again in {}.",
+        time_left(retry_after_secs)
+    )
+}
+
+/// "42 seconds", "1 minute", "59 minutes" (rounded up, at least one second).
+fn time_left(retry_after_secs: i64) -> String {
     let secs = retry_after_secs.max(1);
-    let left = if secs < 60 {
+    if secs < 60 {
         format!("{secs} second{}", if secs == 1 { "" } else { "s" })
     } else {
         let minutes = (secs + 59) / 60;
         format!("{minutes} minute{}", if minutes == 1 { "" } else { "s" })
-    };
-    format!("Too many attempts. Please try again in {left}.")
+    }
 }
 
 impl From<crate::hashing::HashError> for AppError {

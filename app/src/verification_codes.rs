@@ -2,7 +2,11 @@
 //! check a guess. The Experience API, the Account API and the hosted pages all go through
 //! here, so every path obeys the same code policy and the same lockout.
 //!
-//! A send appends `VerificationCodeSent` before the connector is asked (a crash after it
+//! A send is first counted against the address's throttle (`domain::code_sends`: so
+//! many per hour, a minimum interval; the count is the address's stream in the shared
+//! log, appended in the same batch as the code, so concurrent sends on any node cannot
+//! both pass the limit); a refused send makes no code, appends nothing and asks no
+//! connector. A send appends `VerificationCodeSent` before the connector is asked (a crash after it
 //! leaves a code nobody received, which is harmless; the other order could deliver a code
 //! the log never heard of), then `VerificationCodeDeliveryFailed` if the connector fails.
 //! A wrong guess appends `VerificationCodeFailed` and the sentinel's `VerificationFailed`
@@ -13,6 +17,7 @@ use crate::request::RequestContext;
 use crate::sentinel::{self, Target};
 use crate::transact::{transact, transact_with, Tx};
 use crate::{AppContext, AppError};
+use domain::code_sends::{CodeSends, CodeSendsError, CountSend};
 use domain::identifier::{Identifier, IdentifierKind};
 use domain::sentinel::VerificationMethod;
 use domain::verification_code::{
@@ -90,7 +95,8 @@ async fn not_locked(ctx: &AppContext, target: &Target) -> Result<(), AppError> {
 }
 
 /// Sends a new code for `usage` to `identifier` (an email address or a phone number).
-/// A connector that is missing or fails is recorded and answered (501 / 502).
+/// A connector that is missing or fails is recorded and answered (501 / 502); a send the
+/// address's throttle refuses is `TooManyCodeSends` (429), with nothing appended or sent.
 pub async fn send(
     ctx: &AppContext,
     request: &RequestContext,
@@ -113,9 +119,11 @@ pub async fn send(
         max_attempts: policy.max_attempts,
     };
     let id = verification_id.as_str();
+    let send_policy = ctx.sign_in.send_policy;
     transact(ctx, request, |mut tx: Tx| {
         let sent = sent.clone();
         async move {
+            count_send(&mut tx, &sent.target, id, send_policy).await?;
             tx.run::<VerificationCode>(id, vec![VerificationCodeCommand::Send(sent)], refused)
                 .await?;
             Ok((tx, ()))
@@ -152,6 +160,39 @@ pub async fn send(
         verification_id,
         expires_at,
     })
+}
+
+/// Stages one send to the address whose digest is `target` on its throttle stream, or
+/// refuses it (`TooManyCodeSends`) when the policy allows none now. The stream's version
+/// is the batch's expectation: a concurrent send that committed first makes this attempt
+/// decide again.
+async fn count_send(
+    tx: &mut Tx,
+    target: &str,
+    verification_id: &str,
+    policy: domain::code_sends::SendPolicy,
+) -> Result<(), AppError> {
+    let loaded = tx
+        .state()
+        .store
+        .repository()
+        .load_cached::<CodeSends>(target)
+        .await?;
+    let command = CountSend {
+        verification_id: verification_id.to_owned(),
+        policy,
+    };
+    let events = loaded
+        .aggregate
+        .handle(command, &tx.ctx)
+        .map_err(|e| match e {
+            CodeSendsError::Throttled { retry_after_secs } => {
+                tracing::info!(retry_after_secs, "a verification code send was throttled");
+                AppError::TooManyCodeSends { retry_after_secs }
+            }
+        })?;
+    tx.stage::<CodeSends>(target, loaded.version, &events);
+    Ok(())
 }
 
 /// Checks `code` for the code sent under `verification_id` to `identifier`. A wrong guess

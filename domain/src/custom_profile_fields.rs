@@ -114,7 +114,8 @@ const PROFILE_KEYS: &[&str] = &[
     "locale",
     "address",
 ];
-const ADDRESS_PARTS: &[&str] = &[
+/// The parts an `address` field may have (OIDC's address claim).
+pub const ADDRESS_PARTS: &[&str] = &[
     "formatted",
     "streetAddress",
     "locality",
@@ -122,7 +123,8 @@ const ADDRESS_PARTS: &[&str] = &[
     "postalCode",
     "country",
 ];
-const FULLNAME_PARTS: &[&str] = &["givenName", "middleName", "familyName"];
+/// The parts a `fullname` field may have.
+pub const FULLNAME_PARTS: &[&str] = &["givenName", "middleName", "familyName"];
 
 impl CustomProfileField {
     /// Where this field's value goes (`fullname` spreads over profile keys).

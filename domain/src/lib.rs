@@ -9,6 +9,7 @@ pub mod app_sign_in_experience;
 pub mod application;
 pub mod client_credentials;
 pub mod clock;
+pub mod code_sends;
 pub mod connector;
 pub mod custom_phrases;
 pub mod custom_profile_fields;

@@ -324,6 +324,29 @@ impl SignInExperienceSettings {
             .any(|m| m.identifier == identifier && m.password)
     }
 
+    /// The settings that need codes sent to `identifier` (an email address or a phone
+    /// number), each named by its field: what a connector of that kind is relied on for.
+    /// Empty when none does. Exactly the settings [`ConnectorNeeded`] refuses without one.
+    ///
+    /// [`ConnectorNeeded`]: SignInExperienceError::ConnectorNeeded
+    pub fn code_uses(&self, identifier: SignInIdentifier) -> Vec<String> {
+        if identifier == SignInIdentifier::Username {
+            return Vec::new();
+        }
+        let mut uses: Vec<String> = self
+            .sign_in
+            .methods
+            .iter()
+            .enumerate()
+            .filter(|(_, m)| m.identifier == identifier && m.verification_code)
+            .map(|(i, _)| format!("signIn.methods[{i}].verificationCode"))
+            .collect();
+        if self.sign_up.identifiers.contains(&identifier) {
+            uses.push("signUp.identifiers".to_owned());
+        }
+        uses
+    }
+
     /// The rules every stored settings value meets; the first one broken, naming its
     /// field. `channels`: the connectors configured when the settings change.
     fn check(&self, channels: CodeChannels) -> Result<(), SignInExperienceError> {
@@ -904,6 +927,16 @@ mod tests {
             ))
         );
         assert_eq!(settings.check(email), Ok(()));
+        // What an email connector is relied on for, by field; nothing for a phone.
+        assert_eq!(
+            settings.code_uses(SignInIdentifier::Email),
+            vec!["signIn.methods[0].verificationCode", "signUp.identifiers"]
+        );
+        assert!(settings.code_uses(SignInIdentifier::Phone).is_empty());
+        assert!(settings.code_uses(SignInIdentifier::Username).is_empty());
+        settings.sign_in.methods[0].verification_code = false;
+        settings.sign_up.identifiers = vec![SignInIdentifier::Username];
+        assert!(settings.code_uses(SignInIdentifier::Email).is_empty());
         settings.sign_up.identifiers = vec![SignInIdentifier::Phone];
         assert_eq!(
             settings.check(email),

@@ -474,6 +474,17 @@ fn pushed_request_events() {
 }
 
 #[test]
+fn code_sends_events() {
+    use domain::code_sends::*;
+    check::<CodeSends>(vec![CodeSendsEvent::VerificationCodeSendCounted(
+        VerificationCodeSendCounted {
+            verification_id: "0f3a9c".into(),
+            at: T,
+        },
+    )]);
+}
+
+#[test]
 fn oidc_config_events() {
     check::<OidcConfig>(vec![OidcConfigEvent::SessionTtlSet(SessionTtlSet {
         ttl: 1_209_600,

@@ -2,7 +2,8 @@
 //! masked in every answer and sealed in the log, config refusals naming the field, one
 //! connector per kind, the test route delivering to a local SMTP server and a local HTTP
 //! receiver with the template rendered, unreachable servers answered 502, the address
-//! policy, and the sign-in experience accepting code settings once a connector exists.
+//! policy, the sign-in experience accepting code settings once a connector exists, and a
+//! connector it relies on refused deletion.
 
 use crate::common;
 use crate::common::connectors::{
@@ -20,6 +21,7 @@ both_backends!(
     unreachable_and_private_servers_are_clear_errors,
     http_connectors_shape_the_request_as_configured,
     sign_in_experience_needs_a_connector_of_the_kind,
+    a_connector_the_sign_in_experience_relies_on_is_not_deleted,
 );
 
 const WAIT: Duration = Duration::from_secs(15);
@@ -557,4 +559,119 @@ async fn http_connectors_shape_the_request_as_configured(backend: Backend) {
     .await;
     let message = failed["message"].as_str().unwrap();
     assert!(message.contains("lacks the expected text"), "{message}");
+}
+
+async fn a_connector_the_sign_in_experience_relies_on_is_not_deleted(backend: Backend) {
+    let Some(deployment) = Deployment::new(backend).await else {
+        return;
+    };
+    let smtp = SmtpReceiver::start().await;
+    let sms = Receiver::start(&[], 200).await;
+    let server = deployment.start_with(&[ALLOW_PRIVATE]).await;
+    let email_id = conn::add_smtp_connector(&server, &smtp).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let sms_id = conn::add_sms_connector(&server, &sms).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // Email: sign-in by code (methods[1]) and registration by a verified email; phone:
+    // sign-in by code (methods[2]).
+    conn::offer_codes(&server).await;
+
+    let refused = expect(
+        server.delete(&format!("/api/connectors/{email_id}")).await,
+        400,
+    )
+    .await;
+    assert_eq!(refused["code"], "connector.in_use_by_sign_in_experience");
+    assert_eq!(refused["data"]["id"], email_id.as_str());
+    assert_eq!(refused["data"]["type"], "Email");
+    assert_eq!(
+        refused["data"]["usedBy"],
+        json!(["signIn.methods[1].verificationCode", "signUp.identifiers"])
+    );
+    let message = refused["message"].as_str().unwrap();
+    assert!(
+        message.contains("email connector")
+            && message.contains("signIn.methods[1].verificationCode, signUp.identifiers")
+            && message.contains("PATCH /api/sign-in-exp"),
+        "{message}"
+    );
+    let refused = expect(
+        server.delete(&format!("/api/connectors/{sms_id}")).await,
+        400,
+    )
+    .await;
+    assert_eq!(refused["code"], "connector.in_use_by_sign_in_experience");
+    assert_eq!(refused["data"]["type"], "Sms");
+    assert_eq!(
+        refused["data"]["usedBy"],
+        json!(["signIn.methods[2].verificationCode"])
+    );
+    // Nothing was deleted, and the codes still go out.
+    expect(
+        server.get(&format!("/api/connectors/{email_id}")).await,
+        200,
+    )
+    .await;
+    expect(server.get(&format!("/api/connectors/{sms_id}")).await, 200).await;
+    assert_eq!(deployment.count_events("ConnectorDeleted").await, 0);
+    let test = json!({"email": "still@example.com"});
+    let r = server
+        .post_json(&format!("/api/connectors/{email_id}/test"), &test)
+        .await;
+    assert_eq!(r.status(), 204);
+    smtp.wait_for("still@example.com", WAIT).await;
+
+    // Once the settings stop relying on email codes, the email connector may go.
+    let password_by_email = json!({
+        "signIn": {"methods": [
+            {"identifier": "username", "password": true, "verificationCode": false, "isPasswordPrimary": true},
+            {"identifier": "email", "password": true, "verificationCode": false, "isPasswordPrimary": true},
+            {"identifier": "phone", "password": false, "verificationCode": true, "isPasswordPrimary": false}
+        ]},
+        "signUp": {"identifiers": ["username"], "password": true, "verify": false}
+    });
+    expect(
+        server
+            .patch_json("/api/sign-in-exp", &password_by_email)
+            .await,
+        200,
+    )
+    .await;
+    expect(
+        server.delete(&format!("/api/connectors/{email_id}")).await,
+        204,
+    )
+    .await;
+    assert_eq!(deployment.count_events("ConnectorDeleted").await, 1);
+    expect(
+        server.get(&format!("/api/connectors/{email_id}")).await,
+        404,
+    )
+    .await;
+    // Settings that would need it again are refused while it is missing.
+    let email_codes_again =
+        json!({"signUp": {"identifiers": ["email"], "password": true, "verify": true}});
+    let refused = expect(
+        server
+            .patch_json("/api/sign-in-exp", &email_codes_again)
+            .await,
+        400,
+    )
+    .await;
+    assert_eq!(
+        refused["code"],
+        "sign_in_experiences.enabled_connector_not_found"
+    );
+    // The SMS connector is still relied on; an unknown id is just not found.
+    expect(
+        server.delete(&format!("/api/connectors/{sms_id}")).await,
+        400,
+    )
+    .await;
+    expect(server.delete("/api/connectors/nosuchconnector").await, 404).await;
+    assert_eq!(deployment.count_events("ConnectorDeleted").await, 1);
 }

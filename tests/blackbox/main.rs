@@ -19,6 +19,7 @@ mod account_scopes;
 mod audit_log;
 mod basics;
 mod browser;
+mod code_send_throttle;
 mod connectors;
 mod cross_app;
 mod grant_limit;

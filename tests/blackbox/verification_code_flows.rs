@@ -116,7 +116,9 @@ async fn register_sign_in_and_reset_a_password_with_codes(backend: Backend) {
     };
     let smtp = SmtpReceiver::start().await;
     let sms = Receiver::start(&[], 200).await;
-    let server = deployment.start_with(&[connectors::ALLOW_PRIVATE]).await;
+    let server = deployment
+        .start_with(&[connectors::ALLOW_PRIVATE, connectors::RESEND_AT_ONCE])
+        .await;
     add_smtp_connector(&server, &smtp).await;
     add_sms_connector(&server, &sms).await;
     offer_codes(&server).await;
@@ -368,6 +370,7 @@ async fn codes_are_spent_by_wrong_guesses_expire_and_count_towards_the_lockout(b
     let server = deployment
         .start_with(&[
             connectors::ALLOW_PRIVATE,
+            connectors::RESEND_AT_ONCE,
             ("TESSERA_VERIFICATION_CODE_MAX_ATTEMPTS", "3"),
             ("TESSERA_VERIFICATION_CODE_TTL_SECS", "2"),
             ("TESSERA_SENTINEL_MAX_ATTEMPTS", "5"),
@@ -446,7 +449,9 @@ async fn a_new_primary_email_is_proved_by_a_code_through_the_account_api(backend
         return;
     };
     let smtp = SmtpReceiver::start().await;
-    let server = deployment.start_with(&[connectors::ALLOW_PRIVATE]).await;
+    let server = deployment
+        .start_with(&[connectors::ALLOW_PRIVATE, connectors::RESEND_AT_ONCE])
+        .await;
     add_smtp_connector(&server, &smtp).await;
     let r = server
         .patch_json(

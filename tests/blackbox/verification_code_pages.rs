@@ -94,7 +94,9 @@ async fn code_pages_sign_in_and_reset_a_password(backend: Backend) {
     let smtp = SmtpReceiver::start().await;
     // An SMS gateway that always fails: the page says so, with what to do.
     let broken_sms = Receiver::start(&[], 500).await;
-    let server = deployment.start_with(&[connectors::ALLOW_PRIVATE]).await;
+    let server = deployment
+        .start_with(&[connectors::ALLOW_PRIVATE, connectors::RESEND_AT_ONCE])
+        .await;
     add_smtp_connector(&server, &smtp).await;
     add_sms_connector(&server, &broken_sms).await;
     offer_codes(&server).await;

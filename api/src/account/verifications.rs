@@ -94,6 +94,7 @@ fn json_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError>
         (status = 201, description = "A code was sent; the record names it", body = crate::openapi::schemas::VerificationRecord),
         (status = 400, description = "Invalid body (`guard.invalid_input`, `details` names the field), or the address is locked (`session.verification_blocked_too_many_attempts`)", body = crate::support::error::ErrorBody),
         crate::openapi::responses::AccountUnauthorized,
+        (status = 429, description = "Too many codes went to this address lately (`verification_code.too_many_requests`; `Retry-After` says when another may go): nothing is sent", body = crate::support::error::ErrorBody),
         (status = 501, description = "No connector of the address's kind is configured (`connector.not_found`)", body = crate::support::error::ErrorBody),
         (status = 502, description = "The connector failed to send (`connector.general`)", body = crate::support::error::ErrorBody)
     )

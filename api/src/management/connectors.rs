@@ -204,6 +204,7 @@ pub(crate) async fn update(
     params(("id" = String, Path, description = "Connector id")),
     responses(
         (status = 204, description = "Deleted"),
+        (status = 400, description = "The sign-in experience sends codes through this connector (a sign-in method by verification code, or a sign-up identifier of its kind): `connector.in_use_by_sign_in_experience`, `data.usedBy` names the settings; nothing is deleted", body = crate::support::error::ErrorBody),
         crate::openapi::responses::ConnectorNotFound
     )
 )]

@@ -34,7 +34,7 @@ pub async fn show_code_sign_in(state: web::Data<AppState>, req: HttpRequest) -> 
         (status = 303, description = "Code sent: on to `/sign-in/code/verify`"),
         (status = 400, description = "Invalid address, or no code sign-in for it: the form again", content_type = "text/html", body = String),
         (status = 403, description = "CSRF token missing or wrong", content_type = "text/html", body = String),
-        (status = 429, description = "The address is locked after too many attempts", content_type = "text/html", body = String),
+        (status = 429, description = "The address is locked after too many attempts, or too many codes went to it lately (`Retry-After`): the page says when to try again (after \"Resend code\", the code entry page again)", content_type = "text/html", body = String),
         (status = 501, description = "No connector of the address's kind", content_type = "text/html", body = String),
         (status = 502, description = "The connector failed to send", content_type = "text/html", body = String)
     )
@@ -112,7 +112,7 @@ pub async fn show_forgot_password(state: web::Data<AppState>, req: HttpRequest) 
         (status = 303, description = "Code sent: on to `/forgot-password/verify`"),
         (status = 400, description = "Invalid address: the form again", content_type = "text/html", body = String),
         (status = 403, description = "CSRF token missing or wrong", content_type = "text/html", body = String),
-        (status = 429, description = "The address is locked after too many attempts", content_type = "text/html", body = String),
+        (status = 429, description = "The address is locked after too many attempts, or too many codes went to it lately (`Retry-After`): the page says when to try again (after \"Resend code\", the code entry page again)", content_type = "text/html", body = String),
         (status = 501, description = "No connector of the address's kind", content_type = "text/html", body = String),
         (status = 502, description = "The connector failed to send", content_type = "text/html", body = String)
     )
@@ -195,7 +195,7 @@ pub async fn show_register_code(state: web::Data<AppState>, req: HttpRequest) ->
         (status = 403, description = "CSRF token missing or wrong", content_type = "text/html", body = String),
         (status = 404, description = "Registration closed", content_type = "text/html", body = String),
         (status = 422, description = "Refused by the password policy: the form again", content_type = "text/html", body = String),
-        (status = 429, description = "The address is locked after too many attempts", content_type = "text/html", body = String),
+        (status = 429, description = "The address is locked after too many attempts, or too many codes went to it lately (`Retry-After`): the page says when to try again (after \"Resend code\", the code entry page again)", content_type = "text/html", body = String),
         (status = 501, description = "No connector of the address's kind", content_type = "text/html", body = String),
         (status = 502, description = "The connector failed to send", content_type = "text/html", body = String),
         (status = 503, description = "Too many password checks at once (with `Retry-After`)", content_type = "text/html", body = String)

@@ -194,6 +194,39 @@ fn send_failure(p: &Phrases, kind: IdentifierKind, e: &AppError) -> Option<(Stat
     }
 }
 
+/// A send the address's throttle refused (429, `Retry-After`): says when to try again;
+/// after "Resend code" on the code entry page, whose code still works, that page again.
+async fn throttled(
+    state: &AppState,
+    i: &Interaction,
+    p: &Phrases,
+    flow: Flow,
+    shown: &str,
+    resend: bool,
+    retry_after_secs: i64,
+) -> HttpResponse {
+    let secs = retry_after_secs.max(1);
+    let text = match (secs < 120, resend) {
+        (true, true) => p.format("code-resend-wait", &[("seconds", secs.to_string())]),
+        (true, false) => p.format("code-send-wait-seconds", &[("seconds", secs.to_string())]),
+        (false, _) => p.format(
+            "code-send-wait-minutes",
+            &[("minutes", ((secs + 59) / 60).to_string())],
+        ),
+    };
+    let error = Some((StatusCode::TOO_MANY_REQUESTS, text.as_str()));
+    let mut r = if resend && pending(i, flow).is_some() {
+        enter_page(state, i, p, flow, shown, error).await
+    } else {
+        address_page(state, i, p, flow, shown, error).await
+    };
+    r.headers_mut().insert(
+        actix_web::http::header::RETRY_AFTER,
+        actix_web::http::header::HeaderValue::from(secs),
+    );
+    r
+}
+
 /// `GET` of a flow's first page: the address.
 pub(super) async fn show_address(state: &AppState, req: &HttpRequest, flow: Flow) -> HttpResponse {
     let (i, p) = match open(state, req).await {
@@ -270,6 +303,11 @@ pub(super) async fn send(
         app::verification_codes::send(state, request, &identifier, flow.usage(), locale).await;
     let sent = match sent {
         Ok(sent) => sent,
+        Err(AppError::TooManyCodeSends { retry_after_secs }) => {
+            let resend = form.resend.is_some();
+            let shown = identifier.normalized().to_owned();
+            return throttled(state, &i, &p, flow, &shown, resend, retry_after_secs).await;
+        }
         Err(e) => {
             let Some((status, text)) = send_failure(&p, identifier.kind(), &e) else {
                 return failed(&p, e);

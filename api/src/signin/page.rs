@@ -380,6 +380,30 @@ pub fn profile_form<T: Serialize>(
     )
 }
 
+/// The phrase key naming a scope the consent page knows (OIDC's and Logto's user scopes;
+/// `<key>-description` says what it gives). An API resource's scopes have none: they show
+/// as the resource names them.
+fn scope_key(scope: &str) -> Option<&'static str> {
+    Some(match scope {
+        "openid" => "scope-openid",
+        "offline_access" => "scope-offline-access",
+        "profile" => "scope-profile",
+        "email" => "scope-email",
+        "phone" => "scope-phone",
+        "address" => "scope-address",
+        "custom_data" => "scope-custom-data",
+        "roles" => "scope-roles",
+        "urn:logto:scope:sessions" => "scope-sessions",
+        _ => return None,
+    })
+}
+
+#[derive(Serialize)]
+struct ScopeView {
+    name: String,
+    description: Option<String>,
+}
+
 pub fn consent_form(
     look: &Look,
     phrases: &Phrases,
@@ -387,6 +411,20 @@ pub fn consent_form(
     csrf: &str,
     scopes: &[String],
 ) -> String {
+    let scopes: Vec<ScopeView> = scopes
+        .iter()
+        .map(|scope| match scope_key(scope) {
+            Some(key) => ScopeView {
+                name: phrases.text(key),
+                description: Some(phrases.text(&format!("{key}-description"))),
+            },
+            None => ScopeView {
+                name: scope.clone(),
+                description: None,
+            },
+        })
+        .collect();
+    let scopes = Value::from_serialize(&scopes);
     render(
         "consent.html",
         look,
@@ -538,7 +576,7 @@ mod tests {
                         {"id": "f-a", "name": "a", "label": "A", "required": true, "kind": "text", "value": "", "checked": false, "options": [], "parts": []},
                         {"id": "f-b", "name": "b", "label": "B", "required": false, "kind": "select", "value": "", "checked": false, "options": [{"label": "x", "value": "x", "selected": true}], "parts": []},
                         {"id": "f-c", "name": "c", "label": "C", "required": true, "kind": "checkbox", "value": "", "checked": false, "options": [], "parts": []},
-                        {"id": "f-d", "name": "d", "label": "D", "required": false, "kind": "parts", "value": "", "checked": false, "options": [], "parts": [{"id": "f-d-x", "name": "d.x", "label": "x", "value": ""}]}
+                        {"id": "f-d", "name": "d", "label": "D", "required": false, "kind": "parts", "value": "", "checked": false, "options": [], "parts": [{"id": "f-d-x", "name": "d.givenName", "key": "givenName", "value": ""}]}
                     ]),
                     Some("e"),
                 ),
@@ -556,6 +594,58 @@ mod tests {
                 assert!(!html.contains("Something went wrong"), "{lang}: {html}");
             }
         }
+    }
+
+    #[test]
+    fn consent_names_known_scopes_in_the_pages_language_and_others_as_they_are() {
+        let scopes = [
+            "openid".to_owned(),
+            "offline_access".to_owned(),
+            "urn:logto:scope:sessions".to_owned(),
+            "read:reports".to_owned(),
+        ];
+        let html = consent_form(&Look::plain(), &Phrases::new("ja", None), "A", "c", &scopes);
+        assert!(
+            html.contains(
+                "<li>あなたの ID<br><small>サインインしたアカウントを識別します。</small></li>"
+            ),
+            "{html}"
+        );
+        assert!(html.contains("<li>サインイン状態の維持<br>"), "{html}");
+        assert!(html.contains("<li>セッション<br>"), "{html}");
+        assert!(html.contains("<li>read:reports</li>"), "{html}");
+        assert!(!html.contains("offline_access"), "{html}");
+        let html = consent_form(&Look::plain(), &Phrases::new("de", None), "A", "c", &scopes);
+        assert!(html.contains("<li>Angemeldet bleiben<br>"), "{html}");
+    }
+
+    #[test]
+    fn every_part_of_an_address_or_a_full_name_has_a_label_in_every_language() {
+        use domain::custom_profile_fields::{ADDRESS_PARTS, FULLNAME_PARTS};
+        for part in ADDRESS_PARTS.iter().chain(FULLNAME_PARTS) {
+            let key = format!("profile-part-{part}");
+            assert!(crate::i18n::is_key(&key), "{key}");
+        }
+        let parts: Vec<_> = FULLNAME_PARTS
+            .iter()
+            .map(|k| serde_json::json!({"id": format!("f-fullname-{k}"), "name": format!("fullname.{k}"), "key": k, "value": ""}))
+            .collect();
+        let fields = serde_json::json!([{"id": "f-fullname", "name": "fullname", "label": "Name", "required": true, "kind": "parts", "value": "", "checked": false, "options": [], "parts": parts}]);
+        let html = profile_form(
+            &Look::plain(),
+            &Phrases::new("fr", None),
+            "A",
+            "c",
+            &fields,
+            None,
+        );
+        for label in ["Prénom", "Deuxième prénom", "Nom de famille"] {
+            assert!(
+                html.contains(&format!(">{label}</label>")),
+                "{label}: {html}"
+            );
+        }
+        assert!(!html.contains("givenName</label>"), "{html}");
     }
 
     #[test]

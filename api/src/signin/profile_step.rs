@@ -31,7 +31,8 @@ struct OptionView<'a> {
 struct PartView {
     id: String,
     name: String,
-    label: String,
+    /// `streetAddress`, `givenName`, …: the template names it (`profile-part-<key>`).
+    key: String,
     value: String,
 }
 
@@ -81,7 +82,7 @@ fn views<'a>(fields: &'a [CustomProfileField], pairs: &[(String, String)]) -> Ve
                         id: format!("f-{}-{}", f.name, p.key),
                         value: submitted(pairs, &name).unwrap_or_default().to_owned(),
                         name,
-                        label: p.key.clone(),
+                        key: p.key.clone(),
                     }
                 })
                 .collect();

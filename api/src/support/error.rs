@@ -91,6 +91,14 @@ impl ApiError {
         }
     }
 
+    /// The `Retry-After` of a refusal that passes (busy hasher, lockout, code throttle).
+    pub fn retry_after_secs(&self) -> Option<i64> {
+        match self {
+            Self::App(err) => err.retry_after_secs(),
+            _ => None,
+        }
+    }
+
     pub fn body(&self) -> ErrorBody {
         let (details, data) = match self {
             Self::App(err) => (err.details(), err.data()),
@@ -113,6 +121,7 @@ fn app_status(err: &AppError) -> StatusCode {
         | AppError::InvalidPagination { .. }
         | AppError::InvalidRequest { .. }
         | AppError::BadRequest { .. }
+        | AppError::BadRequestWith { .. }
         | AppError::Locked { .. } => StatusCode::BAD_REQUEST,
         AppError::NotExistsWithId { .. } | AppError::NotFound { .. } => StatusCode::NOT_FOUND,
         AppError::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
@@ -121,6 +130,7 @@ fn app_status(err: &AppError) -> StatusCode {
         | AppError::Unprocessable { .. }
         | AppError::UnprocessableWith { .. }
         | AppError::PasswordRejected(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        AppError::TooManyCodeSends { .. } => StatusCode::TOO_MANY_REQUESTS,
         AppError::Busy | AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
         AppError::BadGateway { .. } => StatusCode::BAD_GATEWAY,
         AppError::Conflict => StatusCode::CONFLICT,
@@ -145,14 +155,8 @@ impl ResponseError for ApiError {
             tracing::error!(error = %cause, "request failed");
         }
         let mut r = HttpResponse::build(self.status_code());
-        match self {
-            Self::App(AppError::Busy) => {
-                r.insert_header(("Retry-After", BUSY_RETRY_AFTER_SECS.to_string()));
-            }
-            Self::App(AppError::Locked { retry_after_secs }) => {
-                r.insert_header(("Retry-After", retry_after_secs.max(&1).to_string()));
-            }
-            _ => {}
+        if let Some(secs) = self.retry_after_secs() {
+            r.insert_header(("Retry-After", secs.to_string()));
         }
         r.json(self.body())
     }

@@ -17,7 +17,7 @@ use domain::connector::config::{self, ConnectorConfig, Secrets};
 use domain::connector::{
     ConnectorCommand, ConnectorError, ConnectorKind, ConnectorState, Connectors, Factory, STREAM_ID,
 };
-use domain::sign_in_experience::CodeChannels;
+use domain::sign_in_experience::{CodeChannels, SignInExperience, SignInIdentifier};
 use domain::StandardId;
 use serde_json::Value;
 use std::time::Duration;
@@ -219,12 +219,28 @@ pub async fn update(
     Ok(at)
 }
 
+/// Deletes a connector, unless the sign-in experience relies on its kind: sign-in by a
+/// code, or registration by an email address or phone number (which verifies it). That
+/// refusal is 400 `connector.in_use_by_sign_in_experience` naming the settings in `data`;
+/// the settings are changed first (`PATCH /api/sign-in-exp`), then the connector goes.
+/// The settings are read in the same attempt as the connector stream's version (a
+/// `PATCH` racing the deletion is not caught: it peeks the connectors the same way).
 pub async fn delete(
     ctx: &AppContext,
     request: &RequestContext,
     id: &str,
 ) -> Result<Option<Position>, AppError> {
+    let defaults = crate::sign_in_experience::defaults(ctx);
+    let defaults = &defaults;
     let (_, at) = transact(ctx, request, |mut tx| async move {
+        let connectors = tx.peek::<Connectors>(STREAM_ID).await?;
+        if let Some(connector) = connectors.get(id) {
+            let settings = tx
+                .peek::<SignInExperience>(domain::sign_in_experience::STREAM_ID)
+                .await?
+                .settings_or(defaults.clone());
+            in_use_check(id, connector.factory.kind(), &settings)?;
+        }
         let command = ConnectorCommand::Delete { id: id.to_owned() };
         tx.run::<Connectors>(STREAM_ID, vec![command], connector_error)
             .await?;
@@ -232,6 +248,31 @@ pub async fn delete(
     })
     .await?;
     Ok(at)
+}
+
+/// Refuses to take away the only connector of `kind` while `settings` rely on it.
+fn in_use_check(
+    id: &str,
+    kind: ConnectorKind,
+    settings: &domain::sign_in_experience::SignInExperienceSettings,
+) -> Result<(), AppError> {
+    let (identifier, name) = match kind {
+        ConnectorKind::Email => (SignInIdentifier::Email, "email"),
+        ConnectorKind::Sms => (SignInIdentifier::Phone, "SMS"),
+    };
+    let uses = settings.code_uses(identifier);
+    if uses.is_empty() {
+        return Ok(());
+    }
+    Err(AppError::BadRequestWith {
+        code: "connector.in_use_by_sign_in_experience",
+        message: format!(
+            "The sign-in experience sends codes through this {name} connector ({}). \
+             Change those settings (PATCH /api/sign-in-exp) before deleting it.",
+            uses.join(", ")
+        ),
+        data: serde_json::json!({ "id": id, "type": kind.as_str(), "usedBy": uses }),
+    })
 }
 
 /// Sends `message` through `connector`: picks and renders its template, then delivers.

@@ -101,7 +101,9 @@ async fn chromium_signs_in_with_codes_and_resets_a_password(backend: Backend) {
     };
     let smtp = SmtpReceiver::start().await;
     let sms = Receiver::start(&[], 200).await;
-    let server = deployment.start_with(&[connectors::ALLOW_PRIVATE]).await;
+    let server = deployment
+        .start_with(&[connectors::ALLOW_PRIVATE, connectors::RESEND_AT_ONCE])
+        .await;
     add_smtp_connector(&server, &smtp).await;
     add_sms_connector(&server, &sms).await;
     offer_codes(&server).await;
@@ -224,6 +226,9 @@ async fn chromium_signs_in_with_codes_and_resets_a_password(backend: Backend) {
     driver.type_into("#code", &code).await;
     driver.press("#submit").await;
     driver.see("Tell us about yourself").await;
+    // The full name's parts by their phrases, not their keys.
+    driver.see("Given name").await;
+    driver.see("Family name").await;
     driver.axe_clean(&axe, "profile step").await;
     // The browser would refuse an empty required input: fill the select only, and drop
     // the `required` attributes to see the server's own refusal.

@@ -131,6 +131,16 @@ async fn the_pages_in_three_languages_and_dark_mode_pass_axe(backend: Backend) {
         "Autoriser l'accès ?",
         "the consent page"
     );
+    // The scopes asked for, in French, with what each gives.
+    let source = driver.call("GET", "/source", j!({})).await;
+    let source = source.as_str().unwrap_or_default();
+    for scope in [
+        "<li>Votre identité<br><small>Savoir avec quel compte",
+        "<li>Votre profil<br>",
+        "<li>Votre adresse e-mail<br>",
+    ] {
+        assert!(source.contains(scope), "{scope}: {source}");
+    }
     driver.check(&axe, "consent", Some("consent-fr.png")).await;
     driver
         .open(&server.url("/oidc/session/end?ui_locales=fr"))

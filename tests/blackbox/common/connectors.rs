@@ -23,6 +23,10 @@ use std::time::{Duration, Instant};
 
 /// Lets connectors (and hooks) reach 127.0.0.1.
 pub const ALLOW_PRIVATE: (&str, &str) = ("TESSERA_WEBHOOK_ALLOW_PRIVATE", "true");
+/// No wait between two codes to one address (the default is 60 s): for tests that send
+/// several codes to one address in a row. The throttle itself is tested in
+/// `code_send_throttle.rs`.
+pub const RESEND_AT_ONCE: (&str, &str) = ("TESSERA_VERIFICATION_CODE_RESEND_INTERVAL_SECS", "0");
 /// The SMTP connector's credentials: the receiver records them per message.
 pub const SMTP_USER: &str = "mailer";
 pub const SMTP_PASSWORD: &str = "smtp-password-never-shown";

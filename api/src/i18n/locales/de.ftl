@@ -64,6 +64,24 @@ consent-title = Zugriff erlauben?
 consent-asking = { $app } bittet um:
 consent-allow = Erlauben
 consent-deny = Ablehnen
+scope-openid = Ihre Identität
+scope-openid-description = Erfahren, mit welchem Konto Sie sich angemeldet haben.
+scope-offline-access = Angemeldet bleiben
+scope-offline-access-description = Zugriff behalten, während Sie nicht da sind, bis Sie sich abmelden oder ihn widerrufen.
+scope-profile = Ihr Profil
+scope-profile-description = Ihr Name, Benutzername, Bild und weitere Profilangaben.
+scope-email = Ihre E-Mail-Adresse
+scope-email-description = Ihre E-Mail-Adresse und ob sie bestätigt ist.
+scope-phone = Ihre Telefonnummer
+scope-phone-description = Ihre Telefonnummer und ob sie bestätigt ist.
+scope-address = Ihre Adresse
+scope-address-description = Ihre Postanschrift.
+scope-custom-data = Ihre Kontodaten
+scope-custom-data-description = Zusätzliche Daten, die dieser Dienst zu Ihrem Konto speichert.
+scope-roles = Ihre Rollen
+scope-roles-description = Die Rollen Ihres Kontos.
+scope-sessions = Ihre Sitzungen
+scope-sessions-description = Die Sitzungen, in denen Sie angemeldet sind, sehen und beenden.
 
 ## Sign-out
 logout-title = Abmelden?
@@ -134,12 +152,23 @@ profile-gender = Geschlecht
 profile-address = Adresse
 profile-submit = Weiter
 profile-missing = Füllen Sie alle als erforderlich markierten Felder aus und fahren Sie dann fort.
+profile-part-formatted = Vollständige Adresse
+profile-part-streetAddress = Straße und Hausnummer
+profile-part-locality = Ort
+profile-part-region = Bundesland oder Region
+profile-part-postalCode = Postleitzahl
+profile-part-country = Land
+profile-part-givenName = Vorname
+profile-part-middleName = Zweiter Vorname
+profile-part-familyName = Nachname
 
 ## Pages to come: code delivery failures
 delivery-no-email-connector = Es ist kein E-Mail-Connector eingerichtet, daher kann kein Code per E-Mail gesendet werden. Wenden Sie sich an den Support der Anwendung.
 delivery-no-sms-connector = Es ist kein SMS-Connector eingerichtet, daher kann kein Code per SMS gesendet werden. Wenden Sie sich an den Support der Anwendung.
 delivery-failed = Der Code konnte nicht gesendet werden. Warten Sie eine Minute und versuchen Sie es erneut; wenn es wieder passiert, wenden Sie sich an den Support der Anwendung.
 delivery-too-many = Es wurden zu viele Codes angefordert. Warten Sie einige Minuten und versuchen Sie es dann erneut.
+code-send-wait-seconds = An diese Adresse wurden zu viele Codes gesendet. Versuchen Sie es in { $seconds } Sekunden erneut.
+code-send-wait-minutes = An diese Adresse wurden zu viele Codes gesendet. Versuchen Sie es in { $minutes } Minuten erneut.
 
 ## Hosted code pages
 back-to-sign-in = Zurück zur Anmeldung

@@ -66,6 +66,24 @@ consent-title = Allow access?
 consent-asking = { $app } is asking for:
 consent-allow = Allow
 consent-deny = Deny
+scope-openid = Your identity
+scope-openid-description = Know which account you signed in with.
+scope-offline-access = Stay signed in
+scope-offline-access-description = Keep access while you are away, until you sign out or revoke it.
+scope-profile = Your profile
+scope-profile-description = Your name, username, picture and other profile details.
+scope-email = Your email address
+scope-email-description = Your email address and whether it is verified.
+scope-phone = Your phone number
+scope-phone-description = Your phone number and whether it is verified.
+scope-address = Your address
+scope-address-description = Your postal address.
+scope-custom-data = Your account data
+scope-custom-data-description = Extra data this service keeps about your account.
+scope-roles = Your roles
+scope-roles-description = The roles your account holds.
+scope-sessions = Your sessions
+scope-sessions-description = See and end the sessions where you are signed in.
 
 ## Sign-out
 logout-title = Sign out?
@@ -136,12 +154,23 @@ profile-gender = Gender
 profile-address = Address
 profile-submit = Continue
 profile-missing = Fill in every field marked required, then continue.
+profile-part-formatted = Full address
+profile-part-streetAddress = Street address
+profile-part-locality = City
+profile-part-region = State or region
+profile-part-postalCode = Postal code
+profile-part-country = Country
+profile-part-givenName = Given name
+profile-part-middleName = Middle name
+profile-part-familyName = Family name
 
 ## Pages to come: code delivery failures
 delivery-no-email-connector = No email connector is configured, so no code can be sent by email. Contact the application's support.
 delivery-no-sms-connector = No SMS connector is configured, so no code can be sent by text message. Contact the application's support.
 delivery-failed = The code could not be sent. Wait a minute and try again; if it keeps happening, contact the application's support.
 delivery-too-many = Too many codes were requested. Wait a few minutes, then try again.
+code-send-wait-seconds = Too many codes were sent to this address. Try again in { $seconds } seconds.
+code-send-wait-minutes = Too many codes were sent to this address. Try again in { $minutes } minutes.
 
 ## Hosted code pages
 back-to-sign-in = Back to sign in

@@ -64,6 +64,24 @@ consent-title = Autoriser l'accès ?
 consent-asking = { $app } demande :
 consent-allow = Autoriser
 consent-deny = Refuser
+scope-openid = Votre identité
+scope-openid-description = Savoir avec quel compte vous vous êtes connecté.
+scope-offline-access = Rester connecté
+scope-offline-access-description = Garder l’accès en votre absence, jusqu’à ce que vous vous déconnectiez ou le révoquiez.
+scope-profile = Votre profil
+scope-profile-description = Votre nom, nom d’utilisateur, photo et autres informations de profil.
+scope-email = Votre adresse e-mail
+scope-email-description = Votre adresse e-mail et si elle est vérifiée.
+scope-phone = Votre numéro de téléphone
+scope-phone-description = Votre numéro de téléphone et s’il est vérifié.
+scope-address = Votre adresse
+scope-address-description = Votre adresse postale.
+scope-custom-data = Les données de votre compte
+scope-custom-data-description = Les données supplémentaires que ce service conserve sur votre compte.
+scope-roles = Vos rôles
+scope-roles-description = Les rôles de votre compte.
+scope-sessions = Vos sessions
+scope-sessions-description = Voir et fermer les sessions où vous êtes connecté.
 
 ## Sign-out
 logout-title = Se déconnecter ?
@@ -134,12 +152,23 @@ profile-gender = Genre
 profile-address = Adresse
 profile-submit = Continuer
 profile-missing = Remplissez tous les champs marqués obligatoires, puis continuez.
+profile-part-formatted = Adresse complète
+profile-part-streetAddress = Numéro et rue
+profile-part-locality = Ville
+profile-part-region = Région ou État
+profile-part-postalCode = Code postal
+profile-part-country = Pays
+profile-part-givenName = Prénom
+profile-part-middleName = Deuxième prénom
+profile-part-familyName = Nom de famille
 
 ## Pages to come: code delivery failures
 delivery-no-email-connector = Aucun connecteur e-mail n'est configuré : aucun code ne peut être envoyé par e-mail. Contactez le support de l'application.
 delivery-no-sms-connector = Aucun connecteur SMS n'est configuré : aucun code ne peut être envoyé par SMS. Contactez le support de l'application.
 delivery-failed = Le code n'a pas pu être envoyé. Patientez une minute et réessayez ; si le problème persiste, contactez le support de l'application.
 delivery-too-many = Trop de codes ont été demandés. Patientez quelques minutes, puis réessayez.
+code-send-wait-seconds = Trop de codes ont été envoyés à cette adresse. Réessayez dans { $seconds } secondes.
+code-send-wait-minutes = Trop de codes ont été envoyés à cette adresse. Réessayez dans { $minutes } minutes.
 
 ## Hosted code pages
 back-to-sign-in = Retour à la connexion

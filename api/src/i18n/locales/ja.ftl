@@ -64,6 +64,24 @@ consent-title = アクセスを許可しますか？
 consent-asking = { $app } が次の権限を求めています：
 consent-allow = 許可
 consent-deny = 拒否
+scope-openid = あなたの ID
+scope-openid-description = サインインしたアカウントを識別します。
+scope-offline-access = サインイン状態の維持
+scope-offline-access-description = サインアウトするか取り消すまで、不在時もアクセスを維持します。
+scope-profile = プロフィール
+scope-profile-description = 名前、ユーザー名、画像などのプロフィール情報。
+scope-email = メールアドレス
+scope-email-description = メールアドレスと、それが確認済みかどうか。
+scope-phone = 電話番号
+scope-phone-description = 電話番号と、それが確認済みかどうか。
+scope-address = 住所
+scope-address-description = 郵送先の住所。
+scope-custom-data = アカウントデータ
+scope-custom-data-description = このサービスがアカウントについて保存している追加データ。
+scope-roles = ロール
+scope-roles-description = アカウントに割り当てられたロール。
+scope-sessions = セッション
+scope-sessions-description = サインイン中のセッションを確認し、終了します。
 
 ## Sign-out
 logout-title = サインアウトしますか？
@@ -134,12 +152,23 @@ profile-gender = 性別
 profile-address = 住所
 profile-submit = 続行
 profile-missing = 必須と表示された項目をすべて入力してから続行してください。
+profile-part-formatted = 住所（全体）
+profile-part-streetAddress = 番地
+profile-part-locality = 市区町村
+profile-part-region = 都道府県・州
+profile-part-postalCode = 郵便番号
+profile-part-country = 国
+profile-part-givenName = 名
+profile-part-middleName = ミドルネーム
+profile-part-familyName = 姓
 
 ## Pages to come: code delivery failures
 delivery-no-email-connector = メールコネクターが設定されていないため、メールでコードを送信できません。アプリケーションのサポートにお問い合わせください。
 delivery-no-sms-connector = SMS コネクターが設定されていないため、SMS でコードを送信できません。アプリケーションのサポートにお問い合わせください。
 delivery-failed = コードを送信できませんでした。1 分ほど待ってからもう一度お試しください。繰り返し発生する場合は、アプリケーションのサポートにお問い合わせください。
 delivery-too-many = コードの請求が多すぎます。数分待ってから、もう一度お試しください。
+code-send-wait-seconds = このアドレスに送信されたコードが多すぎます。{ $seconds } 秒後にもう一度お試しください。
+code-send-wait-minutes = このアドレスに送信されたコードが多すぎます。{ $minutes } 分後にもう一度お試しください。
 
 ## Hosted code pages
 back-to-sign-in = サインインに戻る

@@ -64,6 +64,24 @@ consent-title = อนุญาตการเข้าถึงหรือไ�
 consent-asking = { $app } ขอสิทธิ์ต่อไปนี้:
 consent-allow = อนุญาต
 consent-deny = ปฏิเสธ
+scope-openid = ตัวตนของคุณ
+scope-openid-description = ทราบว่าคุณลงชื่อเข้าใช้ด้วยบัญชีใด
+scope-offline-access = คงสถานะการลงชื่อเข้าใช้
+scope-offline-access-description = เข้าถึงต่อได้แม้คุณไม่ได้ใช้งาน จนกว่าคุณจะออกจากระบบหรือเพิกถอนสิทธิ์
+scope-profile = โปรไฟล์ของคุณ
+scope-profile-description = ชื่อ ชื่อผู้ใช้ รูปภาพ และรายละเอียดโปรไฟล์อื่น ๆ ของคุณ
+scope-email = อีเมลของคุณ
+scope-email-description = อีเมลของคุณและสถานะการยืนยัน
+scope-phone = หมายเลขโทรศัพท์ของคุณ
+scope-phone-description = หมายเลขโทรศัพท์ของคุณและสถานะการยืนยัน
+scope-address = ที่อยู่ของคุณ
+scope-address-description = ที่อยู่ทางไปรษณีย์ของคุณ
+scope-custom-data = ข้อมูลบัญชีของคุณ
+scope-custom-data-description = ข้อมูลเพิ่มเติมที่บริการนี้เก็บไว้เกี่ยวกับบัญชีของคุณ
+scope-roles = บทบาทของคุณ
+scope-roles-description = บทบาทที่บัญชีของคุณมี
+scope-sessions = เซสชันของคุณ
+scope-sessions-description = ดูและสิ้นสุดเซสชันที่คุณลงชื่อเข้าใช้อยู่
 
 ## Sign-out
 logout-title = ออกจากระบบหรือไม่
@@ -134,12 +152,23 @@ profile-gender = เพศ
 profile-address = ที่อยู่
 profile-submit = ดำเนินการต่อ
 profile-missing = โปรดกรอกทุกช่องที่ระบุว่าจำเป็น แล้วดำเนินการต่อ
+profile-part-formatted = ที่อยู่แบบเต็ม
+profile-part-streetAddress = บ้านเลขที่และถนน
+profile-part-locality = เมืองหรือเขต
+profile-part-region = จังหวัดหรือรัฐ
+profile-part-postalCode = รหัสไปรษณีย์
+profile-part-country = ประเทศ
+profile-part-givenName = ชื่อ
+profile-part-middleName = ชื่อกลาง
+profile-part-familyName = นามสกุล
 
 ## Pages to come: code delivery failures
 delivery-no-email-connector = ยังไม่ได้ตั้งค่าตัวเชื่อมต่ออีเมล จึงส่งรหัสทางอีเมลไม่ได้ โปรดติดต่อฝ่ายสนับสนุนของแอปพลิเคชัน
 delivery-no-sms-connector = ยังไม่ได้ตั้งค่าตัวเชื่อมต่อ SMS จึงส่งรหัสทาง SMS ไม่ได้ โปรดติดต่อฝ่ายสนับสนุนของแอปพลิเคชัน
 delivery-failed = ส่งรหัสไม่สำเร็จ โปรดรอหนึ่งนาทีแล้วลองอีกครั้ง หากยังเกิดขึ้นอีก โปรดติดต่อฝ่ายสนับสนุนของแอปพลิเคชัน
 delivery-too-many = มีการขอรหัสมากเกินไป โปรดรอสักครู่แล้วลองอีกครั้ง
+code-send-wait-seconds = มีการส่งรหัสไปยังที่อยู่นี้มากเกินไป โปรดลองอีกครั้งในอีก { $seconds } วินาที
+code-send-wait-minutes = มีการส่งรหัสไปยังที่อยู่นี้มากเกินไป โปรดลองอีกครั้งในอีก { $minutes } นาที
 
 ## Hosted code pages
 back-to-sign-in = กลับไปที่การลงชื่อเข้าใช้

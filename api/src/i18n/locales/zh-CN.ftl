@@ -64,6 +64,24 @@ consent-title = 允许访问？
 consent-asking = { $app } 请求以下权限：
 consent-allow = 允许
 consent-deny = 拒绝
+scope-openid = 你的身份
+scope-openid-description = 了解你登录所用的账户。
+scope-offline-access = 保持登录
+scope-offline-access-description = 在你离开时保持访问权限，直到你退出登录或撤销授权。
+scope-profile = 你的个人资料
+scope-profile-description = 你的姓名、用户名、头像和其他个人资料。
+scope-email = 你的邮箱地址
+scope-email-description = 你的邮箱地址及其是否已验证。
+scope-phone = 你的手机号码
+scope-phone-description = 你的手机号码及其是否已验证。
+scope-address = 你的地址
+scope-address-description = 你的邮寄地址。
+scope-custom-data = 你的账户数据
+scope-custom-data-description = 此服务为你的账户保存的额外数据。
+scope-roles = 你的角色
+scope-roles-description = 你的账户拥有的角色。
+scope-sessions = 你的会话
+scope-sessions-description = 查看并结束你已登录的会话。
 
 ## Sign-out
 logout-title = 退出登录？
@@ -134,12 +152,23 @@ profile-gender = 性别
 profile-address = 地址
 profile-submit = 继续
 profile-missing = 请填写所有标记为必填的字段，然后继续。
+profile-part-formatted = 完整地址
+profile-part-streetAddress = 街道地址
+profile-part-locality = 城市
+profile-part-region = 省/州
+profile-part-postalCode = 邮政编码
+profile-part-country = 国家/地区
+profile-part-givenName = 名
+profile-part-middleName = 中间名
+profile-part-familyName = 姓
 
 ## Pages to come: code delivery failures
 delivery-no-email-connector = 尚未配置邮件连接器，无法通过邮件发送验证码。请联系该应用的支持团队。
 delivery-no-sms-connector = 尚未配置短信连接器，无法通过短信发送验证码。请联系该应用的支持团队。
 delivery-failed = 验证码发送失败。请等待一分钟后重试；如果问题仍然存在，请联系该应用的支持团队。
 delivery-too-many = 请求验证码的次数过多。请等待几分钟后重试。
+code-send-wait-seconds = 向此地址发送的验证码过多。请在 { $seconds } 秒后重试。
+code-send-wait-minutes = 向此地址发送的验证码过多。请在 { $minutes } 分钟后重试。
 
 ## Hosted code pages
 back-to-sign-in = 返回登录

@@ -99,6 +99,7 @@ pub(crate) async fn usage_for(
         (status = 400, description = "Invalid body, no interaction, or the address is locked (`session.verification_blocked_too_many_attempts`)", body = crate::support::error::ErrorBody),
         crate::openapi::responses::RegistrationClosed,
         (status = 422, description = "The sign-in experience offers no code for this identifier and event (`user.sign_in_method_not_enabled`)", body = crate::support::error::ErrorBody),
+        (status = 429, description = "Too many codes went to this address lately (`verification_code.too_many_requests`; `Retry-After` says when another may go): nothing is sent", body = crate::support::error::ErrorBody),
         (status = 501, description = "No connector of the address's kind is configured (`connector.not_found`)", body = crate::support::error::ErrorBody),
         (status = 502, description = "The connector failed to send (`connector.general`)", body = crate::support::error::ErrorBody)
     )

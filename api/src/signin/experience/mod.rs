@@ -43,15 +43,7 @@ impl From<crate::support::error::ApiError> for ExperienceError {
         if let ApiError::App(AppError::Internal(cause)) = &e {
             return internal(cause);
         }
-        let retry_after = match &e {
-            ApiError::App(AppError::Busy) => {
-                Some(crate::support::error::BUSY_RETRY_AFTER_SECS as i64)
-            }
-            ApiError::App(AppError::Locked { retry_after_secs }) => {
-                Some((*retry_after_secs).max(1))
-            }
-            _ => None,
-        };
+        let retry_after = e.retry_after_secs();
         let body = e.body();
         Self {
             status: actix_web::ResponseError::status_code(&e),
