@@ -9,7 +9,7 @@
 use crate::common;
 
 use common::flow::*;
-use common::{json, Backend, Deployment, Server};
+use common::{Backend, Deployment, Server};
 use hmac::{Hmac, Mac};
 use serde_json::{json as j, Value};
 
