@@ -101,47 +101,80 @@ async fn scenario(config: StoreConfig) {
     mfa::bind_totp(&ctx, &request, uid, bind).await.unwrap();
 
     // A code works once; its replay is refused and recorded as a failure.
-    mfa::verify_totp(&ctx, &request, uid, &code_at(T0)).await.unwrap();
-    let replay = mfa::verify_totp(&ctx, &request, uid, &code_at(T0)).await.unwrap_err();
+    mfa::verify_totp(&ctx, &request, uid, &code_at(T0))
+        .await
+        .unwrap();
+    let replay = mfa::verify_totp(&ctx, &request, uid, &code_at(T0))
+        .await
+        .unwrap_err();
     assert_eq!(code_of(&replay), "session.mfa.invalid_totp_code");
     // The next step's code is good; the first code stays refused within its window.
     clock.advance(Duration::from_secs(30));
-    mfa::verify_totp(&ctx, &request, uid, &code_at(T0 + 30_000)).await.unwrap();
-    assert!(mfa::verify_totp(&ctx, &request, uid, &code_at(T0)).await.is_err());
+    mfa::verify_totp(&ctx, &request, uid, &code_at(T0 + 30_000))
+        .await
+        .unwrap();
+    assert!(mfa::verify_totp(&ctx, &request, uid, &code_at(T0))
+        .await
+        .is_err());
     assert_eq!(events(&ctx, "user", uid, "MfaTotpUsed").await, 2);
     assert_eq!(events(&ctx, "user", uid, "MfaVerificationFailed").await, 2);
     let totp_counter = format!("uid:{uid}:totp");
-    assert_eq!(events(&ctx, "sentinel", &totp_counter, "VerificationFailed").await, 2);
+    assert_eq!(
+        events(&ctx, "sentinel", &totp_counter, "VerificationFailed").await,
+        2
+    );
 
     // Backup codes: each works once (case-blind); a spent or unknown one is refused.
-    let (codes, _, _) = mfa::add_backup_codes(&ctx, &request, uid, None).await.unwrap();
-    mfa::use_backup_code(&ctx, &request, uid, &codes[0]).await.unwrap();
-    let twice = mfa::use_backup_code(&ctx, &request, uid, &codes[0]).await.unwrap_err();
+    let (codes, _, _) = mfa::add_backup_codes(&ctx, &request, uid, None)
+        .await
+        .unwrap();
+    mfa::use_backup_code(&ctx, &request, uid, &codes[0])
+        .await
+        .unwrap();
+    let twice = mfa::use_backup_code(&ctx, &request, uid, &codes[0])
+        .await
+        .unwrap_err();
     assert_eq!(code_of(&twice), "session.mfa.invalid_backup_code");
     mfa::use_backup_code(&ctx, &request, uid, &codes[1].to_uppercase())
         .await
         .unwrap();
-    assert!(mfa::use_backup_code(&ctx, &request, uid, "0000000000").await.is_err());
+    assert!(mfa::use_backup_code(&ctx, &request, uid, "0000000000")
+        .await
+        .is_err());
     assert_eq!(events(&ctx, "user", uid, "MfaBackupCodeUsed").await, 2);
     let backup_counter = format!("uid:{uid}:backup-code");
-    assert_eq!(events(&ctx, "sentinel", &backup_counter, "VerificationFailed").await, 2);
+    assert_eq!(
+        events(&ctx, "sentinel", &backup_counter, "VerificationFailed").await,
+        2
+    );
 
     // The third TOTP failure locks the factor: even the right code is refused then, while
     // backup codes (a counter of their own) still work.
     clock.advance(Duration::from_secs(30));
-    let locked = mfa::verify_totp(&ctx, &request, uid, "000000").await.unwrap_err();
+    let locked = mfa::verify_totp(&ctx, &request, uid, "000000")
+        .await
+        .unwrap_err();
     assert!(matches!(locked, AppError::Locked { .. }), "{locked:?}");
     let now = T0 + 60_000;
-    let right = mfa::verify_totp(&ctx, &request, uid, &code_at(now)).await.unwrap_err();
+    let right = mfa::verify_totp(&ctx, &request, uid, &code_at(now))
+        .await
+        .unwrap_err();
     assert!(matches!(right, AppError::Locked { .. }), "{right:?}");
     let target = Target::factor(uid, MfaFactor::Totp);
     assert!(sentinel::locked(&ctx, &target).await.unwrap().is_some());
-    assert_eq!(events(&ctx, "sentinel", &totp_counter, "IdentifierLockedOut").await, 1);
-    mfa::use_backup_code(&ctx, &request, uid, &codes[2]).await.unwrap();
+    assert_eq!(
+        events(&ctx, "sentinel", &totp_counter, "IdentifierLockedOut").await,
+        1
+    );
+    mfa::use_backup_code(&ctx, &request, uid, &codes[2])
+        .await
+        .unwrap();
     // After the lock, the code of the current step works again (once).
     clock.advance(Duration::from_secs(601));
     let later = now + 601_000;
-    mfa::verify_totp(&ctx, &request, uid, &code_at(later)).await.unwrap();
+    mfa::verify_totp(&ctx, &request, uid, &code_at(later))
+        .await
+        .unwrap();
     ctx.store.close().await;
 }
 

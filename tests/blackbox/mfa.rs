@@ -13,14 +13,20 @@ use common::{Backend, Deployment, Server};
 use hmac::{Hmac, Mac};
 use serde_json::{json as j, Value};
 
-both_backends!(factors_through_the_management_api, factors_through_the_account_api);
+both_backends!(
+    factors_through_the_management_api,
+    factors_through_the_account_api
+);
 
 /// RFC 4648 base32 (upper case, `=` padding ignored).
 fn base32_decode(text: &str) -> Vec<u8> {
     const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
     let (mut bits, mut acc, mut out) = (0u32, 0u64, Vec::new());
     for c in text.bytes().filter(|c| *c != b'=') {
-        let v = ALPHABET.iter().position(|a| *a == c).expect("base32 character") as u64;
+        let v = ALPHABET
+            .iter()
+            .position(|a| *a == c)
+            .expect("base32 character") as u64;
         acc = (acc << 5) | v;
         bits += 5;
         if bits >= 8 {
@@ -53,7 +59,12 @@ fn totp_now(secret: &str) -> String {
 }
 
 /// A Management API call: (status, body or Null).
-async fn manage(server: &Server, method: reqwest::Method, path: &str, body: Option<Value>) -> (u16, Value) {
+async fn manage(
+    server: &Server,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<Value>,
+) -> (u16, Value) {
     let mut r = server
         .anonymous
         .request(method, server.url(path))
@@ -81,14 +92,22 @@ async fn assert_nothing_secret_in_the_log(deployment: &Deployment, secrets: &[St
     // The TOTP bindings seal the secret under the user's data key.
     let bound: Vec<&String> = payloads
         .iter()
-        .filter(|p| p.contains("\"verificationId\"") && p.contains("\"Totp\"") && p.contains("$pii"))
+        .filter(|p| {
+            p.contains("\"verificationId\"") && p.contains("\"Totp\"") && p.contains("$pii")
+        })
         .collect();
     assert!(!bound.is_empty(), "no sealed TOTP binding in {all}");
 }
 
 /// The audit entries whose key names `action`.
 async fn audited(server: &Server, action: &str) -> Vec<Value> {
-    let (status, body) = manage(server, reqwest::Method::GET, "/api/logs?page_size=100", None).await;
+    let (status, body) = manage(
+        server,
+        reqwest::Method::GET,
+        "/api/logs?page_size=100",
+        None,
+    )
+    .await;
     assert_eq!(status, 200, "{body}");
     body.as_array()
         .expect("logs")
@@ -109,16 +128,47 @@ async fn factors_through_the_management_api(backend: Backend) {
 
     let (status, body) = manage(&server, Method::GET, &path, None).await;
     assert_eq!((status, body.clone()), (200, j!([])), "{body}");
-    let (status, body) = manage(&server, Method::GET, "/api/users/nosuchuser/mfa-verifications", None).await;
-    assert_eq!((status, code_of(&body)), (404, Some("entity.not_exists_with_id")));
+    let (status, body) = manage(
+        &server,
+        Method::GET,
+        "/api/users/nosuchuser/mfa-verifications",
+        None,
+    )
+    .await;
+    assert_eq!(
+        (status, code_of(&body)),
+        (404, Some("entity.not_exists_with_id"))
+    );
 
     // Backup codes cannot be the only factor; the type must be one Logto knows.
-    let (status, body) = manage(&server, Method::POST, &path, Some(j!({"type": "BackupCode"}))).await;
-    assert_eq!((status, code_of(&body)), (422, Some("session.mfa.backup_code_can_not_be_alone")));
+    let (status, body) = manage(
+        &server,
+        Method::POST,
+        &path,
+        Some(j!({"type": "BackupCode"})),
+    )
+    .await;
+    assert_eq!(
+        (status, code_of(&body)),
+        (422, Some("session.mfa.backup_code_can_not_be_alone"))
+    );
     let (status, body) = manage(&server, Method::POST, &path, Some(j!({"type": "Sms"}))).await;
-    assert_eq!((status, code_of(&body)), (400, Some("guard.invalid_input")), "{body}");
-    let (status, body) = manage(&server, Method::POST, &path, Some(j!({"type": "Totp", "secret": "not base32!"}))).await;
-    assert_eq!((status, code_of(&body)), (400, Some("user.totp_secret_invalid")));
+    assert_eq!(
+        (status, code_of(&body)),
+        (400, Some("guard.invalid_input")),
+        "{body}"
+    );
+    let (status, body) = manage(
+        &server,
+        Method::POST,
+        &path,
+        Some(j!({"type": "Totp", "secret": "not base32!"})),
+    )
+    .await;
+    assert_eq!(
+        (status, code_of(&body)),
+        (400, Some("user.totp_secret_invalid"))
+    );
 
     // An authenticator app with a generated secret: Logto's answer, a working secret.
     let (status, totp) = manage(&server, Method::POST, &path, Some(j!({"type": "Totp"}))).await;
@@ -131,10 +181,19 @@ async fn factors_through_the_management_api(backend: Backend) {
         .as_str()
         .is_some_and(|q| q.starts_with("data:image/svg+xml;base64,")));
     let (status, body) = manage(&server, Method::POST, &path, Some(j!({"type": "Totp"}))).await;
-    assert_eq!((status, code_of(&body)), (422, Some("user.totp_already_in_use")));
+    assert_eq!(
+        (status, code_of(&body)),
+        (422, Some("user.totp_already_in_use"))
+    );
 
     // Backup codes: ten codes of ten hex characters, shown in this answer only.
-    let (status, backup) = manage(&server, Method::POST, &path, Some(j!({"type": "BackupCode"}))).await;
+    let (status, backup) = manage(
+        &server,
+        Method::POST,
+        &path,
+        Some(j!({"type": "BackupCode"})),
+    )
+    .await;
     assert_eq!(status, 200, "{backup}");
     let codes: Vec<String> = backup["codes"]
         .as_array()
@@ -143,9 +202,20 @@ async fn factors_through_the_management_api(backend: Backend) {
         .map(|c| c.as_str().expect("code").to_owned())
         .collect();
     assert_eq!(codes.len(), 10);
-    assert!(codes.iter().all(|c| c.len() == 10 && c.bytes().all(|b| b.is_ascii_hexdigit())));
-    let (status, body) = manage(&server, Method::POST, &path, Some(j!({"type": "BackupCode"}))).await;
-    assert_eq!((status, code_of(&body)), (422, Some("user.backup_code_already_in_use")));
+    assert!(codes
+        .iter()
+        .all(|c| c.len() == 10 && c.bytes().all(|b| b.is_ascii_hexdigit())));
+    let (status, body) = manage(
+        &server,
+        Method::POST,
+        &path,
+        Some(j!({"type": "BackupCode"})),
+    )
+    .await;
+    assert_eq!(
+        (status, code_of(&body)),
+        (422, Some("user.backup_code_already_in_use"))
+    );
 
     // The list: Logto's shape, in binding order, no secret, no code.
     let (status, list) = manage(&server, Method::GET, &path, None).await;
@@ -155,13 +225,21 @@ async fn factors_through_the_management_api(backend: Backend) {
     assert_eq!(list[0]["type"], "Totp");
     assert_eq!(list[1]["type"], "BackupCode");
     assert_eq!(list[1]["remainCodes"], 10);
-    assert!(list[0]["createdAt"].as_str().is_some_and(|t| t.ends_with('Z')));
+    assert!(list[0]["createdAt"]
+        .as_str()
+        .is_some_and(|t| t.ends_with('Z')));
     assert!(list[0].get("lastUsedAt").is_none());
     let text = serde_json::to_string(&list).expect("json");
     assert!(!text.contains(&secret) && !text.contains(&codes[0]));
 
     // Removal: an unknown id is 404, the factor's id removes it.
-    let (status, body) = manage(&server, Method::DELETE, &format!("{path}/nosuchfactor"), None).await;
+    let (status, body) = manage(
+        &server,
+        Method::DELETE,
+        &format!("{path}/nosuchfactor"),
+        None,
+    )
+    .await;
     assert_eq!((status, code_of(&body)), (404, Some("entity.not_found")));
     let totp_id = list[0]["id"].as_str().expect("id");
     let (status, _) = manage(&server, Method::DELETE, &format!("{path}/{totp_id}"), None).await;
@@ -172,7 +250,13 @@ async fn factors_through_the_management_api(backend: Backend) {
 
     // An operator-supplied secret is bound as given.
     let given = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
-    let (status, body) = manage(&server, Method::POST, &path, Some(j!({"type": "Totp", "secret": given}))).await;
+    let (status, body) = manage(
+        &server,
+        Method::POST,
+        &path,
+        Some(j!({"type": "Totp", "secret": given})),
+    )
+    .await;
     assert_eq!((status, body["secret"].as_str()), (200, Some(given)));
 
     let mut secrets = codes.clone();
@@ -182,7 +266,12 @@ async fn factors_through_the_management_api(backend: Backend) {
     // The audit log shows each binding and removal with its factor, never a secret or code.
     let bound = audited(&server, "User.MfaTotpBound").await;
     assert_eq!(bound.len(), 2, "{bound:?}");
-    assert!(bound.iter().all(|e| e["payload"]["params"]["type"] == "Totp"), "{bound:?}");
+    assert!(
+        bound
+            .iter()
+            .all(|e| e["payload"]["params"]["type"] == "Totp"),
+        "{bound:?}"
+    );
     let generated = audited(&server, "User.MfaBackupCodesGenerated").await;
     assert_eq!(generated.len(), 1);
     assert_eq!(generated[0]["payload"]["params"]["type"], "BackupCode");
@@ -209,9 +298,19 @@ async fn access_token(server: &Server, spa: &str, username: &str, scope: &str) -
         .append_pair("prompt", "consent")
         .append_pair("code_challenge", CHALLENGE)
         .append_pair("code_challenge_method", "S256");
-    let back = sign_in(server, &mut Jar::default(), url.as_str(), username, PASSWORD).await;
+    let back = sign_in(
+        server,
+        &mut Jar::default(),
+        url.as_str(),
+        username,
+        PASSWORD,
+    )
+    .await;
     let tokens = redeem_spa(server, spa, &back).await;
-    tokens["access_token"].as_str().expect("access token").to_owned()
+    tokens["access_token"]
+        .as_str()
+        .expect("access token")
+        .to_owned()
 }
 
 /// An Account API call: (status, body or Null).
@@ -223,7 +322,9 @@ async fn call(
     verification: Option<&str>,
     body: Option<Value>,
 ) -> (u16, Value) {
-    let mut r = browser().request(method, server.url(path)).bearer_auth(token);
+    let mut r = browser()
+        .request(method, server.url(path))
+        .bearer_auth(token);
     if let Some(v) = verification {
         r = r.header("logto-verification-id", v);
     }
@@ -252,13 +353,22 @@ async fn factors_through_the_account_api(backend: Backend) {
     let (status, body) = call(&server, Method::GET, list_path, "garbage", None, None).await;
     assert_eq!((status, code_of(&body)), (401, Some("auth.unauthorized")));
     let (status, body) = call(&server, Method::GET, list_path, &token, None, None).await;
-    assert_eq!((status, code_of(&body)), (400, Some("account_center.not_enabled")));
+    assert_eq!(
+        (status, code_of(&body)),
+        (400, Some("account_center.not_enabled"))
+    );
     let r = server
-        .patch_json("/api/account-center", &j!({"enabled": true, "fields": {"mfa": "Off"}}))
+        .patch_json(
+            "/api/account-center",
+            &j!({"enabled": true, "fields": {"mfa": "Off"}}),
+        )
         .await;
     assert_eq!(r.status(), 200);
     let (status, body) = call(&server, Method::GET, list_path, &token, None, None).await;
-    assert_eq!((status, code_of(&body)), (400, Some("account_center.field_not_enabled")));
+    assert_eq!(
+        (status, code_of(&body)),
+        (400, Some("account_center.field_not_enabled"))
+    );
     let r = server
         .patch_json("/api/account-center", &j!({"fields": {"mfa": "ReadOnly"}}))
         .await;
@@ -267,7 +377,10 @@ async fn factors_through_the_account_api(backend: Backend) {
     assert_eq!((status, body), (200, j!([])));
     let generate = "/api/my-account/mfa-verifications/totp-secret/generate";
     let (status, body) = call(&server, Method::POST, generate, &token, None, None).await;
-    assert_eq!((status, code_of(&body)), (400, Some("account_center.field_not_editable")));
+    assert_eq!(
+        (status, code_of(&body)),
+        (400, Some("account_center.field_not_editable"))
+    );
     let r = server
         .patch_json("/api/account-center", &j!({"fields": {"mfa": "Edit"}}))
         .await;
@@ -280,44 +393,149 @@ async fn factors_through_the_account_api(backend: Backend) {
     let (status, body) = call(&server, Method::POST, generate, &token, None, None).await;
     assert_eq!(status, 200, "{body}");
     let secret = body["secret"].as_str().expect("secret").to_owned();
-    let bind = |secret: &str, code: Option<String>| j!({"type": "Totp", "secret": secret, "code": code});
-    let (status, body) = call(&server, Method::POST, list_path, &token, None, Some(bind(&secret, None))).await;
-    assert_eq!((status, code_of(&body)), (401, Some("verification_record.permission_denied")));
-    let (status, body) = call(&server, Method::POST, list_path, &token, Some("forged"), Some(bind(&secret, None))).await;
-    assert_eq!((status, code_of(&body)), (401, Some("verification_record.permission_denied")));
-    let (status, record) = call(&server, Method::POST, "/api/verifications/password", &token, None, Some(j!({"password": PASSWORD}))).await;
+    let bind =
+        |secret: &str, code: Option<String>| j!({"type": "Totp", "secret": secret, "code": code});
+    let (status, body) = call(
+        &server,
+        Method::POST,
+        list_path,
+        &token,
+        None,
+        Some(bind(&secret, None)),
+    )
+    .await;
+    assert_eq!(
+        (status, code_of(&body)),
+        (401, Some("verification_record.permission_denied"))
+    );
+    let (status, body) = call(
+        &server,
+        Method::POST,
+        list_path,
+        &token,
+        Some("forged"),
+        Some(bind(&secret, None)),
+    )
+    .await;
+    assert_eq!(
+        (status, code_of(&body)),
+        (401, Some("verification_record.permission_denied"))
+    );
+    let (status, record) = call(
+        &server,
+        Method::POST,
+        "/api/verifications/password",
+        &token,
+        None,
+        Some(j!({"password": PASSWORD})),
+    )
+    .await;
     assert_eq!(status, 201, "{record}");
-    let record = record["verificationRecordId"].as_str().expect("record").to_owned();
+    let record = record["verificationRecordId"]
+        .as_str()
+        .expect("record")
+        .to_owned();
     let v = Some(record.as_str());
 
     // Only the secret generated for this user binds; the code must be the secret's.
     let other = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
-    let (status, body) = call(&server, Method::POST, list_path, &token, v, Some(bind(other, Some(totp_now(other))))).await;
-    assert_eq!((status, code_of(&body)), (400, Some("user.totp_secret_invalid")));
-    let wrong = format!("{:06}", (totp_now(&secret).parse::<u32>().expect("digits") + 500_000) % 1_000_000);
-    let (status, body) = call(&server, Method::POST, list_path, &token, v, Some(bind(&secret, Some(wrong)))).await;
-    assert_eq!((status, code_of(&body)), (400, Some("session.mfa.invalid_totp_code")));
-    let (status, body) = call(&server, Method::POST, list_path, &token, v, Some(bind(&secret, Some(totp_now(&secret))))).await;
+    let (status, body) = call(
+        &server,
+        Method::POST,
+        list_path,
+        &token,
+        v,
+        Some(bind(other, Some(totp_now(other)))),
+    )
+    .await;
+    assert_eq!(
+        (status, code_of(&body)),
+        (400, Some("user.totp_secret_invalid"))
+    );
+    let wrong = format!(
+        "{:06}",
+        (totp_now(&secret).parse::<u32>().expect("digits") + 500_000) % 1_000_000
+    );
+    let (status, body) = call(
+        &server,
+        Method::POST,
+        list_path,
+        &token,
+        v,
+        Some(bind(&secret, Some(wrong))),
+    )
+    .await;
+    assert_eq!(
+        (status, code_of(&body)),
+        (400, Some("session.mfa.invalid_totp_code"))
+    );
+    let (status, body) = call(
+        &server,
+        Method::POST,
+        list_path,
+        &token,
+        v,
+        Some(bind(&secret, Some(totp_now(&secret)))),
+    )
+    .await;
     assert_eq!(status, 204, "{body}");
     // The secret is spent: binding it again (or replacing with it) is refused.
-    let (status, body) = call(&server, Method::POST, list_path, &token, v, Some(bind(&secret, None))).await;
-    assert_eq!((status, code_of(&body)), (422, Some("user.totp_already_in_use")));
+    let (status, body) = call(
+        &server,
+        Method::POST,
+        list_path,
+        &token,
+        v,
+        Some(bind(&secret, None)),
+    )
+    .await;
+    assert_eq!(
+        (status, code_of(&body)),
+        (422, Some("user.totp_already_in_use"))
+    );
     let put = "/api/my-account/mfa-verifications/totp";
-    let (status, body) = call(&server, Method::PUT, put, &token, v, Some(j!({"secret": secret, "code": totp_now(&secret)}))).await;
-    assert_eq!((status, code_of(&body)), (400, Some("user.totp_secret_invalid")));
+    let (status, body) = call(
+        &server,
+        Method::PUT,
+        put,
+        &token,
+        v,
+        Some(j!({"secret": secret, "code": totp_now(&secret)})),
+    )
+    .await;
+    assert_eq!(
+        (status, code_of(&body)),
+        (400, Some("user.totp_secret_invalid"))
+    );
 
     // Replacing the authenticator app (Logto 1.38): a new secret and its code.
     let (_, body) = call(&server, Method::POST, generate, &token, None, None).await;
     let second = body["secret"].as_str().expect("secret").to_owned();
     assert_ne!(second, secret);
-    let (status, body) = call(&server, Method::PUT, put, &token, v, Some(j!({"secret": second, "code": totp_now(&second)}))).await;
+    let (status, body) = call(
+        &server,
+        Method::PUT,
+        put,
+        &token,
+        v,
+        Some(j!({"secret": second, "code": totp_now(&second)})),
+    )
+    .await;
     assert_eq!(status, 204, "{body}");
     let (_, list) = call(&server, Method::GET, list_path, &token, None, None).await;
     assert_eq!(list.as_array().map(Vec::len), Some(1), "{list}");
     assert_eq!(list[0]["type"], "Totp");
 
     // Backup codes: generated (not stored), bound with the record, shown once.
-    let (status, body) = call(&server, Method::POST, "/api/my-account/mfa-verifications/backup-codes/generate", &token, None, None).await;
+    let (status, body) = call(
+        &server,
+        Method::POST,
+        "/api/my-account/mfa-verifications/backup-codes/generate",
+        &token,
+        None,
+        None,
+    )
+    .await;
     assert_eq!(status, 200, "{body}");
     let codes: Vec<String> = body["codes"]
         .as_array()
@@ -326,18 +544,45 @@ async fn factors_through_the_account_api(backend: Backend) {
         .map(|c| c.as_str().expect("code").to_owned())
         .collect();
     assert_eq!(codes.len(), 10);
-    let (status, body) = call(&server, Method::POST, list_path, &token, v, Some(j!({"type": "BackupCode", "codes": ["short"]}))).await;
-    assert_eq!((status, code_of(&body)), (422, Some("user.wrong_backup_code_format")));
-    let (status, body) = call(&server, Method::POST, list_path, &token, v, Some(j!({"type": "BackupCode", "codes": codes}))).await;
+    let (status, body) = call(
+        &server,
+        Method::POST,
+        list_path,
+        &token,
+        v,
+        Some(j!({"type": "BackupCode", "codes": ["short"]})),
+    )
+    .await;
+    assert_eq!(
+        (status, code_of(&body)),
+        (422, Some("user.wrong_backup_code_format"))
+    );
+    let (status, body) = call(
+        &server,
+        Method::POST,
+        list_path,
+        &token,
+        v,
+        Some(j!({"type": "BackupCode", "codes": codes})),
+    )
+    .await;
     assert_eq!(status, 204, "{body}");
     let view = "/api/my-account/mfa-verifications/backup-codes";
     let (status, body) = call(&server, Method::GET, view, &token, None, None).await;
-    assert_eq!((status, code_of(&body)), (401, Some("verification_record.permission_denied")));
+    assert_eq!(
+        (status, code_of(&body)),
+        (401, Some("verification_record.permission_denied"))
+    );
     let (status, body) = call(&server, Method::GET, view, &token, v, None).await;
     assert_eq!(status, 200, "{body}");
     let usage = body["codes"].as_array().expect("codes");
     assert_eq!(usage.len(), 10);
-    assert!(usage.iter().all(|c| c["code"].is_null() && c["usedAt"].is_null()), "{body}");
+    assert!(
+        usage
+            .iter()
+            .all(|c| c["code"].is_null() && c["usedAt"].is_null()),
+        "{body}"
+    );
     let (_, list) = call(&server, Method::GET, list_path, &token, None, None).await;
     assert_eq!(list[1]["remainCodes"], 10, "{list}");
 
@@ -346,21 +591,46 @@ async fn factors_through_the_account_api(backend: Backend) {
     let one = format!("{list_path}/{backup_id}");
     let (status, _) = call(&server, Method::DELETE, &one, &token, None, None).await;
     assert_eq!(status, 401);
-    let (status, body) = call(&server, Method::DELETE, &format!("{list_path}/nosuchfactor"), &token, v, None).await;
-    assert_eq!((status, code_of(&body)), (400, Some("verification_record.not_found")));
+    let (status, body) = call(
+        &server,
+        Method::DELETE,
+        &format!("{list_path}/nosuchfactor"),
+        &token,
+        v,
+        None,
+    )
+    .await;
+    assert_eq!(
+        (status, code_of(&body)),
+        (400, Some("verification_record.not_found"))
+    );
     let (status, _) = call(&server, Method::DELETE, &one, &token, v, None).await;
     assert_eq!(status, 204);
     let (status, body) = call(&server, Method::GET, view, &token, v, None).await;
-    assert_eq!((status, code_of(&body)), (404, Some("verification_record.not_found")));
+    assert_eq!(
+        (status, code_of(&body)),
+        (404, Some("verification_record.not_found"))
+    );
 
     // The Management API sees the same factors; the log holds no secret and no code.
-    let (_, admin_view) = manage(&server, Method::GET, &format!("/api/users/{uid}/mfa-verifications"), None).await;
-    assert_eq!(admin_view, list.as_array().map(|l| j!([l[0]])).expect("list"));
+    let (_, admin_view) = manage(
+        &server,
+        Method::GET,
+        &format!("/api/users/{uid}/mfa-verifications"),
+        None,
+    )
+    .await;
+    assert_eq!(
+        admin_view,
+        list.as_array().map(|l| j!([l[0]])).expect("list")
+    );
     let mut secrets = codes.clone();
     secrets.extend([secret, second]);
     assert_nothing_secret_in_the_log(&deployment, &secrets).await;
     // The user's own changes are audited as theirs, with the factor.
     let bound = audited(&server, "User.MfaTotpBound").await;
     assert_eq!(bound.len(), 2, "{bound:?}");
-    assert!(bound.iter().all(|e| e["payload"]["params"]["type"] == "Totp"));
+    assert!(bound
+        .iter()
+        .all(|e| e["payload"]["params"]["type"] == "Totp"));
 }

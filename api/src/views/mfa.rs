@@ -39,10 +39,7 @@ pub fn totp_qr_code(issuer: &str, account: &str, secret: &str) -> Option<String>
         account = enc(account).replace('+', "%20"),
     );
     let code = qrcode::QrCode::new(uri.as_bytes()).ok()?;
-    let image = code
-        .render::<svg::Color>()
-        .min_dimensions(200, 200)
-        .build();
+    let image = code.render::<svg::Color>().min_dimensions(200, 200).build();
     Some(format!(
         "data:image/svg+xml;base64,{}",
         base64::engine::general_purpose::STANDARD.encode(image)

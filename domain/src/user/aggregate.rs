@@ -120,14 +120,18 @@ pub enum UserCommand {
         replace: bool,
     },
     /// Check a code of the bound authenticator app: `MfaTotpUsed` or `MfaVerificationFailed`.
-    VerifyTotp { code: String },
+    VerifyTotp {
+        code: String,
+    },
     /// Bind a set of backup codes (their keyed digests).
     AddBackupCodes {
         verification_id: String,
         digests: Vec<String>,
     },
     /// Use the backup code with this digest: `MfaBackupCodeUsed` or `MfaVerificationFailed`.
-    UseBackupCode { digest: String },
+    UseBackupCode {
+        digest: String,
+    },
     RemoveMfaVerification(String),
 }
 
@@ -677,7 +681,12 @@ mod tests {
             totp_code(SECRET, totp_step(NOW)).unwrap()
         }
 
-        fn bind(secret: &str, code: Option<String>, issued_only: bool, replace: bool) -> UserCommand {
+        fn bind(
+            secret: &str,
+            code: Option<String>,
+            issued_only: bool,
+            replace: bool,
+        ) -> UserCommand {
             UserCommand::BindTotp {
                 verification_id: "t1".into(),
                 secret: secret.into(),
@@ -730,7 +739,10 @@ mod tests {
                 .when(bind(OTHER, None, false, false))
                 .then_error(UserError::TotpAlreadyInUse);
             let mut replace = bind(OTHER, None, false, true);
-            if let UserCommand::BindTotp { verification_id, .. } = &mut replace {
+            if let UserCommand::BindTotp {
+                verification_id, ..
+            } = &mut replace
+            {
                 *verification_id = "t2".into();
             }
             user.when(replace).then([
@@ -796,9 +808,17 @@ mod tests {
                 .when(use_code("d1"))
                 .then([used(1)])
                 .when(use_code("d1"))
-                .then([failed("b1", MfaFactor::BackupCode, MfaFailureReason::AlreadyUsed)])
+                .then([failed(
+                    "b1",
+                    MfaFactor::BackupCode,
+                    MfaFailureReason::AlreadyUsed,
+                )])
                 .when(use_code("nope"))
-                .then([failed("b1", MfaFactor::BackupCode, MfaFailureReason::Mismatch)])
+                .then([failed(
+                    "b1",
+                    MfaFactor::BackupCode,
+                    MfaFailureReason::Mismatch,
+                )])
                 .when(use_code("d0"))
                 .then([used(0)]);
             assert_eq!(user.state().unwrap().mfa[1].remaining_codes(), 0);

@@ -68,7 +68,10 @@ fn totp_key(secret: &str) -> Option<Vec<u8>> {
     {
         return None;
     }
-    BASE32.decode(secret.as_bytes()).ok().filter(|k| !k.is_empty())
+    BASE32
+        .decode(secret.as_bytes())
+        .ok()
+        .filter(|k| !k.is_empty())
 }
 
 /// RFC 4226 HOTP of `key` at `counter`: dynamic truncation of HMAC-SHA-1, 6 digits.
@@ -235,9 +238,17 @@ mod tests {
     #[test]
     fn codes_match_rfc_6238_test_vectors() {
         // Appendix B (SHA-1), truncated to six digits: T = 59, 1111111109, 1234567890.
-        for (time, code) in [(59, "287082"), (1_111_111_109, "081804"), (1_234_567_890, "005924")] {
+        for (time, code) in [
+            (59, "287082"),
+            (1_111_111_109, "081804"),
+            (1_234_567_890, "005924"),
+        ] {
             let step = totp_step(Timestamp::from_millis(time * 1000));
-            assert_eq!(totp_code(RFC_SECRET, step).as_deref(), Some(code), "T={time}");
+            assert_eq!(
+                totp_code(RFC_SECRET, step).as_deref(),
+                Some(code),
+                "T={time}"
+            );
         }
     }
 
@@ -275,9 +286,17 @@ mod tests {
     #[test]
     fn secrets_follow_logtos_rule() {
         assert!(valid_totp_secret(RFC_SECRET));
-        assert!(valid_totp_secret(&totp_secret_from(&[7; TOTP_SECRET_BYTES])));
+        assert!(valid_totp_secret(&totp_secret_from(
+            &[7; TOTP_SECRET_BYTES]
+        )));
         assert!(valid_totp_secret("JBSWY3DPEHPK3PXP"));
-        for bad in ["", "JBSWY3DPEHPK3PX", "jbswy3dpehpk3pxp", "JBSWY3DPEHPK3PX1", &"A".repeat(40)] {
+        for bad in [
+            "",
+            "JBSWY3DPEHPK3PX",
+            "jbswy3dpehpk3pxp",
+            "JBSWY3DPEHPK3PX1",
+            &"A".repeat(40),
+        ] {
             assert!(!valid_totp_secret(bad), "{bad}");
         }
     }

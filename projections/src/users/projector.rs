@@ -142,7 +142,11 @@ fn apply(
             let mut mfa = row.mfa()?;
             for entry in mfa.iter_mut().filter(|m| m.id == e.verification_id) {
                 entry.last_used_at = Some(at);
-                if let Some(used) = entry.codes_used_at.as_mut().and_then(|c| c.get_mut(e.index)) {
+                if let Some(used) = entry
+                    .codes_used_at
+                    .as_mut()
+                    .and_then(|c| c.get_mut(e.index))
+                {
                     *used = Some(at);
                 }
             }

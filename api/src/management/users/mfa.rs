@@ -40,13 +40,15 @@ pub(crate) async fn settled_row(
     id: &str,
 ) -> Result<projections::users::UserRow, ApiError> {
     settle(state, &[users::NAME], None).await?;
-    users::get(&state.store.read_pool, id).await?.ok_or_else(|| {
-        AppError::NotExistsWithId {
-            entity: "user",
-            id: id.to_owned(),
-        }
-        .into()
-    })
+    users::get(&state.store.read_pool, id)
+        .await?
+        .ok_or_else(|| {
+            AppError::NotExistsWithId {
+                entity: "user",
+                id: id.to_owned(),
+            }
+            .into()
+        })
 }
 
 #[utoipa::path(
@@ -81,10 +83,15 @@ struct CreateBody {
 
 /// The display name Logto puts in the otpauth URI (`getUserDisplayName`).
 fn display_name(row: &projections::users::UserRow) -> String {
-    [&row.username, &row.primary_email, &row.primary_phone, &row.name]
-        .into_iter()
-        .find_map(|v| v.clone())
-        .unwrap_or_else(|| "Unnamed User".to_owned())
+    [
+        &row.username,
+        &row.primary_email,
+        &row.primary_phone,
+        &row.name,
+    ]
+    .into_iter()
+    .find_map(|v| v.clone())
+    .unwrap_or_else(|| "Unnamed User".to_owned())
 }
 
 /// The host name of the public endpoint: the authenticator app's issuer label.
@@ -138,7 +145,8 @@ pub(crate) async fn create(
             })))
         }
         "BackupCode" => {
-            let (codes, _, at) = app::mfa::add_backup_codes(&state, &request, &id, body.codes).await?;
+            let (codes, _, at) =
+                app::mfa::add_backup_codes(&state, &request, &id, body.codes).await?;
             settle(&state, &[users::NAME], at).await?;
             Ok(HttpResponse::Ok().json(json!({"type": "BackupCode", "codes": codes})))
         }
