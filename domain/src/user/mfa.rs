@@ -57,7 +57,9 @@ pub fn totp_secret_from(bytes: &[u8; TOTP_SECRET_BYTES]) -> String {
 /// Logto's rule for a secret a caller supplies (`validateTotpSecret`): RFC 4648 base32 in
 /// upper case (padding allowed), 16 to 32 characters.
 pub fn valid_totp_secret(secret: &str) -> bool {
-    (16..=32).contains(&secret.len()) && secret.len().is_multiple_of(8) && totp_key(secret).is_some()
+    (16..=32).contains(&secret.len())
+        && secret.len().is_multiple_of(8)
+        && totp_key(secret).is_some()
 }
 
 /// The HMAC key a base32 secret stands for.

@@ -92,6 +92,10 @@ fn display_name(row: &projections::users::UserRow) -> String {
     .into_iter()
     .find_map(|v| v.clone())
     .unwrap_or_else(|| "Unnamed User".to_owned())
+    // Cut so that the otpauth URI always fits a QR code.
+    .chars()
+    .take(64)
+    .collect()
 }
 
 /// The host name of the public endpoint: the authenticator app's issuer label.
