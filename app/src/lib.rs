@@ -18,6 +18,7 @@ pub mod directory;
 pub mod error;
 pub mod hashing;
 pub mod keys;
+pub mod mfa;
 pub mod oidc_config;
 pub mod pushed_requests;
 pub mod registration;

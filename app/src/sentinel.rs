@@ -46,6 +46,20 @@ impl Target {
         }
     }
 
+    /// One second factor of a user: each factor has a counter of its own (Logto: TOTP,
+    /// WebAuthn and backup-code failures are counted apart from passwords and codes).
+    pub fn factor(user_id: &str, factor: domain::user::mfa::MfaFactor) -> Self {
+        let suffix = match factor {
+            domain::user::mfa::MfaFactor::Totp => "totp",
+            domain::user::mfa::MfaFactor::BackupCode => "backup-code",
+        };
+        Self {
+            stream_id: format!("uid:{user_id}:{suffix}"),
+            identifier_type: "userId",
+            value: user_id.to_owned(),
+        }
+    }
+
     /// A user already identified by id (Account API and Management API verifications).
     pub fn user(user_id: &str) -> Self {
         Self {

@@ -49,12 +49,16 @@ impl Default for SentinelPolicy {
 }
 
 /// What was verified. Password and verification-code failures share one counter, as in
-/// Logto (a wrong code counts towards the identifier's lock like a wrong password).
+/// Logto (a wrong code counts towards the identifier's lock like a wrong password); each
+/// second factor has a counter of its own (a stream per user and factor, see
+/// `app::sentinel::Target::factor`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum VerificationMethod {
     Password,
     VerificationCode,
+    Totp,
+    BackupCode,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

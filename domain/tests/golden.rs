@@ -72,8 +72,11 @@ use domain::signing_keys::{
     SigningAlgorithm, SigningKeyActivated, SigningKeyDeleted, SigningKeyEvent, SigningKeyGenerated,
     SigningKeyRetired, SigningKeys,
 };
+use domain::user::mfa::MfaFactor;
 use domain::user::{
-    User, UserCreated, UserCustomDataUpdated, UserDeleted, UserDetailsFields, UserDetailsUpdated,
+    MfaBackupCodeUsed, MfaBackupCodesGenerated, MfaFailureReason, MfaTotpBound,
+    MfaTotpSecretGenerated, MfaTotpUsed, MfaVerificationFailed, MfaVerificationRemoved, User,
+    UserCreated, UserCustomDataUpdated, UserDeleted, UserDetailsFields, UserDetailsUpdated,
     UserEvent, UserPasswordRehashed, UserPasswordSet, UserRoleRemoved, UserRolesAssigned,
     UserSuspended, UserUnsuspended,
 };
@@ -233,6 +236,39 @@ fn user_events() {
         }),
         UserEvent::UserRoleRemoved(UserRoleRemoved {
             role_id: "r1".into(),
+        }),
+        UserEvent::MfaTotpSecretGenerated(MfaTotpSecretGenerated {
+            secret: Some("JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP".into()),
+        }),
+        UserEvent::MfaTotpBound(MfaTotpBound {
+            verification_id: "mfa1".into(),
+            factor: MfaFactor::Totp,
+            secret: Some("JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP".into()),
+            step: Some(56_666_666),
+        }),
+        UserEvent::MfaTotpUsed(MfaTotpUsed {
+            verification_id: "mfa1".into(),
+            factor: MfaFactor::Totp,
+            step: 56_666_667,
+        }),
+        UserEvent::MfaBackupCodesGenerated(MfaBackupCodesGenerated {
+            verification_id: "mfa2".into(),
+            factor: MfaFactor::BackupCode,
+            code_digests: strings(&["d0", "d1"]),
+        }),
+        UserEvent::MfaBackupCodeUsed(MfaBackupCodeUsed {
+            verification_id: "mfa2".into(),
+            factor: MfaFactor::BackupCode,
+            index: 1,
+        }),
+        UserEvent::MfaVerificationFailed(MfaVerificationFailed {
+            verification_id: "mfa1".into(),
+            factor: MfaFactor::Totp,
+            reason: MfaFailureReason::Replayed,
+        }),
+        UserEvent::MfaVerificationRemoved(MfaVerificationRemoved {
+            verification_id: "mfa2".into(),
+            factor: MfaFactor::BackupCode,
         }),
     ]);
 }
@@ -738,5 +774,5 @@ fn signing_key_events() {
 fn the_variant_list_is_read_from_serde() {
     let names = variants::<OidcConfigEvent>();
     assert_eq!(names, BTreeSet::from(["SessionTtlSet".to_owned()]));
-    assert_eq!(variants::<UserEvent>().len(), 10);
+    assert_eq!(variants::<UserEvent>().len(), 17);
 }

@@ -251,6 +251,17 @@ impl Store {
         ))
     }
 
+    /// The keyed digest of a user's backup code (the only form a backup code takes in the
+    /// log), bound to the user so that a digest matches no other user's code. Under the
+    /// identifier key with a prefix of its own, like [`Store::verification_code_digest`].
+    /// The code is normalised first (`domain::user::mfa::normalize_backup_code`).
+    pub fn backup_code_digest(&self, user_id: &str, code: &str) -> String {
+        let code = domain::user::mfa::normalize_backup_code(code);
+        self.codec
+            .vault
+            .identifier_digest(&format!("mfa-backup-code\u{0}{user_id}\u{0}{code}"))
+    }
+
     /// Erasure primitive (crypto-shredding): forgets the subject's data key, so every
     /// personal field sealed under it reads as absent from now on, and refuses new personal
     /// data for the subject. Events are not touched. Idempotent.

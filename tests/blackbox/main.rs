@@ -30,6 +30,7 @@ mod legacy_hashes;
 mod management;
 mod management_access;
 mod metrics_appends;
+mod mfa;
 mod oidc_client_credentials;
 mod oidc_code_flow;
 mod oidc_par;

@@ -4,6 +4,7 @@
 
 pub mod caller;
 pub mod identifiers;
+pub mod mfa;
 pub mod my_account;
 pub mod verifications;
 
@@ -12,5 +13,6 @@ use crate::guard::access::Routes;
 pub fn configure(end_user: &mut Routes) {
     my_account::configure(end_user);
     identifiers::configure(end_user);
+    mfa::configure(end_user);
     verifications::configure(end_user);
 }

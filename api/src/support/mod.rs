@@ -8,3 +8,4 @@ pub mod metrics;
 pub mod pagination;
 pub mod path_id;
 pub mod request;
+pub mod time;

@@ -1,7 +1,8 @@
 //! Read models rendered in Logto's shapes where more than one surface answers with them
-//! (a user's sessions and grants, listed by the Management and Account APIs; the sign-in
+//! (a user's sessions, grants and second factors, listed by the Management and Account APIs; the sign-in
 //! experience settings, read by the Management API and the public well-known route).
 
 pub mod grants;
+pub mod mfa;
 pub mod sessions;
 pub mod sign_in_experience;

@@ -23,7 +23,7 @@ pub fn user_error(user_id: &str, role_id: &str) -> impl Fn(UserError) -> AppErro
             entity: "user role",
             id: role_id.clone(),
         },
-        UserError::AlreadyExists => AppError::internal(format!("user {user_id}: {e}")),
+        other => AppError::internal(format!("user {user_id}: {other}")),
     }
 }
 

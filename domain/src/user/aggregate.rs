@@ -1,4 +1,8 @@
 use super::events::*;
+use super::mfa::{
+    check_totp, find_backup_code, valid_totp_secret, BackupCodeMatch, MfaFactor, MfaKind,
+    MfaVerification, TotpRefusal,
+};
 use crate::aggregate::{Aggregate, CommandContext};
 use crate::identifier::{Identifier, IdentifierError};
 use crate::password::PasswordDigest;
@@ -55,6 +59,20 @@ pub struct UserState {
     pub is_suspended: bool,
     /// User roles held, in assignment order.
     pub role_ids: Vec<String>,
+    /// Second factors bound, in binding order.
+    pub mfa: Vec<MfaVerification>,
+    /// The TOTP secret last generated for the user to bind (Account API), until bound.
+    pub pending_totp_secret: Option<String>,
+}
+
+impl UserState {
+    pub fn mfa_verification(&self, id: &str) -> Option<&MfaVerification> {
+        self.mfa.iter().find(|v| v.id == id)
+    }
+
+    fn factor(&self, factor: MfaFactor) -> Option<&MfaVerification> {
+        self.mfa.iter().find(|v| v.factor() == factor)
+    }
 }
 
 /// The aggregate: nothing yet, a live user, or a deleted one (a deleted id is never reused).
@@ -88,6 +106,33 @@ pub enum UserCommand {
     AssignRoles(Vec<String>),
     RemoveRole(String),
     Delete,
+    /// Remember a TOTP secret generated for the user to bind (replacing an earlier one).
+    GenerateTotpSecret(String),
+    /// Bind an authenticator app. With `issued_only`, `secret` must be the one last
+    /// generated for the user (the Account API); with `code`, the code must be the
+    /// secret's now (and is spent); with `replace`, a TOTP factor already bound is removed
+    /// first, otherwise it refuses.
+    BindTotp {
+        verification_id: String,
+        secret: String,
+        code: Option<String>,
+        issued_only: bool,
+        replace: bool,
+    },
+    /// Check a code of the bound authenticator app: `MfaTotpUsed` or `MfaVerificationFailed`.
+    VerifyTotp {
+        code: String,
+    },
+    /// Bind a set of backup codes (their keyed digests).
+    AddBackupCodes {
+        verification_id: String,
+        digests: Vec<String>,
+    },
+    /// Use the backup code with this digest: `MfaBackupCodeUsed` or `MfaVerificationFailed`.
+    UseBackupCode {
+        digest: String,
+    },
+    RemoveMfaVerification(String),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -98,6 +143,20 @@ pub enum UserError {
     AlreadyExists,
     #[error("the user does not hold that role")]
     RoleNotAssigned,
+    #[error("the user already has an authenticator app")]
+    TotpAlreadyInUse,
+    #[error("the TOTP secret is invalid")]
+    TotpSecretInvalid,
+    #[error("the TOTP code is invalid")]
+    InvalidTotpCode,
+    #[error("the user already has unused backup codes")]
+    BackupCodeAlreadyInUse,
+    #[error("backup codes need another factor")]
+    BackupCodeCannotBeAlone,
+    #[error("no such MFA verification")]
+    MfaVerificationNotFound,
+    #[error("the user has no {} factor", .0.as_str())]
+    FactorNotBound(MfaFactor),
 }
 
 impl User {
@@ -129,6 +188,8 @@ impl Aggregate for User {
                     application_id: e.application_id.clone(),
                     is_suspended: false,
                     role_ids: vec![],
+                    mfa: vec![],
+                    pending_totp_secret: None,
                 }))
             }
             (UserEvent::UserDetailsUpdated(e), Self::Active(s)) => s.details = e.details.clone(),
@@ -151,6 +212,51 @@ impl Aggregate for User {
             (UserEvent::UserRoleRemoved(e), Self::Active(s)) => {
                 s.role_ids.retain(|r| *r != e.role_id)
             }
+            (UserEvent::MfaTotpSecretGenerated(e), Self::Active(s)) => {
+                s.pending_totp_secret = e.secret.clone()
+            }
+            (UserEvent::MfaTotpBound(e), Self::Active(s)) => {
+                if s.pending_totp_secret.is_some() && s.pending_totp_secret == e.secret {
+                    s.pending_totp_secret = None;
+                }
+                s.mfa.push(MfaVerification {
+                    id: e.verification_id.clone(),
+                    kind: MfaKind::Totp {
+                        secret: e.secret.clone(),
+                        last_step: e.step,
+                    },
+                })
+            }
+            (UserEvent::MfaTotpUsed(e), Self::Active(s)) => {
+                for v in s.mfa.iter_mut().filter(|v| v.id == e.verification_id) {
+                    if let MfaKind::Totp { last_step, .. } = &mut v.kind {
+                        *last_step = Some(last_step.map_or(e.step, |l| l.max(e.step)));
+                    }
+                }
+            }
+            (UserEvent::MfaBackupCodesGenerated(e), Self::Active(s)) => {
+                s.mfa.push(MfaVerification {
+                    id: e.verification_id.clone(),
+                    kind: MfaKind::BackupCode {
+                        used: vec![false; e.code_digests.len()],
+                        digests: e.code_digests.clone(),
+                    },
+                })
+            }
+            (UserEvent::MfaBackupCodeUsed(e), Self::Active(s)) => {
+                for v in s.mfa.iter_mut().filter(|v| v.id == e.verification_id) {
+                    if let MfaKind::BackupCode { used, .. } = &mut v.kind {
+                        if let Some(u) = used.get_mut(e.index) {
+                            *u = true;
+                        }
+                    }
+                }
+            }
+            (UserEvent::MfaVerificationRemoved(e), Self::Active(s)) => {
+                s.mfa.retain(|v| v.id != e.verification_id)
+            }
+            // A failure changes no state (the sentinel counts it).
+            (UserEvent::MfaVerificationFailed(_), _) => {}
             (UserEvent::UserDeleted(_), _) => *self = Self::Deleted,
             // An event for a user that is not live changes nothing; the log decides order.
             _ => {}
@@ -160,7 +266,7 @@ impl Aggregate for User {
     fn handle(
         &self,
         command: UserCommand,
-        _ctx: &CommandContext,
+        ctx: &CommandContext,
     ) -> Result<Vec<UserEvent>, UserError> {
         let event = match command {
             UserCommand::Create {
@@ -241,8 +347,174 @@ impl Aggregate for User {
                 self.live()?;
                 UserEvent::UserDeleted(UserDeleted {})
             }
+            UserCommand::GenerateTotpSecret(secret) => {
+                self.live()?;
+                UserEvent::MfaTotpSecretGenerated(MfaTotpSecretGenerated {
+                    secret: Some(secret),
+                })
+            }
+            UserCommand::BindTotp {
+                verification_id,
+                secret,
+                code,
+                issued_only,
+                replace,
+            } => return self.bind_totp(verification_id, secret, code, issued_only, replace, ctx),
+            UserCommand::VerifyTotp { code } => {
+                let s = self.live()?;
+                let v = s
+                    .factor(MfaFactor::Totp)
+                    .ok_or(UserError::FactorNotBound(MfaFactor::Totp))?;
+                let MfaKind::Totp { secret, last_step } = &v.kind else {
+                    return Err(UserError::FactorNotBound(MfaFactor::Totp));
+                };
+                // An erased secret matches nothing.
+                let secret = secret.as_deref().unwrap_or_default();
+                match check_totp(secret, &code, ctx.now, *last_step) {
+                    Ok(step) => UserEvent::MfaTotpUsed(MfaTotpUsed {
+                        verification_id: v.id.clone(),
+                        factor: MfaFactor::Totp,
+                        step,
+                    }),
+                    Err(refusal) => UserEvent::MfaVerificationFailed(MfaVerificationFailed {
+                        verification_id: v.id.clone(),
+                        factor: MfaFactor::Totp,
+                        reason: match refusal {
+                            TotpRefusal::Mismatch => MfaFailureReason::Mismatch,
+                            TotpRefusal::Replayed => MfaFailureReason::Replayed,
+                        },
+                    }),
+                }
+            }
+            UserCommand::AddBackupCodes {
+                verification_id,
+                digests,
+            } => {
+                let s = self.live()?;
+                // Logto: one set with codes left at a time, and never the only factor.
+                if s.mfa
+                    .iter()
+                    .any(|v| v.factor() == MfaFactor::BackupCode && v.remaining_codes() > 0)
+                {
+                    return Err(UserError::BackupCodeAlreadyInUse);
+                }
+                if !s.mfa.iter().any(|v| v.factor() != MfaFactor::BackupCode) {
+                    return Err(UserError::BackupCodeCannotBeAlone);
+                }
+                UserEvent::MfaBackupCodesGenerated(MfaBackupCodesGenerated {
+                    verification_id,
+                    factor: MfaFactor::BackupCode,
+                    code_digests: digests,
+                })
+            }
+            UserCommand::UseBackupCode { digest } => {
+                let s = self.live()?;
+                let sets: Vec<&MfaVerification> = s
+                    .mfa
+                    .iter()
+                    .filter(|v| v.factor() == MfaFactor::BackupCode)
+                    .collect();
+                let Some(last) = sets.last() else {
+                    return Err(UserError::FactorNotBound(MfaFactor::BackupCode));
+                };
+                let mut outcome = (last.id.clone(), BackupCodeMatch::None);
+                for v in &sets {
+                    if let MfaKind::BackupCode { digests, used } = &v.kind {
+                        match find_backup_code(digests, used, &digest) {
+                            BackupCodeMatch::None => {}
+                            found => outcome = (v.id.clone(), found),
+                        }
+                    }
+                }
+                match outcome {
+                    (verification_id, BackupCodeMatch::Unused(index)) => {
+                        UserEvent::MfaBackupCodeUsed(MfaBackupCodeUsed {
+                            verification_id,
+                            factor: MfaFactor::BackupCode,
+                            index,
+                        })
+                    }
+                    (verification_id, found) => {
+                        UserEvent::MfaVerificationFailed(MfaVerificationFailed {
+                            verification_id,
+                            factor: MfaFactor::BackupCode,
+                            reason: if found == BackupCodeMatch::Used {
+                                MfaFailureReason::AlreadyUsed
+                            } else {
+                                MfaFailureReason::Mismatch
+                            },
+                        })
+                    }
+                }
+            }
+            UserCommand::RemoveMfaVerification(id) => {
+                let v = self
+                    .live()?
+                    .mfa_verification(&id)
+                    .ok_or(UserError::MfaVerificationNotFound)?;
+                UserEvent::MfaVerificationRemoved(MfaVerificationRemoved {
+                    verification_id: v.id.clone(),
+                    factor: v.factor(),
+                })
+            }
         };
         Ok(vec![event])
+    }
+}
+
+impl User {
+    fn bind_totp(
+        &self,
+        verification_id: String,
+        secret: String,
+        code: Option<String>,
+        issued_only: bool,
+        replace: bool,
+        ctx: &CommandContext,
+    ) -> Result<Vec<UserEvent>, UserError> {
+        let s = self.live()?;
+        let existing = s.factor(MfaFactor::Totp);
+        if existing.is_some() && !replace {
+            return Err(UserError::TotpAlreadyInUse);
+        }
+        if !valid_totp_secret(&secret)
+            || (issued_only && s.pending_totp_secret.as_deref() != Some(secret.as_str()))
+        {
+            return Err(UserError::TotpSecretInvalid);
+        }
+        let step = match code {
+            Some(code) => Some(
+                check_totp(&secret, &code, ctx.now, None)
+                    .map_err(|_| UserError::InvalidTotpCode)?,
+            ),
+            None => None,
+        };
+        let mut events = Vec::new();
+        if let Some(old) = existing {
+            events.push(UserEvent::MfaVerificationRemoved(MfaVerificationRemoved {
+                verification_id: old.id.clone(),
+                factor: MfaFactor::Totp,
+            }));
+        }
+        events.push(UserEvent::MfaTotpBound(MfaTotpBound {
+            verification_id,
+            factor: MfaFactor::Totp,
+            secret: Some(secret),
+            step,
+        }));
+        Ok(events)
+    }
+
+    /// What a `VerifyTotp` or `UseBackupCode` decided: `Err` with the reason when it
+    /// recorded a failure.
+    pub fn mfa_outcome(events: &[UserEvent]) -> Result<(), MfaFailureReason> {
+        match events.iter().find_map(|e| match e {
+            UserEvent::MfaVerificationFailed(f) => Some(f.reason),
+            _ => None,
+        }) {
+            Some(reason) => Err(reason),
+            None => Ok(()),
+        }
     }
 }
 
@@ -395,6 +667,178 @@ mod tests {
         assert_eq!(user.state().unwrap().password.as_ref(), Some(&new));
         // The MD5 digest is gone: a second (racing) rehash of it changes nothing.
         user.when(rehash()).then_nothing();
+    }
+
+    mod mfa {
+        use super::*;
+        use crate::testing::NOW;
+        use crate::user::mfa::{totp_code, totp_step};
+
+        const SECRET: &str = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
+        const OTHER: &str = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
+
+        fn code_now() -> String {
+            totp_code(SECRET, totp_step(NOW)).unwrap()
+        }
+
+        fn bind(
+            secret: &str,
+            code: Option<String>,
+            issued_only: bool,
+            replace: bool,
+        ) -> UserCommand {
+            UserCommand::BindTotp {
+                verification_id: "t1".into(),
+                secret: secret.into(),
+                code,
+                issued_only,
+                replace,
+            }
+        }
+
+        fn bound(id: &str, secret: &str, step: Option<u64>) -> UserEvent {
+            UserEvent::MfaTotpBound(MfaTotpBound {
+                verification_id: id.into(),
+                factor: MfaFactor::Totp,
+                secret: Some(secret.into()),
+                step,
+            })
+        }
+
+        fn failed(id: &str, factor: MfaFactor, reason: MfaFailureReason) -> UserEvent {
+            UserEvent::MfaVerificationFailed(MfaVerificationFailed {
+                verification_id: id.into(),
+                factor,
+                reason,
+            })
+        }
+
+        #[test]
+        fn the_account_binds_only_the_secret_generated_for_it_and_spends_the_code() {
+            let generated = UserEvent::MfaTotpSecretGenerated(MfaTotpSecretGenerated {
+                secret: Some(SECRET.into()),
+            });
+            let user = given::<User>([created("ann")])
+                .when(bind(SECRET, Some(code_now()), true, false))
+                .then_error(UserError::TotpSecretInvalid)
+                .when(UserCommand::GenerateTotpSecret(SECRET.into()))
+                .then([generated])
+                .when(bind(OTHER, None, true, false))
+                .then_error(UserError::TotpSecretInvalid)
+                .when(bind(SECRET, Some("000000".into()), true, false))
+                .then_error(UserError::InvalidTotpCode)
+                .when(bind(SECRET, Some(code_now()), true, false))
+                .then([bound("t1", SECRET, Some(totp_step(NOW)))]);
+            assert_eq!(user.state().unwrap().pending_totp_secret, None);
+            // The binding's code is spent: presenting it again is a replay.
+            let user = user
+                .when(UserCommand::VerifyTotp { code: code_now() })
+                .then([failed("t1", MfaFactor::Totp, MfaFailureReason::Replayed)]);
+            // One authenticator app at a time, unless replacing.
+            let user = user
+                .when(bind(OTHER, None, false, false))
+                .then_error(UserError::TotpAlreadyInUse);
+            let mut replace = bind(OTHER, None, false, true);
+            if let UserCommand::BindTotp {
+                verification_id, ..
+            } = &mut replace
+            {
+                *verification_id = "t2".into();
+            }
+            user.when(replace).then([
+                UserEvent::MfaVerificationRemoved(MfaVerificationRemoved {
+                    verification_id: "t1".into(),
+                    factor: MfaFactor::Totp,
+                }),
+                bound("t2", OTHER, None),
+            ]);
+        }
+
+        #[test]
+        fn a_totp_code_works_once() {
+            let step = totp_step(NOW);
+            let user = given::<User>([created("bo"), bound("t1", SECRET, None)])
+                .when(UserCommand::VerifyTotp { code: "123".into() })
+                .then([failed("t1", MfaFactor::Totp, MfaFailureReason::Mismatch)])
+                .when(UserCommand::VerifyTotp { code: code_now() })
+                .then([UserEvent::MfaTotpUsed(MfaTotpUsed {
+                    verification_id: "t1".into(),
+                    factor: MfaFactor::Totp,
+                    step,
+                })])
+                .when(UserCommand::VerifyTotp { code: code_now() })
+                .then([failed("t1", MfaFactor::Totp, MfaFailureReason::Replayed)]);
+            // The next step's code is still good.
+            user.at(NOW.plus_seconds(30))
+                .when(UserCommand::VerifyTotp {
+                    code: totp_code(SECRET, step + 1).unwrap(),
+                })
+                .then_with(|events| assert!(User::mfa_outcome(events).is_ok()));
+        }
+
+        #[test]
+        fn backup_codes_need_another_factor_and_each_works_once() {
+            let add = || UserCommand::AddBackupCodes {
+                verification_id: "b1".into(),
+                digests: vec!["d0".into(), "d1".into()],
+            };
+            let generated = UserEvent::MfaBackupCodesGenerated(MfaBackupCodesGenerated {
+                verification_id: "b1".into(),
+                factor: MfaFactor::BackupCode,
+                code_digests: vec!["d0".into(), "d1".into()],
+            });
+            let use_code = |d: &str| UserCommand::UseBackupCode { digest: d.into() };
+            let used = |i: usize| {
+                UserEvent::MfaBackupCodeUsed(MfaBackupCodeUsed {
+                    verification_id: "b1".into(),
+                    factor: MfaFactor::BackupCode,
+                    index: i,
+                })
+            };
+            given::<User>([created("cy")])
+                .when(add())
+                .then_error(UserError::BackupCodeCannotBeAlone)
+                .when(use_code("d0"))
+                .then_error(UserError::FactorNotBound(MfaFactor::BackupCode));
+            let user = given::<User>([created("cy"), bound("t1", SECRET, None)])
+                .when(add())
+                .then([generated])
+                .when(add())
+                .then_error(UserError::BackupCodeAlreadyInUse)
+                .when(use_code("d1"))
+                .then([used(1)])
+                .when(use_code("d1"))
+                .then([failed(
+                    "b1",
+                    MfaFactor::BackupCode,
+                    MfaFailureReason::AlreadyUsed,
+                )])
+                .when(use_code("nope"))
+                .then([failed(
+                    "b1",
+                    MfaFactor::BackupCode,
+                    MfaFailureReason::Mismatch,
+                )])
+                .when(use_code("d0"))
+                .then([used(0)]);
+            assert_eq!(user.state().unwrap().mfa[1].remaining_codes(), 0);
+            // A spent set no longer blocks a new one (Logto keeps the spent set listed).
+            user.when(add()).then_with(|e| assert_eq!(e.len(), 1));
+        }
+
+        #[test]
+        fn removal_names_the_factor() {
+            given::<User>([created("di"), bound("t1", SECRET, None)])
+                .when(UserCommand::RemoveMfaVerification("nope".into()))
+                .then_error(UserError::MfaVerificationNotFound)
+                .when(UserCommand::RemoveMfaVerification("t1".into()))
+                .then([UserEvent::MfaVerificationRemoved(MfaVerificationRemoved {
+                    verification_id: "t1".into(),
+                    factor: MfaFactor::Totp,
+                })])
+                .when(UserCommand::VerifyTotp { code: code_now() })
+                .then_error(UserError::FactorNotBound(MfaFactor::Totp));
+        }
     }
 
     #[test]

@@ -1,6 +1,7 @@
 use crate::event::DomainEvent;
 use crate::password::{PasswordAlgorithm, PasswordDigest};
 use crate::upcast::Upcaster;
+use crate::user::mfa::MfaFactor;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -100,6 +101,90 @@ pub struct UserRoleRemoved {
     pub role_id: String,
 }
 
+/// A TOTP secret generated for the user to add to an authenticator app (Account API),
+/// held until a binding names it. The secret is personal data, sealed under the user's
+/// data key; it is absent once erased.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MfaTotpSecretGenerated {
+    #[serde(default)]
+    pub secret: Option<String>,
+}
+
+/// An authenticator app bound as a factor. `secret` is sealed (personal data); `step` is
+/// the time step of the code that confirmed the binding, when one was checked: that code
+/// cannot be used again.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MfaTotpBound {
+    pub verification_id: String,
+    #[serde(rename = "type")]
+    pub factor: MfaFactor,
+    #[serde(default)]
+    pub secret: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub step: Option<u64>,
+}
+
+/// A TOTP code accepted for the factor; codes of `step` and earlier are refused from now on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MfaTotpUsed {
+    pub verification_id: String,
+    #[serde(rename = "type")]
+    pub factor: MfaFactor,
+    pub step: u64,
+}
+
+/// A set of backup codes bound as a factor: only the codes' keyed digests, in order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MfaBackupCodesGenerated {
+    pub verification_id: String,
+    #[serde(rename = "type")]
+    pub factor: MfaFactor,
+    pub code_digests: Vec<String>,
+}
+
+/// One backup code of the set used (the `index`th); it works no more.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MfaBackupCodeUsed {
+    pub verification_id: String,
+    #[serde(rename = "type")]
+    pub factor: MfaFactor,
+    pub index: usize,
+}
+
+/// Why a factor's verification failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum MfaFailureReason {
+    /// The code is not one of the factor's.
+    Mismatch,
+    /// A TOTP code of a step already accepted.
+    Replayed,
+    /// A backup code already used.
+    AlreadyUsed,
+}
+
+/// A wrong code presented for a factor (the sentinel counts it too, per factor).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MfaVerificationFailed {
+    pub verification_id: String,
+    #[serde(rename = "type")]
+    pub factor: MfaFactor,
+    pub reason: MfaFailureReason,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MfaVerificationRemoved {
+    pub verification_id: String,
+    #[serde(rename = "type")]
+    pub factor: MfaFactor,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", content = "data")]
 pub enum UserEvent {
@@ -113,6 +198,13 @@ pub enum UserEvent {
     UserDeleted(UserDeleted),
     UserRolesAssigned(UserRolesAssigned),
     UserRoleRemoved(UserRoleRemoved),
+    MfaTotpSecretGenerated(MfaTotpSecretGenerated),
+    MfaTotpBound(MfaTotpBound),
+    MfaTotpUsed(MfaTotpUsed),
+    MfaBackupCodesGenerated(MfaBackupCodesGenerated),
+    MfaBackupCodeUsed(MfaBackupCodeUsed),
+    MfaVerificationFailed(MfaVerificationFailed),
+    MfaVerificationRemoved(MfaVerificationRemoved),
 }
 
 const DETAIL_FIELDS: &[&str] = &[
@@ -147,6 +239,13 @@ impl DomainEvent for UserEvent {
             Self::UserDeleted(_) => "UserDeleted",
             Self::UserRolesAssigned(_) => "UserRolesAssigned",
             Self::UserRoleRemoved(_) => "UserRoleRemoved",
+            Self::MfaTotpSecretGenerated(_) => "MfaTotpSecretGenerated",
+            Self::MfaTotpBound(_) => "MfaTotpBound",
+            Self::MfaTotpUsed(_) => "MfaTotpUsed",
+            Self::MfaBackupCodesGenerated(_) => "MfaBackupCodesGenerated",
+            Self::MfaBackupCodeUsed(_) => "MfaBackupCodeUsed",
+            Self::MfaVerificationFailed(_) => "MfaVerificationFailed",
+            Self::MfaVerificationRemoved(_) => "MfaVerificationRemoved",
         }
     }
 
@@ -163,7 +262,14 @@ impl DomainEvent for UserEvent {
             Self::UserDetailsUpdated(_) => DETAIL_FIELDS,
             Self::UserCustomDataUpdated(_) => &["customData"],
             Self::UserPasswordSet(_) | Self::UserPasswordRehashed(_) => &["password"],
-            Self::UserSuspended(_)
+            // The TOTP secret is sealed under the user's data key: erasing the user erases it.
+            Self::MfaTotpSecretGenerated(_) | Self::MfaTotpBound(_) => &["secret"],
+            Self::MfaTotpUsed(_)
+            | Self::MfaBackupCodesGenerated(_)
+            | Self::MfaBackupCodeUsed(_)
+            | Self::MfaVerificationFailed(_)
+            | Self::MfaVerificationRemoved(_)
+            | Self::UserSuspended(_)
             | Self::UserUnsuspended(_)
             | Self::UserDeleted(_)
             | Self::UserRolesAssigned(_)

@@ -1,8 +1,9 @@
 //! The `User` aggregate: created, details and custom data updated, password set,
-//! suspended, unsuspended, deleted.
+//! suspended, unsuspended, deleted; roles; second factors (`mfa`).
 
 mod aggregate;
 mod events;
+pub mod mfa;
 
 pub use aggregate::{identifiers_of, User, UserCommand, UserDetails, UserError, UserState};
 pub use events::*;

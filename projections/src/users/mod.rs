@@ -15,4 +15,4 @@ pub use query::{
     MAX_PAGE_SIZE,
 };
 pub use read::{get, list};
-pub use row::{UserRow, UserView};
+pub use row::{MfaEntry, UserRow, UserView};

@@ -1,6 +1,6 @@
 //! The `users` projector: Logto's user object per live user; deleted users are removed.
 
-use super::row::{UserRow, COLUMNS};
+use super::row::{MfaEntry, UserRow, COLUMNS};
 use super::search;
 use crate::error::ProjectionError;
 use crate::projector::{Projector, TableSpec};
@@ -77,6 +77,7 @@ fn apply(
             created_at: at,
             updated_at: at,
             version,
+            mfa_verifications: "[]".to_owned(),
         };
         set_details(&mut row, created.details)?;
         *slot = Some(row);
@@ -108,10 +109,69 @@ fn apply(
             row.version = version;
             return Ok(());
         }
+        UserEvent::MfaTotpBound(e) => {
+            let mut mfa = row.mfa()?;
+            mfa.push(MfaEntry {
+                id: e.verification_id,
+                factor: e.factor.as_str().to_owned(),
+                created_at: at,
+                last_used_at: None,
+                codes_used_at: None,
+            });
+            set_mfa(row, &mfa)?;
+        }
+        UserEvent::MfaBackupCodesGenerated(e) => {
+            let mut mfa = row.mfa()?;
+            mfa.push(MfaEntry {
+                id: e.verification_id,
+                factor: e.factor.as_str().to_owned(),
+                created_at: at,
+                last_used_at: None,
+                codes_used_at: Some(vec![None; e.code_digests.len()]),
+            });
+            set_mfa(row, &mfa)?;
+        }
+        UserEvent::MfaTotpUsed(e) => {
+            let mut mfa = row.mfa()?;
+            for entry in mfa.iter_mut().filter(|m| m.id == e.verification_id) {
+                entry.last_used_at = Some(at);
+            }
+            set_mfa(row, &mfa)?;
+        }
+        UserEvent::MfaBackupCodeUsed(e) => {
+            let mut mfa = row.mfa()?;
+            for entry in mfa.iter_mut().filter(|m| m.id == e.verification_id) {
+                entry.last_used_at = Some(at);
+                if let Some(used) = entry
+                    .codes_used_at
+                    .as_mut()
+                    .and_then(|c| c.get_mut(e.index))
+                {
+                    *used = Some(at);
+                }
+            }
+            set_mfa(row, &mfa)?;
+        }
+        UserEvent::MfaVerificationRemoved(e) => {
+            let mut mfa = row.mfa()?;
+            mfa.retain(|m| m.id != e.verification_id);
+            set_mfa(row, &mfa)?;
+        }
+        // Nothing the user object shows: a pending secret, a failed verification.
+        UserEvent::MfaTotpSecretGenerated(_) | UserEvent::MfaVerificationFailed(_) => {
+            row.version = version;
+            return Ok(());
+        }
         UserEvent::UserCreated(_) | UserEvent::UserDeleted(_) => {}
     }
     row.updated_at = at;
     row.version = version;
+    Ok(())
+}
+
+fn set_mfa(row: &mut UserRow, mfa: &[MfaEntry]) -> Result<(), ProjectionError> {
+    row.mfa_verifications = serde_json::to_string(mfa)
+        .map_err(|e| ProjectionError::Corrupt(format!("unserialisable MFA entries: {e}")))?;
     Ok(())
 }
 

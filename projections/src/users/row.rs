@@ -9,7 +9,7 @@ use sqlx::Row;
 /// Column list in the order [`UserRow::from_row`] and the JSON serialisation use.
 pub(crate) const COLUMNS: &str = "id, username, primary_email, primary_phone, name, avatar, \
      custom_data, identities, profile, application_id, is_suspended, has_password, \
-     last_sign_in_at, created_at, updated_at, version";
+     last_sign_in_at, created_at, updated_at, version, mfa_verifications";
 
 /// One row of the `users` read model. JSON objects are kept as their text (serde_json's
 /// map is ordered, so the text is canonical and replays compare byte for byte).
@@ -34,6 +34,24 @@ pub struct UserRow {
     pub updated_at: i64,
     /// The user stream's version this row reflects (for read-your-writes checks).
     pub version: i64,
+    /// The second factors bound, as a JSON array of [`MfaEntry`] (no secret, no code).
+    pub mfa_verifications: String,
+}
+
+/// One bound factor as the read model keeps it: Logto's `mfaVerifications` entry without
+/// its secret or codes. Times are epoch ms.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MfaEntry {
+    pub id: String,
+    #[serde(rename = "type")]
+    pub factor: String,
+    pub created_at: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_used_at: Option<i64>,
+    /// Backup codes only: when each code of the set was used, in order (`None`: unused).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub codes_used_at: Option<Vec<Option<i64>>>,
 }
 
 /// Serialises as a JSON array in [`COLUMNS`] order (booleans as 0/1): the element shape
@@ -41,7 +59,7 @@ pub struct UserRow {
 impl Serialize for UserRow {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeTuple;
-        let mut t = s.serialize_tuple(16)?;
+        let mut t = s.serialize_tuple(17)?;
         t.serialize_element(&self.id)?;
         t.serialize_element(&self.username)?;
         t.serialize_element(&self.primary_email)?;
@@ -58,6 +76,7 @@ impl Serialize for UserRow {
         t.serialize_element(&self.created_at)?;
         t.serialize_element(&self.updated_at)?;
         t.serialize_element(&self.version)?;
+        t.serialize_element(&self.mfa_verifications)?;
         t.end()
     }
 }
@@ -91,6 +110,14 @@ impl UserRow {
             created_at: row.try_get(13)?,
             updated_at: row.try_get(14)?,
             version: row.try_get(15)?,
+            mfa_verifications: row.try_get(16)?,
+        })
+    }
+
+    /// The user's bound factors, in binding order.
+    pub fn mfa(&self) -> Result<Vec<MfaEntry>, ProjectionError> {
+        serde_json::from_str(&self.mfa_verifications).map_err(|e| {
+            ProjectionError::Corrupt(format!("users.mfa_verifications of {}: {e}", self.id))
         })
     }
 
@@ -166,6 +193,7 @@ mod tests {
             created_at: 1,
             updated_at: 2,
             version: 3,
+            mfa_verifications: "[]".into(),
         };
         let value = serde_json::to_value(row.to_view().unwrap()).unwrap();
         assert_eq!(

@@ -102,6 +102,30 @@ pub fn script(i: usize) -> Vec<UserCommand> {
             commands.push(UserCommand::SetSuspended(false));
         }
     }
+    if i % 6 == 2 {
+        // Second factors: an authenticator app, backup codes (one used, then refused as
+        // spent), and for some the app removed again.
+        commands.push(UserCommand::BindTotp {
+            verification_id: format!("t{i}"),
+            secret: "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP".into(),
+            code: None,
+            issued_only: false,
+            replace: false,
+        });
+        commands.push(UserCommand::AddBackupCodes {
+            verification_id: format!("b{i}"),
+            digests: (0..10).map(|k| format!("d{i}-{k}")).collect(),
+        });
+        commands.push(UserCommand::UseBackupCode {
+            digest: format!("d{i}-3"),
+        });
+        commands.push(UserCommand::UseBackupCode {
+            digest: format!("d{i}-3"),
+        });
+        if i % 12 == 2 {
+            commands.push(UserCommand::RemoveMfaVerification(format!("t{i}")));
+        }
+    }
     if i % 7 == 3 {
         commands.push(UserCommand::Delete);
     }

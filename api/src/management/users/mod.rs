@@ -8,6 +8,7 @@
 //! row is missing, `GET /api/users` always. See `AppState::await_projection`.
 
 pub(crate) mod manage;
+pub(crate) mod mfa;
 
 use crate::state::AppState;
 use crate::support::body::users::parse_create_user;
@@ -45,6 +46,7 @@ pub fn configure(routes: &mut crate::guard::access::Routes) {
                 .default_service(web::to(crate::support::error::method_not_allowed)),
         );
     manage::configure(routes);
+    mfa::configure(routes);
 }
 
 #[utoipa::path(

@@ -430,3 +430,104 @@ pub struct CustomProfileFieldsOrder {
     /// `[{name, sieOrder}]`.
     pub order: Value,
 }
+
+/// One second factor of a user (Logto's `mfaVerifications` entry, without its secret).
+#[allow(dead_code)]
+#[derive(ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct MfaVerification {
+    pub id: String,
+    /// ISO-8601.
+    pub created_at: String,
+    /// ISO-8601; absent until the factor is used.
+    pub last_used_at: Option<String>,
+    /// `Totp` or `BackupCode`.
+    #[serde(rename = "type")]
+    pub factor: String,
+    /// Backup codes: how many are unused.
+    pub remain_codes: Option<u32>,
+}
+
+/// `POST /api/users/{userId}/mfa-verifications`: `{type: "Totp", secret?}` or
+/// `{type: "BackupCode", codes?}`; without `secret` or `codes` the server generates them.
+#[allow(dead_code)]
+#[derive(ToSchema)]
+pub struct CreateMfaVerification {
+    /// `Totp` or `BackupCode`.
+    #[serde(rename = "type")]
+    pub factor: String,
+    /// Base32 (RFC 4648, upper case), 16 to 32 characters.
+    pub secret: Option<String>,
+    /// Ten codes of ten hexadecimal characters.
+    pub codes: Option<Vec<String>>,
+}
+
+/// The factor just bound: its secret and QR code (`Totp`) or its codes (`BackupCode`).
+#[allow(dead_code)]
+#[derive(ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CreatedMfaVerification {
+    #[serde(rename = "type")]
+    pub factor: String,
+    pub secret: Option<String>,
+    /// A data URL of the `otpauth://` URI as a QR code.
+    pub secret_qr_code: Option<String>,
+    pub codes: Option<Vec<String>>,
+}
+
+/// `POST /api/my-account/mfa-verifications`: `{type: "Totp", secret, code?}` (the secret
+/// from `…/totp-secret/generate`) or `{type: "BackupCode", codes}` (from
+/// `…/backup-codes/generate`).
+#[allow(dead_code)]
+#[derive(ToSchema)]
+pub struct AddMfaVerification {
+    /// `Totp` or `BackupCode` (`WebAuthn` is not enabled).
+    #[serde(rename = "type")]
+    pub factor: String,
+    pub secret: Option<String>,
+    /// Six digits the secret produces now.
+    pub code: Option<String>,
+    pub codes: Option<Vec<String>>,
+}
+
+/// `PUT /api/my-account/mfa-verifications/totp`.
+#[allow(dead_code)]
+#[derive(ToSchema)]
+pub struct ReplaceTotp {
+    /// The secret from `…/totp-secret/generate`.
+    pub secret: String,
+    /// Six digits the secret produces now.
+    pub code: String,
+}
+
+/// `{secret}`: base32, to add to an authenticator app.
+#[allow(dead_code)]
+#[derive(ToSchema)]
+pub struct TotpSecret {
+    pub secret: String,
+}
+
+/// `{codes}`: ten backup codes.
+#[allow(dead_code)]
+#[derive(ToSchema)]
+pub struct BackupCodes {
+    pub codes: Vec<String>,
+}
+
+/// One backup code's use.
+#[allow(dead_code)]
+#[derive(ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct BackupCodeUse {
+    /// Always `null`: codes are shown once, at generation.
+    pub code: Option<String>,
+    /// ISO-8601; `null` while unused.
+    pub used_at: Option<String>,
+}
+
+/// `{codes: [{code, usedAt}]}`.
+#[allow(dead_code)]
+#[derive(ToSchema)]
+pub struct BackupCodeUsage {
+    pub codes: Vec<BackupCodeUse>,
+}
