@@ -294,8 +294,8 @@ async fn the_hosted_pages_say_when_a_new_code_can_be_sent(backend: Backend) {
     let form = [("identifier", email), ("csrf_token", csrf.as_str())];
     let (status, to, _, html) = call(&server, &mut jar, "/sign-in/code", Some(&form)).await;
     assert_eq!(
-        (status, to.as_str()),
-        (303, "/sign-in/code/verify"),
+        (status, to),
+        (303, format!("/sign-in/code/verify?app_id={spa}")),
         "{html}"
     );
     let code = smtp.wait_for(email, WAIT).await.code(6).expect("a code");
