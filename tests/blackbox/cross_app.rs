@@ -3,7 +3,7 @@
 //! through the Experience API (`api/src/signin/interactions.rs`).
 
 use crate::common::flow::{
-    app, auth_url, browser, csrf_of, location, query, redeem_spa, user, Jar, PASSWORD,
+    app, auth_url, browser, csrf_of, location, outcome, query, redeem_spa, user, Jar, PASSWORD,
 };
 use crate::common::interaction::experience;
 use crate::common::{Backend, Deployment, Server};
@@ -61,13 +61,7 @@ async fn sign_in(
         .send()
         .await
         .expect("post");
-    jar.take(&r);
-    let status = r.status().as_u16();
-    if status == 303 {
-        (status, location(&r))
-    } else {
-        (status, r.text().await.unwrap_or_default())
-    }
+    outcome(jar, r).await
 }
 
 async fn two_applications_sign_in_at_once_in_one_browser(backend: Backend) {

@@ -3,7 +3,8 @@
 //! checked at the push and erased from the log after the use; the per-client requirement.
 
 use crate::common::flow::{
-    app, browser, csrf_of, location, query, user, Jar, CB, CHALLENGE, PASSWORD, VERIFIER,
+    app, browser, csrf_of, location, outcome, query, redeem_confidential, user, Jar, CB, CHALLENGE,
+    PASSWORD,
 };
 use crate::common::{json, Backend, Deployment, Server};
 use reqwest::header::COOKIE;
@@ -66,13 +67,7 @@ async fn authorize(
         .send()
         .await
         .expect("auth");
-    jar.take(&r);
-    let status = r.status().as_u16();
-    if status == 303 {
-        (status, location(&r))
-    } else {
-        (status, r.text().await.unwrap_or_default())
-    }
+    outcome(jar, r).await
 }
 
 async fn a_pushed_request_signs_in_once_for_its_client(backend: Backend) {
@@ -154,20 +149,9 @@ async fn a_pushed_request_signs_in_once_for_its_client(backend: Backend) {
     assert!(back.starts_with(CB), "{back}");
     assert_eq!(query(&back)["state"], "pushed-state", "{back}");
     let code = query(&back)["code"].clone();
-    let r = browser()
-        .post(server.url("/oidc/token"))
-        .basic_auth(&web, Some(&secret))
-        .form(&[
-            ("grant_type", "authorization_code"),
-            ("code", &code),
-            ("redirect_uri", CB),
-            ("code_verifier", VERIFIER),
-        ])
-        .send()
-        .await
-        .expect("token");
-    assert_eq!(r.status(), 200);
-    assert!(json(r).await["id_token"].is_string());
+    let (status, tokens) = redeem_confidential(&server, &web, &secret, &code).await;
+    assert_eq!(status, 200, "{tokens}");
+    assert!(tokens["id_token"].is_string());
 
     // Once only.
     let mut again = Jar::default();

@@ -272,19 +272,7 @@ async fn resources_are_bound_to_the_grant_and_tokens_keep_their_scopes(backend: 
     let (web, secret) = app(&server, "Traditional", false).await;
     let secret = secret.expect("secret");
     let code = code_for(&server, &web, "rita", &[]).await;
-    let r = browser()
-        .post(server.url("/oidc/token"))
-        .basic_auth(&web, Some(&secret))
-        .form(&[
-            ("grant_type", "authorization_code"),
-            ("code", &code),
-            ("redirect_uri", CB),
-            ("code_verifier", VERIFIER),
-        ])
-        .send()
-        .await
-        .expect("token");
-    let body = json(r).await;
+    let (_, body) = redeem_confidential(&server, &web, &secret, &code).await;
     let r = browser()
         .post(server.url("/oidc/token"))
         .basic_auth(&web, Some(&secret))

@@ -265,3 +265,38 @@ pub async fn end_session_confirmed(server: &Server, jar: &mut Jar, url: &str) ->
     jar.take(&r);
     r
 }
+
+/// Redeems `code` for the confidential `client` (HTTP Basic); (status, token response).
+pub async fn redeem_confidential(
+    server: &Server,
+    client: &str,
+    secret: &str,
+    code: &str,
+) -> (u16, Value) {
+    let r = browser()
+        .post(server.url("/oidc/token"))
+        .basic_auth(client, Some(secret))
+        .form(&[
+            ("grant_type", "authorization_code"),
+            ("code", code),
+            ("redirect_uri", CB),
+            ("code_verifier", VERIFIER),
+        ])
+        .send()
+        .await
+        .expect("token");
+    let status = r.status().as_u16();
+    (status, json(r).await)
+}
+
+/// What a browser sees of `response`, its cookies kept in `jar`: (status, the Location of
+/// a redirect or else the body).
+pub async fn outcome(jar: &mut Jar, response: reqwest::Response) -> (u16, String) {
+    jar.take(&response);
+    let status = response.status().as_u16();
+    if status == 303 {
+        (status, location(&response))
+    } else {
+        (status, response.text().await.unwrap_or_default())
+    }
+}

@@ -29,19 +29,7 @@ async fn introspection_revocation_and_end_session(backend: Backend) {
     )
     .await;
     let code = query(&back)["code"].clone();
-    let r = b
-        .post(server.url("/oidc/token"))
-        .basic_auth(&web, Some(&secret))
-        .form(&[
-            ("grant_type", "authorization_code"),
-            ("code", &code),
-            ("redirect_uri", CB),
-            ("code_verifier", VERIFIER),
-        ])
-        .send()
-        .await
-        .expect("token");
-    let tokens = json(r).await;
+    let (_, tokens) = redeem_confidential(&server, &web, &secret, &code).await;
     let access = tokens["access_token"].as_str().expect("access").to_owned();
     let refresh = tokens["refresh_token"]
         .as_str()
