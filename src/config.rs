@@ -574,6 +574,39 @@ mod tests {
     }
 
     #[test]
+    fn the_example_file_names_every_key_and_loads() {
+        let example = include_str!("../tessera.example.toml");
+        for key in ENV_KEYS {
+            assert!(
+                example.contains(&format!("{key} =")),
+                "{key} is not in the example"
+            );
+        }
+        // Uncommented, every example value is one the server takes.
+        let uncommented: String = example
+            .lines()
+            .map(|l| {
+                let setting = l.strip_prefix("# ").filter(|rest| {
+                    rest.split_once(" = ").is_some_and(|(key, _)| {
+                        key.bytes()
+                            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+                    })
+                });
+                setting.unwrap_or(l)
+            })
+            .map(|l| l.split("  #").next().unwrap_or(l))
+            .collect::<Vec<_>>()
+            .join("\n");
+        Jail::expect_with(|jail| {
+            jail.create_file("example.toml", &uncommented)?;
+            let config =
+                Config::load(Some(Path::new("example.toml"))).map_err(|e| e.to_string())?;
+            assert_eq!(config.lifetimes().pushed_request, 60);
+            Ok(())
+        });
+    }
+
+    #[test]
     fn registration_and_lifetimes_come_from_the_environment() {
         Jail::expect_with(|jail| {
             let config = Config::load(None).map_err(|e| e.to_string())?;

@@ -83,9 +83,15 @@ async fn the_account_api_with_a_user_access_token(backend: Backend) {
             .await,
     )
     .await;
-    assert!(discovery["scopes_supported"]
-        .as_array()
-        .is_some_and(|s| s.contains(&j!("urn:logto:scope:sessions"))));
+    // The Account API's scopes, as Logto lists them.
+    for scope in ["urn:logto:scope:sessions", "identities"] {
+        assert!(
+            discovery["scopes_supported"]
+                .as_array()
+                .is_some_and(|s| s.contains(&j!(scope))),
+            "{scope}: {discovery}"
+        );
+    }
 
     // Authentication: no token, a malformed one, one naming no grant.
     for token in [None, Some("garbage"), Some("nosuchgrant.secret")] {

@@ -57,7 +57,7 @@ async fn discovery(state: web::Data<AppState>) -> HttpResponse {
         "response_modes_supported": ["query"],
         "code_challenge_methods_supported": ["S256"],
         "authorization_response_iss_parameter_supported": true,
-        "scopes_supported": ["openid", "offline_access", "profile", "email", "phone", "address", "custom_data", "roles", "urn:logto:scope:sessions"],
+        "scopes_supported": ["openid", "offline_access", "profile", "email", "phone", "address", "custom_data", "identities", "roles", "urn:logto:scope:sessions"],
         "claims_supported": [
             "sub", "name", "family_name", "given_name", "middle_name", "nickname",
             "preferred_username", "profile", "picture", "website", "gender", "birthdate",
