@@ -7,7 +7,7 @@
 
 use super::experience::code::{existing_user, identifier_of};
 use super::experience::verification::holder_of;
-use super::form::{csrf_ok, expired, failed, forbidden, interaction, see_other, signed_in};
+use super::form::{csrf_ok, expired, failed, forbidden, see_other, signed_in};
 use super::interaction::{Interaction, PendingCode, PendingRegistration};
 use super::page;
 use crate::i18n::Phrases;
@@ -96,7 +96,7 @@ pub(super) async fn open(
     state: &AppState,
     req: &HttpRequest,
 ) -> Result<(Interaction, Phrases), HttpResponse> {
-    let Some(i) = interaction(state, req) else {
+    let Some(i) = super::interactions::find(state, req) else {
         return Err(expired(&super::phrases(state, req, &[]).await));
     };
     let p = super::phrases(state, req, &i.ui_locales).await;

@@ -7,7 +7,7 @@
 //! after the session was revoked issues nothing.
 
 use super::finish::{self, Subject};
-use super::form::{app_name, csrf_ok, expired, failed, forbidden, interaction, see_other};
+use super::form::{app_name, csrf_ok, expired, failed, forbidden, see_other};
 use super::interaction::Interaction;
 use super::interaction::SessionCookie;
 use super::interactions;
@@ -40,7 +40,7 @@ pub struct ConsentForm {
     )
 )]
 pub async fn show_consent(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
-    let Some(i) = interaction(&state, &req) else {
+    let Some(i) = interactions::find(&state, &req) else {
         return expired(&super::phrases(&state, &req, &[]).await);
     };
     let p = super::phrases(&state, &req, &i.ui_locales).await;
@@ -76,7 +76,7 @@ pub async fn consent(
     request: RequestContext,
     form: web::Form<ConsentForm>,
 ) -> HttpResponse {
-    let Some(i) = interaction(&state, &req) else {
+    let Some(i) = interactions::find(&state, &req) else {
         return expired(&super::phrases(&state, &req, &[]).await);
     };
     let p = super::phrases(&state, &req, &i.ui_locales).await;

@@ -23,7 +23,7 @@ fn pairs(req: &HttpRequest) -> impl Iterator<Item = (&str, &str)> {
 }
 
 /// The raw value of cookie `name`, if the request carries it.
-pub fn raw(req: &HttpRequest, name: &str) -> Option<String> {
+fn raw(req: &HttpRequest, name: &str) -> Option<String> {
     pairs(req)
         .find(|(k, _)| *k == name)
         .map(|(_, v)| v.to_owned())

@@ -49,11 +49,6 @@ pub(crate) fn failed(p: &Phrases, e: impl std::fmt::Display) -> HttpResponse {
     )
 }
 
-/// The live interaction this request continues, if any (`interactions.rs`).
-pub(super) fn interaction(state: &AppState, req: &HttpRequest) -> Option<Interaction> {
-    super::interactions::find(state, req)
-}
-
 pub(super) fn csrf_ok(i: &Interaction, presented: &str) -> bool {
     i.csrf.as_bytes().ct_eq(presented.as_bytes()).into()
 }
@@ -140,7 +135,7 @@ pub(super) async fn links(state: &AppState) -> page::SignInLinks {
     )
 )]
 pub async fn show_sign_in(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
-    let Some(i) = interaction(&state, &req) else {
+    let Some(i) = super::interactions::find(&state, &req) else {
         return expired(&super::phrases(&state, &req, &[]).await);
     };
     let p = super::phrases(&state, &req, &i.ui_locales).await;
@@ -184,7 +179,7 @@ pub async fn sign_in(
     request: RequestContext,
     form: web::Form<SignInForm>,
 ) -> HttpResponse {
-    let Some(i) = interaction(&state, &req) else {
+    let Some(i) = super::interactions::find(&state, &req) else {
         return expired(&super::phrases(&state, &req, &[]).await);
     };
     let p = super::phrases(&state, &req, &i.ui_locales).await;

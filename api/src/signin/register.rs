@@ -2,7 +2,7 @@
 //! a password, created through the users command service, then signed in.
 
 use super::check_new_password;
-use super::form::{app_name, csrf_ok, expired, failed, forbidden, interaction, signed_in};
+use super::form::{app_name, csrf_ok, expired, failed, forbidden, signed_in};
 use super::interaction::{Interaction, PendingRegistration};
 use super::page;
 use crate::i18n::Phrases;
@@ -93,7 +93,7 @@ pub struct RegisterForm {
     )
 )]
 pub async fn show_register(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
-    let found = interaction(&state, &req);
+    let found = super::interactions::find(&state, &req);
     let locales = found.as_ref().map_or(&[][..], |i| &i.ui_locales[..]);
     let p = super::phrases(&state, &req, locales).await;
     if registration::permit(&state).await.is_err() {
@@ -130,7 +130,7 @@ pub async fn register(
     request: RequestContext,
     form: web::Form<RegisterForm>,
 ) -> HttpResponse {
-    let found = interaction(&state, &req);
+    let found = super::interactions::find(&state, &req);
     let locales = found.as_ref().map_or(&[][..], |i| &i.ui_locales[..]);
     let p = super::phrases(&state, &req, locales).await;
     if registration::permit(&state).await.is_err() {
