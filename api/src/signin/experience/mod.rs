@@ -1,7 +1,8 @@
 //! Logto's Experience API (`/api/experience`, docs/logto/experience-api.md) for the password
 //! sign-in and registration paths, so a custom sign-in UI can drive the interaction that
-//! `/oidc/auth` started. Anonymous, but every call needs the `_interaction` cookie; the
-//! experience state lives in that (sealed) cookie, updated on each answer. `submit`
+//! `/oidc/auth` started. Anonymous, but every call needs the application's interaction cookie
+//! (`signin/interactions.rs`; `?app_id=` names the application); the experience state
+//! lives in that (sealed) cookie, updated on each answer. `submit`
 //! answers `{redirectTo: <endpoint>/oidc/auth/<uid>}`; following it ([`resume`]) starts
 //! the session and sends the browser on to the client (or to consent).
 
@@ -279,7 +280,7 @@ async fn check_event(state: &AppState, event: &str) -> Result<(), ExperienceErro
     operation_id = "InitInteraction",
     request_body = crate::openapi::oidc_schemas::InteractionEvent,
     responses(
-        (status = 204, description = "Interaction started. Needs the `_interaction` cookie set by `/oidc/auth`; answers update it."),
+        (status = 204, description = "Interaction started. Needs the interaction cookie set by `/oidc/auth` (`?app_id=` picks the application's); answers update it."),
         crate::openapi::responses::NoInteraction,
         crate::openapi::responses::RegistrationClosed
     )
