@@ -181,6 +181,21 @@ impl KeySet {
             .collect()
     }
 
+    /// [`Self::verify`] for an RFC 9068 access token only: its header says `typ: at+jwt`,
+    /// so an ID token (`typ: JWT`, signed by the same keys) is not one.
+    pub fn verify_access_token<T: DeserializeOwned>(
+        &self,
+        token: &str,
+        now: Timestamp,
+        configure: impl FnOnce(&mut Validation),
+    ) -> Option<T> {
+        let header = jsonwebtoken::decode_header(token).ok()?;
+        if !header.typ.is_some_and(|t| t.eq_ignore_ascii_case("at+jwt")) {
+            return None;
+        }
+        self.verify(token, now, configure)
+    }
+
     /// Verifies a JWT's signature against the published key its `kid` names, and the
     /// claims `validation` asks for. `None` for anything wrong with the token.
     pub fn verify<T: DeserializeOwned>(

@@ -25,6 +25,7 @@ pub mod registration;
 pub mod request;
 pub mod sentinel;
 pub mod sign_in_experience;
+pub mod subject_tokens;
 pub mod system;
 pub mod transact;
 pub mod verification_codes;

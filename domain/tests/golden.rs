@@ -37,7 +37,7 @@ use domain::custom_phrases::{
 use domain::grant::{
     AccessTokenIssued, AccessTokenRevoked, AuthorizationCode, AuthorizationCodeRedeemed, Grant,
     GrantEvent, GrantIssued, GrantLimitExceeded, GrantRevoked, RefreshTokenIssued,
-    RefreshTokenRotated, ResourceTokenRevoked, RevocationReason,
+    RefreshTokenRotated, ResourceTokenRevoked, RevocationReason, SubjectTokenKind, TokenExchanged,
 };
 use domain::hook::delivery::{
     Delivery, DeliveryAttempted, DeliveryEvent, DeliveryExhausted, DeliverySucceeded,
@@ -510,6 +510,24 @@ fn pushed_request_events() {
 }
 
 #[test]
+fn subject_token_events() {
+    use domain::oauth::subject_token::*;
+    let mut context = serde_json::Map::new();
+    context.insert("ticket".into(), serde_json::json!("T-42"));
+    check::<SubjectToken>(vec![
+        SubjectTokenEvent::SubjectTokenIssued(SubjectTokenIssued {
+            user_id: "u1".into(),
+            digest: digest("st"),
+            context,
+            expires_at: later(600),
+        }),
+        SubjectTokenEvent::SubjectTokenConsumed(SubjectTokenConsumed {
+            client_id: "web-app".into(),
+        }),
+    ]);
+}
+
+#[test]
 fn code_sends_events() {
     use domain::code_sends::*;
     check::<CodeSends>(vec![CodeSendsEvent::VerificationCodeSendCounted(
@@ -577,12 +595,12 @@ fn grant_events() {
             resources: strings(&["https://api.example.com"]),
             auth_time: T,
             nonce: Some("n-0S6_WzA2Mj".into()),
-            code: AuthorizationCode {
+            code: Some(AuthorizationCode {
                 digest: digest("code"),
                 challenge: Some(challenge),
                 redirect_uri: "https://app.example/cb".into(),
                 expires_at: later(60),
-            },
+            }),
             expires_at: later(180 * 86_400),
         }),
         GrantEvent::AuthorizationCodeRedeemed(AuthorizationCodeRedeemed {
@@ -620,6 +638,18 @@ fn grant_events() {
                 pre_revocation_active_grant_count: 3,
                 revoked_grant_ids: strings(&["g0"]),
             }),
+        }),
+        GrantEvent::TokenExchanged(TokenExchanged {
+            access_token: AccessTokenIssued::Jwt {
+                jti: "j2".into(),
+                audience: "https://api.example.com".into(),
+                scopes: strings(&["read"]),
+                issued_at: T,
+                expires_at: later(3600),
+            },
+            subject_token_type: SubjectTokenKind::ImpersonationToken,
+            subject_token_id: "st1".into(),
+            actor: Some("u2".into()),
         }),
     ]);
 }

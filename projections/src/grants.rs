@@ -245,7 +245,11 @@ async fn apply(
                 }
             }
         }
-        GrantEvent::AccessTokenRevoked(_) | GrantEvent::ResourceTokenRevoked(_) => {}
+        // A token exchange's grant holds one access token and no refresh token: it is
+        // listed until it expires, but never counts toward the app's grant limit.
+        GrantEvent::AccessTokenRevoked(_)
+        | GrantEvent::ResourceTokenRevoked(_)
+        | GrantEvent::TokenExchanged(_) => {}
     }
     Ok(())
 }

@@ -17,6 +17,7 @@ pub mod roles;
 pub mod sessions;
 pub mod sign_in_experience;
 pub mod signing_keys;
+pub mod subject_tokens;
 pub mod user_roles;
 pub mod users;
 
@@ -32,6 +33,7 @@ pub fn configure(management: &mut Routes) {
     user_roles::configure(management);
     sessions::configure(management);
     grants::configure(management);
+    subject_tokens::configure(management);
     account_center::configure(management);
     logs::configure(management);
     oidc_config::configure(management);

@@ -81,12 +81,12 @@ pub async fn complete(
         resources: interaction.resources.clone(),
         auth_time: subject.auth_time,
         nonce: interaction.nonce.clone(),
-        code: AuthorizationCode {
+        code: Some(AuthorizationCode {
             digest,
             challenge: interaction.code_challenge.clone(),
             redirect_uri: interaction.redirect_uri.clone(),
             expires_at: now.plus_seconds(secs(lifetimes.authorization_code)),
-        },
+        }),
         expires_at: now.plus_seconds(secs(lifetimes.grant)),
     };
     let events = Grant::default()

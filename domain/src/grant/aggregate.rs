@@ -32,6 +32,8 @@ pub struct GrantState {
     /// Resource JWTs revoked by the client, until they expire.
     pub revoked_jwts: Vec<(String, Timestamp)>,
     pub revoked: Option<RevocationReason>,
+    /// RFC 8693 `act`: the user a token exchange let act for this grant's user.
+    pub actor: Option<String>,
 }
 
 impl GrantState {
@@ -130,6 +132,12 @@ pub enum GrantCommand {
     Revoke(RevocationReason),
     /// Revoked because newer grants pushed the user over the application's limit.
     RevokeOverLimit(GrantLimitExceeded),
+    /// A token exchange (RFC 8693): a grant without a code, issued with its one access
+    /// token.
+    Exchange {
+        issued: GrantIssued,
+        exchanged: TokenExchanged,
+    },
 }
 
 /// Why a token request is refused. Every variant is `invalid_grant` (or `invalid_scope`)
@@ -209,7 +217,12 @@ impl Aggregate for Grant {
                     access_tokens: vec![],
                     revoked_jwts: vec![],
                     revoked: None,
+                    actor: None,
                 }))
+            }
+            (GrantEvent::TokenExchanged(e), Self::Active(s)) => {
+                remember_access_token(s, &e.access_token);
+                s.actor.clone_from(&e.actor);
             }
             (GrantEvent::AuthorizationCodeRedeemed(e), Self::Active(s)) => {
                 s.code_redeemed = true;
@@ -250,6 +263,18 @@ impl Aggregate for Grant {
                 Self::New => Ok(vec![GrantEvent::GrantIssued(issued)]),
                 Self::Active(_) => Err(Refusal::AlreadyExists),
             },
+            GrantCommand::Exchange { issued, exchanged } => {
+                if !matches!(self, Self::New) {
+                    return Err(Refusal::AlreadyExists);
+                }
+                let mut state = Self::New;
+                state.apply(&GrantEvent::GrantIssued(issued.clone()));
+                state.live(now)?.admits(&exchanged.access_token)?;
+                Ok(vec![
+                    GrantEvent::GrantIssued(issued),
+                    GrantEvent::TokenExchanged(exchanged),
+                ])
+            }
             GrantCommand::RedeemCode {
                 client_id,
                 secret,
@@ -259,7 +284,9 @@ impl Aggregate for Grant {
                 refresh_token,
             } => {
                 let state = self.live(now)?;
-                let code = &state.issued.code;
+                let Some(code) = &state.issued.code else {
+                    return Err(Refusal::WrongSecret);
+                };
                 if !code.digest.matches(&secret) {
                     return Err(Refusal::WrongSecret);
                 }

@@ -83,7 +83,11 @@ pub struct GrantIssued {
     pub auth_time: Timestamp,
     #[serde(default)]
     pub nonce: Option<String>,
-    pub code: AuthorizationCode,
+    /// The authorization code the client redeems for the first tokens. A grant issued
+    /// without one (token exchange, the device flow) gets its tokens in the event that
+    /// follows it in the same batch. Every grant written before those had one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<AuthorizationCode>,
     /// No token of this grant outlives this instant (Logto: 180 days).
     pub expires_at: Timestamp,
 }
@@ -103,6 +107,33 @@ pub struct RefreshTokenRotated {
     /// The next generation; `None` when the client disabled rotation and keeps its token.
     #[serde(default)]
     pub refresh_token: Option<RefreshTokenIssued>,
+}
+
+/// What a token exchange (RFC 8693) presented as its subject.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum SubjectTokenKind {
+    /// An access token this server issued (opaque, or an RFC 9068 JWT).
+    AccessToken,
+    /// A single-use impersonation token from `POST /api/subject-tokens`.
+    ImpersonationToken,
+    /// One of the user's personal access tokens.
+    PersonalAccessToken,
+}
+
+/// The only token of a grant issued by a token exchange (RFC 8693): the grant has no code
+/// and no refresh token, and lives as long as this token.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TokenExchanged {
+    pub access_token: AccessTokenIssued,
+    pub subject_token_type: SubjectTokenKind,
+    /// Which token was exchanged: the impersonation token's id, the personal access
+    /// token's name, or the grant of the access token.
+    pub subject_token_id: String,
+    /// RFC 8693 §4.1 `act`: the user acting for the subject (from the `actor_token`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub actor: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -180,6 +211,7 @@ pub enum GrantEvent {
     AccessTokenRevoked(AccessTokenRevoked),
     ResourceTokenRevoked(ResourceTokenRevoked),
     GrantRevoked(GrantRevoked),
+    TokenExchanged(TokenExchanged),
 }
 
 impl DomainEvent for GrantEvent {
@@ -191,6 +223,7 @@ impl DomainEvent for GrantEvent {
             Self::AccessTokenRevoked(_) => "AccessTokenRevoked",
             Self::ResourceTokenRevoked(_) => "ResourceTokenRevoked",
             Self::GrantRevoked(_) => "GrantRevoked",
+            Self::TokenExchanged(_) => "TokenExchanged",
         }
     }
 

@@ -25,12 +25,12 @@ fn issued() -> GrantIssued {
         resources: vec!["https://api.example".into()],
         auth_time: Timestamp::from_millis(T0),
         nonce: None,
-        code: AuthorizationCode {
+        code: Some(AuthorizationCode {
             digest: SecretDigest::of("code-secret"),
             challenge: Some(CodeChallenge::parse(CHALLENGE, Some("S256")).unwrap()),
             redirect_uri: "https://app.example/cb".into(),
             expires_at: Timestamp::from_millis(T0 + 60_000),
-        },
+        }),
         expires_at: Timestamp::from_millis(T0 + 180 * 86_400_000),
     }
 }
@@ -468,4 +468,21 @@ fn a_revoked_resource_jwt_is_refused_and_only_its_client_may_revoke_it() {
         .decide_at(revoke("app1"), at(4_000))
         .unwrap()
         .is_empty());
+}
+
+#[test]
+fn a_grant_issued_without_a_code_has_no_code_to_redeem() {
+    let codeless = GrantIssued {
+        code: None,
+        ..issued()
+    };
+    let mut grant = given::<Grant>([GrantEvent::GrantIssued(codeless)]);
+    assert_eq!(
+        grant.decide_at(
+            redeem(Some(VERIFIER), "app1", "https://app.example/cb"),
+            at(1_000)
+        ),
+        Err(Refusal::WrongSecret)
+    );
+    assert!(!grant.state().unwrap().code_redeemed);
 }

@@ -1,6 +1,6 @@
 //! OAuth 2.0 / OpenID Connect policies that need no I/O: the authorization request, PKCE,
-//! redirect-URI matching, client-secret digests, token lifetimes and pushed authorization
-//! requests.
+//! redirect-URI matching, client-secret digests, token lifetimes, pushed authorization
+//! requests and impersonation (subject) tokens.
 
 pub mod authorization;
 pub mod lifetimes;
@@ -8,6 +8,7 @@ pub mod pkce;
 pub mod pushed_request;
 pub mod redirect;
 pub mod secret;
+pub mod subject_token;
 pub mod wildcard;
 
 #[cfg(test)]

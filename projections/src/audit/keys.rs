@@ -69,6 +69,7 @@ pub fn classify(
         }
         ("grant", "AuthorizationCodeRedeemed") => success("ExchangeTokenBy.AuthorizationCode"),
         ("grant", "RefreshTokenRotated") => success("ExchangeTokenBy.RefreshToken"),
+        ("grant", "TokenExchanged") => success("ExchangeTokenBy.TokenExchange"),
         ("client-credentials", "ClientCredentialsGranted") => {
             success("ExchangeTokenBy.ClientCredentials")
         }

@@ -531,3 +531,27 @@ pub struct BackupCodeUse {
 pub struct BackupCodeUsage {
     pub codes: Vec<BackupCodeUse>,
 }
+
+/// `POST /api/subject-tokens`.
+#[allow(dead_code)]
+#[derive(ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CreateSubjectToken {
+    /// The user to impersonate.
+    pub user_id: String,
+    /// Any JSON object, kept with the token (erased with the user).
+    #[schema(value_type = Option<Object>)]
+    pub context: Option<Value>,
+}
+
+/// An impersonation token, shown once.
+#[allow(dead_code)]
+#[derive(ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SubjectToken {
+    /// `sub_<id>.<secret>`: exchange it with `subject_token_type`
+    /// `urn:logto:token-type:impersonation_token`.
+    pub subject_token: String,
+    /// Seconds (600).
+    pub expires_in: i64,
+}
