@@ -20,6 +20,7 @@ pub mod hashing;
 pub mod keys;
 pub mod mfa;
 pub mod oidc_config;
+pub mod personal_access_tokens;
 pub mod pushed_requests;
 pub mod registration;
 pub mod request;

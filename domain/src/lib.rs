@@ -21,6 +21,7 @@ pub mod ids;
 pub mod oauth;
 pub mod oidc_config;
 pub mod password;
+pub mod personal_access_tokens;
 pub mod resource;
 pub mod role;
 pub mod sentinel;

@@ -528,6 +528,26 @@ fn subject_token_events() {
 }
 
 #[test]
+fn personal_access_token_events() {
+    use domain::personal_access_tokens::*;
+    check::<PersonalAccessTokens>(vec![
+        PersonalAccessTokenEvent::PersonalAccessTokenCreated(PersonalAccessTokenCreated {
+            name: "ci".into(),
+            digest: digest("pat"),
+            created_at: T,
+            expires_at: Some(later(86_400)),
+        }),
+        PersonalAccessTokenEvent::PersonalAccessTokenRenamed(PersonalAccessTokenRenamed {
+            from: "ci".into(),
+            to: "build".into(),
+        }),
+        PersonalAccessTokenEvent::PersonalAccessTokenDeleted(PersonalAccessTokenDeleted {
+            name: "build".into(),
+        }),
+    ]);
+}
+
+#[test]
 fn code_sends_events() {
     use domain::code_sends::*;
     check::<CodeSends>(vec![CodeSendsEvent::VerificationCodeSendCounted(

@@ -35,6 +35,7 @@ mod oidc_client_credentials;
 mod oidc_code_flow;
 mod oidc_par;
 mod oidc_security;
+mod oidc_token_exchange;
 mod openapi;
 mod password_security;
 mod profile_fields;

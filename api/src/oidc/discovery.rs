@@ -8,6 +8,21 @@ use actix_web::http::header::CACHE_CONTROL;
 use actix_web::{web, HttpResponse};
 use serde_json::json;
 
+/// The OpenID Connect scopes this server knows (the claims they release are in
+/// `claims.rs`); API resources define their own scopes besides these.
+pub const OIDC_SCOPES: [&str; 10] = [
+    "openid",
+    "offline_access",
+    "profile",
+    "email",
+    "phone",
+    "address",
+    "custom_data",
+    "identities",
+    "roles",
+    "urn:logto:scope:sessions",
+];
+
 pub fn configure(routes: &mut crate::guard::access::Routes) {
     for name in ["openid-configuration", "oauth-authorization-server"] {
         routes.resource(
@@ -52,12 +67,17 @@ async fn discovery(state: web::Data<AppState>) -> HttpResponse {
         "pushed_authorization_request_endpoint": format!("{issuer}/request"),
         // Per client (`customClientMetadata.requirePushedAuthorizationRequests`).
         "require_pushed_authorization_requests": false,
-        "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials"],
+        "grant_types_supported": [
+            "authorization_code",
+            "refresh_token",
+            "client_credentials",
+            super::token::token_exchange::GRANT_TYPE,
+        ],
         "response_types_supported": ["code"],
         "response_modes_supported": ["query"],
         "code_challenge_methods_supported": ["S256"],
         "authorization_response_iss_parameter_supported": true,
-        "scopes_supported": ["openid", "offline_access", "profile", "email", "phone", "address", "custom_data", "identities", "roles", "urn:logto:scope:sessions"],
+        "scopes_supported": OIDC_SCOPES,
         "claims_supported": [
             "sub", "name", "family_name", "given_name", "middle_name", "nickname",
             "preferred_username", "profile", "picture", "website", "gender", "birthdate",

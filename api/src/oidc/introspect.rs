@@ -96,6 +96,7 @@ async fn grant_token(
         "iss": state.oidc.issuer,
         "token_type": token_type,
         "sid": grant.issued.session_id,
+        "act": grant.actor.as_ref().map(|sub| json!({ "sub": sub })),
     })))
 }
 
@@ -124,7 +125,10 @@ pub fn verified_jwt(state: &AppState, client_id: &str, token: &str) -> Option<Ma
 
 /// Whether what stands behind a verified JWT still stands: its grant and user, or its
 /// client-credentials stream.
-async fn jwt_is_live(state: &AppState, claims: &Map<String, Value>) -> Result<bool, OAuthError> {
+pub(crate) async fn jwt_is_live(
+    state: &AppState,
+    claims: &Map<String, Value>,
+) -> Result<bool, OAuthError> {
     let now = state.clock.now();
     let text = |name: &str| claims.get(name).and_then(Value::as_str);
     let (Some(jti), Some(sub)) = (text("jti"), text("sub")) else {

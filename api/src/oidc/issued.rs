@@ -172,7 +172,7 @@ pub struct TokenResponse {
     pub refresh_token: Option<String>,
 }
 
-pub fn respond(body: &TokenResponse) -> HttpResponse {
+pub fn respond(body: &impl Serialize) -> HttpResponse {
     HttpResponse::Ok()
         .insert_header((CACHE_CONTROL, "no-store"))
         .insert_header((PRAGMA, "no-cache"))

@@ -38,6 +38,15 @@ pub(crate) struct AccessTokenClaims<'a> {
     pub aud: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub grant_id: Option<&'a str>,
+    /// RFC 8693 §4.1: the user acting for `sub` (a token exchange with an actor token).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub act: Option<Act<'a>>,
+}
+
+/// RFC 8693 §4.1 `act`.
+#[derive(Serialize)]
+pub(crate) struct Act<'a> {
+    pub sub: &'a str,
 }
 
 /// A minted resource token and its record for the grant's event.
@@ -112,6 +121,7 @@ pub async fn mint(
             iss: &state.oidc.issuer,
             aud: indicator,
             grant_id: Some(grant_id),
+            act: grant.actor.as_deref().map(|sub| Act { sub }),
         })
         .map_err(OAuthError::server)?;
     let record = AccessTokenIssued::Jwt {

@@ -52,6 +52,14 @@ impl ApplicationState {
             == Some(true)
     }
 
+    /// Whether the client may exchange tokens (RFC 8693): only when it says so
+    /// (`customClientMetadata.allowTokenExchange`), and never a third-party application,
+    /// which must not act as the user of another application's token.
+    pub fn allows_token_exchange(&self) -> bool {
+        !self.is_third_party
+            && self.settings.custom_client_metadata.allow_token_exchange == Some(true)
+    }
+
     /// Whether refresh tokens rotate: always for public clients (RFC 9700 §4.14.2: a
     /// public client's refresh token must be sender-constrained or rotated), and for
     /// confidential ones unless `rotateRefreshToken` is `false`.

@@ -73,6 +73,10 @@ pub struct CustomClientMetadata {
     /// takes this client's requests only through `POST /oidc/request` (a `request_uri`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub require_pushed_authorization_requests: Option<bool>,
+    /// RFC 8693 token exchange at the token endpoint (Logto 1.36's `allowTokenExchange`):
+    /// off unless set; never for third-party applications.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allow_token_exchange: Option<bool>,
     /// The most grants one user may hold for this app at once; the oldest are revoked.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_allowed_grants: Option<u32>,

@@ -9,6 +9,7 @@
 
 pub(crate) mod manage;
 pub(crate) mod mfa;
+pub(crate) mod personal_access_tokens;
 
 use crate::state::AppState;
 use crate::support::body::users::parse_create_user;
@@ -47,6 +48,7 @@ pub fn configure(routes: &mut crate::guard::access::Routes) {
         );
     manage::configure(routes);
     mfa::configure(routes);
+    personal_access_tokens::configure(routes);
 }
 
 #[utoipa::path(

@@ -79,6 +79,7 @@ impl TokenGrant for ClientCredentials {
                 iss: &oidc.issuer,
                 aud: indicator,
                 grant_id: None,
+                act: None,
             })
             .map_err(OAuthError::server)?;
 

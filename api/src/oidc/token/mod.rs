@@ -5,8 +5,9 @@
 //! who may use it), and the grant's own parameters are parsed once into the grant's typed
 //! request, which the grant's handler turns into tokens. Each grant is one file
 //! implementing [`TokenGrant`]: `authorization_code.rs`, `refresh_token.rs` (the user
-//! grants, sharing `user_grant.rs`) and `client_credentials.rs`. Adding a grant (device
-//! code, token exchange) is a new file and a line in [`token`]'s dispatch.
+//! grants, sharing `user_grant.rs`), `client_credentials.rs` and `token_exchange.rs`
+//! (its subject and actor tokens in `subject.rs`). Adding a grant is a new file and a
+//! line in [`token`]'s dispatch.
 //!
 //! Refusals come in the order the endpoint has always given them: a body that does not
 //! decode or repeats a parameter, a missing `grant_type`, the client's authentication,
@@ -18,6 +19,8 @@ mod client;
 mod client_credentials;
 mod refresh_token;
 mod request;
+mod subject;
+pub mod token_exchange;
 mod user_grant;
 
 use super::client_auth::ClientAuthentication;
@@ -30,6 +33,7 @@ use client::Clients;
 use client_credentials::ClientCredentials;
 use refresh_token::RefreshToken;
 use request::TokenForm;
+use token_exchange::TokenExchange;
 
 /// One grant type of the token endpoint: its typed request and its handler.
 trait TokenGrant: Sized {
@@ -62,7 +66,7 @@ struct Call<'a> {
     path = "/oidc/token",
     tag = "OIDC",
     operation_id = "CreateToken",
-    request_body(content_type = "application/x-www-form-urlencoded", content = Object, description = "`grant_type` (`client_credentials`, `authorization_code`, `refresh_token`), `client_id`/`client_secret` (or Basic), `code`, `redirect_uri`, `code_verifier`, `refresh_token`, `resource`, `scope`; a JSON object is accepted too"),
+    request_body(content_type = "application/x-www-form-urlencoded", content = Object, description = "`grant_type` (`client_credentials`, `authorization_code`, `refresh_token`, `urn:ietf:params:oauth:grant-type:token-exchange`), `client_id`/`client_secret` (or Basic), `code`, `redirect_uri`, `code_verifier`, `refresh_token`, `subject_token`, `subject_token_type`, `actor_token`, `actor_token_type`, `resource`, `scope`; a JSON object is accepted too"),
     responses(
         (status = 200, description = "Tokens (`Cache-Control: no-store`)", body = crate::openapi::oidc_schemas::TokenResponse),
         (status = 400, description = "`invalid_request`, `invalid_grant`, `unsupported_grant_type`, `unauthorized_client`, `invalid_scope`, `invalid_target`", body = crate::openapi::oidc_schemas::OidcError),
@@ -87,6 +91,7 @@ pub async fn token(
         "authorization_code" => endpoint.run::<AuthorizationCode>().await,
         "refresh_token" => endpoint.run::<RefreshToken>().await,
         "client_credentials" => endpoint.run::<ClientCredentials>().await,
+        token_exchange::GRANT_TYPE => endpoint.run::<TokenExchange>().await,
         other => endpoint.unsupported(other).await,
     }
 }

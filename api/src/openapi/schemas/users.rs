@@ -555,3 +555,48 @@ pub struct SubjectToken {
     /// Seconds (600).
     pub expires_in: i64,
 }
+
+/// A personal access token: `value` only when just created.
+#[allow(dead_code)]
+#[derive(ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PersonalAccessToken {
+    /// Always `default`.
+    pub tenant_id: String,
+    pub user_id: String,
+    pub name: String,
+    /// `pat_<userId>.<secret>`: exchange it with `subject_token_type`
+    /// `urn:logto:token-type:personal_access_token`. Only in the creation's answer.
+    pub value: Option<String>,
+    /// Epoch milliseconds.
+    pub created_at: i64,
+    /// Epoch milliseconds; `null`: never expires.
+    pub expires_at: Option<i64>,
+}
+
+/// `POST /api/users/{userId}/personal-access-tokens`.
+#[allow(dead_code)]
+#[derive(ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CreatePersonalAccessToken {
+    /// Unique among the user's tokens; 1 to 256 characters.
+    pub name: String,
+    /// Epoch milliseconds; absent: never expires.
+    pub expires_at: Option<i64>,
+}
+
+/// A rename: `name` the new name; `currentName` in the body-based form.
+#[allow(dead_code)]
+#[derive(ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RenamePersonalAccessToken {
+    pub name: String,
+    pub current_name: Option<String>,
+}
+
+/// `POST /api/users/{userId}/personal-access-tokens/delete`.
+#[allow(dead_code)]
+#[derive(ToSchema)]
+pub struct DeletePersonalAccessToken {
+    pub name: String,
+}
