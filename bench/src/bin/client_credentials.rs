@@ -1,10 +1,17 @@
 //! Load driver for a running `tessera serve`: client-credentials tokens for an API
-//! resource (each a signed JWT and a durably appended grant event), or discovery.
+//! resource (each a signed JWT and a durably appended grant event), token exchanges
+//! (RFC 8693: a personal access token traded for a signed JWT of its user, each a grant
+//! of two events), or discovery.
 //!
 //! ```text
 //! client_credentials --url http://127.0.0.1:3001 --client-id ID --client-secret SECRET \
-//!     [--mode token|discovery] [--connections 32] [--seconds 20] [--max-requests 400000]
+//!     [--mode token|exchange|discovery] [--connections 32] [--seconds 20] [--max-requests 400000]
 //! ```
+//!
+//! `exchange` first sets itself up through the Management API with the given M2M client
+//! (a user, a personal access token, an application allowed to exchange), then exchanges
+//! the token for a JWT for the Management API resource, over and over (a personal access
+//! token is not consumed).
 //!
 //! Loopback only (the server must be on this machine), bounded in count and time. Each of
 //! the N connections sends requests back to back; after a 2 s warm-up, latencies are
@@ -53,11 +60,11 @@ fn parse_args() -> Result<Args, String> {
             _ => return Err(format!("unknown flag {flag}")),
         }
     }
-    if !matches!(args.mode.as_str(), "token" | "discovery") {
-        return Err("--mode is token or discovery".into());
+    if !matches!(args.mode.as_str(), "token" | "exchange" | "discovery") {
+        return Err("--mode is token, exchange or discovery".into());
     }
-    if args.mode == "token" && (args.client_id.is_empty() || args.client_secret.is_empty()) {
-        return Err("--client-id and --client-secret are required for --mode token".into());
+    if args.mode != "discovery" && (args.client_id.is_empty() || args.client_secret.is_empty()) {
+        return Err("--client-id and --client-secret are required but for --mode discovery".into());
     }
     Ok(args)
 }
@@ -71,14 +78,28 @@ async fn main() -> Result<(), String> {
         .build()
         .map_err(|e| e.to_string())?;
     let url = match args.mode.as_str() {
-        "token" => format!("{}/oidc/token", args.url),
-        _ => format!("{}/oidc/.well-known/openid-configuration", args.url),
+        "discovery" => format!("{}/oidc/.well-known/openid-configuration", args.url),
+        _ => format!("{}/oidc/token", args.url),
     };
-    let form = form_body(&[
+    let cc_form = form_body(&[
         ("grant_type", "client_credentials"),
         ("resource", RESOURCE),
         ("scope", "all"),
     ]);
+    let (form, client_id, client_secret) = if args.mode == "exchange" {
+        let management = Management::connect(&client, &args, &cc_form).await?;
+        let (id, secret, pat) = management.exchange_setup().await?;
+        let form = form_body(&[
+            ("grant_type", "urn:ietf:params:oauth:grant-type:token-exchange"),
+            ("subject_token", &pat),
+            ("subject_token_type", "urn:logto:token-type:personal_access_token"),
+            ("resource", RESOURCE),
+            ("scope", "all"),
+        ]);
+        (form, id, secret)
+    } else {
+        (cc_form, args.client_id.clone(), args.client_secret.clone())
+    };
     let sent = Arc::new(AtomicU64::new(0));
     let errors = Arc::new(AtomicU64::new(0));
     let start = Instant::now();
@@ -88,11 +109,7 @@ async fn main() -> Result<(), String> {
     for _ in 0..args.connections {
         let (client, url, form) = (client.clone(), url.clone(), form.clone());
         let (sent, errors) = (sent.clone(), errors.clone());
-        let (mode, id, secret) = (
-            args.mode.clone(),
-            args.client_id.clone(),
-            args.client_secret.clone(),
-        );
+        let (mode, id, secret) = (args.mode.clone(), client_id.clone(), client_secret.clone());
         let max = args.max_requests;
         tasks.push(tokio::spawn(async move {
             let mut latencies: Vec<u64> = Vec::with_capacity(100_000);
@@ -101,7 +118,7 @@ async fn main() -> Result<(), String> {
                 if now >= end || sent.load(Ordering::Relaxed) >= max {
                     break;
                 }
-                let request = if mode == "token" {
+                let request = if mode != "discovery" {
                     client
                         .post(&url)
                         .basic_auth(&id, Some(&secret))
@@ -151,4 +168,80 @@ async fn main() -> Result<(), String> {
         percentile(&all, 0.99),
     );
     Ok(())
+}
+
+/// The Management API as the benchmark's M2M client, for the exchange's setup.
+struct Management<'a> {
+    client: &'a reqwest::Client,
+    url: &'a str,
+    token: String,
+}
+
+impl<'a> Management<'a> {
+    async fn connect(client: &'a reqwest::Client, args: &'a Args, cc_form: &str) -> Result<Self, String> {
+        let answer: serde_json::Value = client
+            .post(format!("{}/oidc/token", args.url))
+            .basic_auth(&args.client_id, Some(&args.client_secret))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(cc_form.to_owned())
+            .send()
+            .await
+            .map_err(|e| e.to_string())?
+            .json()
+            .await
+            .map_err(|e| e.to_string())?;
+        let token = answer["access_token"]
+            .as_str()
+            .ok_or(format!("no Management token: {answer}"))?
+            .to_owned();
+        Ok(Self { client, url: &args.url, token })
+    }
+
+    async fn post(&self, path: &str, body: serde_json::Value) -> Result<serde_json::Value, String> {
+        let r = self
+            .client
+            .post(format!("{}{path}", self.url))
+            .bearer_auth(&self.token)
+            .json(&body)
+            .send()
+            .await
+            .map_err(|e| e.to_string())?;
+        let status = r.status();
+        let body: serde_json::Value = r.json().await.map_err(|e| e.to_string())?;
+        if !status.is_success() {
+            return Err(format!("POST {path}: {status} {body}"));
+        }
+        Ok(body)
+    }
+
+    /// A user with a personal access token, and an application allowed to exchange:
+    /// `(client id, client secret, personal access token)`.
+    async fn exchange_setup(&self) -> Result<(String, String, String), String> {
+        let tag = std::process::id();
+        let user = self
+            .post("/api/users", serde_json::json!({"username": format!("bench{tag}")}))
+            .await?;
+        let user_id = user["id"].as_str().ok_or("no user id")?;
+        let pat = self
+            .post(
+                &format!("/api/users/{user_id}/personal-access-tokens"),
+                serde_json::json!({"name": "bench"}),
+            )
+            .await?;
+        let app = self
+            .post(
+                "/api/applications",
+                serde_json::json!({
+                    "name": "bench exchanger",
+                    "type": "Traditional",
+                    "oidcClientMetadata": {"redirectUris": ["https://bench.example/cb"], "postLogoutRedirectUris": []},
+                    "customClientMetadata": {"allowTokenExchange": true},
+                }),
+            )
+            .await?;
+        let text = |v: &serde_json::Value, k: &str| {
+            v[k].as_str().map(str::to_owned).ok_or(format!("no {k}: {v}"))
+        };
+        Ok((text(&app, "id")?, text(&app, "secret")?, text(&pat, "value")?))
+    }
 }
