@@ -126,6 +126,10 @@ pub enum MfaSettingsError {
 }
 
 impl MfaSettings {
+    pub fn is_default(&self) -> bool {
+        *self == Self::default()
+    }
+
     pub fn check(&self) -> Result<(), MfaSettingsError> {
         for (i, f) in self.factors.iter().enumerate() {
             if self.factors[..i].contains(f) {

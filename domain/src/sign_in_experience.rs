@@ -259,9 +259,9 @@ pub struct SignInExperienceSettings {
     pub support_email: Option<String>,
     pub support_website_url: Option<String>,
     pub unknown_session_redirect_url: Option<String>,
-    /// Second factors at sign-in (docs/mfa.md#policies); absent from changes recorded
-    /// before it existed, which had none.
-    #[serde(default)]
+    /// Second factors at sign-in (docs/mfa.md#policies). Left out while it is the default
+    /// (none), so changes recorded before it existed read and write the same.
+    #[serde(default, skip_serializing_if = "MfaSettings::is_default")]
     pub mfa: MfaSettings,
 }
 

@@ -813,5 +813,5 @@ fn signing_key_events() {
 fn the_variant_list_is_read_from_serde() {
     let names = variants::<OidcConfigEvent>();
     assert_eq!(names, BTreeSet::from(["SessionTtlSet".to_owned()]));
-    assert_eq!(variants::<UserEvent>().len(), 17);
+    assert_eq!(variants::<UserEvent>().len(), 18);
 }

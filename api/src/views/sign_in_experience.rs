@@ -16,6 +16,8 @@ pub fn render(settings: &SignInExperienceSettings) -> Value {
         "socialSignInConnectorTargets": [],
         "customContent": {},
         "customUiAssets": null,
+        // The settings leave `mfa` out while it is the default.
+        "mfa": { "factors": [], "policy": "NoPrompt" },
         "singleSignOnEnabled": false,
     });
     if let (Some(out), Ok(Value::Object(fields))) =
