@@ -81,7 +81,7 @@ async fn identified(server: &Server, spa: &str, event: &str, username: &str) -> 
         &mut jar,
         Method::POST,
         path,
-        Some(j!({"identifier": identifier, "password": password})),
+        Some(j!({"identifier": identifier, "password": PASSWORD})),
     )
     .await;
     assert_eq!(status, 200, "{body}");

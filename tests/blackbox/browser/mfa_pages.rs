@@ -27,12 +27,6 @@ fn auth_url(server: &Server, client_id: &str, callback: &str) -> String {
 }
 
 impl Driver {
-    async fn click(&self, css: &str) {
-        let id = self.element(css).await;
-        self.call("POST", &format!("/element/{id}/click"), j!({}))
-            .await;
-    }
-
     async fn text(&self, css: &str) -> String {
         let id = self.element(css).await;
         let v = self
@@ -52,7 +46,7 @@ impl Driver {
         self.call("POST", "/url", j!({ "url": auth })).await;
         self.type_into("#identifier", username).await;
         self.type_into("#password", PASSWORD).await;
-        self.click("#submit").await;
+        self.press("#submit").await;
     }
 
     async fn no_serious_violations(&self, axe: Option<&str>, page: &str) {
@@ -124,7 +118,7 @@ async fn chromium_binds_totp_and_answers_the_onboarding(backend: Backend) {
     driver.no_serious_violations(axe.as_deref(), "bind").await;
     let secret = driver.text("#secret").await;
     driver.type_into("#code", &totp_now(&secret)).await;
-    driver.click("#submit").await;
+    driver.press("#submit").await;
     // The backup codes, once, with their download link.
     let codes = driver.text("#codes").await;
     assert_eq!(codes.lines().count(), 10, "{codes}");
@@ -132,7 +126,7 @@ async fn chromium_binds_totp_and_answers_the_onboarding(backend: Backend) {
     driver
         .no_serious_violations(axe.as_deref(), "backup codes")
         .await;
-    driver.click("#continue").await;
+    driver.press("#continue").await;
     let target = landed(&mut rx).await;
     assert!(target.contains("code="), "{target}");
     let _ = driver.call("DELETE", "", j!({})).await;
@@ -146,7 +140,7 @@ async fn chromium_binds_totp_and_answers_the_onboarding(backend: Backend) {
     driver.element("#use-other").await;
     driver.no_serious_violations(axe.as_deref(), "verify").await;
     driver.type_into("#code", &totp_now(&secret)).await;
-    driver.click("#submit").await;
+    driver.press("#submit").await;
     let target = landed(&mut rx).await;
     assert!(target.contains("code="), "{target}");
     let _ = driver.call("DELETE", "", j!({})).await;
@@ -162,19 +156,19 @@ async fn chromium_binds_totp_and_answers_the_onboarding(backend: Backend) {
     driver
         .no_serious_violations(axe.as_deref(), "onboarding")
         .await;
-    driver.click("#set-up").await;
+    driver.press("#set-up").await;
     let secret = driver.text("#secret").await;
     driver.element("#skip").await;
     driver.type_into("#code", &totp_now(&secret)).await;
-    driver.click("#submit").await;
-    driver.click("#continue").await;
+    driver.press("#submit").await;
+    driver.press("#continue").await;
     let target = landed(&mut rx).await;
     assert!(target.contains("code="), "{target}");
     let _ = driver.call("DELETE", "", j!({})).await;
 
     let driver = Driver::start().await;
     driver.password_step(&auth, "otto").await;
-    driver.click("#skip").await;
+    driver.press("#skip").await;
     let target = landed(&mut rx).await;
     assert!(target.contains("code="), "{target}");
     let _ = driver.call("DELETE", "", j!({})).await;
