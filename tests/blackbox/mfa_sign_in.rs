@@ -70,12 +70,6 @@ async fn identified(server: &Server, spa: &str, event: &str, username: &str) -> 
     } else {
         "/api/experience/verification/password"
     };
-    let password = "a much longer passphrase 8472";
-    let password = if event == "Register" {
-        password
-    } else {
-        PASSWORD
-    };
     let (status, body) = exp(
         server,
         &mut jar,
