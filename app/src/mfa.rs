@@ -118,6 +118,8 @@ pub struct BindTotp {
     pub secret: Option<String>,
     /// A code the secret produces now, checked and spent.
     pub code: Option<String>,
+    /// Or the step of a code already checked against the secret (spent).
+    pub confirmed_step: Option<u64>,
     /// Only the secret last generated for the user (the Account API).
     pub issued_only: bool,
     /// Replace a bound authenticator app instead of refusing (`PUT …/totp`).
@@ -155,6 +157,7 @@ pub async fn bind_totp(
             verification_id: verification_id.clone(),
             secret: secret.clone(),
             code: input.code.clone(),
+            confirmed_step: input.confirmed_step,
             issued_only: input.issued_only,
             replace: input.replace,
         };
@@ -303,4 +306,112 @@ async fn verify(
         }
         (Err(_), None) => Err(invalid_backup_code()),
     }
+}
+
+/// Changes some of the user's Logto config (`UserLogtoConfigUpdated`, the whole config as
+/// it is afterwards; nothing when nothing changes) and answers it.
+pub async fn update_logto_config(
+    ctx: &AppContext,
+    request: &RequestContext,
+    user_id: &str,
+    changes: domain::user::LogtoConfigChanges,
+) -> Result<(domain::user::UserLogtoConfigUpdated, Option<Position>), AppError> {
+    let (_, at) = transact(ctx, request, |mut tx: Tx| {
+        let command = UserCommand::UpdateLogtoConfig(changes.clone());
+        async move {
+            tx.run::<User>(user_id, vec![command], user_error(user_id))
+                .await?;
+            Ok((tx, ()))
+        }
+    })
+    .await?;
+    Ok((logto_config(ctx, user_id).await?, at))
+}
+
+/// The user's Logto config (404 `entity.not_exists_with_id` for no such user).
+pub async fn logto_config(
+    ctx: &AppContext,
+    user_id: &str,
+) -> Result<domain::user::UserLogtoConfigUpdated, AppError> {
+    let loaded = ctx.store.repository().load::<User>(user_id).await?;
+    loaded
+        .aggregate
+        .state()
+        .map(|s| s.logto_config.clone())
+        .ok_or_else(|| user_error(user_id)(UserError::NotFound))
+}
+
+/// What the sign-in MFA policy needs to know of a user: the factors bound (backup codes
+/// only while codes are left) and their choices.
+pub async fn user_mfa_state(
+    ctx: &AppContext,
+    user_id: &str,
+) -> Result<domain::mfa_policy::UserMfaState, AppError> {
+    let loaded = ctx.store.repository().load::<User>(user_id).await?;
+    let s = loaded
+        .aggregate
+        .state()
+        .ok_or_else(|| user_error(user_id)(UserError::NotFound))?;
+    let mut bound = Vec::new();
+    for v in &s.mfa {
+        let usable = v.factor() != MfaFactor::BackupCode || v.remaining_codes() > 0;
+        if usable && !bound.contains(&v.factor()) {
+            bound.push(v.factor());
+        }
+    }
+    Ok(domain::mfa_policy::UserMfaState {
+        bound,
+        skipped: s.logto_config.mfa.skipped,
+        skip_mfa_on_sign_in: s.logto_config.mfa.skip_mfa_on_sign_in,
+    })
+}
+
+/// The MFA step the sign-in experience's `mfa` setting asks of `user_id` next in an
+/// interaction that has done `progress` (`None`: nothing; the interaction may finish).
+pub async fn next_step(
+    ctx: &AppContext,
+    user_id: &str,
+    event: domain::mfa_policy::MfaEvent,
+    progress: &domain::mfa_policy::MfaProgress,
+) -> Result<Option<domain::mfa_policy::MfaStep>, AppError> {
+    let settings = crate::sign_in_experience::current(ctx).await?.mfa;
+    if settings.enabled().is_empty() {
+        return Ok(None);
+    }
+    let user = user_mfa_state(ctx, user_id).await?;
+    Ok(domain::mfa_policy::next_step(
+        &settings, &user, progress, event,
+    ))
+}
+
+/// Whether a user who declined may skip binding under the policy in force
+/// (`session.mfa.mfa_policy_not_user_controlled` otherwise).
+pub async fn skippable(ctx: &AppContext) -> Result<bool, AppError> {
+    let settings = crate::sign_in_experience::current(ctx).await?.mfa;
+    Ok(settings.policy.skippable())
+}
+
+/// The factors enabled in the sign-in experience.
+pub async fn enabled_factors(ctx: &AppContext) -> Result<Vec<MfaFactor>, AppError> {
+    Ok(crate::sign_in_experience::current(ctx).await?.mfa.enabled())
+}
+
+/// The name an authenticator app shows for the user (Logto's `getUserDisplayName`:
+/// username, email, phone, name, else "Unnamed User"), at most 64 characters so the
+/// otpauth URI fits a QR code.
+pub async fn display_name(ctx: &AppContext, user_id: &str) -> Result<String, AppError> {
+    let loaded = ctx.store.repository().load::<User>(user_id).await?;
+    let d = loaded
+        .aggregate
+        .state()
+        .map(|s| s.details.clone())
+        .unwrap_or_default();
+    Ok([d.username, d.primary_email, d.primary_phone, d.name]
+        .into_iter()
+        .flatten()
+        .next()
+        .unwrap_or_else(|| "Unnamed User".to_owned())
+        .chars()
+        .take(64)
+        .collect())
 }

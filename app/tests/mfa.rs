@@ -95,6 +95,7 @@ async fn scenario(config: StoreConfig) {
     let bind = BindTotp {
         secret: Some(SECRET.into()),
         code: None,
+        confirmed_step: None,
         issued_only: false,
         replace: false,
     };

@@ -18,6 +18,7 @@ pub mod grant;
 pub mod hook;
 pub mod identifier;
 pub mod ids;
+pub mod mfa_policy;
 pub mod oauth;
 pub mod oidc_config;
 pub mod password;

@@ -17,6 +17,7 @@
 
 use crate::aggregate::{Aggregate, CommandContext};
 use crate::event::DomainEvent;
+use crate::mfa_policy::{MfaSettings, MfaSettingsError};
 use crate::password::policy::PasswordPolicy;
 use crate::sentinel::SentinelPolicy;
 use serde::{Deserialize, Serialize};
@@ -258,6 +259,10 @@ pub struct SignInExperienceSettings {
     pub support_email: Option<String>,
     pub support_website_url: Option<String>,
     pub unknown_session_redirect_url: Option<String>,
+    /// Second factors at sign-in (docs/mfa.md#policies). Left out while it is the default
+    /// (none), so changes recorded before it existed read and write the same.
+    #[serde(default, skip_serializing_if = "MfaSettings::is_default")]
+    pub mfa: MfaSettings,
 }
 
 impl SignInExperienceSettings {
@@ -313,6 +318,7 @@ impl SignInExperienceSettings {
             support_email: None,
             support_website_url: None,
             unknown_session_redirect_url: None,
+            mfa: MfaSettings::default(),
         }
     }
 
@@ -402,7 +408,8 @@ impl SignInExperienceSettings {
             return invalid("customCss", "at most 64 KiB");
         }
         self.check_methods(channels)?;
-        self.check_policies()
+        self.check_policies()?;
+        self.mfa.check().map_err(SignInExperienceError::Mfa)
     }
 
     fn check_methods(&self, channels: CodeChannels) -> Result<(), SignInExperienceError> {
@@ -617,6 +624,7 @@ pub struct SignInExperienceChanges {
     pub support_email: Option<Option<String>>,
     pub support_website_url: Option<Option<String>>,
     pub unknown_session_redirect_url: Option<Option<String>>,
+    pub mfa: Option<MfaSettings>,
 }
 
 impl SignInExperienceChanges {
@@ -644,6 +652,7 @@ impl SignInExperienceChanges {
             &mut s.unknown_session_redirect_url,
             self.unknown_session_redirect_url,
         );
+        set(&mut s.mfa, self.mfa);
     }
 }
 
@@ -658,6 +667,9 @@ pub enum SignInExperienceError {
     /// Logto's `sign_in_experiences.miss_sign_up_identifier_in_sign_in`.
     #[error("signIn.methods: {} is a sign-up identifier, so it must be a sign-in method", .0.as_str())]
     SignUpIdentifierNotInSignIn(SignInIdentifier),
+    /// The `mfa` setting breaks one of Logto's rules.
+    #[error(transparent)]
+    Mfa(MfaSettingsError),
 }
 
 fn connector_kind(identifier: SignInIdentifier) -> &'static str {
@@ -737,6 +749,7 @@ mod tests {
                 support_email: Some(settings.support_email),
                 support_website_url: Some(settings.support_website_url),
                 unknown_session_redirect_url: Some(settings.unknown_session_redirect_url),
+                mfa: Some(settings.mfa),
             },
             channels: CodeChannels::default(),
         }

@@ -80,6 +80,7 @@ use domain::user::{
     UserEvent, UserPasswordRehashed, UserPasswordSet, UserRoleRemoved, UserRolesAssigned,
     UserSuspended, UserUnsuspended,
 };
+use domain::user::{PasskeySignInConfig, UserLogtoConfigUpdated, UserMfaConfig};
 use domain::{Aggregate, DomainEvent, Timestamp};
 use serde_json::{json, Map, Value};
 use std::collections::{BTreeMap, BTreeSet};
@@ -269,6 +270,14 @@ fn user_events() {
         UserEvent::MfaVerificationRemoved(MfaVerificationRemoved {
             verification_id: "mfa2".into(),
             factor: MfaFactor::BackupCode,
+        }),
+        UserEvent::UserLogtoConfigUpdated(UserLogtoConfigUpdated {
+            mfa: UserMfaConfig {
+                enabled: None,
+                skipped: true,
+                skip_mfa_on_sign_in: false,
+            },
+            passkey_sign_in: PasskeySignInConfig::default(),
         }),
     ]);
 }
@@ -824,5 +833,5 @@ fn signing_key_events() {
 fn the_variant_list_is_read_from_serde() {
     let names = variants::<OidcConfigEvent>();
     assert_eq!(names, BTreeSet::from(["SessionTtlSet".to_owned()]));
-    assert_eq!(variants::<UserEvent>().len(), 17);
+    assert_eq!(variants::<UserEvent>().len(), 18);
 }

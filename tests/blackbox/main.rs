@@ -31,6 +31,7 @@ mod management;
 mod management_access;
 mod metrics_appends;
 mod mfa;
+mod mfa_sign_in;
 mod oidc_client_credentials;
 mod oidc_code_flow;
 mod oidc_par;

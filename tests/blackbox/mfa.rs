@@ -38,7 +38,7 @@ fn base32_decode(text: &str) -> Vec<u8> {
 }
 
 /// RFC 6238 TOTP (HMAC-SHA-1, 30 s, 6 digits) of `secret` at `unix` seconds.
-fn totp_at(secret: &str, unix: u64) -> String {
+pub(crate) fn totp_at(secret: &str, unix: u64) -> String {
     let mut mac = Hmac::<sha1::Sha1>::new_from_slice(&base32_decode(secret)).expect("key");
     mac.update(&(unix / 30).to_be_bytes());
     let h = mac.finalize().into_bytes();
@@ -47,19 +47,19 @@ fn totp_at(secret: &str, unix: u64) -> String {
     format!("{n:06}")
 }
 
-fn now_unix() -> u64 {
+pub(crate) fn now_unix() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .expect("clock")
         .as_secs()
 }
 
-fn totp_now(secret: &str) -> String {
+pub(crate) fn totp_now(secret: &str) -> String {
     totp_at(secret, now_unix())
 }
 
 /// A Management API call: (status, body or Null).
-async fn manage(
+pub(crate) async fn manage(
     server: &Server,
     method: reqwest::Method,
     path: &str,
@@ -100,7 +100,7 @@ async fn assert_nothing_secret_in_the_log(deployment: &Deployment, secrets: &[St
 }
 
 /// The audit entries whose key names `action`.
-async fn audited(server: &Server, action: &str) -> Vec<Value> {
+pub(crate) async fn audited(server: &Server, action: &str) -> Vec<Value> {
     let (status, body) = manage(
         server,
         reqwest::Method::GET,
@@ -278,10 +278,15 @@ async fn factors_through_the_management_api(backend: Backend) {
     }
 }
 
-const SCOPES: &str = "openid offline_access profile identities";
+pub(crate) const SCOPES: &str = "openid offline_access profile identities";
 
 /// Signs `username` in for `spa` asking for `scope`; the access token.
-async fn access_token(server: &Server, spa: &str, username: &str, scope: &str) -> String {
+pub(crate) async fn access_token(
+    server: &Server,
+    spa: &str,
+    username: &str,
+    scope: &str,
+) -> String {
     let mut url = reqwest::Url::parse(&server.url("/oidc/auth")).expect("url");
     url.query_pairs_mut()
         .append_pair("client_id", spa)
@@ -307,7 +312,7 @@ async fn access_token(server: &Server, spa: &str, username: &str, scope: &str) -
 }
 
 /// An Account API call: (status, body or Null).
-async fn call(
+pub(crate) async fn call(
     server: &Server,
     method: reqwest::Method,
     path: &str,

@@ -263,9 +263,15 @@ async fn malformed_and_unsupported_settings_are_refused_naming_the_field(backend
             "color:",
         ),
         (
+            j!({"adaptiveMfa": {"enabled": true}}),
+            "guard.invalid_input",
+            "adaptiveMfa: not supported",
+        ),
+        // `mfa` is supported (docs/mfa.md#policies); a malformed one names the field.
+        (
             j!({"mfa": {"factors": ["Totp"]}}),
             "guard.invalid_input",
-            "mfa: not supported",
+            "mfa: missing field `policy`",
         ),
         (
             j!({"signInMode": "Sometimes"}),

@@ -167,6 +167,7 @@ pub(crate) async fn add(
             let input = BindTotp {
                 secret: Some(secret),
                 code: body.code,
+                confirmed_step: None,
                 issued_only: true,
                 replace: false,
             };
@@ -233,6 +234,7 @@ pub(crate) async fn replace_totp(
     let input = BindTotp {
         secret: Some(body.secret),
         code: Some(body.code),
+        confirmed_step: None,
         issued_only: true,
         replace: true,
     };

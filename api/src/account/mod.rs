@@ -4,6 +4,7 @@
 
 pub mod caller;
 pub mod identifiers;
+pub mod logto_config;
 pub mod mfa;
 pub mod my_account;
 pub mod verifications;
@@ -14,5 +15,6 @@ pub fn configure(end_user: &mut Routes) {
     my_account::configure(end_user);
     identifiers::configure(end_user);
     mfa::configure(end_user);
+    logto_config::configure(end_user);
     verifications::configure(end_user);
 }

@@ -5,7 +5,8 @@
 //!
 //! A PATCH replaces each top-level setting it names and keeps the others. A malformed
 //! setting is 400 naming the field; a Logto setting Tessera does not implement yet
-//! (social sign-in, MFA, custom UI assets, …) is 400 saying so, never stored and ignored.
+//! (social sign-in, custom UI assets, …) is 400 saying so, never stored and ignored.
+//! `mfa` is Logto's, with the factors Tessera has (docs/mfa.md#policies).
 
 use crate::state::AppState;
 use crate::support::body::{json_object, Body};
@@ -15,6 +16,7 @@ use crate::views::sign_in_experience::render;
 use actix_web::{web, HttpResponse};
 use app::transact::{transact, Tx};
 use app::AppError;
+use domain::mfa_policy::MfaSettingsError;
 use domain::sign_in_experience::{
     ChangeSignInExperience, SignInExperience, SignInExperienceChanges, SignInExperienceError,
     STREAM_ID,
@@ -46,6 +48,7 @@ const SUPPORTED: &[&str] = &[
     "supportEmail",
     "supportWebsiteUrl",
     "unknownSessionRedirectUrl",
+    "mfa",
 ];
 
 /// Read-only in Logto's answer (a PATCH may send them back unchanged).
@@ -74,6 +77,7 @@ fn parse(mut body: Body) -> Result<SignInExperienceChanges, ApiError> {
         support_email: body.nullable_string("supportEmail"),
         support_website_url: body.nullable_string("supportWebsiteUrl"),
         unknown_session_redirect_url: body.nullable_string("unknownSessionRedirectUrl"),
+        mfa: body.typed("mfa"),
     };
     // `null` for a setting that is an object or a choice is not a value it can take.
     for key in [
@@ -86,6 +90,7 @@ fn parse(mut body: Body) -> Result<SignInExperienceChanges, ApiError> {
         "signInMode",
         "passwordPolicy",
         "sentinelPolicy",
+        "mfa",
     ] {
         if body.get(key).is_some_and(serde_json::Value::is_null) {
             body.issue(key, "must not be null");
@@ -109,7 +114,32 @@ fn refusal(err: SignInExperienceError) -> ApiError {
             message: err.to_string(),
         }
         .into(),
+        SignInExperienceError::Mfa(e) => mfa_refusal(e),
     }
+}
+
+/// Logto's codes for an `mfa` setting its rules refuse.
+fn mfa_refusal(err: MfaSettingsError) -> ApiError {
+    let message = err.to_string();
+    match err {
+        MfaSettingsError::Duplicated => AppError::BadRequest {
+            code: "sign_in_experiences.duplicated_mfa_factors",
+            message,
+        },
+        MfaSettingsError::BackupCodeAlone => AppError::BadRequest {
+            code: "sign_in_experiences.backup_code_cannot_be_enabled_alone",
+            message,
+        },
+        MfaSettingsError::Unsupported(_) => AppError::BadRequest {
+            code: "session.mfa.mfa_factor_not_enabled",
+            message,
+        },
+        MfaSettingsError::NeedsAdaptive(_) => AppError::Unprocessable {
+            code: "sign_in_experiences.non_adaptive_mfa_requires_skippable_policy",
+            message,
+        },
+    }
+    .into()
 }
 
 #[utoipa::path(
@@ -134,7 +164,8 @@ async fn get(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     request_body = crate::openapi::schemas::UpdateSignInExperience,
     responses(
         (status = 200, description = "The settings after the change", body = crate::openapi::schemas::SignInExperience),
-        (status = 400, description = "A malformed or unsupported setting (`guard.invalid_input`, `details` names the field), or one that needs a connector of a kind none is configured of (`sign_in_experiences.enabled_connector_not_found`)", body = crate::support::error::ErrorBody)
+        (status = 400, description = "A malformed or unsupported setting (`guard.invalid_input`, `details` names the field), or one that needs a connector of a kind none is configured of (`sign_in_experiences.enabled_connector_not_found`); an `mfa` Logto refuses (`sign_in_experiences.duplicated_mfa_factors`, `sign_in_experiences.backup_code_cannot_be_enabled_alone`) or a factor Tessera lacks (`session.mfa.mfa_factor_not_enabled`)", body = crate::support::error::ErrorBody),
+        (status = 422, description = "`mfa.policy` is one of adaptive MFA's non-skippable prompts, and adaptive MFA is off (`sign_in_experiences.non_adaptive_mfa_requires_skippable_policy`)", body = crate::support::error::ErrorBody)
     )
 )]
 async fn patch(

@@ -204,3 +204,51 @@ pub struct AccountSendVerificationCode {
     /// `email` or `phone`.
     pub identifier: ExperienceIdentifier,
 }
+
+/// `POST /api/experience/verification/totp/secret` answer.
+#[allow(dead_code)]
+#[derive(ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TotpSecret {
+    pub secret: String,
+    pub verification_id: String,
+    /// An SVG QR code of the `otpauth://` URI, as a data URL.
+    pub secret_qr_code: String,
+}
+
+/// `POST /api/experience/verification/totp/verify` body: `verificationId` names a new
+/// secret; without it the code is checked against the user's bound app.
+#[allow(dead_code)]
+#[derive(ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TotpVerify {
+    pub code: String,
+    pub verification_id: Option<String>,
+}
+
+/// `POST /api/experience/verification/backup-code/generate` answer.
+#[allow(dead_code)]
+#[derive(ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct BackupCodes {
+    pub codes: Vec<String>,
+    pub verification_id: String,
+}
+
+/// `POST /api/experience/verification/backup-code/verify` body.
+#[allow(dead_code)]
+#[derive(ToSchema)]
+pub struct BackupCodeVerify {
+    pub code: String,
+}
+
+/// `POST /api/experience/profile/mfa` body.
+#[allow(dead_code)]
+#[derive(ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct BindMfa {
+    /// `Totp` or `BackupCode`.
+    #[serde(rename = "type")]
+    pub factor: String,
+    pub verification_id: String,
+}

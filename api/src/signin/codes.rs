@@ -582,5 +582,5 @@ pub(super) async fn register_verified(
         Ok(l) => l.version,
         Err(e) => return failed(p, e),
     };
-    signed_in(state, request, i, user_id, version, p).await
+    super::form::registered(state, request, i, user_id, version, p).await
 }

@@ -274,8 +274,34 @@ pub(crate) async fn record(
     }
 }
 
-/// The user is who they say: start the session, then consent or the code.
+/// The user signed in with their credentials: a second factor next when the `mfa` policy
+/// asks for one (`signin/mfa.rs`), else the session.
 pub(crate) async fn signed_in(
+    state: &AppState,
+    request: &RequestContext,
+    i: Interaction,
+    user_id: String,
+    version: u64,
+    p: &Phrases,
+) -> HttpResponse {
+    super::mfa::gate(state, request, i, user_id, version, false, p).await
+}
+
+/// A user just registered: as [`signed_in`], with the policy's registration rules.
+pub(crate) async fn registered(
+    state: &AppState,
+    request: &RequestContext,
+    i: Interaction,
+    user_id: String,
+    version: u64,
+    p: &Phrases,
+) -> HttpResponse {
+    super::mfa::gate(state, request, i, user_id, version, true, p).await
+}
+
+/// The user is who they say (and passed the MFA policy): start the session, then consent
+/// or the code.
+pub(crate) async fn start_session(
     state: &AppState,
     request: &RequestContext,
     mut i: Interaction,

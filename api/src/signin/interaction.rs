@@ -40,6 +40,9 @@ pub struct Interaction {
     /// `/register` with profile fields: the account waiting for the profile step.
     #[serde(default)]
     pub pending_registration: Option<PendingRegistration>,
+    /// Credentials checked, a second factor still to verify or bind (`signin/mfa.rs`).
+    #[serde(default)]
+    pub pending_mfa: Option<PendingMfa>,
     /// Echoed by every form of this interaction (CSRF).
     pub csrf: String,
     pub expires_at: Timestamp,
@@ -85,6 +88,31 @@ pub struct PendingRegistration {
     pub verified: Option<(domain::identifier::IdentifierKind, String)>,
 }
 
+/// A user who proved who they are and has an MFA step left on the hosted pages.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PendingMfa {
+    pub user_id: String,
+    /// The interaction registers the user (some policies ask only at sign-in).
+    pub register: bool,
+    /// The session stream's version when the credentials were checked.
+    pub version: u64,
+    pub progress: domain::mfa_policy::MfaProgress,
+    /// A TOTP secret shown for binding (the cookie is sealed), until bound.
+    #[serde(default)]
+    pub new_totp_secret: Option<String>,
+}
+
+impl PendingMfa {
+    pub fn event(&self) -> domain::mfa_policy::MfaEvent {
+        if self.register {
+            domain::mfa_policy::MfaEvent::Register
+        } else {
+            domain::mfa_policy::MfaEvent::SignIn
+        }
+    }
+}
+
 /// The `_session` cookie: which session stream this browser holds.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -112,6 +140,9 @@ pub struct Experience {
     /// `extraProfile`), checked; used when the account is created.
     #[serde(default, skip_serializing_if = "serde_json::Map::is_empty")]
     pub extra_profile: serde_json::Map<String, serde_json::Value>,
+    /// What the interaction did about second factors (`experience/mfa.rs`).
+    #[serde(default)]
+    pub mfa: domain::mfa_policy::MfaProgress,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -137,6 +168,27 @@ pub enum Verification {
         value: String,
         verified: bool,
     },
+    /// A TOTP code: of the user's bound app (`secret: None`), or of a new secret to bind
+    /// (`secret`, with the step of the code that confirmed it once verified).
+    #[serde(rename_all = "camelCase")]
+    Totp {
+        id: String,
+        user_id: String,
+        #[serde(default)]
+        secret: Option<String>,
+        #[serde(default)]
+        step: Option<u64>,
+        verified: bool,
+    },
+    /// A backup code of the user's (`codes: None`), or new codes to bind.
+    #[serde(rename_all = "camelCase")]
+    BackupCode {
+        id: String,
+        user_id: String,
+        #[serde(default)]
+        codes: Option<Vec<String>>,
+        verified: bool,
+    },
 }
 
 impl Verification {
@@ -144,7 +196,9 @@ impl Verification {
         match self {
             Self::Password { id, .. }
             | Self::NewPasswordIdentity { id, .. }
-            | Self::Code { id, .. } => id,
+            | Self::Code { id, .. }
+            | Self::Totp { id, .. }
+            | Self::BackupCode { id, .. } => id,
         }
     }
 
@@ -157,6 +211,8 @@ impl Verification {
                 ..
             } => "PhoneVerificationCode",
             Self::Code { .. } => "EmailVerificationCode",
+            Self::Totp { .. } => "Totp",
+            Self::BackupCode { .. } => "BackupCode",
         }
     }
 }

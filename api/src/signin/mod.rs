@@ -21,6 +21,7 @@ pub mod forgot;
 pub mod form;
 pub mod interaction;
 pub mod interactions;
+pub mod mfa;
 pub mod page;
 pub mod profile_step;
 pub mod pwned;
@@ -111,6 +112,7 @@ pub(crate) async fn phrases(
 }
 
 pub fn configure(routes: &mut crate::guard::access::Routes) {
+    mfa::configure(routes);
     routes
         .resource(
             web::resource("/sign-in")

@@ -339,6 +339,51 @@ pub fn code_enter(
     render("code_enter.html", look, phrases, ctx)
 }
 
+/// Verify a second factor (`factor`: `Totp` or `BackupCode`; `other`: the user has both).
+pub fn mfa_verify(
+    look: &Look,
+    phrases: &Phrases,
+    csrf: &str,
+    factor: &str,
+    other: bool,
+    error: Option<&str>,
+) -> String {
+    let ctx = context! { csrf, factor, other, error };
+    render("mfa_verify.html", look, phrases, ctx)
+}
+
+/// The policy offers a second factor: set one up, or decline.
+pub fn mfa_onboarding(look: &Look, phrases: &Phrases, csrf: &str) -> String {
+    render("mfa_onboarding.html", look, phrases, context! { csrf })
+}
+
+/// Bind an authenticator app: `qr` a data URL, `secret` to type in by hand.
+pub fn mfa_bind(
+    look: &Look,
+    phrases: &Phrases,
+    csrf: &str,
+    qr: &str,
+    secret: &str,
+    skippable: bool,
+    error: Option<&str>,
+) -> String {
+    let ctx = context! { csrf, qr, secret, skippable, error };
+    render("mfa_bind.html", look, phrases, ctx)
+}
+
+/// Backup codes: `codes` shown once (with `download`, a data URL), or `None`: the button
+/// that generates them.
+pub fn mfa_backup_codes(
+    look: &Look,
+    phrases: &Phrases,
+    csrf: &str,
+    codes: Option<&[String]>,
+    download: Option<&str>,
+) -> String {
+    let ctx = context! { csrf, codes, download };
+    render("mfa_backup_codes.html", look, phrases, ctx)
+}
+
 pub fn new_password_form(
     look: &Look,
     phrases: &Phrases,

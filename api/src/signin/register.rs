@@ -2,7 +2,7 @@
 //! a password, created through the users command service, then signed in.
 
 use super::check_new_password;
-use super::form::{app_name, csrf_ok, expired, failed, forbidden, signed_in};
+use super::form::{app_name, csrf_ok, expired, failed, forbidden, registered};
 use super::interaction::{Interaction, PendingRegistration};
 use super::page;
 use crate::i18n::Phrases;
@@ -287,5 +287,5 @@ pub(super) async fn create_and_sign_in(
         Ok(l) => l.version,
         Err(e) => return Ok(failed(p, e)),
     };
-    Ok(signed_in(state, request, i, user.id, version, p).await)
+    Ok(registered(state, request, i, user.id, version, p).await)
 }

@@ -15,7 +15,7 @@ use std::fmt::Write as _;
 use std::sync::OnceLock;
 
 /// Every template, by the name pages and `{% extends %}` use.
-const TEMPLATES: [(&str, &str); 12] = [
+const TEMPLATES: [(&str, &str); 16] = [
     ("base.html", include_str!("templates/base.html")),
     (
         "error_block.html",
@@ -37,6 +37,16 @@ const TEMPLATES: [(&str, &str); 12] = [
         include_str!("templates/new_password.html"),
     ),
     ("profile.html", include_str!("templates/profile.html")),
+    ("mfa_verify.html", include_str!("templates/mfa_verify.html")),
+    (
+        "mfa_onboarding.html",
+        include_str!("templates/mfa_onboarding.html"),
+    ),
+    ("mfa_bind.html", include_str!("templates/mfa_bind.html")),
+    (
+        "mfa_backup_codes.html",
+        include_str!("templates/mfa_backup_codes.html"),
+    ),
 ];
 
 fn environment() -> &'static Environment<'static> {

@@ -45,3 +45,11 @@ pub fn totp_qr_code(issuer: &str, account: &str, secret: &str) -> Option<String>
         base64::engine::general_purpose::STANDARD.encode(image)
     ))
 }
+
+/// The authenticator app's issuer label: the public endpoint's host name.
+pub fn issuer(endpoint: &str) -> String {
+    url::Url::parse(endpoint)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_owned))
+        .unwrap_or_else(|| "Tessera".to_owned())
+}

@@ -3,6 +3,7 @@
 //! experience settings, read by the Management API and the public well-known route).
 
 pub mod grants;
+pub mod logto_config;
 pub mod mfa;
 pub mod sessions;
 pub mod sign_in_experience;

@@ -1,7 +1,7 @@
 //! The sign-in experience settings in Logto's shape (docs/logto/sign-in.md#sign-in-experience-settings),
 //! as the Management API (`/api/sign-in-exp`) and the public
 //! `/api/.well-known/sign-in-exp` both answer them. Logto's settings for what Tessera does
-//! not have (social and enterprise sign-in, MFA, custom UI assets) are answered with their
+//! not have (social and enterprise sign-in, custom UI assets) are answered with their
 //! "off" values, so a Logto client reads a true description.
 
 use domain::sign_in_experience::{SignInExperienceSettings, STREAM_ID};
@@ -16,6 +16,7 @@ pub fn render(settings: &SignInExperienceSettings) -> Value {
         "socialSignInConnectorTargets": [],
         "customContent": {},
         "customUiAssets": null,
+        // The settings leave `mfa` out while it is the default.
         "mfa": { "factors": [], "policy": "NoPrompt" },
         "singleSignOnEnabled": false,
     });

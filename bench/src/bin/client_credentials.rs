@@ -90,9 +90,15 @@ async fn main() -> Result<(), String> {
         let management = Management::connect(&client, &args, &cc_form).await?;
         let (id, secret, pat) = management.exchange_setup().await?;
         let form = form_body(&[
-            ("grant_type", "urn:ietf:params:oauth:grant-type:token-exchange"),
+            (
+                "grant_type",
+                "urn:ietf:params:oauth:grant-type:token-exchange",
+            ),
             ("subject_token", &pat),
-            ("subject_token_type", "urn:logto:token-type:personal_access_token"),
+            (
+                "subject_token_type",
+                "urn:logto:token-type:personal_access_token",
+            ),
             ("resource", RESOURCE),
             ("scope", "all"),
         ]);
@@ -178,7 +184,11 @@ struct Management<'a> {
 }
 
 impl<'a> Management<'a> {
-    async fn connect(client: &'a reqwest::Client, args: &'a Args, cc_form: &str) -> Result<Self, String> {
+    async fn connect(
+        client: &'a reqwest::Client,
+        args: &'a Args,
+        cc_form: &str,
+    ) -> Result<Self, String> {
         let answer: serde_json::Value = client
             .post(format!("{}/oidc/token", args.url))
             .basic_auth(&args.client_id, Some(&args.client_secret))
@@ -194,7 +204,11 @@ impl<'a> Management<'a> {
             .as_str()
             .ok_or(format!("no Management token: {answer}"))?
             .to_owned();
-        Ok(Self { client, url: &args.url, token })
+        Ok(Self {
+            client,
+            url: &args.url,
+            token,
+        })
     }
 
     async fn post(&self, path: &str, body: serde_json::Value) -> Result<serde_json::Value, String> {
@@ -219,7 +233,10 @@ impl<'a> Management<'a> {
     async fn exchange_setup(&self) -> Result<(String, String, String), String> {
         let tag = std::process::id();
         let user = self
-            .post("/api/users", serde_json::json!({"username": format!("bench{tag}")}))
+            .post(
+                "/api/users",
+                serde_json::json!({"username": format!("bench{tag}")}),
+            )
             .await?;
         let user_id = user["id"].as_str().ok_or("no user id")?;
         let pat = self
@@ -240,8 +257,14 @@ impl<'a> Management<'a> {
             )
             .await?;
         let text = |v: &serde_json::Value, k: &str| {
-            v[k].as_str().map(str::to_owned).ok_or(format!("no {k}: {v}"))
+            v[k].as_str()
+                .map(str::to_owned)
+                .ok_or(format!("no {k}: {v}"))
         };
-        Ok((text(&app, "id")?, text(&app, "secret")?, text(&pat, "value")?))
+        Ok((
+            text(&app, "id")?,
+            text(&app, "secret")?,
+            text(&pat, "value")?,
+        ))
     }
 }

@@ -63,6 +63,8 @@ pub struct UserState {
     pub mfa: Vec<MfaVerification>,
     /// The TOTP secret last generated for the user to bind (Account API), until bound.
     pub pending_totp_secret: Option<String>,
+    /// Logto's `logtoConfig`: the user's MFA choices.
+    pub logto_config: UserLogtoConfigUpdated,
 }
 
 impl UserState {
@@ -116,6 +118,9 @@ pub enum UserCommand {
         verification_id: String,
         secret: String,
         code: Option<String>,
+        /// The step of a code of `secret` the caller already checked (the Experience API
+        /// checks the code when it is entered and binds on a later request): spent too.
+        confirmed_step: Option<u64>,
         issued_only: bool,
         replace: bool,
     },
@@ -133,6 +138,18 @@ pub enum UserCommand {
         digest: String,
     },
     RemoveMfaVerification(String),
+    /// Change some of the user's Logto config (each `Some` replaces that value); nothing
+    /// is recorded when nothing changes.
+    UpdateLogtoConfig(LogtoConfigChanges),
+}
+
+/// Logto's PATCH of `logtoConfig`: only the values given change.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LogtoConfigChanges {
+    pub mfa_enabled: Option<bool>,
+    pub mfa_skipped: Option<bool>,
+    pub skip_mfa_on_sign_in: Option<bool>,
+    pub passkey_skipped: Option<bool>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -190,6 +207,7 @@ impl Aggregate for User {
                     role_ids: vec![],
                     mfa: vec![],
                     pending_totp_secret: None,
+                    logto_config: UserLogtoConfigUpdated::default(),
                 }))
             }
             (UserEvent::UserDetailsUpdated(e), Self::Active(s)) => s.details = e.details.clone(),
@@ -255,6 +273,7 @@ impl Aggregate for User {
             (UserEvent::MfaVerificationRemoved(e), Self::Active(s)) => {
                 s.mfa.retain(|v| v.id != e.verification_id)
             }
+            (UserEvent::UserLogtoConfigUpdated(e), Self::Active(s)) => s.logto_config = e.clone(),
             // A failure changes no state (the sentinel counts it).
             (UserEvent::MfaVerificationFailed(_), _) => {}
             (UserEvent::UserDeleted(_), _) => *self = Self::Deleted,
@@ -347,6 +366,26 @@ impl Aggregate for User {
                 self.live()?;
                 UserEvent::UserDeleted(UserDeleted {})
             }
+            UserCommand::UpdateLogtoConfig(changes) => {
+                let before = &self.live()?.logto_config;
+                let mut after = before.clone();
+                if let Some(v) = changes.mfa_enabled {
+                    after.mfa.enabled = Some(v);
+                }
+                if let Some(v) = changes.mfa_skipped {
+                    after.mfa.skipped = v;
+                }
+                if let Some(v) = changes.skip_mfa_on_sign_in {
+                    after.mfa.skip_mfa_on_sign_in = v;
+                }
+                if let Some(v) = changes.passkey_skipped {
+                    after.passkey_sign_in.skipped = v;
+                }
+                if after == *before {
+                    return Ok(vec![]);
+                }
+                UserEvent::UserLogtoConfigUpdated(after)
+            }
             UserCommand::GenerateTotpSecret(secret) => {
                 self.live()?;
                 UserEvent::MfaTotpSecretGenerated(MfaTotpSecretGenerated {
@@ -357,9 +396,13 @@ impl Aggregate for User {
                 verification_id,
                 secret,
                 code,
+                confirmed_step,
                 issued_only,
                 replace,
-            } => return self.bind_totp(verification_id, secret, code, issued_only, replace, ctx),
+            } => {
+                let input = (code, confirmed_step);
+                return self.bind_totp(verification_id, secret, input, issued_only, replace, ctx);
+            }
             UserCommand::VerifyTotp { code } => {
                 let s = self.live()?;
                 let v = s
@@ -467,7 +510,7 @@ impl User {
         &self,
         verification_id: String,
         secret: String,
-        code: Option<String>,
+        (code, confirmed_step): (Option<String>, Option<u64>),
         issued_only: bool,
         replace: bool,
         ctx: &CommandContext,
@@ -487,7 +530,7 @@ impl User {
                 check_totp(&secret, &code, ctx.now, None)
                     .map_err(|_| UserError::InvalidTotpCode)?,
             ),
-            None => None,
+            None => confirmed_step,
         };
         let mut events = Vec::new();
         if let Some(old) = existing {
@@ -691,6 +734,7 @@ mod tests {
                 verification_id: "t1".into(),
                 secret: secret.into(),
                 code,
+                confirmed_step: None,
                 issued_only,
                 replace,
             }

@@ -185,6 +185,37 @@ pub struct MfaVerificationRemoved {
     pub factor: MfaFactor,
 }
 
+/// The user's Logto config (`logtoConfig`: the MFA choices `GET/PATCH …/logto-configs`
+/// expose), whole as it is after the change.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UserLogtoConfigUpdated {
+    pub mfa: UserMfaConfig,
+    pub passkey_sign_in: PasskeySignInConfig,
+}
+
+/// `logtoConfig.mfa`: `enabled` unset until someone sets it (Logto's legacy users);
+/// `skipped`: the user declined to bind a factor when prompted; `skipMfaOnSignIn`: the
+/// user opted out of verifying at sign-in (ignored under `Mandatory`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UserMfaConfig {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<bool>,
+    #[serde(default)]
+    pub skipped: bool,
+    #[serde(default)]
+    pub skip_mfa_on_sign_in: bool,
+}
+
+/// `logtoConfig.passkeySignIn` (kept for passkeys, which come later).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PasskeySignInConfig {
+    #[serde(default)]
+    pub skipped: bool,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", content = "data")]
 pub enum UserEvent {
@@ -205,6 +236,7 @@ pub enum UserEvent {
     MfaBackupCodeUsed(MfaBackupCodeUsed),
     MfaVerificationFailed(MfaVerificationFailed),
     MfaVerificationRemoved(MfaVerificationRemoved),
+    UserLogtoConfigUpdated(UserLogtoConfigUpdated),
 }
 
 const DETAIL_FIELDS: &[&str] = &[
@@ -246,6 +278,7 @@ impl DomainEvent for UserEvent {
             Self::MfaBackupCodeUsed(_) => "MfaBackupCodeUsed",
             Self::MfaVerificationFailed(_) => "MfaVerificationFailed",
             Self::MfaVerificationRemoved(_) => "MfaVerificationRemoved",
+            Self::UserLogtoConfigUpdated(_) => "UserLogtoConfigUpdated",
         }
     }
 
@@ -269,6 +302,7 @@ impl DomainEvent for UserEvent {
             | Self::MfaBackupCodeUsed(_)
             | Self::MfaVerificationFailed(_)
             | Self::MfaVerificationRemoved(_)
+            | Self::UserLogtoConfigUpdated(_)
             | Self::UserSuspended(_)
             | Self::UserUnsuspended(_)
             | Self::UserDeleted(_)

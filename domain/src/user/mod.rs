@@ -5,5 +5,7 @@ mod aggregate;
 mod events;
 pub mod mfa;
 
-pub use aggregate::{identifiers_of, User, UserCommand, UserDetails, UserError, UserState};
+pub use aggregate::{
+    identifiers_of, LogtoConfigChanges, User, UserCommand, UserDetails, UserError, UserState,
+};
 pub use events::*;

@@ -157,8 +157,11 @@ fn apply(
             mfa.retain(|m| m.id != e.verification_id);
             set_mfa(row, &mfa)?;
         }
-        // Nothing the user object shows: a pending secret, a failed verification.
-        UserEvent::MfaTotpSecretGenerated(_) | UserEvent::MfaVerificationFailed(_) => {
+        // Nothing the user object shows: a pending secret, a failed verification, the
+        // user's MFA choices (read from the stream by `…/logto-configs`).
+        UserEvent::MfaTotpSecretGenerated(_)
+        | UserEvent::MfaVerificationFailed(_)
+        | UserEvent::UserLogtoConfigUpdated(_) => {
             row.version = version;
             return Ok(());
         }

@@ -109,6 +109,7 @@ pub fn script(i: usize) -> Vec<UserCommand> {
             verification_id: format!("t{i}"),
             secret: "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP".into(),
             code: None,
+            confirmed_step: None,
             issued_only: false,
             replace: false,
         });

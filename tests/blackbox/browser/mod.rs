@@ -9,6 +9,7 @@
 
 mod code_pages;
 mod languages;
+mod mfa_pages;
 mod two_apps;
 
 use crate::common;

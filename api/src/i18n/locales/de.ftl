@@ -178,3 +178,25 @@ code-no-account = Kein Konto verwendet diese E-Mail-Adresse oder Telefonnummer. 
 password-same = Das neue Passwort ist dasselbe wie das aktuelle. Wählen Sie ein anderes.
 register-code-not-offered = Mit dieser Art von Adresse kann hier kein Konto erstellt werden. Verwenden Sie eine andere oder erstellen Sie ein Konto mit einem Benutzernamen.
 register-code-link = Konto stattdessen mit E-Mail-Adresse oder Telefonnummer erstellen
+
+## Second factors (MFA) at sign-in
+mfa-title = Bestätigung in zwei Schritten
+mfa-totp-label = Geben Sie den 6-stelligen Code aus Ihrer Authenticator-App ein
+mfa-backup-code-label = Geben Sie einen Ihrer Backup-Codes ein
+mfa-use-totp = Stattdessen die Authenticator-App verwenden
+mfa-use-backup-code = Stattdessen einen Backup-Code verwenden
+mfa-code-wrong = Dieser Code ist nicht korrekt. Prüfen Sie ihn und versuchen Sie es erneut.
+mfa-onboarding-title = Schützen Sie Ihr Konto mit der Bestätigung in zwei Schritten
+mfa-onboarding-intro = Nach Ihrem Passwort kann eine Authenticator-App auf Ihrem Telefon einen Code liefern, den nur Sie haben. Möchten Sie sie jetzt einrichten?
+mfa-onboarding-accept = Authenticator-App einrichten
+mfa-skip = Nicht jetzt
+mfa-skip-refused = Für dieses Konto ist die Bestätigung in zwei Schritten erforderlich. Richten Sie sie ein, um fortzufahren.
+mfa-bind-title = Authenticator-App einrichten
+mfa-bind-intro = Scannen Sie diesen QR-Code mit einer Authenticator-App oder geben Sie den Schlüssel unten ein. Geben Sie dann den Code ein, den die App anzeigt.
+mfa-bind-qr-alt = QR-Code zum Scannen mit Ihrer Authenticator-App
+mfa-bind-secret = Schlüssel:
+mfa-backup-codes-title = Ihre Backup-Codes
+mfa-backup-codes-intro = Bewahren Sie diese Codes sicher auf. Jeder funktioniert einmal, wenn Sie Ihre Authenticator-App nicht verwenden können. Sie werden nur jetzt angezeigt.
+mfa-backup-codes-download = Codes herunterladen
+mfa-backup-codes-needed = Erstellen Sie Backup-Codes für den Fall, dass Sie Ihre Authenticator-App nicht verwenden können.
+mfa-backup-codes-generate = Backup-Codes erstellen

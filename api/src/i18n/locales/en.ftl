@@ -180,3 +180,25 @@ code-no-account = No account uses this email or phone number. Check it, or creat
 password-same = The new password is the same as the current one. Choose another.
 register-code-not-offered = Accounts cannot be created with this kind of address here. Use another one, or create an account with a username.
 register-code-link = Create your account with your email or phone number instead
+
+## Second factors (MFA) at sign-in
+mfa-title = 2-step verification
+mfa-totp-label = Enter the 6-digit code from your authenticator app
+mfa-backup-code-label = Enter one of your backup codes
+mfa-use-totp = Use your authenticator app instead
+mfa-use-backup-code = Use a backup code instead
+mfa-code-wrong = This code is not correct. Check it and try again.
+mfa-onboarding-title = Protect your account with 2-step verification
+mfa-onboarding-intro = After your password, an authenticator app on your phone can give a code that only you have. Do you want to set it up now?
+mfa-onboarding-accept = Set up an authenticator app
+mfa-skip = Not now
+mfa-skip-refused = 2-step verification is required for this account. Set it up to continue.
+mfa-bind-title = Set up your authenticator app
+mfa-bind-intro = Scan this QR code with an authenticator app, or type the key below into it. Then enter the code the app shows.
+mfa-bind-qr-alt = QR code to scan with your authenticator app
+mfa-bind-secret = Key:
+mfa-backup-codes-title = Your backup codes
+mfa-backup-codes-intro = Keep these codes somewhere safe. Each works once, when you cannot use your authenticator app. They are shown only now.
+mfa-backup-codes-download = Download the codes
+mfa-backup-codes-needed = Create backup codes, for when you cannot use your authenticator app.
+mfa-backup-codes-generate = Create backup codes

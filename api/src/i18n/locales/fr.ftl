@@ -178,3 +178,25 @@ code-no-account = Aucun compte n'utilise cet e-mail ou ce numéro de téléphone
 password-same = Le nouveau mot de passe est identique à l'actuel. Choisissez-en un autre.
 register-code-not-offered = Impossible de créer un compte avec ce type d'adresse ici. Utilisez-en une autre, ou créez un compte avec un nom d'utilisateur.
 register-code-link = Créer plutôt votre compte avec votre e-mail ou votre numéro de téléphone
+
+## Second factors (MFA) at sign-in
+mfa-title = Validation en deux étapes
+mfa-totp-label = Saisissez le code à 6 chiffres de votre application d'authentification
+mfa-backup-code-label = Saisissez l'un de vos codes de secours
+mfa-use-totp = Utiliser plutôt votre application d'authentification
+mfa-use-backup-code = Utiliser plutôt un code de secours
+mfa-code-wrong = Ce code n'est pas correct. Vérifiez-le et réessayez.
+mfa-onboarding-title = Protégez votre compte avec la validation en deux étapes
+mfa-onboarding-intro = Après votre mot de passe, une application d'authentification sur votre téléphone peut fournir un code que vous seul avez. Voulez-vous la configurer maintenant ?
+mfa-onboarding-accept = Configurer une application d'authentification
+mfa-skip = Pas maintenant
+mfa-skip-refused = La validation en deux étapes est obligatoire pour ce compte. Configurez-la pour continuer.
+mfa-bind-title = Configurez votre application d'authentification
+mfa-bind-intro = Scannez ce code QR avec une application d'authentification, ou saisissez-y la clé ci-dessous. Saisissez ensuite le code affiché par l'application.
+mfa-bind-qr-alt = Code QR à scanner avec votre application d'authentification
+mfa-bind-secret = Clé :
+mfa-backup-codes-title = Vos codes de secours
+mfa-backup-codes-intro = Conservez ces codes en lieu sûr. Chacun fonctionne une fois, quand vous ne pouvez pas utiliser votre application d'authentification. Ils ne sont affichés que maintenant.
+mfa-backup-codes-download = Télécharger les codes
+mfa-backup-codes-needed = Créez des codes de secours, pour le cas où vous ne pourriez pas utiliser votre application d'authentification.
+mfa-backup-codes-generate = Créer des codes de secours

@@ -178,3 +178,25 @@ code-no-account = このメールアドレスまたは電話番号を使うア�
 password-same = 新しいパスワードが現在のものと同じです。別のパスワードを選んでください。
 register-code-not-offered = この種類のアドレスではここでアカウントを作成できません。別のアドレスを使うか、ユーザー名でアカウントを作成してください。
 register-code-link = 代わりにメールアドレスまたは電話番号でアカウントを作成する
+
+## Second factors (MFA) at sign-in
+mfa-title = 2 段階認証
+mfa-totp-label = 認証アプリに表示された 6 桁のコードを入力してください
+mfa-backup-code-label = バックアップコードを 1 つ入力してください
+mfa-use-totp = 代わりに認証アプリを使う
+mfa-use-backup-code = 代わりにバックアップコードを使う
+mfa-code-wrong = コードが正しくありません。確認してもう一度お試しください。
+mfa-onboarding-title = 2 段階認証でアカウントを保護しましょう
+mfa-onboarding-intro = パスワードに加えて、スマートフォンの認証アプリがあなただけのコードを表示します。今すぐ設定しますか？
+mfa-onboarding-accept = 認証アプリを設定する
+mfa-skip = 今はしない
+mfa-skip-refused = このアカウントには 2 段階認証が必要です。続行するには設定してください。
+mfa-bind-title = 認証アプリを設定する
+mfa-bind-intro = 認証アプリでこの QR コードを読み取るか、下のキーを入力してください。その後、アプリに表示されたコードを入力してください。
+mfa-bind-qr-alt = 認証アプリで読み取る QR コード
+mfa-bind-secret = キー:
+mfa-backup-codes-title = バックアップコード
+mfa-backup-codes-intro = これらのコードを安全な場所に保管してください。認証アプリを使えないとき、各コードは 1 回だけ使えます。表示されるのは今だけです。
+mfa-backup-codes-download = コードをダウンロード
+mfa-backup-codes-needed = 認証アプリを使えないときのために、バックアップコードを作成してください。
+mfa-backup-codes-generate = バックアップコードを作成

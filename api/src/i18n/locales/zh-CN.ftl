@@ -178,3 +178,25 @@ code-no-account = 没有账户使用此邮箱或手机号。请检查，或创�
 password-same = 新密码与当前密码相同。请选择其他密码。
 register-code-not-offered = 此处无法使用此类地址创建账户。请使用其他地址，或使用用户名创建账户。
 register-code-link = 改用邮箱或手机号创建账户
+
+## Second factors (MFA) at sign-in
+mfa-title = 两步验证
+mfa-totp-label = 请输入身份验证器应用中的 6 位验证码
+mfa-backup-code-label = 请输入一个备用码
+mfa-use-totp = 改用身份验证器应用
+mfa-use-backup-code = 改用备用码
+mfa-code-wrong = 验证码不正确，请检查后重试。
+mfa-onboarding-title = 使用两步验证保护你的账户
+mfa-onboarding-intro = 在密码之后，手机上的身份验证器应用会提供只有你拥有的验证码。现在就设置吗？
+mfa-onboarding-accept = 设置身份验证器应用
+mfa-skip = 暂不设置
+mfa-skip-refused = 此账户必须启用两步验证，请完成设置后继续。
+mfa-bind-title = 设置身份验证器应用
+mfa-bind-intro = 用身份验证器应用扫描此二维码，或手动输入下方密钥，然后输入应用显示的验证码。
+mfa-bind-qr-alt = 用身份验证器应用扫描的二维码
+mfa-bind-secret = 密钥：
+mfa-backup-codes-title = 你的备用码
+mfa-backup-codes-intro = 请妥善保存这些备用码。无法使用身份验证器应用时，每个备用码只能使用一次。它们只会显示这一次。
+mfa-backup-codes-download = 下载备用码
+mfa-backup-codes-needed = 请创建备用码，以便在无法使用身份验证器应用时使用。
+mfa-backup-codes-generate = 创建备用码

@@ -135,6 +135,7 @@ pub(crate) async fn create(
             let input = BindTotp {
                 secret: body.secret,
                 code: None,
+                confirmed_step: None,
                 issued_only: false,
                 replace: false,
             };

@@ -7,6 +7,7 @@
 //! the log head as it was when the request arrived: `GET /api/users/{id}` only when the
 //! row is missing, `GET /api/users` always. See `AppState::await_projection`.
 
+pub(crate) mod logto_config;
 pub(crate) mod manage;
 pub(crate) mod mfa;
 pub(crate) mod personal_access_tokens;
@@ -49,6 +50,7 @@ pub fn configure(routes: &mut crate::guard::access::Routes) {
     manage::configure(routes);
     mfa::configure(routes);
     personal_access_tokens::configure(routes);
+    logto_config::configure(routes);
 }
 
 #[utoipa::path(

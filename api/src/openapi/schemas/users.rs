@@ -342,6 +342,10 @@ pub struct UpdateSignInExperience {
     pub support_email: Option<String>,
     pub support_website_url: Option<String>,
     pub unknown_session_redirect_url: Option<String>,
+    /// `{factors, policy, organizationRequiredMfaPolicy?}` (docs/mfa.md#policies): factors
+    /// `Totp` and `BackupCode`; policy one of Logto's.
+    #[schema(value_type = Option<Object>)]
+    pub mfa: Option<Value>,
 }
 
 /// One application's own look on the hosted pages.
@@ -599,4 +603,17 @@ pub struct RenamePersonalAccessToken {
 #[derive(ToSchema)]
 pub struct DeletePersonalAccessToken {
     pub name: String,
+}
+
+/// A user's Logto config (`GET`/`PATCH …/logto-configs`); a PATCH sends any part.
+#[allow(dead_code)]
+#[derive(ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct UserLogtoConfig {
+    /// `{enabled?, skipped, skipMfaOnSignIn}` (booleans; `enabled` absent until set).
+    #[schema(value_type = Object)]
+    pub mfa: Value,
+    /// `{skipped}`.
+    #[schema(value_type = Object)]
+    pub passkey_sign_in: Value,
 }

@@ -7,6 +7,7 @@
 //! the session and sends the browser on to the client (or to consent).
 
 pub mod code;
+pub mod mfa;
 pub mod profile;
 pub mod verification;
 
@@ -167,6 +168,41 @@ pub fn configure(routes: &mut crate::guard::access::Routes) {
                 .default_service(na()),
         )
         .resource(
+            web::resource("/api/experience/verification/totp/secret")
+                .route(web::post().to(mfa::totp_secret))
+                .default_service(na()),
+        )
+        .resource(
+            web::resource("/api/experience/verification/totp/verify")
+                .route(web::post().to(mfa::totp_verify))
+                .default_service(na()),
+        )
+        .resource(
+            web::resource("/api/experience/verification/backup-code/generate")
+                .route(web::post().to(mfa::backup_code_generate))
+                .default_service(na()),
+        )
+        .resource(
+            web::resource("/api/experience/verification/backup-code/verify")
+                .route(web::post().to(mfa::backup_code_verify))
+                .default_service(na()),
+        )
+        .resource(
+            web::resource("/api/experience/profile/mfa")
+                .route(web::post().to(mfa::bind))
+                .default_service(na()),
+        )
+        .resource(
+            web::resource("/api/experience/profile/mfa/mfa-skipped")
+                .route(web::post().to(mfa::skip))
+                .default_service(na()),
+        )
+        .resource(
+            web::resource("/api/experience/profile/mfa/mfa-suggestion-skipped")
+                .route(web::post().to(mfa::skip_suggestion))
+                .default_service(na()),
+        )
+        .resource(
             web::resource("/api/experience/profile")
                 .route(web::post().to(profile::add))
                 .default_service(na()),
@@ -296,6 +332,7 @@ async fn start(state: web::Data<AppState>, req: HttpRequest, raw: web::Bytes) ->
         submitted: false,
         new_password: None,
         extra_profile: Default::default(),
+        mfa: Default::default(),
     });
     with_cookie(&state, &i, HttpResponse::NoContent(), None)
 }
@@ -358,7 +395,9 @@ async fn show(state: web::Data<AppState>, req: HttpRequest) -> Answer {
     responses(
         (status = 200, description = "Where the browser goes next", body = crate::openapi::oidc_schemas::RedirectTo),
         (status = 204, description = "`ForgotPassword`: the new password is set; the interaction starts over as `SignIn`"),
-        (status = 400, description = "No interaction (`session.not_found`, `session.interaction_not_found`), no user identified yet (`session.identifier_not_found`), or `ForgotPassword` without a new password (`session.password_not_set`)", body = crate::support::error::ErrorBody)
+        (status = 400, description = "No interaction (`session.not_found`, `session.interaction_not_found`), no user identified yet (`session.identifier_not_found`), or `ForgotPassword` without a new password (`session.password_not_set`)", body = crate::support::error::ErrorBody),
+        (status = 403, description = "The user's second factor must be verified first (`session.mfa.require_mfa_verification`, `data.availableFactors`)", body = crate::support::error::ErrorBody),
+        (status = 422, description = "The policy asks the user to bind a factor (`user.missing_mfa`, `data.availableFactors`, `data.skippable` when it may be declined) or backup codes (`session.mfa.backup_code_required`)", body = crate::support::error::ErrorBody)
     )
 )]
 async fn submit(state: web::Data<AppState>, req: HttpRequest, request: RequestContext) -> Answer {
@@ -376,6 +415,8 @@ async fn submit(state: web::Data<AppState>, req: HttpRequest, request: RequestCo
         profile::finish_reset(&state, &request, e, &user_id).await?;
         return with_cookie(&state, &i, HttpResponse::NoContent(), None);
     }
+    // A second factor to verify or bind first, as the `mfa` policy says.
+    mfa::gate(&state, e).await?;
     e.submitted = true;
     let redirect_to = format!(
         "{}/oidc/auth/{session_id}",
@@ -435,5 +476,6 @@ async fn resume(
         Ok(l) => l.version,
         Err(e) => return form::failed(&p, format!("resume: cannot load the session: {e}")),
     };
-    form::signed_in(&state, &request, i, user_id, version, &p).await
+    // `submit` passed the MFA gate already.
+    form::start_session(&state, &request, i, user_id, version, &p).await
 }

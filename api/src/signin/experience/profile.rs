@@ -201,6 +201,7 @@ pub(super) async fn finish_reset(
         submitted: false,
         new_password: None,
         extra_profile: Default::default(),
+        mfa: Default::default(),
     };
     Ok(())
 }
