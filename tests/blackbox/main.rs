@@ -33,6 +33,7 @@ mod metrics_appends;
 mod mfa;
 mod oidc_client_credentials;
 mod oidc_code_flow;
+mod oidc_device;
 mod oidc_par;
 mod oidc_security;
 mod openapi;

@@ -289,6 +289,7 @@ async fn authorize(
         experience: None,
         pending_code: None,
         pending_registration: None,
+        device: None,
         csrf: B64URL.encode(state.random.bytes::<24>()),
         expires_at: now.plus_seconds(secs(lifetimes.interaction)),
     };

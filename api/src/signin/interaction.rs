@@ -40,6 +40,10 @@ pub struct Interaction {
     /// `/register` with profile fields: the account waiting for the profile step.
     #[serde(default)]
     pub pending_registration: Option<PendingRegistration>,
+    /// The device authorization request (RFC 8628) this sign-in is for: after sign-in the
+    /// user confirms on `/device/confirm` (`signin/device.rs`) instead of consenting.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device: Option<String>,
     /// Echoed by every form of this interaction (CSRF).
     pub csrf: String,
     pub expires_at: Timestamp,

@@ -15,7 +15,7 @@ use std::fmt::Write as _;
 use std::sync::OnceLock;
 
 /// Every template, by the name pages and `{% extends %}` use.
-const TEMPLATES: [(&str, &str); 12] = [
+const TEMPLATES: [(&str, &str); 14] = [
     ("base.html", include_str!("templates/base.html")),
     (
         "error_block.html",
@@ -37,6 +37,14 @@ const TEMPLATES: [(&str, &str); 12] = [
         include_str!("templates/new_password.html"),
     ),
     ("profile.html", include_str!("templates/profile.html")),
+    (
+        "device_code.html",
+        include_str!("templates/device_code.html"),
+    ),
+    (
+        "device_confirm.html",
+        include_str!("templates/device_confirm.html"),
+    ),
 ];
 
 fn environment() -> &'static Environment<'static> {

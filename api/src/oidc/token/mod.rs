@@ -5,8 +5,8 @@
 //! who may use it), and the grant's own parameters are parsed once into the grant's typed
 //! request, which the grant's handler turns into tokens. Each grant is one file
 //! implementing [`TokenGrant`]: `authorization_code.rs`, `refresh_token.rs` (the user
-//! grants, sharing `user_grant.rs`) and `client_credentials.rs`. Adding a grant (device
-//! code, token exchange) is a new file and a line in [`token`]'s dispatch.
+//! grants, sharing `user_grant.rs`), `client_credentials.rs` and `device_code.rs` (RFC
+//! 8628). Adding a grant (token exchange) is a new file and a line in [`token`]'s dispatch.
 //!
 //! Refusals come in the order the endpoint has always given them: a body that does not
 //! decode or repeats a parameter, a missing `grant_type`, the client's authentication,
@@ -16,6 +16,7 @@
 mod authorization_code;
 mod client;
 mod client_credentials;
+mod device_code;
 mod refresh_token;
 mod request;
 mod user_grant;
@@ -28,6 +29,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use authorization_code::AuthorizationCode;
 use client::Clients;
 use client_credentials::ClientCredentials;
+use device_code::DeviceCode;
 use refresh_token::RefreshToken;
 use request::TokenForm;
 
@@ -62,10 +64,10 @@ struct Call<'a> {
     path = "/oidc/token",
     tag = "OIDC",
     operation_id = "CreateToken",
-    request_body(content_type = "application/x-www-form-urlencoded", content = Object, description = "`grant_type` (`client_credentials`, `authorization_code`, `refresh_token`), `client_id`/`client_secret` (or Basic), `code`, `redirect_uri`, `code_verifier`, `refresh_token`, `resource`, `scope`; a JSON object is accepted too"),
+    request_body(content_type = "application/x-www-form-urlencoded", content = Object, description = "`grant_type` (`client_credentials`, `authorization_code`, `refresh_token`, `urn:ietf:params:oauth:grant-type:device_code`), `client_id`/`client_secret` (or Basic), `code`, `redirect_uri`, `code_verifier`, `refresh_token`, `device_code`, `resource`, `scope`; a JSON object is accepted too"),
     responses(
         (status = 200, description = "Tokens (`Cache-Control: no-store`)", body = crate::openapi::oidc_schemas::TokenResponse),
-        (status = 400, description = "`invalid_request`, `invalid_grant`, `unsupported_grant_type`, `unauthorized_client`, `invalid_scope`, `invalid_target`", body = crate::openapi::oidc_schemas::OidcError),
+        (status = 400, description = "`invalid_request`, `invalid_grant`, `unsupported_grant_type`, `unauthorized_client`, `invalid_scope`, `invalid_target`; for the device code also `authorization_pending`, `slow_down`, `access_denied`, `expired_token`", body = crate::openapi::oidc_schemas::OidcError),
         (status = 401, description = "`invalid_client`", body = crate::openapi::oidc_schemas::OidcError),
         (status = 500, description = "`server_error`", body = crate::openapi::oidc_schemas::OidcError)
     )
@@ -87,6 +89,7 @@ pub async fn token(
         "authorization_code" => endpoint.run::<AuthorizationCode>().await,
         "refresh_token" => endpoint.run::<RefreshToken>().await,
         "client_credentials" => endpoint.run::<ClientCredentials>().await,
+        domain::oauth::device_authorization::GRANT_TYPE => endpoint.run::<DeviceCode>().await,
         other => endpoint.unsupported(other).await,
     }
 }
