@@ -59,17 +59,18 @@ async fn chromium_approves_a_polling_device(backend: Backend) {
         .to_owned();
     let interval = started["interval"].as_u64().expect("interval");
 
-    // The device: polls at its interval (longer when told to slow down) until an answer
-    // other than pending.
+    // The device: polls at once, then at its interval (longer when told to slow down),
+    // until an answer other than pending. The browser starts after its first answer.
     let token_url = server.url("/oidc/token");
+    let (first_tx, first_rx) = tokio::sync::oneshot::channel::<()>();
     let polling = tokio::spawn({
         let client_id = client_id.clone();
         async move {
             let http = reqwest::Client::new();
             let mut wait = interval;
             let mut pending = 0;
+            let mut first = Some(first_tx);
             loop {
-                tokio::time::sleep(Duration::from_secs(wait)).await;
                 let r = http
                     .post(&token_url)
                     .form(&[
@@ -86,10 +87,15 @@ async fn chromium_approves_a_polling_device(backend: Backend) {
                     Some("slow_down") => wait += 5,
                     _ => return (body, pending),
                 }
+                if let Some(tx) = first.take() {
+                    let _ = tx.send(());
+                }
+                tokio::time::sleep(Duration::from_secs(wait)).await;
             }
         }
     });
 
+    first_rx.await.expect("the device polled");
     let driver = Driver::start().await;
     driver
         .visit(started["verification_uri_complete"].as_str().expect("uri"))
