@@ -34,6 +34,7 @@ const ENV_KEYS: &[&str] = &[
     "refresh_token_ttl",
     "session_ttl",
     "pushed_request_ttl",
+    "device_code_ttl",
     "webhook_allow_private",
     "webhook_retry_schedule",
     "rate_limit_per_second",
@@ -125,6 +126,10 @@ pub struct Config {
     /// (`TESSERA_PUSHED_REQUEST_TTL`; default 60, RFC 9126 §2.2).
     #[serde(default)]
     pub pushed_request_ttl: Option<u64>,
+    /// How long a device code works, in seconds (`TESSERA_DEVICE_CODE_TTL`; default 600,
+    /// Logto's, RFC 8628 §3.2 `expires_in`).
+    #[serde(default)]
+    pub device_code_ttl: Option<u64>,
     /// Let hooks call loopback, private and link-local addresses
     /// (`TESSERA_WEBHOOK_ALLOW_PRIVATE`); off: such URLs are refused (SSRF).
     #[serde(default)]
@@ -284,6 +289,7 @@ impl Default for Config {
             refresh_token_ttl: None,
             session_ttl: None,
             pushed_request_ttl: None,
+            device_code_ttl: None,
             webhook_allow_private: false,
             webhook_retry_schedule: None,
             rate_limit_per_second: default_rate_limit_per_second(),
@@ -387,6 +393,7 @@ impl Config {
             refresh_token: self.refresh_token_ttl.unwrap_or(d.refresh_token),
             session: self.session_ttl.unwrap_or(d.session),
             pushed_request: self.pushed_request_ttl.unwrap_or(d.pushed_request),
+            device_code: self.device_code_ttl.unwrap_or(d.device_code),
             ..d
         }
     }

@@ -14,6 +14,7 @@ pub mod context;
 pub mod custom_phrases;
 pub mod custom_profile_fields;
 pub mod delivery;
+pub mod device_authorizations;
 pub mod directory;
 pub mod error;
 pub mod hashing;

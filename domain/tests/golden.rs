@@ -35,9 +35,10 @@ use domain::custom_phrases::{
     CustomPhraseDeleted, CustomPhraseSet, CustomPhrases, CustomPhrasesEvent,
 };
 use domain::grant::{
-    AccessTokenIssued, AccessTokenRevoked, AuthorizationCode, AuthorizationCodeRedeemed, Grant,
-    GrantEvent, GrantIssued, GrantLimitExceeded, GrantRevoked, RefreshTokenIssued,
-    RefreshTokenRotated, ResourceTokenRevoked, RevocationReason, SubjectTokenKind, TokenExchanged,
+    AccessTokenIssued, AccessTokenRevoked, AuthorizationCode, AuthorizationCodeRedeemed,
+    DeviceCodeRedeemed, Grant, GrantEvent, GrantIssued, GrantLimitExceeded, GrantRevoked,
+    RefreshTokenIssued, RefreshTokenRotated, ResourceTokenRevoked, RevocationReason,
+    SubjectTokenKind, TokenExchanged,
 };
 use domain::hook::delivery::{
     Delivery, DeliveryAttempted, DeliveryEvent, DeliveryExhausted, DeliverySucceeded,
@@ -557,6 +558,33 @@ fn personal_access_token_events() {
 }
 
 #[test]
+fn device_authorization_events() {
+    use domain::oauth::device_authorization::*;
+    check::<DeviceAuthorization>(vec![
+        DeviceAuthorizationEvent::DeviceAuthorizationRequested(DeviceAuthorizationRequested {
+            client_id: "tv-app".into(),
+            scopes: strings(&["openid", "offline_access"]),
+            resources: strings(&["https://api.example.com"]),
+            device_code: digest("device"),
+            user_code: digest("BCDF-GHJK"),
+            expires_at: later(600),
+        }),
+        DeviceAuthorizationEvent::DeviceAuthorizationApproved(DeviceAuthorizationApproved {
+            user_id: "u1".into(),
+            session_id: "sess1".into(),
+            auth_time: T,
+            scopes: strings(&["openid", "offline_access"]),
+        }),
+        DeviceAuthorizationEvent::DeviceAuthorizationDenied(DeviceAuthorizationDenied {
+            user_id: "u1".into(),
+        }),
+        DeviceAuthorizationEvent::DeviceAuthorizationRedeemed(DeviceAuthorizationRedeemed {
+            grant_id: "g1".into(),
+        }),
+    ]);
+}
+
+#[test]
 fn code_sends_events() {
     use domain::code_sends::*;
     check::<CodeSends>(vec![CodeSendsEvent::VerificationCodeSendCounted(
@@ -657,6 +685,16 @@ fn grant_events() {
         GrantEvent::ResourceTokenRevoked(ResourceTokenRevoked {
             jti: "j1".into(),
             expires_at: later(3600),
+        }),
+        GrantEvent::DeviceCodeRedeemed(DeviceCodeRedeemed {
+            device_authorization_id: "d1".into(),
+            access_token: AccessTokenIssued::Opaque {
+                digest: digest("at"),
+                scopes: strings(&["openid"]),
+                issued_at: T,
+                expires_at: later(3600),
+            },
+            refresh_token: refresh_token(),
         }),
         GrantEvent::GrantRevoked(GrantRevoked {
             reason: RevocationReason::GrantLimitExceeded,

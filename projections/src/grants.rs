@@ -217,7 +217,8 @@ async fn apply(
             .execute(&mut **tx)
             .await?;
         }
-        GrantEvent::AuthorizationCodeRedeemed(_) => {
+        // A device-flow grant's first tokens count as a redeemed code does.
+        GrantEvent::AuthorizationCodeRedeemed(_) | GrantEvent::DeviceCodeRedeemed(_) => {
             if let Some((user_id, client_id, false)) = owner(tx, id).await? {
                 sqlx::query("UPDATE grants SET redeemed = 1, last_used_at = $1 WHERE id = $2")
                     .bind(at)

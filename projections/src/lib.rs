@@ -15,6 +15,7 @@ pub mod access;
 pub mod applications;
 pub mod audit;
 pub mod checkpoint;
+pub mod device_codes;
 pub mod dump;
 mod erasure;
 pub mod error;

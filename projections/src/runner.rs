@@ -132,6 +132,7 @@ pub fn standard_projectors() -> Vec<Arc<dyn Projector>> {
         Arc::new(crate::roles::RolesProjector),
         Arc::new(crate::sessions::SessionsProjector),
         Arc::new(crate::grants::GrantsProjector),
+        Arc::new(crate::device_codes::DeviceCodesProjector),
         Arc::new(crate::hooks::HooksProjector),
         Arc::new(crate::hooks_log::HookLogsProjector),
         Arc::new(crate::user_roles::UserRolesProjector),

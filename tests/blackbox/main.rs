@@ -34,6 +34,7 @@ mod mfa;
 mod mfa_sign_in;
 mod oidc_client_credentials;
 mod oidc_code_flow;
+mod oidc_device;
 mod oidc_par;
 mod oidc_security;
 mod oidc_token_exchange;

@@ -290,6 +290,7 @@ async fn authorize(
         pending_code: None,
         pending_registration: None,
         pending_mfa: None,
+        device: None,
         csrf: B64URL.encode(state.random.bytes::<24>()),
         expires_at: now.plus_seconds(secs(lifetimes.interaction)),
     };

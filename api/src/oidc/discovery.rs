@@ -65,6 +65,7 @@ async fn discovery(state: web::Data<AppState>) -> HttpResponse {
         "revocation_endpoint": format!("{issuer}/token/revocation"),
         "introspection_endpoint": format!("{issuer}/token/introspection"),
         "pushed_authorization_request_endpoint": format!("{issuer}/request"),
+        "device_authorization_endpoint": format!("{issuer}/device/auth"),
         // Per client (`customClientMetadata.requirePushedAuthorizationRequests`).
         "require_pushed_authorization_requests": false,
         "grant_types_supported": [
@@ -72,6 +73,7 @@ async fn discovery(state: web::Data<AppState>) -> HttpResponse {
             "refresh_token",
             "client_credentials",
             super::token::token_exchange::GRANT_TYPE,
+            domain::oauth::device_authorization::GRANT_TYPE,
         ],
         "response_types_supported": ["code"],
         "response_modes_supported": ["query"],

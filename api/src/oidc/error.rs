@@ -23,6 +23,11 @@ pub enum OAuthCode {
     UnsupportedResponseType,
     RequestNotSupported,
     RegistrationNotSupported,
+    /// The device flow's polling answers (RFC 8628 §3.5).
+    AuthorizationPending,
+    SlowDown,
+    AccessDenied,
+    ExpiredToken,
 }
 
 impl OAuthCode {
@@ -39,6 +44,10 @@ impl OAuthCode {
             Self::UnsupportedResponseType => "unsupported_response_type",
             Self::RequestNotSupported => "request_not_supported",
             Self::RegistrationNotSupported => "registration_not_supported",
+            Self::AuthorizationPending => "authorization_pending",
+            Self::SlowDown => "slow_down",
+            Self::AccessDenied => "access_denied",
+            Self::ExpiredToken => "expired_token",
         }
     }
 

@@ -10,6 +10,7 @@ pub mod token;
 pub mod authorize;
 pub mod claims;
 pub mod client_auth;
+pub mod device;
 pub mod end_session;
 pub mod introspect;
 pub mod issued;
@@ -35,6 +36,11 @@ pub struct Oidc {
     pub directory: Arc<Directory>,
     /// Management API tokens already verified (saves a P-384 verification per request).
     pub verified_tokens: crate::guard::verified_tokens::VerifiedTokens,
+    /// Device-flow polls: when each device last polled, for `slow_down` (in memory:
+    /// `app::device_authorizations`).
+    pub device_polls: app::device_authorizations::PollTracker,
+    /// Failed user-code lookups on `/device`, per address and overall (`signin/device.rs`).
+    pub device_guesses: crate::signin::device::Guesses,
 }
 
 impl Oidc {
@@ -56,6 +62,8 @@ impl Oidc {
             keys,
             directory: Arc::new(Directory::new(store.clone())),
             verified_tokens: Default::default(),
+            device_polls: Default::default(),
+            device_guesses: Default::default(),
         });
         let weak = Arc::downgrade(&oidc);
         tokio::spawn(oidc.directory.clone().follow(follow, move || {
@@ -78,6 +86,11 @@ pub fn configure(routes: &mut crate::guard::access::Routes) {
     routes.resource(
         web::resource("/oidc/request")
             .route(web::post().to(par::push))
+            .default_service(web::to(crate::support::error::method_not_allowed)),
+    );
+    routes.resource(
+        web::resource("/oidc/device/auth")
+            .route(web::post().to(device::authorize))
             .default_service(web::to(crate::support::error::method_not_allowed)),
     );
     routes.resource(

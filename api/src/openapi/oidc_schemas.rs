@@ -45,6 +45,24 @@ pub struct PushedAuthorizationResponse {
     pub expires_in: u64,
 }
 
+/// `POST /oidc/device/auth` answer (RFC 8628 §3.2).
+#[allow(dead_code)]
+#[derive(ToSchema)]
+pub struct DeviceAuthorizationResponse {
+    /// `<id>.<secret>`: the device polls the token endpoint with it.
+    pub device_code: String,
+    /// `XXXX-XXXX` (20 consonants): the user types it at `verification_uri`.
+    pub user_code: String,
+    /// `<endpoint>/device`.
+    pub verification_uri: String,
+    /// `verification_uri` with `?user_code=…` (for a QR code).
+    pub verification_uri_complete: String,
+    /// Seconds the codes work.
+    pub expires_in: u64,
+    /// Seconds the device waits between polls.
+    pub interval: u64,
+}
+
 /// The JSON Web Key Set.
 #[allow(dead_code)]
 #[derive(ToSchema)]

@@ -352,7 +352,13 @@ pub(crate) async fn start_session(
             Err(e) => return failed(p, e),
         }
         i.signed_in = Some(cookie.clone());
-        let mut r = see_other(&i.page("/consent"));
+        // A device's sign-in ends in its own confirmation (`device.rs`), not the consent.
+        let next = if i.device.is_some() {
+            "/device/confirm"
+        } else {
+            "/consent"
+        };
+        let mut r = see_other(&i.page(next));
         let sealed = super::interactions::save(state, &mut r, &i, lifetimes.interaction)
             .and_then(|()| cookies::set(state, &mut r, SESSION, &cookie, lifetimes.session));
         return match sealed {

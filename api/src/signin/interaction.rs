@@ -43,6 +43,10 @@ pub struct Interaction {
     /// Credentials checked, a second factor still to verify or bind (`signin/mfa.rs`).
     #[serde(default)]
     pub pending_mfa: Option<PendingMfa>,
+    /// The device authorization request (RFC 8628) this sign-in is for: after sign-in the
+    /// user confirms on `/device/confirm` (`signin/device.rs`) instead of consenting.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device: Option<String>,
     /// Echoed by every form of this interaction (CSRF).
     pub csrf: String,
     pub expires_at: Timestamp,

@@ -15,6 +15,7 @@ pub mod codes;
 pub mod consent;
 pub mod cookies;
 pub mod credentials;
+pub mod device;
 pub mod experience;
 pub mod finish;
 pub mod forgot;
@@ -172,6 +173,18 @@ pub fn configure(routes: &mut crate::guard::access::Routes) {
             web::resource("/register/profile")
                 .route(web::get().to(profile_step::show_profile))
                 .route(web::post().to(profile_step::register_profile))
+                .default_service(web::to(crate::support::error::method_not_allowed)),
+        )
+        .resource(
+            web::resource("/device")
+                .route(web::get().to(device::show_code))
+                .route(web::post().to(device::enter_code))
+                .default_service(web::to(crate::support::error::method_not_allowed)),
+        )
+        .resource(
+            web::resource("/device/confirm")
+                .route(web::get().to(device::show_confirm))
+                .route(web::post().to(device::confirm))
                 .default_service(web::to(crate::support::error::method_not_allowed)),
         )
         .resource(

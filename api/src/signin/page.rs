@@ -449,13 +449,9 @@ struct ScopeView {
     description: Option<String>,
 }
 
-pub fn consent_form(
-    look: &Look,
-    phrases: &Phrases,
-    app: &str,
-    csrf: &str,
-    scopes: &[String],
-) -> String {
+/// The scopes as a page lists them: a phrase for those the catalogue knows, the scope
+/// itself for the others.
+fn scope_views(phrases: &Phrases, scopes: &[String]) -> Value {
     let scopes: Vec<ScopeView> = scopes
         .iter()
         .map(|scope| match scope_key(scope) {
@@ -469,12 +465,46 @@ pub fn consent_form(
             },
         })
         .collect();
-    let scopes = Value::from_serialize(&scopes);
+    Value::from_serialize(&scopes)
+}
+
+pub fn consent_form(
+    look: &Look,
+    phrases: &Phrases,
+    app: &str,
+    csrf: &str,
+    scopes: &[String],
+) -> String {
+    let scopes = scope_views(phrases, scopes);
     render(
         "consent.html",
         look,
         phrases,
         context! { app, csrf, scopes },
+    )
+}
+
+/// `/device`: the code a device shows (prefilled from `?user_code=`), and why the last
+/// one was refused.
+pub fn device_code(look: &Look, phrases: &Phrases, code: &str, error: Option<&str>) -> String {
+    render("device_code.html", look, phrases, context! { code, error })
+}
+
+/// `/device/confirm`: which application asks for which scopes and API resources.
+pub fn device_confirm(
+    look: &Look,
+    phrases: &Phrases,
+    app: &str,
+    csrf: &str,
+    scopes: &[String],
+    resources: &[String],
+) -> String {
+    let scopes = scope_views(phrases, scopes);
+    render(
+        "device_confirm.html",
+        look,
+        phrases,
+        context! { app, csrf, scopes, resources },
     )
 }
 

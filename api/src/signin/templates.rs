@@ -15,7 +15,7 @@ use std::fmt::Write as _;
 use std::sync::OnceLock;
 
 /// Every template, by the name pages and `{% extends %}` use.
-const TEMPLATES: [(&str, &str); 16] = [
+const TEMPLATES: [(&str, &str); 18] = [
     ("base.html", include_str!("templates/base.html")),
     (
         "error_block.html",
@@ -46,6 +46,14 @@ const TEMPLATES: [(&str, &str); 16] = [
     (
         "mfa_backup_codes.html",
         include_str!("templates/mfa_backup_codes.html"),
+    ),
+    (
+        "device_code.html",
+        include_str!("templates/device_code.html"),
+    ),
+    (
+        "device_confirm.html",
+        include_str!("templates/device_confirm.html"),
     ),
 ];
 

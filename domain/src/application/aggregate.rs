@@ -60,6 +60,18 @@ impl ApplicationState {
             && self.settings.custom_client_metadata.allow_token_exchange == Some(true)
     }
 
+    /// Whether the client may use the device authorization grant (RFC 8628): a Native
+    /// app created as Logto's "input-limited app" (`customClientMetadata.isDeviceFlow`).
+    pub fn allows_device_flow(&self) -> bool {
+        self.app_type == ApplicationType::Native
+            && self
+                .settings
+                .custom_client_metadata
+                .extra
+                .get("isDeviceFlow")
+                == Some(&serde_json::Value::Bool(true))
+    }
+
     /// Whether refresh tokens rotate: always for public clients (RFC 9700 §4.14.2: a
     /// public client's refresh token must be sender-constrained or rotated), and for
     /// confidential ones unless `rotateRefreshToken` is `false`.

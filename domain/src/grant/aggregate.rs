@@ -138,6 +138,14 @@ pub enum GrantCommand {
         issued: GrantIssued,
         exchanged: TokenExchanged,
     },
+    /// The device flow (RFC 8628): a grant issued without a code, with its first tokens
+    /// (`GrantIssued` then `DeviceCodeRedeemed`).
+    IssueForDevice {
+        issued: GrantIssued,
+        device_authorization_id: String,
+        access_token: AccessTokenIssued,
+        refresh_token: Option<RefreshTokenIssued>,
+    },
 }
 
 /// Why a token request is refused. Every variant is `invalid_grant` (or `invalid_scope`)
@@ -226,6 +234,12 @@ impl Aggregate for Grant {
             }
             (GrantEvent::AuthorizationCodeRedeemed(e), Self::Active(s)) => {
                 s.code_redeemed = true;
+                remember_access_token(s, &e.access_token);
+                if let Some(rt) = &e.refresh_token {
+                    set_refresh(s, rt);
+                }
+            }
+            (GrantEvent::DeviceCodeRedeemed(e), Self::Active(s)) => {
                 remember_access_token(s, &e.access_token);
                 if let Some(rt) = &e.refresh_token {
                     set_refresh(s, rt);
@@ -405,6 +419,28 @@ impl Aggregate for Grant {
                     return Ok(vec![]);
                 }
                 Ok(revoke(reason))
+            }
+            GrantCommand::IssueForDevice {
+                issued,
+                device_authorization_id,
+                access_token,
+                refresh_token,
+            } => {
+                if !matches!(self, Self::New) {
+                    return Err(Refusal::AlreadyExists);
+                }
+                let first = GrantEvent::GrantIssued(issued);
+                let mut grant = Self::New;
+                grant.apply(&first);
+                grant.live(now)?.admits(&access_token)?;
+                Ok(vec![
+                    first,
+                    GrantEvent::DeviceCodeRedeemed(DeviceCodeRedeemed {
+                        device_authorization_id,
+                        access_token,
+                        refresh_token,
+                    }),
+                ])
             }
             GrantCommand::RevokeOverLimit(limit) => {
                 let state = self.state().ok_or(Refusal::NotFound)?;

@@ -100,6 +100,19 @@ pub struct AuthorizationCodeRedeemed {
     pub refresh_token: Option<RefreshTokenIssued>,
 }
 
+/// The first tokens of a grant the device flow issued (RFC 8628): follows its
+/// `GrantIssued` (which has no code) in the same batch, as `AuthorizationCodeRedeemed`
+/// follows a code.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeviceCodeRedeemed {
+    /// The `device-authorization` stream the user approved.
+    pub device_authorization_id: String,
+    pub access_token: AccessTokenIssued,
+    #[serde(default)]
+    pub refresh_token: Option<RefreshTokenIssued>,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RefreshTokenRotated {
@@ -212,6 +225,7 @@ pub enum GrantEvent {
     ResourceTokenRevoked(ResourceTokenRevoked),
     GrantRevoked(GrantRevoked),
     TokenExchanged(TokenExchanged),
+    DeviceCodeRedeemed(DeviceCodeRedeemed),
 }
 
 impl DomainEvent for GrantEvent {
@@ -224,6 +238,7 @@ impl DomainEvent for GrantEvent {
             Self::ResourceTokenRevoked(_) => "ResourceTokenRevoked",
             Self::GrantRevoked(_) => "GrantRevoked",
             Self::TokenExchanged(_) => "TokenExchanged",
+            Self::DeviceCodeRedeemed(_) => "DeviceCodeRedeemed",
         }
     }
 

@@ -486,3 +486,52 @@ fn a_grant_issued_without_a_code_has_no_code_to_redeem() {
     );
     assert!(!grant.state().unwrap().code_redeemed);
 }
+
+fn issue_for_device(access_token: AccessTokenIssued) -> GrantCommand {
+    GrantCommand::IssueForDevice {
+        issued: GrantIssued {
+            code: None,
+            ..issued()
+        },
+        device_authorization_id: "dev1".into(),
+        access_token,
+        refresh_token: Some(RefreshTokenIssued {
+            generation: 1,
+            digest: SecretDigest::of("rt-1"),
+            expires_at: at(0).now.plus_seconds(14 * 86_400),
+        }),
+    }
+}
+
+#[test]
+fn a_device_grant_is_issued_with_its_first_tokens_in_one_decision() {
+    let mut grant = given::<Grant>([]).at(at(0).now);
+    let events = grant
+        .decide_at(issue_for_device(opaque("at-1", at(0))), at(0))
+        .unwrap();
+    assert!(matches!(
+        events.as_slice(),
+        [GrantEvent::GrantIssued(i), GrantEvent::DeviceCodeRedeemed(r)]
+            if i.code.is_none() && r.device_authorization_id == "dev1"
+    ));
+    let state = grant.state().unwrap();
+    assert!(state.accepts_access_token("at-1", at(1_000).now));
+    // The refresh token works as one from a code does.
+    grant
+        .decide_at(refresh(1, "rt-1", "rt-2", at(2_000)), at(2_000))
+        .unwrap();
+    // Issued once; a token beyond the grant's scopes is refused.
+    given::<Grant>([GrantEvent::GrantIssued(issued())])
+        .when(issue_for_device(opaque("at-1", at(0))))
+        .then_error(Refusal::AlreadyExists);
+    let wide = AccessTokenIssued::Opaque {
+        digest: SecretDigest::of("at-1"),
+        scopes: vec!["admin".into()],
+        issued_at: at(0).now,
+        expires_at: at(0).now.plus_seconds(3600),
+    };
+    given::<Grant>([])
+        .at(at(0).now)
+        .when(issue_for_device(wide))
+        .then_error(Refusal::ScopeExceeded);
+}

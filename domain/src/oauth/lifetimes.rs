@@ -18,6 +18,13 @@ pub struct Lifetimes {
     pub interaction: u64,
     /// A pushed authorization request's `request_uri` (RFC 9126 §2.2: short).
     pub pushed_request: u64,
+    /// A device code (RFC 8628 §3.2 `expires_in`; Logto: 600 s).
+    #[serde(default = "default_device_code")]
+    pub device_code: u64,
+}
+
+fn default_device_code() -> u64 {
+    crate::oauth::device_authorization::DEFAULT_TTL_SECS
 }
 
 impl Default for Lifetimes {
@@ -31,6 +38,7 @@ impl Default for Lifetimes {
             session: 14 * DAY,
             interaction: 3600,
             pushed_request: 60,
+            device_code: default_device_code(),
         }
     }
 }

@@ -26,6 +26,11 @@ impl SecretDigest {
         Self(hex(&Sha256::digest(secret.as_bytes())))
     }
 
+    /// The digest in hex (a lookup key: `device_user_codes`).
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
     /// Constant-time comparison of a presented secret against this digest.
     pub fn matches(&self, presented: &str) -> bool {
         Self::of(presented)

@@ -8,6 +8,7 @@
 //! `*** SKIPPED ***`, or fails when `CI` is set (`.ci/run` installs them).
 
 mod code_pages;
+mod device_flow;
 mod languages;
 mod mfa_pages;
 mod two_apps;

@@ -158,7 +158,7 @@ fn wants_refresh_token(app: &ApplicationState, scopes: &[String]) -> bool {
 /// `maxAllowedGrants`: the client's oldest grants of this user beyond the limit are
 /// revoked. The tokens are issued either way: a failure here leaves one grant too many
 /// until the next redemption, which is better than refusing a valid code.
-async fn enforce_grant_limit(
+pub(super) async fn enforce_grant_limit(
     call: &Call<'_>,
     app: &ApplicationState,
     grant: &GrantState,

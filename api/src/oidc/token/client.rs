@@ -14,6 +14,9 @@ pub enum Clients {
     /// Native) authenticate with `none` and prove possession through PKCE or the refresh
     /// token itself.
     Interactive,
+    /// Device-flow applications (`customClientMetadata.isDeviceFlow`, RFC 8628), public
+    /// ones with `none`.
+    DeviceFlow,
     /// Machine-to-machine clients, with their secret.
     MachineToMachine,
     /// Any client with its secret (authenticated before an unsupported grant type is
@@ -24,8 +27,12 @@ pub enum Clients {
 impl Clients {
     /// `unauthorized_client` unless the authenticated `client` may use the grant.
     fn admit(self, client: &ClientAuthentication) -> Result<(), OAuthError> {
-        let machine = client.state()?.app_type == ApplicationType::MachineToMachine;
+        let app = client.state()?;
+        let machine = app.app_type == ApplicationType::MachineToMachine;
         let refusal = match self {
+            Self::DeviceFlow if !app.allows_device_flow() => {
+                "this client may not use the device authorization grant"
+            }
             Self::Interactive if machine => "this client may not use this grant",
             Self::MachineToMachine if !machine => {
                 "this client may not use the client_credentials grant"
@@ -47,7 +54,8 @@ pub async fn authenticate(
 ) -> Result<ClientAuthentication, OAuthError> {
     let credentials =
         Credentials::presented(req, form.get("client_id"), form.get("client_secret"))?;
-    if credentials.secret.is_none() && clients != Clients::Interactive {
+    let public_allowed = matches!(clients, Clients::Interactive | Clients::DeviceFlow);
+    if credentials.secret.is_none() && !public_allowed {
         return Err(OAuthError::invalid_client(credentials.basic));
     }
     let client = credentials.verify(state).await?;

@@ -5,9 +5,9 @@
 //! who may use it), and the grant's own parameters are parsed once into the grant's typed
 //! request, which the grant's handler turns into tokens. Each grant is one file
 //! implementing [`TokenGrant`]: `authorization_code.rs`, `refresh_token.rs` (the user
-//! grants, sharing `user_grant.rs`), `client_credentials.rs` and `token_exchange.rs`
-//! (its subject and actor tokens in `subject.rs`). Adding a grant is a new file and a
-//! line in [`token`]'s dispatch.
+//! grants, sharing `user_grant.rs`), `client_credentials.rs`, `device_code.rs` (RFC
+//! 8628) and `token_exchange.rs` (RFC 8693; its subject and actor tokens in
+//! `subject.rs`). Adding a grant is a new file and a line in [`token`]'s dispatch.
 //!
 //! Refusals come in the order the endpoint has always given them: a body that does not
 //! decode or repeats a parameter, a missing `grant_type`, the client's authentication,
@@ -17,6 +17,7 @@
 mod authorization_code;
 mod client;
 mod client_credentials;
+mod device_code;
 mod refresh_token;
 mod request;
 mod subject;
@@ -31,6 +32,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use authorization_code::AuthorizationCode;
 use client::Clients;
 use client_credentials::ClientCredentials;
+use device_code::DeviceCode;
 use refresh_token::RefreshToken;
 use request::TokenForm;
 use token_exchange::TokenExchange;
@@ -66,10 +68,10 @@ struct Call<'a> {
     path = "/oidc/token",
     tag = "OIDC",
     operation_id = "CreateToken",
-    request_body(content_type = "application/x-www-form-urlencoded", content = Object, description = "`grant_type` (`client_credentials`, `authorization_code`, `refresh_token`, `urn:ietf:params:oauth:grant-type:token-exchange`), `client_id`/`client_secret` (or Basic), `code`, `redirect_uri`, `code_verifier`, `refresh_token`, `subject_token`, `subject_token_type`, `actor_token`, `actor_token_type`, `resource`, `scope`; a JSON object is accepted too"),
+    request_body(content_type = "application/x-www-form-urlencoded", content = Object, description = "`grant_type` (`client_credentials`, `authorization_code`, `refresh_token`, `urn:ietf:params:oauth:grant-type:device_code`, `urn:ietf:params:oauth:grant-type:token-exchange`), `client_id`/`client_secret` (or Basic), `code`, `redirect_uri`, `code_verifier`, `refresh_token`, `device_code`, `subject_token`, `subject_token_type`, `actor_token`, `actor_token_type`, `resource`, `scope`; a JSON object is accepted too"),
     responses(
         (status = 200, description = "Tokens (`Cache-Control: no-store`)", body = crate::openapi::oidc_schemas::TokenResponse),
-        (status = 400, description = "`invalid_request`, `invalid_grant`, `unsupported_grant_type`, `unauthorized_client`, `invalid_scope`, `invalid_target`", body = crate::openapi::oidc_schemas::OidcError),
+        (status = 400, description = "`invalid_request`, `invalid_grant`, `unsupported_grant_type`, `unauthorized_client`, `invalid_scope`, `invalid_target`; for the device code also `authorization_pending`, `slow_down`, `access_denied`, `expired_token`", body = crate::openapi::oidc_schemas::OidcError),
         (status = 401, description = "`invalid_client`", body = crate::openapi::oidc_schemas::OidcError),
         (status = 500, description = "`server_error`", body = crate::openapi::oidc_schemas::OidcError)
     )
@@ -92,6 +94,7 @@ pub async fn token(
         "refresh_token" => endpoint.run::<RefreshToken>().await,
         "client_credentials" => endpoint.run::<ClientCredentials>().await,
         token_exchange::GRANT_TYPE => endpoint.run::<TokenExchange>().await,
+        domain::oauth::device_authorization::GRANT_TYPE => endpoint.run::<DeviceCode>().await,
         other => endpoint.unsupported(other).await,
     }
 }
