@@ -35,6 +35,19 @@ impl Driver {
         title.as_str().unwrap_or_default().to_owned()
     }
 
+    /// The title once it is `expected`, or the last one seen after 10 s: a click on a
+    /// submit button returns before the browser has loaded the next page.
+    async fn title_becoming(&self, expected: &str) -> String {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            let title = self.title().await;
+            if title == expected || std::time::Instant::now() >= deadline {
+                return title;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+    }
+
     async fn click(&self, css: &str) {
         let id = self.element(css).await;
         self.call("POST", &format!("/element/{id}/click"), j!({}))
@@ -127,7 +140,7 @@ async fn the_pages_in_three_languages_and_dark_mode_pass_axe(backend: Backend) {
     driver.type_into("#password", PASSWORD).await;
     driver.click("#submit").await;
     assert_eq!(
-        driver.title().await,
+        driver.title_becoming("Autoriser l'accès ?").await,
         "Autoriser l'accès ?",
         "the consent page"
     );
@@ -150,7 +163,10 @@ async fn the_pages_in_three_languages_and_dark_mode_pass_axe(backend: Backend) {
         .check(&axe, "end session", Some("logout-fr.png"))
         .await;
     driver.click("#logout").await;
-    assert_eq!(driver.title().await, "Vous êtes déconnecté");
+    assert_eq!(
+        driver.title_becoming("Vous êtes déconnecté").await,
+        "Vous êtes déconnecté"
+    );
     driver.check(&axe, "signed out", None).await;
     let _ = driver.call("DELETE", "", j!({})).await;
 }
