@@ -63,12 +63,7 @@ pub async fn create(
         PersonalAccessTokenCommand::Create(created.clone())
     })
     .await?;
-    let token = stored
-        .tokens()
-        .iter()
-        .find(|t| t.name == name)
-        .cloned()
-        .ok_or_else(|| AppError::Internal("a token just created is missing".into()))?;
+    let token = named(&stored, &name)?;
     Ok((format!("{TOKEN_PREFIX}{user_id}.{secret}"), token))
 }
 
@@ -87,12 +82,17 @@ pub async fn rename(
         }
     })
     .await?;
+    named(&tokens, to)
+}
+
+/// The token named `name` in what a command just committed.
+fn named(tokens: &PersonalAccessTokens, name: &str) -> Result<StoredToken, AppError> {
     tokens
         .tokens()
         .iter()
-        .find(|t| t.name == to)
+        .find(|t| t.name == name)
         .cloned()
-        .ok_or_else(|| AppError::Internal("a token just renamed is missing".into()))
+        .ok_or_else(|| AppError::Internal(format!("token {name:?} missing after its command")))
 }
 
 pub async fn delete(

@@ -131,10 +131,9 @@ async fn bind_totp(server: &Server, jar: &mut Jar) -> String {
         server,
         jar,
         "/api/experience/verification/totp/verify",
-        Some(j!({"code": "000000", "verificationId": id})),
+        Some(j!({"code": wrong_code(&secret), "verificationId": id})),
     )
     .await;
-    // (One in a million: 000000 is the current code.)
     assert_eq!(
         (status, code(&body)),
         (400, Some("session.mfa.invalid_totp_code"))
@@ -804,4 +803,12 @@ async fn mfa_on_the_hosted_pages(backend: Backend) {
     let mut fresh = common::interaction::interaction(&server, &spa).await;
     let (status, _) = get_page(&server, &mut fresh, &page("/sign-in/mfa")).await;
     assert_eq!(status, 400);
+}
+
+/// A six-digit code that is not the current one for `secret` (its last digit moved on).
+fn wrong_code(secret: &str) -> String {
+    let mut code = totp_now(secret);
+    let last = code.pop().and_then(|c| c.to_digit(10)).unwrap_or(0);
+    code.push(char::from_digit((last + 1) % 10, 10).unwrap_or('0'));
+    code
 }
